@@ -4,15 +4,18 @@
  *
  * Conventions (docs/architecture.md):
  *   - a handler implements one Linux syscall, is declared by the generated
- *     syscall_table.h as `long lx_sys_NAME(struct lx_syscall *sc)`, unpacks
- *     sc->arg[] and returns the Linux result or -LX_Exxx;
+ *     syscall_table.h as `int64_t lx_sys_NAME(struct lx_syscall *sc)`,
+ *     unpacks sc->arg[] and returns the Linux result or -LX_Exxx.  Not
+ *     `long`: Windows is LLP64, long has 32 bits, and syscall arguments,
+ *     results (mmap, lseek) and guest pointers have 64;
  *   - guest pointers are plain integers (uint64_t) and are only accessed via
  *     lx_copy_from_user / lx_copy_to_user / lx_strncpy_from_user;
- *   - byte counts are signed (long / ssize_t), buffer sizes size_t.
+ *   - byte counts are signed (int64_t / ssize_t), buffer sizes size_t.
  */
 #ifndef LXNT_RUNTIME_LX_H
 #define LXNT_RUNTIME_LX_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -27,8 +30,8 @@ struct lx_regs {
 };
 
 struct lx_syscall {
-	long nr;
-	long arg[6];            /* rdi, rsi, rdx, r10, r8, r9 */
+	int64_t nr;
+	int64_t arg[6];         /* rdi, rsi, rdx, r10, r8, r9 */
 	struct lx_regs *regs;   /* full guest state; handlers that change control
 	                           flow (exit, rt_sigreturn, execve) edit it */
 };
@@ -44,14 +47,46 @@ long lx_strncpy_from_user(char *dst, uint64_t src, size_t n);
 long lx_errno_from_ntstatus(long status);  /* NTSTATUS -> -LX_Exxx */
 long lx_errno_from_win32(unsigned long err); /* GetLastError() -> -LX_Exxx */
 
-/* Diagnostics: printf-like, to the Windows stderr handle, never to guest fds. */
-void lx_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void lx_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Diagnostics: printf-like (the runtime's own formatter, runtime/format.c:
+ * %d %i %u %x %o %c %s %p with l/ll/z/h modifiers, width, '-', '0', '.*s'),
+ * one line each, to the Windows stderr handle, never to guest fds.
+ * lx_fatal ends the process with exit status 127.
+ */
+void lx_log(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
+_Noreturn void lx_fatal(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
+
+/* vsnprintf semantics: returns the length the whole output would have. */
+int lx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(gnu_printf, 3, 0)));
+int lx_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(gnu_printf, 3, 4)));
+
+/*
+ * Checks at start-up that the errno tables are sorted (runtime/errno.c);
+ * an unsorted table ends the process instead of mis-translating.
+ */
+void lx_errno_check_tables(void);
 
 /* Process-wide Linux state that the vfs needs. */
 extern unsigned lx_umask;
 
 /* Ends the Linux process with a Linux wait status (runtime/sys_process.c). */
 _Noreturn void lx_exit_process(int wait_status);
+
+/*
+ * vfs entry points: implemented in vfs/, called by the runtime.
+ *
+ * lx_vfs_init: sets up fds 0-2 from the standard handles, the root and the
+ *   cwd; called once at start-up before the guest runs.
+ * lx_vfs_pread_host: reads up to count bytes at offset from fd into a
+ *   runtime buffer (not a guest pointer), without moving the file offset,
+ *   as pread(2) does; returns the bytes read (0 at end of file) or -LX_Exxx:
+ *   -LX_EBADF for a closed fd, -LX_EACCES if fd was not opened for reading,
+ *   -LX_ENODEV if the fd is not something mmap can read (pipe, directory).
+ *   Used by mmap to fill private file mappings.
+ */
+void lx_vfs_init(void);
+long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
 
 #endif

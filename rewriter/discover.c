@@ -1,0 +1,191 @@
+/*
+ * The sweep: decode every code region linearly with Zydis, record each
+ * site (syscall, sysenter, int 0x80, %fs memory operand) and the branch
+ * targets that the code itself names.
+ */
+#include "rw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int rw_site_kind(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_SYSCALL:
+		return LXNT_SITE_SYSCALL;
+	case ZYDIS_MNEMONIC_SYSENTER:
+		return LXNT_SITE_SYSENTER;
+	case ZYDIS_MNEMONIC_INT:
+		if (in->operand_count_visible == 1 &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[0].imm.value.u == 0x80)
+			return LXNT_SITE_INT80;
+		return -1;
+	default:
+		break;
+	}
+	/* lea (AGEN) computes an offset and never reads through the segment. */
+	for (unsigned i = 0; i < in->operand_count; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    ops[i].mem.segment == ZYDIS_REGISTER_FS &&
+		    ops[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+			return LXNT_SITE_FS;
+	return -1;
+}
+
+static int add_target(struct rw_image *im, uint64_t a)
+{
+	if (a < im->code_lo || a >= im->code_hi)
+		return 0;
+	return rw_addrset_add(&im->targets, a) ? rw_error(im, "out of memory") : 0;
+}
+
+static int ends_flow(const ZydisDecodedInstruction *in)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_JMP:
+	case ZYDIS_MNEMONIC_RET:
+	case ZYDIS_MNEMONIC_UD2:
+	case ZYDIS_MNEMONIC_HLT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Position-independent jump tables (gcc's `lea table(%rip),%rdx; movslq
+ * (%rdx,%rax,4),%rax; add %rdx,%rax; jmp *%rax`) hold 32-bit offsets from
+ * the table: every leading entry that lands in code is taken as a target.
+ * Reading a non-table this way only costs a few jump patches.
+ */
+static int add_relative_table(struct rw_image *im, uint64_t table)
+{
+	if (table >= im->code_lo && table < im->code_hi)
+		return 0;
+	for (unsigned i = 0; i < 4096; i++) {
+		const uint8_t *p = rw_image_loaded(im, table + 4 * i, 4);
+		int32_t rel;
+		if (!p)
+			break;
+		memcpy(&rel, p, 4);
+		uint64_t a = table + (uint64_t)(int64_t)rel;
+		if (a < im->code_lo || a >= im->code_hi)
+			break;
+		if (add_target(im, a))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Addresses the instruction names: direct branch targets, and code
+ * addresses in immediates and displacements (function pointers loaded with
+ * `mov $f` or `lea f(%rip)`), which may later be branched to indirectly.
+ */
+static int add_named_targets(struct rw_image *im, const ZydisDecodedInstruction *in,
+	const ZydisDecodedOperand *ops, uint64_t addr)
+{
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		const ZydisDecodedOperand *op = &ops[i];
+		ZyanU64 abs;
+		if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			if (op->imm.is_relative) {
+				if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs)) &&
+				    add_target(im, abs))
+					return -1;
+			} else if (add_target(im, op->imm.value.u)) {
+				return -1;
+			}
+		} else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.disp.has_displacement) {
+			if (op->mem.base == ZYDIS_REGISTER_RIP) {
+				if (!ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs)))
+					continue;
+				if (add_target(im, abs))
+					return -1;
+				if (in->mnemonic == ZYDIS_MNEMONIC_LEA && add_relative_table(im, abs))
+					return -1;
+			} else if (add_target(im, (uint64_t)op->mem.disp.value)) {
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int add_site(struct rw_image *im, struct rw_plan *plan, int kind,
+	const ZydisDecodedInstruction *in, uint64_t addr, uint64_t off)
+{
+	if (plan->nsites == plan->cap) {
+		size_t cap = plan->cap ? 2 * plan->cap : 256;
+		struct rw_site *s = realloc(plan->sites, cap * sizeof(*s));
+		if (!s)
+			return rw_error(im, "out of memory");
+		plan->sites = s;
+		plan->cap = cap;
+	}
+	struct rw_site *s = &plan->sites[plan->nsites++];
+	memset(s, 0, sizeof(*s));
+	s->rec.addr = addr;
+	s->rec.kind = (uint8_t)kind;
+	s->rec.length = in->length;
+	memcpy(s->rec.orig, im->data + off, in->length);
+	s->file_offset = off;
+	return 0;
+}
+
+static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct rw_region *r)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t pos = 0;
+	while (pos < r->size) {
+		const uint8_t *p = im->data + r->offset + pos;
+		uint64_t addr = r->vaddr + pos;
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&im->decoder, p, r->size - pos, &in, ops))) {
+			pos++; /* not an instruction: data or padding, left alone */
+			continue;
+		}
+		int kind = rw_site_kind(&in, ops);
+		if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos))
+			return -1;
+		if (add_named_targets(im, &in, ops, addr))
+			return -1;
+		/* What follows an unconditional transfer is reached by a jump. */
+		if (ends_flow(&in) && add_target(im, addr + in.length))
+			return -1;
+		pos += in.length;
+	}
+	return 0;
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	uint64_t x = ((const struct rw_site *)a)->rec.addr;
+	uint64_t y = ((const struct rw_site *)b)->rec.addr;
+	return x < y ? -1 : x > y;
+}
+
+int rw_discover(struct rw_image *im, struct rw_plan *plan)
+{
+	for (size_t i = 0; i < im->ncode; i++)
+		if (sweep_region(im, plan, &im->code[i]))
+			return -1;
+	if (plan->nsites)
+		qsort(plan->sites, plan->nsites, sizeof(*plan->sites), cmp_site);
+	return 0;
+}
+
+struct rw_site *rw_plan_find(const struct rw_plan *plan, uint64_t addr)
+{
+	size_t l = 0, h = plan->nsites;
+	while (l < h) {
+		size_t m = l + (h - l) / 2;
+		if (plan->sites[m].rec.addr < addr)
+			l = m + 1;
+		else if (plan->sites[m].rec.addr > addr)
+			h = m;
+		else
+			return &plan->sites[m];
+	}
+	return NULL;
+}

@@ -1,0 +1,132 @@
+/*
+ * The syscall entry and the guest resume path.
+ *
+ * Trampolines reach lx_syscall_entry as `call *%gs:0x1678` with rsp already
+ * moved below the red zone (include/lxnt/sitetab.h), so [rsp] holds the
+ * return address into the trampoline and the guest's rsp after the call
+ * returns is rsp + 8.  The entry switches to the thread's Windows stack,
+ * builds a struct lx_regs there, calls lx_syscall_dispatch with the Win64
+ * ABI, and resumes guest code from the (possibly edited) frame.  xmm0-5 are
+ * saved beside the frame because the Win64 ABI lets C code clobber them
+ * while Linux's syscall preserves every vector register (xmm6-15 are
+ * callee-saved in Win64 and need no help).  Nothing is
+ * ever written below the guest rsp: the resume address goes through the
+ * TEB slot LXNT_SLOT_RESUME_RIP.
+ */
+/* %gs offsets of LXNT_SLOT_RESUME_RIP and LXNT_SLOT_THREAD (layout.h,
+ * whose enum the assembler cannot read; thread.c asserts they agree). */
+#define SLOT_RESUME 0x1640
+#define SLOT_THREAD 0x1650
+
+#define T_HOST_STACK_TOP 0
+#define T_GUEST_RSP 8
+
+/* struct lx_regs offsets (runtime/lx.h). */
+#define R_RAX 0
+#define R_RBX 8
+#define R_RCX 16
+#define R_RDX 24
+#define R_RSI 32
+#define R_RDI 40
+#define R_RBP 48
+#define R_RSP 56
+#define R_R8 64
+#define R_R9 72
+#define R_R10 80
+#define R_R11 88
+#define R_R12 96
+#define R_R13 104
+#define R_R14 112
+#define R_R15 120
+#define R_RIP 128
+#define R_RFLAGS 136
+#define R_SIZE 144
+
+	.text
+	.globl lx_syscall_entry, lx_enter_guest
+
+lx_syscall_entry:
+	/* Only mov/push/lea until pushfq: they leave the flags alone. */
+	mov %rax, %gs:SLOT_RESUME
+	mov %gs:SLOT_THREAD, %rax
+	mov %rsp, T_GUEST_RSP(%rax)
+	mov T_HOST_STACK_TOP(%rax), %rsp
+	mov T_GUEST_RSP(%rax), %rax
+	pushfq
+	push (%rax)                     /* rip: the return address */
+	push %r15
+	push %r14
+	push %r13
+	push %r12
+	push %r11
+	push %r10
+	push %r9
+	push %r8
+	lea 8(%rax), %rax
+	push %rax                       /* rsp as it will be after the return */
+	push %rbp
+	push %rdi
+	push %rsi
+	push %rdx
+	push %rcx
+	push %rbx
+	push %gs:SLOT_RESUME            /* rax */
+	cld
+	mov %rsp, %rbx
+	sub $96, %rsp
+	movdqa %xmm0, 0(%rsp)
+	movdqa %xmm1, 16(%rsp)
+	movdqa %xmm2, 32(%rsp)
+	movdqa %xmm3, 48(%rsp)
+	movdqa %xmm4, 64(%rsp)
+	movdqa %xmm5, 80(%rsp)
+	mov %rbx, %rcx
+	sub $32, %rsp                   /* Win64 shadow space; rsp stays 16-aligned */
+	call lx_syscall_dispatch
+	movdqa -96(%rbx), %xmm0
+	movdqa -80(%rbx), %xmm1
+	movdqa -64(%rbx), %xmm2
+	movdqa -48(%rbx), %xmm3
+	movdqa -32(%rbx), %xmm4
+	movdqa -16(%rbx), %xmm5
+	mov %rbx, %rsp
+	jmp resume_frame
+
+/*
+ * void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self):
+ * makes the current stack the thread's syscall stack and starts guest code.
+ */
+lx_enter_guest:
+	and $-16, %rsp
+	mov %rsp, T_HOST_STACK_TOP(%rdx)
+	sub $R_SIZE, %rsp
+	mov %rcx, %rsi
+	mov %rsp, %rdi
+	mov $(R_SIZE / 8), %ecx
+	cld
+	rep movsq
+	/* fall through */
+
+/* rsp = struct lx_regs on the Windows stack; loads it and jumps to rip. */
+resume_frame:
+	mov R_RIP(%rsp), %rax
+	mov %rax, %gs:SLOT_RESUME
+	mov R_RAX(%rsp), %rax
+	mov R_RBX(%rsp), %rbx
+	mov R_RCX(%rsp), %rcx
+	mov R_RDX(%rsp), %rdx
+	mov R_RSI(%rsp), %rsi
+	mov R_RDI(%rsp), %rdi
+	mov R_RBP(%rsp), %rbp
+	mov R_R8(%rsp), %r8
+	mov R_R9(%rsp), %r9
+	mov R_R10(%rsp), %r10
+	mov R_R11(%rsp), %r11
+	mov R_R12(%rsp), %r12
+	mov R_R13(%rsp), %r13
+	mov R_R14(%rsp), %r14
+	mov R_R15(%rsp), %r15
+	lea R_RFLAGS(%rsp), %rsp
+	popfq
+	mov (R_RSP - R_SIZE)(%rsp), %rsp
+	jmp *%gs:SLOT_RESUME

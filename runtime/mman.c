@@ -1,0 +1,355 @@
+/*
+ * Guest address-space bookkeeping (see mman.h).  One lock covers the map;
+ * the areas are kept in a sorted array because a process has few of them
+ * and lookups are rare next to the work each one does.
+ */
+#include <windows.h>
+#include <string.h>
+
+#include "lxnt/layout.h"
+#include "mman.h"
+#include "mman_win.h"
+
+struct lx_vma {
+	uint64_t start, end; /* page-aligned, end exclusive */
+	int prot;            /* LX_PROT_* */
+	int flags;           /* LX_MAP_* as requested */
+};
+
+static SRWLOCK mm_lock = SRWLOCK_INIT;
+static struct lx_vma *vmas;
+static size_t nvma, cap_vma;
+uint64_t lx_mm_mmap_top;
+
+void lx_mm_init(void)
+{
+	lx_mm_win_init();
+	lx_mm_mmap_top = LXNT_GUEST_WINDOW_HI;
+}
+
+static bool in_guest_window(uint64_t addr, uint64_t len)
+{
+	return addr >= LXNT_GUEST_WINDOW_LO && len <= LXNT_GUEST_WINDOW_HI - addr;
+}
+
+static bool vma_grow(void)
+{
+	if (nvma < cap_vma)
+		return true;
+	size_t ncap = cap_vma ? cap_vma * 2 : 64;
+	struct lx_vma *n = vmas ? HeapReAlloc(GetProcessHeap(), 0, vmas, ncap * sizeof(*n))
+	                        : HeapAlloc(GetProcessHeap(), 0, ncap * sizeof(*n));
+	if (!n)
+		return false;
+	vmas = n;
+	cap_vma = ncap;
+	return true;
+}
+
+/* Index of the first area whose end is above addr. */
+static size_t vma_first_above(uint64_t addr)
+{
+	size_t lo = 0, hi = nvma;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (vmas[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool range_free(uint64_t s, uint64_t e)
+{
+	size_t i = vma_first_above(s);
+
+	return i == nvma || vmas[i].start >= e;
+}
+
+bool lx_mm_mapped(uint64_t addr, uint64_t len)
+{
+	uint64_t s = addr, e = addr + len;
+	bool ok = true;
+
+	AcquireSRWLockShared(&mm_lock);
+	for (size_t i = vma_first_above(s); s < e; i++) {
+		if (i == nvma || vmas[i].start > s) {
+			ok = false;
+			break;
+		}
+		s = vmas[i].end;
+	}
+	ReleaseSRWLockShared(&mm_lock);
+	return ok;
+}
+
+/* Removes [s, e) from the list, splitting areas that straddle it. */
+static bool vma_cut(uint64_t s, uint64_t e)
+{
+	size_t i = vma_first_above(s);
+
+	if (i < nvma && vmas[i].start < s && vmas[i].end > e) {
+		if (!vma_grow())
+			return false;
+		memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(*vmas));
+		nvma++;
+		vmas[i].end = s;
+		vmas[i + 1].start = e;
+		return true;
+	}
+	if (i < nvma && vmas[i].start < s) {
+		vmas[i].end = s;
+		i++;
+	}
+	size_t j = i;
+	while (j < nvma && vmas[j].end <= e)
+		j++;
+	if (j < nvma && vmas[j].start < e)
+		vmas[j].start = e;
+	memmove(&vmas[i], &vmas[j], (nvma - j) * sizeof(*vmas));
+	nvma -= j - i;
+	return true;
+}
+
+static bool vma_insert(uint64_t s, uint64_t e, int prot, int flags)
+{
+	if (!vma_grow())
+		return false;
+	size_t i = vma_first_above(s);
+	memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(*vmas));
+	vmas[i] = (struct lx_vma){ s, e, prot, flags };
+	nvma++;
+	return true;
+}
+
+/* Highest free range of len bytes below lx_mm_mmap_top (Linux's top-down layout). */
+static uint64_t find_free(uint64_t len)
+{
+	uint64_t top = lx_mm_mmap_top;
+	size_t i = vma_first_above(top);
+
+	/* an area that straddles the top lowers it; all below end under it */
+	if (i < nvma && vmas[i].start < top)
+		top = vmas[i].start;
+	for (;;) {
+		uint64_t floor = i ? vmas[i - 1].end : LXNT_GUEST_WINDOW_LO;
+		if (top >= floor && top - floor >= len)
+			return top - len;
+		if (i == 0)
+			return 0;
+		i--;
+		top = vmas[i].start;
+	}
+}
+
+static long fill_from_file(uint64_t addr, uint64_t len, int fd, int64_t off)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		/* at most 1 GiB per call: the count must fit the long it returns */
+		size_t chunk = len - done < (1ULL << 30) ? (size_t)(len - done) : (size_t)1 << 30;
+		int64_t n = lx_vfs_pread_host(fd, (void *)(uintptr_t)(addr + done), chunk, off + (int64_t)done);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break; /* beyond end of file: the rest stays zero */
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+{
+	int64_t r;
+
+	len = LX_PAGE_UP(len);
+	AcquireSRWLockExclusive(&mm_lock);
+	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
+		if (!in_guest_window(addr, len)) {
+			r = -LX_ENOMEM;
+			goto out;
+		}
+		if (!range_free(addr, addr + len)) {
+			if (flags & LX_MAP_FIXED_NOREPLACE) {
+				r = -LX_EEXIST;
+				goto out;
+			}
+			lx_mm_release(addr, addr + len);
+			if (!vma_cut(addr, addr + len)) {
+				r = -LX_ENOMEM;
+				goto out;
+			}
+		}
+	} else if (addr && in_guest_window(addr, len) && range_free(addr, addr + len)) {
+		/* a usable hint */
+	} else {
+		addr = find_free(len);
+		if (!addr) {
+			r = -LX_ENOMEM;
+			goto out;
+		}
+	}
+	r = lx_mm_back(addr, addr + len);
+	if (r == 0 && fd >= 0)
+		r = fill_from_file(addr, len, fd, off);
+	if (r == 0 && prot != (LX_PROT_READ | LX_PROT_WRITE))
+		r = lx_mm_set_protection(addr, addr + len, prot);
+	if (r == 0 && !vma_insert(addr, addr + len, prot, flags))
+		r = -LX_ENOMEM;
+	if (r < 0)
+		lx_mm_release(addr, addr + len);
+	else
+		r = (int64_t)addr;
+out:
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+int64_t lx_mm_unmap(uint64_t addr, uint64_t len)
+{
+	long r = 0;
+
+	len = LX_PAGE_UP(len);
+	if (!in_guest_window(addr, len))
+		return 0; /* Linux: unmapping nothing is not an error */
+	AcquireSRWLockExclusive(&mm_lock);
+	lx_mm_release(addr, addr + len);
+	if (!vma_cut(addr, addr + len))
+		r = -LX_ENOMEM;
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+/* Sets prot on every area piece inside [s, e), splitting areas as needed. */
+static long vma_set_prot(uint64_t s, uint64_t e, int prot)
+{
+	for (size_t i = vma_first_above(s); i < nvma && vmas[i].start < e; i++) {
+		struct lx_vma v = vmas[i];
+		uint64_t ps = v.start > s ? v.start : s, pe = v.end < e ? v.end : e;
+		if (v.prot == prot)
+			continue;
+		if (!vma_cut(ps, pe) || !vma_insert(ps, pe, prot, v.flags))
+			return -LX_ENOMEM;
+		i = vma_first_above(ps);
+	}
+	return 0;
+}
+
+int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot)
+{
+	long r;
+
+	len = LX_PAGE_UP(len);
+	if (!in_guest_window(addr, len)) {
+		/* The packed image's own pages (RELRO): the loader made them, Windows protects them. */
+		DWORD old;
+		if (addr >= LXNT_IMAGE_WINDOW_LO && addr + len <= LXNT_IMAGE_WINDOW_HI &&
+		    VirtualProtect((void *)(uintptr_t)addr, len, lx_mm_win_protect(prot), &old))
+			return 0;
+		return -LX_ENOMEM;
+	}
+	if (!lx_mm_mapped(addr, len))
+		return -LX_ENOMEM;
+	AcquireSRWLockExclusive(&mm_lock);
+	if (prot == LX_PROT_NONE)
+		r = lx_mm_set_protection(addr, addr + len, prot);
+	else {
+		/* Pages of a PROT_NONE area may not be committed yet. */
+		r = lx_mm_for_each_region(addr, addr + len, lx_mm_commit_op, NULL);
+		if (r == 0)
+			r = lx_mm_set_protection(addr, addr + len, prot);
+	}
+	if (r == 0)
+		r = vma_set_prot(addr, addr + len, prot);
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+int64_t lx_mm_dontneed(uint64_t addr, uint64_t len)
+{
+	len = LX_PAGE_UP(len);
+	if (!in_guest_window(addr, len) || !lx_mm_mapped(addr, len))
+		return -LX_EINVAL;
+	AcquireSRWLockExclusive(&mm_lock);
+	long r = 0;
+	for (size_t i = vma_first_above(addr); r == 0 && i < nvma && vmas[i].start < addr + len; i++) {
+		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
+		uint64_t e = vmas[i].end < addr + len ? vmas[i].end : addr + len;
+		/* Private anonymous pages read back as zero (madvise(2)). */
+		lx_mm_release(s, e);
+		r = lx_mm_for_each_region(s, e, lx_mm_commit_op, NULL);
+		if (r == 0 && vmas[i].prot != (LX_PROT_READ | LX_PROT_WRITE))
+			r = lx_mm_set_protection(s, e, vmas[i].prot);
+	}
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+static int prot_at(uint64_t addr)
+{
+	size_t i = vma_first_above(addr);
+
+	return i < nvma && vmas[i].start <= addr ? vmas[i].prot : LX_PROT_NONE;
+}
+
+int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags)
+{
+	old_len = LX_PAGE_UP(old_len);
+	new_len = LX_PAGE_UP(new_len);
+	if (!lx_mm_mapped(old_addr, old_len) || !in_guest_window(old_addr, old_len))
+		return -LX_EFAULT;
+	if (new_len <= old_len) {
+		if (new_len < old_len)
+			lx_mm_unmap(old_addr + new_len, old_len - new_len);
+		return (int64_t)old_addr;
+	}
+	AcquireSRWLockExclusive(&mm_lock);
+	int prot = prot_at(old_addr);
+	/* growing in place must not eat the gap kept below the main stack */
+	bool grow_here = in_guest_window(old_addr, new_len) &&
+	                 (old_addr >= lx_mm_mmap_top || old_addr + new_len <= lx_mm_mmap_top) &&
+	                 range_free(old_addr + old_len, old_addr + new_len);
+	ReleaseSRWLockExclusive(&mm_lock);
+	if (grow_here) {
+		int64_t r = lx_mm_map(old_addr + old_len, new_len - old_len, prot,
+		                   LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED_NOREPLACE, -1, 0);
+		if (r >= 0) {
+			AcquireSRWLockExclusive(&mm_lock);
+			/* Merge so that a later mremap sees one area. */
+			size_t i = vma_first_above(old_addr);
+			if (i + 1 < nvma && vmas[i].end == vmas[i + 1].start && vmas[i].prot == vmas[i + 1].prot) {
+				vmas[i].end = vmas[i + 1].end;
+				memmove(&vmas[i + 1], &vmas[i + 2], (nvma - i - 2) * sizeof(*vmas));
+				nvma--;
+			}
+			ReleaseSRWLockExclusive(&mm_lock);
+			return (int64_t)old_addr;
+		}
+	}
+	if (!(flags & LX_MREMAP_MAYMOVE))
+		return -LX_ENOMEM;
+	int64_t n = lx_mm_map(0, new_len, LX_PROT_READ | LX_PROT_WRITE, LX_MAP_PRIVATE | LX_MAP_ANONYMOUS, -1, 0);
+	if (n < 0)
+		return n;
+	if (!(prot & LX_PROT_READ))
+		lx_mm_protect(old_addr, old_len, prot | LX_PROT_READ);
+	memcpy((void *)(uintptr_t)n, (const void *)(uintptr_t)old_addr, old_len);
+	if (prot != (LX_PROT_READ | LX_PROT_WRITE))
+		lx_mm_protect((uint64_t)n, new_len, prot);
+	lx_mm_unmap(old_addr, old_len);
+	return n;
+}
+
+/*
+ * Until the vfs provides lx_vfs_pread_host (declared in lx.h), file
+ * mappings fail as for a file that cannot be mapped; the vfs's definition
+ * replaces this one at link time.
+ */
+__attribute__((weak)) long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset)
+{
+	(void)fd; (void)buf; (void)count; (void)offset;
+	return -LX_ENODEV;
+}

@@ -1,0 +1,39 @@
+/*
+ * The runtime's own map of the Linux address space in the guest window
+ * (include/lxnt/layout.h).  Windows reserves address space in 64 KiB
+ * granules and protects it in 4 KiB pages; Linux maps in pages.  The map
+ * keeps Linux's view (a sorted list of areas, like the kernel's VMAs) and
+ * the Windows side follows it: granules are reserved on first use and never
+ * released, pages are committed while mapped and decommitted by munmap.
+ */
+#ifndef LXNT_RUNTIME_MMAN_H
+#define LXNT_RUNTIME_MMAN_H
+
+#include "lx.h"
+#include "lxnt/linux/mman.h"
+
+void lx_mm_init(void);
+
+/*
+ * mmap worker: addr is a hint unless flags has MAP_FIXED or
+ * MAP_FIXED_NOREPLACE; the mapping is private anonymous memory filled from
+ * fd at off when fd >= 0.  Returns the address or -LX_Exxx.
+ */
+int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off);
+int64_t lx_mm_unmap(uint64_t addr, uint64_t len);
+int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot);
+int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags);
+int64_t lx_mm_dontneed(uint64_t addr, uint64_t len);
+
+/* True if every page of [addr, addr+len) is mapped. */
+bool lx_mm_mapped(uint64_t addr, uint64_t len);
+
+/* Puts the program break at the bottom of the guest window (sys_mman.c). */
+void lx_brk_init(void);
+
+/* Top of the area mmap allocates downwards from (below the main stack). */
+extern uint64_t lx_mm_mmap_top;
+
+#define LX_PAGE_UP(x) (((x) + LX_PAGE_SIZE - 1) & ~(LX_PAGE_SIZE - 1))
+
+#endif

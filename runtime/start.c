@@ -1,0 +1,42 @@
+/*
+ * Process start-up: claims the TEB slots, installs the exception handler,
+ * finds the packed ELF, builds the Linux stack and enters the program at
+ * its entry point with the registers the x86-64 psABI prescribes (rsp at
+ * argc, rdx = 0 for "no finalizer from the dynamic linker", all else 0).
+ */
+#include <windows.h>
+
+#include "identity.h"
+#include "image.h"
+#include "mman.h"
+#include "start.h"
+#include "thread.h"
+#include "trace.h"
+
+int main(void)
+{
+	lx_errno_check_tables();
+	lx_claim_teb_slots();
+	struct lx_thread *self = lx_thread_attach((long)GetCurrentProcessId());
+	lx_trace_init();
+	lx_fault_init();
+	lx_identity_init();
+	lx_mm_init();
+	lx_image_load();
+	lx_brk_init();
+	lx_vfs_init();
+
+	struct lx_strvec argv, envp;
+	lx_build_argv(&argv);
+	lx_build_envp(&envp);
+	wchar_t module[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
+	char *execfn = n && n < MAX_PATH ? lx_linux_path_of_windows(module) : argv.v[0];
+
+	struct lx_regs regs = {
+		.rsp = lx_build_initial_stack(&argv, &envp, execfn),
+		.rip = lx_image.entry,
+		.rflags = 0x202,
+	};
+	lx_enter_guest(&regs, self);
+}

@@ -1,0 +1,136 @@
+/*
+ * Memory-management system calls (mm/mmap.c, mm/mprotect.c, mm/mremap.c,
+ * mm/madvise.c): argument checks as Linux makes them, then the workers of
+ * mman.c.
+ */
+#include "lxnt/layout.h"
+#include "mman.h"
+#include "syscall_table.h"
+
+/* The brk area starts at the bottom of the guest window and grows up. */
+static uint64_t brk_base, brk_cur;
+
+void lx_brk_init(void)
+{
+	brk_base = brk_cur = LXNT_GUEST_WINDOW_LO;
+}
+
+/* Linux brk(2): returns the new break, or the old one when it cannot move. */
+int64_t lx_sys_brk(struct lx_syscall *sc)
+{
+	uint64_t want = (uint64_t)sc->arg[0];
+
+	if (want < brk_base)
+		return (int64_t)brk_cur;
+	uint64_t old_end = LX_PAGE_UP(brk_cur), new_end = LX_PAGE_UP(want);
+	if (new_end > old_end) {
+		int64_t r = lx_mm_map(old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE,
+		                   LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED_NOREPLACE, -1, 0);
+		if (r < 0)
+			return (int64_t)brk_cur;
+	} else if (new_end < old_end) {
+		lx_mm_unmap(new_end, old_end - new_end);
+	}
+	brk_cur = want;
+	return (int64_t)brk_cur;
+}
+
+/* Linux mmap(2). */
+int64_t lx_sys_mmap(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	int prot = (int)sc->arg[2], flags = (int)sc->arg[3], fd = (int)sc->arg[4];
+	int64_t off = sc->arg[5];
+	int type = flags & LX_MAP_TYPE;
+
+	if (len == 0 || (off & (LX_PAGE_SIZE - 1)) || off < 0)
+		return -LX_EINVAL;
+	if (type != LX_MAP_SHARED && type != LX_MAP_PRIVATE && type != LX_MAP_SHARED_VALIDATE)
+		return -LX_EINVAL;
+	if ((flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) && (addr & (LX_PAGE_SIZE - 1)))
+		return -LX_EINVAL;
+	if (LX_PAGE_UP(len) < len)
+		return -LX_ENOMEM;
+	if (flags & LX_MAP_ANONYMOUS) {
+		/* One process, no fork yet: a shared anonymous mapping is private. */
+		return lx_mm_map(addr, len, prot, flags, -1, 0);
+	}
+	if (fd < 0)
+		return -LX_EBADF;
+	/* Shared file mappings need section views; read-only ones see no
+	 * difference from a private copy as long as nobody writes the file. */
+	if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
+		return -LX_ENODEV;
+	return lx_mm_map(addr, len, prot, flags, fd, off);
+}
+
+/* Linux munmap(2). */
+int64_t lx_sys_munmap(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+
+	if ((addr & (LX_PAGE_SIZE - 1)) || len == 0)
+		return -LX_EINVAL;
+	return lx_mm_unmap(addr, len);
+}
+
+/* Linux mprotect(2). */
+int64_t lx_sys_mprotect(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	int prot = (int)sc->arg[2];
+
+	if (addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (prot & ~(LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC | LX_PROT_GROWSDOWN | LX_PROT_GROWSUP))
+		return -LX_EINVAL;
+	if (len == 0)
+		return 0;
+	return lx_mm_protect(addr, len, prot & (LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC));
+}
+
+/* Linux mremap(2); MREMAP_FIXED and MREMAP_DONTUNMAP are not offered. */
+int64_t lx_sys_mremap(struct lx_syscall *sc)
+{
+	uint64_t old_addr = (uint64_t)sc->arg[0], old_len = (uint64_t)sc->arg[1];
+	uint64_t new_len = (uint64_t)sc->arg[2];
+	int flags = (int)sc->arg[3];
+
+	if (flags & ~(LX_MREMAP_MAYMOVE | LX_MREMAP_FIXED | LX_MREMAP_DONTUNMAP))
+		return -LX_EINVAL;
+	if ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE))
+		return -LX_EINVAL;
+	if (old_addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (new_len == 0)
+		return -LX_EINVAL;
+	if (flags & (LX_MREMAP_FIXED | LX_MREMAP_DONTUNMAP))
+		return -LX_EINVAL;
+	return lx_mm_remap(old_addr, old_len, new_len, flags);
+}
+
+/* Linux madvise(2): advice is accepted; MADV_DONTNEED zeroes the pages. */
+int64_t lx_sys_madvise(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	int advice = (int)sc->arg[2];
+
+	if (addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (len == 0)
+		return 0;
+	switch (advice) {
+	case LX_MADV_DONTNEED:
+		return lx_mm_dontneed(addr, len);
+	case LX_MADV_NORMAL: case LX_MADV_RANDOM: case LX_MADV_SEQUENTIAL:
+	case LX_MADV_WILLNEED: case LX_MADV_FREE: case LX_MADV_DONTFORK:
+	case LX_MADV_DOFORK: case LX_MADV_MERGEABLE: case LX_MADV_UNMERGEABLE:
+	case LX_MADV_HUGEPAGE: case LX_MADV_NOHUGEPAGE: case LX_MADV_DONTDUMP:
+	case LX_MADV_DODUMP: case LX_MADV_WIPEONFORK: case LX_MADV_KEEPONFORK:
+	case LX_MADV_COLD: case LX_MADV_PAGEOUT:
+		/* Hints: Linux may ignore them too (MADV_FREE may keep the data). */
+		return lx_mm_mapped(addr, LX_PAGE_UP(len)) ? 0 : -LX_ENOMEM;
+	default:
+		return -LX_EINVAL;
+	}
+}

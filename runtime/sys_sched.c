@@ -1,0 +1,100 @@
+/*
+ * Scheduling and resource usage: sched_yield(2), sched_getaffinity(2),
+ * getrusage(2), times(2).
+ */
+#include <windows.h>
+#include <string.h>
+
+#include "lxnt/linux/time.h"
+#include "syscall_table.h"
+
+/* Linux sched_yield(2). */
+int64_t lx_sys_sched_yield(struct lx_syscall *sc)
+{
+	(void)sc;
+	SwitchToThread();
+	return 0;
+}
+
+/*
+ * Linux sched_getaffinity(2): the process affinity mask of the processor
+ * group we run in (up to 64 CPUs), for this process only; returns the
+ * size of the kernel's mask, 8 bytes, as kernel/sched/core.c does.
+ */
+int64_t lx_sys_sched_getaffinity(struct lx_syscall *sc)
+{
+	int32_t pid = (int32_t)sc->arg[0];
+	size_t len = (size_t)sc->arg[1];
+	DWORD_PTR proc_mask, sys_mask;
+
+	if (pid != 0 && pid != (int32_t)GetCurrentProcessId())
+		return -LX_ESRCH;
+	if (len < sizeof(uint64_t) || (len & (sizeof(uint64_t) - 1)))
+		return -LX_EINVAL;
+	if (!GetProcessAffinityMask(GetCurrentProcess(), &proc_mask, &sys_mask))
+		return lx_errno_from_win32(GetLastError());
+	uint64_t mask = proc_mask;
+	if (lx_copy_to_user((uint64_t)sc->arg[2], &mask, sizeof(mask)) < 0)
+		return -LX_EFAULT;
+	return sizeof(mask);
+}
+
+struct lx_rusage {
+	struct lx_timeval ru_utime;
+	struct lx_timeval ru_stime;
+	int64_t rest[14]; /* maxrss ... nivcsw */
+};
+
+#define LX_RUSAGE_SELF 0
+#define LX_RUSAGE_CHILDREN (-1)
+#define LX_RUSAGE_THREAD 1
+
+static struct lx_timeval tv_of_filetime(const FILETIME *f)
+{
+	uint64_t t = ((uint64_t)f->dwHighDateTime << 32) | f->dwLowDateTime; /* 100 ns */
+	return (struct lx_timeval){ (int64_t)(t / 10000000), (int64_t)(t % 10000000 / 10) };
+}
+
+/* Linux getrusage(2): CPU times; children count as none until fork exists. */
+int64_t lx_sys_getrusage(struct lx_syscall *sc)
+{
+	int who = (int)sc->arg[0];
+	struct lx_rusage ru;
+	FILETIME c, e, k, u;
+
+	memset(&ru, 0, sizeof(ru));
+	switch (who) {
+	case LX_RUSAGE_SELF:
+		if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
+			return lx_errno_from_win32(GetLastError());
+		break;
+	case LX_RUSAGE_THREAD:
+		if (!GetThreadTimes(GetCurrentThread(), &c, &e, &k, &u))
+			return lx_errno_from_win32(GetLastError());
+		break;
+	case LX_RUSAGE_CHILDREN:
+		return lx_copy_to_user((uint64_t)sc->arg[1], &ru, sizeof(ru));
+	default:
+		return -LX_EINVAL;
+	}
+	ru.ru_utime = tv_of_filetime(&u);
+	ru.ru_stime = tv_of_filetime(&k);
+	return lx_copy_to_user((uint64_t)sc->arg[1], &ru, sizeof(ru));
+}
+
+/* Linux times(2): clock ticks of 1/100 s (AT_CLKTCK); returns ticks since boot. */
+int64_t lx_sys_times(struct lx_syscall *sc)
+{
+	FILETIME c, e, k, u;
+	int64_t tms[4] = { 0, 0, 0, 0 };
+
+	if (sc->arg[0]) {
+		if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
+			return lx_errno_from_win32(GetLastError());
+		tms[0] = (int64_t)((((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime) / 100000);
+		tms[1] = (int64_t)((((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime) / 100000);
+		if (lx_copy_to_user((uint64_t)sc->arg[0], tms, sizeof(tms)) < 0)
+			return -LX_EFAULT;
+	}
+	return (int64_t)(GetTickCount64() / 10);
+}

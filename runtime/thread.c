@@ -1,0 +1,91 @@
+/*
+ * The TEB slots of include/lxnt/layout.h and the per-thread runtime state.
+ */
+#include <windows.h>
+
+#include "lxnt/layout.h"
+#include "lxnt/linux/signal.h"
+#include "thread.h"
+
+_Static_assert(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_RESUME_RIP) == 0x1640, "entry.S SLOT_RESUME");
+_Static_assert(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_THREAD) == 0x1650, "entry.S SLOT_THREAD");
+
+struct lx_thread *lx_current_thread(void)
+{
+	return TlsGetValue(LXNT_SLOT_THREAD);
+}
+
+/*
+ * TlsAlloc hands out the lowest free index; allocating until we hold all of
+ * LXNT_SLOT_FIRST..LXNT_SLOT_LAST and giving back the others is the only
+ * documented way to own particular indexes.
+ */
+void lx_claim_teb_slots(void)
+{
+	DWORD taken[TLS_MINIMUM_AVAILABLE];
+	int ntaken = 0;
+	unsigned held = 0;
+	const unsigned all = (1u << (LXNT_SLOT_LAST - LXNT_SLOT_FIRST + 1)) - 1;
+
+	while (held != all && ntaken < TLS_MINIMUM_AVAILABLE) {
+		DWORD i = TlsAlloc();
+		if (i == TLS_OUT_OF_INDEXES)
+			break;
+		if (i >= LXNT_SLOT_FIRST && i <= LXNT_SLOT_LAST)
+			held |= 1u << (i - LXNT_SLOT_FIRST);
+		else
+			taken[ntaken++] = i;
+	}
+	for (int k = 0; k < ntaken; k++)
+		TlsFree(taken[k]);
+	if (held != all)
+		lx_fatal("lxnt: cannot claim TLS indexes %d..%d (held mask 0x%x): "
+		         "another module in this process owns one of them",
+		         LXNT_SLOT_FIRST, LXNT_SLOT_LAST, held);
+}
+
+/*
+ * Binds a fresh struct lx_thread to the calling thread and points the TEB
+ * at the syscall entry; returns it.
+ */
+struct lx_thread *lx_thread_attach(long tid)
+{
+	struct lx_thread *t = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*t));
+
+	if (!t)
+		lx_fatal("lxnt: out of memory for thread state");
+	t->tid = tid;
+	t->altstack_flags = LX_SS_DISABLE;
+	TlsSetValue(LXNT_SLOT_THREAD, t);
+	TlsSetValue(LXNT_SLOT_SYSCALL_ENTRY, (void *)lx_syscall_entry);
+	TlsSetValue(LXNT_SLOT_TP, NULL);
+	TlsSetValue(LXNT_SLOT_STACK_GUARD, NULL);
+	TlsSetValue(LXNT_SLOT_POINTER_GUARD, NULL);
+	return t;
+}
+
+void lx_refresh_tp_guards(void)
+{
+	struct lx_thread *t = lx_current_thread();
+	uint64_t guard = 0, pguard = 0;
+
+	/* A tp that does not (yet) point at readable memory keeps zero copies;
+	 * glibc writes the canary only after it has set FS. */
+	if (t->tp) {
+		if (lx_copy_from_user(&guard, t->tp + LXNT_TCB_STACK_GUARD, sizeof(guard)) < 0)
+			guard = 0;
+		if (lx_copy_from_user(&pguard, t->tp + LXNT_TCB_POINTER_GUARD, sizeof(pguard)) < 0)
+			pguard = 0;
+	}
+	TlsSetValue(LXNT_SLOT_STACK_GUARD, (void *)(uintptr_t)guard);
+	TlsSetValue(LXNT_SLOT_POINTER_GUARD, (void *)(uintptr_t)pguard);
+}
+
+void lx_set_thread_pointer(uint64_t tp)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	t->tp = tp;
+	TlsSetValue(LXNT_SLOT_TP, (void *)(uintptr_t)tp);
+	lx_refresh_tp_guards();
+}

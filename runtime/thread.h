@@ -1,0 +1,57 @@
+/*
+ * Per-thread runtime state, reached from guest context through the TEB slot
+ * LXNT_SLOT_THREAD (include/lxnt/layout.h).  entry.S knows the first two
+ * fields by offset.
+ */
+#ifndef LXNT_RUNTIME_THREAD_H
+#define LXNT_RUNTIME_THREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lx.h"
+
+struct lx_thread {
+	uint64_t host_stack_top;   /* 16-byte aligned top of the Windows stack used by syscalls */
+	uint64_t guest_rsp;        /* scratch for entry.S while it switches stacks */
+	long tid;
+	uint64_t clear_child_tid;  /* set_tid_address(2) */
+	uint64_t robust_list;      /* set_robust_list(2) */
+	size_t robust_list_len;
+	uint64_t sigmask;          /* blocked signals, bit n-1 for signal n */
+	uint64_t altstack_sp;      /* sigaltstack(2); altstack_flags LX_SS_DISABLE when none */
+	uint64_t altstack_size;
+	int altstack_flags;
+	uint64_t tp;               /* guest thread pointer (arch_prctl ARCH_SET_FS) */
+	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
+};
+
+#define LX_THREAD_HOST_STACK_TOP 0
+#define LX_THREAD_GUEST_RSP 8
+
+_Static_assert(offsetof(struct lx_thread, host_stack_top) == LX_THREAD_HOST_STACK_TOP, "entry.S");
+_Static_assert(offsetof(struct lx_thread, guest_rsp) == LX_THREAD_GUEST_RSP, "entry.S");
+_Static_assert(sizeof(struct lx_regs) == 18 * 8, "entry.S frame");
+
+struct lx_thread *lx_current_thread(void);
+
+/* Owns TEB TLS indexes LXNT_SLOT_FIRST..LAST for the process, or ends it. */
+void lx_claim_teb_slots(void);
+
+/* Creates the calling thread's state and fills its TEB slots. */
+struct lx_thread *lx_thread_attach(long tid);
+
+/* Sets the guest thread pointer of the calling thread and its TEB copies. */
+void lx_set_thread_pointer(uint64_t tp);
+
+/* Refreshes the TEB copies of tp+0x28 and tp+0x30 (layout.h). */
+void lx_refresh_tp_guards(void);
+
+/* entry.S: starts guest code with the given registers; never returns. */
+_Noreturn void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self);
+void lx_syscall_entry(void);
+
+/* dispatch.c */
+void lx_syscall_dispatch(struct lx_regs *regs);
+
+#endif

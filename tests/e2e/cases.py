@@ -1,0 +1,173 @@
+"""The differential cases, one row each.  harness.py runs every row twice,
+natively and packed under Wine, and compares the results.
+
+Fields (only `name`, `prog` and `args` are required):
+  prog     which program: "busybox", "bash", or a tests/guest program name
+  args     argv after argv[0]
+  applet   busybox only: run as a copy of busybox.exe named APPLET.exe
+           (argv[0] = APPLET) instead of `busybox APPLET ...`
+  fixture  starting directory: tests/e2e/fixtures/NAME, copied for each side
+  gen      generated inputs (harness.GENERATORS) as {file name: generator}
+  stdin    a file of the starting directory, or ("text", "...") for inline
+           input; default: an empty file
+  env      extra environment variables for both sides
+  timeout  seconds per side (default 60)
+  known_gap  a behaviour lxnt does not have yet, with the issue that brings
+           it: the case still runs, its failure is reported as a TAP TODO and
+           not counted, and its passing is reported as a failure so that the
+           marker is removed
+
+Paths in arguments are relative: the native side runs in /tmp/..., the
+converted side sees the same directory as /mnt/z/tmp/... .  Nothing here
+depends on directory read order, which Linux does not define: directories
+that a command walks unsorted (find, grep -r, cp -r) hold one entry each,
+or the output is independent of the order.
+"""
+
+BIG_SORT = {"big.txt": "lines_5m"}
+BLOB_32M = {"blob.bin": "blob_32m"}
+
+CASES = [
+    # Output and arguments.
+    dict(name="echo", prog="busybox", args=["echo", "hello", "world"]),
+    dict(name="echo-escapes", prog="busybox", args=["echo", "-n", "-e", r"a\tb\nc\\"]),
+    dict(name="printf", prog="busybox",
+         args=["printf", r"%s-%05d-%x-%c-%.2f\n", "abc", "42", "255", "xyz", "3.14159"]),
+    dict(name="seq", prog="busybox", args=["seq", "1", "3", "100"]),
+    dict(name="expr-mul", prog="busybox", args=["expr", "6", "*", "7"]),
+    dict(name="expr-zero-status", prog="busybox", args=["expr", "3", "-", "3"]),
+    dict(name="expr-match", prog="busybox", args=["expr", "hello.txt", ":", r"\(.*\)\.txt"]),
+    dict(name="basename", prog="busybox", args=["basename", "/a/b/c.txt", ".txt"]),
+    dict(name="dirname", prog="busybox", args=["dirname", "/a/b/c.txt"]),
+    dict(name="false", prog="busybox", args=["false"]),
+    dict(name="env-i", prog="busybox", args=["env", "-i", "A=1", "B=two words", "C="]),
+    dict(name="date-utc", prog="busybox",
+         args=["date", "-d", "2021-03-04 05:06:07", "+%Y-%m-%d %H:%M:%S %j %a %b %s"],
+         env={"TZ": "UTC"}),
+    dict(name="date-epoch", prog="busybox",
+         args=["date", "-u", "-d", "@1600000000", "+%F %T %Z"], env={"TZ": "UTC"}),
+
+    # Reading files and standard input.
+    dict(name="cat", prog="busybox", args=["cat", "lines.txt", "fields.csv"], fixture="text"),
+    dict(name="cat-stdin", prog="busybox", args=["cat"], fixture="text", stdin="lines.txt"),
+    dict(name="cat-missing", prog="busybox", args=["cat", "lines.txt", "nosuch.txt"],
+         fixture="text"),
+    dict(name="head", prog="busybox", args=["head", "-n", "3", "lines.txt"], fixture="text"),
+    dict(name="tail", prog="busybox", args=["tail", "-n", "2", "lines.txt"], fixture="text"),
+    dict(name="tail-bytes", prog="busybox", args=["tail", "-c", "20", "lines.txt"],
+         fixture="text"),
+    dict(name="wc", prog="busybox", args=["wc", "lines.txt", "fields.csv"], fixture="text"),
+    dict(name="wc-stdin", prog="busybox", args=["wc", "-l"], fixture="text",
+         stdin="lines.txt"),
+    dict(name="sort-5m", prog="busybox", args=["sort", "big.txt"], gen=BIG_SORT,
+         timeout=120),
+    dict(name="sort-5m-to-file", prog="busybox", args=["sort", "-r", "-o", "sorted.txt",
+         "big.txt"], gen=BIG_SORT, timeout=120),
+    dict(name="sort-numeric", prog="busybox", args=["sort", "-t,", "-k3", "-n", "fields.csv"],
+         fixture="text"),
+    dict(name="uniq", prog="busybox", args=["uniq", "-c", "dup.txt"], fixture="text"),
+    dict(name="cut", prog="busybox", args=["cut", "-d,", "-f1,3", "fields.csv"],
+         fixture="text"),
+    dict(name="tr", prog="busybox", args=["tr", "a-z", "A-Z"], fixture="text",
+         stdin="lines.txt"),
+    dict(name="tr-delete", prog="busybox", args=["tr", "-d", "aeiou\n"], fixture="text",
+         stdin="lines.txt"),
+    dict(name="sed", prog="busybox", args=["sed", "-e", "s/o/0/g", "-e", "2d", "lines.txt"],
+         fixture="text"),
+    dict(name="sed-in-place", prog="busybox", args=["sed", "-i", "s/apple/APPLE/", "words.txt"],
+         fixture="text"),
+    dict(name="grep", prog="busybox", args=["grep", "-n", "-i", "the", "lines.txt"],
+         fixture="text"),
+    dict(name="grep-r", prog="busybox", args=["grep", "-rn", "needle", "deep"], fixture="tree"),
+    dict(name="grep-no-match", prog="busybox", args=["grep", "walrus", "lines.txt"],
+         fixture="text"),
+    dict(name="awk-sum", prog="busybox",
+         args=["awk", "-F,", "{ s += $3 } END { print s, NR, s / NR }", "fields.csv"],
+         fixture="text"),
+    dict(name="awk-begin", prog="busybox",
+         args=["awk", 'BEGIN { for (i = 1; i <= 5; i++) printf "%d %d %.3f %s\\n", i, i * i % 7, '
+                      'i / 3, substr("abcdef", i, 2); x["a"] = 1; print length(x), toupper("ok") }']),
+    dict(name="sha256sum-32m", prog="busybox", args=["sha256sum", "blob.bin"], gen=BLOB_32M,
+         timeout=180),
+    dict(name="md5sum-32m", prog="busybox", args=["md5sum", "blob.bin"], gen=BLOB_32M,
+         timeout=180),
+
+    # Directories and metadata.  ls sorts; find, grep -r and cp -r walk
+    # "deep", whose directories hold one entry each.
+    dict(name="ls-ln", prog="busybox", args=["ls", "-ln", "files"], fixture="tree"),
+    dict(name="ls-1aR", prog="busybox", args=["ls", "-1aR", "."], fixture="tree"),
+    dict(name="stat", prog="busybox",
+         args=["stat", "-c", "%s %F %n", "files/empty", "files/one.txt", "files/ten-k.bin"],
+         fixture="tree"),
+    dict(name="stat-dir", prog="busybox", args=["stat", "-c", "%F %n", "deep", "files"],
+         fixture="tree"),
+    dict(name="find", prog="busybox", args=["find", "deep"], fixture="tree"),
+    dict(name="find-name", prog="busybox", args=["find", ".", "-name", "target.txt"],
+         fixture="tree"),
+    dict(name="mkdir-p", prog="busybox", args=["mkdir", "-p", "new/a/b/c"]),
+    dict(name="mkdir-exists", prog="busybox", args=["mkdir", "files"], fixture="tree"),
+    dict(name="cp-r", prog="busybox", args=["cp", "-r", "deep", "copy"], fixture="tree"),
+    dict(name="mv", prog="busybox", args=["mv", "files/one.txt", "renamed.txt"],
+         fixture="tree"),
+    dict(name="mv-dir", prog="busybox", args=["mv", "deep", "moved"], fixture="tree"),
+    dict(name="rm-r", prog="busybox", args=["rm", "-r", "files"], fixture="tree"),
+    dict(name="touch", prog="busybox", args=["touch", "new.txt", "files/one.txt"],
+         fixture="tree"),
+    dict(name="touch-c", prog="busybox", args=["touch", "-c", "absent.txt"]),
+
+    # argv[0] selects the applet: busybox.exe copied to APPLET.exe.
+    dict(name="applet-echo", prog="busybox", applet="echo", args=["via", "argv0"]),
+    dict(name="applet-sort", prog="busybox", applet="sort", args=["-r", "lines.txt"],
+         fixture="text"),
+    dict(name="applet-wc", prog="busybox", applet="wc", args=["-w"], fixture="text",
+         stdin="lines.txt"),
+    dict(name="applet-cat-missing", prog="busybox", applet="cat", args=["nosuch"]),
+
+    # bash-static, builtins only (no fork yet).
+    dict(name="bash-vars", prog="bash", args=["-c",
+         'a=hello; b=${a^^}; c=${a/l/L}; echo "$a $b $c ${#a} ${a:1:3} ${x:-def}"']),
+    dict(name="bash-loops", prog="bash", args=["-c",
+         'for i in 1 2 3; do echo "for $i"; done; i=0; '
+         'while [ $i -lt 3 ]; do echo "while $i"; i=$((i+1)); done; '
+         'until [ $i -eq 0 ]; do i=$((i-1)); echo "until $i"; done; '
+         'for ((j = 0; j < 10; j += 4)); do echo "c-style $j"; done']),
+    dict(name="bash-functions", prog="bash", args=["-c",
+         'fib() { local n=$1; if ((n < 2)); then r=$n; return; fi; '
+         'fib $((n - 1)); local a=$r; fib $((n - 2)); r=$((a + r)); }; fib 15; echo "fib $r"; '
+         'fact() { if (($1 <= 1)); then r=1; else fact $(($1 - 1)); r=$((r * $1)); fi; }; '
+         'fact 10; echo "fact $r"; '
+         'greet() { printf "hi %s (%d args)\\n" "$1" $#; return 3; }; greet you a b; echo "rc $?"']),
+    dict(name="bash-heredoc", prog="bash", args=["-c",
+         'while read -r a b; do echo "[$b|$a]"; done <<EOF\n'
+         'one 1\ntwo 2\nthree $((1+2))\nEOF\n'
+         "read -r x <<< 'here string'; echo \"$x\""]),
+    dict(name="bash-arrays", prog="bash", args=["-c",
+         'a=(zero one two); a+=(three); echo "${#a[@]} ${a[2]} ${a[*]:1:2}"; '
+         'declare -A m=([k1]=v1 [k2]=v2); m[k3]=v3; '
+         'for k in k1 k2 k3; do echo "$k=${m[$k]}"; done; echo "${#m[@]}"; '
+         'unset "a[1]"; echo "${!a[@]}"']),
+    dict(name="bash-arith", prog="bash", args=["-c",
+         'echo $(( 7 * 6 )) $(( 2 ** 40 )) $(( -7 / 2 )) $(( -7 % 2 )) $(( 0x1f | 8 )) '
+         '$(( 1 << 62 )) $(( 5 > 3 ? 10 : 20 )); let x=3 y=x*x; ((x++)); echo $x $y; '
+         'echo $(( 9223372036854775807 + 1 ))']),
+    dict(name="bash-strings", prog="bash", args=["-c",
+         's="The quick brown fox"; [[ $s =~ q(.*)k ]] && echo "m=${BASH_REMATCH[1]}"; '
+         'case $s in *brown*) echo brown;; *) echo other;; esac; '
+         'printf -v p "%08.3f|%-5s|" 3.14159 ab; echo "$p"; echo "${s// /_}" "${s##* }"']),
+    dict(name="bash-files", prog="bash", args=["-c",
+         'echo first > out.txt; echo second >> out.txt; mapfile -t l < out.txt; '
+         'echo "${#l[@]} ${l[1]}"; read -r w < lines.txt; echo "$w"; '
+         'echo err >&2; exec 3> fd3.txt; echo via-fd3 >&3; exec 3>&-'], fixture="text"),
+    dict(name="bash-script", prog="bash", args=["script.sh", "alpha", "beta gamma"],
+         fixture="text"),
+    dict(name="bash-exit", prog="bash", args=["-c", "echo before; exit 42"]),
+    dict(name="bash-syntax-error", prog="bash", args=["-c", "if then fi"]),
+
+    # Programs built here (tests/guest).
+    dict(name="guest-fileops", prog="fileops", args=[],
+         known_gap="mode bits of new files need the metadata backend (vfs issue)"),
+    dict(name="guest-exitcode", prog="exitcode", args=["3", "two words", ""]),
+    dict(name="guest-abort", prog="exitcode", args=["abort"]),
+    dict(name="guest-segv", prog="exitcode", args=["segv"]),
+    dict(name="guest-guard-victim", prog="guard_victim", args=[]),
+]

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Differential end-to-end runner: each case of cases.py runs natively and
+packed under Wine (under lxnt-guard), from identical starting directories,
+and the two runs must agree on exit status, stdout, stderr and the files
+left behind.  docs/testing.md describes what is compared and why.
+
+  harness.py --build BUILD_DIR [--tap] [--jobs N] [--keep] [CASE...]
+
+Prints one result line per case and, last, "N passed, N failed".  With
+--tap the per-case lines are TAP, for `meson test`.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import random
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases as case_table  # noqa: E402
+import winectl  # noqa: E402
+
+SRC_DIR = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(SRC_DIR, "fixtures")
+
+# Every file and directory of a starting copy gets this mtime (2020-01-02
+# 03:04:05 UTC), so that listings do not depend on checkout time.
+FIXED_MTIME = 1577934245
+
+# The environment of both sides.  Wine adds its own variables on the
+# converted side (winectl.Wine.env), so no case prints the whole environment.
+BASE_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC", "TMPDIR": "/tmp"}
+
+# Name prefixes of files that a vfs metadata backend keeps next to guest
+# files on volumes without extended attributes (docs/vfs.md, "Metadata").
+# None exists yet; when one does, its prefix goes here so that the snapshot
+# of the converted side leaves those files out.
+VFS_METADATA_PREFIXES = ()
+
+# The converted side runs as the user that runs the native side (the
+# runtime's default is uid 1000, docs/runtime.md), so that owners and
+# permission checks have the same oracle.
+IDENTITY = {"LXNT_UID": str(os.getuid()), "LXNT_GID": str(os.getgid())}
+
+PROGRAMS = {
+    "busybox": ("/bin/busybox", "busybox"),
+    "bash": ("/bin/bash-static", "bash"),
+}
+
+
+def gen_lines_5m(path):
+    """About 5 MB of text lines with repeated and varied keys, for sort."""
+    rng = random.Random(5)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+             "hotel", "india", "juliet", "kilo", "lima", "mike", "november"]
+    with open(path, "w") as f:
+        size = 0
+        while size < 5 * 1000 * 1000:
+            line = "%s %d %s\n" % (rng.choice(words), rng.randrange(100000),
+                                   "".join(rng.choice("abcdefghij") for _ in range(rng.randrange(1, 40))))
+            f.write(line)
+            size += len(line)
+
+
+def gen_blob(path, size):
+    """`size` bytes of SHAKE-256 output: deterministic, incompressible."""
+    chunk = 1 << 20
+    with open(path, "wb") as f:
+        for i in range(size // chunk):
+            f.write(hashlib.shake_256(b"lxnt-e2e-%d" % i).digest(chunk))
+
+
+GENERATORS = {
+    "lines_5m": gen_lines_5m,
+    "blob_32m": lambda p: gen_blob(p, 32 << 20),
+    "blob_64m": lambda p: gen_blob(p, 64 << 20),
+}
+
+
+class Suite:
+    def __init__(self, args):
+        self.build = os.path.abspath(args.build)
+        self.work = os.path.join(self.build, "tests", "e2e")
+        self.bindir = os.path.join(self.work, "bin")
+        self.gendir = os.path.join(self.work, "gen")
+        self.lxnt = os.path.join(self.build, "tools", "lxnt")
+        self.guard = os.path.join(self.build, "tools", "lxnt-guard")
+        self.keep = args.keep
+        self.wine = winectl.Wine(os.path.join(self.build, "wineprefix"), self.guard)
+        self.packed = {}    # prog -> exe path or error string
+        self.gen_lock = threading.Lock()
+
+    def elf_of(self, prog):
+        if prog in PROGRAMS:
+            return PROGRAMS[prog]
+        return os.path.join(self.build, "tests", "guest", prog), prog
+
+    def pack_all(self, cases):
+        os.makedirs(self.bindir, exist_ok=True)
+        for prog in sorted({c["prog"] for c in cases}):
+            elf, name = self.elf_of(prog)
+            exe = os.path.join(self.bindir, name + ".exe")
+            if os.path.exists(exe):
+                os.unlink(exe)
+            try:
+                r = subprocess.run([self.lxnt, "pack", elf, "-o", exe], timeout=600,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            except OSError as e:
+                self.packed[prog] = "cannot run %s: %s" % (self.lxnt, e.strerror)
+                continue
+            ok = r.returncode == 0 and os.path.exists(exe)
+            self.packed[prog] = exe if ok else "lxnt pack %s failed (%d): %s" % (
+                elf, r.returncode, r.stdout.decode(errors="replace").strip()[:300])
+
+    def applet_exe(self, applet):
+        """busybox.exe copied to APPLET.exe, so that argv[0] is APPLET."""
+        exe = os.path.join(self.bindir, "applets", applet + ".exe")
+        with self.gen_lock:
+            if not os.path.exists(exe):
+                os.makedirs(os.path.dirname(exe), exist_ok=True)
+                shutil.copyfile(self.packed["busybox"], exe + ".tmp")
+                os.rename(exe + ".tmp", exe)
+        return exe
+
+    def generated(self, gen):
+        path = os.path.join(self.gendir, gen)
+        with self.gen_lock:
+            if not os.path.exists(path):
+                os.makedirs(self.gendir, exist_ok=True)
+                GENERATORS[gen](path + ".tmp")
+                os.rename(path + ".tmp", path)
+        return path
+
+    def make_start(self, case, dest):
+        """The starting directory: the fixture plus generated files, with
+        fixed modes and mtimes."""
+        fixture = case.get("fixture")
+        if fixture:
+            shutil.copytree(os.path.join(FIXTURES, fixture), dest, symlinks=True)
+        else:
+            os.makedirs(dest)
+        for name, gen in case.get("gen", {}).items():
+            shutil.copyfile(self.generated(gen), os.path.join(dest, name))
+        for root, dirs, files in os.walk(dest, topdown=False):
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+                os.utime(os.path.join(root, f), (FIXED_MTIME, FIXED_MTIME))
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+                os.utime(os.path.join(root, d), (FIXED_MTIME, FIXED_MTIME))
+        os.utime(dest, (FIXED_MTIME, FIXED_MTIME))
+
+    def run_case(self, case):
+        prog = case["prog"]
+        exe = self.packed.get(prog)
+        if exe is None or not os.path.exists(str(exe)):
+            return False, [exe or "not packed"]
+        elf, argv0 = self.elf_of(prog)
+        args = list(case["args"])
+        if case.get("applet"):
+            exe, argv0 = self.applet_exe(case["applet"]), case["applet"]
+        top = tempfile.mkdtemp(prefix="lxnt-e2e-%s-" % case["name"])
+        try:
+            native_dir, wine_dir = os.path.join(top, "native"), os.path.join(top, "wine")
+            self.make_start(case, native_dir)
+            self.make_start(case, wine_dir)
+            stdin = self.stdin_file(case, top)
+            env = dict(BASE_ENV, **case.get("env", {}))
+            timeout = case.get("timeout", 60)
+            native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
+            wine = run_side(self.wine.command(exe, args), None, wine_dir,
+                            self.wine.env(dict(env, **IDENTITY)), stdin, timeout)
+            problems = compare(native, wine, native_dir, wine_dir)
+            return not problems, problems
+        finally:
+            if self.keep:
+                print("# kept %s" % top, flush=True)
+            else:
+                shutil.rmtree(top, ignore_errors=True)
+
+    def stdin_file(self, case, top):
+        src = case.get("stdin")
+        path = os.path.join(top, "stdin")
+        if isinstance(src, tuple):
+            with open(path, "w") as f:
+                f.write(src[1])
+        elif src:
+            shutil.copyfile(os.path.join(FIXTURES, case["fixture"], src), path)
+        else:
+            open(path, "w").close()
+        return path
+
+
+class Result:
+    def __init__(self, status, stdout, stderr, note=""):
+        self.status, self.stdout, self.stderr, self.note = status, stdout, stderr, note
+
+
+def run_side(argv, executable, cwd, env, stdin_path, timeout):
+    """Runs one side; the exit status is the shell's view: the exit code, or
+    128 + signal number for a process killed by a signal."""
+    # Output goes to files, not pipes: a Wine process may leave a helper
+    # behind that holds a pipe open long after the guest has exited.
+    out_path, err_path = cwd + ".stdout", cwd + ".stderr"
+    with open(stdin_path, "rb") as stdin, open(out_path, "wb") as out_f, \
+            open(err_path, "wb") as err_f:
+        p = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
+                             stdin=stdin, stdout=out_f, stderr=err_f,
+                             start_new_session=True)
+        try:
+            p.wait(timeout=timeout)
+            late = False
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            late = True
+    with open(out_path, "rb") as f:
+        out = f.read()
+    with open(err_path, "rb") as f:
+        err = f.read()
+    if late:
+        return Result(None, out, err, "timed out after %d s" % timeout)
+    status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+    note = " (SIGSYS: killed by lxnt-guard)" if p.returncode == -signal.SIGSYS else ""
+    return Result(status, out, err, note)
+
+
+def snapshot(top):
+    """What a directory holds, as {relative path: (type, content digest or
+    link target)}.  Times, modes and owners are left out: the two sides run
+    on different file systems (docs/testing.md)."""
+    tree = {}
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(VFS_METADATA_PREFIXES)]
+        for name in dirs + files:
+            if name.startswith(VFS_METADATA_PREFIXES):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, top)
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                tree[rel] = ("symlink", os.readlink(path))
+            elif stat.S_ISDIR(st.st_mode):
+                tree[rel] = ("dir", "")
+            elif stat.S_ISREG(st.st_mode):
+                h = hashlib.sha256()
+                with open(path, "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        h.update(block)
+                tree[rel] = ("file", "%d bytes sha256 %s" % (st.st_size, h.hexdigest()[:16]))
+            else:
+                tree[rel] = ("other %o" % stat.S_IFMT(st.st_mode), "")
+    return tree
+
+
+def first_difference(a, b):
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return "line %d: native %r, lxnt %r" % (i + 1, x[:200], y[:200])
+    i = min(len(la), len(lb))
+    return "line %d: native %r, lxnt %r" % (
+        i + 1, (la[i] if i < len(la) else b"<end>")[:200], (lb[i] if i < len(lb) else b"<end>")[:200])
+
+
+def compare(native, wine, native_dir, wine_dir):
+    problems = []
+    if wine.status is None or native.status is None:
+        problems.append("native %s, lxnt %s" % (native.note or "ran", wine.note or "ran"))
+    elif native.status != wine.status:
+        problems.append("exit status: native %d, lxnt %d%s" % (native.status, wine.status, wine.note))
+    for what in ("stdout", "stderr"):
+        a, b = getattr(native, what), getattr(wine, what)
+        if a != b:
+            problems.append("%s differs (%d vs %d bytes), %s" % (what, len(a), len(b),
+                                                                first_difference(a, b)))
+    ta, tb = snapshot(native_dir), snapshot(wine_dir)
+    for rel in sorted(set(ta) | set(tb)):
+        if ta.get(rel) != tb.get(rel):
+            problems.append("file %s: native %s, lxnt %s" % (rel, ta.get(rel, "absent"),
+                                                             tb.get(rel, "absent")))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True, help="the meson build directory")
+    ap.add_argument("--tap", action="store_true", help="TAP output for meson test")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep each case's directories")
+    ap.add_argument("cases", nargs="*", help="case names (default: all)")
+    args = ap.parse_args()
+
+    selected = [c for c in case_table.CASES if not args.cases or c["name"] in args.cases]
+    if not selected:
+        print("no such case: %s" % " ".join(args.cases), file=sys.stderr)
+        return 2
+    suite = Suite(args)
+    if args.tap:
+        print("1..%d" % len(selected), flush=True)
+    suite.pack_all(selected)
+    suite.wine.start()
+    passed = failed = gaps = 0
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(suite.run_case, c) for c in selected]
+            for n, (case, fut) in enumerate(zip(selected, futures), 1):
+                try:
+                    ok, problems = fut.result()
+                except Exception as e:  # a harness bug must not hide the other cases
+                    ok, problems = False, ["harness error: %r" % e]
+                known = case.get("known_gap")
+                if known and ok:
+                    # A gap that closed must lose its marker, or it hides
+                    # the next regression of the same behaviour.
+                    ok, problems = False, ["passes now: remove its known_gap"]
+                    known = None
+                if known:
+                    gaps += 1
+                else:
+                    passed += ok
+                    failed += not ok
+                word = ("ok" if ok else "not ok") if args.tap else ("PASS" if ok else "FAIL")
+                if known:
+                    word = "not ok" if args.tap else "KNOWN-GAP"
+                line = ("%s %d - %s" % (word, n, case["name"]) if args.tap
+                        else "%s %s" % (word, case["name"]))
+                print(line + (" # TODO %s" % known if known else ""), flush=True)
+                for p in problems[:8]:
+                    print("#   %s" % p, flush=True)
+    finally:
+        suite.wine.stop()
+    # The last line is what CI reads; under TAP it must be a comment.
+    if gaps:
+        print("# %d known gaps (marked known_gap in cases.py)" % gaps)
+    print("%s%d passed, %d failed" % ("# " if args.tap else "", passed, failed))
+    # Under TAP the test points carry the verdict; a non-zero status would
+    # make meson report the whole test as an error instead of a failure.
+    return 0 if args.tap or not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+/* SHA-256 against the FIPS 180-4 example vectors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+
+static void check(const void *msg, size_t n, const char *hex)
+{
+	uint8_t d[32];
+	char got[65];
+	lxnt_sha256(msg, n, d);
+	for (int i = 0; i < 32; i++)
+		sprintf(got + 2 * i, "%02x", d[i]);
+	cr_assert_str_eq(got, hex);
+}
+
+Test(sha256, vectors)
+{
+	check("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	check(two, strlen(two), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	char *m = malloc(1000000);
+	memset(m, 'a', 1000000);
+	check(m, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(m);
+}

@@ -1,0 +1,125 @@
+/*
+ * close(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor and status
+ * flags; record locks are not implemented).
+ */
+#include "vfs.h"
+#include "syscall_table.h"
+
+/* Linux close(2). */
+int64_t lx_sys_close(struct lx_syscall *sc)
+{
+	return lx_fd_close((int)sc->arg[0]);
+}
+
+static long dup_from(int oldfd, int minfd, bool cloexec)
+{
+	struct lx_file *f = lx_fd_get(oldfd);
+
+	if (!f)
+		return -LX_EBADF;
+	return lx_fd_install(f, minfd, cloexec);
+}
+
+/* Linux dup(2): the new fd never has FD_CLOEXEC. */
+int64_t lx_sys_dup(struct lx_syscall *sc)
+{
+	return dup_from((int)sc->arg[0], 0, false);
+}
+
+static long dup_to(int oldfd, int newfd, bool cloexec)
+{
+	struct lx_file *f;
+
+	if (newfd < 0 || newfd >= LX_FD_MAX)
+		return -LX_EBADF;
+	f = lx_fd_get(oldfd);
+	if (!f)
+		return -LX_EBADF;
+	return lx_fd_install_at(newfd, f, cloexec);
+}
+
+/* Linux dup2(2): oldfd == newfd only checks that oldfd is open. */
+int64_t lx_sys_dup2(struct lx_syscall *sc)
+{
+	int oldfd = (int)sc->arg[0], newfd = (int)sc->arg[1];
+
+	if (oldfd == newfd) {
+		struct lx_file *f = lx_fd_get(oldfd);
+		if (!f)
+			return -LX_EBADF;
+		lx_file_put(f);
+		return newfd;
+	}
+	return dup_to(oldfd, newfd, false);
+}
+
+/* Linux dup3(2): EINVAL for equal fds or flags other than O_CLOEXEC. */
+int64_t lx_sys_dup3(struct lx_syscall *sc)
+{
+	int oldfd = (int)sc->arg[0], newfd = (int)sc->arg[1];
+	unsigned flags = (unsigned)sc->arg[2];
+
+	if (flags & ~(unsigned)LX_O_CLOEXEC)
+		return -LX_EINVAL;
+	if (oldfd == newfd)
+		return -LX_EINVAL;
+	return dup_to(oldfd, newfd, (flags & LX_O_CLOEXEC) != 0);
+}
+
+/* Flags F_SETFL may change (setfl of fs/fcntl.c); the rest are kept. */
+#define LX_SETFL_MASK (LX_O_APPEND | LX_O_NONBLOCK | LX_O_ASYNC | LX_O_DIRECT | LX_O_NOATIME)
+
+static long set_status_flags(int fd, unsigned flags)
+{
+	struct lx_file *f = lx_fd_get(fd);
+
+	if (!f)
+		return -LX_EBADF;
+	lx_file_lock(f);
+	f->flags = (f->flags & ~(unsigned)LX_SETFL_MASK) | (flags & LX_SETFL_MASK);
+	lx_file_unlock(f);
+	lx_file_put(f);
+	return 0;
+}
+
+static long get_status_flags(int fd)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	long flags;
+
+	if (!f)
+		return -LX_EBADF;
+	flags = f->flags;
+	lx_file_put(f);
+	return flags;
+}
+
+/* Linux fcntl(2). */
+int64_t lx_sys_fcntl(struct lx_syscall *sc)
+{
+	int fd = (int)sc->arg[0];
+	long arg = sc->arg[2];
+
+	switch ((int)sc->arg[1]) {
+	case LX_F_DUPFD:
+	case LX_F_DUPFD_CLOEXEC:
+		if (arg < 0 || arg >= LX_FD_MAX)
+			return -LX_EINVAL;
+		return dup_from(fd, (int)arg, (int)sc->arg[1] == LX_F_DUPFD_CLOEXEC);
+	case LX_F_GETFD:
+		return lx_fd_get_cloexec(fd);
+	case LX_F_SETFD:
+		return lx_fd_set_cloexec(fd, (arg & LX_FD_CLOEXEC) != 0);
+	case LX_F_GETFL:
+		return get_status_flags(fd);
+	case LX_F_SETFL:
+		return set_status_flags(fd, (unsigned)arg);
+	default: {
+		struct lx_file *f = lx_fd_get(fd);
+		if (!f)
+			return -LX_EBADF;
+		lx_file_put(f);
+		return -LX_EINVAL;
+	}
+	}
+}

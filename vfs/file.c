@@ -1,0 +1,378 @@
+/*
+ * read(2), write(2), readv(2), writev(2), pread(2), pwrite(2), lseek(2).
+ * Data moves through a bounce buffer: guest memory is only touched by the
+ * copy helpers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfs.h"
+#include "syscall_table.h"
+
+/* The largest single transfer, MAX_RW_COUNT of include/linux/fs.h. */
+#define LX_MAX_RW_COUNT 0x7ffff000L
+#define LX_BOUNCE (256u * 1024)
+
+static long check_readable(struct lx_file *f)
+{
+	if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+		return -LX_EBADF;
+	return 0;
+}
+
+static long check_writable(struct lx_file *f)
+{
+	if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+		return -LX_EBADF;
+	return 0;
+}
+
+/* Reads into guest memory at ubuf.  at is the explicit offset of pread,
+ * or NULL to use (and advance) the file offset.  Stops at the first short
+ * transfer, as a pipe or a file's end gives. */
+static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_t *at)
+{
+	size_t chunk = count < LX_BOUNCE ? count : LX_BOUNCE;
+	char *bounce;
+	long total = 0;
+	int64_t pos;
+
+	if (f->is_dir)
+		return -LX_EISDIR;
+	if (count > LX_MAX_RW_COUNT)
+		count = LX_MAX_RW_COUNT;
+	if (count == 0)
+		return 0;
+	bounce = malloc(chunk);
+	if (!bounce)
+		return -LX_ENOMEM;
+	if (f->ops->seekable)
+		lx_file_lock(f);
+	pos = at ? *at : f->pos;
+	while ((size_t)total < count) {
+		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
+		long got = f->ops->read(f, bounce, want, f->ops->seekable ? &pos : NULL);
+
+		if (got < 0) {
+			if (total == 0)
+				total = got;
+			break;
+		}
+		if (got > 0 && lx_copy_to_user(ubuf + (uint64_t)total, bounce, (size_t)got)) {
+			if (total == 0)
+				total = -LX_EFAULT;
+			break;
+		}
+		total += got;
+		pos += got;
+		if ((size_t)got < want || !f->ops->seekable)
+			break;
+	}
+	if (f->ops->seekable) {
+		if (!at && total > 0)
+			f->pos = pos;
+		lx_file_unlock(f);
+	}
+	free(bounce);
+	return total;
+}
+
+/* Writes count bytes from guest memory at ubuf, or from host memory when
+ * host is not NULL (the gathered buffer of writev). */
+static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t count,
+                     const int64_t *at)
+{
+	size_t chunk = count < LX_BOUNCE ? count : LX_BOUNCE;
+	char *bounce;
+	long total = 0;
+	int64_t pos;
+
+	if (count > LX_MAX_RW_COUNT)
+		count = LX_MAX_RW_COUNT;
+	if (count == 0)
+		return 0;
+	bounce = malloc(chunk);
+	if (!bounce)
+		return -LX_ENOMEM;
+	if (f->ops->seekable)
+		lx_file_lock(f);
+	pos = at ? *at : f->pos;
+	while ((size_t)total < count) {
+		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
+		long put;
+
+		if (host)
+			memcpy(bounce, host + total, want);
+		else if (lx_copy_from_user(bounce, ubuf + (uint64_t)total, want)) {
+			if (total == 0)
+				total = -LX_EFAULT;
+			break;
+		}
+		put = f->ops->write(f, bounce, want, f->ops->seekable ? &pos : NULL);
+		if (put < 0) {
+			if (total == 0)
+				total = put;
+			break;
+		}
+		total += put;
+		pos += put;
+		if ((size_t)put < want)
+			break;
+	}
+	if (f->ops->seekable) {
+		if (!at && total > 0)
+			f->pos = pos;
+		lx_file_unlock(f);
+	}
+	free(bounce);
+	return total;
+}
+
+static long read_fd(int fd, uint64_t ubuf, size_t count, const int64_t *at)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -LX_EBADF;
+	r = check_readable(f);
+	if (!r && at && !f->ops->seekable)
+		r = -LX_ESPIPE;
+	if (!r && at && *at < 0)
+		r = -LX_EINVAL;
+	if (!r)
+		r = do_read(f, ubuf, count, at);
+	lx_file_put(f);
+	return r;
+}
+
+static long write_fd(int fd, const char *host, uint64_t ubuf, size_t count, const int64_t *at)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -LX_EBADF;
+	r = check_writable(f);
+	if (!r && at && !f->ops->seekable)
+		r = -LX_ESPIPE;
+	if (!r && at && *at < 0)
+		r = -LX_EINVAL;
+	if (!r)
+		r = do_write(f, host, ubuf, count, at);
+	lx_file_put(f);
+	return r;
+}
+
+/* Linux read(2). */
+int64_t lx_sys_read(struct lx_syscall *sc)
+{
+	return read_fd((int)sc->arg[0], (uint64_t)sc->arg[1], (size_t)sc->arg[2], NULL);
+}
+
+/* Linux write(2). */
+int64_t lx_sys_write(struct lx_syscall *sc)
+{
+	return write_fd((int)sc->arg[0], NULL, (uint64_t)sc->arg[1], (size_t)sc->arg[2], NULL);
+}
+
+/* Linux pread64(2). */
+int64_t lx_sys_pread64(struct lx_syscall *sc)
+{
+	int64_t at = sc->arg[3];
+	return read_fd((int)sc->arg[0], (uint64_t)sc->arg[1], (size_t)sc->arg[2], &at);
+}
+
+/* Linux pwrite64(2). */
+int64_t lx_sys_pwrite64(struct lx_syscall *sc)
+{
+	int64_t at = sc->arg[3];
+	return write_fd((int)sc->arg[0], NULL, (uint64_t)sc->arg[1], (size_t)sc->arg[2], &at);
+}
+
+/* Copies the iovec array in: EINVAL for a negative count, more than
+ * IOV_MAX vectors or a total beyond ssize_t (import_iovec). */
+static int64_t import_iovec(uint64_t uiov, int64_t cnt, struct lx_iovec **out)
+{
+	struct lx_iovec *iov;
+	uint64_t sum = 0;
+
+	if (cnt < 0 || cnt > LX_UIO_MAXIOV)
+		return -LX_EINVAL;
+	iov = malloc((size_t)(cnt ? cnt : 1) * sizeof(*iov));
+	if (!iov)
+		return -LX_ENOMEM;
+	if (lx_copy_from_user(iov, uiov, (size_t)cnt * sizeof(*iov))) {
+		free(iov);
+		return -LX_EFAULT;
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		sum += iov[i].iov_len;
+		if ((int64_t)iov[i].iov_len < 0 || sum > (uint64_t)INT64_MAX) {
+			free(iov);
+			return -LX_EINVAL;
+		}
+	}
+	*out = iov;
+	return (int64_t)sum;
+}
+
+/* A small writev is gathered and written at once, so that it reaches a
+ * pipe as one write, atomic up to PIPE_BUF as pipe(7) promises. */
+static int64_t gather_write(int fd, const struct lx_iovec *iov, int64_t cnt, size_t sum)
+{
+	char *buf = malloc(sum ? sum : 1);
+	size_t used = 0;
+	int64_t r;
+
+	if (!buf)
+		return -LX_ENOMEM;
+	for (int64_t i = 0; i < cnt; i++) {
+		if (lx_copy_from_user(buf + used, iov[i].iov_base, iov[i].iov_len))
+			break;
+		used += iov[i].iov_len;
+	}
+	if (used == 0 && sum > 0) {
+		struct lx_file *f = lx_fd_get(fd);
+		r = f ? -LX_EFAULT : -LX_EBADF;
+		lx_file_put(f);
+	} else {
+		r = write_fd(fd, buf, 0, used, NULL);
+	}
+	free(buf);
+	return r;
+}
+
+/* readv(2)/writev(2): the vectors are done in order, stopping at the first
+ * short transfer. */
+static int64_t vector_io(struct lx_syscall *sc, bool writing)
+{
+	int fd = (int)sc->arg[0];
+	int64_t cnt = (int)sc->arg[2];
+	struct lx_iovec *iov = NULL;
+	struct lx_file *f = lx_fd_get(fd);
+	int64_t total = 0, sum;
+
+	if (!f)
+		return -LX_EBADF;
+	lx_file_put(f);
+	sum = import_iovec((uint64_t)sc->arg[1], cnt, &iov);
+	if (sum < 0)
+		return sum;
+	if (writing && sum <= LX_BOUNCE) {
+		total = gather_write(fd, iov, cnt, (size_t)sum);
+		free(iov);
+		return total;
+	}
+	for (int64_t i = 0; i < cnt && total < LX_MAX_RW_COUNT; i++) {
+		size_t len = iov[i].iov_len;
+		long r;
+
+		if (len == 0)
+			continue;
+		if (len > (size_t)(LX_MAX_RW_COUNT - total))
+			len = (size_t)(LX_MAX_RW_COUNT - total);
+		r = writing ? write_fd(fd, NULL, iov[i].iov_base, len, NULL)
+		            : read_fd(fd, iov[i].iov_base, len, NULL);
+		if (r < 0) {
+			if (total == 0)
+				total = r;
+			break;
+		}
+		total += r;
+		if ((size_t)r < len)
+			break;
+	}
+	free(iov);
+	return total;
+}
+
+/* Linux readv(2). */
+int64_t lx_sys_readv(struct lx_syscall *sc)
+{
+	return vector_io(sc, false);
+}
+
+/* Linux writev(2). */
+int64_t lx_sys_writev(struct lx_syscall *sc)
+{
+	return vector_io(sc, true);
+}
+
+/* lseek(2), including SEEK_DATA/SEEK_HOLE with the whole file as data
+ * (generic_file_llseek_size); on a directory the offset is a getdents64
+ * cookie. */
+static int64_t do_lseek(struct lx_file *f, int64_t off, int whence)
+{
+	int64_t base = 0, size = 0, pos;
+	long err = 0;
+
+	if (!f->ops->seekable)
+		return -LX_ESPIPE;
+	if (whence < LX_SEEK_SET || whence > LX_SEEK_HOLE)
+		return -LX_EINVAL;
+	if (f->ops->lseek)
+		return f->ops->lseek(f, off, whence);
+	if ((whence == LX_SEEK_END || whence >= LX_SEEK_DATA) && !f->is_dir && f->ops->size) {
+		err = f->ops->size(f, &size);
+		if (err)
+			return err;
+	}
+	lx_file_lock(f);
+	switch (whence) {
+	case LX_SEEK_SET: base = 0; break;
+	case LX_SEEK_CUR: base = f->pos; break;
+	case LX_SEEK_END: base = size; break;
+	default:
+		if (off < 0 || off >= size) {
+			lx_file_unlock(f);
+			return -LX_ENXIO;
+		}
+		/* The only hole is the implicit one at the end of the file. */
+		base = whence == LX_SEEK_HOLE ? size - off : 0;
+		break;
+	}
+	pos = base + off;
+	if (pos < 0 || (off > 0 && pos < base)) {
+		lx_file_unlock(f);
+		return -LX_EINVAL;
+	}
+	if (f->is_dir && pos == 0)
+		lx_file_drop_snapshot(f); /* rewinddir sees new entries */
+	f->pos = pos;
+	lx_file_unlock(f);
+	return pos;
+}
+
+/* Linux lseek(2). */
+int64_t lx_sys_lseek(struct lx_syscall *sc)
+{
+	struct lx_file *f = lx_fd_get((int)sc->arg[0]);
+	int64_t r;
+
+	if (!f)
+		return -LX_EBADF;
+	r = (f->flags & LX_O_PATH) ? -LX_EBADF : do_lseek(f, sc->arg[1], (int)sc->arg[2]);
+	lx_file_put(f);
+	return r;
+}
+
+/* For mmap of a file (runtime/lx.h): pread(2) into runtime memory. */
+long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -LX_EBADF;
+	if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+		r = -LX_EACCES;
+	else if (!f->ops->seekable || f->is_dir)
+		r = -LX_ENODEV;
+	else if (offset < 0)
+		r = -LX_EINVAL;
+	if (!r)
+		r = f->ops->read(f, buf, count, &offset);
+	lx_file_put(f);
+	return r;
+}

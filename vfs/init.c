@@ -1,0 +1,129 @@
+/*
+ * Start-up of the vfs: mounts, the standard fds and the working directory
+ * (docs/vfs.md, "Start-up").
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "vfs.h"
+#include "nt.h"
+
+/* A standard handle becomes a host file (a redirect to a file), a console
+ * or a stream (pipe, character device).  A missing handle leaves the fd
+ * closed. */
+static void install_std(int fd, DWORD which, unsigned flags)
+{
+	HANDLE std = GetStdHandle(which);
+	HANDLE h;
+	struct lx_file *f = NULL;
+	DWORD mode;
+	long err;
+
+	/* Each fd owns its own handle: stdout and stderr are often one handle,
+	 * and close(1) must not take fd 2 with it. */
+	if (std == NULL || std == INVALID_HANDLE_VALUE ||
+	    !DuplicateHandle(GetCurrentProcess(), std, GetCurrentProcess(), &h, 0, FALSE,
+	                     DUPLICATE_SAME_ACCESS))
+		return;
+	switch (GetFileType(h)) {
+	case FILE_TYPE_DISK:
+		err = lx_host_file_new(h, flags | LX_O_LARGEFILE, NULL, false, &f);
+		if (!err) {
+			LARGE_INTEGER pos = { 0 }, cur;
+			/* Start where the inherited handle stands (">>" redirects). */
+			if (SetFilePointerEx(h, pos, &cur, FILE_CURRENT))
+				f->pos = cur.QuadPart;
+		}
+		break;
+	case FILE_TYPE_CHAR:
+		if (GetConsoleMode(h, &mode))
+			err = lx_console_file_new(h, NULL, flags, &f);
+		else
+			err = lx_stream_file_new(h, flags, &f);
+		break;
+	default:
+		err = lx_stream_file_new(h, flags, &f);
+		break;
+	}
+	if (!err)
+		lx_fd_install_at(fd, f, false);
+}
+
+/* Translates the Windows working directory into a Linux path: under the
+ * rootfs when it lies inside it, otherwise its /mnt/<letter> path. */
+static void init_cwd(void)
+{
+	wchar_t win[LX_PATH_MAX];
+	wchar_t root[LX_PATH_MAX];
+	char path[LX_PATH_MAX];
+	const wchar_t *rest = NULL;
+	DWORD n = GetCurrentDirectoryW(LX_PATH_MAX, win);
+	size_t o;
+
+	if (n == 0 || n >= LX_PATH_MAX)
+		return;
+	DWORD rn = GetEnvironmentVariableW(L"LXNT_ROOT", root, LX_PATH_MAX);
+	if (rn > 0 && rn < LX_PATH_MAX) {
+		wchar_t full[LX_PATH_MAX];
+		DWORD fn = GetFullPathNameW(root, LX_PATH_MAX, full, NULL);
+		while (fn > 0 && full[fn - 1] == L'\\')
+			full[--fn] = 0;
+		if (fn > 0 && fn < LX_PATH_MAX && !_wcsnicmp(win, full, fn) &&
+		    (win[fn] == 0 || win[fn] == L'\\')) {
+			strcpy(path, "/");
+			rest = win + fn;
+		}
+	}
+	if (!rest) {
+		if (n < 2 || win[1] != L':')
+			return; /* a UNC working directory has no /mnt path: stay at "/" */
+		strcpy(path, "/mnt/a");
+		path[5] = (char)(towlower(win[0]));
+		rest = win + 2;
+	}
+	o = strlen(path);
+	while (*rest) {
+		const wchar_t *c;
+		long k;
+
+		while (*rest == L'\\')
+			rest++;
+		if (!*rest)
+			break;
+		c = rest;
+		while (*rest && *rest != L'\\')
+			rest++;
+		if (o > 1)
+			path[o++] = '/';
+		k = lx_name_from_nt(c, (size_t)(rest - c), path + o, sizeof(path) - o);
+		if (k < 0)
+			return;
+		o += (size_t)k;
+	}
+	path[o] = 0;
+	lx_set_cwd(path);
+}
+
+/* The Windows working directory is an open handle without delete sharing:
+ * it would stop rmdir and rename of that directory, which Linux allows.
+ * Paths are resolved by the vfs, so the process moves to the system
+ * directory, which nobody removes. */
+static void release_win32_cwd(void)
+{
+	wchar_t sys[MAX_PATH];
+	UINT n = GetSystemDirectoryW(sys, MAX_PATH);
+
+	if (n > 0 && n < MAX_PATH)
+		SetCurrentDirectoryW(sys);
+}
+
+void lx_vfs_init(void)
+{
+	lx_mount_init();
+	install_std(0, STD_INPUT_HANDLE, LX_O_RDONLY);
+	install_std(1, STD_OUTPUT_HANDLE, LX_O_WRONLY);
+	install_std(2, STD_ERROR_HANDLE, LX_O_WRONLY);
+	init_cwd();
+	release_win32_cwd();
+}

@@ -1,0 +1,162 @@
+/*
+ * link(2), linkat(2), symlink(2), symlinkat(2), readlink(2), readlinkat(2).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "vfs.h"
+#include "syscall_table.h"
+#include "nt.h"
+
+/* link(2) through FileLinkInformation, which never replaces: EEXIST,
+ * EPERM for directories, EXDEV across mounts. */
+static long link_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath, int flags)
+{
+	struct lx_node from, to;
+	struct lx_file *f = NULL;
+	bool exists, is_dir;
+	HANDLE h;
+	NTSTATUS s;
+	long err;
+
+	if (flags & ~(LX_AT_SYMLINK_FOLLOW | LX_AT_EMPTY_PATH))
+		return -LX_EINVAL;
+	memset(&to, 0, sizeof(to));
+	/* Nothing on a host volume is a symlink, so AT_SYMLINK_FOLLOW changes
+	 * nothing; an fd given with AT_EMPTY_PATH stands for its path. */
+	err = lx_resolve_user(olddir, oldpath, flags & LX_AT_EMPTY_PATH, &from, &f);
+	if (!err && f) {
+		err = f->path ? lx_resolve_at(LX_AT_FDCWD, f->path, 0, &from, NULL) : -LX_ENOENT;
+		lx_file_put(f);
+	}
+	if (!err) {
+		err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
+		if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
+			err = -LX_EROFS;
+		if (!err && from.kind == LX_NODE_HOST)
+			err = lx_node_probe(&from, &exists, &is_dir);
+		if (!err && from.kind == LX_NODE_HOST && !exists)
+			err = -LX_ENOENT;
+		if (!err && (from.kind == LX_NODE_SYNTH_DIR || (from.kind == LX_NODE_HOST && is_dir)))
+			err = -LX_EPERM;
+		if (!err && to.kind != LX_NODE_HOST)
+			err = -LX_EEXIST;
+		if (!err && (from.kind != LX_NODE_HOST || from.mount != to.mount))
+			err = -LX_EXDEV;
+		if (!err)
+			err = lx_node_probe(&to, &exists, &is_dir);
+		if (!err && exists)
+			err = -LX_EEXIST;
+		if (!err && (from.trailing_slash || to.trailing_slash))
+			err = -LX_ENOENT;
+		if (!err)
+			err = lx_host_open(from.nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN,
+			                   FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
+		if (!err) {
+			s = lx_host_set_name(h, LX_FileLinkInformation, FALSE, to.nt_path);
+			NtClose(h);
+			if (!NT_SUCCESS(s))
+				err = lx_errno_from_ntstatus(s);
+		}
+	}
+	lx_node_free(&from);
+	lx_node_free(&to);
+	return err;
+}
+
+/* Linux link(2). */
+int64_t lx_sys_link(struct lx_syscall *sc)
+{
+	return link_at(LX_AT_FDCWD, (uint64_t)sc->arg[0], LX_AT_FDCWD, (uint64_t)sc->arg[1], 0);
+}
+
+/* Linux linkat(2). */
+int64_t lx_sys_linkat(struct lx_syscall *sc)
+{
+	return link_at((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2],
+	               (uint64_t)sc->arg[3], (int)sc->arg[4]);
+}
+
+/* symlink(2): no backend of the first vfs can store a link, so a host
+ * volume answers EPERM ("the file system does not support the creation
+ * of symbolic links"), after the checks that come first on Linux. */
+static long symlink_at(uint64_t utarget, int newdir, uint64_t newpath)
+{
+	char *target = malloc(LX_PATH_MAX);
+	struct lx_node to;
+	bool exists, is_dir;
+	long err;
+
+	if (!target)
+		return -LX_ENOMEM;
+	err = lx_strncpy_from_user(target, utarget, LX_PATH_MAX);
+	if (err == 0)
+		err = -LX_ENOENT;
+	free(target);
+	if (err < 0)
+		return err;
+	err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
+	if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
+		err = -LX_EROFS;
+	if (!err && to.kind != LX_NODE_HOST)
+		err = -LX_EEXIST;
+	if (!err)
+		err = lx_node_probe(&to, &exists, &is_dir);
+	if (!err)
+		err = exists ? -LX_EEXIST : -LX_EPERM;
+	lx_node_free(&to);
+	return err;
+}
+
+/* Linux symlink(2). */
+int64_t lx_sys_symlink(struct lx_syscall *sc)
+{
+	return symlink_at((uint64_t)sc->arg[0], LX_AT_FDCWD, (uint64_t)sc->arg[1]);
+}
+
+/* Linux symlinkat(2). */
+int64_t lx_sys_symlinkat(struct lx_syscall *sc)
+{
+	return symlink_at((uint64_t)sc->arg[0], (int)sc->arg[1], (uint64_t)sc->arg[2]);
+}
+
+/* readlink(2): the link text without a NUL, truncated to bufsiz; EINVAL
+ * for anything that is not a link. */
+static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, long bufsiz)
+{
+	struct lx_node node;
+	struct lx_kstat st;
+	long err;
+
+	if (bufsiz <= 0)
+		return -LX_EINVAL;
+	err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	if (!err && node.kind == LX_NODE_DEV && lx_dev_link_target(node.which)) {
+		const char *t = lx_dev_link_target(node.which);
+		size_t n = strlen(t) < (size_t)bufsiz ? strlen(t) : (size_t)bufsiz;
+		err = node.trailing_slash ? -LX_ENOTDIR : lx_copy_to_user(ubuf, t, n);
+		if (!err)
+			err = (long)n;
+	} else if (!err) {
+		err = lx_node_stat(&node, false, &st);
+		if (!err)
+			err = -LX_EINVAL;
+	}
+	lx_node_free(&node);
+	return err;
+}
+
+/* Linux readlink(2). */
+int64_t lx_sys_readlink(struct lx_syscall *sc)
+{
+	return readlink_at(LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1],
+	                   (long)(int)sc->arg[2]);
+}
+
+/* Linux readlinkat(2). */
+int64_t lx_sys_readlinkat(struct lx_syscall *sc)
+{
+	return readlink_at((int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2],
+	                   (long)(int)sc->arg[3]);
+}

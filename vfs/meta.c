@@ -1,0 +1,101 @@
+/*
+ * Windows-derived metadata for volumes without a metadata backend, as
+ * WSL's DrvFs gives it (docs/vfs.md, "Metadata").
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "vfs.h"
+#include "syscall_table.h"
+#include "nt.h"
+
+/* 100 ns intervals from 1601-01-01 to 1970-01-01. */
+#define LX_NT_EPOCH_DELTA 116444736000000000LL
+
+struct lx_timespec64 lx_time_from_nt(int64_t filetime)
+{
+	int64_t t = filetime - LX_NT_EPOCH_DELTA;
+	int64_t sec = t / 10000000;
+	int64_t rem = t % 10000000;
+	struct lx_timespec64 ts;
+
+	/* Floor division: a time before 1970 keeps a positive tv_nsec. */
+	if (rem < 0) {
+		rem += 10000000;
+		sec--;
+	}
+	ts.sec = sec;
+	ts.nsec = (uint32_t)(rem * 100);
+	return ts;
+}
+
+static bool has_exec_suffix(const char *name)
+{
+	static const char *const suffixes[] = { ".exe", ".com", ".bat", ".cmd" };
+	size_t n = name ? strlen(name) : 0;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n > k && strcasecmp(name + n - k, suffixes[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Directories 0755; files 0644, plus x for Windows executables; the
+ * read-only attribute takes away every w bit. */
+uint32_t lx_mode_from_attributes(uint32_t attributes, const char *name)
+{
+	uint32_t mode;
+
+	if (attributes & FILE_ATTRIBUTE_DIRECTORY) {
+		mode = LX_S_IFDIR | 0755;
+	} else {
+		mode = LX_S_IFREG | 0644;
+		if (has_exec_suffix(name))
+			mode |= 0111;
+	}
+	if (attributes & FILE_ATTRIBUTE_READONLY)
+		mode &= ~0222u;
+	return mode;
+}
+
+uint8_t lx_dtype_from_attributes(uint32_t attributes)
+{
+	return (attributes & FILE_ATTRIBUTE_DIRECTORY) ? LX_DT_DIR : LX_DT_REG;
+}
+
+/* Files without stored owners belong to the process, as in DrvFs. */
+void lx_kstat_owner(struct lx_kstat *st)
+{
+	struct lx_syscall sc = { 0 };
+
+	st->uid = (uint32_t)lx_sys_getuid(&sc);
+	st->gid = (uint32_t)lx_sys_getgid(&sc);
+}
+
+/* generic_permission() of fs/namei.c: the owner's bits for the owner,
+ * otherwise the other bits (every file here has the process's group or
+ * none); root may read and write anything and execute anything with some
+ * x bit, and search any directory. */
+long lx_permission(const struct lx_kstat *st, int mask, bool real_ids)
+{
+	struct lx_syscall sc = { 0 };
+	uint32_t uid = (uint32_t)(real_ids ? lx_sys_getuid(&sc) : lx_sys_geteuid(&sc));
+	uint32_t gid = (uint32_t)(real_ids ? lx_sys_getgid(&sc) : lx_sys_getegid(&sc));
+	uint32_t bits;
+
+	mask &= LX_R_OK | LX_W_OK | LX_X_OK;
+	if (uid == 0) {
+		if (!(mask & LX_X_OK) || LX_S_ISDIR(st->mode) || (st->mode & 0111))
+			return 0;
+		return -LX_EACCES;
+	}
+	if (uid == st->uid)
+		bits = (st->mode >> 6) & 7;
+	else if (gid == st->gid)
+		bits = (st->mode >> 3) & 7;
+	else
+		bits = st->mode & 7;
+	return ((bits & (uint32_t)mask) == (uint32_t)mask) ? 0 : -LX_EACCES;
+}

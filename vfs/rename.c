@@ -1,0 +1,134 @@
+/*
+ * rename(2), renameat(2), renameat2(2).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "vfs.h"
+#include "syscall_table.h"
+#include "nt.h"
+
+/* Checks of do_renameat2 (fs/namei.c) that Windows would answer
+ * differently, in the kernel's order. */
+static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned flags,
+                          bool *to_exists, bool *to_dir, bool *from_dir)
+{
+	bool from_exists;
+	long err;
+	size_t n = strlen(from->path);
+
+	if (lx_last_is_dots(from->last) || lx_last_is_dots(to->last) || lx_mount_is_point(from->path) ||
+	    lx_mount_is_point(to->path))
+		return -LX_EBUSY;
+	if (from->kind != LX_NODE_HOST)
+		return -LX_EROFS;
+	if (to->kind != LX_NODE_HOST)
+		return -LX_EXDEV;
+	if (from->mount != to->mount)
+		return -LX_EXDEV;
+	err = lx_node_probe(from, &from_exists, from_dir);
+	if (err)
+		return err;
+	if (!from_exists)
+		return -LX_ENOENT;
+	if (!*from_dir && (from->trailing_slash || to->trailing_slash))
+		return -LX_ENOTDIR;
+	err = lx_node_probe(to, to_exists, to_dir);
+	if (err)
+		return err;
+	if (*to_exists && (flags & LX_RENAME_NOREPLACE))
+		return -LX_EEXIST;
+	if (!strncmp(to->path, from->path, n) && to->path[n] == '/')
+		return -LX_EINVAL; /* a directory into its own subtree */
+	if (*to_exists && *from_dir && !*to_dir)
+		return -LX_ENOTDIR;
+	if (*to_exists && !*from_dir && *to_dir)
+		return -LX_EISDIR;
+	return 0;
+}
+
+/* rename(2): replaces the target atomically with POSIX semantics where the
+ * volume has FileRenameInformationEx; an empty target directory is
+ * removed first, as Windows never replaces a directory. */
+static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
+{
+	bool to_exists, to_dir, from_dir;
+	HANDLE h;
+	NTSTATUS s;
+	ULONG ex_flags;
+	long err = rename_checks(from, to, flags, &to_exists, &to_dir, &from_dir);
+
+	if (err)
+		return err;
+	if (!strcmp(from->path, to->path))
+		return 0;
+	if (to_exists && to_dir) {
+		HANDLE t;
+		err = lx_host_open(to->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
+		                   FILE_DIRECTORY_FILE, 0, (void **)&t);
+		if (!err) {
+			err = lx_host_delete(t);
+			NtClose(t);
+		}
+		if (err)
+			return err;
+	}
+	err = lx_host_open(from->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
+	                   FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
+	if (err)
+		return err;
+	ex_flags = LX_FILE_RENAME_POSIX_SEMANTICS |
+	           ((flags & LX_RENAME_NOREPLACE) ? 0 : LX_FILE_RENAME_REPLACE_IF_EXISTS);
+	s = lx_host_set_name(h, LX_FileRenameInformationEx, ex_flags, to->nt_path);
+	if (lx_nt_class_unsupported(s))
+		s = lx_host_set_name(h, LX_FileRenameInformation,
+		                  !(flags & LX_RENAME_NOREPLACE), to->nt_path);
+	NtClose(h);
+	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
+}
+
+static long rename_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
+                      unsigned flags)
+{
+	struct lx_node from, to;
+	long err;
+
+	if (flags & ~(unsigned)(LX_RENAME_NOREPLACE | LX_RENAME_EXCHANGE | LX_RENAME_WHITEOUT))
+		return -LX_EINVAL;
+	if (flags & (LX_RENAME_EXCHANGE | LX_RENAME_WHITEOUT))
+		return -LX_EINVAL; /* not available on this file system, as on vfat */
+	err = lx_resolve_user(olddir, oldpath, 0, &from, NULL);
+	if (err) {
+		lx_node_free(&from);
+		return err;
+	}
+	err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
+	if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
+		err = from.kind == LX_NODE_HOST ? -LX_EXDEV : -LX_EROFS;
+	if (!err)
+		err = do_rename(&from, &to, flags);
+	lx_node_free(&from);
+	lx_node_free(&to);
+	return err;
+}
+
+/* Linux rename(2). */
+int64_t lx_sys_rename(struct lx_syscall *sc)
+{
+	return rename_at(LX_AT_FDCWD, (uint64_t)sc->arg[0], LX_AT_FDCWD, (uint64_t)sc->arg[1], 0);
+}
+
+/* Linux renameat(2). */
+int64_t lx_sys_renameat(struct lx_syscall *sc)
+{
+	return rename_at((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2],
+	                 (uint64_t)sc->arg[3], 0);
+}
+
+/* Linux renameat2(2). */
+int64_t lx_sys_renameat2(struct lx_syscall *sc)
+{
+	return rename_at((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2],
+	                 (uint64_t)sc->arg[3], (unsigned)sc->arg[4]);
+}

@@ -1,0 +1,103 @@
+/*
+ * Stream files: pipes and character devices handed over as standard
+ * handles.  ReadFile/WriteFile move the bytes; end of file when the writer
+ * is gone, EPIPE when the reader is (pipe(7)).  Consoles are console.c's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfs.h"
+#include "nt.h"
+
+#define LX_STREAM_CHUNK (1u << 20)
+
+static long stream_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
+{
+	DWORD got = 0;
+
+	(void)pos;
+	if (n > LX_STREAM_CHUNK)
+		n = LX_STREAM_CHUNK;
+	if (!ReadFile(f->handle, buf, (DWORD)n, &got, NULL)) {
+		DWORD e = GetLastError();
+		if (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF)
+			return 0;
+		return lx_errno_from_win32(e);
+	}
+	return (long)got;
+}
+
+static long stream_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
+{
+	DWORD put = 0;
+
+	(void)pos;
+	if (n > LX_STREAM_CHUNK)
+		n = LX_STREAM_CHUNK;
+	if (!WriteFile(f->handle, buf, (DWORD)n, &put, NULL)) {
+		DWORD e = GetLastError();
+		if (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA)
+			return -LX_EPIPE; /* SIGPIPE comes with the signals work */
+		return lx_errno_from_win32(e);
+	}
+	return (long)put;
+}
+
+/* A pipe is a FIFO on pipefs: mode 0600, st_ino from nothing stable. */
+static long stream_stat(struct lx_file *f, struct lx_kstat *st)
+{
+	DWORD type = GetFileType(f->handle);
+
+	memset(st, 0, sizeof(*st));
+	st->dev = lx_synth_dev();
+	st->ino = (uint64_t)(uintptr_t)f->handle;
+	st->nlink = 1;
+	if (type == FILE_TYPE_PIPE) {
+		st->mode = LX_S_IFIFO | 0600;
+	} else {
+		st->mode = LX_S_IFCHR | 0666;
+		st->rdev = lx_makedev(1, 3); /* a non-console character device: NUL */
+	}
+	lx_kstat_owner(st);
+	return 0;
+}
+
+static long stream_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
+{
+	if (cmd == LX_FIONREAD && GetFileType(f->handle) == FILE_TYPE_PIPE) {
+		DWORD avail = 0;
+		int n;
+		if (!PeekNamedPipe(f->handle, NULL, 0, NULL, &avail, NULL))
+			avail = 0; /* a pipe whose writer is gone holds nothing */
+		n = avail > 0x7fffffff ? 0x7fffffff : (int)avail;
+		return lx_copy_to_user(arg, &n, sizeof(n));
+	}
+	return -LX_ENOTTY;
+}
+
+void lx_stream_release(struct lx_file *f)
+{
+	if (f->handle)
+		CloseHandle(f->handle);
+	if (f->handle2)
+		CloseHandle(f->handle2);
+}
+
+static const struct lx_file_ops stream_ops = {
+	.read = stream_read,
+	.write = stream_write,
+	.stat = stream_stat,
+	.ioctl = stream_ioctl,
+	.release = lx_stream_release,
+};
+
+long lx_stream_file_new(void *handle, unsigned flags, struct lx_file **out)
+{
+	struct lx_file *f = lx_file_new(&stream_ops, flags);
+
+	if (!f)
+		return -LX_ENOMEM;
+	f->handle = handle;
+	*out = f;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * What the vfs tests need from the runtime: guest memory is the test's
+ * own address space (a NULL pointer still faults), identity is a fixed
+ * non-root user, and NTSTATUS/Win32 errors map through a small table of
+ * the codes the vfs tests provoke.  The real versions live in runtime/.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+
+#include "lx.h"
+
+unsigned lx_umask = 022;
+long test_uid = 1000;
+
+long lx_copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	if (n && src < 0x10000)
+		return -LX_EFAULT;
+	memcpy(dst, (const void *)(uintptr_t)src, n);
+	return 0;
+}
+
+long lx_copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	if (n && dst < 0x10000)
+		return -LX_EFAULT;
+	memcpy((void *)(uintptr_t)dst, src, n);
+	return 0;
+}
+
+long lx_strncpy_from_user(char *dst, uint64_t src, size_t n)
+{
+	const char *s = (const char *)(uintptr_t)src;
+
+	if (src < 0x10000)
+		return -LX_EFAULT;
+	for (size_t i = 0; i < n; i++) {
+		dst[i] = s[i];
+		if (!s[i])
+			return (long)i;
+	}
+	return -LX_ENAMETOOLONG;
+}
+
+long lx_errno_from_ntstatus(long status)
+{
+	switch ((unsigned long)status & 0xffffffffu) {
+	case 0xC0000034: case 0xC000003A: case 0xC000000F: case 0xC0000033:
+	case 0xC000003B: case 0xC0000056:
+		return -LX_ENOENT;
+	case 0xC0000035: return -LX_EEXIST;
+	case 0xC00000BA: return -LX_EISDIR;
+	case 0xC0000103: return -LX_ENOTDIR;
+	case 0xC0000101: return -LX_ENOTEMPTY;
+	case 0xC0000022: case 0xC0000121: return -LX_EACCES;
+	case 0xC0000043: return -LX_EBUSY;
+	case 0xC00000D4: return -LX_EXDEV;
+	case 0xC000007F: return -LX_ENOSPC;
+	case 0xC0000008: return -LX_EBADF;
+	case 0xC000000D: return -LX_EINVAL;
+	case 0xC0000017: return -LX_ENOMEM;
+	default:
+		fprintf(stderr, "test support: unmapped NTSTATUS 0x%08lx\n", (unsigned long)status);
+		return -LX_EIO;
+	}
+}
+
+long lx_errno_from_win32(unsigned long err)
+{
+	switch (err) {
+	case ERROR_FILE_NOT_FOUND: case ERROR_PATH_NOT_FOUND: return -LX_ENOENT;
+	case ERROR_ACCESS_DENIED: return -LX_EACCES;
+	case ERROR_INVALID_HANDLE: return -LX_EBADF;
+	case ERROR_BROKEN_PIPE: case ERROR_NO_DATA: return -LX_EPIPE;
+	default:
+		fprintf(stderr, "test support: unmapped Win32 error %lu\n", err);
+		return -LX_EIO;
+	}
+}
+
+void lx_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+_Noreturn void lx_fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	exit(127);
+}
+
+int64_t lx_sys_getuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
+int64_t lx_sys_geteuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
+int64_t lx_sys_getgid(struct lx_syscall *sc) { (void)sc; return test_uid; }
+int64_t lx_sys_getegid(struct lx_syscall *sc) { (void)sc; return test_uid; }

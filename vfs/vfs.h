@@ -1,0 +1,225 @@
+/*
+ * The vfs's internal interface: path resolution, mounts, open file
+ * descriptions, the fd table and the metadata rules (docs/vfs.md).
+ * The runtime uses only lx_vfs_init, lx_vfs_pread_host (both declared in
+ * lx.h) and lx_vfs_close_on_exec.
+ */
+#ifndef LXNT_VFS_H
+#define LXNT_VFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <wchar.h>
+
+#include "lxnt/linux/errno.h"
+#include "lxnt/linux/fs.h"
+#include "lx.h"
+
+/* Closes every fd marked close-on-exec (for execve). */
+void lx_vfs_close_on_exec(void);
+
+/* Metadata (meta.c). */
+
+struct lx_timespec64 {
+	int64_t sec;
+	uint32_t nsec;
+};
+
+/* What stat and statx report, filled by each kind of file. */
+struct lx_kstat {
+	uint64_t dev, ino, nlink, rdev;
+	uint32_t mode, uid, gid;
+	int64_t size, blocks;
+	struct lx_timespec64 atime, mtime, ctime, btime;
+};
+
+struct lx_timespec64 lx_time_from_nt(int64_t filetime);
+uint32_t lx_mode_from_attributes(uint32_t attributes, const char *name);
+uint8_t lx_dtype_from_attributes(uint32_t attributes);
+void lx_kstat_owner(struct lx_kstat *st);
+
+/* Names (name.c). */
+
+/* Appends the Windows form of the Linux name [name, name+len) to out,
+ * which has room for cap WCHARs; returns the WCHARs written or -LX_Exxx. */
+long lx_name_to_nt(const char *name, size_t len, wchar_t *out, size_t cap);
+/* Writes the Linux form of a Windows name (len WCHARs) into out (cap
+ * bytes, NUL-terminated); returns the bytes before the NUL or -LX_Exxx. */
+long lx_name_from_nt(const wchar_t *name, size_t len, char *out, size_t cap);
+
+/* Path normalisation (pathname.c). */
+
+/* Joins base (absolute, canonical) and path and resolves "." and ".."
+ * lexically; ".." at "/" stays at "/".  out gets a canonical absolute path
+ * (no trailing slash except "/").  *trailing_slash tells whether path ended
+ * in "/" (or "/." / "/.."); last (LX_NAME_MAX + 1 bytes, or NULL) gets the
+ * last component as written (empty for "/").  Returns 0, -LX_ENAMETOOLONG
+ * or -LX_ENOENT (empty path). */
+long lx_path_join(const char *base, const char *path, char *out, size_t cap,
+                  bool *trailing_slash, char *last);
+
+/* Mounts and nodes (mount.c). */
+
+enum lx_node_kind {
+	LX_NODE_HOST,       /* a file or directory of a Windows volume */
+	LX_NODE_SYNTH_DIR,  /* "/", "/mnt", "/dev" when they are ours */
+	LX_NODE_DEV,        /* a /dev entry */
+};
+
+enum lx_synth_dir { LX_SYNTH_ROOT, LX_SYNTH_MNT, LX_SYNTH_DEV };
+
+enum lx_dev {
+	LX_DEV_NULL, LX_DEV_ZERO, LX_DEV_FULL, LX_DEV_RANDOM, LX_DEV_URANDOM,
+	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_COUNT
+};
+
+struct lx_mount {
+	char prefix[LX_PATH_MAX];   /* Linux path of the mount point */
+	wchar_t *nt_root;             /* "\??\C:" style, no trailing backslash */
+	uint64_t dev;                 /* st_dev of everything below */
+};
+
+struct lx_node {
+	enum lx_node_kind kind;
+	char path[LX_PATH_MAX];   /* canonical Linux path */
+	bool trailing_slash;
+	char last[LX_NAME_MAX + 1]; /* last component as the caller wrote it */
+	const struct lx_mount *mount; /* HOST */
+	wchar_t *nt_path;         /* HOST: malloc'd NT path, lx_node_free */
+	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev */
+};
+
+long lx_mount_lookup(struct lx_node *node);
+bool lx_mount_is_point(const char *path);
+bool lx_mount_parent_synthetic(const char *path);
+/* Lists a synthetic directory: calls emit for each entry. */
+typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t ino);
+void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx);
+void lx_mount_init(void);
+void lx_node_free(struct lx_node *node);
+uint64_t lx_synth_dev(void);
+
+/* Open file descriptions (fdtable.c). */
+
+struct lx_file;
+
+struct lx_dirent_rec {
+	char *name;
+	uint64_t ino;
+	uint8_t type;
+};
+
+struct lx_file_ops {
+	/* pos is NULL for stream files; otherwise the offset to use. */
+	long (*read)(struct lx_file *f, void *buf, size_t n, int64_t *pos);
+	long (*write)(struct lx_file *f, const void *buf, size_t n, int64_t *pos);
+	long (*stat)(struct lx_file *f, struct lx_kstat *st);
+	long (*list)(struct lx_file *f, lx_dir_emit emit, void *ctx); /* directories */
+	long (*ioctl)(struct lx_file *f, unsigned cmd, uint64_t arg);
+	long (*size)(struct lx_file *f, int64_t *size);   /* seekable files */
+	int64_t (*lseek)(struct lx_file *f, int64_t off, int whence); /* NULL: by size */
+	void (*release)(struct lx_file *f);
+	bool seekable;
+};
+
+struct lx_file {
+	volatile long refs;
+	const struct lx_file_ops *ops;
+	unsigned flags;          /* LX_O_ access mode and status flags */
+	void *handle;            /* HANDLE, or NULL */
+	void *handle2;           /* a second HANDLE (/dev/tty output) */
+	int which;               /* node detail: enum lx_dev, enum lx_synth_dir */
+	bool is_dir;
+	char *path;              /* canonical Linux path, or NULL */
+	uint64_t dev;            /* st_dev of host files */
+	void *lock;              /* SRWLOCK storage, see lx_file_lock */
+	int64_t pos;
+	/* getdents64 snapshot: taken at the first read or a rewind. */
+	struct lx_dirent_rec *ents;
+	size_t nents;
+	bool ents_valid;
+	/* console text carried between calls */
+	unsigned char carry[8];
+	size_t ncarry;
+	char *pending;
+	size_t npending, pending_off;
+};
+
+struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags);
+void lx_file_get(struct lx_file *f);
+void lx_file_put(struct lx_file *f);
+void lx_file_lock(struct lx_file *f);
+void lx_file_unlock(struct lx_file *f);
+void lx_file_drop_snapshot(struct lx_file *f);
+
+/* Fd table (fdtable.c). */
+
+#define LX_FD_MAX 1024 /* the RLIMIT_NOFILE soft limit reported by the runtime */
+
+struct lx_file *lx_fd_get(int fd);           /* referenced, or NULL */
+long lx_fd_install(struct lx_file *f, int minfd, bool cloexec); /* takes the ref */
+long lx_fd_install_at(int fd, struct lx_file *f, bool cloexec);  /* takes the ref */
+long lx_fd_close(int fd);
+long lx_fd_get_cloexec(int fd);
+long lx_fd_set_cloexec(int fd, bool on);
+
+/* Path resolution (resolve.c). */
+
+/* Resolves (dirfd, path) into node.  With LX_AT_EMPTY_PATH in at_flags an
+ * empty path names dirfd itself: *empty_file then receives its file
+ * (referenced) and node is left empty.  Final links are the caller's
+ * business (only /dev/std* are links). */
+long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
+                   struct lx_file **empty_file);
+/* Copies a guest path in (PATH_MAX, ENAMETOOLONG) and resolves it. */
+long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
+                     struct lx_file **empty_file);
+void lx_cwd_copy(char *out); /* LX_PATH_MAX bytes */
+long lx_set_cwd(const char *path);
+
+/* Workers shared by handlers. */
+
+long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode);
+long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
+long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
+long lx_file_stat(struct lx_file *f, struct lx_kstat *st);
+long lx_host_is_dir(void *handle, bool *is_dir);
+long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
+long lx_host_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
+                  uint32_t options, uint32_t attributes, void **handle);
+long lx_host_file_new(void *handle, unsigned flags, struct lx_node *node, bool is_dir,
+                      struct lx_file **out);
+long lx_dev_open(int which, unsigned flags, struct lx_file **out);
+long lx_dev_stat(int which, struct lx_kstat *st);
+long lx_dev_find(const char *name);
+const char *lx_dev_name(int which);
+const char *lx_dev_link_target(int which);
+long lx_synth_dir_open(int which, const char *path, unsigned flags, struct lx_file **out);
+long lx_stream_file_new(void *handle, unsigned flags, struct lx_file **out);
+void lx_stream_release(struct lx_file *f); /* closes handle and handle2 */
+long lx_console_file_new(void *in, void *out, unsigned flags, struct lx_file **out_file);
+long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
+
+/* Name operations (namei.c). */
+
+bool lx_nt_class_unsupported(long status);
+int lx_last_is_dots(const char *last);       /* 1 for ".", 2 for "..", else 0 */
+long lx_host_delete(void *handle);
+/* Sets FileRename/FileLink information (Ex or not) naming target; returns
+ * the NTSTATUS, so that callers can fall back from an unsupported class. */
+long lx_host_set_name(void *handle, int info_class, uint32_t first, const wchar_t *target);
+long lx_node_probe(struct lx_node *node, bool *exists, bool *is_dir);
+
+/* Handlers of syscalls whose rows in runtime/syscalls.tbl do not name
+ * them yet (pipe.c, setattr.c). */
+int64_t lx_sys_pipe(struct lx_syscall *sc);
+int64_t lx_sys_pipe2(struct lx_syscall *sc);
+int64_t lx_sys_truncate(struct lx_syscall *sc);
+int64_t lx_sys_ftruncate(struct lx_syscall *sc);
+int64_t lx_sys_utimensat(struct lx_syscall *sc);
+int64_t lx_sys_chmod(struct lx_syscall *sc);
+int64_t lx_sys_fchmod(struct lx_syscall *sc);
+int64_t lx_sys_fchmodat(struct lx_syscall *sc);
+
+#endif
