@@ -53,12 +53,41 @@ static int ends_flow(const ZydisDecodedInstruction *in)
 }
 
 /*
+ * Instruction starts of the linear sweep, one bit per code byte, to tell a
+ * jump table from other data; NULL (every address counts as a start) when
+ * the code range is too large to map.
+ */
+struct rw_starts {
+	uint8_t *bits;
+	uint64_t lo, hi;
+};
+
+#define RW_STARTS_MAX_RANGE (256ULL << 20)
+
+static void mark_start(struct rw_starts *st, uint64_t a)
+{
+	if (st->bits && a >= st->lo && a < st->hi)
+		st->bits[(a - st->lo) >> 3] |= (uint8_t)(1u << ((a - st->lo) & 7));
+}
+
+static int is_start(const struct rw_starts *st, uint64_t a)
+{
+	if (!st->bits)
+		return 1;
+	return a >= st->lo && a < st->hi &&
+		(st->bits[(a - st->lo) >> 3] >> ((a - st->lo) & 7)) & 1;
+}
+
+/*
  * Position-independent jump tables (gcc's `lea table(%rip),%rdx; movslq
  * (%rdx,%rax,4),%rax; add %rdx,%rax; jmp *%rax`) hold 32-bit offsets from
- * the table: every leading entry that lands in code is taken as a target.
+ * the table: every leading entry that lands on an instruction start is
+ * taken as a target.  Read after the sweep, so that a run of small numbers
+ * in other data that a `lea` names (a gcc table never points into the
+ * middle of an instruction) ends at its first entry that does not.
  * Reading a non-table this way only costs a few jump patches.
  */
-static int add_relative_table(struct rw_image *im, uint64_t table)
+static int add_relative_table(struct rw_image *im, const struct rw_starts *st, uint64_t table)
 {
 	if (table >= im->code_lo && table < im->code_hi)
 		return 0;
@@ -69,7 +98,7 @@ static int add_relative_table(struct rw_image *im, uint64_t table)
 			break;
 		memcpy(&rel, p, 4);
 		uint64_t a = table + (uint64_t)(int64_t)rel;
-		if (a < im->code_lo || a >= im->code_hi)
+		if (a < im->code_lo || a >= im->code_hi || !is_start(st, a))
 			break;
 		if (add_target(im, a))
 			return -1;
@@ -82,8 +111,8 @@ static int add_relative_table(struct rw_image *im, uint64_t table)
  * addresses in immediates and displacements (function pointers loaded with
  * `mov $f` or `lea f(%rip)`), which may later be branched to indirectly.
  */
-static int add_named_targets(struct rw_image *im, const ZydisDecodedInstruction *in,
-	const ZydisDecodedOperand *ops, uint64_t addr)
+static int add_named_targets(struct rw_image *im, struct rw_addrset *tables,
+	const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops, uint64_t addr)
 {
 	for (unsigned i = 0; i < in->operand_count_visible; i++) {
 		const ZydisDecodedOperand *op = &ops[i];
@@ -102,8 +131,8 @@ static int add_named_targets(struct rw_image *im, const ZydisDecodedInstruction 
 					continue;
 				if (add_target(im, abs))
 					return -1;
-				if (in->mnemonic == ZYDIS_MNEMONIC_LEA && add_relative_table(im, abs))
-					return -1;
+				if (in->mnemonic == ZYDIS_MNEMONIC_LEA && rw_addrset_add(tables, abs))
+					return rw_error(im, "out of memory");
 			} else if (add_target(im, (uint64_t)op->mem.disp.value)) {
 				return -1;
 			}
@@ -133,11 +162,24 @@ static int add_site(struct rw_image *im, struct rw_plan *plan, int kind,
 	return 0;
 }
 
-static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct rw_region *r)
+/*
+ * Alignment padding: nop of any length, int3, and the `add %al,(%rax)` of
+ * zero fill.  Compilers put it between a function's last jmp or ret and
+ * the next aligned label; it is never branched to, only over.
+ */
+static int is_padding(const ZydisDecodedInstruction *in, const uint8_t *p)
+{
+	return in->mnemonic == ZYDIS_MNEMONIC_NOP || in->mnemonic == ZYDIS_MNEMONIC_INT3 ||
+		(in->length == 2 && p[0] == 0 && p[1] == 0);
+}
+
+static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct rw_region *r,
+	struct rw_starts *st, struct rw_addrset *tables)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint64_t pos = 0;
+	int flow_ended = 0;
 	while (pos < r->size) {
 		const uint8_t *p = im->data + r->offset + pos;
 		uint64_t addr = r->vaddr + pos;
@@ -145,14 +187,21 @@ static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct 
 			pos++; /* not an instruction: data or padding, left alone */
 			continue;
 		}
+		/* What follows an unconditional transfer, padding aside, is
+		 * reached by a jump. */
+		if (flow_ended && !is_padding(&in, p)) {
+			if (add_target(im, addr))
+				return -1;
+			flow_ended = 0;
+		}
+		mark_start(st, addr);
 		int kind = rw_site_kind(&in, ops);
 		if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos))
 			return -1;
-		if (add_named_targets(im, &in, ops, addr))
+		if (add_named_targets(im, tables, &in, ops, addr))
 			return -1;
-		/* What follows an unconditional transfer is reached by a jump. */
-		if (ends_flow(&in) && add_target(im, addr + in.length))
-			return -1;
+		if (ends_flow(&in))
+			flow_ended = 1;
 		pos += in.length;
 	}
 	return 0;
@@ -167,9 +216,20 @@ static int cmp_site(const void *a, const void *b)
 
 int rw_discover(struct rw_image *im, struct rw_plan *plan)
 {
-	for (size_t i = 0; i < im->ncode; i++)
-		if (sweep_region(im, plan, &im->code[i]))
-			return -1;
+	struct rw_starts st = { NULL, im->code_lo, im->code_hi };
+	struct rw_addrset tables = { 0 };
+	int rc = 0;
+	if (im->code_hi > im->code_lo && im->code_hi - im->code_lo <= RW_STARTS_MAX_RANGE)
+		st.bits = calloc((size_t)((im->code_hi - im->code_lo + 7) >> 3), 1);
+	for (size_t i = 0; rc == 0 && i < im->ncode; i++)
+		rc = sweep_region(im, plan, &im->code[i], &st, &tables);
+	rw_addrset_finish(&tables);
+	for (size_t i = 0; rc == 0 && i < tables.n; i++)
+		rc = add_relative_table(im, &st, tables.v[i]);
+	free(st.bits);
+	rw_addrset_free(&tables);
+	if (rc)
+		return -1;
 	if (plan->nsites)
 		qsort(plan->sites, plan->nsites, sizeof(*plan->sites), cmp_site);
 	return 0;

@@ -68,6 +68,10 @@ static int read_phdrs(struct rw_image *im)
 
 static int add_region(struct rw_image *im, uint64_t vaddr, uint64_t off, uint64_t size)
 {
+	/* Code that ends past 2^64 would wrap code_hi below code_lo. */
+	if (vaddr + size < vaddr)
+		return rw_error(im, "code at %#llx wraps around the address space",
+			(unsigned long long)vaddr);
 	struct rw_region *r = realloc(im->code, (im->ncode + 1) * sizeof(*r));
 	if (!r)
 		return rw_error(im, "out of memory");

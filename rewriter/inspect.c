@@ -87,6 +87,16 @@ static int patch_present(const struct rw_image *im, const struct lxnt_site *r)
 		memcpy(&rel, p + 1, 4);
 		return r->addr + 5 + (uint64_t)(int64_t)rel == r->tramp;
 	}
+	case LXNT_RUNG_EVICT: {
+		/* jmp rel8 to a jmp rel32 to the trampoline, within the patch */
+		uint64_t to = r->addr + 2 + (uint64_t)(int64_t)(int8_t)p[1];
+		int32_t rel;
+		if (p[0] != 0xeb || to < r->addr + r->length || to + 5 > r->addr + r->patch_length ||
+		    p[to - r->addr] != 0xe9)
+			return 0;
+		memcpy(&rel, p + (to - r->addr) + 1, 4);
+		return to + 5 + (uint64_t)(int64_t)rel == r->tramp;
+	}
 	case LXNT_RUNG_GS_INPLACE: {
 		ZydisDecodedInstruction in;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -120,7 +130,8 @@ static uint32_t count_unhandled(const struct rw_image *im, const struct lxnt_sit
 					unhandled++;
 					print_site(out, r, "  NOT COVERED: patch missing");
 				}
-				pos += r->rung == LXNT_RUNG_JUMP ? r->patch_length : r->length;
+				pos += r->rung == LXNT_RUNG_JUMP || r->rung == LXNT_RUNG_EVICT ?
+					r->patch_length : r->length;
 				continue;
 			}
 			ZydisDecodedInstruction in;

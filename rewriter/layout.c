@@ -28,9 +28,17 @@ int rw_plan_layout(struct rw_image *im, struct rw_plan *plan)
 	uint64_t top = 0;
 	for (size_t i = 0; i < im->phnum; i++) {
 		const GElf_Phdr *p = &im->phdr[i];
+		/* Found by tests/fuzz/malformed.c: a PT_LOAD ending near or past
+		 * 2^64 wrapped the new segment's address round to the bottom,
+		 * and the output was accepted with it over the old segments. */
+		if (p->p_type == PT_LOAD && p->p_vaddr + p->p_memsz < p->p_vaddr)
+			return rw_error(im, "segment %zu wraps around the address space", i);
 		if (p->p_type == PT_LOAD && p->p_vaddr + p->p_memsz > top)
 			top = p->p_vaddr + p->p_memsz;
 	}
+	if (top > UINT64_MAX - (1ULL << 32))
+		return rw_error(im, "no room for the new segment above %#llx",
+			(unsigned long long)top);
 	plan->seg_vaddr = align_up(top, PAGE);
 	plan->seg_offset = align_up(im->size, PAGE);
 	plan->new_phnum = im->phnum + 2;
@@ -104,6 +112,8 @@ static void write_site_table(const struct rw_image *im, const struct rw_plan *pl
 	lxnt_sha256(im->data, im->size, h.source_sha256);
 	strncpy(h.rewriter_version, LXNT_REWRITER_VERSION, sizeof(h.rewriter_version));
 	h.flags = plan->force_trap ? LXNT_SITE_F_FORCED_TRAP : 0;
+	h.source_size = im->size;
+	h.source_phoff = im->ehdr.e_phoff;
 	memcpy(seg + (plan->header_vaddr - plan->seg_vaddr), &h, sizeof(h));
 
 	uint8_t *table = seg + (h.sites_vaddr - plan->seg_vaddr);
@@ -121,6 +131,20 @@ static void write_ehdr(uint8_t *out, const struct rw_plan *plan)
 	memcpy(out, &eh, sizeof(eh));
 }
 
+/*
+ * orig[] keeps every byte the patch overwrites, displaced neighbours
+ * included, so that the input can be rebuilt from the output alone.
+ */
+_Static_assert(sizeof(((struct rw_site *)0)->patch) <= LXNT_SITE_ORIG_MAX,
+	"a patch fits in orig[]");
+
+static void keep_original_bytes(const struct rw_image *im, struct rw_site *s)
+{
+	size_t span = s->rec.patch_length > s->rec.length ? s->rec.patch_length : s->rec.length;
+	memset(s->rec.orig, 0, sizeof(s->rec.orig));
+	memcpy(s->rec.orig, im->data + s->file_offset, span);
+}
+
 int rw_build_output(struct rw_image *im, struct rw_plan *plan, uint8_t **out, size_t *outn)
 {
 	uint64_t seg_size = plan->tramp_vaddr - plan->seg_vaddr + plan->tramp_len;
@@ -133,13 +157,16 @@ int rw_build_output(struct rw_image *im, struct rw_plan *plan, uint8_t **out, si
 	memcpy(o, im->data, im->size);
 	for (size_t i = 0; i < plan->nsites; i++) {
 		struct rw_site *s = &plan->sites[i];
-		memset(s->rec.pad, 0, sizeof(s->rec.pad));
+		keep_original_bytes(im, s);
 		memcpy(o + s->file_offset, s->patch, s->rec.patch_length);
 	}
 	uint8_t *seg = o + plan->seg_offset;
 	write_phdrs(im, plan, seg, seg_size);
 	write_site_table(im, plan, seg);
-	memcpy(seg + (plan->tramp_vaddr - plan->seg_vaddr), plan->tramp, plan->tramp_len);
+	/* Found by fuzzing: with no trampolines plan->tramp is NULL, which
+	 * memcpy may not be given even for 0 bytes. */
+	if (plan->tramp_len)
+		memcpy(seg + (plan->tramp_vaddr - plan->seg_vaddr), plan->tramp, plan->tramp_len);
 	write_ehdr(o, plan);
 	*out = o;
 	*outn = n;

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "verify.h"
+
 int rw_analyze(struct rw_image *im, struct rw_plan *plan, int force_trap)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -19,6 +21,19 @@ int rw_analyze(struct rw_image *im, struct rw_plan *plan, int force_trap)
 	if (rw_plan_layout(im, plan) || rw_plan_sites(im, plan))
 		return -1;
 	return 0;
+}
+
+/* The output must also pass the LLVM-based verifier (verify.h). */
+static int verify_independently(const uint8_t *in, size_t n, const uint8_t *out,
+	size_t outn, const char *name, char *err, size_t errlen)
+{
+	struct lxnt_verify_report rep;
+	if (lxnt_verify_image(out, outn, in, n, name, NULL, &rep, err, errlen))
+		return -1;
+	if (rep.problems && err && errlen)
+		snprintf(err, errlen, "%s: internal error: the output fails verification "
+			"(%u problems; first: %s)", name, rep.problems, rep.first);
+	return rep.problems ? -1 : 0;
 }
 
 int lxnt_rewrite_image(const uint8_t *in, size_t n, const char *name,
@@ -39,6 +54,8 @@ int lxnt_rewrite_image(const uint8_t *in, size_t n, const char *name,
 		rc = rw_build_output(&im, &plan, out, outn);
 	if (rc == 0)
 		rc = rw_verify_output(*out, *outn, name, err, errlen);
+	if (rc == 0 && !(opt && opt->no_verify))
+		rc = verify_independently(in, n, *out, *outn, name, err, errlen);
 	if (rc == 0 && rep)
 		rw_plan_report(&im, &plan, rep);
 	if (rc != 0) {

@@ -22,6 +22,7 @@
 
 struct lxnt_rewrite_options {
 	int force_trap; /* put every site on the trap rung (LXNT_SITE_F_FORCED_TRAP) */
+	int no_verify;  /* skip the independent check of the output (verify.h) */
 };
 
 /* What a rewrite did, or for inspect of an original file what it would do. */
@@ -47,7 +48,8 @@ struct lxnt_rewrite_report {
  * Rewrite the n-byte ELF image `in`.  On success *out is a malloc'd buffer
  * of *outn bytes that the caller frees.  `name` is used in error messages.
  * The output depends only on the input bytes and the options, and has been
- * decoded again and checked to account for every site before it is returned.
+ * decoded again and checked to account for every site before it is returned;
+ * unless opt->no_verify, it has also passed lxnt_verify_image (verify.h).
  * Refuses input that already has a PT_LXNT_SITES program header.
  */
 int lxnt_rewrite_image(const uint8_t *in, size_t n, const char *name,

@@ -54,7 +54,7 @@ struct rw_image {
 struct rw_site {
 	struct lxnt_site rec;      /* what goes into the table */
 	uint64_t file_offset;      /* of addr */
-	uint8_t patch[16];         /* bytes written at addr (patch_length of them) */
+	uint8_t patch[LXNT_SITE_ORIG_MAX]; /* bytes written at addr (patch_length of them) */
 	uint32_t tramp_offset;     /* into the trampoline area, if rec.tramp */
 	uint32_t tramp_len;
 };
@@ -119,6 +119,18 @@ void rw_emit_lea(struct rw_buf *b, ZydisRegister dst, ZydisRegister base,
 void rw_emit_load(struct rw_buf *b, ZydisRegister dst, ZydisRegister base);
 void rw_emit_jmp(struct rw_buf *b, uint64_t from, uint64_t to);
 int rw_encode(struct rw_buf *b, const ZydisEncoderRequest *req);
+
+/* displace.c: neighbours a patch overwrites, moved into the trampoline */
+enum rw_displaced {
+	RW_DISPLACED_NO = 0, /* cannot move: calls, loop/jrcxz, anything else reading rip */
+	RW_DISPLACED_PLAIN,  /* copied (indirect jmp too), a %rip-relative disp32 fixed up */
+	RW_DISPLACED_JCC,    /* jcc rel8/rel32, re-encoded as jcc rel32 */
+	RW_DISPLACED_JMP,    /* jmp rel8/rel32, re-encoded as jmp rel32 */
+	RW_DISPLACED_RET,    /* ret, copied */
+};
+int rw_displaced_kind(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops);
+int rw_relocate(struct rw_buf *b, const ZydisDecodedInstruction *in,
+	const ZydisDecodedOperand *ops, const uint8_t *bytes, uint64_t old_addr, uint64_t new_addr);
 
 /* tactics.c */
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan);

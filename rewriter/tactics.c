@@ -52,76 +52,55 @@ static int emit_site_body(const struct rw_image *im, const struct rw_site *s,
 	return rw_emit_fs_body(b, &in, ops);
 }
 
-/* An instruction that may run at another address: no control transfer. */
-static int relocatable(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
+/*
+ * Move the instructions from `from` on into b (running at `at`) until the
+ * range [start, end) is at least `need` bytes long; *end is where the moved
+ * code rejoins the original.  Declines if one of them is a site or cannot
+ * move (displace.c), if a known branch target lies strictly inside the
+ * range (a jump there would land in the middle of the patch), or if a
+ * moved jmp goes to `end` itself (it would read as the trampoline's jmp
+ * back, and a jmp to the next instruction has no reason to exist).
+ */
+static int displace(const struct rw_image *im, const struct rw_plan *plan, uint64_t start,
+	uint64_t from, uint64_t need, uint64_t at, struct rw_buf *b, uint64_t *end)
 {
-	if (in->meta.branch_type != ZYDIS_BRANCH_TYPE_NONE)
-		return 0;
-	switch (in->meta.category) {
-	case ZYDIS_CATEGORY_CALL:
-	case ZYDIS_CATEGORY_RET:
-	case ZYDIS_CATEGORY_COND_BR:
-	case ZYDIS_CATEGORY_UNCOND_BR:
-	case ZYDIS_CATEGORY_INTERRUPT:
-	case ZYDIS_CATEGORY_SYSCALL:
-	case ZYDIS_CATEGORY_SYSRET:
-	case ZYDIS_CATEGORY_SYSTEM:
-		return 0;
-	default:
-		break;
-	}
-	for (unsigned i = 0; i < in->operand_count; i++) {
-		if (ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[i].imm.is_relative)
-			return 0;
-		if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-		    (ops[i].reg.value == ZYDIS_REGISTER_RIP || ops[i].reg.value == ZYDIS_REGISTER_EIP))
-			return 0;
-		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-		    ops[i].mem.base == ZYDIS_REGISTER_RIP && in->raw.disp.size != 32)
-			return 0;
-	}
-	return 1;
-}
-
-/* Copy a displaced instruction to new_addr, fixing a %rip-relative displacement. */
-static int relocate(struct rw_buf *b, const ZydisDecodedInstruction *in,
-	const ZydisDecodedOperand *ops, const uint8_t *bytes, uint64_t old_addr, uint64_t new_addr)
-{
-	uint8_t copy[ZYDIS_MAX_INSTRUCTION_LENGTH];
-	memcpy(copy, bytes, in->length);
-	for (unsigned i = 0; i < in->operand_count; i++) {
-		if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY || ops[i].mem.base != ZYDIS_REGISTER_RIP)
-			continue;
-		int64_t disp = ops[i].mem.disp.value + (int64_t)(old_addr - new_addr);
-		if (disp != (int32_t)disp)
+	uint64_t pos = from, jmp_to[8];
+	size_t njmp = 0;
+	while (pos - start < need) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		if (decode_at(im, pos, &in, ops) || rw_plan_find(plan, pos))
 			return -1;
-		int32_t d32 = (int32_t)disp;
-		memcpy(copy + in->raw.disp.offset, &d32, 4);
+		int kind = rw_displaced_kind(&in, ops);
+		if (kind == RW_DISPLACED_NO)
+			return -1;
+		if (kind == RW_DISPLACED_JMP &&
+		    (njmp == 8 || !ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], pos,
+			&jmp_to[njmp++]))))
+			return -1;
+		if (rw_relocate(b, &in, ops, im->data + rw_image_offset(im, pos), pos, at + b->len))
+			return -1;
+		pos += in.length;
 	}
-	rw_emit_bytes(b, copy, in->length);
-	return b->failed ? -1 : 0;
+	for (size_t i = 0; i < njmp; i++)
+		if (jmp_to[i] == pos)
+			return -1;
+	if (rw_addrset_any_inside(&im->targets, start, pos))
+		return -1;
+	*end = pos;
+	return 0;
 }
 
 /* B1 (E9Patch): jmp rel32 over the site and the instructions after it. */
 static int try_jump(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
 	struct rw_buf *b)
 {
-	uint64_t end = s->rec.addr + s->rec.length;
+	uint64_t end;
 	uint64_t tramp = plan->tramp_vaddr + plan->tramp_len;
 	if (s->rec.kind != LXNT_SITE_SYSCALL && s->rec.kind != LXNT_SITE_FS)
 		return -1;
-	if (emit_site_body(im, s, b))
-		return -1;
-	while (end - s->rec.addr < 5) {
-		ZydisDecodedInstruction in;
-		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-		if (decode_at(im, end, &in, ops) || rw_plan_find(plan, end) || !relocatable(&in, ops))
-			return -1;
-		if (relocate(b, &in, ops, im->data + rw_image_offset(im, end), end, tramp + b->len))
-			return -1;
-		end += in.length;
-	}
-	if (rw_addrset_any_inside(&im->targets, s->rec.addr, end))
+	if (emit_site_body(im, s, b) ||
+	    displace(im, plan, s->rec.addr, s->rec.addr + s->rec.length, 5, tramp, b, &end))
 		return -1;
 	rw_emit_jmp(b, tramp + b->len, end);
 
@@ -138,8 +117,11 @@ static int try_jump(struct rw_image *im, struct rw_plan *plan, struct rw_site *s
 	return 0;
 }
 
-static int try_gs_inplace(struct rw_image *im, struct rw_site *s)
+static int try_gs_inplace(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	struct rw_buf *b)
 {
+	(void)plan;
+	(void)b;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	if (s->rec.kind != LXNT_SITE_FS || decode_at(im, s->rec.addr, &in, ops) ||
@@ -150,6 +132,126 @@ static int try_gs_inplace(struct rw_image *im, struct rw_site *s)
 	s->rec.resume = s->rec.addr + s->rec.length;
 	s->rec.patch_length = s->rec.length;
 	return 0;
+}
+
+/* jmp rel8 from the site to `to`, int3 over the rest of the site, then the
+ * original bytes up to `kept_end` (instructions that stay in place). */
+static void emit_evict_head(const struct rw_image *im, const struct rw_site *s,
+	uint64_t to, uint64_t kept_end, struct rw_buf *patch)
+{
+	uint64_t site = s->rec.addr, resume = site + s->rec.length;
+	uint8_t short_jmp[2] = { 0xeb, (uint8_t)(to - (site + 2)) };
+	rw_emit_bytes(patch, short_jmp, 2);
+	while (!patch->failed && patch->len < s->rec.length)
+		rw_emit_bytes(patch, "\xcc", 1);
+	rw_emit_bytes(patch, im->data + rw_image_offset(im, resume), kept_end - resume);
+}
+
+static int finish_evict(struct rw_site *s, const struct rw_buf *b, const struct rw_buf *patch,
+	uint64_t tramp)
+{
+	if (b->failed || patch->failed)
+		return -1;
+	s->rec.rung = LXNT_RUNG_EVICT;
+	s->rec.tramp = tramp;
+	s->rec.resume = s->rec.addr + s->rec.length;
+	s->rec.patch_length = (uint8_t)patch->len;
+	return 0;
+}
+
+/* Evict the instructions from v on (at least 10 bytes) to a trampoline of their own. */
+static int evict_victim(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	uint64_t v, struct rw_buf *b)
+{
+	uint64_t site = s->rec.addr, tramp = plan->tramp_vaddr + plan->tramp_len, end;
+	uint64_t victim_tramp = tramp + b->len;
+	if (displace(im, plan, v, v, 10, tramp, b, &end) ||
+	    end - site > LXNT_SITE_ORIG_MAX)
+		return -1;
+	rw_emit_jmp(b, tramp + b->len, end);
+	struct rw_buf patch = { s->patch, 0, sizeof(s->patch), 0 };
+	emit_evict_head(im, s, v + 5, v, &patch);
+	rw_emit_jmp(&patch, v, victim_tramp);
+	rw_emit_jmp(&patch, v + 5, tramp);
+	while (!patch.failed && patch.len < end - site)
+		rw_emit_bytes(&patch, "\xcc", 1);
+	return finish_evict(s, b, &patch, tramp);
+}
+
+/*
+ * Padding after an unconditional jmp or ret that no known branch reaches
+ * (the nops or int3 compilers put between functions) runs never: evicting
+ * it needs no trampoline, the jmp to the site's trampoline goes right there.
+ */
+static int evict_padding(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	uint64_t v, struct rw_buf *b)
+{
+	uint64_t site = s->rec.addr, tramp = plan->tramp_vaddr + plan->tramp_len;
+	if (v + 5 - site > LXNT_SITE_ORIG_MAX || rw_addrset_any_inside(&im->targets, v - 1, v + 5))
+		return -1;
+	for (uint64_t pos = v; pos < v + 5; ) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		if (decode_at(im, pos, &in, ops) ||
+		    (in.mnemonic != ZYDIS_MNEMONIC_NOP && in.mnemonic != ZYDIS_MNEMONIC_INT3))
+			return -1;
+		pos += in.length;
+	}
+	struct rw_buf patch = { s->patch, 0, sizeof(s->patch), 0 };
+	emit_evict_head(im, s, v, v, &patch);
+	rw_emit_jmp(&patch, v, tramp);
+	return finish_evict(s, b, &patch, tramp);
+}
+
+/*
+ * T3 (E9Patch, neighbour eviction), in the form that keeps every patched
+ * byte within the site's record (LXNT_SITE_ORIG_MAX bytes from the site):
+ * a jmp rel8 at the site to a later neighbour V, whose instructions (at
+ * least 10 bytes of them) are evicted to a trampoline of their own.  V then
+ * holds
+ *     jmp victim_tramp   ; what normal flow through V runs
+ *     jmp site_tramp     ; reached only from the jmp rel8 at the site
+ * and int3 up to the end of the evicted instructions; the instructions
+ * between the site and V stay in place.  V may be a known branch target
+ * (nothing lands inside a patch), which is what B1 cannot allow for the
+ * instruction right after the site.  Dead padding as V needs no victim
+ * trampoline (evict_padding).  The site's trampoline jumps back to the
+ * instruction after the site.
+ */
+static int try_evict(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	struct rw_buf *b)
+{
+	uint64_t site = s->rec.addr, resume = site + s->rec.length;
+	uint64_t tramp = plan->tramp_vaddr + plan->tramp_len;
+	int after_branch = 0;
+	/* A branch into the site (past a lock prefix, say) would land on the
+	 * jmp rel8's displacement or the int3 after it. */
+	if ((s->rec.kind != LXNT_SITE_SYSCALL && s->rec.kind != LXNT_SITE_FS) ||
+	    s->rec.length < 2 || rw_addrset_any_inside(&im->targets, site, resume) ||
+	    emit_site_body(im, s, b))
+		return -1;
+	rw_emit_jmp(b, tramp + b->len, resume);
+	size_t body_len = b->len;
+	for (uint64_t v = resume; v + 5 <= site + LXNT_SITE_ORIG_MAX; ) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		if (b->failed || rw_plan_find(plan, v) || decode_at(im, v, &in, ops))
+			return -1;
+		b->len = body_len;
+		if (after_branch && evict_padding(im, plan, s, v, b) == 0)
+			return 0;
+		b->len = body_len;
+		b->failed = 0;
+		if (evict_victim(im, plan, s, v, b) == 0)
+			return 0;
+		b->len = body_len;
+		b->failed = 0;
+		after_branch = in.mnemonic == ZYDIS_MNEMONIC_JMP || in.mnemonic == ZYDIS_MNEMONIC_RET ||
+			(after_branch && (in.mnemonic == ZYDIS_MNEMONIC_NOP ||
+				in.mnemonic == ZYDIS_MNEMONIC_INT3));
+		v += in.length;
+	}
+	return -1;
 }
 
 /*
@@ -192,10 +294,20 @@ static int append_tramp(struct rw_image *im, struct rw_plan *plan, struct rw_sit
 	}
 	s->tramp_offset = (uint32_t)plan->tramp_len;
 	s->tramp_len = (uint32_t)b->len;
+	/* Found by fuzzing (any file whose first site needs no trampoline):
+	 * plan->tramp is still NULL, and NULL + 0 is undefined behaviour. */
+	if (!b->len)
+		return 0;
 	memcpy(plan->tramp + plan->tramp_len, b->p, b->len);
 	plan->tramp_len += b->len;
 	return 0;
 }
+
+typedef int (*rw_tactic)(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	struct rw_buf *b);
+
+/* The ladder above the trap, in enum lxnt_rung order (docs/architecture.md). */
+static const rw_tactic ladder[] = { try_gs_inplace, try_jump, try_evict };
 
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan)
 {
@@ -204,13 +316,10 @@ int rw_plan_sites(struct rw_image *im, struct rw_plan *plan)
 		struct rw_site *s = &plan->sites[i];
 		struct rw_buf b = { body, 0, sizeof(body), 0 };
 		int done = 0;
-		if (!plan->force_trap) {
-			done = try_gs_inplace(im, s) == 0;
-			if (!done) {
-				b.len = 0;
-				b.failed = 0;
-				done = try_jump(im, plan, s, &b) == 0;
-			}
+		for (size_t t = 0; !plan->force_trap && !done && t < sizeof(ladder) / sizeof(ladder[0]); t++) {
+			b.len = 0;
+			b.failed = 0;
+			done = ladder[t](im, plan, s, &b) == 0;
 		}
 		if (!done)
 			take_trap(im, plan, s, &b);

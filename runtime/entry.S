@@ -20,6 +20,7 @@
 
 #define T_HOST_STACK_TOP 0
 #define T_GUEST_RSP 8
+#define T_SYSCALLS_BY_TRAMP 16
 
 /* struct lx_regs offsets (runtime/lx.h). */
 #define R_RAX 0
@@ -72,6 +73,13 @@ lx_syscall_entry:
 	push %rbx
 	push %gs:SLOT_RESUME            /* rax */
 	cld
+	/* LXNT_STATS (stats.c): only the trampolines of syscall sites (jump
+	 * and evict rungs) call this entry, so one count here counts them all;
+	 * telling the two rungs apart would take a site-table lookup of the
+	 * return address, more than an increment.  After pushfq,
+	 * so that the increment cannot change the guest's flags. */
+	mov %gs:SLOT_THREAD, %rax
+	incq T_SYSCALLS_BY_TRAMP(%rax)
 	mov %rsp, %rbx
 	sub $96, %rsp
 	movdqa %xmm0, 0(%rsp)

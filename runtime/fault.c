@@ -48,6 +48,7 @@ static bool serve_trap_site(CONTEXT *c)
 		return false;
 	switch (s->kind) {
 	case LXNT_SITE_SYSCALL: {
+		lx_current_thread()->syscalls_by_trap++;
 		struct lx_regs r;
 		regs_from_context(&r, c);
 		r.rip = c->Rip + s->length;
@@ -58,12 +59,14 @@ static bool serve_trap_site(CONTEXT *c)
 	case LXNT_SITE_SYSENTER:
 	case LXNT_SITE_INT80:
 		/* The i386 ABI is not offered: as on a kernel without IA32 emulation. */
+		lx_current_thread()->i386_by_trap++;
 		c->Rax = (DWORD64)-LX_ENOSYS;
 		c->Rip += s->length;
 		return true;
 	case LXNT_SITE_FS:
 		if (!s->tramp)
 			return false;
+		lx_current_thread()->fs_by_trap++;
 		c->Rip = s->tramp + lx_image.bias;
 		return true;
 	}

@@ -6,6 +6,7 @@
 #include <windows.h>
 
 #include "identity.h"
+#include "stats.h"
 #include "syscall_table.h"
 #include "thread.h"
 
@@ -23,6 +24,7 @@ _Noreturn void lx_exit_process(int wait_status)
 {
 	int sig = wait_status & 0x7f;
 
+	lx_stats_write();
 	ExitProcess(sig ? 128u + (unsigned)sig : (unsigned)((wait_status >> 8) & 0xff));
 }
 

@@ -14,6 +14,12 @@
 struct lx_thread {
 	uint64_t host_stack_top;   /* 16-byte aligned top of the Windows stack used by syscalls */
 	uint64_t guest_rsp;        /* scratch for entry.S while it switches stacks */
+	/* Site executions by rung (stats.c); one plain increment each, no lock,
+	 * because only this thread writes them. */
+	uint64_t syscalls_by_tramp; /* entry.S: every call of the syscall entry (jump and evict rungs) */
+	uint64_t syscalls_by_trap; /* fault.c: trap-rung syscall sites */
+	uint64_t i386_by_trap;     /* fault.c: trap-rung sysenter and int 0x80 sites */
+	uint64_t fs_by_trap;       /* fault.c: trap-rung %fs sites */
 	long tid;
 	uint64_t clear_child_tid;  /* set_tid_address(2) */
 	uint64_t robust_list;      /* set_robust_list(2) */
@@ -28,9 +34,11 @@ struct lx_thread {
 
 #define LX_THREAD_HOST_STACK_TOP 0
 #define LX_THREAD_GUEST_RSP 8
+#define LX_THREAD_SYSCALLS_BY_TRAMP 16
 
 _Static_assert(offsetof(struct lx_thread, host_stack_top) == LX_THREAD_HOST_STACK_TOP, "entry.S");
 _Static_assert(offsetof(struct lx_thread, guest_rsp) == LX_THREAD_GUEST_RSP, "entry.S");
+_Static_assert(offsetof(struct lx_thread, syscalls_by_tramp) == LX_THREAD_SYSCALLS_BY_TRAMP, "entry.S");
 _Static_assert(sizeof(struct lx_regs) == 18 * 8, "entry.S frame");
 
 struct lx_thread *lx_current_thread(void);

@@ -1,5 +1,5 @@
 /*
- * lxnt pack IN -o OUT.exe [--runtime PATH] [--no-rewrite]
+ * lxnt pack IN -o OUT.exe [--runtime PATH] [--no-rewrite] [--force-trap] [--no-verify]
  *
  * Builds one self-contained Windows executable from an ELF64 x86-64 file
  * (include/lxnt/pack.h): the runtime PE template keeps its headers and
@@ -54,6 +54,8 @@ struct elf_in {
 	uint64_t bias, lo, hi; /* biased, page-aligned [lo, hi) */
 	uint64_t phdr_vaddr;   /* unbiased */
 	uint32_t flags;        /* LXNT_PACK_F_* */
+	bool force_trap;       /* rewrite with every site on the trap rung */
+	bool no_verify;        /* skip lxnt verify of the rewritten file */
 };
 
 static int check_elf_header(const uint8_t *d, size_t n, const char *path, struct pe_error *e)
@@ -73,6 +75,12 @@ static int check_elf_header(const uint8_t *d, size_t n, const char *path, struct
 	if (eh->e_phentsize != sizeof(struct lx_elf64_phdr) ||
 	    eh->e_phoff > n || (n - eh->e_phoff) / sizeof(struct lx_elf64_phdr) < eh->e_phnum)
 		return fail(e, "%s: truncated program headers", path);
+	/* The gABI aligns every structure of the file naturally, and the
+	 * program headers are read in place (misaligned e_phoff found by
+	 * fuzzing). */
+	if (eh->e_phoff % _Alignof(struct lx_elf64_phdr))
+		return fail(e, "%s: misaligned program headers (e_phoff %#llx)", path,
+		            (unsigned long long)eh->e_phoff);
 	return 0;
 }
 
@@ -87,15 +95,14 @@ static bool has_sites(const uint8_t *d)
 	return false;
 }
 
-/* Reads IN and rewrites it unless it already is, or unless told not to. */
-static int load_elf(struct elf_in *elf, bool no_rewrite, struct pe_error *e)
+/*
+ * Takes the n-byte file raw (freed on failure) and rewrites it unless it
+ * already is, or unless told not to.
+ */
+static int take_elf(struct elf_in *elf, uint8_t *raw, size_t n, bool no_rewrite, struct pe_error *e)
 {
 	char err[512];
-	uint8_t *raw;
-	size_t n;
 
-	if (lxnt_read_file(elf->path, &raw, &n, err, sizeof(err)))
-		return fail(e, "%s", err);
 	if (check_elf_header(raw, n, elf->path, e)) {
 		free(raw);
 		return -1;
@@ -103,7 +110,8 @@ static int load_elf(struct elf_in *elf, bool no_rewrite, struct pe_error *e)
 	if (no_rewrite) {
 		elf->flags |= LXNT_PACK_F_UNPATCHED;
 	} else if (!has_sites(raw)) {
-		struct lxnt_rewrite_options opt = { 0 };
+		struct lxnt_rewrite_options opt = { .force_trap = elf->force_trap,
+			.no_verify = elf->no_verify };
 		struct lxnt_rewrite_report rep;
 		uint8_t *out;
 		size_t outn;
@@ -126,6 +134,18 @@ static int load_elf(struct elf_in *elf, bool no_rewrite, struct pe_error *e)
 	return 0;
 }
 
+/* Reads IN and takes it as above. */
+static int load_elf(struct elf_in *elf, bool no_rewrite, struct pe_error *e)
+{
+	char err[512];
+	uint8_t *raw;
+	size_t n;
+
+	if (lxnt_read_file(elf->path, &raw, &n, err, sizeof(err)))
+		return fail(e, "%s", err);
+	return take_elf(elf, raw, n, no_rewrite, e);
+}
+
 /* Load bias, page range and the in-memory address of the program headers. */
 static int lay_out_elf(struct elf_in *elf, struct pe_error *e)
 {
@@ -144,7 +164,9 @@ static int lay_out_elf(struct elf_in *elf, struct pe_error *e)
 			return fail(e, "%s: PT_LOAD %u lies outside the file", elf->path, i);
 		if ((p->p_vaddr - p->p_offset) % PAGE)
 			return fail(e, "%s: PT_LOAD %u is not page-congruent", elf->path, i);
-		if (p->p_vaddr + p->p_memsz < p->p_vaddr)
+		/* Rounded up to a page, an end in the last page wrapped to 0 and
+		 * left hi below lo (found by fuzzing). */
+		if (p->p_vaddr + p->p_memsz < p->p_vaddr || p->p_vaddr + p->p_memsz > UINT64_MAX - PAGE)
 			return fail(e, "%s: PT_LOAD %u wraps around", elf->path, i);
 		if (PAGE_DOWN(p->p_vaddr) < lo)
 			lo = PAGE_DOWN(p->p_vaddr);
@@ -166,7 +188,7 @@ static int lay_out_elf(struct elf_in *elf, struct pe_error *e)
 	elf->bias = eh->e_type == LX_ET_DYN ? LXNT_IMAGE_WINDOW_LO - lo : 0;
 	elf->lo = lo + elf->bias;
 	elf->hi = hi + elf->bias;
-	if (elf->lo < LXNT_IMAGE_WINDOW_LO || elf->hi > LXNT_IMAGE_WINDOW_HI)
+	if (elf->lo < LXNT_IMAGE_WINDOW_LO || elf->lo >= elf->hi || elf->hi > LXNT_IMAGE_WINDOW_HI)
 		return fail(e, "%s: its address range 0x%llx-0x%llx is outside the image window 0x%llx-0x%llx",
 		            elf->path, (unsigned long long)elf->lo, (unsigned long long)elf->hi,
 		            (unsigned long long)LXNT_IMAGE_WINDOW_LO, (unsigned long long)LXNT_IMAGE_WINDOW_HI);
@@ -199,13 +221,16 @@ static int build_memory(const struct elf_in *elf, uint8_t **mem_out, uint8_t **p
 		uint64_t start = PAGE_DOWN(va), fstart = PAGE_DOWN(p->p_offset);
 		uint64_t file_end_va = va + p->p_filesz;
 		uint64_t map_end = p->p_memsz > p->p_filesz ? file_end_va : PAGE_UP(file_end_va);
-		for (uint64_t a = start; a < map_end; a++) {
-			uint64_t off = fstart + (a - start);
-			mem[a - elf->lo] = off < elf->size ? elf->data[off] : 0;
-		}
+		/* Whole runs at a time: byte by byte, a segment as large as the
+		 * image window took seconds (found by fuzzing). */
+		uint64_t want = map_end - start;
+		uint64_t have = fstart < elf->size ? elf->size - fstart : 0;
+		uint64_t copy = want < have ? want : have;
+		if (copy)
+			memcpy(mem + (start - elf->lo), elf->data + fstart, copy);
+		memset(mem + (start - elf->lo) + copy, 0, want - copy);
 		/* bss, from the end of the file bytes to the end of the segment's pages */
-		for (uint64_t a = map_end; a < PAGE_UP(va + p->p_memsz); a++)
-			mem[a - elf->lo] = 0;
+		memset(mem + (map_end - elf->lo), 0, PAGE_UP(va + p->p_memsz) - map_end);
 		for (uint64_t a = start; a < PAGE_UP(va + p->p_memsz); a += PAGE)
 			prot[(a - elf->lo) / PAGE] |= (uint8_t)(p->p_flags & (LX_PF_R | LX_PF_W | LX_PF_X)) | 0x80;
 	}
@@ -258,6 +283,32 @@ static int add_elf_sections(struct pe_out *pe, const struct elf_in *elf, const u
 	return 0;
 }
 
+int lxnt_pack_check_elf(const char *name, const uint8_t *data, size_t n, bool no_rewrite,
+                        char *msg, size_t msglen)
+{
+	struct elf_in elf = { .path = name };
+	struct pe_error e;
+	uint8_t *raw = malloc(n ? n : 1), *mem = NULL, *prot = NULL;
+	int r;
+
+	if (!raw)
+		r = fail(&e, "%s: out of memory", name);
+	else {
+		memcpy(raw, data, n);
+		r = take_elf(&elf, raw, n, no_rewrite, &e);
+	}
+	if (r == 0)
+		r = lay_out_elf(&elf, &e);
+	if (r == 0)
+		r = build_memory(&elf, &mem, &prot, &e);
+	if (r && msg && msglen)
+		snprintf(msg, msglen, "%s", e.msg);
+	free(elf.data);
+	free(mem);
+	free(prot);
+	return r;
+}
+
 /* $LXNT_RUNTIME, else <dir of this program>/../runtime/lxnt-runtime.exe. */
 static const char *default_runtime(char *buf, size_t n)
 {
@@ -276,9 +327,9 @@ static const char *default_runtime(char *buf, size_t n)
 }
 
 static int pack(const char *in, const char *out_path, const char *runtime, bool no_rewrite,
-                struct pe_error *e)
+                bool force_trap, bool no_verify, struct pe_error *e)
 {
-	struct elf_in elf = { .path = in };
+	struct elf_in elf = { .path = in, .force_trap = force_trap, .no_verify = no_verify };
 	struct pe_out pe = { 0 };
 	uint8_t *mem = NULL, *prot = NULL, *lxnt = NULL;
 	FILE *out = NULL;
@@ -364,7 +415,7 @@ done:
 int lxnt_cmd_pack(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL, *runtime = NULL;
-	bool no_rewrite = false;
+	bool no_rewrite = false, force_trap = false, no_verify = false;
 	char buf[PATH_MAX];
 	struct pe_error e;
 
@@ -375,18 +426,22 @@ int lxnt_cmd_pack(int argc, char **argv)
 			runtime = argv[++i];
 		else if (strcmp(argv[i], "--no-rewrite") == 0)
 			no_rewrite = true;
+		else if (strcmp(argv[i], "--force-trap") == 0)
+			force_trap = true;
+		else if (strcmp(argv[i], "--no-verify") == 0)
+			no_verify = true;
 		else if (argv[i][0] != '-' && !in)
 			in = argv[i];
 		else
 			in = NULL, out = NULL, i = argc;
 	}
 	if (!in || !out) {
-		fprintf(stderr, "usage: lxnt pack IN -o OUT.exe [--runtime PATH] [--no-rewrite]\n");
+		fprintf(stderr, "usage: lxnt pack IN -o OUT.exe [--runtime PATH] [--no-rewrite] [--force-trap] [--no-verify]\n");
 		return 2;
 	}
 	if (!runtime)
 		runtime = default_runtime(buf, sizeof(buf));
-	if (pack(in, out, runtime, no_rewrite, &e)) {
+	if (pack(in, out, runtime, no_rewrite, force_trap, no_verify, &e)) {
 		fprintf(stderr, "lxnt pack: %s\n", e.msg);
 		return 1;
 	}

@@ -23,7 +23,7 @@
 #define PT_LXNT_SITES 0x6c786e74u /* in PT_LOOS..PT_HIOS; spells "lxnt" */
 
 #define LXNT_SITE_MAGIC "LXNTSITE"
-#define LXNT_SITE_VERSION 1
+#define LXNT_SITE_VERSION 2
 
 /* What the original instruction at a site was. */
 enum lxnt_site_kind {
@@ -60,9 +60,16 @@ struct lxnt_site_header {
 	char rewriter_version[16]; /* NUL-padded */
 	uint32_t flags;           /* LXNT_SITE_F_* */
 	uint32_t reserved;
+	/* What the rewrite changed besides the patches, so that `lxnt verify`
+	 * can rebuild the input and check source_sha256 on its own. */
+	uint64_t source_size;     /* size of the input file */
+	uint64_t source_phoff;    /* the input's e_phoff (e_phnum is ours minus 2) */
 };
 
 #define LXNT_SITE_F_FORCED_TRAP 0x1 /* rewritten with every site on the trap rung */
+
+/* Bytes of orig[]; a patch never covers more (the rewriter declines). */
+#define LXNT_SITE_ORIG_MAX 20
 
 struct lxnt_site {
 	uint64_t addr;   /* vaddr of the original instruction */
@@ -71,9 +78,12 @@ struct lxnt_site {
 	uint8_t kind;    /* enum lxnt_site_kind */
 	uint8_t rung;    /* enum lxnt_rung */
 	uint8_t length;  /* length of the original instruction */
-	uint8_t patch_length; /* bytes overwritten at addr (jump + padding, or 2 for ud2) */
-	uint8_t orig[15]; /* the original instruction bytes */
-	uint8_t pad[5];
+	uint8_t patch_length; /* bytes overwritten at addr (jump + padding, or 2 for ud2), <= LXNT_SITE_ORIG_MAX */
+	/* The original bytes at addr: the instruction (length bytes) and, for
+	 * a JUMP site, the displaced neighbours after it up to patch_length.
+	 * Together with the source header fields they let `lxnt verify` undo
+	 * every patch.  Zero past max(length, patch_length). */
+	uint8_t orig[LXNT_SITE_ORIG_MAX];
 };
 
 _Static_assert(sizeof(struct lxnt_site) == 48, "site record layout");

@@ -4,16 +4,20 @@ packed under Wine (under lxnt-guard), from identical starting directories,
 and the two runs must agree on exit status, stdout, stderr and the files
 left behind.  docs/testing.md describes what is compared and why.
 
-  harness.py --build BUILD_DIR [--tap] [--jobs N] [--keep] [CASE...]
+  harness.py --build BUILD_DIR [--tap] [--jobs N] [--keep] [--force-trap] [CASE...]
 
-Prints one result line per case and, last, "N passed, N failed".  With
---tap the per-case lines are TAP, for `meson test`.
+Prints one result line per case, the site executions per rung summed over
+the converted runs (LXNT_STATS), and, last, "N passed, N failed".  With
+--tap the per-case lines are TAP, for `meson test`.  --force-trap packs
+every program with every site on the trap rung (`lxnt pack --force-trap`),
+into a directory of its own, so that the trap path is proven on its own.
 """
 import argparse
 import concurrent.futures
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -48,20 +52,37 @@ VFS_METADATA_PREFIXES = ()
 # permission checks have the same oracle.
 IDENTITY = {"LXNT_UID": str(os.getuid()), "LXNT_GID": str(os.getgid())}
 
+# Cases that cannot pass with every site on the trap rung, and why: on
+# Windows, and under Wine, the exception frame of the ud2 is written right
+# below the guest's rsp, over the 128-byte red zone that the x86-64 psABI
+# gives leaf code (docs/architecture.md, "The red zone and the trap rung").
+# A case listed here is reported as a TAP TODO in --force-trap mode only,
+# and as a failure if it passes.
+TRAP_GAPS = {
+}
+
+# Case timeouts are this many times longer with --force-trap.
+TRAP_TIMEOUT_FACTOR = 5
+
+# One line per converted process, written by the runtime at exit
+# (runtime/stats.c): "lxnt-stats syscall-tramp=N syscall-trap=N ...".
+STATS_FIELD = re.compile(r"([a-z0-9-]+)=([0-9]+)")
+
 PROGRAMS = {
     "busybox": ("/bin/busybox", "busybox"),
     "bash": ("/bin/bash-static", "bash"),
 }
 
 
-def gen_lines_5m(path):
-    """About 5 MB of text lines with repeated and varied keys, for sort."""
+def gen_lines(path, total):
+    """About `total` bytes of text lines with repeated and varied keys, for
+    sort (bench/run uses a larger one)."""
     rng = random.Random(5)
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
              "hotel", "india", "juliet", "kilo", "lima", "mike", "november"]
     with open(path, "w") as f:
         size = 0
-        while size < 5 * 1000 * 1000:
+        while size < total:
             line = "%s %d %s\n" % (rng.choice(words), rng.randrange(100000),
                                    "".join(rng.choice("abcdefghij") for _ in range(rng.randrange(1, 40))))
             f.write(line)
@@ -77,7 +98,7 @@ def gen_blob(path, size):
 
 
 GENERATORS = {
-    "lines_5m": gen_lines_5m,
+    "lines_5m": lambda p: gen_lines(p, 5 * 1000 * 1000),
     "blob_32m": lambda p: gen_blob(p, 32 << 20),
     "blob_64m": lambda p: gen_blob(p, 64 << 20),
 }
@@ -87,7 +108,8 @@ class Suite:
     def __init__(self, args):
         self.build = os.path.abspath(args.build)
         self.work = os.path.join(self.build, "tests", "e2e")
-        self.bindir = os.path.join(self.work, "bin")
+        self.force_trap = args.force_trap
+        self.bindir = os.path.join(self.work, "bin-trap" if self.force_trap else "bin")
         self.gendir = os.path.join(self.work, "gen")
         self.lxnt = os.path.join(self.build, "tools", "lxnt")
         self.guard = os.path.join(self.build, "tools", "lxnt-guard")
@@ -95,6 +117,8 @@ class Suite:
         self.wine = winectl.Wine(os.path.join(self.build, "wineprefix"), self.guard)
         self.packed = {}    # prog -> exe path or error string
         self.gen_lock = threading.Lock()
+        self.stats = {}     # counter name -> sum over every converted run
+        self.stats_lock = threading.Lock()
 
     def elf_of(self, prog):
         if prog in PROGRAMS:
@@ -103,13 +127,16 @@ class Suite:
 
     def pack_all(self, cases):
         os.makedirs(self.bindir, exist_ok=True)
+        # Applet copies are made from this run's busybox.exe, not an older one.
+        shutil.rmtree(os.path.join(self.bindir, "applets"), ignore_errors=True)
         for prog in sorted({c["prog"] for c in cases}):
             elf, name = self.elf_of(prog)
             exe = os.path.join(self.bindir, name + ".exe")
             if os.path.exists(exe):
                 os.unlink(exe)
             try:
-                r = subprocess.run([self.lxnt, "pack", elf, "-o", exe], timeout=600,
+                flags = ["--force-trap"] if self.force_trap else []
+                r = subprocess.run([self.lxnt, "pack", elf, "-o", exe] + flags, timeout=600,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             except OSError as e:
                 self.packed[prog] = "cannot run %s: %s" % (self.lxnt, e.strerror)
@@ -173,16 +200,49 @@ class Suite:
             stdin = self.stdin_file(case, top)
             env = dict(BASE_ENV, **case.get("env", {}))
             timeout = case.get("timeout", 60)
+            if self.force_trap:
+                # Every %fs access is an exception on this rung (tens of
+                # microseconds each): sort-5m makes millions.
+                timeout *= TRAP_TIMEOUT_FACTOR
             native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
+            # Outside both copies, so that it is not among the files compared;
+            # a Windows path, since the runtime opens it (Wine's Z: is /).
+            stats = os.path.join(top, "stats")
             wine = run_side(self.wine.command(exe, args), None, wine_dir,
-                            self.wine.env(dict(env, **IDENTITY)), stdin, timeout)
+                            self.wine.env(dict(env, LXNT_STATS="Z:" + stats, **IDENTITY)),
+                            stdin, timeout)
             problems = compare(native, wine, native_dir, wine_dir)
+            counts = self.add_stats(stats)
+            if not counts:
+                problems.append("the runtime wrote no LXNT_STATS line")
+            jumps = counts.get("syscall-tramp", 0)
+            if self.force_trap and jumps:
+                problems.append("%d syscall site executions went through a trampoline "
+                                "in a forced-trap run" % jumps)
             return not problems, problems
         finally:
             if self.keep:
                 print("# kept %s" % top, flush=True)
             else:
                 shutil.rmtree(top, ignore_errors=True)
+
+    def add_stats(self, path):
+        """Adds one run's counts to the suite's totals and returns them."""
+        run = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    for name, value in STATS_FIELD.findall(line):
+                        run[name] = run.get(name, 0) + int(value)
+        with self.stats_lock:
+            for name, value in run.items():
+                self.stats[name] = self.stats.get(name, 0) + value
+        return run
+
+    def known_gap(self, case):
+        if self.force_trap and case["name"] in TRAP_GAPS:
+            return "trap rung: " + TRAP_GAPS[case["name"]]
+        return case.get("known_gap")
 
     def stdin_file(self, case, top):
         src = case.get("stdin")
@@ -294,6 +354,8 @@ def main():
     ap.add_argument("--tap", action="store_true", help="TAP output for meson test")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep each case's directories")
+    ap.add_argument("--force-trap", action="store_true",
+                    help="pack with every site on the trap rung")
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     args = ap.parse_args()
 
@@ -315,7 +377,7 @@ def main():
                     ok, problems = fut.result()
                 except Exception as e:  # a harness bug must not hide the other cases
                     ok, problems = False, ["harness error: %r" % e]
-                known = case.get("known_gap")
+                known = suite.known_gap(case)
                 if known and ok:
                     # A gap that closed must lose its marker, or it hides
                     # the next regression of the same behaviour.
@@ -337,6 +399,8 @@ def main():
     finally:
         suite.wine.stop()
     # The last line is what CI reads; under TAP it must be a comment.
+    print("# site executions over the suite (LXNT_STATS): %s" % (", ".join(
+        "%s %d" % kv for kv in sorted(suite.stats.items())) or "none recorded"))
     if gaps:
         print("# %d known gaps (marked known_gap in cases.py)" % gaps)
     print("%s%d passed, %d failed" % ("# " if args.tap else "", passed, failed))

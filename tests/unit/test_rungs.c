@@ -81,9 +81,10 @@ Test(rungs, jump_declined_for_target_inside)
 	rewritten_free(&rw);
 }
 
-Test(rungs, jump_declined_for_branch_neighbour)
+Test(rungs, jump_declined_for_call_neighbour)
 {
-	const uint8_t code[] = { 0x0f, 0x05, 0xc3, 0x90, 0x90, 0x90 }; /* syscall; ret */
+	/* syscall; call A+7; ret (test_tactics.c has the branches that do move) */
+	const uint8_t code[] = { 0x0f, 0x05, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
 	struct rewritten rw;
 	rewrite_snippet(code, sizeof(code), 0, &rw);
 	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP);

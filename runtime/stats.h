@@ -1,0 +1,18 @@
+/*
+ * LXNT_STATS: how many times sites of each rung ran in this process
+ * (docs/testing.md, "Site execution counts").  The counters live in
+ * struct lx_thread (thread.h) so that counting is one plain increment with
+ * no lock: entry.S counts syscall sites with a trampoline, fault.c
+ * trap-rung sites.
+ */
+#ifndef LXNT_RUNTIME_STATS_H
+#define LXNT_RUNTIME_STATS_H
+
+/*
+ * Writes the counts of the calling thread as one line, if LXNT_STATS asks
+ * for it: LXNT_STATS=1 to the Windows stderr handle, LXNT_STATS=PATH (a
+ * Windows path) appended to that file.  Called once, as the process ends.
+ */
+void lx_stats_write(void);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * The tactics added to the ladder: branches and ret moved with B1, and
+ * T3 neighbour eviction (docs/architecture.md "Rewriting").  Each test
+ * checks the exact patch bytes and decodes the trampolines back.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lxnt/layout.h>
+
+#include "elfgen.h"
+#include "rwtest.h"
+
+#define A ELFGEN_CODE_VADDR
+
+/* Decode the one instruction at vaddr of the rewritten file. */
+static void decode_one(const struct rewritten *rw, uint64_t vaddr,
+	ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
+{
+	ZydisDecoder dec;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	const uint8_t *p = rewritten_at(rw, vaddr);
+	cr_assert_not_null(p);
+	cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, p, 15, in, ops)),
+		"undecodable at %#llx", (unsigned long long)vaddr);
+}
+
+static uint64_t branch_target(const ZydisDecodedInstruction *in,
+	const ZydisDecodedOperand *ops, uint64_t at)
+{
+	ZyanU64 t = 0;
+	cr_assert(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, &ops[0], at, &t)));
+	return t;
+}
+
+/* The syscall replacement at the head of a trampoline (sitetab.h). */
+static void assert_syscall_body(const ZydisDecodedInstruction *in,
+	ZydisDecodedOperand (*ops)[ZYDIS_MAX_OPERAND_COUNT])
+{
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_LEA);
+	cr_assert_eq(ops[0][1].mem.disp.value, -LXNT_RED_ZONE);
+	cr_assert_eq(in[1].mnemonic, ZYDIS_MNEMONIC_CALL);
+	cr_assert_eq(ops[1][0].mem.segment, ZYDIS_REGISTER_GS);
+	cr_assert_eq(in[2].mnemonic, ZYDIS_MNEMONIC_LEA);
+	cr_assert_eq(ops[2][1].mem.disp.value, LXNT_RED_ZONE);
+}
+
+Test(tactics, jump_moves_jcc_rel8_as_rel32)
+{
+	/* syscall; jne A+0x14; nop; nop x 15; ret at A+0x14 */
+	uint8_t code[0x15];
+	memset(code, 0x90, sizeof(code));
+	memcpy(code, "\x0f\x05\x75\x10", 4);
+	code[0x14] = 0xc3;
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_JUMP, "rung %u tramp %#llx", s->rung, (unsigned long long)s->tramp);
+	cr_assert_eq(s->patch_length, 5);
+	cr_assert_eq(s->resume, A + 5);
+	cr_assert_eq(rewritten_at(&rw, A)[0], 0xe9);
+
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back;
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(n, 6);
+	assert_syscall_body(in, ops);
+	uint64_t jne_at = s->tramp + in[0].length + in[1].length + in[2].length;
+	cr_assert_eq(in[3].mnemonic, ZYDIS_MNEMONIC_JNZ);
+	cr_assert_eq(in[3].length, 6, "jne rel8 re-encoded as 0f 85 rel32");
+	cr_assert_eq(branch_target(&in[3], ops[3], jne_at), A + 0x14, "same absolute target");
+	cr_assert_eq(in[4].mnemonic, ZYDIS_MNEMONIC_NOP);
+	cr_assert_eq(back, A + 5);
+	rewritten_free(&rw);
+}
+
+Test(tactics, jump_moves_jmp_rel8_as_rel32)
+{
+	/* syscall; jmp A+0x10; nop x 12; ret at A+0x10 */
+	uint8_t code[0x11];
+	memset(code, 0x90, sizeof(code));
+	memcpy(code, "\x0f\x05\xeb\x0c", 4);
+	code[0x10] = 0xc3;
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_JUMP, "rung %u tramp %#llx", s->rung, (unsigned long long)s->tramp);
+	cr_assert_eq(s->resume, A + 5);
+
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t first_jmp, back;
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &first_jmp);
+	cr_assert_eq(n, 4);
+	assert_syscall_body(in, ops);
+	cr_assert_eq(in[3].length, 5, "jmp rel8 re-encoded as e9 rel32");
+	cr_assert_eq(first_jmp, A + 0x10, "same absolute target");
+	/* then the nop it displaced and the jmp back */
+	uint64_t at = s->tramp + in[0].length + in[1].length + in[2].length + 5;
+	decode_one(&rw, at, &in[0], ops[0]);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_NOP);
+	decode_one(&rw, at + 1, &in[0], ops[0]);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_JMP);
+	back = branch_target(&in[0], ops[0], at + 1);
+	cr_assert_eq(back, A + 5);
+	rewritten_free(&rw);
+}
+
+Test(tactics, jump_moves_ret)
+{
+	const uint8_t code[] = { 0x0f, 0x05, 0xc3, 0x90, 0x90, 0x90 }; /* syscall; ret; nops */
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_JUMP, "rung %u tramp %#llx", s->rung, (unsigned long long)s->tramp);
+	cr_assert_eq(s->patch_length, 5);
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back;
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(n, 7);
+	assert_syscall_body(in, ops);
+	cr_assert_eq(in[3].mnemonic, ZYDIS_MNEMONIC_RET);
+	cr_assert_eq(in[3].length, 1, "ret copied as it is");
+	cr_assert_eq(back, A + 5);
+	rewritten_free(&rw);
+}
+
+Test(tactics, evict_victim_after_branch_target)
+{
+	/* A: syscall; A+2 (a branch target): mov %rax,%rdi; mov %rax,%rsi;
+	 * mov %rax,%rdx; nop; A+12: ret; A+13: jmp A+2 */
+	const uint8_t code[] = {
+		0x0f, 0x05, 0x48, 0x89, 0xc7, 0x48, 0x89, 0xc6, 0x48, 0x89, 0xc2, 0x90,
+		0xc3, 0xeb, 0xf3,
+	};
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_EVICT);
+	cr_assert_eq(s->resume, A + 2);
+	cr_assert_eq(s->patch_length, 12);
+	cr_assert_arr_eq(s->orig, code, 12, "orig keeps the evicted bytes");
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_eq(p[0], 0xeb);
+	cr_assert_eq(p[1], 0x05, "jmp rel8 to A+7");
+	cr_assert_arr_eq(p + 12, code + 12, 3, "bytes after the patch unchanged");
+
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	decode_one(&rw, A + 7, &in[0], ops[0]);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_JMP);
+	cr_assert_eq(branch_target(&in[0], ops[0], A + 7), s->tramp);
+	uint64_t back;
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(n, 4);
+	assert_syscall_body(in, ops);
+	cr_assert_eq(back, A + 2, "the site's trampoline resumes at the victim");
+
+	/* The victim: jmp at A+2 to a trampoline running the four moved
+	 * instructions, then back to A+12. */
+	decode_one(&rw, A + 2, &in[0], ops[0]);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_JMP);
+	cr_assert_eq(in[0].length, 5);
+	struct lxnt_site victim = { .tramp = branch_target(&in[0], ops[0], A + 2) };
+	n = decode_tramp(&rw, &victim, in, ops, 8, &back);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_MOV);
+	cr_assert_eq(ops[0][0].reg.value, ZYDIS_REGISTER_RDI);
+	cr_assert_eq(ops[1][0].reg.value, ZYDIS_REGISTER_RSI);
+	cr_assert_eq(ops[2][0].reg.value, ZYDIS_REGISTER_RDX);
+	cr_assert_eq(in[3].mnemonic, ZYDIS_MNEMONIC_NOP);
+	cr_assert_eq(back, A + 12);
+	cr_assert_eq(rw.rep.rung_count[LXNT_RUNG_EVICT], 1);
+	rewritten_free(&rw);
+}
+
+Test(tactics, evict_padding_after_ret)
+{
+	/* A: syscall; A+2: ret (a branch target); A+3: 6 x nop (padding);
+	 * A+9: ret (a branch target); A+10: jmp A+2; A+12: jmp A+9 */
+	const uint8_t code[] = {
+		0x0f, 0x05, 0xc3, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3,
+		0xeb, 0xf6, 0xeb, 0xfb,
+	};
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_EVICT);
+	cr_assert_eq(s->resume, A + 2);
+	cr_assert_eq(s->patch_length, 8);
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_eq(p[0], 0xeb);
+	cr_assert_eq(p[1], 0x01, "jmp rel8 to the padding at A+3");
+	cr_assert_eq(p[2], 0xc3, "the ret stays in place");
+	cr_assert_arr_eq(p + 8, code + 8, sizeof(code) - 8);
+
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	decode_one(&rw, A + 3, &in[0], ops[0]);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_JMP);
+	cr_assert_eq(branch_target(&in[0], ops[0], A + 3), s->tramp);
+	uint64_t back;
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(n, 4);
+	assert_syscall_body(in, ops);
+	cr_assert_eq(back, A + 2);
+	rewritten_free(&rw);
+}
+
+Test(tactics, evict_declined_for_target_in_victim)
+{
+	/* A: jmp S+2; jmp S+5; jmp S+8; S = A+6: syscall; mov; mov; mov; nop;
+	 * ret.  Every later neighbour has a target inside its 10 bytes. */
+	const uint8_t code[] = {
+		0xeb, 0x06, 0xeb, 0x07, 0xeb, 0x08,
+		0x0f, 0x05, 0x48, 0x89, 0xc7, 0x48, 0x89, 0xc6, 0x48, 0x89, 0xc2, 0x90, 0xc3,
+	};
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].addr, A + 6);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP);
+	cr_assert_arr_eq(rewritten_at(&rw, A + 8), code + 8, sizeof(code) - 8);
+	rewritten_free(&rw);
+}
+
+static int first_rung_with_data(const uint8_t *code, size_t len, const uint8_t *data,
+	size_t dlen)
+{
+	size_t n;
+	char err[256] = "";
+	struct rewritten rw;
+	uint8_t *elf = elfgen_exec_data(code, len, data, dlen, &n);
+	cr_assert_eq(rewrite_buffer(elf, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	int rung = rw.sites[0].rung;
+	rewritten_free(&rw);
+	free(elf);
+	return rung;
+}
+
+Test(tactics, table_entry_inside_an_instruction_is_not_a_target)
+{
+	/* lea table(%rip),%rdx; syscall; mov %rax,%rdi; ret.  The "table"
+	 * holds (A + 10) - table, the middle of the mov: not a jump table, so
+	 * the mov may move.  Pointing at the mov itself (A + 9) blocks it. */
+	uint8_t code[] = { 0x48, 0x8d, 0x15, 0, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xc3 };
+	int32_t rel = (int32_t)(ELFGEN_DATA_VADDR - (A + 7));
+	memcpy(code + 3, &rel, 4);
+	int32_t entries[2] = { (int32_t)((A + 10) - ELFGEN_DATA_VADDR), 0x7fffffff };
+	uint8_t data[8];
+	memcpy(data, entries, sizeof(data));
+	cr_assert_eq(first_rung_with_data(code, sizeof(code), data, sizeof(data)), LXNT_RUNG_JUMP);
+	entries[0] = (int32_t)((A + 9) - ELFGEN_DATA_VADDR);
+	memcpy(data, entries, sizeof(data));
+	cr_assert_eq(first_rung_with_data(code, sizeof(code), data, sizeof(data)), LXNT_RUNG_TRAP);
+}
+
+Test(tactics, jump_moves_indirect_jmp)
+{
+	/* mov %fs:(%rax),%r11; jmp *0x80(%r11); int3 x 4 (the TLS dispatch stub) */
+	const uint8_t code[] = {
+		0x64, 0x4c, 0x8b, 0x18, 0x41, 0xff, 0xa3, 0x80, 0x00, 0x00, 0x00,
+		0xcc, 0xcc, 0xcc, 0xcc,
+	};
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_JUMP);
+	cr_assert_eq(s->patch_length, 11);
+	cr_assert_eq(s->resume, A + 11);
+	cr_assert_arr_eq(s->orig, code, 11);
+	/* The trampoline: the %fs body, then the jmp *0x80(%r11) copied as it is. */
+	ZydisDecoder dec;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	uint64_t ip = s->tramp;
+	for (int i = 0; i < 32; i++) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		decode_one(&rw, ip, &in, ops);
+		for (unsigned o = 0; o < in.operand_count; o++)
+			cr_assert(ops[o].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+				ops[o].mem.segment != ZYDIS_REGISTER_FS, "%%fs left in the trampoline");
+		if (in.mnemonic == ZYDIS_MNEMONIC_JMP && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			cr_assert_arr_eq(rewritten_at(&rw, ip), code + 4, 7);
+			rewritten_free(&rw);
+			return;
+		}
+		ip += in.length;
+	}
+	cr_assert_fail("no jmp *0x80(%%r11) in the trampoline");
+}

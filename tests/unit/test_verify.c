@@ -1,0 +1,319 @@
+/*
+ * `lxnt verify` (rewriter/verify.h): it passes on what the rewriter makes,
+ * and each kind of damage to a rewritten file makes it fail with the
+ * problem that names the damage.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfgen.h"
+#include "rwtest.h"
+#include "verify.h"
+
+/* A rewritten file and the input it came from. */
+struct case_file {
+	uint8_t *in;
+	size_t n;
+	struct rewritten rw;
+};
+
+static void load_case(const char *path, int force_trap, struct case_file *c)
+{
+	char err[256];
+	cr_assert_eq(lxnt_read_file(path, &c->in, &c->n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rewrite_buffer(c->in, c->n, force_trap, &c->rw, err, sizeof(err)), 0, "%s", err);
+}
+
+static void load_snippet(struct case_file *c)
+{
+	const char *path = getenv("LXNT_TEST_SNIPPET");
+	cr_assert_not_null(path, "LXNT_TEST_SNIPPET not set");
+	load_case(path, 0, c);
+}
+
+static void free_case(struct case_file *c)
+{
+	rewritten_free(&c->rw);
+	free(c->in);
+}
+
+static struct lxnt_verify_report verify(const struct case_file *c, int with_input)
+{
+	struct lxnt_verify_report rep;
+	char err[256] = "";
+	cr_assert_eq(lxnt_verify_image(c->rw.data, c->rw.size, with_input ? c->in : NULL,
+		with_input ? c->n : 0, "case", NULL, &rep, err, sizeof(err)), 0, "%s", err);
+	return rep;
+}
+
+static void expect_pass(const struct case_file *c)
+{
+	for (int with_input = 0; with_input <= 1; with_input++) {
+		struct lxnt_verify_report rep = verify(c, with_input);
+		cr_assert_eq(rep.problems, 0, "first problem: %s", rep.first);
+		cr_assert_eq(rep.site_count, c->rw.hdr.site_count);
+		cr_assert_eq(rep.original_sites, rep.site_count);
+	}
+}
+
+/* Verification fails, and its first problem mentions `why`. */
+static void expect_fail(const struct case_file *c, int with_input, const char *why)
+{
+	struct lxnt_verify_report rep = verify(c, with_input);
+	cr_assert_gt(rep.problems, 0, "damage not noticed (%s)", why);
+	cr_assert_not_null(strstr(rep.first, why), "first problem '%s' lacks '%s'", rep.first, why);
+}
+
+static uint8_t *at(struct case_file *c, uint64_t vaddr)
+{
+	uint8_t *p = (uint8_t *)rewritten_at(&c->rw, vaddr);
+	cr_assert_not_null(p);
+	return p;
+}
+
+static const struct lxnt_site *site_with(const struct case_file *c, int rung, int kind)
+{
+	for (uint32_t i = 0; i < c->rw.hdr.site_count; i++)
+		if (c->rw.sites[i].rung == rung && (kind < 0 || c->rw.sites[i].kind == kind))
+			return &c->rw.sites[i];
+	cr_assert_fail("no site on rung %d", rung);
+	return NULL;
+}
+
+/* Take record i out of the table, keeping the header's counts consistent. */
+static void remove_record(struct case_file *c, uint32_t i)
+{
+	uint8_t *h = memmem(c->rw.data, c->rw.size, LXNT_SITE_MAGIC, 8);
+	cr_assert_not_null(h);
+	struct lxnt_site_header hdr;
+	memcpy(&hdr, h, sizeof(hdr));
+	struct lxnt_site *table = (struct lxnt_site *)at(c, hdr.sites_vaddr);
+	hdr.rung_count[table[i].rung]--;
+	hdr.kind_count[table[i].kind]--;
+	memmove(&table[i], &table[i + 1], (hdr.site_count - i - 1) * sizeof(*table));
+	hdr.site_count--;
+	memcpy(h, &hdr, sizeof(hdr));
+	c->rw.hdr = hdr;
+}
+
+static uint32_t index_of(const struct case_file *c, const struct lxnt_site *s)
+{
+	return (uint32_t)(s - c->rw.sites);
+}
+
+static const uint8_t sample_code[] = {
+	0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00, 0x00, 0x00, /* mov %fs:0x28,%rax */
+	0x0f, 0x05, 0x48, 0x89, 0xc7,                         /* syscall; mov %rax,%rdi */
+	0x64, 0x8b, 0x00, 0x90, 0x90, 0x90,                   /* mov %fs:(%rax),%eax */
+	0x0f, 0x05, 0xc3,                                     /* syscall; ret */
+};
+
+Test(verify, passes_on_unit_samples)
+{
+	struct case_file c;
+	for (int force = 0; force <= 1; force++) {
+		c.in = elfgen_exec(sample_code, sizeof(sample_code), &c.n);
+		char err[256];
+		cr_assert_eq(rewrite_buffer(c.in, c.n, force, &c.rw, err, sizeof(err)), 0, "%s", err);
+		expect_pass(&c);
+		free_case(&c);
+		load_case(getenv("LXNT_TEST_SNIPPET"), force, &c);
+		cr_assert_eq(c.rw.hdr.site_count, 5);
+		expect_pass(&c);
+		free_case(&c);
+	}
+}
+
+static void corpus_file(const char *path)
+{
+	if (access(path, R_OK) != 0)
+		cr_skip_test("%s not installed", path);
+	struct case_file c;
+	for (int force = 0; force <= 1; force++) {
+		load_case(path, force, &c);
+		cr_assert_gt(c.rw.hdr.site_count, 100);
+		expect_pass(&c);
+		free_case(&c);
+	}
+}
+
+Test(verify, passes_on_busybox, .timeout = 120)
+{
+	corpus_file("/bin/busybox");
+}
+
+Test(verify, passes_on_bash_static, .timeout = 120)
+{
+	corpus_file("/bin/bash-static");
+}
+
+Test(verify, refuses_a_file_without_site_table)
+{
+	size_t n;
+	uint8_t *elf = elfgen_exec(sample_code, sizeof(sample_code), &n);
+	struct lxnt_verify_report rep;
+	char err[256] = "";
+	cr_assert_eq(lxnt_verify_image(elf, n, NULL, 0, "plain", NULL, &rep, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "plain: no site table"), "%s", err);
+	free(elf);
+}
+
+Test(verify, fails_on_byte_changed_outside_patches)
+{
+	struct case_file c;
+	load_snippet(&c);
+	/* The instruction after the first site is not patched. */
+	const struct lxnt_site *s = &c.rw.sites[0];
+	uint64_t addr = s->addr + (s->patch_length > s->length ? s->patch_length : s->length);
+	cr_assert_lt(addr, c.rw.sites[1].addr);
+	at(&c, addr)[0] ^= 0x01;
+	expect_fail(&c, 0, "SHA-256");
+	expect_fail(&c, 1, "differ from the input");
+	free_case(&c);
+}
+
+Test(verify, fails_on_retargeted_jump)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_JUMP, -1);
+	at(&c, s->addr)[1] += 1;
+	expect_fail(&c, 0, "expected a jmp rel32 to its trampoline");
+	free_case(&c);
+}
+
+Test(verify, fails_on_removed_site_record)
+{
+	struct case_file c;
+	load_snippet(&c);
+	remove_record(&c, index_of(&c, site_with(&c, LXNT_RUNG_JUMP, -1)));
+	/* The jump stays in the code, so the rebuilt input is not the input. */
+	expect_fail(&c, 1, "differ from the input");
+	expect_fail(&c, 0, "SHA-256");
+	free_case(&c);
+}
+
+Test(verify, fails_on_changed_jmp_back)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_JUMP, -1);
+	ZydisDecodedInstruction in[64];
+	ZydisDecodedOperand ops[64][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back, a = s->tramp;
+	size_t n = decode_tramp(&c.rw, s, in, ops, 64, &back);
+	for (size_t i = 0; i + 1 < n; i++)
+		a += in[i].length;
+	uint8_t *jmp = at(&c, a);
+	cr_assert_eq(jmp[0], 0xe9);
+	jmp[1] += 3;
+	expect_fail(&c, 0, "back to");
+	free_case(&c);
+}
+
+Test(verify, fails_on_site_left_unpatched)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_TRAP, LXNT_SITE_SYSCALL);
+	uint64_t addr = s->addr;
+	memcpy(at(&c, addr), s->orig, s->length);
+	/* With its record the missing patch shows ... */
+	expect_fail(&c, 0, "expected ud2");
+	/* ... and without it the original decode finds the syscall. */
+	remove_record(&c, index_of(&c, s));
+	expect_fail(&c, 0, "has no site record");
+	expect_fail(&c, 1, "has no site record");
+	free_case(&c);
+}
+
+Test(verify, fails_on_gs_inplace_with_wrong_slot)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_GS_INPLACE, -1);
+	uint8_t *p = at(&c, s->addr);
+	/* mov %gs:0x1668 -> %gs:0x1670: the pointer guard, not the canary */
+	uint8_t *disp = memmem(p, s->length, "\x68\x16\x00\x00", 4);
+	if (!disp)
+		disp = memmem(p, s->length, "\x60\x16\x00\x00", 4);
+	cr_assert_not_null(disp);
+	disp[0] = 0x70;
+	expect_fail(&c, 0, "expected");
+	free_case(&c);
+}
+
+Test(verify, fails_on_changed_displaced_instruction)
+{
+	struct case_file c;
+	char err[256];
+	c.in = elfgen_exec(sample_code, sizeof(sample_code), &c.n);
+	cr_assert_eq(rewrite_buffer(c.in, c.n, 0, &c.rw, err, sizeof(err)), 0, "%s", err);
+	/* syscall; mov %rax,%rdi: the jump displaces the mov */
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_JUMP, LXNT_SITE_SYSCALL);
+	ZydisDecodedInstruction in[64];
+	ZydisDecodedOperand ops[64][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back, a = s->tramp;
+	size_t n = decode_tramp(&c.rw, s, in, ops, 64, &back);
+	cr_assert_gt(s->patch_length, s->length, "the jump displaced nothing");
+	for (size_t i = 0; i + 2 < n; i++)
+		a += in[i].length;
+	/* The instruction before the jmp back is the last one displaced: make
+	 * its first byte int3 and see that the trampoline no longer matches. */
+	at(&c, a)[0] = 0xcc;
+	expect_fail(&c, 0, "trampoline");
+	free_case(&c);
+}
+
+Test(verify, fails_on_changed_evicted_neighbour, .timeout = 120)
+{
+	if (access("/bin/busybox", R_OK) != 0)
+		cr_skip_test("/bin/busybox not installed");
+	struct case_file c;
+	load_case("/bin/busybox", 0, &c);
+	/* An EVICT site whose neighbour went to a trampoline of its own. */
+	for (uint32_t i = 0; i < c.rw.hdr.site_count; i++) {
+		const struct lxnt_site *s = &c.rw.sites[i];
+		if (s->rung != LXNT_RUNG_EVICT)
+			continue;
+		const uint8_t *p = at(&c, s->addr);
+		unsigned k = 2u + (unsigned)(int8_t)p[1];
+		if (k < s->length + 5u || memcmp(p + k - 5, s->orig + k - 5, 5) == 0)
+			continue;
+		int32_t rel;
+		memcpy(&rel, p + k - 4, 4);
+		uint64_t victims = s->addr + k + (uint64_t)(int64_t)rel;
+		expect_pass(&c);
+		at(&c, victims)[0] = 0xcc; /* the first evicted instruction no longer runs */
+		expect_fail(&c, 0, "displaced");
+		free_case(&c);
+		return;
+	}
+	free_case(&c);
+	cr_skip_test("no evicted neighbour in busybox");
+}
+
+/*
+ * Prefix forms on which LLVM prints no %fs operand although %fs applies:
+ * the verifier must still count them as sites, as the rewriter does.
+ */
+Test(verify, fs_prefix_forms_agree)
+{
+	static const uint8_t code[] = {
+		0x47, 0x64, 0x2a, 0x11,             /* rex; fs sub (%rcx),%dl */
+		0x64, 0x65, 0x2e, 0x0a, 0x00,       /* fs gs cs or (%rax),%al: gs, no site */
+		0x64, 0xd7,                         /* fs xlat */
+		0x64, 0xa2, 1, 2, 3, 4, 5, 6, 7, 0, /* fs movabs %al,moffs */
+		0x64, 0x2e, 0x8b, 0x00,             /* fs cs mov (%rax),%eax */
+		0xc3,
+	};
+	struct case_file c;
+	char err[256];
+	c.in = elfgen_exec(code, sizeof(code), &c.n);
+	cr_assert_eq(rewrite_buffer(c.in, c.n, 1, &c.rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.rw.hdr.site_count, 4);
+	expect_pass(&c);
+	free_case(&c);
+}

@@ -1,0 +1,108 @@
+/*
+ * `lxnt convert SRC DEST`: the rewriting half of rootfs conversion
+ * (docs/architecture.md "Converting a rootfs").  convert.c runs the command,
+ * walk.c reads SRC, tree.c builds DEST, elffile.c handles one regular file
+ * (copy.c copies one), cache.c keeps rewritten files by content.
+ */
+#ifndef LXNT_TOOLS_CONVERT_H
+#define LXNT_TOOLS_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <lxnt/sitetab.h>
+
+#include "rewrite.h"
+
+/* One entry of SRC (walk.c), in preorder: a directory before its contents. */
+struct cv_entry {
+	char *rel;          /* path relative to the root, "" for the root itself */
+	struct stat st;     /* lstat(2) of the entry */
+	long link_primary;  /* hard link: index of the first entry of its inode, else -1 */
+};
+
+struct cv_tree {
+	struct cv_entry *v;
+	size_t n, cap;
+};
+
+/* Reads SRC into tree, sorted by name within each directory so that the
+ * output and its report do not depend on readdir(3) order.  skip_dev and
+ * skip_ino name a directory to leave out (DEST, when it lies inside SRC). */
+int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tree,
+	char *err, size_t errlen);
+void cv_tree_free(struct cv_tree *tree);
+
+/* What happened to one regular file (elffile.c). */
+enum cv_outcome {
+	CV_COPIED,       /* not an x86-64 ELF executable or shared object: copied as data */
+	CV_COPIED_ELF,   /* an ELF file of another class, machine or type: copied as data */
+	CV_REWRITTEN,    /* an ELF64 x86-64 ET_EXEC/ET_DYN file, rewritten */
+	CV_ALREADY,      /* already rewritten (has PT_LXNT_SITES): copied unchanged */
+	CV_FAILED,       /* left out of DEST; reason in err */
+};
+
+/* Sites of one rewritten file, read back from its site table. */
+struct cv_sites {
+	uint64_t by_kind_rung[LXNT_SITE_KIND_COUNT][LXNT_RUNG_COUNT];
+};
+
+struct cv_cache;
+
+struct cv_file_job {
+	const char *src, *dest;        /* full paths */
+	const struct stat *st;
+	enum cv_outcome outcome;
+	int cache_hit;                 /* rewritten bytes came from the cache */
+	struct cv_sites sites;
+	char err[512];
+};
+
+/* Converts one regular file src -> dest (elffile.c); thread-safe. */
+void cv_convert_file(struct cv_file_job *job, const struct lxnt_rewrite_options *opt,
+	struct cv_cache *cache);
+
+/* Copies the open file in to dest through a temporary name (copy.c). */
+int cv_copy_file(int in, const char *dest, unsigned mode, char *err, size_t errlen);
+
+/* Counts the sites of a rewritten image by reading its site table; -1 if
+ * it has none or it is out of bounds. */
+int cv_count_sites(const uint8_t *img, size_t n, struct cv_sites *out);
+
+/* Building DEST (tree.c); each returns 0, or -1 with "<path>: <reason>" in err. */
+/* Applies owner (as root), mode and times of st to path. */
+int cv_apply_meta(const char *path, const struct stat *st, int as_root, char *err,
+	size_t errlen);
+int cv_make_dir(const char *path, char *err, size_t errlen);
+int cv_make_symlink(const char *src, const char *dest, const struct stat *st, int as_root,
+	char *err, size_t errlen);
+int cv_make_special(const char *dest, const struct stat *st, int as_root, char *err,
+	size_t errlen);
+int cv_make_hard_link(const char *primary, const char *dest, char *err, size_t errlen);
+
+/*
+ * Content-addressed cache of rewritten files (cache.c).  An entry is keyed
+ * by SHA-256(input) together with the rewriter version and options, holds
+ * the rewritten bytes and their own SHA-256, and is written to a temporary
+ * name and renamed into place.
+ */
+struct cv_cache *cv_cache_open(const char *dir, const struct lxnt_rewrite_options *opt,
+	char *err, size_t errlen);
+void cv_cache_close(struct cv_cache *c);
+/* 0 and a malloc'd *out on a verified hit; -1 on a miss or a bad entry. */
+int cv_cache_get(struct cv_cache *c, const uint8_t input_sha[32], uint8_t **out,
+	size_t *outn);
+/* Best effort: a failure to store only costs a later rewrite. */
+void cv_cache_put(struct cv_cache *c, const uint8_t input_sha[32], const uint8_t *data,
+	size_t n);
+/* Entries that failed verification and were ignored. */
+unsigned long cv_cache_bad_entries(const struct cv_cache *c);
+
+/* The default cache directory: $XDG_CACHE_HOME/lxnt or ~/.cache/lxnt. */
+int cv_cache_default_dir(char *buf, size_t len);
+
+/* lxnt convert SRC DEST [-j N] [--cache DIR | --no-cache] [-q]; argv[0] is "convert". */
+int lxnt_cmd_convert(int argc, char **argv);
+
+#endif
