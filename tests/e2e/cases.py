@@ -12,6 +12,9 @@ Fields (only `name`, `prog` and `args` are required):
            input; default: an empty file
   env      extra environment variables for both sides
   timeout  seconds per side (default 60)
+  passwd   the converted side runs with LXNT_ROOT set to a root holding this
+           machine's /etc/passwd and /etc/group, so that owner names
+           resolve as natively (ls -l)
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
            it: the case still runs, its failure is reported as a TAP TODO and
            not counted, and its passing is reported as a failure so that the
@@ -95,6 +98,8 @@ CASES = [
     # Directories and metadata.  ls sorts; find, grep -r and cp -r walk
     # "deep", whose directories hold one entry each.
     dict(name="ls-ln", prog="busybox", args=["ls", "-ln", "files"], fixture="tree"),
+    dict(name="ls-l", prog="busybox", args=["ls", "-l", "files"], fixture="tree",
+         passwd=True),
     dict(name="ls-1aR", prog="busybox", args=["ls", "-1aR", "."], fixture="tree"),
     dict(name="stat", prog="busybox",
          args=["stat", "-c", "%s %F %n", "files/empty", "files/one.txt", "files/ten-k.bin"],

@@ -208,9 +208,11 @@ class Suite:
             # Outside both copies, so that it is not among the files compared;
             # a Windows path, since the runtime opens it (Wine's Z: is /).
             stats = os.path.join(top, "stats")
+            wine_env = dict(env, LXNT_STATS="Z:" + stats, **IDENTITY)
+            if case.get("passwd"):
+                wine_env["LXNT_ROOT"] = "Z:" + self.passwd_root(top)
             wine = run_side(self.wine.command(exe, args), None, wine_dir,
-                            self.wine.env(dict(env, LXNT_STATS="Z:" + stats, **IDENTITY)),
-                            stdin, timeout)
+                            self.wine.env(wine_env), stdin, timeout)
             problems = compare(native, wine, native_dir, wine_dir)
             counts = self.add_stats(stats)
             if not counts:
@@ -225,6 +227,16 @@ class Suite:
                 print("# kept %s" % top, flush=True)
             else:
                 shutil.rmtree(top, ignore_errors=True)
+
+    def passwd_root(self, top):
+        """A root for the converted side that holds this machine's
+        /etc/passwd and /etc/group, so that user and group names resolve
+        as they do for the native side.  Outside both copies."""
+        etc = os.path.join(top, "root", "etc")
+        os.makedirs(etc)
+        for name in ("passwd", "group"):
+            shutil.copyfile(os.path.join("/etc", name), os.path.join(etc, name))
+        return os.path.dirname(etc)
 
     def add_stats(self, path):
         """Adds one run's counts to the suite's totals and returns them."""
