@@ -147,9 +147,10 @@ static int pick_scratch(uint32_t *used, ZydisRegister *r)
 	return -1;
 }
 
-/* The instruction again, its %fs operand replaced by (%r) with no segment. */
-static int emit_with_plain_operand(struct rw_buf *b, const ZydisDecodedInstruction *in,
-	const ZydisDecodedOperand *ops, unsigned fs_index, ZydisRegister r)
+/* The instruction again, its %fs operand replaced by disp(base,index,scale), no segment. */
+static int emit_with_operand(struct rw_buf *b, const ZydisDecodedInstruction *in,
+	const ZydisDecodedOperand *ops, unsigned fs_index, ZydisRegister base,
+	ZydisRegister index, uint8_t scale, int64_t disp)
 {
 	ZydisEncoderRequest req;
 	if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(in, ops,
@@ -158,21 +159,63 @@ static int emit_with_plain_operand(struct rw_buf *b, const ZydisDecodedInstructi
 	ZydisEncoderOperand *m = &req.operands[fs_index];
 	if (m->type != ZYDIS_OPERAND_TYPE_MEMORY)
 		return -1;
-	m->mem.base = r;
-	m->mem.index = ZYDIS_REGISTER_NONE;
-	m->mem.scale = 0;
-	m->mem.displacement = 0;
+	m->mem.base = base;
+	m->mem.index = index;
+	m->mem.scale = index == ZYDIS_REGISTER_NONE ? 0 : scale;
+	m->mem.displacement = disp;
 	req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT |
 		ZYDIS_ATTRIB_HAS_SEGMENT_FS);
 	return rw_encode(b, &req);
 }
 
 /*
+ * The fast body for a plain load `mov %fs:disp(base),D` or
+ * `mov %fs:disp(,index,scale),D` where D is a 32- or 64-bit register (both
+ * write all 64 bits: Intel SDM vol. 1, 3.4.1.1) that is neither base nor
+ * index:
+ *   mov %gs:SLOT(TP),D; mov disp(D,base,1),D   (or disp(D,index,scale))
+ * D is about to be overwritten anyway, so it can hold tp; no stack, no red
+ * zone, no flags.  Returns 1 if the instruction does not have this form.
+ */
+static int emit_fs_fast_load(struct rw_buf *b, const ZydisDecodedInstruction *in,
+	const ZydisDecodedOperand *ops, const ZydisDecodedOperand *op, unsigned idx)
+{
+	if (in->mnemonic != ZYDIS_MNEMONIC_MOV || idx != 1 || in->operand_count_visible != 2 ||
+	    ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+	    ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_INVALID ||
+	    (ZydisRegisterGetClass(ops[0].reg.value) != ZYDIS_REGCLASS_GPR64 &&
+	     ZydisRegisterGetClass(ops[0].reg.value) != ZYDIS_REGCLASS_GPR32))
+		return 1;
+	ZydisRegister d = gpr64(ops[0].reg.value);
+	ZydisRegister base = gpr64(op->mem.base), index = gpr64(op->mem.index);
+	if (d == ZYDIS_REGISTER_RSP || base == d || index == d ||
+	    (base != ZYDIS_REGISTER_NONE && index != ZYDIS_REGISTER_NONE) ||
+	    base == ZYDIS_REGISTER_RSP || base == ZYDIS_REGISTER_RIP ||
+	    op->mem.disp.value != (int32_t)op->mem.disp.value)
+		return 1;
+	size_t start = b->len;
+	rw_emit_gs_load(b, d, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
+	int bad = index != ZYDIS_REGISTER_NONE ?
+		emit_with_operand(b, in, ops, idx, d, op->mem.index, op->mem.scale, op->mem.disp.value) :
+		emit_with_operand(b, in, ops, idx, d, op->mem.base, 1, op->mem.disp.value);
+	if (bad || b->failed) {
+		b->len = start;
+		b->failed = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The trampoline body for a general %fs access (docs/architecture.md,
  * "Rewriting"):
- *   lea -128(%rsp),%rsp; push R; push R2
- *   lea disp(base,index,scale),R       (disp + 144 if base is %rsp)
- *   mov %gs:SLOT(TP),R2; lea (R,R2),R; pop R2
+ *   lea -128(%rsp),%rsp; push R
+ *   with base and index:
+ *     push R2; lea disp(base,index,scale),R   (disp + 144 if base is %rsp)
+ *     mov %gs:SLOT(TP),R2; lea (R,R2),R; pop R2
+ *   with at most one of them:
+ *     mov %gs:SLOT(TP),R; lea disp(R,base,1),R or disp(R,index,scale),R
+ *     (disp(%rsp,R,1) with disp + 136 if base is %rsp)
  *   <instruction with (R) as its memory operand>
  *   [push R2; mov (R),R2; mov R2,%gs:SLOT(guard); pop R2]  if it wrote tp+0x28/0x30
  *   pop R; lea 128(%rsp),%rsp
@@ -190,6 +233,8 @@ int rw_emit_fs_body(struct rw_buf *b, const ZydisDecodedInstruction *in,
 	    in->address_width != 64 || op->mem.base == ZYDIS_REGISTER_RIP ||
 	    in->meta.branch_type != ZYDIS_BRANCH_TYPE_NONE)
 		return -1;
+	if (emit_fs_fast_load(b, in, ops, op, idx) == 0)
+		return 0;
 	int touches;
 	uint32_t used = used_registers(in, ops, idx, &touches);
 	ZydisRegister r, r2;
@@ -197,21 +242,33 @@ int rw_emit_fs_body(struct rw_buf *b, const ZydisDecodedInstruction *in,
 		return -1;
 
 	int64_t disp = op->mem.disp.value;
-	ZydisRegister base = op->mem.base;
+	ZydisRegister base = op->mem.base, index = op->mem.index;
+	/* With at most one address register, tp + address is one lea: R alone suffices. */
+	int one_scratch = base == ZYDIS_REGISTER_NONE || index == ZYDIS_REGISTER_NONE;
 	if (base == ZYDIS_REGISTER_RSP)
-		disp += LXNT_RED_ZONE + 16;
+		disp += LXNT_RED_ZONE + (one_scratch ? 8 : 16);
 	if (disp != (int32_t)disp)
 		return -1;
 
 	size_t start = b->len;
 	rw_emit_rsp_adjust(b, -LXNT_RED_ZONE);
 	rw_emit_push(b, r);
-	rw_emit_push(b, r2);
-	rw_emit_lea(b, r, base, op->mem.index, op->mem.scale, disp);
-	rw_emit_gs_load(b, r2, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
-	rw_emit_lea(b, r, r, r2, 1, 0);
-	rw_emit_pop(b, r2);
-	if (emit_with_plain_operand(b, in, ops, idx, r)) {
+	if (one_scratch) {
+		rw_emit_gs_load(b, r, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
+		if (base == ZYDIS_REGISTER_RSP) /* %rsp can only be a base */
+			rw_emit_lea(b, r, base, r, 1, disp);
+		else if (base != ZYDIS_REGISTER_NONE)
+			rw_emit_lea(b, r, r, base, 1, disp);
+		else
+			rw_emit_lea(b, r, r, index, op->mem.scale, disp);
+	} else {
+		rw_emit_push(b, r2);
+		rw_emit_lea(b, r, base, index, op->mem.scale, disp);
+		rw_emit_gs_load(b, r2, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
+		rw_emit_lea(b, r, r, r2, 1, 0);
+		rw_emit_pop(b, r2);
+	}
+	if (emit_with_operand(b, in, ops, idx, r, ZYDIS_REGISTER_NONE, 0, 0)) {
 		b->len = start;
 		b->failed = 0;
 		return -1;

@@ -406,6 +406,17 @@ static void check_moved(struct vf_run *r, uint64_t site, uint64_t from, const ui
 	}
 }
 
+/*
+ * The fast %fs load body (fsop.c emit_fs_fast_load) opens by loading tp into
+ * its destination: `movq %gs:TP, %reg`, a 64-bit register, then the load.
+ */
+static int opens_with_tp_load(const struct vf_insn *first)
+{
+	char want[48];
+	int n = snprintf(want, sizeof(want), "movq %%gs:%#x, %%r", LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
+	return strncmp(first->text, want, (size_t)n) == 0 && !strchr(first->text + n, ',');
+}
+
 static void check_one_tramp(struct vf_run *r, const struct lxnt_site *s)
 {
 	struct vf_insn insns[MAX_TRAMP_INSNS];
@@ -419,8 +430,10 @@ static void check_one_tramp(struct vf_run *r, const struct lxnt_site *s)
 	const char *const syscall_body[] = { down, call, up };
 	if (s->kind == LXNT_SITE_SYSCALL && !has_text_run(insns, n, syscall_body, 3))
 		vf_problem(r, "%#llx: trampoline lacks `%s; %s; %s`", ull(s->addr), down, call, up);
-	if (s->kind == LXNT_SITE_FS && strcmp(insns[0].text, down) != 0)
-		vf_problem(r, "%#llx: trampoline does not open with `%s`", ull(s->addr), down);
+	if (s->kind == LXNT_SITE_FS && strcmp(insns[0].text, down) != 0 &&
+	    !opens_with_tp_load(&insns[0]))
+		vf_problem(r, "%#llx: trampoline opens with neither `%s` nor `movq %%gs:%#x, REG`",
+			ull(s->addr), down, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
 	if (s->rung == LXNT_RUNG_JUMP)
 		check_moved(r, s->addr, s->addr + s->length, s->orig + s->length,
 			s->patch_length - s->length, insns, n);

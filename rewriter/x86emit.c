@@ -1,6 +1,6 @@
 /*
  * Encoders for the few instructions trampolines are made of.  All but the
- * fixed-form jmp rel32 go through the Zydis encoder, so that registers above
+ * fixed-form jmp rel32 and %gs load go through the Zydis encoder, so that registers above
  * 7 and %rbp/%rsp/%r12/%r13 bases get their REX, SIB and disp8 forms right.
  */
 #include "rw.h"
@@ -77,15 +77,24 @@ void rw_emit_pop(struct rw_buf *b, ZydisRegister r)
 	rw_encode(b, &req);
 }
 
-/* mov %gs:off,%r (an absolute address: no base, no index). */
+/*
+ * mov %gs:off,%r (an absolute address: no base, no index), always as
+ * 65 REX.W 8B /r with SIB 0x25 and disp32.  For %rax an encoder would pick
+ * the shorter `67 A1 moffs32`, whose address-size prefix changes the
+ * instruction's length and stalls the predecoder (Intel optimization manual,
+ * "Length-Changing Prefixes").
+ */
 void rw_emit_gs_load(struct rw_buf *b, ZydisRegister r, uint32_t gs_offset)
 {
-	ZydisEncoderRequest req;
-	request(&req, ZYDIS_MNEMONIC_MOV, 2);
-	req.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-	op_reg(&req.operands[0], r);
-	op_mem(&req.operands[1], ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, gs_offset);
-	rw_encode(b, &req);
+	if (ZydisRegisterGetClass(r) != ZYDIS_REGCLASS_GPR64) {
+		b->failed = 1;
+		return;
+	}
+	unsigned id = (unsigned)ZydisRegisterGetId(r);
+	uint8_t bytes[9] = { 0x65, (uint8_t)(0x48 | (id >= 8 ? 4 : 0)), 0x8b,
+		(uint8_t)(((id & 7) << 3) | 4), 0x25 };
+	memcpy(bytes + 5, &gs_offset, 4);
+	rw_emit_bytes(b, bytes, sizeof(bytes));
 }
 
 void rw_emit_gs_store(struct rw_buf *b, ZydisRegister r, uint32_t gs_offset)

@@ -217,6 +217,107 @@ Test(rungs, fs_general_body_shape)
 	rewritten_free(&rw);
 }
 
+/* The trampoline of the only site of `code` (forced to trap), its bytes up to the jmp back. */
+static size_t fs_tramp_bytes(const uint8_t *code, size_t len, uint8_t *out, size_t max)
+{
+	struct rewritten rw;
+	rewrite_snippet(code, len, 1, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->kind, LXNT_SITE_FS);
+	cr_assert_neq(s->tramp, 0);
+	ZydisDecodedInstruction in[32];
+	ZydisDecodedOperand ops[32][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back;
+	size_t n = decode_tramp(&rw, s, in, ops, 32, &back);
+	cr_assert_eq(back, A + s->length);
+	size_t total = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		total += in[i].length;
+	cr_assert_leq(total, max);
+	memcpy(out, rewritten_at(&rw, s->tramp), total);
+	rewritten_free(&rw);
+	return total;
+}
+
+#define TP_BYTES(off) (uint8_t)(off), (uint8_t)((off) >> 8), 0, 0
+
+Test(rungs, fs_fast_load_base_only)
+{
+	/* mov %fs:(%rdx),%eax; nop; ret
+	 * -> mov %gs:TP,%rax; mov (%rax,%rdx,1),%eax */
+	const uint8_t code[] = { 0x64, 0x8b, 0x02, 0x90, 0xc3 };
+	const uint8_t want[] = { 0x65, 0x48, 0x8b, 0x04, 0x25,
+		TP_BYTES(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP)), 0x8b, 0x04, 0x10 };
+	uint8_t got[64];
+	size_t n = fs_tramp_bytes(code, sizeof(code), got, sizeof(got));
+	cr_assert_eq(n, sizeof(want), "%zu bytes, first %02x %02x %02x %02x %02x %02x", n,
+		got[0], got[1], got[2], got[3], got[4], got[5]);
+	cr_assert_arr_eq(got, want, sizeof(want));
+}
+
+Test(rungs, fs_fast_load_index_only)
+{
+	/* mov %fs:0x0(,%rax,8),%rcx (disp32 form); nop; ret
+	 * -> mov %gs:TP,%rcx; mov (%rcx,%rax,8),%rcx */
+	const uint8_t code[] = { 0x64, 0x48, 0x8b, 0x0c, 0xc5, 0, 0, 0, 0, 0x90, 0xc3 };
+	const uint8_t want[] = { 0x65, 0x48, 0x8b, 0x0c, 0x25,
+		TP_BYTES(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP)), 0x48, 0x8b, 0x0c, 0xc1 };
+	uint8_t got[64];
+	size_t n = fs_tramp_bytes(code, sizeof(code), got, sizeof(got));
+	cr_assert_eq(n, sizeof(want), "%zu bytes, first %02x %02x %02x %02x %02x %02x", n,
+		got[0], got[1], got[2], got[3], got[4], got[5]);
+	cr_assert_arr_eq(got, want, sizeof(want));
+}
+
+Test(rungs, fs_fast_load_absolute_with_disp)
+{
+	/* mov %fs:0x40,%rsi; nop; ret -> mov %gs:TP,%rsi; mov 0x40(%rsi),%rsi */
+	const uint8_t code[] = { 0x64, 0x48, 0x8b, 0x34, 0x25, 0x40, 0, 0, 0, 0x90, 0xc3 };
+	const uint8_t want[] = { 0x65, 0x48, 0x8b, 0x34, 0x25,
+		TP_BYTES(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP)), 0x48, 0x8b, 0x76, 0x40 };
+	uint8_t got[64];
+	size_t n = fs_tramp_bytes(code, sizeof(code), got, sizeof(got));
+	cr_assert_eq(n, sizeof(want), "%zu bytes, first %02x %02x %02x %02x %02x %02x", n,
+		got[0], got[1], got[2], got[3], got[4], got[5]);
+	cr_assert_arr_eq(got, want, sizeof(want));
+}
+
+Test(rungs, fs_general_body_one_scratch)
+{
+	/* mov %fs:(%rax),%rax; nop; ret: destination is the base, one address register
+	 * -> lea -0x80(%rsp),%rsp; push %rcx; mov %gs:TP,%rcx; lea (%rcx,%rax,1),%rcx;
+	 *    mov (%rcx),%rax; pop %rcx; lea 0x80(%rsp),%rsp */
+	const uint8_t code[] = { 0x64, 0x48, 0x8b, 0x00, 0x90, 0xc3 };
+	const uint8_t want[] = { 0x48, 0x8d, 0x64, 0x24, 0x80, 0x51,
+		0x65, 0x48, 0x8b, 0x0c, 0x25, TP_BYTES(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP)),
+		0x48, 0x8d, 0x0c, 0x01, 0x48, 0x8b, 0x01, 0x59,
+		0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00 };
+	uint8_t got[64];
+	size_t n = fs_tramp_bytes(code, sizeof(code), got, sizeof(got));
+	cr_assert_eq(n, sizeof(want), "%zu bytes, first %02x %02x %02x %02x %02x %02x", n,
+		got[0], got[1], got[2], got[3], got[4], got[5]);
+	cr_assert_arr_eq(got, want, sizeof(want));
+}
+
+/* Forms the fast load must leave to the general body, which opens with the red-zone lea. */
+Test(rungs, fs_fast_load_declines_other_forms)
+{
+	const uint8_t dst_is_base[] = { 0x64, 0x48, 0x8b, 0x00, 0x90, 0xc3 };  /* mov %fs:(%rax),%rax */
+	const uint8_t narrow[] = { 0x64, 0x66, 0x8b, 0x02, 0x90, 0xc3 };       /* mov %fs:(%rdx),%ax */
+	const uint8_t both[] = { 0x64, 0x8b, 0x04, 0x9a, 0x90, 0xc3 };         /* mov %fs:(%rdx,%rbx,4),%eax */
+	const uint8_t store[] = { 0x64, 0x89, 0x02, 0x90, 0xc3 };              /* mov %eax,%fs:(%rdx) */
+	const uint8_t *codes[] = { dst_is_base, narrow, both, store };
+	const size_t lens[] = { sizeof(dst_is_base), sizeof(narrow), sizeof(both), sizeof(store) };
+	/* lea -0x80(%rsp),%rsp */
+	const uint8_t down[] = { 0x48, 0x8d, 0x64, 0x24, 0x80 };
+	for (size_t i = 0; i < 4; i++) {
+		uint8_t got[128];
+		size_t n = fs_tramp_bytes(codes[i], lens[i], got, sizeof(got));
+		cr_assert_gt(n, sizeof(down), "form %zu", i);
+		cr_assert_arr_eq(got, down, sizeof(down), "form %zu took the fast body", i);
+	}
+}
+
 Test(rungs, fs_implicit_rsp_has_no_trampoline)
 {
 	/* push %fs:8; pop %rax; ret */

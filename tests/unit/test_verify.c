@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lxnt/layout.h>
+
 #include "elfgen.h"
 #include "rwtest.h"
 #include "verify.h"
@@ -317,5 +319,30 @@ Test(verify, fs_prefix_forms_agree)
 	cr_assert_eq(rewrite_buffer(c.in, c.n, 1, &c.rw, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c.rw.hdr.site_count, 4);
 	expect_pass(&c);
+	free_case(&c);
+}
+
+/*
+ * The fast %fs load body opens with `movq %gs:TP, %reg`: it passes, and the
+ * same load from another slot (the canary's) does not.
+ */
+Test(verify, fails_on_fast_fs_load_from_wrong_slot)
+{
+	static const uint8_t code[] = {
+		0x64, 0x8b, 0x02, 0x90, 0x90, 0x90, /* mov %fs:(%rdx),%eax */
+		0xc3,
+	};
+	struct case_file c;
+	char err[256];
+	c.in = elfgen_exec(code, sizeof(code), &c.n);
+	cr_assert_eq(rewrite_buffer(c.in, c.n, 0, &c.rw, err, sizeof(err)), 0, "%s", err);
+	expect_pass(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_JUMP, LXNT_SITE_FS);
+	uint8_t *t = at(&c, s->tramp);
+	uint32_t tp = LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP);
+	uint32_t canary = LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_STACK_GUARD);
+	cr_assert_eq(memcmp(t + 5, &tp, 4), 0, "the trampoline opens with the tp load");
+	memcpy(t + 5, &canary, 4);
+	expect_fail(&c, 0, "opens with neither");
 	free_case(&c);
 }
