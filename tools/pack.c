@@ -33,16 +33,6 @@
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 
 
-static int fail(struct pe_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct pe_error *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The ELF to pack, after rewriting, with the layout pack needs. */
 struct elf_in {
@@ -63,23 +53,23 @@ static int check_elf_header(const uint8_t *d, size_t n, const char *path, struct
 	const struct lx_elf64_ehdr *eh = (const void *)d;
 
 	if (n < 4 || memcmp(d, "\177ELF", 4) != 0)
-		return fail(e, "%s: not an ELF file", path);
+		return pe_fail(e, "%s: not an ELF file", path);
 	if (n < sizeof(*eh))
-		return fail(e, "%s: truncated ELF header", path);
+		return pe_fail(e, "%s: truncated ELF header", path);
 	if (d[LX_EI_CLASS] != LX_ELFCLASS64)
-		return fail(e, "%s: 32-bit ELF files are not supported", path);
+		return pe_fail(e, "%s: 32-bit ELF files are not supported", path);
 	if (d[LX_EI_DATA] != LX_ELFDATA2LSB || eh->e_machine != LX_EM_X86_64)
-		return fail(e, "%s: not an x86-64 ELF file", path);
+		return pe_fail(e, "%s: not an x86-64 ELF file", path);
 	if (eh->e_type != LX_ET_EXEC && eh->e_type != LX_ET_DYN)
-		return fail(e, "%s: not an executable (ELF type %u)", path, eh->e_type);
+		return pe_fail(e, "%s: not an executable (ELF type %u)", path, eh->e_type);
 	if (eh->e_phentsize != sizeof(struct lx_elf64_phdr) ||
 	    eh->e_phoff > n || (n - eh->e_phoff) / sizeof(struct lx_elf64_phdr) < eh->e_phnum)
-		return fail(e, "%s: truncated program headers", path);
+		return pe_fail(e, "%s: truncated program headers", path);
 	/* The gABI aligns every structure of the file naturally, and the
 	 * program headers are read in place (misaligned e_phoff found by
 	 * fuzzing). */
 	if (eh->e_phoff % _Alignof(struct lx_elf64_phdr))
-		return fail(e, "%s: misaligned program headers (e_phoff %#llx)", path,
+		return pe_fail(e, "%s: misaligned program headers (e_phoff %#llx)", path,
 		            (unsigned long long)eh->e_phoff);
 	return 0;
 }
@@ -117,7 +107,7 @@ static int take_elf(struct elf_in *elf, uint8_t *raw, size_t n, bool no_rewrite,
 		size_t outn;
 		if (lxnt_rewrite_image(raw, n, elf->path, &opt, &out, &outn, &rep, err, sizeof(err))) {
 			free(raw);
-			return fail(e, "%s", err);
+			return pe_fail(e, "%s", err);
 		}
 		free(raw);
 		raw = out;
@@ -142,7 +132,7 @@ static int load_elf(struct elf_in *elf, bool no_rewrite, struct pe_error *e)
 	size_t n;
 
 	if (lxnt_read_file(elf->path, &raw, &n, err, sizeof(err)))
-		return fail(e, "%s", err);
+		return pe_fail(e, "%s", err);
 	return take_elf(elf, raw, n, no_rewrite, e);
 }
 
@@ -161,13 +151,13 @@ static int lay_out_elf(struct elf_in *elf, struct pe_error *e)
 		if (p->p_type != LX_PT_LOAD || p->p_memsz == 0)
 			continue;
 		if (p->p_filesz > p->p_memsz || p->p_offset > elf->size || elf->size - p->p_offset < p->p_filesz)
-			return fail(e, "%s: PT_LOAD %u lies outside the file", elf->path, i);
+			return pe_fail(e, "%s: PT_LOAD %u lies outside the file", elf->path, i);
 		if ((p->p_vaddr - p->p_offset) % PAGE)
-			return fail(e, "%s: PT_LOAD %u is not page-congruent", elf->path, i);
+			return pe_fail(e, "%s: PT_LOAD %u is not page-congruent", elf->path, i);
 		/* Rounded up to a page, an end in the last page wrapped to 0 and
 		 * left hi below lo (found by fuzzing). */
 		if (p->p_vaddr + p->p_memsz < p->p_vaddr || p->p_vaddr + p->p_memsz > UINT64_MAX - PAGE)
-			return fail(e, "%s: PT_LOAD %u wraps around", elf->path, i);
+			return pe_fail(e, "%s: PT_LOAD %u wraps around", elf->path, i);
 		if (PAGE_DOWN(p->p_vaddr) < lo)
 			lo = PAGE_DOWN(p->p_vaddr);
 		if (PAGE_UP(p->p_vaddr + p->p_memsz) > hi)
@@ -176,20 +166,20 @@ static int lay_out_elf(struct elf_in *elf, struct pe_error *e)
 			elf->phdr_vaddr = p->p_vaddr + (eh->e_phoff - p->p_offset);
 	}
 	if (hi == 0)
-		return fail(e, "%s: no PT_LOAD segment", elf->path);
+		return pe_fail(e, "%s: no PT_LOAD segment", elf->path);
 	if (eh->e_type == LX_ET_DYN && interp)
-		return fail(e, "%s: a dynamically linked program cannot be packed (it needs ld.so and a rootfs)", elf->path);
+		return pe_fail(e, "%s: a dynamically linked program cannot be packed (it needs ld.so and a rootfs)", elf->path);
 	for (unsigned i = 0; i < eh->e_phnum; i++)
 		if (elf->ph[i].p_type == LX_PT_PHDR)
 			elf->phdr_vaddr = elf->ph[i].p_vaddr;
 	if (!elf->phdr_vaddr)
-		return fail(e, "%s: the program headers are not in a loaded segment", elf->path);
+		return pe_fail(e, "%s: the program headers are not in a loaded segment", elf->path);
 	/* static-pie goes where a non-PIE program would be linked. */
 	elf->bias = eh->e_type == LX_ET_DYN ? LXNT_IMAGE_WINDOW_LO - lo : 0;
 	elf->lo = lo + elf->bias;
 	elf->hi = hi + elf->bias;
 	if (elf->lo < LXNT_IMAGE_WINDOW_LO || elf->lo >= elf->hi || elf->hi > LXNT_IMAGE_WINDOW_HI)
-		return fail(e, "%s: its address range 0x%llx-0x%llx is outside the image window 0x%llx-0x%llx",
+		return pe_fail(e, "%s: its address range 0x%llx-0x%llx is outside the image window 0x%llx-0x%llx",
 		            elf->path, (unsigned long long)elf->lo, (unsigned long long)elf->hi,
 		            (unsigned long long)LXNT_IMAGE_WINDOW_LO, (unsigned long long)LXNT_IMAGE_WINDOW_HI);
 	return 0;
@@ -211,7 +201,7 @@ static int build_memory(const struct elf_in *elf, uint8_t **mem_out, uint8_t **p
 	if (!mem || !prot) {
 		free(mem);
 		free(prot);
-		return fail(e, "%s: out of memory", elf->path);
+		return pe_fail(e, "%s: out of memory", elf->path);
 	}
 	for (unsigned i = 0; i < elf->eh->e_phnum; i++) {
 		const struct lx_elf64_phdr *p = &elf->ph[i];
@@ -292,7 +282,7 @@ int lxnt_pack_check_elf(const char *name, const uint8_t *data, size_t n, bool no
 	int r;
 
 	if (!raw)
-		r = fail(&e, "%s: out of memory", name);
+		r = pe_fail(&e, "%s: out of memory", name);
 	else {
 		memcpy(raw, data, n);
 		r = take_elf(&elf, raw, n, no_rewrite, &e);
@@ -339,7 +329,7 @@ static int pack(const char *in, const char *out_path, const char *runtime, bool 
 	    pe_load_template(runtime, &pe, e))
 		goto done;
 	if (pe_template_end(&pe) > elf.lo) {
-		fail(e, "%s: its first page 0x%llx overlaps the runtime image (ends at 0x%llx)", in,
+		pe_fail(e, "%s: its first page 0x%llx overlaps the runtime image (ends at 0x%llx)", in,
 		     (unsigned long long)elf.lo, (unsigned long long)pe_template_end(&pe));
 		goto done;
 	}
@@ -364,7 +354,7 @@ static int pack(const char *in, const char *out_path, const char *runtime, bool 
 	uint64_t lxnt_size = sizeof(h) + elf.size;
 	lxnt = malloc(lxnt_size);
 	if (!lxnt) {
-		fail(e, "%s: out of memory", in);
+		pe_fail(e, "%s: out of memory", in);
 		goto done;
 	}
 	memcpy(lxnt, &h, sizeof(h));
@@ -375,7 +365,7 @@ static int pack(const char *in, const char *out_path, const char *runtime, bool 
 	                PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ, e))
 		goto done;
 	if (elf.hi + PAGE_UP(lxnt_size) > LXNT_IMAGE_WINDOW_HI) {
-		fail(e, "%s: too large for the image window", in);
+		pe_fail(e, "%s: too large for the image window", in);
 		goto done;
 	}
 
@@ -385,12 +375,12 @@ static int pack(const char *in, const char *out_path, const char *runtime, bool 
 	size_t image_size = 0;
 	out = open_memstream(&image, &image_size);
 	if (!out) {
-		fail(e, "%s: %s", out_path, strerror(errno));
+		pe_fail(e, "%s: %s", out_path, strerror(errno));
 		goto done;
 	}
 	int emitted = pe_emit(&pe, out, out_path, e);
 	if (fclose(out) != 0 && emitted == 0) {
-		fail(e, "%s: out of memory", out_path);
+		pe_fail(e, "%s: out of memory", out_path);
 		emitted = -1;
 	}
 	out = NULL;

@@ -18,8 +18,7 @@
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 #define ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
 
-static int fail(struct pe_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct pe_error *e, const char *fmt, ...)
+int pe_fail(struct pe_error *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,28 +33,28 @@ int pe_load_template(const char *path, struct pe_out *pe, struct pe_error *e)
 	char err[512];
 
 	if (lxnt_read_file(path, &pe->file, &pe->size, err, sizeof(err)))
-		return fail(e, "runtime template %s", err);
+		return pe_fail(e, "runtime template %s", err);
 	uint8_t *f = pe->file;
 	if (pe->size < 0x40 || f[0] != 'M' || f[1] != 'Z')
-		return fail(e, "%s: not a PE file", path);
+		return pe_fail(e, "%s: not a PE file", path);
 	uint32_t lfanew;
 	memcpy(&lfanew, f + 0x3c, 4);
 	if ((size_t)lfanew + 4 + sizeof(struct pe_file_header) + sizeof(struct pe_optional_header64) > pe->size)
-		return fail(e, "%s: truncated PE header", path);
+		return pe_fail(e, "%s: truncated PE header", path);
 	uint32_t sig;
 	memcpy(&sig, f + lfanew, 4);
 	pe->fh = (void *)(f + lfanew + 4);
 	pe->oh = (void *)(f + lfanew + 4 + sizeof(struct pe_file_header));
 	if (sig != PE_SIGNATURE || pe->fh->machine != PE_MACHINE_AMD64 || pe->oh->magic != PE_OPT_MAGIC_PE32PLUS)
-		return fail(e, "%s: not a PE32+ x86-64 file", path);
+		return pe_fail(e, "%s: not a PE32+ x86-64 file", path);
 	if (pe->oh->image_base != LXNT_RUNTIME_IMAGE_BASE)
-		return fail(e, "%s: image base 0x%llx, expected 0x%llx (not an lxnt runtime?)", path,
+		return pe_fail(e, "%s: image base 0x%llx, expected 0x%llx (not an lxnt runtime?)", path,
 		            (unsigned long long)pe->oh->image_base, (unsigned long long)LXNT_RUNTIME_IMAGE_BASE);
 	if (pe->oh->section_alignment != PAGE)
-		return fail(e, "%s: section alignment 0x%x, expected 0x1000", path, pe->oh->section_alignment);
+		return pe_fail(e, "%s: section alignment 0x%x, expected 0x1000", path, pe->oh->section_alignment);
 	pe->sec_table_off = lfanew + 4 + sizeof(struct pe_file_header) + pe->fh->size_of_optional_header;
 	if (pe->sec_table_off + pe->fh->number_of_sections * sizeof(struct pe_section_header) > pe->size)
-		return fail(e, "%s: truncated section table", path);
+		return pe_fail(e, "%s: truncated section table", path);
 	pe->sec = (void *)(f + pe->sec_table_off);
 	return 0;
 }
@@ -69,7 +68,7 @@ int pe_add_section(struct pe_out *pe, const char *name, uint64_t va, uint64_t vs
 		pe->add_data = realloc(pe->add_data, pe->cap_add * sizeof(*pe->add_data));
 		pe->add_len = realloc(pe->add_len, pe->cap_add * sizeof(*pe->add_len));
 		if (!pe->add || !pe->add_data || !pe->add_len)
-			return fail(e, "out of memory");
+			return pe_fail(e, "out of memory");
 	}
 	struct pe_section_header *s = &pe->add[pe->nadd];
 	memset(s, 0, sizeof(*s));
@@ -114,7 +113,7 @@ int pe_emit(struct pe_out *pe, FILE *out, const char *out_path, struct pe_error 
 			first_va = pe->sec[i].virtual_address;
 	size_t new_headers = ALIGN_UP(table_end, falign);
 	if (new_headers > first_va)
-		return fail(e, "%s: too many sections for the template's header page (%zu)", out_path, pe->nadd);
+		return pe_fail(e, "%s: too many sections for the template's header page (%zu)", out_path, pe->nadd);
 	size_t delta = new_headers > pe->oh->size_of_headers ? new_headers - pe->oh->size_of_headers : 0;
 	if (delta) {
 		for (unsigned i = 0; i < nsec; i++)
@@ -133,7 +132,7 @@ int pe_emit(struct pe_out *pe, FILE *out, const char *out_path, struct pe_error 
 		s->pointer_to_raw_data = raw ? (uint32_t)file_end : 0;
 		file_end += raw;
 		if (file_end > UINT32_MAX)
-			return fail(e, "%s: the executable would exceed 4 GiB", out_path);
+			return pe_fail(e, "%s: the executable would exceed 4 GiB", out_path);
 		if (s->characteristics & PE_SCN_CNT_CODE)
 			pe->oh->size_of_code += (uint32_t)raw;
 		else if (s->characteristics & PE_SCN_CNT_INITIALIZED_DATA)
@@ -162,7 +161,7 @@ int pe_emit(struct pe_out *pe, FILE *out, const char *out_path, struct pe_error 
 		pos += n;
 	}
 	if (ok && table_end > old_headers + delta)
-		return fail(e, "%s: internal error laying out headers", out_path);
+		return pe_fail(e, "%s: internal error laying out headers", out_path);
 	ok = ok && fwrite(pe->file + old_headers, 1, pe->size - old_headers, out) == pe->size - old_headers;
 	pos = pe->size + delta;
 	for (size_t i = 0; ok && i < pe->nadd; i++) {
@@ -185,7 +184,7 @@ int pe_emit(struct pe_out *pe, FILE *out, const char *out_path, struct pe_error 
 		pos += s->size_of_raw_data;
 	}
 	if (!ok)
-		return fail(e, "%s: write failed: %s", out_path, strerror(errno));
+		return pe_fail(e, "%s: write failed: %s", out_path, strerror(errno));
 	return 0;
 }
 

@@ -96,6 +96,9 @@ struct pe_error {
 	char msg[512];
 };
 
+/* Formats the one-line error into e and returns -1. */
+int pe_fail(struct pe_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Reads the runtime template and checks it is one (base, alignment). */
 int pe_load_template(const char *path, struct pe_out *pe, struct pe_error *e);
 /* Queues a section at absolute address va; data (datalen bytes) must live

@@ -27,6 +27,26 @@ static long check_writable(struct lx_file *f)
 	return 0;
 }
 
+/* Takes the offset lock of a seekable file for the whole transfer, so that
+ * concurrent reads and writes of one description don't interleave their
+ * offsets (as f_pos_lock does in Linux), and returns where to start. */
+static int64_t transfer_begin(struct lx_file *f, const int64_t *at)
+{
+	if (f->ops->seekable)
+		lx_file_lock(f);
+	return at ? *at : f->pos;
+}
+
+/* Advances the file offset (not for pread/pwrite) and drops the lock. */
+static void transfer_end(struct lx_file *f, const int64_t *at, int64_t pos, long total)
+{
+	if (!f->ops->seekable)
+		return;
+	if (!at && total > 0)
+		f->pos = pos;
+	lx_file_unlock(f);
+}
+
 /* Reads into guest memory at ubuf.  at is the explicit offset of pread,
  * or NULL to use (and advance) the file offset.  Stops at the first short
  * transfer, as a pipe or a file's end gives. */
@@ -46,9 +66,7 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 	bounce = malloc(chunk);
 	if (!bounce)
 		return -LX_ENOMEM;
-	if (f->ops->seekable)
-		lx_file_lock(f);
-	pos = at ? *at : f->pos;
+	pos = transfer_begin(f, at);
 	while ((size_t)total < count) {
 		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
 		long got = f->ops->read(f, bounce, want, f->ops->seekable ? &pos : NULL);
@@ -68,11 +86,7 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 		if ((size_t)got < want || !f->ops->seekable)
 			break;
 	}
-	if (f->ops->seekable) {
-		if (!at && total > 0)
-			f->pos = pos;
-		lx_file_unlock(f);
-	}
+	transfer_end(f, at, pos, total);
 	free(bounce);
 	return total;
 }
@@ -94,9 +108,7 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
 	bounce = malloc(chunk);
 	if (!bounce)
 		return -LX_ENOMEM;
-	if (f->ops->seekable)
-		lx_file_lock(f);
-	pos = at ? *at : f->pos;
+	pos = transfer_begin(f, at);
 	while ((size_t)total < count) {
 		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
 		long put;
@@ -119,11 +131,7 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
 		if ((size_t)put < want)
 			break;
 	}
-	if (f->ops->seekable) {
-		if (!at && total > 0)
-			f->pos = pos;
-		lx_file_unlock(f);
-	}
+	transfer_end(f, at, pos, total);
 	free(bounce);
 	return total;
 }
