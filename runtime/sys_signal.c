@@ -8,6 +8,7 @@
 #include "identity.h"
 #include "lxnt/linux/signal.h"
 #include "syscall_table.h"
+#include "signal.h"
 #include "thread.h"
 
 static struct lx_sigaction actions[LX_NSIG];
@@ -109,19 +110,6 @@ static int64_t signal_self(int sig)
 	return -LX_ENOSYS;
 }
 
-static bool is_self(int64_t pid)
-{
-	return pid == lx_getpid() || pid == 0 || pid == -1;
-}
-
-/* Linux kill(2): only this process, until the instance daemon routes signals. */
-int64_t lx_sys_kill(struct lx_syscall *sc)
-{
-	if (!is_self((int32_t)sc->arg[0]))
-		return -LX_ENOSYS;
-	return signal_self((int)sc->arg[1]);
-}
-
 /* Linux tkill(2). */
 int64_t lx_sys_tkill(struct lx_syscall *sc)
 {
@@ -176,4 +164,27 @@ int64_t lx_sys_sigaltstack(struct lx_syscall *sc)
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
 	return 0;
+}
+
+/*
+ * runtime/signal.h, before delivery exists: a signal for this process or
+ * one of its threads takes its default action at once (signal_self), which
+ * is right for terminating and ignored signals only.
+ */
+long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
+{
+	(void)info;
+	if (tid != 0) {
+		lx_thread_registry_lock();
+		bool found = lx_thread_find(tid) != NULL;
+		lx_thread_registry_unlock();
+		if (!found)
+			return -LX_ESRCH;
+	}
+	return signal_self(sig);
+}
+
+bool lx_signal_interrupts(struct lx_thread *t)
+{
+	return (t->sigpending & ~t->sigmask) != 0;
 }

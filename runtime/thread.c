@@ -44,6 +44,44 @@ void lx_claim_teb_slots(void)
 		         LXNT_SLOT_FIRST, LXNT_SLOT_LAST, held);
 }
 
+static SRWLOCK registry_lock = SRWLOCK_INIT;
+static struct lx_thread *registry;
+
+void lx_thread_registry_lock(void)
+{
+	AcquireSRWLockExclusive(&registry_lock);
+}
+
+void lx_thread_registry_unlock(void)
+{
+	ReleaseSRWLockExclusive(&registry_lock);
+}
+
+struct lx_thread *lx_thread_first(void)
+{
+	return registry;
+}
+
+struct lx_thread *lx_thread_find(long tid)
+{
+	for (struct lx_thread *t = registry; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+void lx_thread_unregister(struct lx_thread *t)
+{
+	lx_thread_registry_lock();
+	for (struct lx_thread **p = &registry; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	lx_thread_registry_unlock();
+}
+
 /*
  * Binds a fresh struct lx_thread to the calling thread and points the TEB
  * at the syscall entry; returns it.
@@ -56,11 +94,21 @@ struct lx_thread *lx_thread_attach(long tid)
 		lx_fatal("lxnt: out of memory for thread state");
 	t->tid = tid;
 	t->altstack_flags = LX_SS_DISABLE;
+	t->win_tid = GetCurrentThreadId();
+	t->sig_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+	if (!t->sig_event || !DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
+	                                      GetCurrentProcess(), &t->handle, 0, FALSE,
+	                                      DUPLICATE_SAME_ACCESS))
+		lx_fatal("lxnt: cannot create thread state (error %lu)", GetLastError());
 	TlsSetValue(LXNT_SLOT_THREAD, t);
 	TlsSetValue(LXNT_SLOT_SYSCALL_ENTRY, (void *)lx_syscall_entry);
 	TlsSetValue(LXNT_SLOT_TP, NULL);
 	TlsSetValue(LXNT_SLOT_STACK_GUARD, NULL);
 	TlsSetValue(LXNT_SLOT_POINTER_GUARD, NULL);
+	lx_thread_registry_lock();
+	t->next = registry;
+	registry = t;
+	lx_thread_registry_unlock();
 	return t;
 }
 

@@ -29,6 +29,14 @@ struct lx_thread {
 	uint64_t altstack_size;
 	int altstack_flags;
 	uint64_t tp;               /* guest thread pointer (arch_prctl ARCH_SET_FS) */
+	/* Signals (runtime/signal.h): pending set of this thread, and an
+	 * auto-reset event set whenever a signal is queued for it, so that a
+	 * blocking wait (lx_wait_interruptible) wakes up. */
+	volatile uint64_t sigpending;
+	void *sig_event;           /* HANDLE */
+	void *handle;              /* HANDLE of the Windows thread: suspend, get/set context */
+	unsigned long win_tid;     /* Windows thread id */
+	struct lx_thread *next;    /* thread registry (thread.c), under its lock */
 	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
 };
 
@@ -48,6 +56,18 @@ void lx_claim_teb_slots(void);
 
 /* Creates the calling thread's state and fills its TEB slots. */
 struct lx_thread *lx_thread_attach(long tid);
+
+/*
+ * Thread registry: every live Linux thread of this process.  lx_thread_find
+ * returns the thread with that Linux tid or NULL; the result stays valid only
+ * while the caller holds the registry lock (lx_thread_registry_lock), since
+ * a thread leaves the registry when it exits.
+ */
+void lx_thread_registry_lock(void);
+void lx_thread_registry_unlock(void);
+struct lx_thread *lx_thread_find(long tid);             /* lock held */
+struct lx_thread *lx_thread_first(void);                /* lock held; walk with ->next */
+void lx_thread_unregister(struct lx_thread *t);         /* takes the lock */
 
 /* Sets the guest thread pointer of the calling thread and its TEB copies. */
 void lx_set_thread_pointer(uint64_t tp);

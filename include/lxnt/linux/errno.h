@@ -138,4 +138,15 @@
 
 #define LX_EMAXERRNO 4095
 
+/*
+ * Kernel-internal restart codes (include/linux/errno.h): a blocking handler
+ * interrupted by a signal returns one of these; signal delivery turns it
+ * into -EINTR or restarts the call (signal(7), "Interruption of system
+ * calls").  The guest never sees them.
+ */
+#define LX_ERESTARTSYS           512 /* EINTR, or restart if the handler has SA_RESTART */
+#define LX_ERESTARTNOINTR        513 /* always restart */
+#define LX_ERESTARTNOHAND        514 /* restart only if no handler runs */
+#define LX_ERESTART_RESTARTBLOCK 516 /* restart through restart_syscall(2) */
+
 #endif

@@ -74,4 +74,27 @@ struct lx_sigaction {
 	uint64_t mask;
 };
 
+/* siginfo_t (include/uapi/asm-generic/siginfo.h): 128 bytes; the union
+ * is kept as raw words, filled per si_code by whoever raises the signal. */
+struct lx_siginfo {
+	int32_t si_signo;
+	int32_t si_errno;
+	int32_t si_code;
+	int32_t pad0;
+	union {
+		struct { int32_t pid; uint32_t uid; } kill;           /* SI_USER, SI_TKILL */
+		struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad;
+		         int64_t utime, stime; } chld;                 /* SIGCHLD */
+		struct { uint64_t addr; } fault;                       /* SIGSEGV, SIGBUS, ... */
+		struct { int32_t pid; uint32_t uid; uint64_t value; } rt; /* SI_QUEUE */
+		uint64_t raw[14];
+	} u;
+};
+_Static_assert(sizeof(struct lx_siginfo) == 128, "siginfo_t is 128 bytes");
+
+#define LX_SI_USER    0
+#define LX_SI_KERNEL  0x80
+#define LX_SI_QUEUE   (-1)
+#define LX_SI_TKILL   (-6)
+
 #endif
