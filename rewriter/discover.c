@@ -141,8 +141,22 @@ static int add_named_targets(struct rw_image *im, struct rw_addrset *tables,
 	return 0;
 }
 
+/* The last RW_PREV_MAX instruction starts of an unbroken linear decode. */
+struct rw_prev {
+	uint64_t a[RW_PREV_MAX];
+	unsigned n, head;
+};
+
+static void prev_push(struct rw_prev *pv, uint64_t addr)
+{
+	pv->head = (pv->head + 1) % RW_PREV_MAX;
+	pv->a[pv->head] = addr;
+	if (pv->n < RW_PREV_MAX)
+		pv->n++;
+}
+
 static int add_site(struct rw_image *im, struct rw_plan *plan, int kind,
-	const ZydisDecodedInstruction *in, uint64_t addr, uint64_t off)
+	const ZydisDecodedInstruction *in, uint64_t addr, uint64_t off, const struct rw_prev *pv)
 {
 	if (plan->nsites == plan->cap) {
 		size_t cap = plan->cap ? 2 * plan->cap : 256;
@@ -159,6 +173,9 @@ static int add_site(struct rw_image *im, struct rw_plan *plan, int kind,
 	s->rec.length = in->length;
 	memcpy(s->rec.orig, im->data + off, in->length);
 	s->file_offset = off;
+	for (unsigned i = 0; i < pv->n; i++)
+		s->prev[i] = pv->a[(pv->head + RW_PREV_MAX - i) % RW_PREV_MAX];
+	s->nprev = (uint8_t)pv->n;
 	return 0;
 }
 
@@ -180,11 +197,13 @@ static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct 
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint64_t pos = 0;
 	int flow_ended = 0;
+	struct rw_prev pv = { { 0 }, 0, 0 };
 	while (pos < r->size) {
 		const uint8_t *p = im->data + r->offset + pos;
 		uint64_t addr = r->vaddr + pos;
 		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&im->decoder, p, r->size - pos, &in, ops))) {
 			pos++; /* not an instruction: data or padding, left alone */
+			pv.n = 0;
 			continue;
 		}
 		/* What follows an unconditional transfer, padding aside, is
@@ -196,8 +215,9 @@ static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct 
 		}
 		mark_start(st, addr);
 		int kind = rw_site_kind(&in, ops);
-		if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos))
+		if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos, &pv))
 			return -1;
+		prev_push(&pv, addr);
 		if (add_named_targets(im, tables, &in, ops, addr))
 			return -1;
 		if (ends_flow(&in))

@@ -30,9 +30,12 @@ static void print_site(FILE *out, const struct lxnt_site *r, const char *note)
 	char text[128];
 	if (!out)
 		return;
-	format_insn(r->orig, r->length, r->addr, text, sizeof(text));
+	unsigned pre = r->patch_before < LXNT_SITE_ORIG_MAX ? r->patch_before : 0;
+	format_insn(r->orig + pre, r->length, r->addr, text, sizeof(text));
+	/* A JUMP whose patch starts before the site is listed as jump-pre. */
 	fprintf(out, "%#10llx  %-8s %-10s %-40s", (unsigned long long)r->addr,
 		r->kind < LXNT_SITE_KIND_COUNT ? kind_names[r->kind] : "?",
+		r->rung == LXNT_RUNG_JUMP && pre ? "jump-pre" :
 		r->rung < LXNT_RUNG_COUNT ? rung_names[r->rung] : "?", text);
 	if (r->tramp)
 		fprintf(out, " tramp %#llx", (unsigned long long)r->tramp);
@@ -74,8 +77,9 @@ static int inspect_original(struct rw_image *im, FILE *out, struct lxnt_rewrite_
 /* Whether the bytes at a site are the patch its rung calls for. */
 static int patch_present(const struct rw_image *im, const struct lxnt_site *r)
 {
-	const uint8_t *p = rw_image_bytes(im, r->addr, r->patch_length ? r->patch_length : 1);
-	if (!p || r->patch_length < 2)
+	uint64_t start = r->addr - r->patch_before;
+	const uint8_t *p = rw_image_bytes(im, start, r->patch_length ? r->patch_length : 1);
+	if (!p || r->patch_length < 2 || (r->patch_before && r->rung != LXNT_RUNG_JUMP))
 		return 0;
 	switch (r->rung) {
 	case LXNT_RUNG_TRAP:
@@ -85,7 +89,7 @@ static int patch_present(const struct rw_image *im, const struct lxnt_site *r)
 		if (r->patch_length < 5 || p[0] != 0xe9)
 			return 0;
 		memcpy(&rel, p + 1, 4);
-		return r->addr + 5 + (uint64_t)(int64_t)rel == r->tramp;
+		return start + 5 + (uint64_t)(int64_t)rel == r->tramp;
 	}
 	case LXNT_RUNG_EVICT: {
 		/* jmp rel8 to a jmp rel32 to the trampoline, within the patch */
@@ -131,7 +135,7 @@ static uint32_t count_unhandled(const struct rw_image *im, const struct lxnt_sit
 					print_site(out, r, "  NOT COVERED: patch missing");
 				}
 				pos += r->rung == LXNT_RUNG_JUMP || r->rung == LXNT_RUNG_EVICT ?
-					r->patch_length : r->length;
+					r->patch_length - r->patch_before : r->length;
 				continue;
 			}
 			ZydisDecodedInstruction in;

@@ -140,9 +140,8 @@ _Static_assert(sizeof(((struct rw_site *)0)->patch) <= LXNT_SITE_ORIG_MAX,
 
 static void keep_original_bytes(const struct rw_image *im, struct rw_site *s)
 {
-	size_t span = s->rec.patch_length > s->rec.length ? s->rec.patch_length : s->rec.length;
 	memset(s->rec.orig, 0, sizeof(s->rec.orig));
-	memcpy(s->rec.orig, im->data + s->file_offset, span);
+	memcpy(s->rec.orig, im->data + s->file_offset - s->rec.patch_before, rw_site_span(&s->rec));
 }
 
 int rw_build_output(struct rw_image *im, struct rw_plan *plan, uint8_t **out, size_t *outn)
@@ -158,7 +157,7 @@ int rw_build_output(struct rw_image *im, struct rw_plan *plan, uint8_t **out, si
 	for (size_t i = 0; i < plan->nsites; i++) {
 		struct rw_site *s = &plan->sites[i];
 		keep_original_bytes(im, s);
-		memcpy(o + s->file_offset, s->patch, s->rec.patch_length);
+		memcpy(o + s->file_offset - s->rec.patch_before, s->patch, s->rec.patch_length);
 	}
 	uint8_t *seg = o + plan->seg_offset;
 	write_phdrs(im, plan, seg, seg_size);

@@ -50,11 +50,17 @@ struct rw_image {
 	size_t errlen;
 };
 
+/* Instruction starts the sweep remembers before each site (JUMP with a
+ * patch that starts before the site, tactics.c). */
+#define RW_PREV_MAX 4
+
 /* A site found by the sweep, with the plan the ladder made for it. */
 struct rw_site {
 	struct lxnt_site rec;      /* what goes into the table */
 	uint64_t file_offset;      /* of addr */
-	uint8_t patch[LXNT_SITE_ORIG_MAX]; /* bytes written at addr (patch_length of them) */
+	uint64_t prev[RW_PREV_MAX]; /* the instructions the sweep decoded just before, nearest first */
+	uint8_t nprev;
+	uint8_t patch[LXNT_SITE_ORIG_MAX]; /* bytes written at addr - patch_before (patch_length of them) */
 	uint32_t tramp_offset;     /* into the trampoline area, if rec.tramp */
 	uint32_t tramp_len;
 };
@@ -131,6 +137,13 @@ enum rw_displaced {
 int rw_displaced_kind(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops);
 int rw_relocate(struct rw_buf *b, const ZydisDecodedInstruction *in,
 	const ZydisDecodedOperand *ops, const uint8_t *bytes, uint64_t old_addr, uint64_t new_addr);
+
+/* The bytes of orig[] a record covers, from addr - patch_before. */
+static inline unsigned rw_site_span(const struct lxnt_site *r)
+{
+	unsigned pre = (unsigned)r->patch_before + r->length;
+	return r->patch_length > pre ? r->patch_length : pre;
+}
 
 /* tactics.c */
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan);

@@ -117,6 +117,94 @@ static int try_jump(struct rw_image *im, struct rw_plan *plan, struct rw_site *s
 	return 0;
 }
 
+/* Whether an earlier site's patch reaches `at` or beyond. */
+static int earlier_patch_reaches(const struct rw_plan *plan, const struct rw_site *s, uint64_t at)
+{
+	for (const struct rw_site *e = s; e-- > plan->sites && e->rec.addr + LXNT_SITE_ORIG_MAX > at; )
+		if (e->rec.addr - e->rec.patch_before + rw_site_span(&e->rec) > at)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the instructions from `start` up to the site can move with it:
+ * plain instructions that fall through (no branch, call or return, so that
+ * they and the site are one basic block), none of them a site, none
+ * covered by an earlier patch.  Known branch targets among them are
+ * checked with the rest of the patch (displace).
+ */
+static int prefix_movable(const struct rw_image *im, const struct rw_plan *plan,
+	const struct rw_site *s, uint64_t start)
+{
+	if (earlier_patch_reaches(plan, s, start))
+		return 0;
+	for (uint64_t pos = start; pos < s->rec.addr; ) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		if (decode_at(im, pos, &in, ops) || rw_plan_find(plan, pos) ||
+		    rw_displaced_kind(&in, ops) != RW_DISPLACED_PLAIN ||
+		    in.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE ||
+		    in.mnemonic == ZYDIS_MNEMONIC_INT3 || in.mnemonic == ZYDIS_MNEMONIC_UD2 ||
+		    in.mnemonic == ZYDIS_MNEMONIC_HLT || in.mnemonic == ZYDIS_MNEMONIC_INT)
+			return 0;
+		pos += in.length;
+	}
+	return 1;
+}
+
+/*
+ * B1 with a patch that starts before the site: when the site and what
+ * follows it are too short for a jmp rel32 (a call or a known branch
+ * target comes within 5 bytes), the instructions before it in the same
+ * basic block move into the trampoline too, as long as no known branch
+ * target falls strictly inside the patch (its first byte may be one).
+ * The trampoline runs the moved instructions, the site's replacement and
+ * any displaced followers, then jumps back to the end of the patch.
+ */
+static int try_jump_before(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	struct rw_buf *b)
+{
+	uint64_t site = s->rec.addr, tramp = plan->tramp_vaddr + plan->tramp_len, end;
+	if (s->rec.kind != LXNT_SITE_SYSCALL && s->rec.kind != LXNT_SITE_FS)
+		return -1;
+	for (unsigned k = 0; k < s->nprev; k++) {
+		uint64_t start = s->prev[k];
+		if (start >= site || site - start + s->rec.length > LXNT_SITE_ORIG_MAX ||
+		    !prefix_movable(im, plan, s, start))
+			return -1;
+		b->len = 0;
+		b->failed = 0;
+		for (uint64_t pos = start; pos < site; ) {
+			ZydisDecodedInstruction in;
+			ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+			if (decode_at(im, pos, &in, ops) ||
+			    rw_relocate(b, &in, ops, im->data + rw_image_offset(im, pos), pos,
+				tramp + b->len))
+				return -1;
+			pos += in.length;
+		}
+		if (emit_site_body(im, s, b) ||
+		    displace(im, plan, start, site + s->rec.length, 5, tramp, b, &end))
+			continue;
+		if (end - start > LXNT_SITE_ORIG_MAX)
+			continue;
+		rw_emit_jmp(b, tramp + b->len, end);
+		struct rw_buf patch = { s->patch, 0, sizeof(s->patch), 0 };
+		rw_emit_jmp(&patch, start, tramp);
+		while (!patch.failed && patch.len < end - start)
+			rw_emit_bytes(&patch, "\xcc", 1);
+		if (b->failed || patch.failed)
+			continue;
+		s->rec.rung = LXNT_RUNG_JUMP;
+		s->rec.tramp = tramp;
+		s->rec.resume = end;
+		s->rec.patch_before = (uint8_t)(site - start);
+		s->rec.patch_length = (uint8_t)patch.len;
+		return 0;
+	}
+	return -1;
+}
+
 static int try_gs_inplace(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
 	struct rw_buf *b)
 {
@@ -266,6 +354,7 @@ static void take_trap(struct rw_image *im, struct rw_plan *plan, struct rw_site 
 	b->len = 0;
 	b->failed = 0;
 	s->rec.tramp = 0;
+	s->rec.patch_before = 0;
 	if (s->rec.kind == LXNT_SITE_FS && emit_site_body(im, s, b) == 0) {
 		rw_emit_jmp(b, tramp + b->len, s->rec.addr + s->rec.length);
 		if (!b->failed)
@@ -307,7 +396,7 @@ typedef int (*rw_tactic)(struct rw_image *im, struct rw_plan *plan, struct rw_si
 	struct rw_buf *b);
 
 /* The ladder above the trap, in enum lxnt_rung order (docs/architecture.md). */
-static const rw_tactic ladder[] = { try_gs_inplace, try_jump, try_evict };
+static const rw_tactic ladder[] = { try_gs_inplace, try_jump, try_jump_before, try_evict };
 
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan)
 {

@@ -28,7 +28,8 @@ static int record_ok(const struct vf_file *f, const struct lxnt_site *s)
 {
 	return s->kind < LXNT_SITE_KIND_COUNT && s->rung < LXNT_RUNG_COUNT && s->length &&
 		s->length <= 15 && vf_site_span(s) <= LXNT_SITE_ORIG_MAX &&
-		vf_code_offset(f, s->addr, vf_site_span(s)) != UINT64_MAX;
+		(!s->patch_before || s->rung == LXNT_RUNG_JUMP) && s->patch_before <= s->addr &&
+		vf_code_offset(f, vf_patch_start(s), vf_site_span(s)) != UINT64_MAX;
 }
 
 /* First record at or after addr. */
@@ -175,27 +176,30 @@ static void check_gs_inplace(struct vf_run *r, const struct lxnt_site *s, const 
 		vf_problem(r, "%#llx: patch is `%s`, expected `%s`", ull(s->addr), now.text, want);
 }
 
-/* JUMP: jmp rel32 to the trampoline, then int3 up to patch_length. */
+/*
+ * JUMP: jmp rel32 to the trampoline at the patch start (the site, or
+ * patch_before bytes earlier), then int3 up to patch_length.
+ */
 static void check_jump(struct vf_run *r, const struct lxnt_site *s, const uint8_t *p)
 {
 	struct vf_insn in;
-	uint64_t target = 0;
+	uint64_t target = 0, start = vf_patch_start(s);
 	if (s->kind != LXNT_SITE_SYSCALL && s->kind != LXNT_SITE_FS)
 		vf_problem(r, "%#llx: jump rung on a %s site", ull(s->addr), kind_names[s->kind]);
-	if (s->patch_length < 5 || s->patch_length < s->length ||
-	    s->resume != s->addr + s->patch_length) {
+	if (s->patch_length < 5 || s->patch_length < s->patch_before + s->length ||
+	    s->resume != start + s->patch_length) {
 		vf_problem(r, "%#llx: jump record has patch length %u and resume %#llx",
 			ull(s->addr), s->patch_length, ull(s->resume));
 		return;
 	}
-	if (!vf_decode(r->x86, p, s->patch_length, s->addr, &in) || !vf_jmp_target(&in, &target) ||
+	if (!vf_decode(r->x86, p, s->patch_length, start, &in) || !vf_jmp_target(&in, &target) ||
 	    p[0] != 0xe9 || target != s->tramp || !s->tramp) {
 		vf_problem(r, "%#llx: patch is `%s`, expected a jmp rel32 to its trampoline %#llx",
 			ull(s->addr), in.text, ull(s->tramp));
 		return;
 	}
 	for (unsigned i = 5; i < s->patch_length; i++)
-		if (vf_decode(r->x86, p + i, 1, s->addr + i, &in) != 1 || strcmp(in.text, "int3") != 0) {
+		if (vf_decode(r->x86, p + i, 1, start + i, &in) != 1 || strcmp(in.text, "int3") != 0) {
 			vf_problem(r, "%#llx: byte %u of the patch is not int3 padding", ull(s->addr), i);
 			return;
 		}
@@ -304,7 +308,7 @@ void vf_check_patches(struct vf_run *r)
 		const struct lxnt_site *s = &f->sites[i];
 		if (!record_ok(f, s))
 			continue; /* reported by vf_check_records */
-		const uint8_t *p = f->data + vf_code_offset(f, s->addr, vf_site_span(s));
+		const uint8_t *p = f->data + vf_code_offset(f, vf_patch_start(s), vf_site_span(s));
 		switch (s->rung) {
 		case LXNT_RUNG_GS_INPLACE:
 			check_gs_inplace(r, s, p);
@@ -417,12 +421,67 @@ static int opens_with_tp_load(const struct vf_insn *first)
 	return strncmp(first->text, want, (size_t)n) == 0 && !strchr(first->text + n, ',');
 }
 
+/* Whether LLVM's text names a branch, call or return (it ends a basic block). */
+static int transfers_control(const struct vf_insn *in)
+{
+	return in->mnem[0] == 'j' || strncmp(in->mnem, "call", 4) == 0 ||
+		strncmp(in->mnem, "ret", 3) == 0 || strncmp(in->mnem, "loop", 4) == 0 ||
+		strcmp(in->mnem, "int3") == 0 || strcmp(in->mnem, "ud2") == 0 ||
+		strcmp(in->mnem, "hlt") == 0 || strncmp(in->mnem, "int", 3) == 0 ||
+		strncmp(in->mnem, "sys", 3) == 0;
+}
+
+/*
+ * A JUMP patch that starts before its site moved the instructions of
+ * orig[0, patch_before): they must decode to exactly that many bytes, fall
+ * through to the site (no branch among them), and open the trampoline as
+ * the same instructions.  Returns how many there are, -1 after a problem.
+ */
+static int check_moved_before(struct vf_run *r, const struct lxnt_site *s,
+	const struct vf_insn *insns, size_t n)
+{
+	uint64_t start = vf_patch_start(s);
+	size_t k = 0;
+	for (unsigned at = 0; at < s->patch_before; k++) {
+		struct vf_insn was;
+		char want[160], got[160];
+		if (!vf_decode(r->x86, s->orig + at, s->patch_before - at, start + at, &was) ||
+		    transfers_control(&was) || vf_site_kind(&was) >= 0) {
+			vf_problem(r, "%#llx: the %u bytes before the site are not plain instructions that fall through to it",
+				ull(s->addr), s->patch_before);
+			return -1;
+		}
+		if (k >= n) {
+			vf_problem(r, "%#llx: trampoline lacks the instructions moved from before the site",
+				ull(s->addr));
+			return -1;
+		}
+		vf_absolute_text(&was, want, sizeof(want));
+		vf_absolute_text(&insns[k], got, sizeof(got));
+		if (strcmp(want, got) != 0) {
+			vf_problem(r, "%#llx: `%s` moved from before the site became `%s`",
+				ull(s->addr), want, got);
+			return -1;
+		}
+		at += was.len;
+	}
+	return (int)k;
+}
+
 static void check_one_tramp(struct vf_run *r, const struct lxnt_site *s)
 {
 	struct vf_insn insns[MAX_TRAMP_INSNS];
 	size_t n = decode_tramp(r, s->addr, s->tramp, s->resume, insns);
 	if (!n)
 		return;
+	int before = s->patch_before ? check_moved_before(r, s, insns, n) : 0;
+	if (before < 0)
+		return;
+	if ((size_t)before + 1 >= n) {
+		vf_problem(r, "%#llx: trampoline holds nothing after the moved instructions",
+			ull(s->addr));
+		return;
+	}
 	char down[48], call[48], up[48];
 	snprintf(down, sizeof(down), "leaq -%#x(%%rsp), %%rsp", LXNT_RED_ZONE);
 	snprintf(call, sizeof(call), "callq *%%gs:%#x", LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_SYSCALL_ENTRY));
@@ -430,13 +489,14 @@ static void check_one_tramp(struct vf_run *r, const struct lxnt_site *s)
 	const char *const syscall_body[] = { down, call, up };
 	if (s->kind == LXNT_SITE_SYSCALL && !has_text_run(insns, n, syscall_body, 3))
 		vf_problem(r, "%#llx: trampoline lacks `%s; %s; %s`", ull(s->addr), down, call, up);
-	if (s->kind == LXNT_SITE_FS && strcmp(insns[0].text, down) != 0 &&
-	    !opens_with_tp_load(&insns[0]))
+	if (s->kind == LXNT_SITE_FS && strcmp(insns[before].text, down) != 0 &&
+	    !opens_with_tp_load(&insns[before]))
 		vf_problem(r, "%#llx: trampoline opens with neither `%s` nor `movq %%gs:%#x, REG`",
 			ull(s->addr), down, LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_TP));
+	unsigned head = s->patch_before + s->length;
 	if (s->rung == LXNT_RUNG_JUMP)
-		check_moved(r, s->addr, s->addr + s->length, s->orig + s->length,
-			s->patch_length - s->length, insns, n);
+		check_moved(r, s->addr, s->addr + s->length, s->orig + head,
+			s->patch_length - head, insns + before, n - (size_t)before);
 }
 
 /* (d): every trampoline decodes and returns where its site resumes. */

@@ -170,7 +170,13 @@ uint64_t vf_code_offset(const struct vf_file *f, uint64_t vaddr, uint64_t n)
 
 unsigned vf_site_span(const struct lxnt_site *s)
 {
-	return s->patch_length > s->length ? s->patch_length : s->length;
+	unsigned pre = (unsigned)s->patch_before + s->length;
+	return s->patch_length > pre ? s->patch_length : pre;
+}
+
+uint64_t vf_patch_start(const struct lxnt_site *s)
+{
+	return s->addr - s->patch_before;
 }
 
 /* Each record alone, then the order and the header's counts. */
@@ -181,17 +187,20 @@ void vf_check_records(struct vf_run *r)
 	for (uint32_t i = 0; i < f->hdr.site_count; i++) {
 		const struct lxnt_site *s = &f->sites[i];
 		if (s->kind >= LXNT_SITE_KIND_COUNT || s->rung >= LXNT_RUNG_COUNT ||
-		    !s->length || s->length > 15 || vf_site_span(s) > LXNT_SITE_ORIG_MAX) {
+		    !s->length || s->length > 15 || vf_site_span(s) > LXNT_SITE_ORIG_MAX ||
+		    (s->patch_before && s->rung != LXNT_RUNG_JUMP) || s->patch_before > s->addr ||
+		    s->reserved[0] || s->reserved[1] || s->reserved[2]) {
 			vf_problem(r, "%#llx: malformed site record (kind %u, rung %u, length %u, patch %u)",
 				(unsigned long long)s->addr, s->kind, s->rung, s->length, s->patch_length);
 			continue;
 		}
 		rungs[s->rung]++;
 		kinds[s->kind]++;
-		if (vf_code_offset(f, s->addr, vf_site_span(s)) == UINT64_MAX)
+		if (vf_code_offset(f, vf_patch_start(s), vf_site_span(s)) == UINT64_MAX)
 			vf_problem(r, "%#llx: site lies outside the executable sections",
 				(unsigned long long)s->addr);
-		if (i && s->addr < f->sites[i - 1].addr + vf_site_span(&f->sites[i - 1]))
+		if (i && (s->addr <= f->sites[i - 1].addr ||
+		    vf_patch_start(s) < vf_patch_start(&f->sites[i - 1]) + vf_site_span(&f->sites[i - 1])))
 			vf_problem(r, "%#llx: site record out of order or overlapping the previous one",
 				(unsigned long long)s->addr);
 	}
@@ -226,7 +235,9 @@ void vf_rebuild_input(struct vf_run *r)
 	memcpy(f->rebuilt, &eh, sizeof(eh));
 	for (uint32_t i = 0; i < f->hdr.site_count; i++) {
 		const struct lxnt_site *s = &f->sites[i];
-		uint64_t off = vf_code_offset(f, s->addr, vf_site_span(s));
+		if (s->patch_before > s->addr)
+			continue; /* reported by vf_check_records */
+		uint64_t off = vf_code_offset(f, vf_patch_start(s), vf_site_span(s));
 		if (vf_site_span(s) <= LXNT_SITE_ORIG_MAX && off != UINT64_MAX &&
 		    off + vf_site_span(s) <= f->hdr.source_size)
 			memcpy(f->rebuilt + off, s->orig, vf_site_span(s));

@@ -74,8 +74,10 @@ Elf64_Phdr vf_phdr(const struct vf_file *f, size_t i);
 uint64_t vf_code_offset(const struct vf_file *f, uint64_t vaddr, uint64_t n);
 /* Bytes of the new segment at vaddr if n of them lie inside it, else NULL. */
 const uint8_t *vf_segment_bytes(const struct vf_file *f, uint64_t vaddr, uint64_t n);
-/* Bytes of orig[] a site record covers: max(length, patch_length). */
+/* Bytes of orig[] a site record covers: max(patch_before + length, patch_length). */
 unsigned vf_site_span(const struct lxnt_site *s);
+/* Where the patch (and orig[]) starts: addr - patch_before. */
+uint64_t vf_patch_start(const struct lxnt_site *s);
 void vf_check_records(struct vf_run *r);
 void vf_rebuild_input(struct vf_run *r);
 /* orig may be NULL: then only the recorded SHA-256 is checked. */

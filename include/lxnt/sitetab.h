@@ -23,7 +23,7 @@
 #define PT_LXNT_SITES 0x6c786e74u /* in PT_LOOS..PT_HIOS; spells "lxnt" */
 
 #define LXNT_SITE_MAGIC "LXNTSITE"
-#define LXNT_SITE_VERSION 2
+#define LXNT_SITE_VERSION 3
 
 /* What the original instruction at a site was. */
 enum lxnt_site_kind {
@@ -69,7 +69,7 @@ struct lxnt_site_header {
 #define LXNT_SITE_F_FORCED_TRAP 0x1 /* rewritten with every site on the trap rung */
 
 /* Bytes of orig[]; a patch never covers more (the rewriter declines). */
-#define LXNT_SITE_ORIG_MAX 20
+#define LXNT_SITE_ORIG_MAX 24
 
 struct lxnt_site {
 	uint64_t addr;   /* vaddr of the original instruction */
@@ -78,15 +78,22 @@ struct lxnt_site {
 	uint8_t kind;    /* enum lxnt_site_kind */
 	uint8_t rung;    /* enum lxnt_rung */
 	uint8_t length;  /* length of the original instruction */
-	uint8_t patch_length; /* bytes overwritten at addr (jump + padding, or 2 for ud2), <= LXNT_SITE_ORIG_MAX */
-	/* The original bytes at addr: the instruction (length bytes) and, for
-	 * a JUMP site, the displaced neighbours after it up to patch_length.
-	 * Together with the source header fields they let `lxnt verify` undo
-	 * every patch.  Zero past max(length, patch_length). */
+	uint8_t patch_length; /* bytes overwritten from the patch start (jump + padding, or 2 for ud2) */
+	/* The patch starts this many bytes before addr: a JUMP site whose
+	 * preceding instructions of the same basic block moved into the
+	 * trampoline with it.  0 for every other rung. */
+	uint8_t patch_before;
+	uint8_t reserved[3]; /* zero */
+	/* The original bytes from the patch start (addr - patch_before): the
+	 * moved preceding instructions, the instruction (length bytes) and,
+	 * for a JUMP site, the displaced neighbours after it up to
+	 * patch_length.  Together with the source header fields they let
+	 * `lxnt verify` undo every patch.  Zero past
+	 * max(patch_before + length, patch_length) <= LXNT_SITE_ORIG_MAX. */
 	uint8_t orig[LXNT_SITE_ORIG_MAX];
 };
 
-_Static_assert(sizeof(struct lxnt_site) == 48, "site record layout");
+_Static_assert(sizeof(struct lxnt_site) == 56, "site record layout");
 
 /*
  * How the runtime serves a site that took the trap rung (the ud2 at addr

@@ -26,6 +26,13 @@ int rewrite_buffer(const uint8_t *in, size_t n, int force_trap, struct rewritten
 	char *err, size_t errlen);
 void rewritten_free(struct rewritten *rw);
 
+/* The record's rung, with a JUMP whose patch starts before the site told apart. */
+#define RWTEST_RUNG_JUMP_PRE 100
+static inline int rwtest_rung(const struct lxnt_site *s)
+{
+	return s->rung == LXNT_RUNG_JUMP && s->patch_before ? RWTEST_RUNG_JUMP_PRE : s->rung;
+}
+
 /* File bytes at vaddr of a rewritten file (through its PT_LOAD headers). */
 const uint8_t *rewritten_at(const struct rewritten *rw, uint64_t vaddr);
 

@@ -234,7 +234,7 @@ static int first_rung_with_data(const uint8_t *code, size_t len, const uint8_t *
 	struct rewritten rw;
 	uint8_t *elf = elfgen_exec_data(code, len, data, dlen, &n);
 	cr_assert_eq(rewrite_buffer(elf, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
-	int rung = rw.sites[0].rung;
+	int rung = rwtest_rung(&rw.sites[0]);
 	rewritten_free(&rw);
 	free(elf);
 	return rung;
@@ -252,9 +252,12 @@ Test(tactics, table_entry_inside_an_instruction_is_not_a_target)
 	uint8_t data[8];
 	memcpy(data, entries, sizeof(data));
 	cr_assert_eq(first_rung_with_data(code, sizeof(code), data, sizeof(data)), LXNT_RUNG_JUMP);
+	/* Pointing at the mov itself blocks the jump over it; the patch then
+	 * starts at the lea and ends at the mov. */
 	entries[0] = (int32_t)((A + 9) - ELFGEN_DATA_VADDR);
 	memcpy(data, entries, sizeof(data));
-	cr_assert_eq(first_rung_with_data(code, sizeof(code), data, sizeof(data)), LXNT_RUNG_TRAP);
+	cr_assert_eq(first_rung_with_data(code, sizeof(code), data, sizeof(data)),
+		RWTEST_RUNG_JUMP_PRE);
 }
 
 Test(tactics, jump_moves_indirect_jmp)
@@ -290,4 +293,111 @@ Test(tactics, jump_moves_indirect_jmp)
 		ip += in.length;
 	}
 	cr_assert_fail("no jmp *0x80(%%r11) in the trampoline");
+}
+
+/*
+ * JUMP with a patch that starts before the site (glibc's exit loop):
+ * xor %edi,%edi; mov %edx,%eax; syscall; jmp A; ret.  The syscall and the
+ * jmp are 4 bytes, and the ret after them is a branch target, so the jump
+ * starts at the mov, which moves into the trampoline ahead of the
+ * replacement; the jmp follows as a rel32 to the same target.
+ */
+Test(tactics, jump_before_moves_preceding_instructions)
+{
+	const uint8_t code[] = { 0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->addr, A + 4);
+	cr_assert_eq(rwtest_rung(s), RWTEST_RUNG_JUMP_PRE, "rung %u", s->rung);
+	cr_assert_eq(s->patch_before, 2);
+	cr_assert_eq(s->patch_length, 6);
+	cr_assert_eq(s->resume, A + 8);
+	cr_assert_arr_eq(s->orig, code + 2, 6, "orig starts at the patch");
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_arr_eq(p, code, 2, "the xor before the patch stays");
+	cr_assert_eq(p[2], 0xe9);
+	cr_assert_eq(p[7], 0xcc);
+	cr_assert_eq(p[8], 0xc3, "the ret after the patch stays");
+
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back;
+	/* decode_tramp stops at the first jmp: here the moved one */
+	size_t n = decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(in[0].mnemonic, ZYDIS_MNEMONIC_MOV, "the moved mov opens the trampoline");
+	assert_syscall_body(in + 1, ops + 1);
+	cr_assert_eq(in[4].mnemonic, ZYDIS_MNEMONIC_JMP);
+	cr_assert_eq(in[4].length, 5, "jmp rel8 re-encoded as rel32");
+	cr_assert_eq(back, A, "the loop still goes to A");
+	uint64_t after = s->tramp;
+	for (size_t i = 0; i < n; i++)
+		after += in[i].length;
+	const uint8_t *j = rewritten_at(&rw, after);
+	int32_t rel;
+	memcpy(&rel, j + 1, 4);
+	cr_assert_eq(j[0], 0xe9);
+	cr_assert_eq(after + 5 + (uint64_t)(int64_t)rel, A + 8, "then back to the end of the patch");
+	rewritten_free(&rw);
+}
+
+/* The moved instruction may be %rip-relative: its disp32 is fixed up. */
+Test(tactics, jump_before_fixes_rip_relative_preceding)
+{
+	/* mov data(%rip),%rdx; mov %fs:(%rdx),%eax; call A+15; ret */
+	uint8_t code[] = { 0x48, 0x8b, 0x15, 0, 0, 0, 0, 0x64, 0x8b, 0x02,
+		0xe8, 0, 0, 0, 0, 0xc3 };
+	int32_t rel = (int32_t)(ELFGEN_DATA_VADDR - (A + 7));
+	memcpy(code + 3, &rel, 4);
+	uint8_t data[8] = { 0 };
+	size_t n;
+	char err[256] = "";
+	struct rewritten rw;
+	uint8_t *elf = elfgen_exec_data(code, sizeof(code), data, sizeof(data), &n);
+	cr_assert_eq(rewrite_buffer(elf, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(rwtest_rung(s), RWTEST_RUNG_JUMP_PRE, "rung %u", s->rung);
+	cr_assert_eq(s->patch_before, 7);
+	cr_assert_eq(s->patch_length, 10, "the call after the site stays");
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back, abs = 0;
+	decode_tramp(&rw, s, in, ops, 8, &back);
+	cr_assert_eq(ops[0][1].mem.base, ZYDIS_REGISTER_RIP);
+	cr_assert(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in[0], &ops[0][1], s->tramp, &abs)));
+	cr_assert_eq(abs, ELFGEN_DATA_VADDR, "same absolute operand");
+	cr_assert_eq(back, A + 10);
+	rewritten_free(&rw);
+	free(elf);
+}
+
+/*
+ * No patch may start before a site that is itself a branch target (je A+4
+ * lands on the syscall), nor take a branch along: this one has no rung but
+ * the trap.
+ */
+Test(tactics, jump_before_declines_over_a_target)
+{
+	const uint8_t code[] = { 0x74, 0x02, 0x89, 0xd0, 0x0f, 0x05, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP);
+	cr_assert_eq(rw.sites[0].patch_before, 0);
+	rewritten_free(&rw);
+}
+
+/* Nor over an earlier site's patch: the first syscall's jump covers the
+ * mov, so the second site cannot take it along. */
+Test(tactics, jump_before_never_overlaps_an_earlier_patch)
+{
+	/* syscall; mov %rax,%rdi; syscall; jmp A; ret */
+	const uint8_t code[] = { 0x0f, 0x05, 0x48, 0x89, 0xc7, 0x0f, 0x05, 0xeb, 0xf7, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_JUMP);
+	cr_assert_eq(rw.sites[0].patch_length, 5);
+	cr_assert_eq(rw.sites[1].patch_before, 0);
+	cr_assert_eq(rw.sites[1].rung, LXNT_RUNG_TRAP);
+	rewritten_free(&rw);
 }

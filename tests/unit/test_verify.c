@@ -4,6 +4,7 @@
  * problem that names the damage.
  */
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include "elfgen.h"
 #include "rwtest.h"
+#include "sha256.h"
 #include "verify.h"
 
 /* A rewritten file and the input it came from. */
@@ -109,7 +111,8 @@ static const uint8_t sample_code[] = {
 	0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00, 0x00, 0x00, /* mov %fs:0x28,%rax */
 	0x0f, 0x05, 0x48, 0x89, 0xc7,                         /* syscall; mov %rax,%rdi */
 	0x64, 0x8b, 0x00, 0x90, 0x90, 0x90,                   /* mov %fs:(%rax),%eax */
-	0x0f, 0x05, 0xc3,                                     /* syscall; ret */
+	0xeb, 0x00,                 /* jmp .+0: the syscall is a branch target */
+	0x0f, 0x05, 0xc3,                                     /* syscall; ret: trap */
 };
 
 Test(verify, passes_on_unit_samples)
@@ -219,7 +222,9 @@ Test(verify, fails_on_changed_jmp_back)
 Test(verify, fails_on_site_left_unpatched)
 {
 	struct case_file c;
-	load_snippet(&c);
+	char err[256];
+	c.in = elfgen_exec(sample_code, sizeof(sample_code), &c.n);
+	cr_assert_eq(rewrite_buffer(c.in, c.n, 0, &c.rw, err, sizeof(err)), 0, "%s", err);
 	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_TRAP, LXNT_SITE_SYSCALL);
 	uint64_t addr = s->addr;
 	memcpy(at(&c, addr), s->orig, s->length);
@@ -344,5 +349,88 @@ Test(verify, fails_on_fast_fs_load_from_wrong_slot)
 	cr_assert_eq(memcmp(t + 5, &tp, 4), 0, "the trampoline opens with the tp load");
 	memcpy(t + 5, &canary, 4);
 	expect_fail(&c, 0, "opens with neither");
+	free_case(&c);
+}
+
+/* xor %edi,%edi; mov %edx,%eax; syscall; jmp A; ret: a JUMP whose patch
+ * starts at the mov, two bytes before the site (tactics.c). */
+static const uint8_t jump_before_code[] = { 0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8, 0xc3 };
+
+static void load_jump_before(struct case_file *c)
+{
+	char err[256];
+	c->in = elfgen_exec(jump_before_code, sizeof(jump_before_code), &c->n);
+	cr_assert_eq(rewrite_buffer(c->in, c->n, 0, &c->rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->rw.sites[0].patch_before, 2);
+	expect_pass(c);
+}
+
+/* The record as it is stored in the rewritten file. */
+static struct lxnt_site *stored_record(struct case_file *c, uint32_t i)
+{
+	return (struct lxnt_site *)at(c, c->rw.hdr.sites_vaddr + i * sizeof(struct lxnt_site));
+}
+
+Test(verify, fails_on_changed_instruction_moved_from_before)
+{
+	struct case_file c;
+	load_jump_before(&c);
+	/* mov %edx,%eax -> mov %edx,%ecx at the head of the trampoline */
+	uint8_t *t = at(&c, c.rw.sites[0].tramp);
+	cr_assert_eq(t[1], 0xd0);
+	t[1] = 0xd1;
+	expect_fail(&c, 0, "moved from before the site");
+	free_case(&c);
+}
+
+Test(verify, fails_on_jump_before_not_at_an_instruction)
+{
+	struct case_file c;
+	load_jump_before(&c);
+	/* One byte further back: orig[] no longer lines up with the input. */
+	stored_record(&c, 0)->patch_before = 3;
+	expect_fail(&c, 1, "differ from the input");
+	free_case(&c);
+}
+
+Test(verify, fails_on_patch_before_on_another_rung)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_GS_INPLACE, -1);
+	stored_record(&c, index_of(&c, s))->patch_before = 1;
+	expect_fail(&c, 0, "malformed site record");
+	free_case(&c);
+}
+
+Test(verify, fails_on_moved_branch_before_the_site)
+{
+	struct case_file c;
+	load_jump_before(&c);
+	/* Claim the patch starts at the xor and that the bytes before the site
+	 * were `jmp .+2` instead: a branch that cannot fall through into the
+	 * site, whatever the trampoline holds. */
+	struct lxnt_site *r = stored_record(&c, 0);
+	r->orig[0] = 0xeb;
+	r->orig[1] = 0x00;
+	/* Make the source hash that of the input this record now describes,
+	 * so that only the shape check can catch it. */
+	uint8_t *code = memmem(c.in, c.n, jump_before_code, sizeof(jump_before_code));
+	cr_assert_not_null(code);
+	code[2] = 0xeb;
+	code[3] = 0x00;
+	uint8_t *h = memmem(c.rw.data, c.rw.size, LXNT_SITE_MAGIC, 8);
+	cr_assert_not_null(h);
+	lxnt_sha256(c.in, c.n, h + offsetof(struct lxnt_site_header, source_sha256));
+	expect_fail(&c, 0, "plain instructions that fall through");
+	free_case(&c);
+}
+
+Test(verify, fails_on_jump_before_retargeted)
+{
+	struct case_file c;
+	load_jump_before(&c);
+	at(&c, ELFGEN_CODE_VADDR + 2)[1] += 1;
+	expect_fail(&c, 0, "expected a jmp rel32 to its trampoline");
 	free_case(&c);
 }
