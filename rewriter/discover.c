@@ -190,18 +190,35 @@ static int is_padding(const ZydisDecodedInstruction *in, const uint8_t *p)
 		(in->length == 2 && p[0] == 0 && p[1] == 0);
 }
 
+/*
+ * Whether the operands of an instruction can matter to the sweep: a site
+ * candidate (an %fs segment, or syscall, sysenter and int), or an
+ * immediate or displacement that may name a code address.  The others
+ * (most register-to-register code) skip Zydis's operand decoding, a third
+ * of the sweep's time.
+ */
+int rw_needs_operands(const ZydisDecodedInstruction *in)
+{
+	return in->raw.imm[0].size || in->raw.disp.size ||
+		(in->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_FS) ||
+		in->mnemonic == ZYDIS_MNEMONIC_SYSCALL || in->mnemonic == ZYDIS_MNEMONIC_SYSENTER ||
+		in->mnemonic == ZYDIS_MNEMONIC_INT;
+}
+
 static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct rw_region *r,
 	struct rw_starts *st, struct rw_addrset *tables)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecoderContext ctx;
 	uint64_t pos = 0;
 	int flow_ended = 0;
 	struct rw_prev pv = { { 0 }, 0, 0 };
 	while (pos < r->size) {
 		const uint8_t *p = im->data + r->offset + pos;
 		uint64_t addr = r->vaddr + pos;
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&im->decoder, p, r->size - pos, &in, ops))) {
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&im->decoder, &ctx, p, r->size - pos,
+			&in))) {
 			pos++; /* not an instruction: data or padding, left alone */
 			pv.n = 0;
 			continue;
@@ -214,12 +231,18 @@ static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct 
 			flow_ended = 0;
 		}
 		mark_start(st, addr);
-		int kind = rw_site_kind(&in, ops);
-		if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos, &pv))
-			return -1;
+		if (rw_needs_operands(&in)) {
+			if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&im->decoder, &ctx, &in, ops,
+				ZYDIS_MAX_OPERAND_COUNT)))
+				return rw_error(im, "%#llx: Zydis decodes the instruction but not its operands",
+					(unsigned long long)addr);
+			int kind = rw_site_kind(&in, ops);
+			if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos, &pv))
+				return -1;
+			if (add_named_targets(im, tables, &in, ops, addr))
+				return -1;
+		}
 		prev_push(&pv, addr);
-		if (add_named_targets(im, tables, &in, ops, addr))
-			return -1;
 		if (ends_flow(&in))
 			flow_ended = 1;
 		pos += in.length;

@@ -140,8 +140,10 @@ static uint32_t count_unhandled(const struct rw_image *im, const struct lxnt_sit
 			}
 			ZydisDecodedInstruction in;
 			ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+			ZydisDecoderContext ctx;
 			const uint8_t *p = im->data + reg->offset + pos;
-			if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&im->decoder, p, reg->size - pos, &in, ops))) {
+			if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&im->decoder, &ctx, p,
+				reg->size - pos, &in))) {
 				pos++;
 				continue;
 			}
@@ -151,7 +153,11 @@ static uint32_t count_unhandled(const struct rw_image *im, const struct lxnt_sit
 				pos = sites[next].addr - reg->vaddr;
 				continue;
 			}
-			int kind = rw_site_kind(&in, ops);
+			int kind = -1;
+			if (rw_needs_operands(&in) &&
+			    ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&im->decoder, &ctx, &in, ops,
+				ZYDIS_MAX_OPERAND_COUNT)))
+				kind = rw_site_kind(&in, ops);
 			if (kind >= 0) {
 				struct lxnt_site r = { .addr = addr, .kind = (uint8_t)kind,
 					.rung = 0xff, .length = in.length };

@@ -105,6 +105,7 @@ int rw_in_fde(const struct rw_image *im, uint64_t addr);
 int rw_site_kind(const ZydisDecodedInstruction *in,
 	const ZydisDecodedOperand *ops);
 int rw_discover(struct rw_image *im, struct rw_plan *plan);
+int rw_needs_operands(const ZydisDecodedInstruction *in);
 struct rw_site *rw_plan_find(const struct rw_plan *plan, uint64_t addr);
 
 /* x86emit.c: encoders for the trampoline's fixed instructions */

@@ -6,5 +6,7 @@
 #include <stdint.h>
 
 void lxnt_sha256(const uint8_t *data, size_t n, uint8_t digest[32]);
+/* The same without the CPU's SHA extensions, for the tests; not thread-safe. */
+void lxnt_sha256_portable(const uint8_t *data, size_t n, uint8_t digest[32]);
 
 #endif

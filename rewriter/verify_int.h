@@ -18,6 +18,7 @@ struct vf_insn {
 	char mnem[24];  /* the mnemonic, after any prefix words */
 	char text[128]; /* whole instruction, whitespace collapsed to single spaces */
 	int fs_prefix;  /* its prefixes select %fs */
+	int fs_byte;    /* a 0x64 byte is among its bytes (prefix or not) */
 };
 
 struct vf_x86;

@@ -53,17 +53,23 @@ void vf_x86_close(struct vf_x86 *x)
 /* Words LLVM prints before the mnemonic proper. */
 static int is_prefix_word(const char *w, size_t n)
 {
-	static const char *const words[] = {
-		"lock", "rep", "repe", "repne", "data16", "data32", "addr32", "notrack",
-		"bnd", "xacquire", "xrelease", "rex64", "cs", "ds", "es", "fs", "gs", "ss",
+#define WORD(s) { s, sizeof(s) - 1 }
+	static const struct { const char *s; size_t n; } words[] = {
+		WORD("lock"), WORD("rep"), WORD("repe"), WORD("repne"), WORD("data16"),
+		WORD("data32"), WORD("addr32"), WORD("notrack"), WORD("bnd"), WORD("xacquire"),
+		WORD("xrelease"), WORD("rex64"), WORD("cs"), WORD("ds"), WORD("es"), WORD("fs"),
+		WORD("gs"), WORD("ss"),
 	};
+#undef WORD
+	/* Called for every instruction the verifier decodes: no strlen here. */
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+		if (words[i].n == n && memcmp(words[i].s, w, n) == 0)
 			return 1;
 	return 0;
 }
 
-static void collapse_spaces(const char *s, char *out, size_t len)
+/* Returns the length of out. */
+static size_t collapse_spaces(const char *s, char *out, size_t len)
 {
 	size_t o = 0;
 	int space = 0;
@@ -78,6 +84,7 @@ static void collapse_spaces(const char *s, char *out, size_t len)
 		out[o++] = *s;
 	}
 	out[o] = '\0';
+	return o;
 }
 
 static void find_mnemonic(struct vf_insn *in)
@@ -130,18 +137,20 @@ static int has_fs_prefix(const uint8_t *p, size_t n)
 unsigned vf_decode(struct vf_x86 *x, const uint8_t *p, size_t avail, uint64_t pc,
 	struct vf_insn *in)
 {
-	char raw[256] = "";
-	memset(in, 0, sizeof(*in));
+	char raw[256];
+	raw[0] = '\0';
 	in->addr = pc;
+	in->mnem[0] = in->text[0] = '\0';
+	in->fs_prefix = in->fs_byte = 0;
 	size_t n = LLVMDisasmInstruction(x->dc, (uint8_t *)p, avail, pc, raw, sizeof(raw));
+	in->len = (unsigned)n;
 	if (n == 0)
 		return 0;
-	in->len = (unsigned)n;
-	collapse_spaces(raw, in->text, sizeof(in->text));
+	size_t textlen = collapse_spaces(raw, in->text, sizeof(in->text));
 	/* LLVM returns a lock prefix before some instructions as an
 	 * instruction of its own; the CPU (and Zydis) take them as one. */
 	struct vf_insn rest;
-	if (is_prefix_word(in->text, strlen(in->text)) && n < avail &&
+	if (is_prefix_word(in->text, textlen) && n < avail &&
 	    vf_decode(x, p + n, avail - n, pc + n, &rest)) {
 		size_t w = strlen(in->text), room = sizeof(in->text) - w - 2;
 		in->text[w] = ' ';
@@ -150,7 +159,10 @@ unsigned vf_decode(struct vf_x86 *x, const uint8_t *p, size_t avail, uint64_t pc
 		in->len += rest.len;
 	}
 	find_mnemonic(in);
-	in->fs_prefix = has_fs_prefix(p, in->len);
+	/* Only a 0x64 byte can select %fs: without one, neither the prefix
+	 * walk nor LLVM's text needs looking at for %fs. */
+	in->fs_byte = memchr(p, 0x64, in->len) != NULL;
+	in->fs_prefix = in->fs_byte && has_fs_prefix(p, in->len);
 	return in->len;
 }
 
@@ -198,7 +210,7 @@ int vf_site_kind(const struct vf_insn *in)
 	if (strcmp(in->mnem, "int") == 0)
 		return strstr(in->text, "$0x80") ? LXNT_SITE_INT80 : -1;
 	/* lea computes an address and never reads through the segment. */
-	if (strncmp(in->mnem, "lea", 3) == 0)
+	if (!in->fs_byte || strncmp(in->mnem, "lea", 3) == 0)
 		return -1;
 	if (strstr(in->text, "%fs:"))
 		return LXNT_SITE_FS;
