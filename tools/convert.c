@@ -274,7 +274,7 @@ static void print_sites(const struct cv_sites *s)
 	printf("sites: %llu\n  %-9s %8s", (unsigned long long)total, "kind", "sites");
 	for (int r = 0; r < LXNT_RUNG_COUNT; r++)
 		printf(" %10s", rung_label[r]);
-	printf(" %9s\n", "not trap");
+	printf(" %10s\n", "not trap");
 	for (int k = 0; k < LXNT_SITE_KIND_COUNT; k++) {
 		uint64_t n = 0;
 		for (int r = 0; r < LXNT_RUNG_COUNT; r++)
@@ -283,10 +283,11 @@ static void print_sites(const struct cv_sites *s)
 		for (int r = 0; r < LXNT_RUNG_COUNT; r++)
 			printf(" %10llu", (unsigned long long)s->by_kind_rung[k][r]);
 		uint64_t off_trap = n - s->by_kind_rung[k][LXNT_RUNG_TRAP];
+		/* Two decimals: the coverage goal is 99.9% for %fs sites. */
 		if (n)
-			printf(" %8.1f%%\n", 100.0 * (double)off_trap / (double)n);
+			printf(" %9.2f%%\n", 100.0 * (double)off_trap / (double)n);
 		else
-			printf(" %9s\n", "-");
+			printf(" %10s\n", "-");
 	}
 }
 
