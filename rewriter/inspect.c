@@ -39,6 +39,8 @@ static void print_site(FILE *out, const struct lxnt_site *r, const char *note)
 		r->rung < LXNT_RUNG_COUNT ? rung_names[r->rung] : "?", text);
 	if (r->tramp)
 		fprintf(out, " tramp %#llx", (unsigned long long)r->tramp);
+	if (r->flags & LXNT_SITE_REC_RED_ZONE)
+		fprintf(out, " red-zone");
 	fprintf(out, "%s\n", note);
 }
 
@@ -53,6 +55,7 @@ static void print_totals(FILE *out, const struct lxnt_rewrite_report *rep)
 		fprintf(out, "  rung %-10s %u\n", rung_names[g], rep->rung_count[g]);
 	fprintf(out, "  fs traps without trampoline %u\n", rep->fs_trap_without_tramp);
 	fprintf(out, "  syscall sites outside FDEs %u\n", rep->syscall_outside_fde);
+	fprintf(out, "  trap sites in functions using the red zone %u\n", rep->trap_red_zone);
 	fprintf(out, "  trampoline bytes %llu\n", (unsigned long long)rep->tramp_size);
 	fprintf(out, "unhandled: %u\n", rep->unhandled);
 }
@@ -244,6 +247,8 @@ static int inspect_rewritten(struct rw_image *im, FILE *out, struct lxnt_rewrite
 			rep->rung_count[r->rung]++;
 		if (r->kind == LXNT_SITE_FS && r->rung == LXNT_RUNG_TRAP && !r->tramp)
 			rep->fs_trap_without_tramp++;
+		if (r->flags & LXNT_SITE_REC_RED_ZONE)
+			rep->trap_red_zone++;
 	}
 	if (rw_collect_targets(im)) {
 		free(sites);

@@ -186,6 +186,8 @@ void rw_plan_report(const struct rw_image *im, const struct rw_plan *plan,
 			rep->fs_trap_without_tramp++;
 		if (r->kind != LXNT_SITE_FS && im->nfde && !rw_in_fde(im, r->addr))
 			rep->syscall_outside_fde++;
+		if (r->flags & LXNT_SITE_REC_RED_ZONE)
+			rep->trap_red_zone++;
 	}
 }
 

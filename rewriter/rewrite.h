@@ -37,6 +37,9 @@ struct lxnt_rewrite_report {
 	 * FDEs: patched like the others, but linear decoding may have found them
 	 * in data kept in code, so they are worth a look. */
 	uint32_t syscall_outside_fde;
+	/* Trap sites in a function that keeps data below %rsp (the red zone,
+	 * LXNT_SITE_REC_RED_ZONE): the exception frame may overwrite it. */
+	uint32_t trap_red_zone;
 	/* Sites found by re-decoding a rewritten file that the table does not
 	 * cover (inspect only); must be zero. */
 	uint32_t unhandled;

@@ -76,6 +76,8 @@ struct rw_plan {
 	uint8_t *tramp;            /* trampoline bytes */
 	size_t tramp_len, tramp_cap;
 	int force_trap;
+	const struct rw_range *red_zone_fde; /* the function redzone.c scanned last */
+	int red_zone_uses;
 };
 
 /* Longest trampoline any single site needs, with room to spare. */
@@ -100,6 +102,11 @@ void rw_addrset_free(struct rw_addrset *s);
 /* targets.c */
 int rw_collect_targets(struct rw_image *im);
 int rw_in_fde(const struct rw_image *im, uint64_t addr);
+const struct rw_range *rw_fde_of(const struct rw_image *im, uint64_t addr);
+
+/* redzone.c */
+struct rw_plan;
+int rw_function_uses_red_zone(const struct rw_image *im, struct rw_plan *plan, uint64_t addr);
 
 /* discover.c */
 int rw_site_kind(const ZydisDecodedInstruction *in,

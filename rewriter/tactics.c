@@ -363,6 +363,8 @@ static void take_trap(struct rw_image *im, struct rw_plan *plan, struct rw_site 
 	if (!s->rec.tramp)
 		b->len = 0;
 	memcpy(s->patch, ud2, sizeof(ud2));
+	if (rw_function_uses_red_zone(im, plan, s->rec.addr))
+		s->rec.flags |= LXNT_SITE_REC_RED_ZONE;
 	s->rec.rung = LXNT_RUNG_TRAP;
 	s->rec.resume = s->rec.addr + s->rec.length;
 	s->rec.patch_length = sizeof(ud2);

@@ -57,8 +57,8 @@ static int cmp_range(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* Whether addr lies in the range of some FDE (ranges do not overlap). */
-int rw_in_fde(const struct rw_image *im, uint64_t addr)
+/* The FDE range addr lies in (ranges do not overlap), or NULL. */
+const struct rw_range *rw_fde_of(const struct rw_image *im, uint64_t addr)
 {
 	size_t l = 0, h = im->nfde;
 	while (l < h) { /* first range starting after addr */
@@ -68,7 +68,13 @@ int rw_in_fde(const struct rw_image *im, uint64_t addr)
 		else
 			h = m;
 	}
-	return l > 0 && addr < im->fde[l - 1].hi;
+	return l > 0 && addr < im->fde[l - 1].hi ? &im->fde[l - 1] : NULL;
+}
+
+/* Whether addr lies in the range of some FDE. */
+int rw_in_fde(const struct rw_image *im, uint64_t addr)
+{
+	return rw_fde_of(im, addr) != NULL;
 }
 
 /* DWARF pointer encodings (LSB 4.1 "DWARF Exception Header Encoding"). */

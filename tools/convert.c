@@ -63,6 +63,15 @@ static void note(struct msg_list *l, const char *text)
 		l->n++;
 }
 
+static void free_list(struct msg_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 static char *join(const char *root, const char *rel)
 {
 	size_t n = strlen(root) + strlen(rel) + 2;
@@ -296,6 +305,7 @@ static int summarize(struct convert *cv)
 	size_t count[CV_FAILED + 1] = {0}, hits = 0;
 	uint64_t elf_bytes = 0;
 	struct cv_sites sites;
+	struct msg_list red_zone = { 0 };
 	memset(&sites, 0, sizeof(sites));
 	for (size_t i = 0; i < cv->njobs; i++) {
 		const struct cv_file_job *j = &cv->jobs[i];
@@ -309,6 +319,9 @@ static int summarize(struct convert *cv)
 		for (int k = 0; k < LXNT_SITE_KIND_COUNT; k++)
 			for (int r = 0; r < LXNT_RUNG_COUNT; r++)
 				sites.by_kind_rung[k][r] += j->sites.by_kind_rung[k][r];
+		sites.trap_red_zone += j->sites.trap_red_zone;
+		if (j->sites.trap_red_zone)
+			note(&red_zone, j->src);
 	}
 	double secs = seconds_since(&cv->start);
 	printf("lxnt convert: %s -> %s\n", cv->src, cv->dest);
@@ -320,6 +333,12 @@ static int summarize(struct convert *cv)
 		count[CV_REWRITTEN], hits, count[CV_ALREADY], count[CV_COPIED_ELF],
 		count[CV_COPIED]);
 	print_sites(&sites);
+	/* docs/architecture.md, "The red zone and the trap rung" */
+	printf("trap sites in functions that use the red zone: %llu\n",
+		(unsigned long long)sites.trap_red_zone);
+	for (size_t i = 0; i < red_zone.n; i++)
+		printf("  %s\n", red_zone.v[i]);
+	free_list(&red_zone);
 	if (cv->cache && cv_cache_bad_entries(cv->cache))
 		printf("cache: %lu damaged entries ignored and replaced\n",
 			cv_cache_bad_entries(cv->cache));
@@ -344,12 +363,8 @@ static void convert_free(struct convert *cv)
 	free(cv->jobs);
 	free(cv->job_of_entry);
 	free(cv->order);
-	for (size_t i = 0; i < cv->failures.n; i++)
-		free(cv->failures.v[i]);
-	for (size_t i = 0; i < cv->skipped.n; i++)
-		free(cv->skipped.v[i]);
-	free(cv->failures.v);
-	free(cv->skipped.v);
+	free_list(&cv->failures);
+	free_list(&cv->skipped);
 	cv_tree_free(&cv->tree);
 	if (cv->cache)
 		cv_cache_close(cv->cache);

@@ -46,6 +46,7 @@ enum cv_outcome {
 /* Sites of one rewritten file, read back from its site table. */
 struct cv_sites {
 	uint64_t by_kind_rung[LXNT_SITE_KIND_COUNT][LXNT_RUNG_COUNT];
+	uint64_t trap_red_zone; /* trap sites flagged LXNT_SITE_REC_RED_ZONE */
 };
 
 struct cv_cache;

@@ -80,6 +80,8 @@ int cv_count_sites(const uint8_t *img, size_t n, struct cv_sites *out)
 		if (s.kind >= LXNT_SITE_KIND_COUNT || s.rung >= LXNT_RUNG_COUNT)
 			return -1;
 		out->by_kind_rung[s.kind][s.rung]++;
+		if (s.flags & LXNT_SITE_REC_RED_ZONE)
+			out->trap_red_zone++;
 	}
 	return 0;
 }

@@ -61,6 +61,10 @@ static int cmd_rewrite(int argc, char **argv)
 			rep.rung_count[LXNT_RUNG_JUMP], rep.rung_count[LXNT_RUNG_EVICT],
 			rep.rung_count[LXNT_RUNG_TRAP],
 			(unsigned long long)rep.tramp_size);
+	if (rep.trap_red_zone)
+		fprintf(stderr, "lxnt rewrite: %s: %u trap sites in functions that keep data "
+			"in the red zone, which the trap's exception frame may overwrite\n",
+			in, rep.trap_red_zone);
 	return 0;
 }
 

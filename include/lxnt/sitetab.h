@@ -83,7 +83,8 @@ struct lxnt_site {
 	 * preceding instructions of the same basic block moved into the
 	 * trampoline with it.  0 for every other rung. */
 	uint8_t patch_before;
-	uint8_t reserved[3]; /* zero */
+	uint8_t flags;       /* LXNT_SITE_REC_* */
+	uint8_t reserved[2]; /* zero */
 	/* The original bytes from the patch start (addr - patch_before): the
 	 * moved preceding instructions, the instruction (length bytes) and,
 	 * for a JUMP site, the displaced neighbours after it up to
@@ -94,6 +95,15 @@ struct lxnt_site {
 };
 
 _Static_assert(sizeof(struct lxnt_site) == 56, "site record layout");
+
+/*
+ * A TRAP site in a function that addresses memory below %rsp (its red
+ * zone): the exception frame is written there before any handler runs
+ * (docs/architecture.md, "The red zone and the trap rung"), so such a site
+ * may corrupt live data.  Only on the trap rung; reported by inspect and
+ * convert.
+ */
+#define LXNT_SITE_REC_RED_ZONE 0x1
 
 /*
  * How the runtime serves a site that took the trap rung (the ud2 at addr

@@ -105,3 +105,42 @@ Test(corpus, bash_static, .timeout = 120)
 {
 	corpus_file("/bin/bash-static");
 }
+
+/*
+ * A trap site in a function that keeps data in the red zone is flagged
+ * (LXNT_SITE_REC_RED_ZONE) and counted; the other trap sites are not, and
+ * nothing but a trap site carries the flag.
+ */
+Test(corpus, red_zone_trap_sites_are_reported)
+{
+	const char *path = getenv("LXNT_TEST_REDZONE");
+	cr_assert_not_null(path, "LXNT_TEST_REDZONE not set");
+	uint8_t *in;
+	size_t n;
+	char err[256];
+	cr_assert_eq(lxnt_read_file(path, &in, &n, err, sizeof(err)), 0, "%s", err);
+	struct rewritten rw;
+	cr_assert_eq(rewrite_buffer(in, n, 1, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rw.hdr.kind_count[LXNT_SITE_SYSCALL], 3);
+	unsigned flagged = 0;
+	const struct lxnt_site *s = NULL;
+	for (uint32_t i = 0; i < rw.hdr.site_count; i++)
+		if (rw.sites[i].flags & LXNT_SITE_REC_RED_ZONE) {
+			flagged++;
+			s = &rw.sites[i];
+		}
+	cr_assert_eq(flagged, 1);
+	cr_assert_eq(rw.rep.trap_red_zone, 1);
+	/* the flagged one is the syscall right after `mov %REG,-8(%rsp)` */
+	cr_assert_eq(s->kind, LXNT_SITE_SYSCALL);
+	const uint8_t *before = rewritten_at(&rw, s->addr - 5);
+	cr_assert_eq(before[0] & 0xf8, 0x48, "a REX.W mov precedes it");
+	cr_assert_eq(before[1], 0x89);
+	cr_assert_eq(before[4], 0xf8, "to -8(%%rsp)");
+	rewritten_free(&rw);
+	/* A normal rewrite puts the site on another rung: no flag at all. */
+	cr_assert_eq(rewrite_buffer(in, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rw.rep.trap_red_zone, 0);
+	rewritten_free(&rw);
+	free(in);
+}

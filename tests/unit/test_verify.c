@@ -434,3 +434,12 @@ Test(verify, fails_on_jump_before_retargeted)
 	expect_fail(&c, 0, "expected a jmp rel32 to its trampoline");
 	free_case(&c);
 }
+
+Test(verify, fails_on_red_zone_flag_off_the_trap_rung)
+{
+	struct case_file c;
+	load_jump_before(&c);
+	stored_record(&c, 0)->flags = LXNT_SITE_REC_RED_ZONE;
+	expect_fail(&c, 0, "malformed site record");
+	free_case(&c);
+}
