@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -59,6 +60,55 @@ static long truncate_handle(HANDLE h)
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
 
+/* may_open of fs/namei.c on a volume with Linux metadata: what the node
+ * is decides before Windows is asked.  *exists tells whether it exists. */
+static long may_open(struct lx_node *node, unsigned flags, bool *exists)
+{
+	struct lx_kstat st;
+	int mask = 0;
+	long err = lx_node_stat(node, false, &st);
+
+	*exists = err == 0;
+	if (err == -LX_ENOENT)
+		return (flags & LX_O_CREAT) ? 0 : err;
+	if (err)
+		return err;
+	if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL))
+		return -LX_EEXIST;
+	/* The walk followed a link unless O_NOFOLLOW was given. */
+	if (LX_S_ISLNK(st.mode))
+		return (flags & LX_O_PATH) ? 0 : -LX_ELOOP;
+	if ((flags & LX_O_DIRECTORY) && !LX_S_ISDIR(st.mode))
+		return -LX_ENOTDIR;
+	if (flags & LX_O_PATH)
+		return 0;
+	/* FIFOs, sockets and device nodes are metadata only (docs/vfs.md). */
+	if (!LX_S_ISDIR(st.mode) && !LX_S_ISREG(st.mode))
+		return -LX_ENXIO;
+	if ((flags & LX_O_ACCMODE) != LX_O_WRONLY)
+		mask |= LX_R_OK;
+	if ((flags & LX_O_ACCMODE) != LX_O_RDONLY || (flags & LX_O_TRUNC))
+		mask |= LX_W_OK;
+	return lx_permission(&st, mask, false);
+}
+
+/* O_CREAT of a new file on a volume with Linux metadata: the file and its
+ * record appear together (lx_meta_create). */
+static long create_with_meta(struct lx_node *node, unsigned flags, unsigned mode, HANDLE *h)
+{
+	bool writes;
+	uint32_t access = nt_access(flags, &writes);
+	long err;
+
+	if (node->trailing_slash)
+		return -LX_EISDIR;
+	err = lx_may_create(node);
+	if (!err)
+		err = lx_meta_create(node, LX_S_IFREG | (mode & 07777 & ~lx_umask), 0, access,
+		                     FILE_NON_DIRECTORY_FILE, NULL, 0, (void **)h);
+	return err;
+}
+
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,
  * O_DIRECTORY and write access on a directory (EISDIR). */
 static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out)
@@ -73,6 +123,27 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 
 	if ((flags & LX_O_CREAT) && node->trailing_slash)
 		return -LX_EISDIR;
+	if (lx_meta_store(node->mount->dev)) {
+		bool exists;
+		for (int tries = 0;; tries++) {
+			err = may_open(node, flags, &exists);
+			if (err || exists)
+				break;
+			err = create_with_meta(node, flags, mode, &h);
+			/* Created by another process meanwhile: open that one. */
+			if (err != -LX_EEXIST || (flags & LX_O_EXCL) || tries)
+				break;
+		}
+		if (err)
+			return err;
+		if (!exists) {
+			err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
+			if (err)
+				NtClose(h);
+			return err;
+		}
+		flags &= ~(unsigned)LX_O_CREAT;
+	}
 	if (flags & LX_O_DIRECTORY)
 		options |= FILE_DIRECTORY_FILE;
 	else if (writes)
@@ -132,7 +203,11 @@ long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 
 	if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
 		return -LX_EOPNOTSUPP; /* open(2): the file system lacks O_TMPFILE support */
-	err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	/* O_CREAT | O_EXCL does not follow a final link (open(2)). */
+	err = lx_resolve_user(dirfd, upath,
+	                      (flags & LX_O_NOFOLLOW) ||
+	                      ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) ? 0 : LX_AT_FOLLOW,
+	                      &node, NULL);
 	if (err) {
 		lx_node_free(&node);
 		return err;
