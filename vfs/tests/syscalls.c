@@ -534,6 +534,31 @@ static void cleanup(const char *dir)
 
 /* With LXNT_ROOT: "/" is a Windows directory, /mnt and /dev lie over it
  * and the working directory inside the rootfs gets its rootfs path. */
+
+/* Removes a directory tree (the rootfs's metadata store). */
+static void remove_tree(const wchar_t *dir)
+{
+	wchar_t pattern[MAX_PATH], path[MAX_PATH];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+
+	swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+	h = FindFirstFileW(pattern, &fd);
+	if (h != INVALID_HANDLE_VALUE) {
+		do {
+			if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+				continue;
+			swprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+			if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+				remove_tree(path);
+			else
+				DeleteFileW(path);
+		} while (FindNextFileW(h, &fd));
+		FindClose(h);
+	}
+	RemoveDirectoryW(dir);
+}
+
 static int test_rootfs(void)
 {
 	wchar_t root[MAX_PATH], sub[MAX_PATH];
@@ -577,6 +602,8 @@ static int test_rootfs(void)
 	EXPECT(SYS(rmdir, P("/sub")), 0);
 	EXPECT(SYS(rmdir, P("/")), -LX_EBUSY);
 	SetCurrentDirectoryW(L"C:\\");
+	swprintf(sub, MAX_PATH, L"%ls\\\xF000lxnt", root);
+	remove_tree(sub);
 	CHECK(RemoveDirectoryW(root));
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
