@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <dirent.h>
 
 static void report(const char *what, long ret)
 {
@@ -272,11 +273,116 @@ static void containment(void)
 	report("drive is a name", access("C:\\x", F_OK));
 }
 
+/* The crash test's writer (tests/e2e/meta_stress_test.py): for i from
+ * start, t<i> is created 0600, made 0640, renamed to f<i>, linked to by
+ * l<i>, d<i> made 0750, and l<i-2> unlinked; it runs until killed. */
+static int writer(long start, long count)
+{
+	char a[32], b[32], c[32];
+
+	umask(0);
+	for (long i = start; i < start + count; i++) {
+		snprintf(a, sizeof(a), "t%ld", i);
+		snprintf(b, sizeof(b), "f%ld", i);
+		close(open(a, O_CREAT | O_EXCL | O_WRONLY, 0600));
+		chmod(a, 0640);
+		rename(a, b);
+		snprintf(c, sizeof(c), "l%ld", i);
+		symlink(b, c);
+		snprintf(a, sizeof(a), "d%ld", i);
+		mkdir(a, 0750);
+		snprintf(c, sizeof(c), "l%ld", i - 2);
+		if (i - 2 >= start)
+			unlink(c);
+	}
+	return 0;
+}
+
+/* What the writer may leave, whenever it was killed. */
+static bool consistent(const char *name, const struct stat *st)
+{
+	char want[32], target[32];
+	ssize_t n;
+
+	switch (name[0]) {
+	case 't':
+		return S_ISREG(st->st_mode) &&
+		       ((st->st_mode & 07777) == 0600 || (st->st_mode & 07777) == 0640);
+	case 'f':
+		return S_ISREG(st->st_mode) && (st->st_mode & 07777) == 0640;
+	case 'd':
+		return S_ISDIR(st->st_mode) && (st->st_mode & 07777) == 0750;
+	case 'l':
+		snprintf(want, sizeof(want), "f%s", name + 1);
+		n = readlink(name, target, sizeof(target) - 1);
+		if (n < 0)
+			return false;
+		target[n] = 0;
+		return S_ISLNK(st->st_mode) && !strcmp(target, want);
+	case 'p':
+		return S_ISREG(st->st_mode) && (st->st_mode & 07777) == 0640 &&
+		       st->st_uid == getuid() && st->st_gid == getgid();
+	default:
+		return false;
+	}
+}
+
+/* Checks every entry of the current directory; with want > 0, also that
+ * exactly want entries exist (the concurrency test). */
+static int verify(long want)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	long entries = 0, problems = 0;
+	struct stat st;
+
+	if (!d)
+		return 2;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		entries++;
+		if (lstat(e->d_name, &st) < 0 || !consistent(e->d_name, &st)) {
+			problems++;
+			printf("inconsistent: %s\n", e->d_name);
+		}
+	}
+	closedir(d);
+	printf("verify: %ld entries, %ld problems\n", entries, problems);
+	if (want > 0 && entries != want)
+		printf("verify: want %ld entries\n", want);
+	return problems || (want > 0 && entries != want);
+}
+
+/* The concurrency test: count files p<prefix>-<i>, created 0640. */
+static int create_many(const char *prefix, long count)
+{
+	char name[64];
+
+	umask(022);
+	for (long i = 0; i < count; i++) {
+		snprintf(name, sizeof(name), "p%s-%ld", prefix, i);
+		int fd = open(name, O_CREAT | O_EXCL | O_WRONLY, 0640);
+		if (fd < 0) {
+			printf("create %s: %s\n", name, strerrorname_np(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "all";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(what, "writer") && argc == 4)
+		return writer(atol(argv[2]), atol(argv[3]));
+	if (!strcmp(what, "verify"))
+		return verify(argc > 2 ? atol(argv[2]) : 0);
+	if (!strcmp(what, "create") && argc == 4)
+		return create_many(argv[2], atol(argv[3]));
 	if (!strcmp(what, "all") || !strcmp(what, "modes"))
 		modes();
 	if (!strcmp(what, "all") || !strcmp(what, "owners"))
