@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <dirent.h>
 
@@ -244,6 +245,38 @@ static void specials(void)
 	show("fifo", false);
 }
 
+static void sizes(void)
+{
+	struct statfs sf;
+	struct stat st;
+	int fd = open("sized", O_CREAT | O_RDWR, 0644);
+
+	report("fallocate", fallocate(fd, 0, 0, 10000));
+	fstat(fd, &st);
+	printf("size %lld\n", (long long)st.st_size);
+	report("fallocate extend", fallocate(fd, 0, 5000, 20000));
+	fstat(fd, &st);
+	printf("size %lld\n", (long long)st.st_size);
+	report("fallocate bad len", fallocate(fd, 0, 0, 0));
+	report("fallocate bad offset", fallocate(fd, 0, -1, 10));
+	report("ftruncate", ftruncate(fd, 123));
+	close(fd);
+	report("truncate", truncate("sized", 7));
+	stat("sized", &st);
+	printf("size %lld\n", (long long)st.st_size);
+	fd = open("sized", O_RDONLY);
+	report("fallocate read-only", fallocate(fd, 0, 0, 10));
+	report("fstatfs", fstatfs(fd, &sf));
+	close(fd);
+	report("statfs", statfs(".", &sf));
+	printf("namelen %ld bsize>0 %d\n", (long)sf.f_namelen, sf.f_bsize > 0);
+	report("statfs missing", statfs("missing", &sf));
+	report("symlink", symlink("sized", "sized.lnk"));
+	report("truncate via link", truncate("sized.lnk", 3));
+	stat("sized", &st);
+	printf("size %lld\n", (long long)st.st_size);
+}
+
 static void containment(void)
 {
 	char path[600];
@@ -393,6 +426,8 @@ int main(int argc, char **argv)
 		links();
 	if (!strcmp(what, "all") || !strcmp(what, "specials"))
 		specials();
+	if (!strcmp(what, "all") || !strcmp(what, "sizes"))
+		sizes();
 	if (!strcmp(what, "containment"))
 		containment();
 	return 0;
