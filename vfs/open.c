@@ -195,19 +195,32 @@ long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 	}
 }
 
-long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
+static long vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode, unsigned resolve)
 {
 	struct lx_node node;
 	struct lx_file *f;
+	char *path;
 	long err;
 
 	if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
 		return -LX_EOPNOTSUPP; /* open(2): the file system lacks O_TMPFILE support */
+	path = malloc(LX_PATH_MAX);
+	if (!path)
+		return -LX_ENOMEM;
+	err = lx_strncpy_from_user(path, upath, LX_PATH_MAX);
 	/* O_CREAT | O_EXCL does not follow a final link (open(2)). */
-	err = lx_resolve_user(dirfd, upath,
-	                      (flags & LX_O_NOFOLLOW) ||
-	                      ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) ? 0 : LX_AT_FOLLOW,
-	                      &node, NULL);
+	if (err >= 0)
+		err = lx_resolve_at2(dirfd, path,
+		                     (flags & LX_O_NOFOLLOW) ||
+		                     ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) ? 0 : LX_AT_FOLLOW,
+		                     resolve, &node, NULL);
+	else
+		memset(&node, 0, sizeof(node));
+	free(path);
+	/* The /dev/std* links are magic links to /proc/self/fd/N. */
+	if (!err && (resolve & (LX_RESOLVE_NO_MAGICLINKS | LX_RESOLVE_NO_SYMLINKS)) &&
+	    node.kind == LX_NODE_DEV && lx_dev_link_target(node.which))
+		err = -LX_ELOOP;
 	if (err) {
 		lx_node_free(&node);
 		return err;
@@ -217,6 +230,59 @@ long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 	if (err)
 		return err;
 	return lx_fd_install(f, 0, (flags & LX_O_CLOEXEC) != 0);
+}
+
+long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
+{
+	return vfs_open(dirfd, upath, flags, mode, 0);
+}
+
+/* struct open_how (include/uapi/linux/openat2.h). */
+struct lx_open_how {
+	uint64_t flags, mode, resolve;
+};
+
+#define LX_OPEN_HOW_SIZE_VER0 24
+#define LX_O_VALID (LX_O_ACCMODE | LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | \
+                    LX_O_APPEND | LX_O_NONBLOCK | LX_O_DSYNC | LX_O_ASYNC | LX_O_DIRECT | \
+                    LX_O_LARGEFILE | LX_O_DIRECTORY | LX_O_NOFOLLOW | LX_O_NOATIME | \
+                    LX_O_CLOEXEC | LX_O_SYNC | LX_O_PATH | LX_O_TMPFILE)
+
+/* Linux openat2(2): the checks of build_open_how and copy_struct_from_user
+ * (a larger struct must be zero beyond what is known: E2BIG). */
+int64_t lx_sys_openat2(struct lx_syscall *sc)
+{
+	size_t size = (size_t)sc->arg[3];
+	struct lx_open_how how;
+	unsigned char extra[64];
+
+	if (size < LX_OPEN_HOW_SIZE_VER0)
+		return -LX_EINVAL;
+	if (size > 4096)
+		return -LX_E2BIG;
+	if (lx_copy_from_user(&how, (uint64_t)sc->arg[2], sizeof(how)))
+		return -LX_EFAULT;
+	for (size_t off = sizeof(how); off < size; off += sizeof(extra)) {
+		size_t n = size - off < sizeof(extra) ? size - off : sizeof(extra);
+		if (lx_copy_from_user(extra, (uint64_t)sc->arg[2] + off, n))
+			return -LX_EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (extra[i])
+				return -LX_E2BIG;
+	}
+	if ((how.flags & ~(uint64_t)LX_O_VALID) || (how.mode & ~(uint64_t)07777) ||
+	    (how.resolve & ~(uint64_t)0x3f))
+		return -LX_EINVAL;
+	if (how.mode && !(how.flags & (LX_O_CREAT | LX_O_TMPFILE)))
+		return -LX_EINVAL;
+	if ((how.resolve & LX_RESOLVE_BENEATH) && (how.resolve & LX_RESOLVE_IN_ROOT))
+		return -LX_EINVAL;
+	/* Nothing is cached: a caller asking for a cached lookup only must
+	 * retry without (openat2(2), EAGAIN). */
+	if (how.resolve & LX_RESOLVE_CACHED)
+		return -LX_EAGAIN;
+	return vfs_open((int)sc->arg[0], (uint64_t)sc->arg[1], (unsigned)how.flags,
+	                (unsigned)how.mode, (unsigned)how.resolve);
 }
 
 /* Linux open(2). */

@@ -100,27 +100,35 @@ static long check_dotdot(const char *base, const char *path)
 	return err;
 }
 
-/* Whether path (canonical) lies on a volume with Linux metadata, where
- * links exist and directories have search permission. */
-static bool on_meta_volume(const char *path, struct lx_kstat *st, long *err)
+/* What the walk knows of one canonical path: its mount (st_dev), and, on
+ * a volume with Linux metadata, its lstat (links exist only there). */
+struct place {
+	uint64_t dev;
+	bool meta;
+	struct lx_kstat st;
+};
+
+static long look(const char *path, struct place *pl)
 {
 	struct lx_node *n = calloc(1, sizeof(*n));
-	bool meta = false;
+	long err;
 
-	*err = 0;
-	if (!n) {
-		*err = -LX_ENOMEM;
-		return false;
-	}
+	pl->meta = false;
+	pl->dev = 0;
+	if (!n)
+		return -LX_ENOMEM;
 	strcpy(n->path, path);
-	*err = lx_mount_lookup(n);
-	if (!*err && n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) {
-		meta = true;
-		*err = lx_node_stat(n, false, st);
+	err = lx_mount_lookup(n);
+	if (!err) {
+		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
+		if (n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) {
+			pl->meta = true;
+			err = lx_node_stat(n, false, &pl->st);
+		}
 	}
 	lx_node_free(n);
 	free(n);
-	return meta;
+	return err;
 }
 
 /* Stats a canonical path without following a final link; synthetic
@@ -167,17 +175,25 @@ static void to_parent(char *cur)
 		*slash = 0;
 }
 
-/* The walk of path_resolution(7) over a volume with links: one component
- * at a time from base, each directory searched needing its x permission
- * (may_lookup), each link before the end (or at the end with follow)
- * replaced by its target, an absolute target restarting at the instance's
- * "/", and ELOOP after LX_MAXSYMLINKS links.  cur never holds a link, so
- * ".." is its lexical parent, and ".." at "/" stays at "/". */
+/* The walk of path_resolution(7): one component at a time from the start
+ * directory, each directory searched needing its x permission
+ * (may_lookup), each link before the end (or at the end with follow, or
+ * a trailing slash) replaced by its target, an absolute target restarting
+ * at the root, and ELOOP after LX_MAXSYMLINKS links.  cur never holds a
+ * link, so ".." is its lexical parent, and ".." at the root stays there.
+ * The root is the instance's "/", or the start directory with
+ * RESOLVE_IN_ROOT; RESOLVE_BENEATH makes every way out of the start
+ * directory EXDEV, RESOLVE_NO_XDEV every mount crossing, and
+ * RESOLVE_NO_SYMLINKS every link to follow ELOOP (openat2(2)). */
 struct walk {
 	char cur[LX_PATH_MAX];
 	char rest[2 * LX_PATH_MAX];
 	char next[LX_PATH_MAX];
 	char target[LX_PATH_MAX];
+	const char *root;       /* where "/" and ".." stop */
+	const char *start;      /* the directory RESOLVE_BENEATH keeps to */
+	unsigned resolve;
+	uint64_t start_dev;
 };
 
 static long step_into(struct walk *w, const char *c, size_t n)
@@ -194,20 +210,64 @@ static long step_into(struct walk *w, const char *c, size_t n)
 	return 0;
 }
 
-static long walk(const char *base, const char *path, bool follow, bool trailing, char *out)
+static bool is_last(const char *p)
 {
-	struct walk *w = malloc(sizeof(*w));
-	struct lx_kstat st;
-	int links = 0;
-	long err = 0;
-	bool meta;
+	while (*p == '/')
+		p++;
+	return *p == 0;
+}
 
-	if (!w)
-		return -LX_ENOMEM;
-	strcpy(w->cur, path[0] == '/' ? "/" : base);
-	strcpy(w->rest, path);
-	meta = on_meta_volume(w->cur, &st, &err);
-	if (!err && meta && !LX_S_ISDIR(st.mode))
+static bool next_is_dotdot(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]);
+}
+
+/* Jumps to the root for an absolute path or link target. */
+static long restart_at_root(struct walk *w)
+{
+	if (w->resolve & LX_RESOLVE_BENEATH)
+		return -LX_EXDEV;
+	strcpy(w->cur, w->root);
+	return 0;
+}
+
+static long mount_check(struct walk *w, const struct place *pl)
+{
+	return (w->resolve & LX_RESOLVE_NO_XDEV) && pl->dev != w->start_dev ? -LX_EXDEV : 0;
+}
+
+/* Replaces the link w->next by its target in front of what is left (p). */
+static long follow_link(struct walk *w, char **p, int *links)
+{
+	size_t left = strlen(*p);
+	long len;
+
+	if (w->resolve & LX_RESOLVE_NO_SYMLINKS)
+		return -LX_ELOOP;
+	if (++*links > LX_MAXSYMLINKS)
+		return -LX_ELOOP;
+	len = read_link_of(w->next, w->target, sizeof(w->target));
+	if (len < 0)
+		return len;
+	if ((size_t)len + 1 + left >= sizeof(w->rest))
+		return -LX_ENAMETOOLONG;
+	memmove(w->rest + len + 1, *p, left + 1);
+	memcpy(w->rest, w->target, (size_t)len);
+	w->rest[len] = '/';
+	*p = w->rest;
+	return w->target[0] == '/' ? restart_at_root(w) : 0;
+}
+
+static long walk_steps(struct walk *w, bool follow, bool trailing)
+{
+	struct place pl;
+	int links = 0;
+	long err = look(w->cur, &pl);
+
+	w->start_dev = pl.dev;
+	if (!err && pl.meta && !LX_S_ISDIR(pl.st.mode))
 		err = -LX_ENOTDIR;
 	for (char *p = w->rest; !err;) {
 		char *c;
@@ -222,78 +282,70 @@ static long walk(const char *base, const char *path, bool follow, bool trailing,
 		while (*p && *p != '/')
 			p++;
 		n = (size_t)(p - c);
-		{
-			const char *q = p;
-			while (*q == '/')
-				q++;
-			last = *q == 0;
-		}
-		if (n > LX_NAME_MAX) {
-			err = -LX_ENAMETOOLONG;
-			break;
-		}
+		last = is_last(p);
+		if (n > LX_NAME_MAX)
+			return -LX_ENAMETOOLONG;
 		if (n == 1 && c[0] == '.')
 			continue;
 		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (!strcmp(w->cur, w->root))
+				continue;
+			if ((w->resolve & LX_RESOLVE_BENEATH) && !strcmp(w->cur, w->start))
+				return -LX_EXDEV;
 			to_parent(w->cur);
-			meta = on_meta_volume(w->cur, &st, &err);
+			if (!(err = look(w->cur, &pl)))
+				err = mount_check(w, &pl);
 			continue;
 		}
 		/* may_lookup: search permission on the directory. */
-		if (meta && (err = lx_permission(&st, LX_X_OK, false)))
+		if (pl.meta && (err = lx_permission(&pl.st, LX_X_OK, false)))
 			break;
 		if ((err = step_into(w, c, n)))
 			break;
-		meta = on_meta_volume(w->next, &st, &err);
+		err = look(w->next, &pl);
 		if (err == -LX_ENOENT && last) {
-			err = 0;
 			strcpy(w->cur, w->next);
-			break;
+			return 0;
 		}
-		if (!meta && !err) {
-			/* No links here: only a ".." after it needs it to exist. */
-			const char *q = p;
-			while (*q == '/')
-				q++;
-			if (q[0] == '.' && q[1] == '.' && (q[2] == '/' || !q[2])) {
-				err = lstat_path(w->next, &st);
-				if (!err && !LX_S_ISDIR(st.mode))
-					err = -LX_ENOTDIR;
-			}
+		if (!err)
+			err = mount_check(w, &pl);
+		/* Without links, only a ".." after it needs it to exist. */
+		if (!err && !pl.meta && next_is_dotdot(p)) {
+			err = lstat_path(w->next, &pl.st);
+			if (!err && !LX_S_ISDIR(pl.st.mode))
+				err = -LX_ENOTDIR;
 		}
 		if (err)
 			break;
-		if (meta && LX_S_ISLNK(st.mode) && (!last || follow || trailing)) {
-			long len;
-			if (++links > LX_MAXSYMLINKS) {
-				err = -LX_ELOOP;
-				break;
-			}
-			len = read_link_of(w->next, w->target, sizeof(w->target));
-			if (len < 0) {
-				err = len;
-				break;
-			}
-			if (len + 1 + strlen(p) >= sizeof(w->rest)) {
-				err = -LX_ENAMETOOLONG;
-				break;
-			}
-			/* rest becomes target + what was left after the link. */
-			memmove(w->rest + len + 1, p, strlen(p) + 1);
-			memcpy(w->rest, w->target, (size_t)len);
-			w->rest[len] = '/';
-			p = w->rest;
-			if (w->target[0] == '/')
-				strcpy(w->cur, "/");
-			meta = on_meta_volume(w->cur, &st, &err);
+		if (pl.meta && LX_S_ISLNK(pl.st.mode) && (!last || follow || trailing)) {
+			if (!(err = follow_link(w, &p, &links)))
+				err = look(w->cur, &pl);
 			continue;
 		}
-		if (meta && !last && !LX_S_ISDIR(st.mode)) {
-			err = -LX_ENOTDIR;
-			break;
-		}
+		if (pl.meta && !last && !LX_S_ISDIR(pl.st.mode))
+			return -LX_ENOTDIR;
 		strcpy(w->cur, w->next);
 	}
+	return err;
+}
+
+static long walk(const char *base, const char *path, bool follow, bool trailing,
+                 unsigned resolve, char *out)
+{
+	struct walk *w = malloc(sizeof(*w));
+	long err = 0;
+
+	if (!w)
+		return -LX_ENOMEM;
+	w->resolve = resolve;
+	w->start = base;
+	w->root = (resolve & LX_RESOLVE_IN_ROOT) ? base : "/";
+	strcpy(w->cur, base);
+	strcpy(w->rest, path);
+	if (path[0] == '/')
+		err = restart_at_root(w);
+	if (!err)
+		err = walk_steps(w, follow, trailing);
 	if (!err)
 		strcpy(out, w->cur);
 	free(w);
@@ -302,6 +354,12 @@ static long walk(const char *base, const char *path, bool follow, bool trailing,
 
 long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
                    struct lx_file **empty_file)
+{
+	return lx_resolve_at2(dirfd, path, at_flags, 0, node, empty_file);
+}
+
+long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
+                    struct lx_node *node, struct lx_file **empty_file)
 {
 	char base[LX_PATH_MAX];
 	long err;
@@ -319,17 +377,17 @@ long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *no
 			return *empty_file ? 0 : -LX_EBADF;
 		}
 	}
-	if (path[0] != '/') {
+	if (path[0] != '/' || (resolve & (LX_RESOLVE_IN_ROOT | LX_RESOLVE_BENEATH))) {
 		err = base_of(dirfd, base);
 		if (err)
 			return err;
 	} else {
 		strcpy(base, "/");
 	}
-	err = lx_path_join(base, path, node->path, sizeof(node->path),
-	                   &node->trailing_slash, node->last);
-	if (!err && lx_meta_rootfs())
-		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash,
+	err = lx_path_join(path[0] == '/' && !(resolve & LX_RESOLVE_IN_ROOT) ? "/" : base, path,
+	                   node->path, sizeof(node->path), &node->trailing_slash, node->last);
+	if (!err && (lx_meta_rootfs() || resolve))
+		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash, resolve,
 		           node->path);
 	else if (!err && strstr(path, ".."))
 		err = check_dotdot(base, path);

@@ -184,6 +184,16 @@ long lx_readlink_node(struct lx_node *node, char *out, size_t cap);
  * the path without links. */
 long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
                    struct lx_file **empty_file);
+/* openat2(2)'s RESOLVE_ flags (include/uapi/linux/openat2.h). */
+#define LX_RESOLVE_NO_XDEV       0x01
+#define LX_RESOLVE_NO_MAGICLINKS 0x02
+#define LX_RESOLVE_NO_SYMLINKS   0x04
+#define LX_RESOLVE_BENEATH       0x08
+#define LX_RESOLVE_IN_ROOT       0x10
+#define LX_RESOLVE_CACHED        0x20
+/* lx_resolve_at with RESOLVE_NO_XDEV, NO_SYMLINKS, BENEATH and IN_ROOT. */
+long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
+                    struct lx_node *node, struct lx_file **empty_file);
 /* Copies a guest path in (PATH_MAX, ENAMETOOLONG) and resolves it. */
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
                      struct lx_file **empty_file);

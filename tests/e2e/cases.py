@@ -188,5 +188,6 @@ CASES = [
     dict(name="meta-links", prog="metaops", args=["links"], rootfs=True),
     dict(name="meta-specials", prog="metaops", args=["specials"], rootfs=True),
     dict(name="meta-sizes", prog="metaops", args=["sizes"], rootfs=True),
+    dict(name="meta-resolve", prog="metaops", args=["resolve"], rootfs=True),
     dict(name="meta-containment", prog="metaops", args=["containment"], rootfs=True),
 ]

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <dirent.h>
@@ -277,6 +279,72 @@ static void sizes(void)
 	printf("size %lld\n", (long long)st.st_size);
 }
 
+struct how {
+	unsigned long long flags, mode, resolve;
+	unsigned long long extra;
+};
+
+static long openat2_(int dirfd, const char *path, unsigned long long flags,
+                     unsigned long long resolve, size_t size)
+{
+	struct how h = { flags, 0, resolve, 0 };
+	long fd = syscall(SYS_openat2, dirfd, path, &h, size);
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0 ? 0 : fd;
+}
+
+/* openat2(2)'s RESOLVE_ flags. */
+static void resolve(void)
+{
+	struct how h = { O_RDONLY, 0, 0, 1 };
+	struct stat a, b;
+	int dirfd, fd;
+
+	mkdir("base", 0755);
+	close(open("base/in", O_CREAT | O_WRONLY, 0644));
+	close(open("outside", O_CREAT | O_WRONLY, 0644));
+	symlink("/etc", "base/abs");
+	symlink("../outside", "base/up");
+	symlink("in", "base/rel");
+	dirfd = open("base", O_PATH | O_DIRECTORY);
+	report("beneath in", openat2_(dirfd, "in", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath ..", openat2_(dirfd, "../outside", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath abs", openat2_(dirfd, "/etc/passwd", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath abs link", openat2_(dirfd, "abs/passwd", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath up link", openat2_(dirfd, "up", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath rel link", openat2_(dirfd, "rel", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("beneath ./in/..", openat2_(dirfd, "./in/../in", O_RDONLY, RESOLVE_BENEATH, 24));
+	report("no-symlinks link", openat2_(dirfd, "rel", O_RDONLY, RESOLVE_NO_SYMLINKS, 24));
+	report("no-symlinks file", openat2_(dirfd, "in", O_RDONLY, RESOLVE_NO_SYMLINKS, 24));
+	report("no-symlinks nofollow path",
+	       openat2_(dirfd, "rel", O_PATH | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, 24));
+	report("in-root /in", openat2_(dirfd, "/in", O_RDONLY, RESOLVE_IN_ROOT, 24));
+	report("in-root up link", openat2_(dirfd, "up", O_RDONLY, RESOLVE_IN_ROOT, 24));
+	struct how r = { O_RDONLY | O_DIRECTORY, 0, RESOLVE_IN_ROOT, 0 };
+	fd = (int)syscall(SYS_openat2, dirfd, "../../../..", &r, 24);
+	report("in-root .. stays", fd >= 0 && fstat(fd, &a) == 0 && fstat(dirfd, &b) == 0 &&
+	       a.st_ino == b.st_ino ? 0 : -1);
+	close(fd);
+	report("no-xdev in", openat2_(dirfd, "in", O_RDONLY, RESOLVE_NO_XDEV, 24));
+	report("no-xdev /dev/null", openat2_(AT_FDCWD, "/dev/null", O_RDONLY, RESOLVE_NO_XDEV, 24));
+	report("no-magiclinks stdin",
+	       openat2_(AT_FDCWD, "/dev/stdin", O_RDONLY, RESOLVE_NO_MAGICLINKS, 24));
+	report("beneath+in-root", openat2_(dirfd, "in", O_RDONLY,
+	                                   RESOLVE_BENEATH | RESOLVE_IN_ROOT, 24));
+	report("size 16", openat2_(dirfd, "in", O_RDONLY, 0, 16));
+	report("size 32 zero", openat2_(dirfd, "in", O_RDONLY, 0, 32));
+	report("size 32 nonzero", syscall(SYS_openat2, dirfd, "in", &h, 32));
+	h.extra = 0;
+	h.mode = 0644;
+	report("mode without creat", syscall(SYS_openat2, dirfd, "in", &h, 24));
+	h.mode = 0;
+	h.resolve = 0x40;
+	report("unknown resolve", syscall(SYS_openat2, dirfd, "in", &h, 24));
+	close(dirfd);
+}
+
 static void containment(void)
 {
 	char path[600];
@@ -428,6 +496,8 @@ int main(int argc, char **argv)
 		specials();
 	if (!strcmp(what, "all") || !strcmp(what, "sizes"))
 		sizes();
+	if (!strcmp(what, "all") || !strcmp(what, "resolve"))
+		resolve();
 	if (!strcmp(what, "containment"))
 		containment();
 	return 0;
