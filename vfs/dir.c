@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -146,22 +147,20 @@ int64_t lx_sys_getdents64(struct lx_syscall *sc)
 }
 
 /* mkdir(2): EEXIST for anything that exists, EROFS for a new name in a
- * synthetic directory.  The mode has no Windows form without a metadata
- * backend (docs/vfs.md). */
+ * synthetic directory.  The mode is kept where the volume keeps Linux
+ * metadata (lx_meta_mkdir, docs/vfs.md). */
 static long mkdir_at(int dirfd, uint64_t upath, unsigned mode)
 {
 	struct lx_node node;
 	HANDLE h;
 	long err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
 
-	(void)mode;
 	if (err == -LX_ENOENT && node.path[0] && lx_mount_parent_synthetic(node.path))
 		err = -LX_EROFS;
 	else if (!err && (node.kind != LX_NODE_HOST || lx_mount_is_point(node.path)))
 		err = -LX_EEXIST;
 	else if (!err) {
-		err = lx_host_open(node.nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
-		                   FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, (void **)&h);
+		err = lx_meta_mkdir(&node, mode, (void **)&h);
 		if (!err)
 			NtClose(h);
 	}
@@ -216,7 +215,7 @@ static long chdir_node(struct lx_node *node)
 int64_t lx_sys_chdir(struct lx_syscall *sc)
 {
 	struct lx_node node;
-	long err = lx_resolve_user(LX_AT_FDCWD, (uint64_t)sc->arg[0], 0, &node, NULL);
+	long err = lx_resolve_user(LX_AT_FDCWD, (uint64_t)sc->arg[0], LX_AT_FOLLOW, &node, NULL);
 
 	if (!err)
 		err = chdir_node(&node);

@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "nt.h"
 
 /* The most bytes one NT read or write moves: Linux itself caps a transfer
@@ -125,6 +126,9 @@ long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx
 	st->mtime = lx_time_from_nt(basic.LastWriteTime.QuadPart);
 	st->ctime = lx_time_from_nt(basic.ChangeTime.QuadPart);
 	st->btime = lx_time_from_nt(basic.CreationTime.QuadPart);
+	if (lx_meta_store(dev))
+		lx_meta_overlay(lx_meta_store(dev), basic.LastAccessTime.QuadPart,
+		                basic.LastWriteTime.QuadPart, st);
 	return 0;
 }
 
@@ -246,10 +250,19 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 			size_t wlen = e->FileNameLength / sizeof(wchar_t);
 			char name[4 * LX_NAME_MAX + 1];
 
+			/* Names that begin with LX_METATMP_PREFIX are the metadata
+			 * store and files being created (metastore.h). */
 			if (!((wlen == 1 && e->FileName[0] == L'.') ||
-			      (wlen == 2 && e->FileName[0] == L'.' && e->FileName[1] == L'.')) &&
+			      (wlen == 2 && e->FileName[0] == L'.' && e->FileName[1] == L'.') ||
+			      (wlen && e->FileName[0] == LX_METATMP_PREFIX)) &&
 			    lx_name_from_nt(e->FileName, wlen, name, sizeof(name)) >= 0) {
-				if (!emit(ctx, name, lx_dtype_from_attributes(e->FileAttributes),
+				/* On a volume with Linux metadata a file may be a link or
+				 * a special file, which only its record tells: DT_UNKNOWN
+				 * sends the reader to lstat, as getdents(2) allows. */
+				uint8_t type = lx_dtype_from_attributes(e->FileAttributes);
+				if (type != LX_DT_DIR && lx_meta_store(f->dev))
+					type = LX_DT_UNKNOWN;
+				if (!emit(ctx, name, type,
 				          (uint64_t)e->FileId.QuadPart)) {
 					free(buf);
 					return 0;

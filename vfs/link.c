@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -23,9 +24,11 @@ static long link_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath, 
 	if (flags & ~(LX_AT_SYMLINK_FOLLOW | LX_AT_EMPTY_PATH))
 		return -LX_EINVAL;
 	memset(&to, 0, sizeof(to));
-	/* Nothing on a host volume is a symlink, so AT_SYMLINK_FOLLOW changes
-	 * nothing; an fd given with AT_EMPTY_PATH stands for its path. */
-	err = lx_resolve_user(olddir, oldpath, flags & LX_AT_EMPTY_PATH, &from, &f);
+	/* A link names the link itself unless AT_SYMLINK_FOLLOW; an fd given
+	 * with AT_EMPTY_PATH stands for its path. */
+	err = lx_resolve_user(olddir, oldpath,
+	                      (flags & LX_AT_EMPTY_PATH) |
+	                      ((flags & LX_AT_SYMLINK_FOLLOW) ? LX_AT_FOLLOW : 0), &from, &f);
 	if (!err && f) {
 		err = f->path ? lx_resolve_at(LX_AT_FDCWD, f->path, 0, &from, NULL) : -LX_ENOENT;
 		lx_file_put(f);
@@ -50,6 +53,8 @@ static long link_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath, 
 			err = -LX_EEXIST;
 		if (!err && (from.trailing_slash || to.trailing_slash))
 			err = -LX_ENOENT;
+		if (!err)
+			err = lx_may_create(&to);
 		if (!err)
 			err = lx_host_open(from.nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN,
 			                   FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
@@ -78,33 +83,44 @@ int64_t lx_sys_linkat(struct lx_syscall *sc)
 	               (uint64_t)sc->arg[3], (int)sc->arg[4]);
 }
 
-/* symlink(2): no backend of the first vfs can store a link, so a host
- * volume answers EPERM ("the file system does not support the creation
- * of symbolic links"), after the checks that come first on Linux. */
+/* symlink(2): on a volume with Linux metadata, a file holding the target
+ * whose record says S_IFLNK 0777; EPERM on the others ("the file system
+ * does not support the creation of symbolic links"), after the checks
+ * that come first on Linux. */
 static long symlink_at(uint64_t utarget, int newdir, uint64_t newpath)
 {
 	char *target = malloc(LX_PATH_MAX);
 	struct lx_node to;
 	bool exists, is_dir;
-	long err;
+	HANDLE h;
+	long err, len;
 
 	if (!target)
 		return -LX_ENOMEM;
-	err = lx_strncpy_from_user(target, utarget, LX_PATH_MAX);
-	if (err == 0)
-		err = -LX_ENOENT;
-	free(target);
-	if (err < 0)
-		return err;
-	err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
+	len = lx_strncpy_from_user(target, utarget, LX_PATH_MAX);
+	err = len == 0 ? -LX_ENOENT : len < 0 ? len : 0;
+	if (!err)
+		err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
 	if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
 		err = -LX_EROFS;
 	if (!err && to.kind != LX_NODE_HOST)
 		err = -LX_EEXIST;
 	if (!err)
 		err = lx_node_probe(&to, &exists, &is_dir);
+	if (!err && exists)
+		err = -LX_EEXIST;
+	if (!err && to.trailing_slash)
+		err = -LX_ENOENT;
+	if (!err && !lx_meta_store(to.mount->dev))
+		err = -LX_EPERM;
 	if (!err)
-		err = exists ? -LX_EEXIST : -LX_EPERM;
+		err = lx_may_create(&to);
+	if (!err)
+		err = lx_meta_create(&to, LX_S_IFLNK | 0777, 0, FILE_WRITE_DATA,
+		                     FILE_NON_DIRECTORY_FILE, target, (size_t)len, (void **)&h);
+	if (!err)
+		NtClose(h);
+	free(target);
 	lx_node_free(&to);
 	return err;
 }
@@ -121,29 +137,66 @@ int64_t lx_sys_symlinkat(struct lx_syscall *sc)
 	return symlink_at((uint64_t)sc->arg[0], (int)sc->arg[1], (uint64_t)sc->arg[2]);
 }
 
+long lx_readlink_node(struct lx_node *node, char *out, size_t cap)
+{
+	struct lx_kstat st;
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	NTSTATUS s;
+	HANDLE h;
+	long err;
+
+	if (node->kind == LX_NODE_DEV && lx_dev_link_target(node->which)) {
+		const char *t = lx_dev_link_target(node->which);
+		if (strlen(t) >= cap)
+			return -LX_ENAMETOOLONG;
+		strcpy(out, t);
+		return (long)strlen(t);
+	}
+	err = lx_node_stat(node, false, &st);
+	if (!err && (node->kind != LX_NODE_HOST || !LX_S_ISLNK(st.mode)))
+		err = -LX_EINVAL;
+	if (!err && (st.size <= 0 || (uint64_t)st.size >= cap))
+		err = -LX_EIO; /* a link's target is 1 to PATH_MAX - 1 bytes */
+	if (!err)
+		err = lx_host_open(node->nt_path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE,
+		                   0, (void **)&h);
+	if (err)
+		return err;
+	s = NtReadFile(h, NULL, NULL, NULL, &io, out, (ULONG)st.size, &off, NULL);
+	NtClose(h);
+	if (!NT_SUCCESS(s))
+		return lx_errno_from_ntstatus(s);
+	if (io.Information != (ULONG_PTR)st.size)
+		return -LX_EIO;
+	out[st.size] = 0;
+	return (long)st.size;
+}
+
 /* readlink(2): the link text without a NUL, truncated to bufsiz; EINVAL
  * for anything that is not a link. */
 static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, long bufsiz)
 {
 	struct lx_node node;
-	struct lx_kstat st;
+	char *target = malloc(LX_PATH_MAX);
 	long err;
 
-	if (bufsiz <= 0)
-		return -LX_EINVAL;
-	err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
-	if (!err && node.kind == LX_NODE_DEV && lx_dev_link_target(node.which)) {
-		const char *t = lx_dev_link_target(node.which);
-		size_t n = strlen(t) < (size_t)bufsiz ? strlen(t) : (size_t)bufsiz;
-		err = node.trailing_slash ? -LX_ENOTDIR : lx_copy_to_user(ubuf, t, n);
+	if (!target)
+		return -LX_ENOMEM;
+	err = bufsiz <= 0 ? -LX_EINVAL : lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	if (!err && node.trailing_slash)
+		err = lx_node_stat(&node, true, &(struct lx_kstat){ 0 }) ?: -LX_EINVAL;
+	if (!err)
+		err = lx_readlink_node(&node, target, LX_PATH_MAX);
+	if (err >= 0) {
+		size_t n = (size_t)err < (size_t)bufsiz ? (size_t)err : (size_t)bufsiz;
+		err = lx_copy_to_user(ubuf, target, n);
 		if (!err)
 			err = (long)n;
-	} else if (!err) {
-		err = lx_node_stat(&node, false, &st);
-		if (!err)
-			err = -LX_EINVAL;
 	}
-	lx_node_free(&node);
+	free(target);
+	if (bufsiz > 0)
+		lx_node_free(&node);
 	return err;
 }
 

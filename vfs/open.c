@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -59,6 +60,55 @@ static long truncate_handle(HANDLE h)
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
 
+/* may_open of fs/namei.c on a volume with Linux metadata: what the node
+ * is decides before Windows is asked.  *exists tells whether it exists. */
+static long may_open(struct lx_node *node, unsigned flags, bool *exists)
+{
+	struct lx_kstat st;
+	int mask = 0;
+	long err = lx_node_stat(node, false, &st);
+
+	*exists = err == 0;
+	if (err == -LX_ENOENT)
+		return (flags & LX_O_CREAT) ? 0 : err;
+	if (err)
+		return err;
+	if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL))
+		return -LX_EEXIST;
+	/* The walk followed a link unless O_NOFOLLOW was given. */
+	if (LX_S_ISLNK(st.mode))
+		return (flags & LX_O_PATH) ? 0 : -LX_ELOOP;
+	if ((flags & LX_O_DIRECTORY) && !LX_S_ISDIR(st.mode))
+		return -LX_ENOTDIR;
+	if (flags & LX_O_PATH)
+		return 0;
+	/* FIFOs, sockets and device nodes are metadata only (docs/vfs.md). */
+	if (!LX_S_ISDIR(st.mode) && !LX_S_ISREG(st.mode))
+		return -LX_ENXIO;
+	if ((flags & LX_O_ACCMODE) != LX_O_WRONLY)
+		mask |= LX_R_OK;
+	if ((flags & LX_O_ACCMODE) != LX_O_RDONLY || (flags & LX_O_TRUNC))
+		mask |= LX_W_OK;
+	return lx_permission(&st, mask, false);
+}
+
+/* O_CREAT of a new file on a volume with Linux metadata: the file and its
+ * record appear together (lx_meta_create). */
+static long create_with_meta(struct lx_node *node, unsigned flags, unsigned mode, HANDLE *h)
+{
+	bool writes;
+	uint32_t access = nt_access(flags, &writes);
+	long err;
+
+	if (node->trailing_slash)
+		return -LX_EISDIR;
+	err = lx_may_create(node);
+	if (!err)
+		err = lx_meta_create(node, LX_S_IFREG | (mode & 07777 & ~lx_umask), 0, access,
+		                     FILE_NON_DIRECTORY_FILE, NULL, 0, (void **)h);
+	return err;
+}
+
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,
  * O_DIRECTORY and write access on a directory (EISDIR). */
 static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out)
@@ -73,6 +123,27 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 
 	if ((flags & LX_O_CREAT) && node->trailing_slash)
 		return -LX_EISDIR;
+	if (lx_meta_store(node->mount->dev)) {
+		bool exists;
+		for (int tries = 0;; tries++) {
+			err = may_open(node, flags, &exists);
+			if (err || exists)
+				break;
+			err = create_with_meta(node, flags, mode, &h);
+			/* Created by another process meanwhile: open that one. */
+			if (err != -LX_EEXIST || (flags & LX_O_EXCL) || tries)
+				break;
+		}
+		if (err)
+			return err;
+		if (!exists) {
+			err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
+			if (err)
+				NtClose(h);
+			return err;
+		}
+		flags &= ~(unsigned)LX_O_CREAT;
+	}
 	if (flags & LX_O_DIRECTORY)
 		options |= FILE_DIRECTORY_FILE;
 	else if (writes)
@@ -124,15 +195,32 @@ long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 	}
 }
 
-long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
+static long vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode, unsigned resolve)
 {
 	struct lx_node node;
 	struct lx_file *f;
+	char *path;
 	long err;
 
 	if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
 		return -LX_EOPNOTSUPP; /* open(2): the file system lacks O_TMPFILE support */
-	err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	path = malloc(LX_PATH_MAX);
+	if (!path)
+		return -LX_ENOMEM;
+	err = lx_strncpy_from_user(path, upath, LX_PATH_MAX);
+	/* O_CREAT | O_EXCL does not follow a final link (open(2)). */
+	if (err >= 0)
+		err = lx_resolve_at2(dirfd, path,
+		                     (flags & LX_O_NOFOLLOW) ||
+		                     ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) ? 0 : LX_AT_FOLLOW,
+		                     resolve, &node, NULL);
+	else
+		memset(&node, 0, sizeof(node));
+	free(path);
+	/* The /dev/std* links are magic links to /proc/self/fd/N. */
+	if (!err && (resolve & (LX_RESOLVE_NO_MAGICLINKS | LX_RESOLVE_NO_SYMLINKS)) &&
+	    node.kind == LX_NODE_DEV && lx_dev_link_target(node.which))
+		err = -LX_ELOOP;
 	if (err) {
 		lx_node_free(&node);
 		return err;
@@ -142,6 +230,59 @@ long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 	if (err)
 		return err;
 	return lx_fd_install(f, 0, (flags & LX_O_CLOEXEC) != 0);
+}
+
+long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
+{
+	return vfs_open(dirfd, upath, flags, mode, 0);
+}
+
+/* struct open_how (include/uapi/linux/openat2.h). */
+struct lx_open_how {
+	uint64_t flags, mode, resolve;
+};
+
+#define LX_OPEN_HOW_SIZE_VER0 24
+#define LX_O_VALID (LX_O_ACCMODE | LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | \
+                    LX_O_APPEND | LX_O_NONBLOCK | LX_O_DSYNC | LX_O_ASYNC | LX_O_DIRECT | \
+                    LX_O_LARGEFILE | LX_O_DIRECTORY | LX_O_NOFOLLOW | LX_O_NOATIME | \
+                    LX_O_CLOEXEC | LX_O_SYNC | LX_O_PATH | LX_O_TMPFILE)
+
+/* Linux openat2(2): the checks of build_open_how and copy_struct_from_user
+ * (a larger struct must be zero beyond what is known: E2BIG). */
+int64_t lx_sys_openat2(struct lx_syscall *sc)
+{
+	size_t size = (size_t)sc->arg[3];
+	struct lx_open_how how;
+	unsigned char extra[64];
+
+	if (size < LX_OPEN_HOW_SIZE_VER0)
+		return -LX_EINVAL;
+	if (size > 4096)
+		return -LX_E2BIG;
+	if (lx_copy_from_user(&how, (uint64_t)sc->arg[2], sizeof(how)))
+		return -LX_EFAULT;
+	for (size_t off = sizeof(how); off < size; off += sizeof(extra)) {
+		size_t n = size - off < sizeof(extra) ? size - off : sizeof(extra);
+		if (lx_copy_from_user(extra, (uint64_t)sc->arg[2] + off, n))
+			return -LX_EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (extra[i])
+				return -LX_E2BIG;
+	}
+	if ((how.flags & ~(uint64_t)LX_O_VALID) || (how.mode & ~(uint64_t)07777) ||
+	    (how.resolve & ~(uint64_t)0x3f))
+		return -LX_EINVAL;
+	if (how.mode && !(how.flags & (LX_O_CREAT | LX_O_TMPFILE)))
+		return -LX_EINVAL;
+	if ((how.resolve & LX_RESOLVE_BENEATH) && (how.resolve & LX_RESOLVE_IN_ROOT))
+		return -LX_EINVAL;
+	/* Nothing is cached: a caller asking for a cached lookup only must
+	 * retry without (openat2(2), EAGAIN). */
+	if (how.resolve & LX_RESOLVE_CACHED)
+		return -LX_EAGAIN;
+	return vfs_open((int)sc->arg[0], (uint64_t)sc->arg[1], (unsigned)how.flags,
+	                (unsigned)how.mode, (unsigned)how.resolve);
 }
 
 /* Linux open(2). */

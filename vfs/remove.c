@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -35,7 +36,7 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 		else if (!err && !is_dir && (want_dir || node.trailing_slash))
 			err = -LX_ENOTDIR;
 		if (!err)
-			err = lx_host_delete(h);
+			err = lx_meta_delete(&node, h);
 		NtClose(h);
 	}
 	lx_node_free(&node);

@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -106,6 +107,8 @@ static long rename_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath
 	err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
 	if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
 		err = from.kind == LX_NODE_HOST ? -LX_EXDEV : -LX_EROFS;
+	if (!err)
+		err = lx_may_rename(&from, &to);
 	if (!err)
 		err = do_rename(&from, &to, flags);
 	lx_node_free(&from);

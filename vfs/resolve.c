@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "nt.h"
 
 static char cwd[LX_PATH_MAX] = "/";
@@ -99,8 +100,266 @@ static long check_dotdot(const char *base, const char *path)
 	return err;
 }
 
+/* What the walk knows of one canonical path: its mount (st_dev), and, on
+ * a volume with Linux metadata, its lstat (links exist only there). */
+struct place {
+	uint64_t dev;
+	bool meta;
+	struct lx_kstat st;
+};
+
+static long look(const char *path, struct place *pl)
+{
+	struct lx_node *n = calloc(1, sizeof(*n));
+	long err;
+
+	pl->meta = false;
+	pl->dev = 0;
+	if (!n)
+		return -LX_ENOMEM;
+	strcpy(n->path, path);
+	err = lx_mount_lookup(n);
+	if (!err) {
+		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
+		if (n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) {
+			pl->meta = true;
+			err = lx_node_stat(n, false, &pl->st);
+		}
+	}
+	lx_node_free(n);
+	free(n);
+	return err;
+}
+
+/* Stats a canonical path without following a final link; synthetic
+ * directories count as directories. */
+static long lstat_path(const char *path, struct lx_kstat *st)
+{
+	struct lx_node *n = calloc(1, sizeof(*n));
+	long err;
+
+	if (!n)
+		return -LX_ENOMEM;
+	strcpy(n->path, path);
+	err = lx_mount_lookup(n);
+	if (!err)
+		err = lx_node_stat(n, false, st);
+	lx_node_free(n);
+	free(n);
+	return err;
+}
+
+static long read_link_of(const char *path, char *out, size_t cap)
+{
+	struct lx_node *n = calloc(1, sizeof(*n));
+	long err;
+
+	if (!n)
+		return -LX_ENOMEM;
+	strcpy(n->path, path);
+	err = lx_mount_lookup(n);
+	if (!err)
+		err = lx_readlink_node(n, out, cap);
+	lx_node_free(n);
+	free(n);
+	return err;
+}
+
+static void to_parent(char *cur)
+{
+	char *slash = strrchr(cur, '/');
+
+	if (slash == cur)
+		cur[1] = 0;
+	else if (slash)
+		*slash = 0;
+}
+
+/* The walk of path_resolution(7): one component at a time from the start
+ * directory, each directory searched needing its x permission
+ * (may_lookup), each link before the end (or at the end with follow, or
+ * a trailing slash) replaced by its target, an absolute target restarting
+ * at the root, and ELOOP after LX_MAXSYMLINKS links.  cur never holds a
+ * link, so ".." is its lexical parent, and ".." at the root stays there.
+ * The root is the instance's "/", or the start directory with
+ * RESOLVE_IN_ROOT; RESOLVE_BENEATH makes every way out of the start
+ * directory EXDEV, RESOLVE_NO_XDEV every mount crossing, and
+ * RESOLVE_NO_SYMLINKS every link to follow ELOOP (openat2(2)). */
+struct walk {
+	char cur[LX_PATH_MAX];
+	char rest[2 * LX_PATH_MAX];
+	char next[LX_PATH_MAX];
+	char target[LX_PATH_MAX];
+	const char *root;       /* where "/" and ".." stop */
+	const char *start;      /* the directory RESOLVE_BENEATH keeps to */
+	unsigned resolve;
+	uint64_t start_dev;
+};
+
+static long step_into(struct walk *w, const char *c, size_t n)
+{
+	size_t len = strlen(w->cur);
+
+	if (len + 1 + n >= LX_PATH_MAX)
+		return -LX_ENAMETOOLONG;
+	memcpy(w->next, w->cur, len);
+	if (len > 1)
+		w->next[len++] = '/';
+	memcpy(w->next + len, c, n);
+	w->next[len + n] = 0;
+	return 0;
+}
+
+static bool is_last(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == 0;
+}
+
+static bool next_is_dotdot(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]);
+}
+
+/* Jumps to the root for an absolute path or link target. */
+static long restart_at_root(struct walk *w)
+{
+	if (w->resolve & LX_RESOLVE_BENEATH)
+		return -LX_EXDEV;
+	strcpy(w->cur, w->root);
+	return 0;
+}
+
+static long mount_check(struct walk *w, const struct place *pl)
+{
+	return (w->resolve & LX_RESOLVE_NO_XDEV) && pl->dev != w->start_dev ? -LX_EXDEV : 0;
+}
+
+/* Replaces the link w->next by its target in front of what is left (p). */
+static long follow_link(struct walk *w, char **p, int *links)
+{
+	size_t left = strlen(*p);
+	long len;
+
+	if (w->resolve & LX_RESOLVE_NO_SYMLINKS)
+		return -LX_ELOOP;
+	if (++*links > LX_MAXSYMLINKS)
+		return -LX_ELOOP;
+	len = read_link_of(w->next, w->target, sizeof(w->target));
+	if (len < 0)
+		return len;
+	if ((size_t)len + 1 + left >= sizeof(w->rest))
+		return -LX_ENAMETOOLONG;
+	memmove(w->rest + len + 1, *p, left + 1);
+	memcpy(w->rest, w->target, (size_t)len);
+	w->rest[len] = '/';
+	*p = w->rest;
+	return w->target[0] == '/' ? restart_at_root(w) : 0;
+}
+
+static long walk_steps(struct walk *w, bool follow, bool trailing)
+{
+	struct place pl;
+	int links = 0;
+	long err = look(w->cur, &pl);
+
+	w->start_dev = pl.dev;
+	if (!err && pl.meta && !LX_S_ISDIR(pl.st.mode))
+		err = -LX_ENOTDIR;
+	for (char *p = w->rest; !err;) {
+		char *c;
+		size_t n;
+		bool last;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - c);
+		last = is_last(p);
+		if (n > LX_NAME_MAX)
+			return -LX_ENAMETOOLONG;
+		if (n == 1 && c[0] == '.')
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (!strcmp(w->cur, w->root))
+				continue;
+			if ((w->resolve & LX_RESOLVE_BENEATH) && !strcmp(w->cur, w->start))
+				return -LX_EXDEV;
+			to_parent(w->cur);
+			if (!(err = look(w->cur, &pl)))
+				err = mount_check(w, &pl);
+			continue;
+		}
+		/* may_lookup: search permission on the directory. */
+		if (pl.meta && (err = lx_permission(&pl.st, LX_X_OK, false)))
+			break;
+		if ((err = step_into(w, c, n)))
+			break;
+		err = look(w->next, &pl);
+		if (err == -LX_ENOENT && last) {
+			strcpy(w->cur, w->next);
+			return 0;
+		}
+		if (!err)
+			err = mount_check(w, &pl);
+		/* Without links, only a ".." after it needs it to exist. */
+		if (!err && !pl.meta && next_is_dotdot(p)) {
+			err = lstat_path(w->next, &pl.st);
+			if (!err && !LX_S_ISDIR(pl.st.mode))
+				err = -LX_ENOTDIR;
+		}
+		if (err)
+			break;
+		if (pl.meta && LX_S_ISLNK(pl.st.mode) && (!last || follow || trailing)) {
+			if (!(err = follow_link(w, &p, &links)))
+				err = look(w->cur, &pl);
+			continue;
+		}
+		if (pl.meta && !last && !LX_S_ISDIR(pl.st.mode))
+			return -LX_ENOTDIR;
+		strcpy(w->cur, w->next);
+	}
+	return err;
+}
+
+static long walk(const char *base, const char *path, bool follow, bool trailing,
+                 unsigned resolve, char *out)
+{
+	struct walk *w = malloc(sizeof(*w));
+	long err = 0;
+
+	if (!w)
+		return -LX_ENOMEM;
+	w->resolve = resolve;
+	w->start = base;
+	w->root = (resolve & LX_RESOLVE_IN_ROOT) ? base : "/";
+	strcpy(w->cur, base);
+	strcpy(w->rest, path);
+	if (path[0] == '/')
+		err = restart_at_root(w);
+	if (!err)
+		err = walk_steps(w, follow, trailing);
+	if (!err)
+		strcpy(out, w->cur);
+	free(w);
+	return err;
+}
+
 long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
                    struct lx_file **empty_file)
+{
+	return lx_resolve_at2(dirfd, path, at_flags, 0, node, empty_file);
+}
+
+long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
+                    struct lx_node *node, struct lx_file **empty_file)
 {
 	char base[LX_PATH_MAX];
 	long err;
@@ -118,16 +377,19 @@ long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *no
 			return *empty_file ? 0 : -LX_EBADF;
 		}
 	}
-	if (path[0] != '/') {
+	if (path[0] != '/' || (resolve & (LX_RESOLVE_IN_ROOT | LX_RESOLVE_BENEATH))) {
 		err = base_of(dirfd, base);
 		if (err)
 			return err;
 	} else {
 		strcpy(base, "/");
 	}
-	err = lx_path_join(base, path, node->path, sizeof(node->path),
-	                   &node->trailing_slash, node->last);
-	if (!err && strstr(path, ".."))
+	err = lx_path_join(path[0] == '/' && !(resolve & LX_RESOLVE_IN_ROOT) ? "/" : base, path,
+	                   node->path, sizeof(node->path), &node->trailing_slash, node->last);
+	if (!err && (lx_meta_rootfs() || resolve))
+		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash, resolve,
+		           node->path);
+	else if (!err && strstr(path, ".."))
 		err = check_dotdot(base, path);
 	if (err)
 		return err;

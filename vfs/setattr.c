@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
+#include "syscall_table.h"
 #include "nt.h"
 
 #define LX_UTIME_NOW  ((1L << 30) - 1)
@@ -23,7 +25,7 @@ struct lx_utimespec {
 
 /* Opens the host file an fd stands for, again, with the access needed
  * (ReOpenFile): a file open read-only may still have its times set. */
-static long reopen_fd(int fd, uint32_t access, HANDLE *h)
+static long reopen_fd(int fd, uint32_t access, HANDLE *h, uint64_t *dev)
 {
 	struct lx_file *f = lx_fd_get(fd);
 	long err = 0;
@@ -33,6 +35,7 @@ static long reopen_fd(int fd, uint32_t access, HANDLE *h)
 	if (!f->handle || GetFileType(f->handle) != FILE_TYPE_DISK) {
 		err = -LX_EROFS; /* the synthetic files and devices cannot change */
 	} else {
+		*dev = f->dev;
 		*h = ReOpenFile(f->handle, access | FILE_READ_ATTRIBUTES,
 		                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0);
 		if (*h == INVALID_HANDLE_VALUE)
@@ -45,24 +48,26 @@ static long reopen_fd(int fd, uint32_t access, HANDLE *h)
 /* Opens what (dirfd, path) names, or the fd dirfd itself when path is
  * NULL, with the given access, for the calls that change a host file. */
 static long open_for_change(int dirfd, const uint64_t *upath, int flags, uint32_t access,
-                            HANDLE *h, bool *is_dir)
+                            HANDLE *h, bool *is_dir, uint64_t *dev)
 {
 	struct lx_node node;
 	struct lx_file *f = NULL;
 	long err;
 
 	if (!upath) {
-		err = reopen_fd(dirfd, access, h);
+		err = reopen_fd(dirfd, access, h, dev);
 	} else {
-		err = lx_resolve_user(dirfd, *upath, flags & LX_AT_EMPTY_PATH, &node, &f);
+		err = lx_resolve_user(dirfd, *upath, flags & (LX_AT_EMPTY_PATH | LX_AT_FOLLOW), &node, &f);
 		if (!err && f) {
 			int fd = dirfd;
 			lx_file_put(f);
 			lx_node_free(&node);
-			return open_for_change(fd, NULL, 0, access, h, is_dir);
+			return open_for_change(fd, NULL, 0, access, h, is_dir, dev);
 		}
 		if (!err && node.kind != LX_NODE_HOST)
 			err = -LX_EROFS;
+		if (!err)
+			*dev = node.mount->dev;
 		if (!err)
 			err = lx_host_open(node.nt_path, access | FILE_READ_ATTRIBUTES, FILE_OPEN,
 			                   FILE_OPEN_REPARSE_POINT, 0, (void **)h);
@@ -111,10 +116,18 @@ int64_t lx_sys_truncate(struct lx_syscall *sc)
 
 	if (length < 0)
 		return -LX_EINVAL;
-	err = open_for_change(LX_AT_FDCWD, &upath, 0, FILE_WRITE_DATA, &h, &is_dir);
+	uint64_t dev;
+	struct lx_kstat st;
+
+	err = open_for_change(LX_AT_FDCWD, &upath, LX_AT_FOLLOW, FILE_WRITE_DATA, &h, &is_dir, &dev);
 	if (err)
 		return err;
-	err = is_dir ? -LX_EISDIR : set_size(h, length);
+	err = is_dir ? -LX_EISDIR : 0;
+	/* do_sys_truncate: write permission (path_permission). */
+	if (!err && lx_meta_store(dev) && !(err = lx_host_stat_handle(h, NULL, dev, &st)))
+		err = lx_permission(&st, LX_W_OK, false);
+	if (!err)
+		err = set_size(h, length);
 	NtClose(h);
 	return err;
 }
@@ -162,7 +175,23 @@ static long nt_time(const struct lx_utimespec *t, int64_t now, int64_t *out)
 	return 0;
 }
 
-/* Linux utimensat(2), also futimens(3) (a NULL path names dirfd). */
+/* The owner or root may set any time; anyone with write permission may
+ * set both to now (utimes_common, inode_owner_or_capable). */
+static long may_set_times(HANDLE h, uint64_t dev, bool explicit_times)
+{
+	struct lx_kstat st;
+	uint32_t uid = lx_cred_fsuid();
+	long err = lx_host_stat_handle(h, NULL, dev, &st);
+
+	if (err || uid == 0 || uid == st.uid)
+		return err;
+	if (explicit_times)
+		return -LX_EPERM;
+	return lx_permission(&st, LX_W_OK, false);
+}
+
+/* Linux utimensat(2), also futimens(3) (a NULL path names dirfd).  On a
+ * volume with Linux metadata the nanoseconds go to the record. */
 int64_t lx_sys_utimensat(struct lx_syscall *sc)
 {
 	int dirfd = (int)sc->arg[0];
@@ -170,9 +199,11 @@ int64_t lx_sys_utimensat(struct lx_syscall *sc)
 	uint64_t utimes = (uint64_t)sc->arg[2];
 	int flags = (int)sc->arg[3];
 	struct lx_utimespec t[2] = { { 0, LX_UTIME_NOW }, { 0, LX_UTIME_NOW } };
+	struct lx_meta_change c;
 	FILE_BASIC_INFORMATION basic;
 	FILETIME ft;
 	int64_t now;
+	uint64_t dev;
 	HANDLE h;
 	bool is_dir;
 	long err;
@@ -192,22 +223,66 @@ int64_t lx_sys_utimensat(struct lx_syscall *sc)
 	/* A NULL path is futimens(3): the fd itself (do_utimes). */
 	if (!upath && dirfd == LX_AT_FDCWD)
 		return -LX_EFAULT;
-	err = open_for_change(dirfd, upath ? &upath : NULL, flags, FILE_WRITE_ATTRIBUTES,
-	                      &h, &is_dir);
+	err = open_for_change(dirfd, upath ? &upath : NULL,
+	                      (flags & LX_AT_EMPTY_PATH) |
+	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
+	                      FILE_WRITE_ATTRIBUTES, &h, &is_dir, &dev);
 	if (err)
 		return err;
 	/* Both omitted: the name is checked, nothing changes (vfs_utimes). */
-	if (basic.LastAccessTime.QuadPart || basic.LastWriteTime.QuadPart) {
+	if (!basic.LastAccessTime.QuadPart && !basic.LastWriteTime.QuadPart) {
+		NtClose(h);
+		return 0;
+	}
+	if (lx_meta_store(dev))
+		err = may_set_times(h, dev, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
+		                            (t[1].tv_nsec != LX_UTIME_NOW && t[1].tv_nsec != LX_UTIME_OMIT));
+	if (!err) {
 		basic.ChangeTime.QuadPart = now;
 		err = set_info(h, &basic, sizeof(basic), LX_FileBasicInformation);
+	}
+	if (!err && lx_meta_store(dev)) {
+		memset(&c, 0, sizeof(c));
+		c.set_atime = basic.LastAccessTime.QuadPart != 0;
+		c.set_mtime = basic.LastWriteTime.QuadPart != 0;
+		c.atime_nt = basic.LastAccessTime.QuadPart;
+		c.mtime_nt = basic.LastWriteTime.QuadPart;
+		c.atime = t[0].tv_nsec == LX_UTIME_NOW ? lx_time_from_nt(now) :
+		          (struct lx_timespec64){ t[0].tv_sec, (uint32_t)t[0].tv_nsec };
+		c.mtime = t[1].tv_nsec == LX_UTIME_NOW ? lx_time_from_nt(now) :
+		          (struct lx_timespec64){ t[1].tv_sec, (uint32_t)t[1].tv_nsec };
+		err = lx_meta_change(h, dev, &c);
 	}
 	NtClose(h);
 	return err;
 }
 
-/* chmod(2): the write bits become the read-only attribute of a file;
- * everything else of the mode has no Windows form yet and is dropped, as
- * DrvFs without metadata does.  A directory keeps its attributes. */
+/* chmod on a volume with Linux metadata (chmod_common, notify_change):
+ * only the owner or root; the set-group-ID bit of a file goes unless the
+ * caller is in its group or root (inode_change_ok). */
+static long chmod_meta(HANDLE h, uint64_t dev, unsigned mode)
+{
+	struct lx_meta_change c;
+	struct lx_kstat st;
+	uint32_t uid = lx_cred_fsuid();
+	long err = lx_host_stat_handle(h, NULL, dev, &st);
+
+	if (err)
+		return err;
+	if (uid != 0 && uid != st.uid)
+		return -LX_EPERM;
+	memset(&c, 0, sizeof(c));
+	c.set_mode = true;
+	c.mode = mode & 07777;
+	if (uid != 0 && !lx_cred_in_group(st.gid))
+		c.mode &= ~(uint32_t)LX_S_ISGID;
+	return lx_meta_change(h, dev, &c);
+}
+
+/* chmod(2): on a volume with Linux metadata the whole mode is kept;
+ * elsewhere the write bits become the read-only attribute of a file and
+ * the rest is dropped, as DrvFs without metadata does.  A directory keeps
+ * its attributes there. */
 static long chmod_at(int dirfd, const uint64_t *upath, unsigned mode)
 {
 	FILE_BASIC_INFORMATION basic;
@@ -215,8 +290,15 @@ static long chmod_at(int dirfd, const uint64_t *upath, unsigned mode)
 	NTSTATUS s;
 	HANDLE h;
 	bool is_dir;
-	long err = open_for_change(dirfd, upath, 0, FILE_WRITE_ATTRIBUTES, &h, &is_dir);
+	uint64_t dev;
+	long err = open_for_change(dirfd, upath, LX_AT_FOLLOW, FILE_WRITE_ATTRIBUTES, &h, &is_dir,
+	                           &dev);
 
+	if (!err && lx_meta_store(dev)) {
+		err = chmod_meta(h, dev, mode);
+		NtClose(h);
+		return err;
+	}
 	if (err || is_dir) {
 		if (!err)
 			NtClose(h);
@@ -256,4 +338,82 @@ int64_t lx_sys_fchmodat(struct lx_syscall *sc)
 {
 	uint64_t upath = (uint64_t)sc->arg[1];
 	return chmod_at((int)sc->arg[0], &upath, (unsigned)sc->arg[2]);
+}
+
+/* chown_common and notify_change: root may change anything; the owner may
+ * only change the group, to one of its own groups.  A change clears
+ * set-user-ID, and set-group-ID when group-executable, of a non-directory
+ * (should_remove_suid). -1 leaves an id alone. */
+static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gid, int flags)
+{
+	struct lx_meta_change c;
+	struct lx_kstat st;
+	uint32_t me = lx_cred_fsuid();
+	uint64_t dev;
+	HANDLE h;
+	bool is_dir;
+	long err;
+
+	if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+		return -LX_EINVAL;
+	err = open_for_change(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
+	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
+	                      FILE_READ_ATTRIBUTES, &h, &is_dir, &dev);
+	if (err)
+		return err;
+	err = lx_host_stat_handle(h, NULL, dev, &st);
+	memset(&c, 0, sizeof(c));
+	c.set_uid = uid != (uint32_t)-1;
+	c.set_gid = gid != (uint32_t)-1;
+	c.uid = uid;
+	c.gid = gid;
+	/* chown_ok and chgrp_ok of fs/attr.c. */
+	if (!err && me != 0 && c.set_uid && !(me == st.uid && uid == st.uid))
+		err = -LX_EPERM;
+	if (!err && me != 0 && c.set_gid &&
+	    !(me == st.uid && (lx_cred_in_group(gid) || gid == st.gid)))
+		err = -LX_EPERM;
+	if (!err && !lx_meta_store(dev))
+		err = (c.set_uid && uid != st.uid) || (c.set_gid && gid != st.gid) ? -LX_EPERM : 0;
+	else if (!err) {
+		c.set_mode = true;
+		c.mode = st.mode & 07777;
+		if (!is_dir) {
+			c.mode &= ~(uint32_t)LX_S_ISUID;
+			if (st.mode & 010)
+				c.mode &= ~(uint32_t)LX_S_ISGID;
+		}
+		err = lx_meta_change(h, dev, &c);
+	}
+	NtClose(h);
+	return err;
+}
+
+/* Linux chown(2). */
+int64_t lx_sys_chown(struct lx_syscall *sc)
+{
+	uint64_t upath = (uint64_t)sc->arg[0];
+	return chown_at(LX_AT_FDCWD, &upath, (uint32_t)sc->arg[1], (uint32_t)sc->arg[2], 0);
+}
+
+/* Linux lchown(2). */
+int64_t lx_sys_lchown(struct lx_syscall *sc)
+{
+	uint64_t upath = (uint64_t)sc->arg[0];
+	return chown_at(LX_AT_FDCWD, &upath, (uint32_t)sc->arg[1], (uint32_t)sc->arg[2],
+	                LX_AT_SYMLINK_NOFOLLOW);
+}
+
+/* Linux fchown(2). */
+int64_t lx_sys_fchown(struct lx_syscall *sc)
+{
+	return chown_at((int)sc->arg[0], NULL, (uint32_t)sc->arg[1], (uint32_t)sc->arg[2], 0);
+}
+
+/* Linux fchownat(2). */
+int64_t lx_sys_fchownat(struct lx_syscall *sc)
+{
+	uint64_t upath = (uint64_t)sc->arg[1];
+	return chown_at((int)sc->arg[0], &upath, (uint32_t)sc->arg[2], (uint32_t)sc->arg[3],
+	                (int)sc->arg[4]);
 }

@@ -66,7 +66,8 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct lx_kstat *st)
 	if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT |
 	              LX_AT_STATX_SYNC_TYPE))
 		return -LX_EINVAL;
-	err = lx_resolve_user(dirfd, upath, flags & LX_AT_EMPTY_PATH, &node, &f);
+	err = lx_resolve_user(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
+	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &node, &f);
 	if (!err && f)
 		err = lx_file_stat(f, st);
 	else if (!err)
@@ -198,7 +199,8 @@ static long access_at(int dirfd, uint64_t upath, int mode, int flags)
 		return -LX_EINVAL;
 	if (flags & ~(LX_AT_EACCESS | LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
 		return -LX_EINVAL;
-	err = lx_resolve_user(dirfd, upath, flags & LX_AT_EMPTY_PATH, &node, &f);
+	err = lx_resolve_user(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
+	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &node, &f);
 	if (!err && f)
 		err = lx_file_stat(f, &k);
 	else if (!err)

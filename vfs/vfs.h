@@ -166,12 +166,34 @@ long lx_fd_set_cloexec(int fd, bool on);
 
 /* Path resolution (resolve.c). */
 
+/* A vfs-internal at_flags bit for lx_resolve_at: follow a symlink in the
+ * last component too (stat, open without O_NOFOLLOW, chdir ...).  Links
+ * before the last component are always followed. */
+#define LX_AT_FOLLOW 0x40000000
+/* The most links one walk follows (MAXSYMLINKS, fs/namei.c). */
+#define LX_MAXSYMLINKS 40
+
+/* Reads the target of the symlink node names (NUL-terminated, cap bytes);
+ * returns its length, -LX_EINVAL when node is not a link. */
+long lx_readlink_node(struct lx_node *node, char *out, size_t cap);
+
 /* Resolves (dirfd, path) into node.  With LX_AT_EMPTY_PATH in at_flags an
  * empty path names dirfd itself: *empty_file then receives its file
- * (referenced) and node is left empty.  Final links are the caller's
- * business (only /dev/std* are links). */
+ * (referenced) and node is left empty.  Symlinks are resolved by the
+ * walk (the last component's only with LX_AT_FOLLOW); node->path is then
+ * the path without links. */
 long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
                    struct lx_file **empty_file);
+/* openat2(2)'s RESOLVE_ flags (include/uapi/linux/openat2.h). */
+#define LX_RESOLVE_NO_XDEV       0x01
+#define LX_RESOLVE_NO_MAGICLINKS 0x02
+#define LX_RESOLVE_NO_SYMLINKS   0x04
+#define LX_RESOLVE_BENEATH       0x08
+#define LX_RESOLVE_IN_ROOT       0x10
+#define LX_RESOLVE_CACHED        0x20
+/* lx_resolve_at with RESOLVE_NO_XDEV, NO_SYMLINKS, BENEATH and IN_ROOT. */
+long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
+                    struct lx_node *node, struct lx_file **empty_file);
 /* Copies a guest path in (PATH_MAX, ENAMETOOLONG) and resolves it. */
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
                      struct lx_file **empty_file);

@@ -15,6 +15,12 @@ Fields (only `name`, `prog` and `args` are required):
   passwd   the converted side runs with LXNT_ROOT set to a root holding this
            machine's /etc/passwd and /etc/group, so that owner names
            resolve as natively (ls -l)
+  rootfs   the converted side runs inside a rootfs (LXNT_ROOT), whose
+           metadata backend keeps Linux modes, owners, links and special
+           files; its working directory is /work of that root, which also
+           holds this machine's /etc/passwd and /etc/group (implies passwd);
+           both sides run with LC_ALL=C.UTF-8, as Wine stores the U+F000
+           names of the metadata store only in a UTF-8 locale
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
            it: the case still runs, its failure is reported as a TAP TODO and
            not counted, and its passing is reported as a failure so that the
@@ -169,10 +175,19 @@ CASES = [
     dict(name="bash-syntax-error", prog="bash", args=["-c", "if then fi"]),
 
     # Programs built here (tests/guest).
-    dict(name="guest-fileops", prog="fileops", args=[],
-         known_gap="mode bits of new files need the metadata backend (vfs issue)"),
+    dict(name="guest-fileops", prog="fileops", args=[], rootfs=True),
     dict(name="guest-exitcode", prog="exitcode", args=["3", "two words", ""]),
     dict(name="guest-abort", prog="exitcode", args=["abort"]),
     dict(name="guest-segv", prog="exitcode", args=["segv"]),
     dict(name="guest-guard-victim", prog="guard_victim", args=[]),
+
+    # Linux metadata on a rootfs (vfs: the metadata backend, the path walk).
+    dict(name="meta-modes", prog="metaops", args=["modes"], rootfs=True),
+    dict(name="meta-owners", prog="metaops", args=["owners"], rootfs=True),
+    dict(name="meta-times", prog="metaops", args=["times"], rootfs=True),
+    dict(name="meta-links", prog="metaops", args=["links"], rootfs=True),
+    dict(name="meta-specials", prog="metaops", args=["specials"], rootfs=True),
+    dict(name="meta-sizes", prog="metaops", args=["sizes"], rootfs=True),
+    dict(name="meta-resolve", prog="metaops", args=["resolve"], rootfs=True),
+    dict(name="meta-containment", prog="metaops", args=["containment"], rootfs=True),
 ]

@@ -21,10 +21,12 @@ import re
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases as case_table  # noqa: E402
@@ -195,10 +197,18 @@ class Suite:
         top = tempfile.mkdtemp(prefix="lxnt-e2e-%s-" % case["name"])
         try:
             native_dir, wine_dir = os.path.join(top, "native"), os.path.join(top, "wine")
+            if case.get("rootfs"):
+                # Inside the rootfs, so that the metadata backend applies;
+                # its store sits at the root, outside what is compared.
+                wine_dir = os.path.join(self.passwd_root(top), "work")
             self.make_start(case, native_dir)
             self.make_start(case, wine_dir)
             stdin = self.stdin_file(case, top)
             env = dict(BASE_ENV, **case.get("env", {}))
+            if case.get("rootfs"):
+                # Wine maps Windows names to Unix ones in the locale's
+                # charset: the U+F000 names of the metadata store need UTF-8.
+                env["LC_ALL"] = "C.UTF-8"
             timeout = case.get("timeout", 60)
             if self.force_trap:
                 # Every %fs access is an exception on this rung (tens of
@@ -209,11 +219,14 @@ class Suite:
             # a Windows path, since the runtime opens it (Wine's Z: is /).
             stats = os.path.join(top, "stats")
             wine_env = dict(env, LXNT_STATS="Z:" + stats, **IDENTITY)
-            if case.get("passwd"):
+            if case.get("rootfs"):
+                wine_env["LXNT_ROOT"] = "Z:" + os.path.dirname(wine_dir).replace("/", "\\")
+            elif case.get("passwd"):
                 wine_env["LXNT_ROOT"] = "Z:" + self.passwd_root(top)
             wine = run_side(self.wine.command(exe, args), None, wine_dir,
                             self.wine.env(wine_env), stdin, timeout)
-            problems = compare(native, wine, native_dir, wine_dir)
+            problems = compare(native, wine, native_dir, wine_dir,
+                               os.path.dirname(wine_dir) if case.get("rootfs") else None)
             counts = self.add_stats(stats)
             if not counts:
                 problems.append("the runtime wrote no LXNT_STATS line")
@@ -331,6 +344,64 @@ def snapshot(top):
     return tree
 
 
+# The portable metadata format (docs/formats.md): a record per file id in
+# the store at the rootfs's root.  Under Wine a file id is the Unix inode
+# number, so the host can read a converted side's tree as lxnt sees it.
+METASTORE = "\uf000lxnt"
+METAREC = struct.Struct("<IIQIIIIQqqqIIIIqqII")
+
+
+def meta_record(root, ino):
+    """The Linux mode of the file with inode `ino`, or None without a record."""
+    path = os.path.join(root, METASTORE, "%02x" % (ino & 0xff), "%016x" % ino)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    if len(data) != METAREC.size or zlib.crc32(data[:100]) != METAREC.unpack(data)[-1]:
+        return "damaged"
+    return METAREC.unpack(data)[3]
+
+
+def linux_name(name):
+    """A Windows name back to the Linux one: U+F000 + c is the byte c."""
+    return "".join(chr(ord(c) - 0xf000) if 0xf000 <= ord(c) <= 0xf0ff else c for c in name)
+
+
+def snapshot_rootfs(top, root):
+    """snapshot() of a tree in the portable format, as lxnt presents it."""
+    tree = {}
+    for dirpath, dirs, files in os.walk(top):
+        for name in dirs + files:
+            if name.startswith("\uf000"):
+                continue  # the store and files being created
+            path = os.path.join(dirpath, name)
+            rel = linux_name(os.path.relpath(path, top))
+            st = os.lstat(path)
+            mode = meta_record(root, st.st_ino)
+            if mode == "damaged":
+                tree[rel] = ("damaged record", "")
+            elif stat.S_ISDIR(st.st_mode):
+                tree[rel] = ("dir", "")
+            elif mode is not None and stat.S_ISLNK(mode):
+                with open(path, "rb") as f:
+                    tree[rel] = ("symlink", f.read().decode(errors="surrogateescape"))
+            elif mode is not None and not stat.S_ISREG(mode):
+                tree[rel] = ("other %o" % stat.S_IFMT(mode), "")
+            else:
+                tree[rel] = snapshot_file(path, st)
+    return tree
+
+
+def snapshot_file(path, st):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return ("file", "%d bytes sha256 %s" % (st.st_size, h.hexdigest()[:16]))
+
+
 def first_difference(a, b):
     la, lb = a.split(b"\n"), b.split(b"\n")
     for i, (x, y) in enumerate(zip(la, lb)):
@@ -341,7 +412,7 @@ def first_difference(a, b):
         i + 1, (la[i] if i < len(la) else b"<end>")[:200], (lb[i] if i < len(lb) else b"<end>")[:200])
 
 
-def compare(native, wine, native_dir, wine_dir):
+def compare(native, wine, native_dir, wine_dir, rootfs=None):
     problems = []
     if wine.status is None or native.status is None:
         problems.append("native %s, lxnt %s" % (native.note or "ran", wine.note or "ran"))
@@ -352,7 +423,8 @@ def compare(native, wine, native_dir, wine_dir):
         if a != b:
             problems.append("%s differs (%d vs %d bytes), %s" % (what, len(a), len(b),
                                                                 first_difference(a, b)))
-    ta, tb = snapshot(native_dir), snapshot(wine_dir)
+    ta = snapshot(native_dir)
+    tb = snapshot_rootfs(wine_dir, rootfs) if rootfs else snapshot(wine_dir)
     for rel in sorted(set(ta) | set(tb)):
         if ta.get(rel) != tb.get(rel):
             problems.append("file %s: native %s, lxnt %s" % (rel, ta.get(rel, "absent"),

@@ -534,6 +534,117 @@ static void cleanup(const char *dir)
 
 /* With LXNT_ROOT: "/" is a Windows directory, /mnt and /dev lie over it
  * and the working directory inside the rootfs gets its rootfs path. */
+
+extern long test_uid;
+
+/* Permission checks on the rootfs's metadata (generic_permission, chown_ok,
+ * may_delete), as a user and as root: the differential suite runs as one
+ * identity only. */
+static void rootfs_permissions(void)
+{
+	struct lx_stat st;
+	struct { int64_t sec, nsec; } ts[2] = { { 1, 0 }, { 2, 0 } };
+	long fd;
+
+	test_uid = 1000;
+	EXPECT(SYS(mkdir, P("/perm"), 0755), 0);
+	fd = SYS(open, P("/perm/f"), LX_O_CREAT | LX_O_WRONLY, 0600);
+	CHECK(fd >= 0);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(stat, P("/perm/f"), P(&st)), 0);
+	EXPECT(st.st_mode, LX_S_IFREG | 0600);
+	EXPECT(st.st_uid, 1000);
+	EXPECT(SYS(chmod, P("/perm/f"), 0), 0);
+	EXPECT(SYS(open, P("/perm/f"), LX_O_RDONLY, 0), -LX_EACCES);
+	EXPECT(SYS(access, P("/perm/f"), LX_R_OK), -LX_EACCES);
+	EXPECT(SYS(chmod, P("/perm/f"), 0400), 0);
+	fd = SYS(open, P("/perm/f"), LX_O_RDONLY, 0);
+	CHECK(fd >= 0);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(open, P("/perm/f"), LX_O_WRONLY, 0), -LX_EACCES);
+	EXPECT(SYS(truncate, P("/perm/f"), 0), -LX_EACCES);
+	EXPECT(SYS(chown, P("/perm/f"), 0, 0), -LX_EPERM);
+	EXPECT(SYS(chown, P("/perm/f"), -1, 1000), 0);
+	EXPECT(SYS(chown, P("/perm/f"), -1, 5), -LX_EPERM);
+	EXPECT(SYS(mkdir, P("/perm/d"), 0700), 0);
+	EXPECT(SYS(chmod, P("/perm/d"), 0600), 0);
+	EXPECT(SYS(open, P("/perm/d/x"), LX_O_CREAT | LX_O_WRONLY, 0644), -LX_EACCES);
+	EXPECT(SYS(stat, P("/perm/d/x"), P(&st)), -LX_EACCES);
+	EXPECT(SYS(chmod, P("/perm/d"), 0500), 0);
+	EXPECT(SYS(open, P("/perm/d/x"), LX_O_CREAT | LX_O_WRONLY, 0644), -LX_EACCES);
+	EXPECT(SYS(mkdir, P("/perm/d/y"), 0755), -LX_EACCES);
+	EXPECT(SYS(chmod, P("/perm/d"), 0700), 0);
+
+	/* Another user: not the owner. */
+	test_uid = 2000;
+	EXPECT(SYS(chmod, P("/perm/f"), 0644), -LX_EPERM);
+	EXPECT(SYS(utimensat, LX_AT_FDCWD, P("/perm/f"), P(ts), 0), -LX_EPERM);
+	EXPECT(SYS(utimensat, LX_AT_FDCWD, P("/perm/f"), 0, 0), -LX_EACCES);
+	EXPECT(SYS(unlink, P("/perm/f")), -LX_EACCES); /* /perm is 0755, owned by 1000 */
+	EXPECT(SYS(stat, P("/perm/d/z"), P(&st)), -LX_EACCES);
+
+	/* Root: every check but x on a file with no x bit passes. */
+	test_uid = 0;
+	fd = SYS(open, P("/perm/f"), LX_O_RDWR, 0);
+	CHECK(fd >= 0);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(access, P("/perm/f"), LX_X_OK), -LX_EACCES);
+	EXPECT(SYS(chmod, P("/perm/f"), 06755), 0);
+	EXPECT(SYS(chown, P("/perm/f"), 1234, 77), 0);
+	EXPECT(SYS(stat, P("/perm/f"), P(&st)), 0);
+	EXPECT(st.st_uid, 1234);
+	EXPECT(st.st_gid, 77);
+	EXPECT(st.st_mode, LX_S_IFREG | 0755); /* chown cleared setuid and setgid */
+	EXPECT(SYS(mknod, P("/perm/null"), LX_S_IFCHR | 0666, 0x103), 0);
+	EXPECT(SYS(lstat, P("/perm/null"), P(&st)), 0);
+	EXPECT(st.st_rdev, lx_makedev(1, 3));
+	EXPECT(SYS(open, P("/perm/null"), LX_O_RDONLY, 0), -LX_ENXIO);
+
+	/* The sticky bit: only the file's or the directory's owner removes. */
+	EXPECT(SYS(mkdir, P("/perm/sticky"), 0777), 0);
+	EXPECT(SYS(chmod, P("/perm/sticky"), 01777), 0);
+	EXPECT(SYS(mkdir, P("/perm/sgid"), 0777), 0);
+	EXPECT(SYS(chown, P("/perm/sgid"), 0, 77), 0);
+	EXPECT(SYS(chmod, P("/perm/sgid"), 02777), 0);
+	test_uid = 1000;
+	fd = SYS(open, P("/perm/sticky/mine"), LX_O_CREAT | LX_O_WRONLY, 0644);
+	CHECK(fd >= 0);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(mkdir, P("/perm/sgid/sub"), 0755), 0);
+	EXPECT(SYS(stat, P("/perm/sgid/sub"), P(&st)), 0);
+	EXPECT(st.st_gid, 77);
+	EXPECT(st.st_mode, LX_S_IFDIR | 02755);
+	test_uid = 2000;
+	EXPECT(SYS(unlink, P("/perm/sticky/mine")), -LX_EPERM);
+	EXPECT(SYS(rename, P("/perm/sticky/mine"), P("/perm/sticky/theirs")), -LX_EPERM);
+	test_uid = 1000;
+	EXPECT(SYS(unlink, P("/perm/sticky/mine")), 0);
+}
+
+/* Removes a directory tree (the rootfs's metadata store). */
+static void remove_tree(const wchar_t *dir)
+{
+	wchar_t pattern[MAX_PATH], path[MAX_PATH];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+
+	swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+	h = FindFirstFileW(pattern, &fd);
+	if (h != INVALID_HANDLE_VALUE) {
+		do {
+			if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+				continue;
+			swprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+			if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+				remove_tree(path);
+			else
+				DeleteFileW(path);
+		} while (FindNextFileW(h, &fd));
+		FindClose(h);
+	}
+	RemoveDirectoryW(dir);
+}
+
 static int test_rootfs(void)
 {
 	wchar_t root[MAX_PATH], sub[MAX_PATH];
@@ -575,8 +686,13 @@ static int test_rootfs(void)
 	EXPECT(SYS(rename, P("/etc-file"), P("/sub/moved")), 0);
 	EXPECT(SYS(unlink, P("/sub/moved")), 0);
 	EXPECT(SYS(rmdir, P("/sub")), 0);
+	rootfs_permissions();
 	EXPECT(SYS(rmdir, P("/")), -LX_EBUSY);
 	SetCurrentDirectoryW(L"C:\\");
+	swprintf(sub, MAX_PATH, L"%ls\\\xF000lxnt", root);
+	remove_tree(sub);
+	swprintf(sub, MAX_PATH, L"%ls\\perm", root);
+	remove_tree(sub);
 	CHECK(RemoveDirectoryW(root));
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);

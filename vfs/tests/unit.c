@@ -8,6 +8,7 @@
 #include <windows.h>
 
 #include "vfs.h"
+#include "metastore.h"
 
 static int failures;
 
@@ -115,11 +116,59 @@ static void test_meta(void)
 	CHECK(lx_permission(&st, LX_W_OK, false) == -LX_EACCES);
 }
 
+/* The portable record and the WSL layouts, byte for byte against the
+ * tables of docs/formats.md. */
+static void test_formats(void)
+{
+	struct lx_meta m = { .mode = LX_S_IFLNK | 0777, .uid = 1000, .gid = 100,
+	                     .rdev = lx_makedev(8, 1), .mtime_sec = 1500000000,
+	                     .mtime_nsec = 987654321, .mtime_nt = 42 }, back;
+	unsigned char rec[LX_METAREC_SIZE], buf[256];
+	char target[64];
+
+	CHECK(lx_crc32("123456789", 9) == 0xCBF43926u);
+	lx_metarec_encode(&m, 0x1122334455667788ull, rec);
+	CHECK(!memcmp(rec, "LXM1\x01\x00\x68\x00\x88\x77\x66\x55\x44\x33\x22\x11", 16));
+	CHECK(rec[16] == 0xff && rec[17] == 0xa1 && rec[20] == 0xe8 && rec[21] == 0x03 && rec[24] == 100);
+	CHECK(rec[32] == 0x01 && rec[33] == 0x08 && rec[68] == 0xb1 && rec[88] == 42);
+	CHECK(lx_metarec_decode(rec, 0x1122334455667788ull, &back));
+	CHECK(back.mode == m.mode && back.uid == 1000 && back.gid == 100 && back.rdev == m.rdev &&
+	      back.mtime_sec == 1500000000 && back.mtime_nsec == 987654321 && back.mtime_nt == 42);
+	CHECK(!lx_metarec_decode(rec, 0x1122334455667789ull, &back)); /* another file's */
+	rec[50] ^= 1;
+	CHECK(!lx_metarec_decode(rec, 0x1122334455667788ull, &back)); /* torn or damaged */
+
+	m.mode = LX_S_IFCHR | 0620;
+	m.rdev = lx_makedev(4, 1);
+	size_t n = lx_wsl_ea_encode(&m, buf, sizeof(buf));
+	/* $LXUID: NextEntryOffset 20, Flags 0, EaNameLength 6, EaValueLength 4. */
+	CHECK(n == 20 + 20 + 20 + 23);
+	CHECK(!memcmp(buf, "\x14\0\0\0\0\x06\x04\0$LXUID\0\xe8\x03\0\0", 19));
+	CHECK(!memcmp(buf + 60, "\0\0\0\0\0\x06\x08\0$LXDEV\0\x04\0\0\0\x01\0\0\0", 23));
+	memset(&back, 0, sizeof(back));
+	CHECK(lx_wsl_ea_decode(buf, n, &back) == 15);
+	CHECK(back.uid == 1000 && back.gid == 100 && back.mode == m.mode && back.rdev == m.rdev);
+	CHECK(lx_wsl_ea_decode(buf, 10, &back) == -1);
+	CHECK(lx_wsl_ea_encode(&m, buf, 40) == 0);
+
+	n = lx_wsl_symlink_encode("../t", 4, buf, sizeof(buf));
+	CHECK(n == 16 && !memcmp(buf, "\x1d\0\0\xa0\x08\0\0\0\x02\0\0\0../t", 16));
+	CHECK(lx_wsl_symlink_decode(buf, n, target, sizeof(target)) == 4 && !strcmp(target, "../t"));
+	CHECK(lx_wsl_symlink_decode(buf, n, target, 4) == -1);
+	CHECK(lx_wsl_special_encode(LX_S_IFIFO | 0644, buf, sizeof(buf)) == 8 &&
+	      !memcmp(buf, "\x24\0\0\x80\0\0\0\0", 8));
+	CHECK(lx_wsl_special_tag(LX_S_IFSOCK) == 0x80000023u);
+	CHECK(lx_wsl_special_tag(LX_S_IFCHR) == 0x80000025u && lx_wsl_special_tag(LX_S_IFBLK) == 0x80000026u);
+	CHECK(lx_wsl_special_tag(LX_S_IFREG) == 0);
+	CHECK(lx_wsl_type_of_tag(0xA000001Du) == LX_S_IFLNK && lx_wsl_type_of_tag(0x80000024u) == LX_S_IFIFO);
+}
+
 int main(void)
 {
 	test_path_join();
 	test_name_codec();
 	test_meta();
+	test_formats();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

@@ -90,6 +90,9 @@
 #define LX_S_ISDIR(m) (((m) & LX_S_IFMT) == LX_S_IFDIR)
 #define LX_S_ISREG(m) (((m) & LX_S_IFMT) == LX_S_IFREG)
 #define LX_S_ISLNK(m) (((m) & LX_S_IFMT) == LX_S_IFLNK)
+#define LX_S_ISUID  04000
+#define LX_S_ISGID  02000
+#define LX_S_ISVTX  01000
 
 /* dirent d_type (include/linux/fs_types.h). */
 #define LX_DT_UNKNOWN 0
@@ -100,6 +103,23 @@
 #define LX_DT_REG     8
 #define LX_DT_LNK     10
 #define LX_DT_SOCK    12
+
+/* struct statfs of x86-64 (include/uapi/asm-generic/statfs.h, 64-bit words). */
+struct lx_statfs {
+	int64_t f_type;
+	int64_t f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen;
+	int64_t f_frsize;
+	int64_t f_flags;
+	int64_t f_spare[4];
+};
+#define LX_ST_RDONLY   0x0001
+#define LX_ST_VALID    0x0020
+#define LX_ST_RELATIME 0x0400
+#define LX_TMPFS_MAGIC 0x01021994
+#define LX_FALLOC_FL_KEEP_SIZE 0x01
 
 /* struct stat of x86-64 (arch/x86/include/uapi/asm/stat.h). */
 struct lx_stat {

@@ -1,0 +1,254 @@
+/*
+ * lxnt-fsck: checks a rootfs in the portable metadata format (docs/formats.md,
+ * "The portable format") and reports damage.  A Windows program built from
+ * the vfs's own record store.
+ *
+ *   lxnt-fsck [--repair] ROOT
+ *
+ * Damage: a record that is not whole (wrong size, magic, id or CRC), a
+ * record whose type contradicts the file (a directory against a file), a
+ * symlink whose target is empty or longer than PATH_MAX - 1, a special
+ * file with data.  Garbage, reported but not damage, removed by --repair:
+ * records of files that no longer exist (a kill between an unlink and the
+ * record's deletion), temporaries of interrupted record writes and
+ * creations.  Exit status 0 without damage, 1 with, 2 when the tree cannot
+ * be read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <windows.h>
+#include <winternl.h>
+#include <shellapi.h>
+
+#include "lxnt/linux/fs.h"
+#include "metastore.h"
+#include "nt.h"
+
+struct fsck {
+	bool repair;
+	const wchar_t *store;
+	uint64_t *ids;
+	size_t nids, cap;
+	unsigned long entries, records, damaged, orphans, temporaries;
+};
+
+static NTSTATUS open_dir(const wchar_t *path, ACCESS_MASK access, HANDLE *h)
+{
+	UNICODE_STRING name;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+
+	name.Buffer = (PWSTR)path;
+	name.Length = (USHORT)(wcslen(path) * sizeof(wchar_t));
+	name.MaximumLength = name.Length;
+	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+	return NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, 0,
+	                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+	                    FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+}
+
+static void delete_path(const wchar_t *path)
+{
+	FILE_DISPOSITION_INFORMATION d = { TRUE };
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+
+	if (NT_SUCCESS(open_dir(path, DELETE, &h))) {
+		NtSetInformationFile(h, &io, &d, sizeof(d),
+		                     (FILE_INFORMATION_CLASS)LX_FileDispositionInformation);
+		NtClose(h);
+	}
+}
+
+/* One line of the report: the path in UTF-8, U+F000 names included (the
+ * C runtime's %ls stops at characters of no code page). */
+static void say(const char *what, const wchar_t *path, const char *why)
+{
+	char out[4 * MAX_PATH];
+	int n = WideCharToMultiByte(CP_UTF8, 0, path, -1, out, sizeof(out), NULL, NULL);
+
+	printf("%s: %s%s%s\n", what, n > 0 ? out : "?", why ? ": " : "", why ? why : "");
+}
+
+static void remember(struct fsck *c, uint64_t id)
+{
+	if (c->nids == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		c->ids = realloc(c->ids, c->cap * sizeof(*c->ids));
+		if (!c->ids) {
+			fprintf(stderr, "lxnt-fsck: out of memory\n");
+			exit(2);
+		}
+	}
+	c->ids[c->nids++] = id;
+}
+
+static void damage(struct fsck *c, const wchar_t *path, const char *why)
+{
+	c->damaged++;
+	say("damaged", path, why);
+}
+
+/* One entry of the tree: its record, if any, must be whole and agree with
+ * what Windows says the file is. */
+static void check_entry(struct fsck *c, const wchar_t *path, uint64_t id, bool is_dir,
+                        int64_t size)
+{
+	struct lx_meta m;
+	long s = lx_metastore_read(c->store, id, &m);
+
+	c->entries++;
+	remember(c, id);
+	if (s == (long)STATUS_OBJECT_NAME_NOT_FOUND)
+		return;
+	if (s != 0) {
+		damage(c, path, "record unreadable or not whole");
+		return;
+	}
+	c->records++;
+	if (LX_S_ISDIR(m.mode) != is_dir)
+		damage(c, path, "record type contradicts the file");
+	else if (LX_S_ISLNK(m.mode) && (size <= 0 || size >= LX_PATH_MAX))
+		damage(c, path, "symlink target empty or too long");
+	else if (!is_dir && !LX_S_ISLNK(m.mode) && !LX_S_ISREG(m.mode) && size != 0)
+		damage(c, path, "special file with data");
+}
+
+static int walk(struct fsck *c, const wchar_t *dir, bool is_root, int depth)
+{
+	size_t cap = 64 * 1024;
+	unsigned char *buf = malloc(cap);
+	BOOLEAN restart = TRUE;
+	HANDLE h;
+	NTSTATUS s = open_dir(dir, FILE_LIST_DIRECTORY, &h);
+
+	if (!NT_SUCCESS(s) || !buf || depth > 256) {
+		fprintf(stderr, "lxnt-fsck: cannot list a directory (0x%lx)\n", (unsigned long)s);
+		say("unreadable", dir, NULL);
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		IO_STATUS_BLOCK io;
+		s = NtQueryDirectoryFile(h, NULL, NULL, NULL, &io, buf, (ULONG)cap,
+		                         (FILE_INFORMATION_CLASS)LX_FileIdBothDirectoryInformation,
+		                         FALSE, NULL, restart);
+		restart = FALSE;
+		if (!NT_SUCCESS(s))
+			break;
+		for (FILE_ID_BOTH_DIR_INFORMATION *e = (void *)buf;;
+		     e = (void *)((unsigned char *)e + e->NextEntryOffset)) {
+			size_t n = e->FileNameLength / sizeof(wchar_t);
+			wchar_t *path = malloc((wcslen(dir) + n + 2) * sizeof(wchar_t));
+			bool is_dir = (e->FileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+			bool dots = (n == 1 && e->FileName[0] == L'.') ||
+			            (n == 2 && e->FileName[0] == L'.' && e->FileName[1] == L'.');
+
+			if (!path)
+				exit(2);
+			swprintf(path, wcslen(dir) + n + 2, L"%ls\\%.*ls", dir, (int)n, e->FileName);
+			if (dots || (is_root && !wcscmp(path + wcslen(dir) + 1, LX_METASTORE_NAME))) {
+				/* neither is checked as an entry */
+			} else if (n && e->FileName[0] == LX_METATMP_PREFIX) {
+				/* A creation that did not reach its rename. */
+				c->temporaries++;
+				say("temporary", path, NULL);
+				if (c->repair) {
+					lx_metastore_delete(c->store, (uint64_t)e->FileId.QuadPart);
+					delete_path(path);
+				} else {
+					remember(c, (uint64_t)e->FileId.QuadPart);
+				}
+			} else {
+				check_entry(c, path, (uint64_t)e->FileId.QuadPart, is_dir,
+				            e->EndOfFile.QuadPart);
+				if (is_dir && !(e->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+					walk(c, path, false, depth + 1);
+			}
+			free(path);
+			if (!e->NextEntryOffset)
+				break;
+		}
+	}
+	NtClose(h);
+	free(buf);
+	return s == STATUS_NO_MORE_FILES ? 0 : -1;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Records of ids the walk did not meet, and temporaries of record writes. */
+static void scan_store(struct fsck *c)
+{
+	qsort(c->ids, c->nids, sizeof(*c->ids), cmp_id);
+	for (unsigned b = 0; b < 256; b++) {
+		wchar_t pattern[700], path[700];
+		WIN32_FIND_DATAW fd;
+		HANDLE h;
+
+		/* The store is read with Win32 here: \\?\ takes the NT path's tail. */
+		swprintf(pattern, 700, L"\\\\?\\%ls\\%02x\\*", c->store + 4, b);
+		h = FindFirstFileW(pattern, &fd);
+		if (h == INVALID_HANDLE_VALUE)
+			continue;
+		do {
+			unsigned long long id;
+			wchar_t *end;
+
+			if (fd.cFileName[0] == L'.')
+				continue;
+			swprintf(path, 700, L"%ls\\%02x\\%ls", c->store, b, fd.cFileName);
+			id = wcstoull(fd.cFileName, &end, 16);
+			if (*end) {
+				c->temporaries++;
+				say("temporary", path, NULL);
+			} else if (!bsearch(&id, c->ids, c->nids, sizeof(*c->ids), cmp_id)) {
+				c->orphans++;
+				say("orphan record", path, NULL);
+			} else {
+				continue;
+			}
+			if (c->repair)
+				delete_path(path);
+		} while (FindNextFileW(h, &fd));
+		FindClose(h);
+	}
+}
+
+int main(void)
+{
+	int argc;
+	wchar_t **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
+	struct fsck c = { 0 };
+	wchar_t full[MAX_PATH], root[MAX_PATH + 8], store[MAX_PATH + 16];
+	int i = 1;
+
+	if (argc > 1 && !wcscmp(argv[1], L"--repair")) {
+		c.repair = true;
+		i++;
+	}
+	if (i != argc - 1 || !GetFullPathNameW(argv[i], MAX_PATH, full, NULL)) {
+		fprintf(stderr, "usage: lxnt-fsck [--repair] ROOT\n");
+		return 2;
+	}
+	for (size_t n = wcslen(full); n > 3 && full[n - 1] == L'\\'; n--)
+		full[n - 1] = 0;
+	swprintf(root, MAX_PATH + 8, L"\\??\\%ls", full);
+	swprintf(store, MAX_PATH + 16, L"%ls%ls%ls", root,
+	         root[wcslen(root) - 1] == L'\\' ? L"" : L"\\", LX_METASTORE_NAME);
+	c.store = store;
+	if (walk(&c, root, true, 0))
+		return 2;
+	scan_store(&c);
+	printf("lxnt-fsck: %lu entries, %lu records, %lu damaged, %lu orphan records, "
+	       "%lu temporaries%s\n", c.entries, c.records, c.damaged, c.orphans, c.temporaries,
+	       c.repair ? " (garbage removed)" : "");
+	return c.damaged ? 1 : 0;
+}

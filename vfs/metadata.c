@@ -1,0 +1,421 @@
+/*
+ * Linux metadata of host files: the rootfs keeps it in the portable record
+ * store (metastore.c); every other mount has only what Windows knows
+ * (meta.c), as WSL's DrvFs without its metadata option.  docs/vfs.md,
+ * "Metadata", and docs/formats.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "metadata.h"
+#include "syscall_table.h"
+#include "nt.h"
+
+/* FILE_FS_ATTRIBUTE_INFORMATION.FileSystemAttributes (ntifs.h). */
+#define LX_FILE_SUPPORTS_REPARSE_POINTS      0x00000080u
+#define LX_FILE_SUPPORTS_EXTENDED_ATTRIBUTES 0x00800000u
+#define LX_FileFsAttributeInformation 5
+
+static struct {
+	uint64_t dev;
+	wchar_t *store;
+} rootvol;
+static INIT_ONCE rootvol_once = INIT_ONCE_STATIC_INIT;
+
+/* Which format the volume can hold: the WSL format needs extended
+ * attributes and reparse points.  Its byte layouts exist (wslmeta.c), but
+ * not yet its I/O, so every volume uses the portable format for now; the
+ * log says what the volume could take. */
+static void probe_volume(const wchar_t *root)
+{
+	unsigned char buf[sizeof(ULONG) * 3 + 64 * sizeof(WCHAR)];
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+
+	if (lx_host_open(root, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_DIRECTORY_FILE, 0, &h))
+		return;
+	if (NT_SUCCESS(NtQueryVolumeInformationFile(h, &io, buf, sizeof(buf),
+	                                            (FS_INFORMATION_CLASS)LX_FileFsAttributeInformation))) {
+		ULONG attrs;
+		memcpy(&attrs, buf, sizeof(attrs));
+		if ((attrs & LX_FILE_SUPPORTS_EXTENDED_ATTRIBUTES) &&
+		    (attrs & LX_FILE_SUPPORTS_REPARSE_POINTS))
+			lx_log("lxnt: the rootfs volume supports the WSL format; "
+			       "using the portable format\n");
+	}
+	NtClose(h);
+}
+
+static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	struct lx_node *n = calloc(1, sizeof(*n));
+
+	(void)once, (void)param, (void)ctx;
+	if (!n)
+		return TRUE;
+	strcpy(n->path, "/");
+	if (lx_mount_lookup(n) == 0 && n->kind == LX_NODE_HOST && !strcmp(n->mount->prefix, "/")) {
+		size_t len = wcslen(n->nt_path);
+		wchar_t *s = malloc((len + 8) * sizeof(wchar_t));
+		if (s) {
+			wcscpy(s, n->nt_path);
+			if (len && s[len - 1] != L'\\')
+				wcscat(s, L"\\");
+			wcscat(s, LX_METASTORE_NAME);
+			probe_volume(n->nt_path);
+			rootvol.dev = n->mount->dev;
+			rootvol.store = s;
+		}
+	}
+	lx_node_free(n);
+	free(n);
+	return TRUE;
+}
+
+const wchar_t *lx_meta_store(uint64_t dev)
+{
+	InitOnceExecuteOnce(&rootvol_once, init_rootvol, NULL, NULL);
+	return rootvol.store && dev == rootvol.dev ? rootvol.store : NULL;
+}
+
+bool lx_meta_rootfs(void)
+{
+	InitOnceExecuteOnce(&rootvol_once, init_rootvol, NULL, NULL);
+	return rootvol.store != NULL;
+}
+
+uint32_t lx_cred_fsuid(void)
+{
+	struct lx_syscall sc = { 0 };
+	return (uint32_t)lx_sys_geteuid(&sc);
+}
+
+uint32_t lx_cred_fsgid(void)
+{
+	struct lx_syscall sc = { 0 };
+	return (uint32_t)lx_sys_getegid(&sc);
+}
+
+/* The supplementary groups are the primary group alone (runtime/sys_identity.c). */
+bool lx_cred_in_group(uint32_t gid)
+{
+	return gid == lx_cred_fsgid();
+}
+
+static struct lx_timespec64 ts_of(int64_t sec, uint32_t nsec)
+{
+	struct lx_timespec64 t = { sec, nsec };
+	return t;
+}
+
+static bool ts_after(struct lx_timespec64 a, struct lx_timespec64 b)
+{
+	return a.sec > b.sec || (a.sec == b.sec && a.nsec > b.nsec);
+}
+
+/* A record whose type contradicts Windows (a directory against a file) is
+ * not this file's; it is ignored and lxnt-fsck reports it. */
+void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
+                     struct lx_kstat *st)
+{
+	struct lx_meta m;
+
+	if (lx_metastore_read(store, st->ino, &m) != 0)
+		return;
+	if (LX_S_ISDIR(m.mode) != LX_S_ISDIR(st->mode))
+		return;
+	st->mode = m.mode;
+	st->uid = m.uid;
+	st->gid = m.gid;
+	st->rdev = m.rdev;
+	if (m.atime_nt && m.atime_nt == nt_atime)
+		st->atime = ts_of(m.atime_sec, m.atime_nsec);
+	if (m.mtime_nt && m.mtime_nt == nt_mtime)
+		st->mtime = ts_of(m.mtime_sec, m.mtime_nsec);
+	if (ts_after(ts_of(m.ctime_sec, m.ctime_nsec), st->ctime))
+		st->ctime = ts_of(m.ctime_sec, m.ctime_nsec);
+	if ((m.mode & LX_S_IFMT) != LX_S_IFREG && (m.mode & LX_S_IFMT) != LX_S_IFDIR &&
+	    (m.mode & LX_S_IFMT) != LX_S_IFLNK) {
+		st->size = 0;
+		st->blocks = 0;
+	}
+}
+
+static struct lx_timespec64 now_ts(int64_t *nt)
+{
+	FILETIME ft;
+
+	GetSystemTimeAsFileTime(&ft);
+	*nt = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
+	return lx_time_from_nt(*nt);
+}
+
+/* A fresh record from what stat says now (a file without one yet). */
+static void meta_from_kstat(const struct lx_kstat *st, struct lx_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->mode = st->mode;
+	m->uid = st->uid;
+	m->gid = st->gid;
+	m->rdev = st->rdev;
+}
+
+long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
+{
+	const wchar_t *store = lx_meta_store(dev);
+	struct lx_kstat st;
+	struct lx_meta m;
+	struct lx_timespec64 now;
+	int64_t now_nt;
+	long err;
+
+	if (!store)
+		return -LX_EPERM;
+	err = lx_host_stat_handle(h, NULL, dev, &st);
+	if (err)
+		return err;
+	if (lx_metastore_read(store, st.ino, &m) != 0 || LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
+		meta_from_kstat(&st, &m);
+	if (c->set_mode)
+		m.mode = (m.mode & LX_S_IFMT) | (c->mode & 07777);
+	if (c->set_uid)
+		m.uid = c->uid;
+	if (c->set_gid)
+		m.gid = c->gid;
+	if (c->set_atime) {
+		m.atime_sec = c->atime.sec;
+		m.atime_nsec = c->atime.nsec;
+		m.atime_nt = c->atime_nt;
+	}
+	if (c->set_mtime) {
+		m.mtime_sec = c->mtime.sec;
+		m.mtime_nsec = c->mtime.nsec;
+		m.mtime_nt = c->mtime_nt;
+	}
+	now = now_ts(&now_nt);
+	m.ctime_sec = now.sec;
+	m.ctime_nsec = now.nsec;
+	return NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
+}
+
+/* The group of a new file: the directory's when it is set-group-ID, which
+ * a new directory inherits (inode_init_owner). */
+static void new_owner(const struct lx_node *node, struct lx_meta *m)
+{
+	struct lx_node *parent = calloc(1, sizeof(*parent));
+	struct lx_kstat st;
+	char *slash;
+
+	m->uid = lx_cred_fsuid();
+	m->gid = lx_cred_fsgid();
+	if (!parent)
+		return;
+	strcpy(parent->path, node->path);
+	slash = strrchr(parent->path, '/');
+	if (slash == parent->path)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	if (lx_mount_lookup(parent) == 0 && lx_node_stat(parent, false, &st) == 0 &&
+	    (st.mode & LX_S_ISGID)) {
+		m->gid = st.gid;
+		if (LX_S_ISDIR(m->mode))
+			m->mode |= LX_S_ISGID;
+	}
+	lx_node_free(parent);
+	free(parent);
+}
+
+static long write_content(HANDLE h, const void *content, size_t n)
+{
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	NTSTATUS s;
+
+	if (!n)
+		return 0;
+	s = NtWriteFile(h, NULL, NULL, NULL, &io, (void *)content, (ULONG)n, &off, NULL);
+	if (!NT_SUCCESS(s))
+		return lx_errno_from_ntstatus(s);
+	return io.Information == n ? 0 : -LX_ENOSPC;
+}
+
+static long file_id(HANDLE h, uint64_t *id)
+{
+	FILE_INTERNAL_INFORMATION in;
+	IO_STATUS_BLOCK io;
+	NTSTATUS s = NtQueryInformationFile(h, &io, &in, sizeof(in),
+	                                    (FILE_INFORMATION_CLASS)LX_FileInternalInformation);
+
+	if (!NT_SUCCESS(s))
+		return lx_errno_from_ntstatus(s);
+	*id = (uint64_t)in.IndexNumber.QuadPart;
+	return 0;
+}
+
+/* The temporary's NT path: node's directory and a name of our own. */
+static wchar_t *tmp_path_of(const wchar_t *nt_path)
+{
+	const wchar_t *slash = wcsrchr(nt_path, L'\\');
+	size_t dir = slash ? (size_t)(slash - nt_path) : 0;
+	wchar_t *p = malloc((dir + 64) * sizeof(wchar_t));
+
+	if (!p)
+		return NULL;
+	wmemcpy(p, nt_path, dir);
+	p[dir] = L'\\';
+	lx_metastore_tmpname(p + dir + 1, 62);
+	return p;
+}
+
+long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t access,
+                    uint32_t options, const void *content, size_t n, void **handle)
+{
+	const wchar_t *store = lx_meta_store(node->mount->dev);
+	wchar_t *tmp = tmp_path_of(node->nt_path);
+	struct lx_meta m;
+	uint64_t id = 0;
+	HANDLE h;
+	NTSTATUS s;
+	long err;
+
+	if (!tmp)
+		return -LX_ENOMEM;
+	memset(&m, 0, sizeof(m));
+	m.mode = mode;
+	m.rdev = rdev;
+	new_owner(node, &m);
+	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES, FILE_CREATE, options,
+	                   FILE_ATTRIBUTE_NORMAL, (void **)&h);
+	free(tmp);
+	if (err)
+		return err;
+	err = file_id(h, &id);
+	if (!err)
+		err = write_content(h, content, n);
+	if (!err && store && !NT_SUCCESS(lx_metastore_write(store, id, &m)))
+		err = -LX_EIO;
+	if (!err) {
+		s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, node->nt_path);
+		if (!NT_SUCCESS(s))
+			err = s == STATUS_OBJECT_NAME_COLLISION ? -LX_EEXIST : lx_errno_from_ntstatus(s);
+	}
+	if (err) {
+		if (store && id)
+			lx_metastore_delete(store, id);
+		lx_host_delete(h);
+		NtClose(h);
+		return err;
+	}
+	*handle = h;
+	return 0;
+}
+
+void lx_meta_unlinked(void *h, uint64_t dev, uint32_t nlink_before)
+{
+	const wchar_t *store = lx_meta_store(dev);
+	uint64_t id = 0;
+
+	if (store && nlink_before == 1 && file_id(h, &id) == 0)
+		lx_metastore_delete(store, id);
+}
+
+static long parent_stat(const struct lx_node *node, struct lx_kstat *st, bool *meta)
+{
+	struct lx_node *parent = calloc(1, sizeof(*parent));
+	char *slash;
+	long err;
+
+	*meta = false;
+	if (!parent)
+		return -LX_ENOMEM;
+	strcpy(parent->path, node->path);
+	slash = strrchr(parent->path, '/');
+	if (slash == parent->path)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	err = lx_mount_lookup(parent);
+	if (!err && parent->kind == LX_NODE_HOST && lx_meta_store(parent->mount->dev)) {
+		*meta = true;
+		err = lx_node_stat(parent, false, st);
+	}
+	lx_node_free(parent);
+	free(parent);
+	return err;
+}
+
+long lx_may_create(const struct lx_node *node)
+{
+	struct lx_kstat st;
+	bool meta;
+	long err = parent_stat(node, &st, &meta);
+
+	if (err || !meta)
+		return err;
+	return lx_permission(&st, LX_W_OK | LX_X_OK, false);
+}
+
+long lx_may_delete(const struct lx_node *node)
+{
+	struct lx_kstat dir, st;
+	bool meta;
+	uint32_t uid = lx_cred_fsuid();
+	long err = parent_stat(node, &dir, &meta);
+
+	if (err || !meta)
+		return err;
+	err = lx_permission(&dir, LX_W_OK | LX_X_OK, false);
+	if (!err && (dir.mode & LX_S_ISVTX) && uid != 0 && uid != dir.uid &&
+	    lx_node_stat((struct lx_node *)node, false, &st) == 0 && st.uid != uid)
+		err = -LX_EPERM;
+	return err;
+}
+
+long lx_meta_delete(const struct lx_node *node, void *h)
+{
+	FILE_STANDARD_INFORMATION std;
+	IO_STATUS_BLOCK io;
+	long err = lx_may_delete(node);
+	bool last = false;
+
+	if (err)
+		return err;
+	if (lx_meta_store(node->mount->dev) &&
+	    NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
+	                                      (FILE_INFORMATION_CLASS)LX_FileStandardInformation)))
+		last = std.NumberOfLinks <= 1;
+	err = lx_host_delete(h);
+	if (!err && last)
+		lx_meta_unlinked(h, node->mount->dev, 1);
+	return err;
+}
+
+long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
+{
+	struct lx_kstat st;
+	long err;
+
+	if (from->kind != LX_NODE_HOST || to->kind != LX_NODE_HOST)
+		return 0;
+	err = lx_may_delete(from);
+	if (!err)
+		err = lx_node_stat((struct lx_node *)to, false, &st) == 0 ? lx_may_delete(to) :
+		      lx_may_create(to);
+	return err;
+}
+
+long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
+{
+	long err;
+
+	if (!lx_meta_store(node->mount->dev))
+		return lx_host_open(node->nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
+		                    FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
+	err = lx_may_create(node);
+	if (!err)
+		err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
+		                     FILE_LIST_DIRECTORY, FILE_DIRECTORY_FILE, NULL, 0, h);
+	return err;
+}

@@ -1,0 +1,68 @@
+/*
+ * Linux metadata of host files (metadata.c): which volumes keep it, and
+ * reading, changing and creating files with it (docs/vfs.md, "Metadata").
+ */
+#ifndef LXNT_VFS_METADATA_H
+#define LXNT_VFS_METADATA_H
+
+#include "vfs.h"
+#include "metastore.h"
+
+/* The store of the volume whose st_dev is dev, or NULL when that mount
+ * keeps no Linux metadata (everything but the rootfs). */
+const wchar_t *lx_meta_store(uint64_t dev);
+
+/* Whether the rootfs keeps Linux metadata (and so may hold links). */
+bool lx_meta_rootfs(void);
+
+/* Overlays the record of st->ino, if there is one, on a kstat built from
+ * Windows information (lx_host_stat_handle); nt_atime and nt_mtime are
+ * the Windows times it was built from. */
+void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
+                     struct lx_kstat *st);
+
+/* What a change of metadata sets (chmod, chown, utimensat). */
+struct lx_meta_change {
+	bool set_mode, set_uid, set_gid, set_atime, set_mtime;
+	uint32_t mode, uid, gid;
+	struct lx_timespec64 atime, mtime;
+	int64_t atime_nt, mtime_nt; /* the Windows times set with them */
+};
+
+/* Applies a change to the record of the file behind h (on the volume of
+ * st_dev dev), after the caller's permission checks. */
+long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
+
+/* Creates the file node names with its metadata: made under a temporary
+ * name, its record written, then renamed to its name without replacing,
+ * so that no one sees it without its record.  mode holds the type and the
+ * permission bits (umask already applied); content (n bytes) is written
+ * first (a symlink's target).  -LX_EEXIST when the name exists. */
+long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t access,
+                    uint32_t options, const void *content, size_t n, void **handle);
+
+/* The file behind h loses a name; when it was its last, its record goes. */
+void lx_meta_unlinked(void *h, uint64_t dev, uint32_t nlink_before);
+
+/* may_create of fs/namei.c: write and search permission on the directory
+ * that will hold node (volumes with Linux metadata; elsewhere Windows
+ * decides). */
+long lx_may_create(const struct lx_node *node);
+/* may_delete: the same, plus the sticky bit's rule for node itself. */
+long lx_may_delete(const struct lx_node *node);
+
+/* Deletes the file behind h, which node names (unlink, rmdir), after
+ * lx_may_delete; a file's record goes with its last name. */
+long lx_meta_delete(const struct lx_node *node, void *h);
+/* may_delete on the source, and on the target when it exists, else
+ * may_create (rename(2)). */
+long lx_may_rename(const struct lx_node *from, const struct lx_node *to);
+/* mkdir(2) of node: mode & ~umask kept where the volume keeps metadata. */
+long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h);
+
+/* Caller's credentials for permission checks. */
+uint32_t lx_cred_fsuid(void);
+uint32_t lx_cred_fsgid(void);
+bool lx_cred_in_group(uint32_t gid);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * Linux metadata on Windows volumes (docs/formats.md): the portable record
+ * store, for volumes without extended attributes or reparse points, and the
+ * byte layouts of the WSL format.  Only NT calls and plain C: the store is
+ * shared by the runtime's vfs and the lxnt-fsck tool.
+ */
+#ifndef LXNT_VFS_METASTORE_H
+#define LXNT_VFS_METASTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <wchar.h>
+
+/* The metadata of one file, whatever its format. */
+struct lx_meta {
+	uint32_t mode;            /* st_mode, file type included */
+	uint32_t uid, gid;
+	uint64_t rdev;
+	int64_t atime_sec, mtime_sec, ctime_sec;
+	uint32_t atime_nsec, mtime_nsec, ctime_nsec;
+	/* The Windows last-access and last-write times (100 ns units) when
+	 * the record was written: a Windows time that has moved on since
+	 * (a write) wins over the stored nanoseconds. */
+	int64_t atime_nt, mtime_nt;
+};
+
+/* The portable record: LX_METAREC_SIZE bytes, little-endian. */
+#define LX_METAREC_SIZE 104
+#define LX_METAREC_MAGIC 0x314d584cu /* "LXM1" */
+
+void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
+                       unsigned char out[LX_METAREC_SIZE]);
+/* false when the bytes are not a whole, intact record of file_id. */
+bool lx_metarec_decode(const unsigned char in[LX_METAREC_SIZE], uint64_t file_id,
+                       struct lx_meta *m);
+uint32_t lx_crc32(const void *data, size_t n);
+
+/* The store's directory in a volume's root ("<root>\U+F000lxnt"): a name
+ * that the name codec never produces, so no guest path reaches it. */
+#define LX_METASTORE_NAME L"\xF000lxnt"
+/* Names of files being created in a guest directory, before they are
+ * renamed to their Linux name (same reason). */
+#define LX_METATMP_PREFIX L'\xF000'
+
+/* Record store operations; each returns an NTSTATUS.  store is the NT
+ * path of the store directory. */
+long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
+long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
+long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
+/* The record's NT path (cap WCHARs); a temporary name when tmp is set. */
+void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
+                       size_t cap);
+/* A unique name for a temporary in a guest directory, LX_METATMP_PREFIX
+ * first (cap WCHARs). */
+void lx_metastore_tmpname(wchar_t *out, size_t cap);
+
+/* The WSL format: $LXUID, $LXGID, $LXMOD, $LXDEV extended attributes and
+ * the LX reparse points (docs/formats.md, "The WSL format"). */
+#define LX_IO_REPARSE_TAG_LX_SYMLINK 0xA000001Du
+#define LX_IO_REPARSE_TAG_AF_UNIX    0x80000023u
+#define LX_IO_REPARSE_TAG_LX_FIFO    0x80000024u
+#define LX_IO_REPARSE_TAG_LX_CHR     0x80000025u
+#define LX_IO_REPARSE_TAG_LX_BLK     0x80000026u
+
+/* FILE_FULL_EA_INFORMATION list of the four attributes (out has room for
+ * cap bytes); returns its length, or 0 when cap is too small. */
+size_t lx_wsl_ea_encode(const struct lx_meta *m, unsigned char *out, size_t cap);
+/* Reads the attributes it knows from an EA list; returns which were found
+ * (bit 0 $LXUID, 1 $LXGID, 2 $LXMOD, 3 $LXDEV), or -1 for a malformed list. */
+int lx_wsl_ea_decode(const unsigned char *in, size_t len, struct lx_meta *m);
+/* REPARSE_DATA_BUFFER of an LX symlink; returns its length or 0. */
+size_t lx_wsl_symlink_encode(const char *target, size_t n, unsigned char *out, size_t cap);
+/* The target of an LX symlink reparse buffer (NUL-terminated in out);
+ * returns its length or -1. */
+long lx_wsl_symlink_decode(const unsigned char *in, size_t len, char *out, size_t cap);
+/* The reparse tag for a special file's type (0 for a type without one). */
+uint32_t lx_wsl_special_tag(uint32_t mode);
+/* REPARSE_DATA_BUFFER of a special file: the tag, no data. */
+size_t lx_wsl_special_encode(uint32_t mode, unsigned char *out, size_t cap);
+/* The file type (LX_S_IFxxx) a reparse tag stands for, or 0. */
+uint32_t lx_wsl_type_of_tag(uint32_t tag);
+
+#endif
