@@ -1,13 +1,18 @@
 /*
  * Stream files: pipes and character devices handed over as standard
  * handles.  ReadFile/WriteFile move the bytes; end of file when the writer
- * is gone, EPIPE when the reader is (pipe(7)).  Consoles are console.c's.
+ * is gone, EPIPE and SIGPIPE when the reader is (pipe(7)).  These handles
+ * were opened by someone else, without overlapped I/O, so their transfers
+ * block without a signal being able to interrupt them and O_NONBLOCK is
+ * not honoured (docs/vfs.md, "Pipes").  Consoles are console.c's; pipes
+ * made by pipe(2) are pipe.c's.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vfs.h"
 #include "nt.h"
+#include "lxnt/linux/poll.h"
 
 #define LX_STREAM_CHUNK (1u << 20)
 
@@ -36,8 +41,10 @@ static long stream_write(struct lx_file *f, const void *buf, size_t n, int64_t *
 		n = LX_STREAM_CHUNK;
 	if (!WriteFile(f->handle, buf, (DWORD)n, &put, NULL)) {
 		DWORD e = GetLastError();
-		if (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA)
-			return -LX_EPIPE; /* SIGPIPE comes with the signals work */
+		if (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA) {
+			lx_pipe_raise_sigpipe();
+			return -LX_EPIPE;
+		}
 		return lx_errno_from_win32(e);
 	}
 	return (long)put;
@@ -75,6 +82,30 @@ static long stream_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
 	return -LX_ENOTTY;
 }
 
+/*
+ * Readiness of a handed-over pipe: its read side by PeekNamedPipe (data,
+ * or POLLHUP once the writers are gone); its write side cannot be asked
+ * without writing, so it counts as writable.  Other character devices are
+ * always ready, as /dev/null is.
+ */
+unsigned lx_stream_poll(struct lx_file *f)
+{
+	DWORD avail = 0;
+	unsigned mask = 0;
+
+	if (GetFileType(f->handle) != FILE_TYPE_PIPE)
+		return LX_DEFAULT_POLLMASK;
+	if ((f->flags & LX_O_ACCMODE) != LX_O_WRONLY) {
+		if (!PeekNamedPipe(f->handle, NULL, 0, NULL, &avail, NULL))
+			mask |= LX_POLLHUP;
+		else if (avail > 0)
+			mask |= LX_POLLIN | LX_POLLRDNORM;
+	}
+	if ((f->flags & LX_O_ACCMODE) != LX_O_RDONLY)
+		mask |= LX_POLLOUT | LX_POLLWRNORM;
+	return mask;
+}
+
 void lx_stream_release(struct lx_file *f)
 {
 	if (f->handle)
@@ -89,6 +120,7 @@ static const struct lx_file_ops stream_ops = {
 	.stat = stream_stat,
 	.ioctl = stream_ioctl,
 	.release = lx_stream_release,
+	.poll = lx_stream_poll,
 };
 
 long lx_stream_file_new(void *handle, unsigned flags, struct lx_file **out)

@@ -120,6 +120,10 @@ struct lx_file_ops {
 	long (*size)(struct lx_file *f, int64_t *size);   /* seekable files */
 	int64_t (*lseek)(struct lx_file *f, int64_t off, int whence); /* NULL: by size */
 	void (*release)(struct lx_file *f);
+	/* Readiness for poll(2)/select(2): the LX_POLL* bits that hold now,
+	 * without consuming data (lxnt/linux/poll.h).  NULL: always ready for
+	 * reading and writing, LX_DEFAULT_POLLMASK, as for regular files. */
+	unsigned (*poll)(struct lx_file *f);
 	bool seekable;
 };
 
@@ -144,6 +148,7 @@ struct lx_file {
 	size_t ncarry;
 	char *pending;
 	size_t npending, pending_off;
+	void *priv;              /* per-kind state (pipe.c), freed by release */
 };
 
 struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags);
@@ -199,6 +204,12 @@ long lx_synth_dir_open(int which, const char *path, unsigned flags, struct lx_fi
 long lx_stream_file_new(void *handle, unsigned flags, struct lx_file **out);
 void lx_stream_release(struct lx_file *f); /* closes handle and handle2 */
 long lx_console_file_new(void *in, void *out, unsigned flags, struct lx_file **out_file);
+unsigned lx_stream_poll(struct lx_file *f);
+/* Pipes (pipe.c): F_GETPIPE_SZ and F_SETPIPE_SZ of fcntl(2), EBADF for a
+ * file that is not a pipe; and the SIGPIPE that a write to a pipe without
+ * readers raises on the writing thread before it returns EPIPE. */
+long lx_pipe_fcntl(struct lx_file *f, int cmd, long arg);
+void lx_pipe_raise_sigpipe(void);
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 
 /* Name operations (namei.c). */

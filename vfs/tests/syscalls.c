@@ -11,6 +11,9 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "lxnt/linux/poll.h"
+#include "lxnt/linux/signal.h"
+#include "lxnt/linux/time.h"
 
 #include "syscall_table.h"
 
@@ -495,6 +498,101 @@ static void test_pipes(void)
 	EXPECT(SYS(close, wfd), 0);
 }
 
+extern int test_last_signal;
+
+/* pipe2 pipes: O_NONBLOCK, capacity, EPIPE with SIGPIPE, readiness. */
+static void test_pipe_semantics(void)
+{
+	int fds[2] = { -1, -1 };
+	static char big[70000];
+	char buf[16];
+	long total = 0, r;
+	int avail = -1;
+
+	EXPECT(SYS(pipe2, P(fds), LX_O_NONBLOCK), 0);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), -LX_EAGAIN);
+	{
+		struct lx_pollfd p[2] = { { fds[0], LX_POLLIN, 0 }, { fds[1], LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, 0);
+		EXPECT(p[1].revents, LX_POLLOUT);
+	}
+	while ((r = SYS(write, fds[1], P(big), 4096)) > 0)
+		total += r;
+	EXPECT(r, -LX_EAGAIN);
+	EXPECT(total, 65536);
+	EXPECT(SYS(fcntl, fds[0], LX_F_GETPIPE_SZ), 65536);
+	EXPECT(SYS(fcntl, fds[1], LX_F_SETPIPE_SZ, 40000), 65536);
+	EXPECT(SYS(fcntl, fds[1], LX_F_SETPIPE_SZ, 1 << 20), -LX_EPERM);
+	EXPECT(SYS(ioctl, fds[0], LX_FIONREAD, P(&avail)), 0);
+	EXPECT(avail, 65536);
+	{
+		struct lx_pollfd p[2] = { { fds[0], LX_POLLIN, 0 }, { fds[1], LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 10), 1);
+		EXPECT(p[0].revents, LX_POLLIN);
+		EXPECT(p[1].revents, 0);
+	}
+	EXPECT(SYS(read, fds[0], P(big), sizeof(big)), 65536);
+	EXPECT(SYS(write, fds[1], P(big), sizeof(big)), 65536); /* partial */
+	EXPECT(SYS(read, fds[0], P(big), sizeof(big)), 65536);
+	EXPECT(SYS(write, fds[1], P("ab"), 2), 2);
+	EXPECT(SYS(close, fds[1]), 0);
+	{
+		struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLIN | LX_POLLHUP);
+	}
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 2);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 0);
+	{
+		struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLHUP);
+	}
+	EXPECT(SYS(close, fds[0]), 0);
+
+	/* Blocking pipe, reader gone: EPIPE and SIGPIPE, POLLERR. */
+	EXPECT(SYS(pipe, P(fds)), 0);
+	EXPECT(SYS(close, fds[0]), 0);
+	{
+		struct lx_pollfd p = { fds[1], LX_POLLOUT, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLOUT | LX_POLLERR);
+	}
+	test_last_signal = 0;
+	EXPECT(SYS(write, fds[1], P("x"), 1), -LX_EPIPE);
+	EXPECT(test_last_signal, LX_SIGPIPE);
+	EXPECT(SYS(close, fds[1]), 0);
+
+	/* select with a timeout on an empty pipe, then with data. */
+	EXPECT(SYS(pipe, P(fds)), 0);
+	{
+		uint64_t rset = 1ULL << fds[0], wset = 1ULL << fds[1];
+		struct lx_timeval tv = { 0, 20000 };
+		EXPECT(SYS(select, fds[1] + 1, P(&rset), 0, 0, P(&tv)), 0);
+		EXPECT(rset, 0);
+		EXPECT(tv.tv_sec == 0 && tv.tv_usec == 0, 1);
+		rset = 1ULL << fds[0];
+		EXPECT(SYS(select, fds[1] + 1, P(&rset), P(&wset), 0, 0), 1);
+		EXPECT(wset, 1ULL << fds[1]);
+		EXPECT(SYS(write, fds[1], P("z"), 1), 1);
+		rset = 1ULL << fds[0];
+		EXPECT(SYS(select, fds[0] + 1, P(&rset), 0, 0, 0), 1);
+		uint64_t sets[16] = { 0 };
+		sets[700 / 64] = 1ULL << (700 % 64);
+		EXPECT(SYS(select, 701, P(sets), 0, 0, 0), -LX_EBADF);
+	}
+	{
+		struct lx_pollfd p[2] = { { 900, LX_POLLIN, 0 }, { -1, LX_POLLIN, 7 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, LX_POLLNVAL);
+		EXPECT(p[1].revents, 0);
+	}
+	EXPECT(SYS(pipe2, P(fds), LX_O_DIRECT), -LX_EINVAL);
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
+
 static void test_emfile(void)
 {
 	long fds[LX_FD_MAX];
@@ -601,6 +699,7 @@ int main(int argc, char **argv)
 	test_names();
 	test_devices();
 	test_pipes();
+	test_pipe_semantics();
 	test_emfile();
 	cleanup(dir);
 	if (failures)
