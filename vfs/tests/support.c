@@ -124,10 +124,29 @@ long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 	return 0;
 }
 
+/* When set, waits behave as if a signal arrived once this many
+ * milliseconds of waiting have passed. */
+int test_signal_after_ms = -1;
+
 long lx_wait_interruptible(unsigned n, void *const *handles, int64_t timeout_ms)
 {
 	DWORD r;
 
+	if (test_signal_after_ms >= 0) {
+		DWORD ms = (DWORD)test_signal_after_ms;
+		if (timeout_ms >= 0 && timeout_ms < test_signal_after_ms)
+			ms = (DWORD)timeout_ms;
+		r = n ? WaitForMultipleObjects(n, (const HANDLE *)handles, FALSE, ms) : WAIT_TIMEOUT;
+		if (n && r < WAIT_OBJECT_0 + n)
+			return (long)(r - WAIT_OBJECT_0);
+		if (n == 0)
+			Sleep(ms);
+		test_signal_after_ms -= (int)ms;
+		if (test_signal_after_ms > 0)
+			return -LX_ETIMEDOUT;
+		test_signal_after_ms = -1;
+		return -LX_ERESTARTSYS;
+	}
 	if (n == 0) {
 		Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
 		return -LX_ETIMEDOUT;

@@ -498,7 +498,37 @@ static void test_pipes(void)
 	EXPECT(SYS(close, wfd), 0);
 }
 
-extern int test_last_signal;
+extern int test_last_signal, test_signal_after_ms;
+
+/* A signal ends a blocked read and a blocked write of a pipe: the read
+ * with nothing, the write with what went in before (pipe_read/pipe_write
+ * of fs/pipe.c return -ERESTARTSYS or the partial count). */
+static void test_pipe_interrupted(void)
+{
+	static char big[100000];
+	int fds[2] = { -1, -1 };
+	char buf[16];
+
+	EXPECT(SYS(pipe, P(fds)), 0);
+	test_signal_after_ms = 20;
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), -LX_ERESTARTSYS);
+	test_signal_after_ms = 20;
+	struct lx_pollfd pfd = { fds[0], LX_POLLIN, 0 };
+	EXPECT(SYS(poll, P(&pfd), 1, -1), -LX_ERESTARTNOHAND);
+	EXPECT(SYS(write, fds[1], P("after"), 5), 5);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 5);
+	test_signal_after_ms = 20;
+	int64_t put = SYS(write, fds[1], P(big), sizeof(big));
+	CHECK(put == -LX_ERESTARTSYS || (put >= 0 && put < (int64_t)sizeof(big)));
+	EXPECT(SYS(fcntl, fds[0], LX_F_SETFL, LX_O_NONBLOCK), 0);
+	int64_t got = 0, r;
+	while ((r = SYS(read, fds[0], P(big), sizeof(big))) > 0)
+		got += r;
+	EXPECT(r, -LX_EAGAIN);
+	EXPECT(got, put < 0 ? 0 : put);
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
 
 /* pipe2 pipes: O_NONBLOCK, capacity, EPIPE with SIGPIPE, readiness. */
 static void test_pipe_semantics(void)
@@ -700,6 +730,7 @@ int main(int argc, char **argv)
 	test_devices();
 	test_pipes();
 	test_pipe_semantics();
+	test_pipe_interrupted();
 	test_emfile();
 	cleanup(dir);
 	if (failures)
