@@ -3,6 +3,8 @@
  * Linux answers, so that the native run is the expected output.
  *
  *   pipes flags | nonblock | eof | epipe | sigpipe | poll | select | fork
+ *   pipes bench MIB   one process writes and reads MIB MiB through a pipe,
+ *                     64 KiB at a time; prints "N MiB, R MiB/s" (bench/run)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -341,6 +343,32 @@ static void mode_fork(void)
 	printf("writers exited 0: %d\n", ok);
 }
 
+static int bench(long mib)
+{
+	static char chunk[65536];
+	struct timespec t0, t1;
+	int p[2];
+
+	if (pipe(p))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < mib * 16; i++) {
+		chunk[0] = (char)i;
+		if (write(p[1], chunk, sizeof(chunk)) != sizeof(chunk))
+			return 1;
+		for (size_t got = 0; got < sizeof(chunk);) {
+			ssize_t r = read(p[0], buf, sizeof(chunk) - got);
+			if (r <= 0)
+				return 1;
+			got += (size_t)r;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("%ld MiB, %.1f MiB/s\n", mib, s > 0 ? mib / s : 0.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } modes[] = {
@@ -350,6 +378,8 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 2 && !strcmp(argv[1], "bench"))
+		return bench(strtol(argv[2], NULL, 10));
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i].name)) {
 			modes[i].fn();
