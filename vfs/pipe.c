@@ -104,8 +104,11 @@ static long pipe_error(DWORD e, bool writing)
 		lx_pipe_raise_sigpipe();
 		return -LX_EPIPE;
 	}
-	if (!writing && (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF))
-		return 0; /* the last writer is gone: end of file */
+	/* The last writer is gone, or (a FIFO) none has come yet: end of file,
+	 * as pipe_read gives without writers. */
+	if (!writing && (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF ||
+	                 e == ERROR_PIPE_LISTENING))
+		return 0;
 	return lx_errno_from_win32(e);
 }
 
@@ -420,6 +423,24 @@ static long pipe_end_new(HANDLE h, unsigned flags, struct lx_pipe *p, struct lx_
 	f->priv = p;
 	*out = f;
 	return 0;
+}
+
+/* One end of a pipe whose other end is not ours to know (a FIFO): it takes
+ * the handle, and on failure closes it. */
+long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out)
+{
+	struct lx_pipe *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		CloseHandle(handle);
+		return -LX_ENOMEM;
+	}
+	InitializeSRWLock(&p->lock);
+	p->refs = 1;
+	p->capacity = LX_PIPE_CAPACITY;
+	if ((flags & LX_O_ACCMODE) == LX_O_RDONLY)
+		p->reader = handle;
+	return pipe_end_new(handle, flags, p, out);
 }
 
 static long make_pipe(unsigned flags, struct lx_file **fr, struct lx_file **fw)

@@ -210,6 +210,13 @@ unsigned lx_stream_poll(struct lx_file *f);
  * readers raises on the writing thread before it returns EPIPE. */
 long lx_pipe_fcntl(struct lx_file *f, int cmd, long arg);
 void lx_pipe_raise_sigpipe(void);
+/* A pipe file for one end of a Windows named pipe opened for overlapped
+ * I/O (the FIFO rendezvous); takes the handle, closing it on failure. */
+long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out);
+/* Opens the FIFO whose node has the stable key (dev, ino) with open(2)'s
+ * flags (fifo.c, fifo(7)): blocks until the other side comes unless
+ * O_NONBLOCK, which a reader ignores and a writer answers with ENXIO. */
+long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out);
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 
 /* Name operations (namei.c). */

@@ -623,6 +623,35 @@ static void test_pipe_semantics(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
+/* The FIFO rendezvous (fifo.c), both sides in this process. */
+static void test_fifo(void)
+{
+	struct lx_file *fr, *fw;
+	uint64_t ino = GetCurrentProcessId();
+	char buf[16];
+	long rfd, wfd;
+
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0); /* no writer yet */
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	EXPECT(SYS(write, wfd, P("fifo"), 4), 4);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	EXPECT(SYS(close, wfd), 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	EXPECT(SYS(close, rfd), 0);
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR, &fr), -LX_EINVAL);
+
+	/* Blocking opens wait for the other side until a signal comes. */
+	test_signal_after_ms = 30;
+	EXPECT(lx_fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
+	test_signal_after_ms = 30;
+	EXPECT(lx_fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
+}
+
 static void test_emfile(void)
 {
 	long fds[LX_FD_MAX];
@@ -731,6 +760,7 @@ int main(int argc, char **argv)
 	test_pipes();
 	test_pipe_semantics();
 	test_pipe_interrupted();
+	test_fifo();
 	test_emfile();
 	cleanup(dir);
 	if (failures)
