@@ -30,6 +30,18 @@
 /* The largest transfer handed to one ReadFile/WriteFile. */
 #define LX_PIPE_CHUNK (1u << 20)
 
+/* A zero-byte overlapped read that the read end keeps outstanding while
+ * someone polls it: it completes, without taking any data, when data
+ * comes or the writers go, and its event is what poll waits on.  pid tells
+ * a copy inherited through fork (whose read belongs to the parent) from
+ * our own. */
+struct lx_pipe_watch {
+	OVERLAPPED ov;
+	HANDLE event;
+	DWORD pid;
+	bool pending;
+};
+
 /* What the two ends of one pipe share inside this process.  reader is the
  * read end's handle, borrowed while the read end lives here, so that the
  * write end can tell how full the pipe is (poll). */
@@ -38,7 +50,25 @@ struct lx_pipe {
 	SRWLOCK lock;
 	HANDLE reader;
 	unsigned capacity;
+	struct lx_pipe_watch watch;   /* the read end's, under lock */
 };
+
+/* Ends the read end's zero-byte read before its handle closes. */
+static void watch_end(struct lx_pipe_watch *w, HANDLE h)
+{
+	DWORD unused;
+
+	if (w->pid != GetCurrentProcessId())
+		return;
+	if (w->pending) {
+		CancelIoEx(h, &w->ov);
+		GetOverlappedResult(h, &w->ov, &unused, TRUE);
+		w->pending = false;
+	}
+	if (w->event)
+		CloseHandle(w->event);
+	w->event = NULL;
+}
 
 static void pipe_unref(struct lx_pipe *p, bool read_end)
 {
@@ -163,14 +193,14 @@ static long pipe_transfer(HANDLE h, bool writing, void *buf, DWORD n, bool nonbl
 	return (long)done;
 }
 
-/* Bytes waiting in the pipe of read end h, or -1 once the writers are all
- * gone and nothing is left. */
+/* Bytes waiting in the pipe of read end h, -1 once the writers are all
+ * gone and nothing is left, -2 for a FIFO that no writer has opened yet. */
 static long bytes_waiting(HANDLE h)
 {
 	DWORD avail = 0;
 
 	if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
-		return -1;
+		return GetLastError() == ERROR_PIPE_LISTENING ? -2 : -1;
 	return (long)avail;
 }
 
@@ -270,7 +300,9 @@ static unsigned pipe_poll(struct lx_file *f)
 		long avail = bytes_waiting(f->handle);
 		if (avail > 0)
 			mask |= LX_POLLIN | LX_POLLRDNORM;
-		if (avail < 0 || closing)
+		/* A FIFO that never had a writer is not hung up (pipe_poll
+		 * compares the writer counter with the one seen at open). */
+		if (avail == -1 || closing)
 			mask |= LX_POLLHUP;
 		return mask;
 	}
@@ -279,6 +311,52 @@ static unsigned pipe_poll(struct lx_file *f)
 	if (closing)
 		mask |= LX_POLLERR;
 	return mask;
+}
+
+/*
+ * The handle poll waits on for a read end: the event of its zero-byte read,
+ * started here when none is outstanding.  A read that completes at once
+ * (data is there, or the writers are gone) leaves the event set, so the
+ * wait returns at once and poll asks again.  Write ends have none: Windows
+ * signals nothing when a pipe gets room.
+ */
+static void *pipe_poll_handle(struct lx_file *f)
+{
+	static char none;
+	struct lx_pipe *p = f->priv;
+	struct lx_pipe_watch *w = &p->watch;
+	DWORD unused;
+	void *ev = NULL;
+
+	if (!is_read_end(f))
+		return NULL;
+	AcquireSRWLockExclusive(&p->lock);
+	if (w->pid != GetCurrentProcessId()) {
+		memset(w, 0, sizeof(*w));  /* inherited: the parent's read, not ours */
+		w->pid = GetCurrentProcessId();
+	}
+	if (!w->event)
+		w->event = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (w->pending && HasOverlappedIoCompleted(&w->ov)) {
+		GetOverlappedResult(f->handle, &w->ov, &unused, FALSE);
+		w->pending = false;
+	}
+	if (w->event && !w->pending) {
+		memset(&w->ov, 0, sizeof(w->ov));
+		w->ov.hEvent = w->event;
+		if (ReadFile(f->handle, &none, 0, NULL, &w->ov)) {
+			ev = w->event;  /* completed: the event is set */
+		} else if (GetLastError() == ERROR_IO_PENDING) {
+			w->pending = true;
+			ev = w->event;
+		}
+		/* Any other failure (no writer ever came to a FIFO): no handle,
+		 * poll looks again at intervals. */
+	} else if (w->event) {
+		ev = w->event;
+	}
+	ReleaseSRWLockExclusive(&p->lock);
+	return ev;
 }
 
 static long pipe_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
@@ -318,7 +396,14 @@ static long pipe_stat(struct lx_file *f, struct lx_kstat *st)
 
 static void pipe_release(struct lx_file *f)
 {
-	pipe_unref(f->priv, is_read_end(f));
+	struct lx_pipe *p = f->priv;
+
+	if (is_read_end(f)) {
+		AcquireSRWLockExclusive(&p->lock);
+		watch_end(&p->watch, f->handle);
+		ReleaseSRWLockExclusive(&p->lock);
+	}
+	pipe_unref(p, is_read_end(f));
 	CloseHandle(f->handle);
 }
 
@@ -329,6 +414,7 @@ static const struct lx_file_ops pipe_ops = {
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 	.poll = pipe_poll,
+	.poll_handle = pipe_poll_handle,
 };
 
 /*

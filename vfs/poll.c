@@ -1,9 +1,10 @@
 /*
  * poll(2), ppoll(2), select(2), pselect6(2) (fs/select.c).  Readiness is
- * each file's poll op (struct lx_file_ops); the wait re-asks every file at
- * growing intervals, at most LX_POLL_SLICE_MAX ms apart, through
- * lx_wait_interruptible so that a signal ends it (docs/runtime.md,
- * "poll and select").
+ * each file's poll op (struct lx_file_ops).  Between passes the call waits
+ * through lx_wait_interruptible, so that a signal ends it, on the handles
+ * the files offer (poll_handle); while some file offers none, it also
+ * wakes at growing intervals, at most LX_POLL_SLICE_MAX ms apart, to ask
+ * again (docs/runtime.md, "poll and select").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,41 @@
 static unsigned file_poll(struct lx_file *f)
 {
 	return f->ops->poll ? f->ops->poll(f) : LX_DEFAULT_POLLMASK;
+}
+
+/* What one pass found to wait on: handles of files that are not ready,
+ * each file referenced until the wait is over; partial when some file
+ * offers no handle (or there are too many), so that the wait needs
+ * intervals. */
+#define LX_POLL_HANDLES 60
+
+struct wait_set {
+	void *handles[LX_POLL_HANDLES];
+	struct lx_file *files[LX_POLL_HANDLES];
+	unsigned n;
+	bool partial;
+};
+
+/* Adds a file that is not ready (and that f's caller still holds). */
+static void wait_set_add(struct wait_set *ws, struct lx_file *f)
+{
+	void *h = f->ops->poll_handle ? f->ops->poll_handle(f) : NULL;
+
+	if (!h || ws->n == LX_POLL_HANDLES) {
+		ws->partial = true;
+		return;
+	}
+	lx_file_get(f);
+	ws->files[ws->n] = f;
+	ws->handles[ws->n++] = h;
+}
+
+static void wait_set_clear(struct wait_set *ws)
+{
+	for (unsigned i = 0; i < ws->n; i++)
+		lx_file_put(ws->files[i]);
+	ws->n = 0;
+	ws->partial = false;
 }
 
 /* When the wait ends, in nanoseconds of the GetTickCount64 clock; -1 for
@@ -67,15 +103,27 @@ static bool expired(const struct poll_deadline *d)
 }
 
 /*
- * Waits one slice.  Returns 0 to ask the files again, 1 when the deadline
- * has passed, or -LX_ERESTARTNOHAND when a signal arrived (fs/select.c
- * returns that code: the call restarts only if no handler runs).
+ * Waits until a handle of the set is signalled, the deadline passes or, if
+ * the set is partial, one interval.  Returns 0 to ask the files again, 1
+ * when the deadline has passed, or -LX_ERESTARTNOHAND when a signal
+ * arrived (fs/select.c returns that code: the call restarts only if no
+ * handler runs).  Empties the set.
  */
-static long wait_slice(const struct poll_deadline *d, int64_t *slice)
+static long wait_pass(struct wait_set *ws, const struct poll_deadline *d, int64_t *slice)
 {
-	if (expired(d))
+	int64_t ms = -1;
+	long r;
+
+	if (expired(d)) {
+		wait_set_clear(ws);
 		return 1;
-	long r = lx_wait_interruptible(0, NULL, next_slice(d, slice));
+	}
+	if (ws->partial)
+		ms = next_slice(d, slice);
+	else if (d->at_ns >= 0)
+		ms = (d->at_ns - now_ns() + NSEC_PER_MS - 1) / NSEC_PER_MS;
+	r = lx_wait_interruptible(ws->n, ws->handles, ms < 0 ? -1 : ms);
+	wait_set_clear(ws);
 	if (r == -LX_ERESTARTSYS)
 		return -LX_ERESTARTNOHAND;
 	if (r < 0 && r != -LX_ETIMEDOUT)
@@ -153,8 +201,9 @@ static void write_back_left(const struct poll_deadline *d, int64_t start, uint64
 	}
 }
 
-/* One pass over the pollfd array: fills revents, returns how many are set. */
-static long poll_scan(struct lx_pollfd *pfd, size_t n)
+/* One pass over the pollfd array: fills revents, returns how many are set,
+ * and gathers what to wait on. */
+static long poll_scan(struct lx_pollfd *pfd, size_t n, struct wait_set *ws)
 {
 	long count = 0;
 
@@ -171,6 +220,8 @@ static long poll_scan(struct lx_pollfd *pfd, size_t n)
 		} else {
 			/* POLLERR and POLLHUP are reported whether asked or not. */
 			mask = file_poll(f) & ((unsigned)(uint16_t)pfd[i].events | LX_POLLERR | LX_POLLHUP);
+			if (!mask && count == 0)
+				wait_set_add(ws, f);
 			lx_file_put(f);
 		}
 		pfd[i].revents = (int16_t)mask;
@@ -184,6 +235,7 @@ static long poll_scan(struct lx_pollfd *pfd, size_t n)
 static long do_poll(uint64_t ufds, uint64_t nfds, struct poll_deadline *d)
 {
 	struct lx_pollfd *pfd;
+	struct wait_set ws = { .n = 0 };
 	size_t bytes;
 	int64_t slice = 1;
 	long r;
@@ -199,10 +251,12 @@ static long do_poll(uint64_t ufds, uint64_t nfds, struct poll_deadline *d)
 		return -LX_EFAULT;
 	}
 	for (;;) {
-		r = poll_scan(pfd, (size_t)nfds);
-		if (r)
+		r = poll_scan(pfd, (size_t)nfds, &ws);
+		if (r) {
+			wait_set_clear(&ws);
 			break;
-		long w = wait_slice(d, &slice);
+		}
+		long w = wait_pass(&ws, d, &slice);
 		if (w) {
 			r = w == 1 ? 0 : w;
 			break;
@@ -277,7 +331,7 @@ static void set_bit(uint64_t *set, int fd)
 }
 
 /* One pass of do_select: EBADF for a closed fd in any set. */
-static long select_scan(struct fd_sets *s, int nfds)
+static long select_scan(struct fd_sets *s, int nfds, struct wait_set *ws)
 {
 	long count = 0;
 
@@ -292,6 +346,10 @@ static long select_scan(struct fd_sets *s, int nfds)
 		if (!f)
 			return -LX_EBADF;
 		unsigned mask = file_poll(f);
+		bool ready = (want_in && (mask & POLLIN_SET)) || (want_out && (mask & POLLOUT_SET)) ||
+		             (want_ex && (mask & POLLEX_SET));
+		if (!ready && count == 0)
+			wait_set_add(ws, f);
 		lx_file_put(f);
 		if (want_in && (mask & POLLIN_SET)) {
 			set_bit(s->rin, fd);
@@ -330,6 +388,7 @@ static long do_select(int nfds, uint64_t uin, uint64_t uout, uint64_t uex,
                       struct poll_deadline *d)
 {
 	struct fd_sets s = { 0 };
+	struct wait_set ws = { .n = 0 };
 	int64_t slice = 1;
 	long r;
 
@@ -355,10 +414,12 @@ static long do_select(int nfds, uint64_t uin, uint64_t uout, uint64_t uex,
 	s.rout = s.rin + (s.words ? s.words : 1);
 	s.rex = s.rout + (s.words ? s.words : 1);
 	for (;;) {
-		r = select_scan(&s, nfds);
-		if (r)
+		r = select_scan(&s, nfds, &ws);
+		if (r) {
+			wait_set_clear(&ws);
 			break;
-		long w = wait_slice(d, &slice);
+		}
+		long w = wait_pass(&ws, d, &slice);
 		if (w) {
 			r = w == 1 ? 0 : w;
 			break;

@@ -124,6 +124,10 @@ struct lx_file_ops {
 	 * without consuming data (lxnt/linux/poll.h).  NULL: always ready for
 	 * reading and writing, LX_DEFAULT_POLLMASK, as for regular files. */
 	unsigned (*poll)(struct lx_file *f);
+	/* A waitable HANDLE that becomes signalled when poll's answer may have
+	 * changed, valid while the caller holds a reference; NULL when there is
+	 * none (then poll and select ask again at intervals). */
+	void *(*poll_handle)(struct lx_file *f);
 	bool seekable;
 };
 

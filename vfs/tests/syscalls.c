@@ -623,6 +623,40 @@ static void test_pipe_semantics(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
+static DWORD WINAPI late_writer(void *arg)
+{
+	Sleep(50);
+	SYS(write, (int)(intptr_t)arg, P("late"), 4);
+	return 0;
+}
+
+/* poll and select wake up when data comes, not at their timeout: the read
+ * end's zero-byte read completes (pipe_poll_handle). */
+static void test_poll_wakeup(void)
+{
+	int fds[2] = { -1, -1 };
+	char buf[16];
+
+	EXPECT(SYS(pipe, P(fds)), 0);
+	for (int round = 0; round < 2; round++) {
+		HANDLE t = CreateThread(NULL, 0, late_writer, (void *)(intptr_t)fds[1], 0, NULL);
+		ULONGLONG t0 = GetTickCount64();
+		if (round == 0) {
+			struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+			EXPECT(SYS(poll, P(&p), 1, 5000), 1);
+		} else {
+			uint64_t rset = 1ULL << fds[0];
+			EXPECT(SYS(select, fds[0] + 1, P(&rset), 0, 0, 0), 1);
+		}
+		CHECK(GetTickCount64() - t0 < 2000);
+		WaitForSingleObject(t, INFINITE);
+		CloseHandle(t);
+		EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 4);
+	}
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
+
 /* The FIFO rendezvous (fifo.c), both sides in this process. */
 static void test_fifo(void)
 {
@@ -761,6 +795,7 @@ int main(int argc, char **argv)
 	test_pipe_semantics();
 	test_pipe_interrupted();
 	test_fifo();
+	test_poll_wakeup();
 	test_emfile();
 	cleanup(dir);
 	if (failures)
