@@ -6,28 +6,11 @@
  * the call of lx_fifo_open when open(2) meets one, are the metadata
  * backend's.  Once connected, the ends are ordinary pipe files (pipe.c).
  */
-#include "vfs.h"
-#include "nt.h"
+#include "pipe.h"
 #include "signal.h"
 
-/* The default capacity of a pipe (pipe.c). */
-#define LX_FIFO_CAPACITY 65536
 /* How often a writer looks again for a reader that has not come yet. */
 #define LX_FIFO_RETRY_MS 10
-
-static void append_hex(wchar_t **at, uint64_t v, wchar_t sep)
-{
-	wchar_t digits[16];
-	int n = 0;
-
-	do {
-		digits[n++] = L"0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n)
-		*(*at)++ = digits[--n];
-	*(*at)++ = sep;
-}
 
 /* \\.\pipe\lxnt-fifo-DEV-INO (hexadecimal). */
 static void fifo_name(wchar_t *out, uint64_t dev, uint64_t ino)
@@ -37,8 +20,8 @@ static void fifo_name(wchar_t *out, uint64_t dev, uint64_t ino)
 
 	for (const wchar_t *p = prefix; *p; p++)
 		*at++ = *p;
-	append_hex(&at, dev, L'-');
-	append_hex(&at, ino, 0);
+	lx_pipe_append_hex(&at, dev, L'-');
+	lx_pipe_append_hex(&at, ino, 0);
 }
 
 /* Waits, interruptibly, until a writer connects to the server instance h. */
@@ -81,7 +64,7 @@ static long open_reader(const wchar_t *name, unsigned flags, struct lx_file **ou
 	HANDLE h = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED,
 	                            PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
 	                            PIPE_REJECT_REMOTE_CLIENTS,
-	                            PIPE_UNLIMITED_INSTANCES, 0, LX_FIFO_CAPACITY, 0, NULL);
+	                            PIPE_UNLIMITED_INSTANCES, 0, LX_PIPE_CAPACITY, 0, NULL);
 	long r;
 
 	if (h == INVALID_HANDLE_VALUE)
