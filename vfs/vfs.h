@@ -137,7 +137,8 @@ struct lx_file {
 	unsigned flags;          /* LX_O_ access mode and status flags */
 	void *handle;            /* HANDLE, or NULL */
 	void *handle2;           /* a second HANDLE (/dev/tty output) */
-	int which;               /* node detail: enum lx_dev, enum lx_synth_dir */
+	int which;               /* node detail: enum lx_dev, enum lx_synth_dir;
+	                            stream files: their GetFileType */
 	bool is_dir;
 	char *path;              /* canonical Linux path, or NULL */
 	uint64_t dev;            /* st_dev of host files */

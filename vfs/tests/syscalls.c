@@ -450,6 +450,8 @@ static void test_devices(void)
 	EXPECT(SYS(open, P("/dev/null"), LX_O_CREAT | LX_O_EXCL | LX_O_WRONLY, 0), -LX_EEXIST);
 }
 
+extern int test_last_signal, test_signal_after_ms;
+
 static void test_pipes(void)
 {
 	HANDLE r, w;
@@ -469,6 +471,21 @@ static void test_pipes(void)
 		EXPECT(avail, 4);
 	}
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	/* A handed-over pipe: O_NONBLOCK and signals apply to reads too. */
+	EXPECT(SYS(fcntl, rfd, LX_F_SETFL, LX_O_NONBLOCK), 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	EXPECT(SYS(fcntl, rfd, LX_F_SETFL, 0), 0);
+	test_signal_after_ms = 20;
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_ERESTARTSYS);
+	EXPECT(SYS(write, wfd, P("pong!"), 5), 5);
+	EXPECT(SYS(read, rfd, P(buf), 2), 2);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 3);
+	{
+		struct lx_pollfd p[2] = { { (int)rfd, LX_POLLIN, 0 }, { (int)wfd, LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, 0);
+		EXPECT(p[1].revents, LX_POLLOUT);
+	}
 	EXPECT(SYS(pread64, rfd, P(buf), 1, 0), -LX_ESPIPE);
 	EXPECT(SYS(lseek, rfd, 0, LX_SEEK_CUR), -LX_ESPIPE);
 	EXPECT(SYS(ioctl, rfd, LX_TCGETS, P(buf)), -LX_ENOTTY);
@@ -497,8 +514,6 @@ static void test_pipes(void)
 	EXPECT(SYS(write, wfd, P("x"), 1), -LX_EPIPE);
 	EXPECT(SYS(close, wfd), 0);
 }
-
-extern int test_last_signal, test_signal_after_ms;
 
 /* A signal ends a blocked read and a blocked write of a pipe: the read
  * with nothing, the write with what went in before (pipe_read/pipe_write
