@@ -9,6 +9,7 @@
 
 #include "vfs.h"
 #include "nt.h"
+#include "lxnt/linux/poll.h"
 
 /* Length of the complete UTF-8 prefix of s: a sequence cut by the end of
  * the buffer waits for the next write. */
@@ -208,12 +209,50 @@ static long console_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
 	}
 }
 
+/* True when the console's input queue holds a whole line: a line-mode
+ * ReadConsoleW returns only after Enter, as a canonical Linux terminal is
+ * readable only once a line is complete (n_tty_poll). */
+static bool console_line_ready(HANDLE in)
+{
+	INPUT_RECORD rec[64];
+	DWORD count = 0;
+
+	if (!GetNumberOfConsoleInputEvents(in, &count) || count == 0)
+		return false;
+	if (!PeekConsoleInputW(in, rec, 64, &count))
+		return false;
+	for (DWORD i = 0; i < count; i++) {
+		const KEY_EVENT_RECORD *k = &rec[i].Event.KeyEvent;
+		if (rec[i].EventType == KEY_EVENT && k->bKeyDown &&
+		    (k->wVirtualKeyCode == VK_RETURN || k->uChar.UnicodeChar == L'\r'))
+			return true;
+	}
+	return false;
+}
+
+static unsigned console_poll(struct lx_file *f)
+{
+	unsigned mask = 0;
+
+	if ((f->flags & LX_O_ACCMODE) != LX_O_WRONLY) {
+		lx_file_lock(f);
+		bool text = f->pending_off < f->npending;
+		lx_file_unlock(f);
+		if (text || console_line_ready(f->handle))
+			mask |= LX_POLLIN | LX_POLLRDNORM;
+	}
+	if ((f->flags & LX_O_ACCMODE) != LX_O_RDONLY)
+		mask |= LX_POLLOUT | LX_POLLWRNORM;
+	return mask;
+}
+
 static const struct lx_file_ops console_ops = {
 	.read = console_read,
 	.write = console_write,
 	.stat = console_stat,
 	.ioctl = console_ioctl,
 	.release = lx_stream_release,
+	.poll = console_poll,
 };
 
 long lx_console_file_new(void *in, void *out, unsigned flags, struct lx_file **out_file)

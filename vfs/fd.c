@@ -1,6 +1,6 @@
 /*
  * close(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor and status
- * flags; record locks are not implemented).
+ * flags, pipe sizes; record locks are not implemented).
  */
 #include "vfs.h"
 #include "syscall_table.h"
@@ -114,6 +114,16 @@ int64_t lx_sys_fcntl(struct lx_syscall *sc)
 		return get_status_flags(fd);
 	case LX_F_SETFL:
 		return set_status_flags(fd, (unsigned)arg);
+	case LX_F_GETPIPE_SZ:
+	case LX_F_SETPIPE_SZ: {
+		struct lx_file *f = lx_fd_get(fd);
+		long r;
+		if (!f)
+			return -LX_EBADF;
+		r = lx_pipe_fcntl(f, (int)sc->arg[1], arg);
+		lx_file_put(f);
+		return r;
+	}
 	default: {
 		struct lx_file *f = lx_fd_get(fd);
 		if (!f)

@@ -1,7 +1,8 @@
 /*
  * read(2), write(2), readv(2), writev(2), pread(2), pwrite(2), lseek(2).
  * Data moves through a bounce buffer: guest memory is only touched by the
- * copy helpers.
+ * copy helpers.  Transfers up to LX_BOUNCE_STACK bytes, the common case of
+ * line-at-a-time programs, use one on the stack instead of the heap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,19 @@
 /* The largest single transfer, MAX_RW_COUNT of include/linux/fs.h. */
 #define LX_MAX_RW_COUNT 0x7ffff000L
 #define LX_BOUNCE (256u * 1024)
+#define LX_BOUNCE_STACK 4096u
+
+/* The bounce buffer of one transfer: small on the stack, else malloc'd. */
+static char *bounce_get(size_t chunk, char *stack)
+{
+	return chunk <= LX_BOUNCE_STACK ? stack : malloc(chunk);
+}
+
+static void bounce_put(char *bounce, const char *stack)
+{
+	if (bounce != stack)
+		free(bounce);
+}
 
 static long check_readable(struct lx_file *f)
 {
@@ -53,6 +67,7 @@ static void transfer_end(struct lx_file *f, const int64_t *at, int64_t pos, long
 static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_t *at)
 {
 	size_t chunk = count < LX_BOUNCE ? count : LX_BOUNCE;
+	char stack[LX_BOUNCE_STACK];
 	char *bounce;
 	long total = 0;
 	int64_t pos;
@@ -63,7 +78,7 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 		count = LX_MAX_RW_COUNT;
 	if (count == 0)
 		return 0;
-	bounce = malloc(chunk);
+	bounce = bounce_get(chunk, stack);
 	if (!bounce)
 		return -LX_ENOMEM;
 	pos = transfer_begin(f, at);
@@ -87,7 +102,7 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 			break;
 	}
 	transfer_end(f, at, pos, total);
-	free(bounce);
+	bounce_put(bounce, stack);
 	return total;
 }
 
@@ -97,6 +112,7 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
                      const int64_t *at)
 {
 	size_t chunk = count < LX_BOUNCE ? count : LX_BOUNCE;
+	char stack[LX_BOUNCE_STACK];
 	char *bounce;
 	long total = 0;
 	int64_t pos;
@@ -105,7 +121,7 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
 		count = LX_MAX_RW_COUNT;
 	if (count == 0)
 		return 0;
-	bounce = malloc(chunk);
+	bounce = bounce_get(chunk, stack);
 	if (!bounce)
 		return -LX_ENOMEM;
 	pos = transfer_begin(f, at);
@@ -132,7 +148,7 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
 			break;
 	}
 	transfer_end(f, at, pos, total);
-	free(bounce);
+	bounce_put(bounce, stack);
 	return total;
 }
 

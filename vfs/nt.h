@@ -2,7 +2,8 @@
  * NT file API declarations that mingw-w64's <winternl.h> lacks.  All are
  * documented in the WDK (ntifs.h / wdm.h): NtReadFile, NtWriteFile,
  * NtQueryDirectoryFile, FILE_DISPOSITION_INFORMATION_EX,
- * FILE_RENAME_INFORMATION (the Ex form with Flags), FILE_LINK_INFORMATION.
+ * FILE_RENAME_INFORMATION (the Ex form with Flags), FILE_LINK_INFORMATION,
+ * FILE_PIPE_LOCAL_INFORMATION.
  */
 #ifndef LXNT_VFS_NT_H
 #define LXNT_VFS_NT_H
@@ -61,6 +62,7 @@
 #define LX_FileLinkInformation 11
 #define LX_FileDispositionInformation 13
 #define LX_FileEndOfFileInformation 20
+#define LX_FilePipeLocalInformation 24
 #define LX_FileIdBothDirectoryInformation 37
 #define LX_FileDispositionInformationEx 64
 #define LX_FileRenameInformationEx 65
@@ -90,6 +92,14 @@ struct lx_nt_rename {
 	ULONG FileNameLength;
 	WCHAR FileName[];
 };
+
+/* FILE_PIPE_LOCAL_INFORMATION (ntifs.h). */
+struct lx_nt_pipe_local {
+	ULONG NamedPipeType, NamedPipeConfiguration, MaximumInstances, CurrentInstances;
+	ULONG InboundQuota, ReadDataAvailable, OutboundQuota, WriteQuotaAvailable;
+	ULONG NamedPipeState, NamedPipeEnd;
+};
+#define LX_FILE_PIPE_CLOSING_STATE 4
 
 NTSTATUS NTAPI NtReadFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID, PIO_STATUS_BLOCK,
                           PVOID, ULONG, PLARGE_INTEGER, PULONG);

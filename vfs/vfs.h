@@ -120,6 +120,14 @@ struct lx_file_ops {
 	long (*size)(struct lx_file *f, int64_t *size);   /* seekable files */
 	int64_t (*lseek)(struct lx_file *f, int64_t off, int whence); /* NULL: by size */
 	void (*release)(struct lx_file *f);
+	/* Readiness for poll(2)/select(2): the LX_POLL* bits that hold now,
+	 * without consuming data (lxnt/linux/poll.h).  NULL: always ready for
+	 * reading and writing, LX_DEFAULT_POLLMASK, as for regular files. */
+	unsigned (*poll)(struct lx_file *f);
+	/* A waitable HANDLE that becomes signalled when poll's answer may have
+	 * changed, valid while the caller holds a reference; NULL when there is
+	 * none (then poll and select ask again at intervals). */
+	void *(*poll_handle)(struct lx_file *f);
 	bool seekable;
 };
 
@@ -129,7 +137,8 @@ struct lx_file {
 	unsigned flags;          /* LX_O_ access mode and status flags */
 	void *handle;            /* HANDLE, or NULL */
 	void *handle2;           /* a second HANDLE (/dev/tty output) */
-	int which;               /* node detail: enum lx_dev, enum lx_synth_dir */
+	int which;               /* node detail: enum lx_dev, enum lx_synth_dir;
+	                            stream files: their GetFileType */
 	bool is_dir;
 	char *path;              /* canonical Linux path, or NULL */
 	uint64_t dev;            /* st_dev of host files */
@@ -144,6 +153,7 @@ struct lx_file {
 	size_t ncarry;
 	char *pending;
 	size_t npending, pending_off;
+	void *priv;              /* per-kind state (pipe.c), freed by release */
 };
 
 struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags);
@@ -221,6 +231,19 @@ long lx_synth_dir_open(int which, const char *path, unsigned flags, struct lx_fi
 long lx_stream_file_new(void *handle, unsigned flags, struct lx_file **out);
 void lx_stream_release(struct lx_file *f); /* closes handle and handle2 */
 long lx_console_file_new(void *in, void *out, unsigned flags, struct lx_file **out_file);
+unsigned lx_stream_poll(struct lx_file *f);
+/* Pipes (pipe.c): F_GETPIPE_SZ and F_SETPIPE_SZ of fcntl(2), EBADF for a
+ * file that is not a pipe; and the SIGPIPE that a write to a pipe without
+ * readers raises on the writing thread before it returns EPIPE. */
+long lx_pipe_fcntl(struct lx_file *f, int cmd, long arg);
+void lx_pipe_raise_sigpipe(void);
+/* A pipe file for one end of a Windows named pipe opened for overlapped
+ * I/O (the FIFO rendezvous); takes the handle, closing it on failure. */
+long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out);
+/* Opens the FIFO whose node has the stable key (dev, ino) with open(2)'s
+ * flags (fifo.c, fifo(7)): blocks until the other side comes unless
+ * O_NONBLOCK, which a reader ignores and a writer answers with ENXIO. */
+long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out);
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 
 /* Name operations (namei.c). */

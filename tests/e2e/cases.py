@@ -190,4 +190,14 @@ CASES = [
     dict(name="meta-sizes", prog="metaops", args=["sizes"], rootfs=True),
     dict(name="meta-resolve", prog="metaops", args=["resolve"], rootfs=True),
     dict(name="meta-containment", prog="metaops", args=["containment"], rootfs=True),
+    # Pipes and readiness (tests/guest/pipes.c).
+    dict(name="pipe-flags", prog="pipes", args=["flags"]),
+    dict(name="pipe-nonblock", prog="pipes", args=["nonblock"]),
+    dict(name="pipe-eof", prog="pipes", args=["eof"]),
+    dict(name="pipe-epipe", prog="pipes", args=["epipe"]),
+    dict(name="pipe-sigpipe", prog="pipes", args=["sigpipe"]),
+    dict(name="pipe-poll", prog="pipes", args=["poll"]),
+    dict(name="pipe-select", prog="pipes", args=["select"]),
+    dict(name="pipe-fork", prog="pipes", args=["fork"],
+         known_gap="PIPE_BUF atomicity and end of file across processes need fork (process issue)"),
 ]

@@ -103,3 +103,57 @@ int64_t lx_sys_getuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_geteuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_getgid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_getegid(struct lx_syscall *sc) { (void)sc; return test_uid; }
+
+/* Threads and signals: one thread, no signal ever arrives; a raised
+ * signal is only recorded, so that tests can see SIGPIPE. */
+#include "signal.h"
+#include "identity.h"
+
+long lx_uid = 1000, lx_gid = 1000;
+int test_last_signal;
+static struct lx_thread test_thread = { .tid = 1 };
+
+struct lx_thread *lx_current_thread(void) { return &test_thread; }
+long lx_getpid(void) { return 1; }
+
+long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
+{
+	(void)tid;
+	(void)info;
+	test_last_signal = sig;
+	return 0;
+}
+
+/* When set, waits behave as if a signal arrived once this many
+ * milliseconds of waiting have passed. */
+int test_signal_after_ms = -1;
+
+long lx_wait_interruptible(unsigned n, void *const *handles, int64_t timeout_ms)
+{
+	DWORD r;
+
+	if (test_signal_after_ms >= 0) {
+		DWORD ms = (DWORD)test_signal_after_ms;
+		if (timeout_ms >= 0 && timeout_ms < test_signal_after_ms)
+			ms = (DWORD)timeout_ms;
+		r = n ? WaitForMultipleObjects(n, (const HANDLE *)handles, FALSE, ms) : WAIT_TIMEOUT;
+		if (n && r < WAIT_OBJECT_0 + n)
+			return (long)(r - WAIT_OBJECT_0);
+		if (n == 0)
+			Sleep(ms);
+		test_signal_after_ms -= (int)ms;
+		if (test_signal_after_ms > 0)
+			return -LX_ETIMEDOUT;
+		test_signal_after_ms = -1;
+		return -LX_ERESTARTSYS;
+	}
+	if (n == 0) {
+		Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+		return -LX_ETIMEDOUT;
+	}
+	r = WaitForMultipleObjects(n, (const HANDLE *)handles, FALSE,
+	                           timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+	if (r < WAIT_OBJECT_0 + n)
+		return (long)(r - WAIT_OBJECT_0);
+	return -LX_ETIMEDOUT;
+}

@@ -11,6 +11,9 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "lxnt/linux/poll.h"
+#include "lxnt/linux/signal.h"
+#include "lxnt/linux/time.h"
 
 #include "syscall_table.h"
 
@@ -447,6 +450,8 @@ static void test_devices(void)
 	EXPECT(SYS(open, P("/dev/null"), LX_O_CREAT | LX_O_EXCL | LX_O_WRONLY, 0), -LX_EEXIST);
 }
 
+extern int test_last_signal, test_signal_after_ms;
+
 static void test_pipes(void)
 {
 	HANDLE r, w;
@@ -466,6 +471,21 @@ static void test_pipes(void)
 		EXPECT(avail, 4);
 	}
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	/* A handed-over pipe: O_NONBLOCK and signals apply to reads too. */
+	EXPECT(SYS(fcntl, rfd, LX_F_SETFL, LX_O_NONBLOCK), 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	EXPECT(SYS(fcntl, rfd, LX_F_SETFL, 0), 0);
+	test_signal_after_ms = 20;
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_ERESTARTSYS);
+	EXPECT(SYS(write, wfd, P("pong!"), 5), 5);
+	EXPECT(SYS(read, rfd, P(buf), 2), 2);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 3);
+	{
+		struct lx_pollfd p[2] = { { (int)rfd, LX_POLLIN, 0 }, { (int)wfd, LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, 0);
+		EXPECT(p[1].revents, LX_POLLOUT);
+	}
 	EXPECT(SYS(pread64, rfd, P(buf), 1, 0), -LX_ESPIPE);
 	EXPECT(SYS(lseek, rfd, 0, LX_SEEK_CUR), -LX_ESPIPE);
 	EXPECT(SYS(ioctl, rfd, LX_TCGETS, P(buf)), -LX_ENOTTY);
@@ -493,6 +513,192 @@ static void test_pipes(void)
 	wfd = lx_fd_install(fw, 0, false);
 	EXPECT(SYS(write, wfd, P("x"), 1), -LX_EPIPE);
 	EXPECT(SYS(close, wfd), 0);
+}
+
+/* A signal ends a blocked read and a blocked write of a pipe: the read
+ * with nothing, the write with what went in before (pipe_read/pipe_write
+ * of fs/pipe.c return -ERESTARTSYS or the partial count). */
+static void test_pipe_interrupted(void)
+{
+	static char big[100000];
+	int fds[2] = { -1, -1 };
+	char buf[16];
+
+	EXPECT(SYS(pipe, P(fds)), 0);
+	test_signal_after_ms = 20;
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), -LX_ERESTARTSYS);
+	test_signal_after_ms = 20;
+	struct lx_pollfd pfd = { fds[0], LX_POLLIN, 0 };
+	EXPECT(SYS(poll, P(&pfd), 1, -1), -LX_ERESTARTNOHAND);
+	EXPECT(SYS(write, fds[1], P("after"), 5), 5);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 5);
+	test_signal_after_ms = 20;
+	int64_t put = SYS(write, fds[1], P(big), sizeof(big));
+	CHECK(put == -LX_ERESTARTSYS || (put >= 0 && put < (int64_t)sizeof(big)));
+	EXPECT(SYS(fcntl, fds[0], LX_F_SETFL, LX_O_NONBLOCK), 0);
+	int64_t got = 0, r;
+	while ((r = SYS(read, fds[0], P(big), sizeof(big))) > 0)
+		got += r;
+	EXPECT(r, -LX_EAGAIN);
+	EXPECT(got, put < 0 ? 0 : put);
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
+
+/* pipe2 pipes: O_NONBLOCK, capacity, EPIPE with SIGPIPE, readiness. */
+static void test_pipe_semantics(void)
+{
+	int fds[2] = { -1, -1 };
+	static char big[70000];
+	char buf[16];
+	long total = 0, r;
+	int avail = -1;
+
+	EXPECT(SYS(pipe2, P(fds), LX_O_NONBLOCK), 0);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), -LX_EAGAIN);
+	{
+		struct lx_pollfd p[2] = { { fds[0], LX_POLLIN, 0 }, { fds[1], LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, 0);
+		EXPECT(p[1].revents, LX_POLLOUT);
+	}
+	while ((r = SYS(write, fds[1], P(big), 4096)) > 0)
+		total += r;
+	EXPECT(r, -LX_EAGAIN);
+	EXPECT(total, 65536);
+	EXPECT(SYS(fcntl, fds[0], LX_F_GETPIPE_SZ), 65536);
+	EXPECT(SYS(fcntl, fds[1], LX_F_SETPIPE_SZ, 40000), 65536);
+	EXPECT(SYS(fcntl, fds[1], LX_F_SETPIPE_SZ, 1 << 20), -LX_EPERM);
+	EXPECT(SYS(ioctl, fds[0], LX_FIONREAD, P(&avail)), 0);
+	EXPECT(avail, 65536);
+	{
+		struct lx_pollfd p[2] = { { fds[0], LX_POLLIN, 0 }, { fds[1], LX_POLLOUT, 0 } };
+		EXPECT(SYS(poll, P(p), 2, 10), 1);
+		EXPECT(p[0].revents, LX_POLLIN);
+		EXPECT(p[1].revents, 0);
+	}
+	EXPECT(SYS(read, fds[0], P(big), sizeof(big)), 65536);
+	EXPECT(SYS(write, fds[1], P(big), sizeof(big)), 65536); /* partial */
+	EXPECT(SYS(read, fds[0], P(big), sizeof(big)), 65536);
+	EXPECT(SYS(write, fds[1], P("ab"), 2), 2);
+	EXPECT(SYS(close, fds[1]), 0);
+	{
+		struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLIN | LX_POLLHUP);
+	}
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 2);
+	EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 0);
+	{
+		struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLHUP);
+	}
+	EXPECT(SYS(close, fds[0]), 0);
+
+	/* Blocking pipe, reader gone: EPIPE and SIGPIPE, POLLERR. */
+	EXPECT(SYS(pipe, P(fds)), 0);
+	EXPECT(SYS(close, fds[0]), 0);
+	{
+		struct lx_pollfd p = { fds[1], LX_POLLOUT, 0 };
+		EXPECT(SYS(poll, P(&p), 1, -1), 1);
+		EXPECT(p.revents, LX_POLLOUT | LX_POLLERR);
+	}
+	test_last_signal = 0;
+	EXPECT(SYS(write, fds[1], P("x"), 1), -LX_EPIPE);
+	EXPECT(test_last_signal, LX_SIGPIPE);
+	EXPECT(SYS(close, fds[1]), 0);
+
+	/* select with a timeout on an empty pipe, then with data. */
+	EXPECT(SYS(pipe, P(fds)), 0);
+	{
+		uint64_t rset = 1ULL << fds[0], wset = 1ULL << fds[1];
+		struct lx_timeval tv = { 0, 20000 };
+		EXPECT(SYS(select, fds[1] + 1, P(&rset), 0, 0, P(&tv)), 0);
+		EXPECT(rset, 0);
+		EXPECT(tv.tv_sec == 0 && tv.tv_usec == 0, 1);
+		rset = 1ULL << fds[0];
+		EXPECT(SYS(select, fds[1] + 1, P(&rset), P(&wset), 0, 0), 1);
+		EXPECT(wset, 1ULL << fds[1]);
+		EXPECT(SYS(write, fds[1], P("z"), 1), 1);
+		rset = 1ULL << fds[0];
+		EXPECT(SYS(select, fds[0] + 1, P(&rset), 0, 0, 0), 1);
+		uint64_t sets[16] = { 0 };
+		sets[700 / 64] = 1ULL << (700 % 64);
+		EXPECT(SYS(select, 701, P(sets), 0, 0, 0), -LX_EBADF);
+	}
+	{
+		struct lx_pollfd p[2] = { { 900, LX_POLLIN, 0 }, { -1, LX_POLLIN, 7 } };
+		EXPECT(SYS(poll, P(p), 2, 0), 1);
+		EXPECT(p[0].revents, LX_POLLNVAL);
+		EXPECT(p[1].revents, 0);
+	}
+	EXPECT(SYS(pipe2, P(fds), LX_O_DIRECT), -LX_EINVAL);
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
+
+static DWORD WINAPI late_writer(void *arg)
+{
+	Sleep(50);
+	SYS(write, (int)(intptr_t)arg, P("late"), 4);
+	return 0;
+}
+
+/* poll and select wake up when data comes, not at their timeout: the read
+ * end's zero-byte read completes (pipe_poll_handle). */
+static void test_poll_wakeup(void)
+{
+	int fds[2] = { -1, -1 };
+	char buf[16];
+
+	EXPECT(SYS(pipe, P(fds)), 0);
+	for (int round = 0; round < 2; round++) {
+		HANDLE t = CreateThread(NULL, 0, late_writer, (void *)(intptr_t)fds[1], 0, NULL);
+		ULONGLONG t0 = GetTickCount64();
+		if (round == 0) {
+			struct lx_pollfd p = { fds[0], LX_POLLIN, 0 };
+			EXPECT(SYS(poll, P(&p), 1, 5000), 1);
+		} else {
+			uint64_t rset = 1ULL << fds[0];
+			EXPECT(SYS(select, fds[0] + 1, P(&rset), 0, 0, 0), 1);
+		}
+		CHECK(GetTickCount64() - t0 < 2000);
+		WaitForSingleObject(t, INFINITE);
+		CloseHandle(t);
+		EXPECT(SYS(read, fds[0], P(buf), sizeof(buf)), 4);
+	}
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+}
+
+/* The FIFO rendezvous (fifo.c), both sides in this process. */
+static void test_fifo(void)
+{
+	struct lx_file *fr, *fw;
+	uint64_t ino = GetCurrentProcessId();
+	char buf[16];
+	long rfd, wfd;
+
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0); /* no writer yet */
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	EXPECT(SYS(write, wfd, P("fifo"), 4), 4);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	EXPECT(SYS(close, wfd), 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	EXPECT(SYS(close, rfd), 0);
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR, &fr), -LX_EINVAL);
+
+	/* Blocking opens wait for the other side until a signal comes. */
+	test_signal_after_ms = 30;
+	EXPECT(lx_fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
+	test_signal_after_ms = 30;
+	EXPECT(lx_fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
 }
 
 static void test_emfile(void)
@@ -717,6 +923,10 @@ int main(int argc, char **argv)
 	test_names();
 	test_devices();
 	test_pipes();
+	test_pipe_semantics();
+	test_pipe_interrupted();
+	test_fifo();
+	test_poll_wakeup();
 	test_emfile();
 	cleanup(dir);
 	if (failures)

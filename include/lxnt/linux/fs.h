@@ -64,6 +64,8 @@
 #define LX_F_GETFL         3
 #define LX_F_SETFL         4
 #define LX_F_DUPFD_CLOEXEC 1030
+#define LX_F_SETPIPE_SZ    1031
+#define LX_F_GETPIPE_SZ    1032
 #define LX_FD_CLOEXEC      1
 
 /* lseek(2) whence. */
