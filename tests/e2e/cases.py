@@ -175,4 +175,19 @@ CASES = [
     dict(name="guest-abort", prog="exitcode", args=["abort"]),
     dict(name="guest-segv", prog="exitcode", args=["segv"]),
     dict(name="guest-guard-victim", prog="guard_victim", args=[]),
+
+    # Threads and futexes (tests/guest/threads.c, one scenario each).
+    dict(name="threads-mutex16", prog="threads", args=["mutex16"], timeout=180),
+    dict(name="threads-join", prog="threads", args=["join"]),
+    dict(name="threads-cond", prog="threads", args=["cond"]),
+    dict(name="threads-tls-errno", prog="threads", args=["tls"]),
+    dict(name="threads-thread-exit", prog="threads", args=["thread-exit"]),
+    dict(name="threads-main-exit", prog="threads", args=["main-exit"]),
+    dict(name="threads-raw-exit", prog="threads", args=["raw-exit"]),
+    dict(name="threads-exit-group", prog="threads", args=["exit-group"]),
+    dict(name="threads-futex-errors", prog="threads", args=["futex-errors"]),
+    dict(name="threads-requeue", prog="threads", args=["requeue"]),
+    dict(name="threads-robust", prog="threads", args=["robust"]),
+    dict(name="threads-affinity", prog="threads", args=["affinity"]),
+    dict(name="threads-clone-flags", prog="threads", args=["clone-flags"]),
 ]
