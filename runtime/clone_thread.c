@@ -67,6 +67,21 @@ static int64_t check_thread_flags(const struct lx_syscall *sc, const struct lx_c
 	return 0;
 }
 
+/*
+ * How far below the guest's rsp after the system call the frame's rsp
+ * lies.  A trampoline calls the syscall entry with rsp moved 128 bytes
+ * down, past the red zone, and moves it back once the call returns
+ * (include/lxnt/sitetab.h); a trap-rung call resumes at the frame's rsp
+ * as it is.  entry.S builds its frame right at the top of the thread's
+ * Windows stack, which tells the two apart.
+ */
+static uint64_t frame_rsp_bias(const struct lx_syscall *sc, const struct lx_thread *self)
+{
+	bool from_entry = (uint64_t)(uintptr_t)sc->regs == self->host_stack_top - sizeof(struct lx_regs);
+
+	return from_entry ? 128 : 0;
+}
+
 int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
 	struct lx_thread *self = lx_current_thread();
@@ -83,7 +98,7 @@ int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca)
 	s->regs.rax = 0;
 	/* Without a stack the child runs on the caller's stack pointer, as on Linux. */
 	if (ca->stack)
-		s->regs.rsp = ca->stack + ca->stack_size;
+		s->regs.rsp = ca->stack + ca->stack_size - frame_rsp_bias(sc, self);
 	s->tp = ca->flags & LX_CLONE_SETTLS ? ca->tls : self->tp;
 	s->flags = ca->flags;
 	s->child_tid = ca->child_tid;

@@ -501,3 +501,27 @@ void lx_futex_exit_robust(struct lx_thread *t)
 	if (pending)
 		futex_death((pending & ~1ULL) + (uint64_t)head.futex_offset, t->tid, pending & 1, true);
 }
+
+/*
+ * Linux get_robust_list(2): the head that set_robust_list recorded for a
+ * thread of this process (0: the caller).  musl asks for its own before it
+ * lets a mutex be robust.
+ */
+int64_t lx_sys_get_robust_list(struct lx_syscall *sc)
+{
+	int32_t pid = (int32_t)sc->arg[0];
+	uint64_t head;
+	uint64_t len = sizeof(struct robust_list_head);
+
+	lx_thread_registry_lock();
+	struct lx_thread *t = pid ? lx_thread_find(pid) : lx_current_thread();
+	if (t)
+		head = t->robust_list;
+	lx_thread_registry_unlock();
+	if (!t)
+		return -LX_ESRCH;
+	if (lx_copy_to_user((uint64_t)sc->arg[1], &head, sizeof(head)) < 0 ||
+	    lx_copy_to_user((uint64_t)sc->arg[2], &len, sizeof(len)) < 0)
+		return -LX_EFAULT;
+	return 0;
+}

@@ -190,4 +190,15 @@ CASES = [
     dict(name="threads-robust", prog="threads", args=["robust"]),
     dict(name="threads-affinity", prog="threads", args=["affinity"]),
     dict(name="threads-clone-flags", prog="threads", args=["clone-flags"]),
+    dict(name="threads-raw-clone", prog="threads", args=["raw-clone"]),
+    # The same program linked against musl (musl-gcc, package musl-tools).
+    dict(name="threads-musl-mutex16", prog="threads-musl", args=["mutex16"], timeout=180),
+    dict(name="threads-musl-join", prog="threads-musl", args=["join"]),
+    dict(name="threads-musl-cond", prog="threads-musl", args=["cond"]),
+    dict(name="threads-musl-tls-errno", prog="threads-musl", args=["tls"]),
+    dict(name="threads-musl-main-exit", prog="threads-musl", args=["main-exit"]),
+    dict(name="threads-musl-exit-group", prog="threads-musl", args=["exit-group"]),
+    dict(name="threads-musl-futex-errors", prog="threads-musl", args=["futex-errors"]),
+    dict(name="threads-musl-robust", prog="threads-musl", args=["robust"]),
+    dict(name="threads-musl-raw-clone", prog="threads-musl", args=["raw-clone"]),
 ]

@@ -9,7 +9,6 @@
 #endif
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -20,6 +19,57 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* linux/futex.h, which musl-gcc does not see. */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_REQUEUE_PRIVATE (FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_CMP_REQUEUE_PRIVATE (FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_OP_PRIVATE (FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_BITSET_PRIVATE (FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#define FUTEX_OP_SET 0
+#define FUTEX_OP_ADD 1
+#define FUTEX_OP_OR 2
+#define FUTEX_OP_ANDN 3
+#define FUTEX_OP_XOR 4
+#define FUTEX_OP_OPARG_SHIFT 8
+#define FUTEX_OP_CMP_EQ 0
+#define FUTEX_OP_CMP_NE 1
+#define FUTEX_OP_CMP_LT 2
+#define FUTEX_OP_CMP_LE 3
+#define FUTEX_OP_CMP_GT 4
+#define FUTEX_OP_CMP_GE 5
+#define FUTEX_OP(op, oparg, cmp, cmparg) \
+	((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+
+/* The errno names these scenarios can meet (musl has no strerrorname_np). */
+static const char *errname(int e)
+{
+	switch (e) {
+	case EAGAIN: return "EAGAIN";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINVAL: return "EINVAL";
+	case EFAULT: return "EFAULT";
+	case ENOSYS: return "ENOSYS";
+	case ESRCH: return "ESRCH";
+	case EPERM: return "EPERM";
+	case EBADF: return "EBADF";
+	case EOWNERDEAD: return "EOWNERDEAD";
+	case EINTR: return "EINTR";
+	default: return "E?";
+	}
+}
 
 static long futex(void *uaddr, int op, uint32_t val, const void *timeout_or_val2, void *uaddr2,
                   uint32_t val3)
@@ -35,7 +85,7 @@ static const char *res(long r)
 		snprintf(buf, sizeof(buf), "%ld", r);
 		return buf;
 	}
-	snprintf(buf, sizeof(buf), "-1 %s", strerrorname_np(errno));
+	snprintf(buf, sizeof(buf), "-1 %s", errname(errno));
 	return buf;
 }
 
@@ -57,7 +107,7 @@ static pthread_t start(void *(*fn)(void *), void *arg)
 	pthread_t t;
 	int e = pthread_create(&t, NULL, fn, arg);
 	if (e) {
-		printf("pthread_create: %s\n", strerrorname_np(e));
+		printf("pthread_create: %s\n", errname(e));
 		exit(1);
 	}
 	return t;
@@ -493,7 +543,7 @@ static int robust_(void)
 	pthread_mutex_init(&robust, &at);
 	pthread_join(start(die_holding, NULL), NULL);
 	int e = pthread_mutex_lock(&robust);
-	printf("lock after owner died: %s\n", e ? strerrorname_np(e) : "0");
+	printf("lock after owner died: %s\n", e ? errname(e) : "0");
 	if (e == EOWNERDEAD)
 		printf("consistent: %d\n", pthread_mutex_consistent(&robust));
 	pthread_mutex_unlock(&robust);
@@ -547,6 +597,41 @@ static int affinity(void)
 	return 0;
 }
 
+/* clone(2) as a program may call it by hand: its own stack, the tid
+ * written to both words, the child's word cleared and woken at its exit;
+ * without CLONE_SETTLS the child shares the caller's thread pointer, so it
+ * makes only raw system calls. */
+static volatile pid_t ptid_word, ctid_word;
+static volatile int child_saw, child_started;
+
+static int raw_child(void *arg)
+{
+	pid_t me = (pid_t)syscall(SYS_gettid);
+	child_saw = (ctid_word == me) + 2 * (ptid_word == me);
+	*(int *)arg = 42;
+	child_started = 1;
+	return 7; /* exit(7) of this thread only */
+}
+
+static int raw_clone(void)
+{
+	size_t size = 256 * 1024;
+	char *stack = malloc(size);
+	int out = 0;
+	int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+	            CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	int tid = clone(raw_child, stack + size, flags, &out, &ptid_word, NULL, &ctid_word);
+	printf("clone: %s, parent word holds it: %d\n", tid > 0 ? "a tid" : res(tid), ptid_word == tid);
+	while (!child_started)
+		sched_yield();
+	for (pid_t v; (v = ctid_word) != 0;)
+		futex((void *)&ctid_word, FUTEX_WAIT, (uint32_t)v, NULL, NULL, 0);
+	printf("child saw its tid in both words: %d, wrote %d, child word now %d\n", child_saw, out,
+	       (int)ctid_word);
+	free(stack);
+	return 0;
+}
+
 /* Raw clone flag combinations the kernel refuses. */
 static int clone_flags(void)
 {
@@ -567,6 +652,7 @@ int main(int argc, char **argv)
 		{ "thread-exit", thread_exit }, { "main-exit", main_exit }, { "raw-exit", raw_exit },
 		{ "exit-group", exit_group_ }, { "futex-errors", futex_errors }, { "requeue", requeue },
 		{ "robust", robust_ }, { "affinity", affinity }, { "clone-flags", clone_flags },
+		{ "raw-clone", raw_clone },
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
