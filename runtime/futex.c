@@ -142,6 +142,10 @@ static int64_t now_ns(int clock)
 	return clock == LX_CLOCK_REALTIME ? lx_clock_realtime_ns() : lx_clock_monotonic_ns();
 }
 
+/* A day: longer waits are made of several, so that the millisecond count
+ * stays far from the 32 bits of a Windows timeout. */
+#define MAX_WAIT_MS (24 * 3600 * 1000LL)
+
 /* Milliseconds to wait for: -1 for ever, 0 once the deadline has passed,
  * else rounded up so that the wait never ends early. */
 static int64_t ms_left(const struct deadline *d)
@@ -149,7 +153,10 @@ static int64_t ms_left(const struct deadline *d)
 	if (!d->set)
 		return -1;
 	int64_t left = d->ns - now_ns(d->clock);
-	return left <= 0 ? 0 : (left + 999999) / 1000000;
+	if (left <= 0)
+		return 0;
+	int64_t ms = left / 1000000 + (left % 1000000 != 0);
+	return ms < MAX_WAIT_MS ? ms : MAX_WAIT_MS;
 }
 
 /* FUTEX_WAIT and FUTEX_WAIT_BITSET (futex_wait()). */
