@@ -140,14 +140,16 @@ static void thread_exit_on_host_stack(void *arg)
 	struct lx_thread *t = lx_current_thread();
 	int code = (int)(intptr_t)arg;
 
+	lx_stats_retire(t);
+	/* Out of the registry before the joiner can wake: a tid it has joined
+	 * is gone (ESRCH), as it is on Linux once the join returns. */
+	if (lx_thread_unregister_last(t))
+		lx_exit_process((code & 0xff) << 8);
 	if (t->clear_child_tid) {
 		int32_t zero = 0;
 		if (lx_copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) == 0)
 			lx_futex_wake(t->clear_child_tid, 1);
 	}
-	lx_stats_retire(t);
-	if (lx_thread_unregister_last(t))
-		lx_exit_process((code & 0xff) << 8);
 	lx_thread_free(t);
 	ExitThread(0);
 }
