@@ -45,6 +45,8 @@ static DWORD WINAPI thread_main(void *arg)
 	lx_enter_guest(&s.regs, s.t);
 }
 
+#define LX_NR_CLONE3 435 /* runtime/syscalls.tbl */
+
 /* copy_process() checks that concern threads, beyond sys_clone.c's. */
 static int64_t check_thread_flags(const struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
@@ -54,7 +56,7 @@ static int64_t check_thread_flags(const struct lx_syscall *sc, const struct lx_c
 	    (LX_CLONE_SIGHAND | LX_CLONE_CLEAR_SIGHAND))
 		return -LX_EINVAL;
 	/* clone3_args_valid(): a thread has no exit signal.  clone(2) ignores it. */
-	if (sc->nr == 435 && ca->exit_signal)
+	if (sc->nr == LX_NR_CLONE3 && ca->exit_signal)
 		return -LX_EINVAL;
 	/* Threads with their own fd table or cwd, vfork-style threads and
 	 * pidfds are not implemented: refused rather than shared by mistake. */
