@@ -201,4 +201,5 @@ CASES = [
     dict(name="threads-musl-futex-errors", prog="threads-musl", args=["futex-errors"]),
     dict(name="threads-musl-robust", prog="threads-musl", args=["robust"]),
     dict(name="threads-musl-raw-clone", prog="threads-musl", args=["raw-clone"]),
+    dict(name="threads-musl-clone-flags", prog="threads-musl", args=["clone-flags"]),
 ]

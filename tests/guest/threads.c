@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -642,6 +643,25 @@ static int clone_flags(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		printf("%s: %s\n", cases[i].name, res(syscall(SYS_clone, cases[i].flags, 0, 0, 0, 0)));
+
+	/* clone3's own checks: struct clone_args is eight u64 fields and more. */
+	const uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+	static char stack[4096];
+	struct { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls; }
+		args3[] = {
+		{ .flags = thread, .exit_signal = SIGCHLD, .stack = (uint64_t)stack, .stack_size = 4096 },
+		{ .flags = thread, .stack = 0, .stack_size = 4096 },
+		{ .flags = thread | 0x100000000ULL /* CLONE_CLEAR_SIGHAND */, .stack = (uint64_t)stack,
+		  .stack_size = 4096 },
+		{ .flags = thread | 17, .stack = (uint64_t)stack, .stack_size = 4096 },
+	};
+	static const char *const names3[] = {
+		"clone3 thread with exit signal", "clone3 stack size without stack",
+		"clone3 sighand and clear_sighand", "clone3 signal in flags",
+	};
+	for (size_t i = 0; i < sizeof(args3) / sizeof(args3[0]); i++)
+		printf("%s: %s\n", names3[i], res(syscall(SYS_clone3, &args3[i], sizeof(args3[i]))));
+	printf("clone3 short struct: %s\n", res(syscall(SYS_clone3, &args3[0], 32)));
 	return 0;
 }
 
