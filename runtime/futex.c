@@ -201,9 +201,13 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, const stru
 		unlink_waiter(&w);
 		InterlockedDecrement(&b->waiters);
 		ReleaseSRWLockExclusive(&b->lock);
-		/* Interrupted: restarted after a handler with SA_RESTART, as
-		 * futex_wait() asks; a restart with a relative timeout starts it
-		 * anew (no restart block). */
+		/* Interrupted (futex_wait()): an untimed wait restarts after a
+		 * handler with SA_RESTART; a timed one is EINTR once a handler
+		 * ran and restarts otherwise, where Linux goes through a restart
+		 * block that keeps the deadline: here a relative timeout starts
+		 * anew. */
+		if (r == -LX_ERESTARTSYS && d->set)
+			r = -LX_ERESTARTNOHAND;
 		return r;
 	}
 }
