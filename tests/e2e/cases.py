@@ -179,6 +179,7 @@ CASES = [
     # Threads and futexes (tests/guest/threads.c, one scenario each).
     dict(name="threads-mutex16", prog="threads", args=["mutex16"], timeout=180),
     dict(name="threads-join", prog="threads", args=["join"]),
+    dict(name="threads-churn", prog="threads", args=["churn"], timeout=120),
     dict(name="threads-cond", prog="threads", args=["cond"]),
     dict(name="threads-tls-errno", prog="threads", args=["tls"]),
     dict(name="threads-thread-exit", prog="threads", args=["thread-exit"]),
@@ -194,6 +195,7 @@ CASES = [
     # The same program linked against musl (musl-gcc, package musl-tools).
     dict(name="threads-musl-mutex16", prog="threads-musl", args=["mutex16"], timeout=180),
     dict(name="threads-musl-join", prog="threads-musl", args=["join"]),
+    dict(name="threads-musl-churn", prog="threads-musl", args=["churn"], timeout=120),
     dict(name="threads-musl-cond", prog="threads-musl", args=["cond"]),
     dict(name="threads-musl-tls-errno", prog="threads-musl", args=["tls"]),
     dict(name="threads-musl-main-exit", prog="threads-musl", args=["main-exit"]),

@@ -211,6 +211,30 @@ static int join(void)
 	return 0;
 }
 
+/* Many short threads, eight at a time: glibc reuses the stacks of joined
+ * threads at once, so a thread must be off its guest stack before its
+ * joiner wakes. */
+static atomic_long churned;
+
+static void *churn_one(void *arg)
+{
+	atomic_fetch_add(&churned, (long)(intptr_t)arg);
+	return NULL;
+}
+
+static int churn(void)
+{
+	for (int round = 0; round < 125; round++) {
+		pthread_t t[8];
+		for (int i = 0; i < 8; i++)
+			t[i] = start(churn_one, (void *)(intptr_t)(i + 1));
+		for (int i = 0; i < 8; i++)
+			pthread_join(t[i], NULL);
+	}
+	printf("1000 threads, sum %ld\n", atomic_load(&churned));
+	return 0;
+}
+
 /* pthread_cond_broadcast wakes every waiter. */
 static pthread_mutex_t cmutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER, counted = PTHREAD_COND_INITIALIZER;
@@ -672,7 +696,7 @@ int main(int argc, char **argv)
 		{ "thread-exit", thread_exit }, { "main-exit", main_exit }, { "raw-exit", raw_exit },
 		{ "exit-group", exit_group_ }, { "futex-errors", futex_errors }, { "requeue", requeue },
 		{ "robust", robust_ }, { "affinity", affinity }, { "clone-flags", clone_flags },
-		{ "raw-clone", raw_clone },
+		{ "raw-clone", raw_clone }, { "churn", churn },
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
