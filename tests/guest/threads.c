@@ -514,6 +514,15 @@ static void *wake_op_waiter(void *arg)
 	return (void *)futex(word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 }
 
+static uint32_t bits_word;
+
+static void *bitset_waiter(void *arg)
+{
+	atomic_fetch_add(&queued, 1);
+	futex(&bits_word, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, (uint32_t)(intptr_t)arg);
+	return NULL;
+}
+
 static int requeue(void)
 {
 	pthread_t t[4];
@@ -547,6 +556,20 @@ static int requeue(void)
 	                                        FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0))));
 	pthread_join(wa, NULL);
 	pthread_join(wb, NULL);
+
+	/* WAKE_BITSET wakes only the waiters whose bitset meets its own. */
+	pthread_t w1, w2;
+	atomic_store(&queued, 0);
+	w1 = start(bitset_waiter, (void *)(intptr_t)1);
+	w2 = start(bitset_waiter, (void *)(intptr_t)2);
+	while (atomic_load(&queued) < 2)
+		sleep_ms(10);
+	sleep_ms(300);
+	printf("wake_bitset 4: %s\n", res(futex(&bits_word, FUTEX_WAKE_BITSET_PRIVATE, 2, NULL, NULL, 4)));
+	printf("wake_bitset 2: %s\n", res(futex(&bits_word, FUTEX_WAKE_BITSET_PRIVATE, 2, NULL, NULL, 2)));
+	pthread_join(w2, NULL);
+	printf("wake_bitset 3: %s\n", res(futex(&bits_word, FUTEX_WAKE_BITSET_PRIVATE, 2, NULL, NULL, 3)));
+	pthread_join(w1, NULL);
 	return 0;
 }
 
