@@ -62,6 +62,9 @@ int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca);
 long lx_new_tid(unsigned long win_tid);
 /* exit(2) of the calling thread: the process ends with the last one. */
 _Noreturn void lx_thread_exit(int code);
+/* At the end of the process: waits (at most a second) for threads that
+ * have exited but not yet terminated. */
+void lx_threads_wait_exiting(void);
 
 /* Creates a child process (fork, vfork, clone without CLONE_THREAD);
  * returns its pid in the caller, 0 in the child. */

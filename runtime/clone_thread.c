@@ -136,6 +136,46 @@ int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca)
 
 _Noreturn void lx_call_on_host_stack(void (*fn)(void *), void *arg, uint64_t top);
 
+/*
+ * Threads that have left the registry and are still on their way out
+ * (ExitThread).  Under Wine 8 a process whose ExitProcess overlapped such a
+ * thread has been seen, rarely, to end with a wrong status (1, or killed by
+ * SIGKILL) after all its output; the end of the process lets them finish
+ * first.  Bounded by MAXIMUM_WAIT_OBJECTS; a thread beyond it is not waited
+ * for.
+ */
+static SRWLOCK exiting_lock = SRWLOCK_INIT;
+static HANDLE exiting[MAXIMUM_WAIT_OBJECTS];
+static DWORD nexiting;
+
+static void exiting_add(HANDLE h)
+{
+	AcquireSRWLockExclusive(&exiting_lock);
+	for (DWORD i = 0; i < nexiting;) {
+		if (WaitForSingleObject(exiting[i], 0) == WAIT_OBJECT_0) {
+			CloseHandle(exiting[i]);
+			exiting[i] = exiting[--nexiting];
+		} else {
+			i++;
+		}
+	}
+	if (nexiting < MAXIMUM_WAIT_OBJECTS)
+		exiting[nexiting++] = h;
+	else
+		CloseHandle(h);
+	ReleaseSRWLockExclusive(&exiting_lock);
+}
+
+void lx_threads_wait_exiting(void)
+{
+	/* Not if this thread is the one adding itself (a fault in between). */
+	if (!TryAcquireSRWLockExclusive(&exiting_lock))
+		return;
+	if (nexiting)
+		WaitForMultipleObjects(nexiting, exiting, TRUE, 1000);
+	ReleaseSRWLockExclusive(&exiting_lock);
+}
+
 /* The rest of lx_thread_exit, on the thread's Windows stack. */
 static void thread_exit_on_host_stack(void *arg)
 {
@@ -152,6 +192,8 @@ static void thread_exit_on_host_stack(void *arg)
 		if (lx_copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) == 0)
 			lx_futex_wake(t->clear_child_tid, 1);
 	}
+	exiting_add(t->handle);
+	t->handle = NULL;
 	lx_thread_free(t);
 	ExitThread(0);
 }

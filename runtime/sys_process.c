@@ -25,6 +25,7 @@ _Noreturn void lx_exit_process(int wait_status)
 {
 	int sig = wait_status & 0x7f;
 
+	lx_threads_wait_exiting();
 	lx_stats_write();
 	ExitProcess(sig ? 128u + (unsigned)sig : (unsigned)((wait_status >> 8) & 0xff));
 }
