@@ -58,6 +58,14 @@ struct lx_clone_args {
 /* Creates a thread of this process (CLONE_THREAD); returns its tid in the
  * caller, and starts the thread with rax = 0 at the caller's rip. */
 int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca);
+/* The Linux tid for a new Windows thread (clone_thread.c). */
+long lx_new_tid(unsigned long win_tid);
+/* exit(2) of the calling thread: the process ends with the last one. */
+_Noreturn void lx_thread_exit(int code);
+/* At the end of the process: waits (at most a second) for threads that
+ * have exited but not yet terminated. */
+void lx_threads_wait_exiting(void);
+
 /* Creates a child process (fork, vfork, clone without CLONE_THREAD);
  * returns its pid in the caller, 0 in the child. */
 int64_t lx_clone_process(struct lx_syscall *sc, const struct lx_clone_args *ca);

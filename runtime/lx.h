@@ -42,6 +42,12 @@ long lx_copy_to_user(uint64_t dst, const void *src, size_t n);
 /* Copies a NUL-terminated string of at most n-1 bytes plus NUL. Returns its
  * length, -LX_EFAULT, or -LX_ENAMETOOLONG when no NUL is found in n bytes. */
 long lx_strncpy_from_user(char *dst, uint64_t src, size_t n);
+/* Atomic 32-bit guest words (futex.c): addr must be 4-byte aligned.
+ * lx_get_user32: 0 or -LX_EFAULT.  lx_cmpxchg_user32: 0 when the word held
+ * *expected and now holds desired, 1 when it held another value (stored in
+ * *expected), or -LX_EFAULT. */
+long lx_get_user32(uint32_t *dst, uint64_t src);
+long lx_cmpxchg_user32(uint64_t addr, uint32_t *expected, uint32_t desired);
 
 /* Error translation: exactly one table each (runtime/errno.c). */
 long lx_errno_from_ntstatus(long status);  /* NTSTATUS -> -LX_Exxx */

@@ -12,16 +12,63 @@
 #include "stats.h"
 #include "thread.h"
 
-/* The counting rules above become false if a thread's counts are lost;
- * until clone exists the process has exactly one thread. */
-static void write_line(HANDLE h, const struct lx_thread *t)
+struct counts {
+	uint64_t tramp, trap, i386, fs;
+};
+
+/* Counts of threads that have exited (lx_stats_retire). */
+static struct counts retired;
+static SRWLOCK retired_lock = SRWLOCK_INIT;
+
+static void add(struct counts *c, const struct lx_thread *t)
+{
+	c->tramp += t->syscalls_by_tramp;
+	c->trap += t->syscalls_by_trap;
+	c->i386 += t->i386_by_trap;
+	c->fs += t->fs_by_trap;
+}
+
+void lx_stats_retire(const struct lx_thread *t)
+{
+	AcquireSRWLockExclusive(&retired_lock);
+	add(&retired, t);
+	ReleaseSRWLockExclusive(&retired_lock);
+}
+
+/* Other threads may still be counting: their figures are read as they
+ * stand, which is what "as the process ends" means for them. */
+static struct counts process_counts(void)
+{
+	struct counts c;
+
+	AcquireSRWLockExclusive(&retired_lock);
+	c = retired;
+	ReleaseSRWLockExclusive(&retired_lock);
+	/* The process may end while this thread holds the registry (a fatal
+	 * signal sent under it); then a short wait, and the calling thread's
+	 * counts alone if the lock stays taken. */
+	for (int tries = 0; tries < 100; tries++) {
+		if (lx_thread_registry_trylock()) {
+			for (const struct lx_thread *t = lx_thread_first(); t; t = t->next)
+				add(&c, t);
+			lx_thread_registry_unlock();
+			return c;
+		}
+		Sleep(1);
+	}
+	if (lx_current_thread())
+		add(&c, lx_current_thread());
+	return c;
+}
+
+static void write_line(HANDLE h, const struct counts *c)
 {
 	char line[256];
 	DWORD done;
 	int n = lx_snprintf(line, sizeof(line),
 		"lxnt-stats syscall-tramp=%llu syscall-trap=%llu i386-trap=%llu fs-trap=%llu\n",
-		(unsigned long long)t->syscalls_by_tramp, (unsigned long long)t->syscalls_by_trap,
-		(unsigned long long)t->i386_by_trap, (unsigned long long)t->fs_by_trap);
+		(unsigned long long)c->tramp, (unsigned long long)c->trap,
+		(unsigned long long)c->i386, (unsigned long long)c->fs);
 
 	if (n > 0 && (size_t)n < sizeof(line))
 		WriteFile(h, line, (DWORD)n, &done, NULL);
@@ -31,12 +78,12 @@ void lx_stats_write(void)
 {
 	wchar_t val[MAX_PATH];
 	DWORD n = GetEnvironmentVariableW(L"LXNT_STATS", val, MAX_PATH);
-	const struct lx_thread *t = lx_current_thread();
 
-	if (n == 0 || n >= MAX_PATH || (n == 1 && val[0] == L'0') || !t)
+	if (n == 0 || n >= MAX_PATH || (n == 1 && val[0] == L'0'))
 		return;
+	struct counts c = process_counts();
 	if (n == 1 && val[0] == L'1') {
-		write_line(GetStdHandle(STD_ERROR_HANDLE), t);
+		write_line(GetStdHandle(STD_ERROR_HANDLE), &c);
 		return;
 	}
 	/* Appended, so that every process of a run can share one file. */
@@ -47,6 +94,6 @@ void lx_stats_write(void)
 		       (unsigned long)GetLastError());
 		return;
 	}
-	write_line(h, t);
+	write_line(h, &c);
 	CloseHandle(h);
 }

@@ -8,8 +8,14 @@
 #ifndef LXNT_RUNTIME_STATS_H
 #define LXNT_RUNTIME_STATS_H
 
+struct lx_thread;
+
+/* Adds the counts of a thread that is about to exit to the process's. */
+void lx_stats_retire(const struct lx_thread *t);
+
 /*
- * Writes the counts of the calling thread as one line, if LXNT_STATS asks
+ * Writes the counts of the process (every live thread and every thread that
+ * has exited) as one line, if LXNT_STATS asks
  * for it: LXNT_STATS=1 to the Windows stderr handle, LXNT_STATS=PATH (a
  * Windows path) appended to that file.  Called once, as the process ends.
  */

@@ -81,8 +81,6 @@ int64_t lx_sys_getgroups(struct lx_syscall *sc)
 /* Linux umask(2): returns the previous mask. */
 int64_t lx_sys_umask(struct lx_syscall *sc)
 {
-	unsigned old = lx_umask;
-
-	lx_umask = (unsigned)sc->arg[0] & 0777;
-	return old;
+	/* One exchange, so that threads racing here each see a real previous mask. */
+	return __atomic_exchange_n(&lx_umask, (unsigned)sc->arg[0] & 0777, __ATOMIC_SEQ_CST);
 }

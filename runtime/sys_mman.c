@@ -3,12 +3,16 @@
  * mm/madvise.c): argument checks as Linux makes them, then the workers of
  * mman.c.
  */
+#include <windows.h>
+
 #include "lxnt/layout.h"
 #include "mman.h"
 #include "syscall_table.h"
 
-/* The brk area starts at the bottom of the guest window and grows up. */
+/* The brk area starts at the bottom of the guest window and grows up;
+ * threads move it one at a time (Linux holds mmap_lock). */
 static uint64_t brk_base, brk_cur;
+static SRWLOCK brk_lock = SRWLOCK_INIT;
 
 void lx_brk_init(void)
 {
@@ -16,23 +20,29 @@ void lx_brk_init(void)
 }
 
 /* Linux brk(2): returns the new break, or the old one when it cannot move. */
-int64_t lx_sys_brk(struct lx_syscall *sc)
+static uint64_t brk_locked(uint64_t want)
 {
-	uint64_t want = (uint64_t)sc->arg[0];
-
 	if (want < brk_base)
-		return (int64_t)brk_cur;
+		return brk_cur;
 	uint64_t old_end = LX_PAGE_UP(brk_cur), new_end = LX_PAGE_UP(want);
 	if (new_end > old_end) {
 		int64_t r = lx_mm_map(old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE,
 		                   LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED_NOREPLACE, -1, 0);
 		if (r < 0)
-			return (int64_t)brk_cur;
+			return brk_cur;
 	} else if (new_end < old_end) {
 		lx_mm_unmap(new_end, old_end - new_end);
 	}
 	brk_cur = want;
-	return (int64_t)brk_cur;
+	return brk_cur;
+}
+
+int64_t lx_sys_brk(struct lx_syscall *sc)
+{
+	AcquireSRWLockExclusive(&brk_lock);
+	uint64_t r = brk_locked((uint64_t)sc->arg[0]);
+	ReleaseSRWLockExclusive(&brk_lock);
+	return (int64_t)r;
 }
 
 /* Linux mmap(2). */

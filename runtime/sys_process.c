@@ -5,6 +5,7 @@
  */
 #include <windows.h>
 
+#include "clone.h"
 #include "identity.h"
 #include "stats.h"
 #include "syscall_table.h"
@@ -24,6 +25,7 @@ _Noreturn void lx_exit_process(int wait_status)
 {
 	int sig = wait_status & 0x7f;
 
+	lx_threads_wait_exiting();
 	lx_stats_write();
 	ExitProcess(sig ? 128u + (unsigned)sig : (unsigned)((wait_status >> 8) & 0xff));
 }
@@ -70,10 +72,10 @@ int64_t lx_sys_set_robust_list(struct lx_syscall *sc)
 	return 0;
 }
 
-/* Linux exit(2): with a single thread, the process ends. */
+/* Linux exit(2): ends the calling thread (clone_thread.c). */
 int64_t lx_sys_exit(struct lx_syscall *sc)
 {
-	lx_exit_process((int)((sc->arg[0] & 0xff) << 8));
+	lx_thread_exit((int)(sc->arg[0] & 0xff));
 }
 
 /* Linux exit_group(2). */

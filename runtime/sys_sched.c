@@ -1,12 +1,13 @@
 /*
  * Scheduling and resource usage: sched_yield(2), sched_getaffinity(2),
- * getrusage(2), times(2).
+ * sched_setaffinity(2), getrusage(2), times(2).
  */
 #include <windows.h>
 #include <string.h>
 
 #include "lxnt/linux/time.h"
 #include "syscall_table.h"
+#include "thread.h"
 
 /* Linux sched_yield(2). */
 int64_t lx_sys_sched_yield(struct lx_syscall *sc)
@@ -17,26 +18,89 @@ int64_t lx_sys_sched_yield(struct lx_syscall *sc)
 }
 
 /*
- * Linux sched_getaffinity(2): the process affinity mask of the processor
- * group we run in (up to 64 CPUs), for this process only; returns the
- * size of the kernel's mask, 8 bytes, as kernel/sched/core.c does.
+ * The CPUs this process may use: the affinity mask of the processor group
+ * we run in (up to 64 CPUs).
+ */
+static int64_t process_cpus(uint64_t *mask)
+{
+	DWORD_PTR proc_mask, sys_mask;
+
+	if (!GetProcessAffinityMask(GetCurrentProcess(), &proc_mask, &sys_mask))
+		return lx_errno_from_win32(GetLastError());
+	*mask = proc_mask;
+	return 0;
+}
+
+/* The thread a sched_*affinity pid names: 0 the caller, else a tid of this
+ * process (registry lock held on success). */
+static struct lx_thread *affinity_target(int32_t pid)
+{
+	lx_thread_registry_lock();
+	struct lx_thread *t = pid == 0 ? lx_current_thread() : lx_thread_find(pid);
+	if (!t)
+		lx_thread_registry_unlock();
+	return t;
+}
+
+/*
+ * Linux sched_getaffinity(2): the thread's mask, as far as the process may
+ * use it; returns the size of the kernel's mask, 8 bytes for up to 64 CPUs,
+ * as kernel/sched/core.c does.
  */
 int64_t lx_sys_sched_getaffinity(struct lx_syscall *sc)
 {
 	int32_t pid = (int32_t)sc->arg[0];
 	size_t len = (size_t)sc->arg[1];
-	DWORD_PTR proc_mask, sys_mask;
+	uint64_t cpus = 0, mask;
+	int64_t r;
 
-	if (pid != 0 && pid != (int32_t)GetCurrentProcessId())
+	if (pid < 0)
 		return -LX_ESRCH;
 	if (len < sizeof(uint64_t) || (len & (sizeof(uint64_t) - 1)))
 		return -LX_EINVAL;
-	if (!GetProcessAffinityMask(GetCurrentProcess(), &proc_mask, &sys_mask))
-		return lx_errno_from_win32(GetLastError());
-	uint64_t mask = proc_mask;
+	if ((r = process_cpus(&cpus)) < 0)
+		return r;
+	struct lx_thread *t = affinity_target(pid);
+	if (!t)
+		return -LX_ESRCH;
+	mask = t->affinity ? t->affinity & cpus : cpus;
+	lx_thread_registry_unlock();
 	if (lx_copy_to_user((uint64_t)sc->arg[2], &mask, sizeof(mask)) < 0)
 		return -LX_EFAULT;
 	return sizeof(mask);
+}
+
+/*
+ * Linux sched_setaffinity(2): a mask shorter than the kernel's is padded
+ * with zeros, a longer one is cut; CPUs the process may not use are
+ * dropped, and a mask left empty is EINVAL (__sched_setaffinity).
+ */
+int64_t lx_sys_sched_setaffinity(struct lx_syscall *sc)
+{
+	int32_t pid = (int32_t)sc->arg[0];
+	size_t len = (size_t)sc->arg[1];
+	uint64_t cpus = 0, mask = 0;
+	int64_t r;
+
+	if (pid < 0)
+		return -LX_ESRCH;
+	if (lx_copy_from_user(&mask, (uint64_t)sc->arg[2], len < sizeof(mask) ? len : sizeof(mask)) < 0)
+		return -LX_EFAULT;
+	if ((r = process_cpus(&cpus)) < 0)
+		return r;
+	struct lx_thread *t = affinity_target(pid);
+	if (!t)
+		return -LX_ESRCH;
+	if (!(mask & cpus)) {
+		r = -LX_EINVAL;
+	} else if (!SetThreadAffinityMask(t->handle, (DWORD_PTR)(mask & cpus))) {
+		r = lx_errno_from_win32(GetLastError());
+	} else {
+		t->affinity = mask & cpus;
+		r = 0;
+	}
+	lx_thread_registry_unlock();
+	return r;
 }
 
 struct lx_rusage {

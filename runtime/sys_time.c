@@ -6,6 +6,7 @@
  */
 #include <windows.h>
 
+#include "clock.h"
 #include "lxnt/linux/time.h"
 #include "syscall_table.h"
 
@@ -212,4 +213,14 @@ int64_t lx_sys_clock_nanosleep(struct lx_syscall *sc)
 	if (!(flags & LX_TIMER_ABSTIME))
 		ns = ns > INT64_MAX - now ? INT64_MAX : now + ns;
 	return sleep_until(clk, ns);
+}
+
+int64_t lx_clock_realtime_ns(void)
+{
+	return realtime_ns();
+}
+
+int64_t lx_clock_monotonic_ns(void)
+{
+	return monotonic_ns();
 }

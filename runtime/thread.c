@@ -57,6 +57,11 @@ void lx_thread_registry_unlock(void)
 	ReleaseSRWLockExclusive(&registry_lock);
 }
 
+bool lx_thread_registry_trylock(void)
+{
+	return TryAcquireSRWLockExclusive(&registry_lock);
+}
+
 struct lx_thread *lx_thread_first(void)
 {
 	return registry;
@@ -70,8 +75,10 @@ struct lx_thread *lx_thread_find(long tid)
 	return NULL;
 }
 
-void lx_thread_unregister(struct lx_thread *t)
+bool lx_thread_unregister_last(struct lx_thread *t)
 {
+	bool last;
+
 	lx_thread_registry_lock();
 	for (struct lx_thread **p = &registry; *p; p = &(*p)->next) {
 		if (*p == t) {
@@ -79,7 +86,60 @@ void lx_thread_unregister(struct lx_thread *t)
 			break;
 		}
 	}
+	last = registry == NULL;
 	lx_thread_registry_unlock();
+	return last;
+}
+
+void lx_thread_unregister(struct lx_thread *t)
+{
+	lx_thread_unregister_last(t);
+}
+
+struct lx_thread *lx_thread_alloc(long tid)
+{
+	struct lx_thread *t = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->altstack_flags = LX_SS_DISABLE;
+	t->sig_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+	t->futex_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+	if (!t->sig_event || !t->futex_event) {
+		lx_thread_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void lx_thread_free(struct lx_thread *t)
+{
+	if (t->sig_event)
+		CloseHandle(t->sig_event);
+	if (t->futex_event)
+		CloseHandle(t->futex_event);
+	if (t->handle)
+		CloseHandle(t->handle);
+	HeapFree(GetProcessHeap(), 0, t);
+}
+
+void lx_thread_register(struct lx_thread *t)
+{
+	lx_thread_registry_lock();
+	t->next = registry;
+	registry = t;
+	lx_thread_registry_unlock();
+}
+
+/* Points the calling thread's TEB slots at t and the syscall entry. */
+void lx_thread_bind(struct lx_thread *t)
+{
+	TlsSetValue(LXNT_SLOT_THREAD, t);
+	TlsSetValue(LXNT_SLOT_SYSCALL_ENTRY, (void *)lx_syscall_entry);
+	TlsSetValue(LXNT_SLOT_TP, NULL);
+	TlsSetValue(LXNT_SLOT_STACK_GUARD, NULL);
+	TlsSetValue(LXNT_SLOT_POINTER_GUARD, NULL);
 }
 
 /*
@@ -88,27 +148,16 @@ void lx_thread_unregister(struct lx_thread *t)
  */
 struct lx_thread *lx_thread_attach(long tid)
 {
-	struct lx_thread *t = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*t));
+	struct lx_thread *t = lx_thread_alloc(tid);
 
 	if (!t)
-		lx_fatal("lxnt: out of memory for thread state");
-	t->tid = tid;
-	t->altstack_flags = LX_SS_DISABLE;
-	t->win_tid = GetCurrentThreadId();
-	t->sig_event = CreateEventW(NULL, FALSE, FALSE, NULL);
-	if (!t->sig_event || !DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
-	                                      GetCurrentProcess(), &t->handle, 0, FALSE,
-	                                      DUPLICATE_SAME_ACCESS))
 		lx_fatal("lxnt: cannot create thread state (error %lu)", GetLastError());
-	TlsSetValue(LXNT_SLOT_THREAD, t);
-	TlsSetValue(LXNT_SLOT_SYSCALL_ENTRY, (void *)lx_syscall_entry);
-	TlsSetValue(LXNT_SLOT_TP, NULL);
-	TlsSetValue(LXNT_SLOT_STACK_GUARD, NULL);
-	TlsSetValue(LXNT_SLOT_POINTER_GUARD, NULL);
-	lx_thread_registry_lock();
-	t->next = registry;
-	registry = t;
-	lx_thread_registry_unlock();
+	t->win_tid = GetCurrentThreadId();
+	if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
+	                     &t->handle, 0, FALSE, DUPLICATE_SAME_ACCESS))
+		lx_fatal("lxnt: cannot create thread state (error %lu)", GetLastError());
+	lx_thread_bind(t);
+	lx_thread_register(t);
 	return t;
 }
 

@@ -37,6 +37,9 @@ struct lx_thread {
 	void *handle;              /* HANDLE of the Windows thread: suspend, get/set context */
 	unsigned long win_tid;     /* Windows thread id */
 	struct lx_thread *next;    /* thread registry (thread.c), under its lock */
+	/* Threads (clone_thread.c, futex.c, sys_sched.c). */
+	void *futex_event;         /* HANDLE: auto-reset event a FUTEX_WAIT of this thread sleeps on */
+	uint64_t affinity;         /* sched_setaffinity(2) mask, 0 while never set */
 	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
 };
 
@@ -58,6 +61,18 @@ void lx_claim_teb_slots(void);
 struct lx_thread *lx_thread_attach(long tid);
 
 /*
+ * The same in halves, for clone (clone_thread.c): the creator allocates the
+ * state of a new thread and registers it before the thread runs, so that
+ * its tid is known at once (tgkill right after clone); the new thread then
+ * binds it to itself.  lx_thread_free releases what lx_thread_alloc made
+ * and the thread handle.
+ */
+struct lx_thread *lx_thread_alloc(long tid);            /* NULL when out of memory */
+void lx_thread_register(struct lx_thread *t);           /* takes the lock */
+void lx_thread_bind(struct lx_thread *t);
+void lx_thread_free(struct lx_thread *t);
+
+/*
  * Thread registry: every live Linux thread of this process.  lx_thread_find
  * returns the thread with that Linux tid or NULL; the result stays valid only
  * while the caller holds the registry lock (lx_thread_registry_lock), since
@@ -65,9 +80,14 @@ struct lx_thread *lx_thread_attach(long tid);
  */
 void lx_thread_registry_lock(void);
 void lx_thread_registry_unlock(void);
+/* The lock if it is free now: for paths that may run while this thread
+ * holds it already (the end of the process). */
+bool lx_thread_registry_trylock(void);
 struct lx_thread *lx_thread_find(long tid);             /* lock held */
 struct lx_thread *lx_thread_first(void);                /* lock held; walk with ->next */
 void lx_thread_unregister(struct lx_thread *t);         /* takes the lock */
+/* Unregisters t; true when it was the last thread (takes the lock). */
+bool lx_thread_unregister_last(struct lx_thread *t);
 
 /* Sets the guest thread pointer of the calling thread and its TEB copies. */
 void lx_set_thread_pointer(uint64_t tp);

@@ -10,7 +10,7 @@
  */
 	.text
 	.globl lx_uaccess_begin, lx_uaccess_end, lx_uaccess_fixup
-	.globl lx_uaccess_copy, lx_uaccess_strncpy
+	.globl lx_uaccess_copy, lx_uaccess_strncpy, lx_uaccess_get32, lx_uaccess_cmpxchg32
 
 lx_uaccess_begin:
 
@@ -45,6 +45,38 @@ lx_uaccess_strncpy:
 	inc %rax
 	jmp 1b
 2:	pop %rsi
+	pop %rdi
+	ret
+
+/*
+ * long lx_uaccess_get32(uint32_t *dst, const uint32_t *src): one aligned
+ * 32-bit load, which x86 makes atomic (futex(2) compares the word so).
+ */
+lx_uaccess_get32:
+	push %rdi
+	push %rsi
+	mov (%rdx), %eax
+	mov %eax, (%rcx)
+	xor %eax, %eax
+	pop %rsi
+	pop %rdi
+	ret
+
+/*
+ * long lx_uaccess_cmpxchg32(uint32_t *p, uint32_t *expected, uint32_t desired):
+ * lock cmpxchg; 0 when *p held *expected and now holds desired, else 1
+ * with the value found stored in *expected; -EFAULT on a fault (a
+ * read-only page included).  Linux's futex_atomic_cmpxchg_inatomic.
+ */
+lx_uaccess_cmpxchg32:
+	push %rdi
+	push %rsi
+	mov (%rdx), %eax
+	lock cmpxchg %r8d, (%rcx)
+	mov %eax, (%rdx)
+	setne %al
+	movzbl %al, %eax
+	pop %rsi
 	pop %rdi
 	ret
 

@@ -7,6 +7,8 @@
 
 long lx_uaccess_copy(void *dst, const void *src, size_t n);
 long lx_uaccess_strncpy(char *dst, const void *src, size_t n);
+long lx_uaccess_get32(uint32_t *dst, const void *src);
+long lx_uaccess_cmpxchg32(void *p, uint32_t *expected, uint32_t desired);
 
 /* The x86-64 user address limit (Linux TASK_SIZE_MAX, 47-bit). */
 #define LX_USER_LIMIT 0x00007ffffffff000ULL
@@ -53,4 +55,18 @@ long lx_strncpy_from_user(char *dst, uint64_t src, size_t n)
 	if ((size_t)len >= room)
 		return -LX_EFAULT;
 	return len;
+}
+
+long lx_get_user32(uint32_t *dst, uint64_t src)
+{
+	if ((src & 3) || !user_range_ok(src, sizeof(*dst)))
+		return -LX_EFAULT;
+	return lx_uaccess_get32(dst, (const void *)(uintptr_t)src);
+}
+
+long lx_cmpxchg_user32(uint64_t addr, uint32_t *expected, uint32_t desired)
+{
+	if ((addr & 3) || !user_range_ok(addr, sizeof(*expected)))
+		return -LX_EFAULT;
+	return lx_uaccess_cmpxchg32((void *)(uintptr_t)addr, expected, desired);
 }

@@ -8,6 +8,7 @@ lxnt_packages=(
 	libzydis-dev libelf-dev llvm-dev libcriterion-dev
 	mingw-w64 wine wine64
 	busybox-static bash-static
+	musl-tools
 )
 
 lxnt_install_deps() {
