@@ -106,37 +106,52 @@ static int add_relative_table(struct rw_image *im, const struct rw_starts *st, u
 	return 0;
 }
 
+/* Where the sweep collects what instructions name. */
+struct rw_named {
+	struct rw_addrset tables; /* lea'd addresses: maybe PC-relative jump tables */
+	struct rw_addrset data_refs; /* code addresses named as data, kept if instruction starts */
+};
+
 /*
  * Addresses the instruction names: direct branch targets, and code
  * addresses in immediates and displacements (function pointers loaded with
  * `mov $f` or `lea f(%rip)`), which may later be branched to indirectly.
+ * A branch target counts at once; an address named as data counts only if
+ * the sweep finds an instruction starting there (rw_discover), as a jump
+ * table's entries do: a constant such as `and $0x3f000` or a table in
+ * the text that happens to fall inside the code range would otherwise
+ * block patches around an instruction that nothing can branch into.
  */
-static int add_named_targets(struct rw_image *im, struct rw_addrset *tables,
+static int add_named_targets(struct rw_image *im, struct rw_named *named,
 	const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops, uint64_t addr)
 {
 	for (unsigned i = 0; i < in->operand_count_visible; i++) {
 		const ZydisDecodedOperand *op = &ops[i];
 		ZyanU64 abs;
-		if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-			if (op->imm.is_relative) {
-				if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs)) &&
-				    add_target(im, abs))
-					return -1;
-			} else if (add_target(im, op->imm.value.u)) {
+		uint64_t ref;
+		if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op->imm.is_relative) {
+			if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs)) &&
+			    add_target(im, abs))
 				return -1;
-			}
-		} else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.disp.has_displacement) {
-			if (op->mem.base == ZYDIS_REGISTER_RIP) {
-				if (!ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs)))
-					continue;
-				if (add_target(im, abs))
-					return -1;
-				if (in->mnemonic == ZYDIS_MNEMONIC_LEA && rw_addrset_add(tables, abs))
-					return rw_error(im, "out of memory");
-			} else if (add_target(im, (uint64_t)op->mem.disp.value)) {
-				return -1;
-			}
+			continue;
 		}
+		if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			ref = op->imm.value.u;
+		} else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.disp.has_displacement) {
+			if (op->mem.base != ZYDIS_REGISTER_RIP) {
+				ref = (uint64_t)op->mem.disp.value;
+			} else if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, addr, &abs))) {
+				ref = abs;
+				if (in->mnemonic == ZYDIS_MNEMONIC_LEA && rw_addrset_add(&named->tables, abs))
+					return rw_error(im, "out of memory");
+			} else {
+				continue;
+			}
+		} else {
+			continue;
+		}
+		if (ref >= im->code_lo && ref < im->code_hi && rw_addrset_add(&named->data_refs, ref))
+			return rw_error(im, "out of memory");
 	}
 	return 0;
 }
@@ -206,7 +221,7 @@ int rw_needs_operands(const ZydisDecodedInstruction *in)
 }
 
 static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct rw_region *r,
-	struct rw_starts *st, struct rw_addrset *tables)
+	struct rw_starts *st, struct rw_named *named)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -239,7 +254,7 @@ static int sweep_region(struct rw_image *im, struct rw_plan *plan, const struct 
 			int kind = rw_site_kind(&in, ops);
 			if (kind >= 0 && add_site(im, plan, kind, &in, addr, r->offset + pos, &pv))
 				return -1;
-			if (add_named_targets(im, tables, &in, ops, addr))
+			if (add_named_targets(im, named, &in, ops, addr))
 				return -1;
 		}
 		prev_push(&pv, addr);
@@ -260,17 +275,22 @@ static int cmp_site(const void *a, const void *b)
 int rw_discover(struct rw_image *im, struct rw_plan *plan)
 {
 	struct rw_starts st = { NULL, im->code_lo, im->code_hi };
-	struct rw_addrset tables = { 0 };
+	struct rw_named named = { { 0 }, { 0 } };
 	int rc = 0;
 	if (im->code_hi > im->code_lo && im->code_hi - im->code_lo <= RW_STARTS_MAX_RANGE)
 		st.bits = calloc((size_t)((im->code_hi - im->code_lo + 7) >> 3), 1);
 	for (size_t i = 0; rc == 0 && i < im->ncode; i++)
-		rc = sweep_region(im, plan, &im->code[i], &st, &tables);
-	rw_addrset_finish(&tables);
-	for (size_t i = 0; rc == 0 && i < tables.n; i++)
-		rc = add_relative_table(im, &st, tables.v[i]);
+		rc = sweep_region(im, plan, &im->code[i], &st, &named);
+	rw_addrset_finish(&named.tables);
+	for (size_t i = 0; rc == 0 && i < named.tables.n; i++)
+		rc = add_relative_table(im, &st, named.tables.v[i]);
+	rw_addrset_finish(&named.data_refs);
+	for (size_t i = 0; rc == 0 && i < named.data_refs.n; i++)
+		if (is_start(&st, named.data_refs.v[i]))
+			rc = add_target(im, named.data_refs.v[i]);
 	free(st.bits);
-	rw_addrset_free(&tables);
+	rw_addrset_free(&named.tables);
+	rw_addrset_free(&named.data_refs);
 	if (rc)
 		return -1;
 	if (plan->nsites)

@@ -395,3 +395,25 @@ Test(rungs, relative_jump_table_blocks_jump)
 	memcpy(data, entries, sizeof(data));
 	cr_assert_eq(first_rung(code, sizeof(code), data, sizeof(data)), LXNT_RUNG_JUMP);
 }
+
+/*
+ * An address named as data (here an immediate) blocks a patch only if an
+ * instruction starts there: inside the mov it is a constant, not a target.
+ */
+Test(rungs, constant_inside_an_instruction_is_not_a_target)
+{
+	/* syscall; mov %rax,%rdi; and $IMM,%eax; ret */
+	uint8_t code[] = { 0x0f, 0x05, 0x48, 0x89, 0xc7, 0x25, 0, 0, 0, 0, 0xc3 };
+	uint32_t imm = (uint32_t)(A + 3);
+	memcpy(code + 6, &imm, 4);
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_JUMP);
+	cr_assert_eq(rw.sites[0].patch_length, 5);
+	rewritten_free(&rw);
+	imm = (uint32_t)(A + 2); /* the mov itself: a possible code pointer */
+	memcpy(code + 6, &imm, 4);
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP);
+	rewritten_free(&rw);
+}
