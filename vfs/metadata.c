@@ -168,6 +168,7 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	struct lx_meta m;
 	struct lx_timespec64 now;
 	int64_t now_nt;
+	void *lock;
 	long err;
 
 	if (!store)
@@ -175,8 +176,16 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	err = lx_host_stat_handle(h, NULL, dev, &st);
 	if (err)
 		return err;
+	/* Another process may change the same record: read, change and write
+	 * under its lock, so that no change is lost. */
+	lock = lx_metastore_lock(store, st.ino);
 	if (lx_metastore_read(store, st.ino, &m) != 0 || LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
 		meta_from_kstat(&st, &m);
+	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
+		m.mode &= ~(uint32_t)LX_S_ISUID;
+		if (m.mode & 010)
+			m.mode &= ~(uint32_t)LX_S_ISGID;
+	}
 	if (c->set_mode)
 		m.mode = (m.mode & LX_S_IFMT) | (c->mode & 07777);
 	if (c->set_uid)
@@ -196,7 +205,9 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	now = now_ts(&now_nt);
 	m.ctime_sec = now.sec;
 	m.ctime_nsec = now.nsec;
-	return NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
+	err = NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
+	lx_metastore_unlock(lock);
+	return err;
 }
 
 /* The group of a new file: the directory's when it is set-group-ID, which

@@ -24,6 +24,9 @@ void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
 /* What a change of metadata sets (chmod, chown, utimensat). */
 struct lx_meta_change {
 	bool set_mode, set_uid, set_gid, set_atime, set_mtime;
+	/* chown: clear set-user-ID, and set-group-ID when group-executable,
+	 * of a non-directory (should_remove_suid), from the mode as it is. */
+	bool kill_suid;
 	uint32_t mode, uid, gid;
 	struct lx_timespec64 atime, mtime;
 	int64_t atime_nt, mtime_nt; /* the Windows times set with them */
