@@ -210,32 +210,29 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	return err;
 }
 
-/* The group of a new file: the directory's when it is set-group-ID, which
- * a new directory inherits (inode_init_owner). */
-static void new_owner(const struct lx_node *node, struct lx_meta *m)
+static long parent_stat(const struct lx_node *node, struct lx_kstat *st, bool *meta);
+
+/* may_create (write and search permission on the directory), and the
+ * owner of a new file: the caller's fsuid, and its fsgid or the
+ * directory's group when that is set-group-ID, which a new directory
+ * inherits (inode_init_owner).  One stat of the directory serves both. */
+static long new_owner(const struct lx_node *node, struct lx_meta *m)
 {
-	struct lx_node *parent = calloc(1, sizeof(*parent));
 	struct lx_kstat st;
-	char *slash;
+	bool meta;
+	long err = parent_stat(node, &st, &meta);
 
 	m->uid = lx_cred_fsuid();
 	m->gid = lx_cred_fsgid();
-	if (!parent)
-		return;
-	strcpy(parent->path, node->path);
-	slash = strrchr(parent->path, '/');
-	if (slash == parent->path)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
-	if (lx_mount_lookup(parent) == 0 && lx_node_stat(parent, false, &st) == 0 &&
-	    (st.mode & LX_S_ISGID)) {
+	if (err || !meta)
+		return err;
+	err = lx_permission(&st, LX_W_OK | LX_X_OK, false);
+	if (!err && (st.mode & LX_S_ISGID)) {
 		m->gid = st.gid;
 		if (LX_S_ISDIR(m->mode))
 			m->mode |= LX_S_ISGID;
 	}
-	lx_node_free(parent);
-	free(parent);
+	return err;
 }
 
 static long write_content(HANDLE h, const void *content, size_t n)
@@ -296,7 +293,11 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 	memset(&m, 0, sizeof(m));
 	m.mode = mode;
 	m.rdev = rdev;
-	new_owner(node, &m);
+	err = new_owner(node, &m);
+	if (err) {
+		free(tmp);
+		return err;
+	}
 	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES, FILE_CREATE, options,
 	                   FILE_ATTRIBUTE_NORMAL, (void **)&h);
 	free(tmp);
@@ -424,9 +425,7 @@ long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
 	if (!lx_meta_store(node->mount->dev))
 		return lx_host_open(node->nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
 		                    FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
-	err = lx_may_create(node);
-	if (!err)
-		err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
+	err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
 		                     FILE_LIST_DIRECTORY, FILE_DIRECTORY_FILE, NULL, 0, h);
 	return err;
 }

@@ -36,7 +36,8 @@ struct lx_meta_change {
  * st_dev dev), after the caller's permission checks. */
 long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
 
-/* Creates the file node names with its metadata: made under a temporary
+/* Creates the file node names with its metadata, after may_create: made
+ * under a temporary
  * name, its record written, then renamed to its name without replacing,
  * so that no one sees it without its record.  mode holds the type and the
  * permission bits (umask already applied); content (n bytes) is written
