@@ -372,6 +372,9 @@ static void containment(void)
 	report("backslash is a name", stat("..\\..\\bs-probe", &st) == 0 ? 0 : -1);
 	report("drive name", open("C:\\x", O_CREAT | O_WRONLY, 0644) >= 0 ? 0 : -1);
 	report("drive is a name", access("C:\\x", F_OK));
+	/* The metadata store's Windows name, written as UTF-8. */
+	report("store by name", stat("/\xef\x80\x80lxnt", &st));
+	report("store bucket by name", stat("/\xef\x80\x80lxnt/00", &st));
 }
 
 /* The crash test's writer (tests/e2e/meta_stress_test.py): for i from
