@@ -404,6 +404,14 @@ long lx_meta_delete(const struct lx_node *node, void *h)
 	return err;
 }
 
+/* Whether a and b name entries of the same directory. */
+static bool same_parent(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa - a == sb - b && !strncmp(a, b, (size_t)(sa - a));
+}
+
 long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
 {
 	struct lx_kstat st;
@@ -415,6 +423,11 @@ long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
 	if (!err)
 		err = lx_node_stat((struct lx_node *)to, false, &st) == 0 ? lx_may_delete(to) :
 		      lx_may_create(to);
+	/* A directory moved to another parent has its ".." rewritten: it needs
+	 * write permission itself (vfs_rename). */
+	if (!err && lx_meta_store(from->mount->dev) && !same_parent(from->path, to->path) &&
+	    lx_node_stat((struct lx_node *)from, false, &st) == 0 && LX_S_ISDIR(st.mode))
+		err = lx_permission(&st, LX_W_OK, false);
 	return err;
 }
 
