@@ -114,8 +114,6 @@ static long symlink_at(uint64_t utarget, int newdir, uint64_t newpath)
 	if (!err && !lx_meta_store(to.mount->dev))
 		err = -LX_EPERM;
 	if (!err)
-		err = lx_may_create(&to);
-	if (!err)
 		err = lx_meta_create(&to, LX_S_IFLNK | 0777, 0, FILE_WRITE_DATA,
 		                     FILE_NON_DIRECTORY_FILE, target, (size_t)len, (void **)&h);
 	if (!err)

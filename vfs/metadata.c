@@ -168,6 +168,7 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	struct lx_meta m;
 	struct lx_timespec64 now;
 	int64_t now_nt;
+	void *lock;
 	long err;
 
 	if (!store)
@@ -175,8 +176,16 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	err = lx_host_stat_handle(h, NULL, dev, &st);
 	if (err)
 		return err;
+	/* Another process may change the same record: read, change and write
+	 * under its lock, so that no change is lost. */
+	lock = lx_metastore_lock(store, st.ino);
 	if (lx_metastore_read(store, st.ino, &m) != 0 || LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
 		meta_from_kstat(&st, &m);
+	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
+		m.mode &= ~(uint32_t)LX_S_ISUID;
+		if (m.mode & 010)
+			m.mode &= ~(uint32_t)LX_S_ISGID;
+	}
 	if (c->set_mode)
 		m.mode = (m.mode & LX_S_IFMT) | (c->mode & 07777);
 	if (c->set_uid)
@@ -196,35 +205,34 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	now = now_ts(&now_nt);
 	m.ctime_sec = now.sec;
 	m.ctime_nsec = now.nsec;
-	return NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
+	err = NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
+	lx_metastore_unlock(lock);
+	return err;
 }
 
-/* The group of a new file: the directory's when it is set-group-ID, which
- * a new directory inherits (inode_init_owner). */
-static void new_owner(const struct lx_node *node, struct lx_meta *m)
+static long parent_stat(const struct lx_node *node, struct lx_kstat *st, bool *meta);
+
+/* may_create (write and search permission on the directory), and the
+ * owner of a new file: the caller's fsuid, and its fsgid or the
+ * directory's group when that is set-group-ID, which a new directory
+ * inherits (inode_init_owner).  One stat of the directory serves both. */
+static long new_owner(const struct lx_node *node, struct lx_meta *m)
 {
-	struct lx_node *parent = calloc(1, sizeof(*parent));
 	struct lx_kstat st;
-	char *slash;
+	bool meta;
+	long err = parent_stat(node, &st, &meta);
 
 	m->uid = lx_cred_fsuid();
 	m->gid = lx_cred_fsgid();
-	if (!parent)
-		return;
-	strcpy(parent->path, node->path);
-	slash = strrchr(parent->path, '/');
-	if (slash == parent->path)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
-	if (lx_mount_lookup(parent) == 0 && lx_node_stat(parent, false, &st) == 0 &&
-	    (st.mode & LX_S_ISGID)) {
+	if (err || !meta)
+		return err;
+	err = lx_permission(&st, LX_W_OK | LX_X_OK, false);
+	if (!err && (st.mode & LX_S_ISGID)) {
 		m->gid = st.gid;
 		if (LX_S_ISDIR(m->mode))
 			m->mode |= LX_S_ISGID;
 	}
-	lx_node_free(parent);
-	free(parent);
+	return err;
 }
 
 static long write_content(HANDLE h, const void *content, size_t n)
@@ -285,7 +293,11 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 	memset(&m, 0, sizeof(m));
 	m.mode = mode;
 	m.rdev = rdev;
-	new_owner(node, &m);
+	err = new_owner(node, &m);
+	if (err) {
+		free(tmp);
+		return err;
+	}
 	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES, FILE_CREATE, options,
 	                   FILE_ATTRIBUTE_NORMAL, (void **)&h);
 	free(tmp);
@@ -392,6 +404,14 @@ long lx_meta_delete(const struct lx_node *node, void *h)
 	return err;
 }
 
+/* Whether a and b name entries of the same directory. */
+static bool same_parent(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa - a == sb - b && !strncmp(a, b, (size_t)(sa - a));
+}
+
 long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
 {
 	struct lx_kstat st;
@@ -403,6 +423,11 @@ long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
 	if (!err)
 		err = lx_node_stat((struct lx_node *)to, false, &st) == 0 ? lx_may_delete(to) :
 		      lx_may_create(to);
+	/* A directory moved to another parent has its ".." rewritten: it needs
+	 * write permission itself (vfs_rename). */
+	if (!err && lx_meta_store(from->mount->dev) && !same_parent(from->path, to->path) &&
+	    lx_node_stat((struct lx_node *)from, false, &st) == 0 && LX_S_ISDIR(st.mode))
+		err = lx_permission(&st, LX_W_OK, false);
 	return err;
 }
 
@@ -413,9 +438,7 @@ long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
 	if (!lx_meta_store(node->mount->dev))
 		return lx_host_open(node->nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
 		                    FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
-	err = lx_may_create(node);
-	if (!err)
-		err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
+	err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
 		                     FILE_LIST_DIRECTORY, FILE_DIRECTORY_FILE, NULL, 0, h);
 	return err;
 }

@@ -24,6 +24,9 @@ void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
 /* What a change of metadata sets (chmod, chown, utimensat). */
 struct lx_meta_change {
 	bool set_mode, set_uid, set_gid, set_atime, set_mtime;
+	/* chown: clear set-user-ID, and set-group-ID when group-executable,
+	 * of a non-directory (should_remove_suid), from the mode as it is. */
+	bool kill_suid;
 	uint32_t mode, uid, gid;
 	struct lx_timespec64 atime, mtime;
 	int64_t atime_nt, mtime_nt; /* the Windows times set with them */
@@ -33,7 +36,8 @@ struct lx_meta_change {
  * st_dev dev), after the caller's permission checks. */
 long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
 
-/* Creates the file node names with its metadata: made under a temporary
+/* Creates the file node names with its metadata, after may_create: made
+ * under a temporary
  * name, its record written, then renamed to its name without replacing,
  * so that no one sees it without its record.  mode holds the type and the
  * permission bits (umask already applied); content (n bytes) is written

@@ -21,6 +21,33 @@
 #ifndef STATUS_DISK_FULL
 #define STATUS_DISK_FULL ((NTSTATUS)0xC000007FL)
 #endif
+#ifndef STATUS_DELETE_PENDING
+#define STATUS_DELETE_PENDING ((NTSTATUS)0xC0000056L)
+#endif
+#ifndef STATUS_SHARING_VIOLATION
+#define STATUS_SHARING_VIOLATION ((NTSTATUS)0xC0000043L)
+#endif
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#endif
+
+/* How many times, about a millisecond apart, an operation on a record
+ * that another process holds open for an instant is tried again. */
+#define LX_METASTORE_RETRIES 5000
+
+/* A record being replaced or read by another process at this instant:
+ * the classic rename cannot replace a file that is open, and a file that
+ * is being replaced cannot be opened. */
+static bool transient(NTSTATUS s)
+{
+	return s == STATUS_ACCESS_DENIED || s == STATUS_DELETE_PENDING ||
+	       s == STATUS_SHARING_VIOLATION;
+}
+
+static void pause_try(int tries)
+{
+	Sleep(tries < 10 ? 0 : 1);
+}
 
 /* CRC-32 (IEEE 802.3, reflected), bit by bit: a record is 100 bytes. */
 uint32_t lx_crc32(const void *data, size_t n)
@@ -153,7 +180,12 @@ long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m
 	NTSTATUS s;
 
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = open_path(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
+		s = open_path(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+		if (!transient(s))
+			break;
+		pause_try(tries);
+	}
 	if (s == STATUS_OBJECT_PATH_NOT_FOUND)
 		s = STATUS_OBJECT_NAME_NOT_FOUND; /* no bucket yet: no record */
 	if (!NT_SUCCESS(s))
@@ -186,21 +218,38 @@ static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
 	return s;
 }
 
+/* FileRenameInformationEx with POSIX semantics replaces a record that a
+ * reader holds open (NTFS); the classic class cannot, so where only it
+ * exists (Wine 8) the rename is tried again until the reader is done. */
 static NTSTATUS rename_over(HANDLE h, const wchar_t *target)
 {
 	size_t len = wcslen(target) * sizeof(wchar_t);
 	unsigned char buf[sizeof(struct lx_nt_rename) + 1200];
 	struct lx_nt_rename *info = (void *)buf;
 	IO_STATUS_BLOCK io;
+	NTSTATUS s;
 
 	if (len > 1200)
 		return STATUS_NAME_TOO_LONG;
 	memset(info, 0, sizeof(*info));
-	info->ReplaceIfExists = TRUE;
+	info->Flags = LX_FILE_RENAME_REPLACE_IF_EXISTS | LX_FILE_RENAME_POSIX_SEMANTICS;
 	info->FileNameLength = (ULONG)len;
 	memcpy(info->FileName, target, len);
-	return NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
-	                            (FILE_INFORMATION_CLASS)LX_FileRenameInformation);
+	s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
+	                         (FILE_INFORMATION_CLASS)LX_FileRenameInformationEx);
+	if (NT_SUCCESS(s) || !(s == STATUS_INVALID_INFO_CLASS || s == STATUS_NOT_IMPLEMENTED ||
+	                       s == (NTSTATUS)STATUS_INVALID_PARAMETER || s == STATUS_NOT_SUPPORTED))
+		return s;
+	info->Flags = 0;
+	info->ReplaceIfExists = TRUE;
+	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
+		s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
+		                         (FILE_INFORMATION_CLASS)LX_FileRenameInformation);
+		if (!transient(s))
+			break;
+		pause_try(tries);
+	}
+	return s;
 }
 
 static void delete_handle(HANDLE h)
@@ -260,4 +309,34 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 	delete_handle(h);
 	NtClose(h);
 	return 0; /* STATUS_SUCCESS */
+}
+
+void *lx_metastore_lock(const wchar_t *store, uint64_t file_id)
+{
+	wchar_t path[600];
+	HANDLE h;
+
+	lx_metastore_path(store, file_id, false, path, 590);
+	wcscat(path, L".lock");
+	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
+		NTSTATUS s = open_path(path, DELETE, FILE_CREATE,
+		                       FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, &h);
+		if (NT_SUCCESS(s))
+			return h;
+		if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
+			if (!NT_SUCCESS(make_bucket(store, file_id)))
+				return NULL;
+			continue;
+		}
+		if (s != STATUS_OBJECT_NAME_COLLISION && !transient(s))
+			return NULL;
+		pause_try(tries);
+	}
+	return NULL;
+}
+
+void lx_metastore_unlock(void *lock)
+{
+	if (lock)
+		NtClose(lock);
 }

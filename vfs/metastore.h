@@ -48,6 +48,13 @@ uint32_t lx_crc32(const void *data, size_t n);
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
+/* Serialises read-modify-write of one record across processes: a lock
+ * file <id>.lock made with FILE_CREATE and FILE_DELETE_ON_CLOSE, so that
+ * a holder that is killed releases it.  Returns the handle to pass to
+ * lx_metastore_unlock, or NULL when the lock could not be had within a few
+ * seconds (the change then goes ahead unserialised). */
+void *lx_metastore_lock(const wchar_t *store, uint64_t file_id);
+void lx_metastore_unlock(void *lock);
 /* The record's NT path (cap WCHARs); a temporary name when tmp is set. */
 void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
                        size_t cap);

@@ -42,8 +42,6 @@ static long mknod_at(int dirfd, uint64_t upath, unsigned mode, unsigned dev)
 	if (!err && type != LX_S_IFREG && !lx_meta_store(node.mount->dev))
 		err = -LX_EPERM; /* no place for the type: as a file system without mknod */
 	if (!err)
-		err = lx_may_create(&node);
-	if (!err)
 		err = lx_meta_create(&node, type | (mode & 07777 & ~lx_umask),
 		                     (type == LX_S_IFCHR || type == LX_S_IFBLK) ?
 		                     lx_makedev((dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00)) : 0,

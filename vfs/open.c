@@ -98,15 +98,11 @@ static long create_with_meta(struct lx_node *node, unsigned flags, unsigned mode
 {
 	bool writes;
 	uint32_t access = nt_access(flags, &writes);
-	long err;
 
 	if (node->trailing_slash)
 		return -LX_EISDIR;
-	err = lx_may_create(node);
-	if (!err)
-		err = lx_meta_create(node, LX_S_IFREG | (mode & 07777 & ~lx_umask), 0, access,
-		                     FILE_NON_DIRECTORY_FILE, NULL, 0, (void **)h);
-	return err;
+	return lx_meta_create(node, LX_S_IFREG | (mode & 07777 & ~lx_umask), 0, access,
+	                      FILE_NON_DIRECTORY_FILE, NULL, 0, (void **)h);
 }
 
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,

@@ -376,13 +376,7 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 	if (!err && !lx_meta_store(dev))
 		err = (c.set_uid && uid != st.uid) || (c.set_gid && gid != st.gid) ? -LX_EPERM : 0;
 	else if (!err) {
-		c.set_mode = true;
-		c.mode = st.mode & 07777;
-		if (!is_dir) {
-			c.mode &= ~(uint32_t)LX_S_ISUID;
-			if (st.mode & 010)
-				c.mode &= ~(uint32_t)LX_S_ISGID;
-		}
+		c.kill_suid = true;
 		err = lx_meta_change(h, dev, &c);
 	}
 	NtClose(h);

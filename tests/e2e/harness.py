@@ -44,9 +44,9 @@ FIXED_MTIME = 1577934245
 BASE_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC", "TMPDIR": "/tmp"}
 
 # Name prefixes of files that a vfs metadata backend keeps next to guest
-# files on volumes without extended attributes (docs/vfs.md, "Metadata").
-# None exists yet; when one does, its prefix goes here so that the snapshot
-# of the converted side leaves those files out.
+# files (docs/vfs.md, "Metadata").  The portable format keeps its store at
+# the rootfs's root, outside every compared directory, and its creation
+# temporaries (U+F000 names) are skipped by snapshot_rootfs.
 VFS_METADATA_PREFIXES = ()
 
 # The converted side runs as the user that runs the native side (the

@@ -12,6 +12,8 @@ the metadata the writer gave it (`metaops verify`, run converted).
 checker: lxnt-fsck reports a record with one byte changed.
 concurrency: four converted processes, started side by side, create 1,000
 files each in one directory; all 4,000 are there with their mode and owner.
+changers: two converted processes chmod and chown one file 300 times each
+at once; the last change of each survives (the record's lock).
 Every Wine process runs under lxnt-guard.
 """
 import os
@@ -130,6 +132,29 @@ class Stress:
         return problems
 
 
+    def changers(self):
+        """chmod and chown of one file from two processes at once: with the
+        record's lock neither undoes the other's last change."""
+        root, problems = self.root("changers"), []
+        env = self.env(root)
+        env["LXNT_UID"] = env["LXNT_GID"] = "0"  # chown to any group
+        procs = [subprocess.Popen(self.wine.command(self.exe, ["flip", what, "300"]),
+                                  cwd=os.path.join(root, "work"), env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for what in ("mode", "group")]
+        for p in procs:
+            out, _ = p.communicate(timeout=900)
+            if p.returncode != 0:
+                problems.append("changer: %d %s" % (p.returncode, out.decode(errors="replace")[-300:]))
+        r = subprocess.run(self.wine.command(self.exe, ["show", "flipped"]),
+                           cwd=os.path.join(root, "work"), env=env, stdout=subprocess.PIPE)
+        out = r.stdout.decode(errors="replace").strip()
+        print("# changers: " + out)
+        if "reg 0640 uid=0 gid=4242" not in out:
+            problems.append("a change was lost: " + out)
+        return problems
+
+
 def report(n, name, problems):
     print("%s %d - %s" % ("ok" if not problems else "not ok", n, name))
     for p in problems:
@@ -138,7 +163,7 @@ def report(n, name, problems):
 
 def main():
     s = Stress(sys.argv[1])
-    print("1..3", flush=True)
+    print("1..4", flush=True)
     s.wine.start()
     try:
         s.pack()
@@ -147,6 +172,7 @@ def main():
         report(2, "checker: a damaged record is reported", s.checker(root))
         report(3, "concurrency: %d processes x %d files in one directory" % (WRITERS, FILES_EACH),
                s.concurrency())
+        report(4, "changers: chmod and chown of one file from two processes", s.changers())
     finally:
         s.wine.stop()
         shutil.rmtree(s.top, ignore_errors=True)

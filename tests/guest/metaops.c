@@ -372,6 +372,9 @@ static void containment(void)
 	report("backslash is a name", stat("..\\..\\bs-probe", &st) == 0 ? 0 : -1);
 	report("drive name", open("C:\\x", O_CREAT | O_WRONLY, 0644) >= 0 ? 0 : -1);
 	report("drive is a name", access("C:\\x", F_OK));
+	/* The metadata store's Windows name, written as UTF-8. */
+	report("store by name", stat("/\xef\x80\x80lxnt", &st));
+	report("store bucket by name", stat("/\xef\x80\x80lxnt/00", &st));
 }
 
 /* The crash test's writer (tests/e2e/meta_stress_test.py): for i from
@@ -455,6 +458,24 @@ static int verify(long want)
 	return problems || (want > 0 && entries != want);
 }
 
+/* The concurrency test's two changers of one file: "mode" alternates its
+ * mode and ends with 0640, "group" alternates its group and ends with 4242;
+ * run side by side, neither may undo the other's last change. */
+static int flip(const char *what, long count)
+{
+	int ret = 0;
+
+	close(open("flipped", O_CREAT | O_WRONLY, 0644));
+	for (long i = count; i >= 0; i--) {
+		int r = !strcmp(what, "mode") ? chmod("flipped", i % 2 ? 0600 : 0640) :
+		        chown("flipped", -1, i % 2 ? 4141 : 4242);
+		if (r < 0 && !ret)
+			printf("%s %ld: %s\n", what, i, strerrorname_np(errno));
+		ret |= r;
+	}
+	return ret ? 1 : 0;
+}
+
 /* The concurrency test: count files p<prefix>-<i>, created 0640. */
 static int create_many(const char *prefix, long count)
 {
@@ -482,6 +503,12 @@ int main(int argc, char **argv)
 		return writer(atol(argv[2]), atol(argv[3]));
 	if (!strcmp(what, "verify"))
 		return verify(argc > 2 ? atol(argv[2]) : 0);
+	if (!strcmp(what, "flip") && argc == 4)
+		return flip(argv[2], atol(argv[3]));
+	if (!strcmp(what, "show") && argc == 3) {
+		show(argv[2], false);
+		return 0;
+	}
 	if (!strcmp(what, "create") && argc == 4)
 		return create_many(argv[2], atol(argv[3]));
 	if (!strcmp(what, "all") || !strcmp(what, "modes"))

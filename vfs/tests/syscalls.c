@@ -779,7 +779,14 @@ static void rootfs_permissions(void)
 	EXPECT(SYS(chmod, P("/perm/d"), 0500), 0);
 	EXPECT(SYS(open, P("/perm/d/x"), LX_O_CREAT | LX_O_WRONLY, 0644), -LX_EACCES);
 	EXPECT(SYS(mkdir, P("/perm/d/y"), 0755), -LX_EACCES);
+	EXPECT(SYS(chmod, P("/perm/d"), 0500), 0);
+	EXPECT(SYS(mkdir, P("/perm/e"), 0700), 0);
+	EXPECT(SYS(rename, P("/perm/d"), P("/perm/e/d")), -LX_EACCES); /* d has no w */
+	EXPECT(SYS(rename, P("/perm/d"), P("/perm/d2")), 0);           /* same parent */
+	EXPECT(SYS(rename, P("/perm/d2"), P("/perm/d")), 0);
 	EXPECT(SYS(chmod, P("/perm/d"), 0700), 0);
+	EXPECT(SYS(rename, P("/perm/d"), P("/perm/e/d")), 0);
+	EXPECT(SYS(rename, P("/perm/e/d"), P("/perm/d")), 0);
 
 	/* Another user: not the owner. */
 	test_uid = 2000;
