@@ -138,6 +138,16 @@ static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, long bufsiz)
 		err = node.trailing_slash ? -LX_ENOTDIR : lx_copy_to_user(ubuf, t, n);
 		if (!err)
 			err = (long)n;
+	} else if (!err && node.kind == LX_NODE_PROC) {
+		char *t = malloc(LX_PATH_MAX);
+		err = t ? lx_proc_readlink(&node, t, LX_PATH_MAX) : -LX_ENOMEM;
+		if (!err) {
+			size_t n = strlen(t) < (size_t)bufsiz ? strlen(t) : (size_t)bufsiz;
+			err = lx_copy_to_user(ubuf, t, n);
+			if (!err)
+				err = (long)n;
+		}
+		free(t);
 	} else if (!err) {
 		err = lx_node_stat(&node, false, &st);
 		if (!err)

@@ -39,14 +39,8 @@ uint32_t lx_mode_from_attributes(uint32_t attributes, const char *name);
 uint8_t lx_dtype_from_attributes(uint32_t attributes);
 void lx_kstat_owner(struct lx_kstat *st);
 
-/* Names (name.c). */
-
-/* Appends the Windows form of the Linux name [name, name+len) to out,
- * which has room for cap WCHARs; returns the WCHARs written or -LX_Exxx. */
-long lx_name_to_nt(const char *name, size_t len, wchar_t *out, size_t cap);
-/* Writes the Linux form of a Windows name (len WCHARs) into out (cap
- * bytes, NUL-terminated); returns the bytes before the NUL or -LX_Exxx. */
-long lx_name_from_nt(const wchar_t *name, size_t len, char *out, size_t cap);
+/* Names (name.c, name.h). */
+#include "name.h"
 
 /* Path normalisation (pathname.c). */
 
@@ -65,6 +59,7 @@ enum lx_node_kind {
 	LX_NODE_HOST,       /* a file or directory of a Windows volume */
 	LX_NODE_SYNTH_DIR,  /* "/", "/mnt", "/dev" when they are ours */
 	LX_NODE_DEV,        /* a /dev entry */
+	LX_NODE_PROC,       /* a /proc or /sys entry (proc.c) */
 };
 
 enum lx_synth_dir { LX_SYNTH_ROOT, LX_SYNTH_MNT, LX_SYNTH_DEV };
@@ -74,10 +69,21 @@ enum lx_dev {
 	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_COUNT
 };
 
+/* lx_mount.flags */
+#define LX_MOUNT_METADATA 1u   /* /mnt: store Linux metadata (option "metadata") */
+#define LX_MOUNT_CASE_DIR 2u   /* directories carry the case-sensitive flag */
+#define LX_MOUNT_FOREIGN 4u    /* may hold names written without case escapes */
+
 struct lx_mount {
 	char prefix[LX_PATH_MAX];   /* Linux path of the mount point */
 	wchar_t *nt_root;             /* "\??\C:" style, no trailing backslash */
 	uint64_t dev;                 /* st_dev of everything below */
+	unsigned name_flags;          /* LX_NAME_ESCAPE_CASE or 0 (name.h) */
+	unsigned flags;               /* LX_MOUNT_* */
+	uint32_t fmask, dmask;        /* permission bits taken away (/mnt) */
+	char fstype[16];              /* for /proc/self/mounts */
+	char source[64];
+	char options[160];            /* as /proc/self/mounts shows them */
 };
 
 struct lx_node {
@@ -87,16 +93,46 @@ struct lx_node {
 	char last[LX_NAME_MAX + 1]; /* last component as the caller wrote it */
 	const struct lx_mount *mount; /* HOST */
 	wchar_t *nt_path;         /* HOST: malloc'd NT path, lx_node_free */
-	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev */
+	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev;
+	                             PROC: the entry (proc.c) */
+	long arg;                 /* PROC: the pid or fd the entry is about */
 };
 
+#define LX_MAX_MOUNTS 32
+#define LX_AUTOMOUNT_ROOT_MAX 64
+
+/* Anonymous devices (0:N) of the synthetic trees and the mounts. */
+#define LX_SYNTH_MINOR 1
+#define LX_PROC_MINOR 2
+#define LX_SYS_MINOR 3
+#define LX_ROOT_MINOR 32
+#define LX_TMP_MINOR 33
+#define LX_DRIVE_MINOR 64
+
+extern struct lx_mount lx_mounts[LX_MAX_MOUNTS];
+extern int lx_nmounts;
+extern bool lx_have_rootfs;
+extern char lx_automount_root[LX_AUTOMOUNT_ROOT_MAX]; /* "/mnt", no trailing slash */
+
 long lx_mount_lookup(struct lx_node *node);
+/* The NT path of rest (a Linux path relative to m's root) (mount_path.c). */
+long lx_mount_nt_path(const struct lx_mount *m, const char *rest, wchar_t **out);
 bool lx_mount_is_point(const char *path);
 bool lx_mount_parent_synthetic(const char *path);
 /* Lists a synthetic directory: calls emit for each entry. */
 typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t ino);
 void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx);
 void lx_mount_init(void);
+const struct lx_mount *lx_mount_by_dev(uint64_t dev);
+void lx_mount_apply_masks(uint64_t dev, uint32_t *mode);
+/* The text of /proc/self/mounts (info false) or mountinfo (mount_conf.c). */
+long lx_mount_table_text(bool info, char **out, size_t *len);
+struct lx_file;
+/* Resolves a path below /proc or /sys into node (proc.c). */
+long lx_proc_lookup(struct lx_node *node);
+long lx_proc_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
+long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
+long lx_proc_readlink(struct lx_node *node, char *out, size_t cap);
 void lx_node_free(struct lx_node *node);
 uint64_t lx_synth_dev(void);
 
@@ -176,6 +212,8 @@ long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *no
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
                      struct lx_file **empty_file);
 void lx_cwd_copy(char *out); /* LX_PATH_MAX bytes */
+/* "C:\\x" -> "/mnt/c/x", or a rootfs path (init.c). */
+long lx_linux_path_of_win32(const wchar_t *win, char *out, size_t cap);
 long lx_set_cwd(const char *path);
 
 /* Workers shared by handlers. */
