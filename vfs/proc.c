@@ -169,6 +169,17 @@ long lx_proc_lookup(struct lx_node *node)
 		}
 		at = e;
 	}
+	/* A trailing slash follows a final link, as path_resolution(7) says. */
+	if (lx_proc_entries[at].type == LX_DT_LNK && node->trailing_slash) {
+		if (at == P_SELF) {
+			at = P_PID;
+			lx_proc_self(&arg);
+		} else if (at == P_MOUNTS) {
+			return -LX_ENOTDIR;
+		} else {
+			return follow_inside(node, at, arg, "");
+		}
+	}
 	node->kind = LX_NODE_PROC;
 	node->which = at;
 	node->arg = arg;
@@ -224,7 +235,7 @@ long lx_proc_link_text(int e, long arg, char *out, size_t cap)
 	switch (e) {
 	case P_SELF:
 		lx_proc_self(&arg);
-		lx_snprintf(out, cap, "%ld", arg);
+		lx_snprintf(out, cap, "%lld", (long long)arg);
 		return 0;
 	case P_MOUNTS:
 		lx_snprintf(out, cap, "self/mounts");
@@ -386,7 +397,7 @@ long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx)
 		size_t n = lx_proc_pids_list(pids, 64);
 		char name[24];
 		for (size_t i = 0; i < n && i < 64; i++) {
-			lx_snprintf(name, sizeof(name), "%ld", pids[i]);
+			lx_snprintf(name, sizeof(name), "%lld", (long long)pids[i]);
 			if (!emit(ctx, name, LX_DT_DIR, entry_ino(P_PID, pids[i])))
 				return 0;
 		}

@@ -141,15 +141,15 @@ static void cpuinfo(struct text *t)
 		while (*name == ' ')
 			name++;
 		put(t, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-		       "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.000\n"
+		       "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %llu.000\n"
 		       "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n"
 		       "apicid\t\t: %u\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\n",
-		    i, (const char *)vendor, family, model, name, stepping, (unsigned long)mhz,
+		    i, (const char *)vendor, family, model, name, stepping, (unsigned long long)mhz,
 		    n, i, n, i, __get_cpuid_max(0, NULL));
 		put_cpu_flags(t);
-		put(t, "bogomips\t: %lu.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
+		put(t, "bogomips\t: %llu.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
 		       "address sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n",
-		    (unsigned long)mhz * 2);
+		    (unsigned long long)mhz * 2);
 	}
 }
 
@@ -230,23 +230,31 @@ static void uuid(struct text *t)
 
 static void pid_status(struct text *t, const struct lx_proc_facts *f)
 {
-	put(t, "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%ld\nNgid:\t0\nPid:\t%ld\n"
-	       "PPid:\t%ld\nTracerPid:\t0\nUid:\t%ld\t%ld\t%ld\t%ld\nGid:\t%ld\t%ld\t%ld\t%ld\n"
-	       "FDSize:\t%d\nGroups:\t\nVmRSS:\t%8llu kB\nThreads:\t%ld\n",
-	    f->comm, lx_umask, f->state, f->state == 'R' ? "running" : "sleeping", f->pid, f->pid,
-	    f->ppid, f->uid, f->uid, f->uid, f->uid, f->gid, f->gid, f->gid, f->gid, LX_FD_MAX,
-	    (unsigned long long)f->rss * 4, f->threads);
+	long long pid = f->pid, uid = f->uid, gid = f->gid;
+
+	put(t, "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
+	       "PPid:\t%lld\nTracerPid:\t0\nUid:\t%lld\t%lld\t%lld\t%lld\n"
+	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t\nVmRSS:\t%8llu kB\n"
+	       "Threads:\t%lld\n",
+	    f->comm, lx_umask, f->state, f->state == 'R' ? "running" : "sleeping", pid, pid,
+	    (long long)f->ppid, uid, uid, uid, uid, gid, gid, gid, gid, LX_FD_MAX,
+	    (unsigned long long)f->rss * 4, (long long)f->threads);
 }
 
 /* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat. */
 static void pid_stat(struct text *t, const struct lx_proc_facts *f)
 {
-	put(t, "%ld (%s) %c %ld %ld %ld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %ld 0 %llu %llu %llu"
-	       " 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-	    f->pid, f->comm, f->state, f->ppid, f->pid, f->pid,
-	    (unsigned long long)f->utime, (unsigned long long)f->stime, f->threads,
+	long long pid = f->pid;
+
+	put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %lld 0"
+	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0"
+	       " 0 0 %llu %llu %llu %llu 0\n",
+	    pid, f->comm, f->state, (long long)f->ppid, pid, pid,
+	    (unsigned long long)f->utime, (unsigned long long)f->stime, (long long)f->threads,
 	    (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,
-	    (unsigned long long)f->rss);
+	    (unsigned long long)f->rss, (unsigned long long)lx_arg_layout.arg_start,
+	    (unsigned long long)lx_arg_layout.arg_end, (unsigned long long)lx_arg_layout.env_start,
+	    (unsigned long long)lx_arg_layout.env_end);
 }
 
 static void fdinfo(struct text *t, long fd)
@@ -297,7 +305,7 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	/* Windows keeps no load average; WSL 1 showed zeros as well. */
 	case P_LOADAVG:
 		lx_proc_self(&arg);
-		put(&t, "0.00 0.00 0.00 1/%zu %ld\n", lx_proc_pids_list(NULL, 0), arg);
+		put(&t, "0.00 0.00 0.00 1/%zu %lld\n", lx_proc_pids_list(NULL, 0), (long long)arg);
 		break;
 	case P_STAT: stat_text(&t); break;
 	case P_VERSION:
