@@ -263,12 +263,20 @@ static size_t utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
+bool lx_name_reserved(const wchar_t *name, size_t len)
+{
+	return len > 0 && (name[len - 1] == L'.' || name[len - 1] == L' ') &&
+	       !(len == 1 || (len == 2 && name[0] == L'.'));
+}
+
 long lx_name_from_nt(const wchar_t *name, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
 
 	if (cap == 0)
 		return -LX_ENAMETOOLONG;
+	if (lx_name_reserved(name, len))
+		return -LX_ENOENT;
 	for (size_t i = 0; i < len; i++) {
 		uint32_t cp = (uint32_t)name[i] & 0xFFFF;
 		char tmp[4];

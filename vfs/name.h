@@ -28,8 +28,14 @@ long lx_name_encode(const char *name, size_t len, unsigned flags, wchar_t *out, 
 /* lx_name_encode with LX_NAME_ESCAPE_CASE: the form for Linux trees. */
 long lx_name_to_nt(const char *name, size_t len, wchar_t *out, size_t cap);
 
+/* Whether a Windows name is one the encoder never writes because it ends
+ * in a literal '.' or ' ' (which Win32 strips): the vfs names its own
+ * files so (remove.c), and listings leave them out. */
+bool lx_name_reserved(const wchar_t *name, size_t len);
+
 /* Writes the Linux form of a Windows name (len WCHARs) into out (cap bytes,
- * NUL-terminated); returns the bytes before the NUL or -LX_ENAMETOOLONG. */
+ * NUL-terminated); returns the bytes before the NUL, -LX_ENAMETOOLONG, or
+ * -LX_ENOENT for a reserved name. */
 long lx_name_from_nt(const wchar_t *name, size_t len, char *out, size_t cap);
 
 /* Whether the name's encoding with flags differs from its encoding without

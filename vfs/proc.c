@@ -380,8 +380,16 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 		return -LX_ENOTDIR;
 	if (node->trailing_slash && type != LX_DT_DIR)
 		return -LX_ENOTDIR;
-	if (type == LX_DT_REG && (flags & LX_O_ACCMODE) != LX_O_RDONLY && !(flags & LX_O_PATH))
-		return -LX_EACCES;
+	if (type == LX_DT_REG && (flags & LX_O_ACCMODE) != LX_O_RDONLY && !(flags & LX_O_PATH)) {
+		/* Mode 0444: only root gets past generic_permission(); its
+		 * writes then fail with EIO, as proc_reg_write does for files
+		 * without a write method. */
+		struct lx_kstat st;
+		stat_entry(node->which, node->arg, &st);
+		err = lx_permission(&st, LX_W_OK, false);
+		if (err)
+			return err;
+	}
 	return lx_proc_file_open(node, flags, out);
 }
 

@@ -33,7 +33,7 @@ static long proc_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
 static long proc_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
 {
 	(void)buf; (void)n; (void)pos;
-	return f->is_dir ? -LX_EISDIR : -LX_EBADF;
+	return f->is_dir ? -LX_EISDIR : -LX_EIO;
 }
 
 static long proc_stat(struct lx_file *f, struct lx_kstat *st)

@@ -9,6 +9,10 @@
 #include "syscall_table.h"
 #include "nt.h"
 
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#endif
+
 /* Checks of do_renameat2 (fs/namei.c) that Windows would answer
  * differently, in the kernel's order. */
 static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned flags,
@@ -48,6 +52,20 @@ static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned fla
 	return 0;
 }
 
+static long replace_by_unlink(struct lx_node *to)
+{
+	HANDLE t;
+	long err = lx_host_open(to->nt_path, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+	                        FILE_OPEN, FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE, 0,
+	                        (void **)&t);
+
+	if (err)
+		return err;
+	err = lx_unlink_file(t, to->nt_path);
+	NtClose(t);
+	return err;
+}
+
 /* rename(2): replaces the target atomically with POSIX semantics where the
  * volume has FileRenameInformationEx; an empty target directory is
  * removed first, as Windows never replaces a directory. */
@@ -81,9 +99,15 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	ex_flags = LX_FILE_RENAME_POSIX_SEMANTICS |
 	           ((flags & LX_RENAME_NOREPLACE) ? 0 : LX_FILE_RENAME_REPLACE_IF_EXISTS);
 	s = lx_host_set_name(h, LX_FileRenameInformationEx, ex_flags, to->nt_path);
-	if (lx_nt_class_unsupported(s))
+	if (lx_nt_class_unsupported(s)) {
 		s = lx_host_set_name(h, LX_FileRenameInformation,
 		                  !(flags & LX_RENAME_NOREPLACE), to->nt_path);
+		/* Without POSIX semantics Windows will not replace a file that
+		 * is open: it is unlinked first (not atomic, docs/vfs.md). */
+		if (s == STATUS_ACCESS_DENIED && to_exists && !to_dir && !(flags & LX_RENAME_NOREPLACE) &&
+		    replace_by_unlink(to) == 0)
+			s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, to->nt_path);
+	}
 	NtClose(h);
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
