@@ -1,7 +1,7 @@
 /*
  * /dev: the memory devices of drivers/char/mem.c and random.c, the
- * controlling terminal, and stdin/stdout/stderr as links to
- * /proc/self/fd/N (docs/vfs.md, "/dev").
+ * controlling terminal, stdin/stdout/stderr as links to /proc/self/fd/N
+ * and fd as a link to /proc/self/fd (docs/vfs.md, "/dev").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,7 @@ static const struct lx_dev_info devs[LX_DEV_COUNT] = {
 	[LX_DEV_STDIN] = { "stdin", 0, 0, "/proc/self/fd/0" },
 	[LX_DEV_STDOUT] = { "stdout", 0, 0, "/proc/self/fd/1" },
 	[LX_DEV_STDERR] = { "stderr", 0, 0, "/proc/self/fd/2" },
+	[LX_DEV_FD] = { "fd", 0, 0, "/proc/self/fd" },
 };
 
 long lx_dev_find(const char *name)
@@ -180,6 +181,18 @@ static long std_open(int fd, struct lx_file **out)
 	return 0;
 }
 
+/* /dev/fd is a link to /proc/self/fd, a directory. */
+static long fd_dir_open(unsigned flags, struct lx_file **out)
+{
+	struct lx_node node;
+	long err = lx_resolve_at(LX_AT_FDCWD, "/proc/self/fd", 0, &node, NULL);
+
+	if (!err)
+		err = lx_open_node(&node, flags, 0, out);
+	lx_node_free(&node);
+	return err;
+}
+
 long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 {
 	struct lx_file *f;
@@ -191,6 +204,8 @@ long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 	case LX_DEV_STDOUT:
 	case LX_DEV_STDERR:
 		return std_open(which - LX_DEV_STDIN, out);
+	case LX_DEV_FD:
+		return fd_dir_open(flags, out);
 	default:
 		break;
 	}

@@ -48,6 +48,14 @@ static bool below_automount_root(const char *path)
 	return !strncmp(path, lx_automount_root, n) && path[n] == '/';
 }
 
+/* Whether path is prefix or lies below it. */
+bool lx_mount_below(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && (path[n] == 0 || path[n] == '/');
+}
+
 bool lx_mount_is_point(const char *path)
 {
 	if (!strcmp(path, "/") || is_automount_root(path) || !strcmp(path, "/dev") ||
@@ -68,6 +76,15 @@ static long lookup_dev(struct lx_node *node)
 		node->kind = LX_NODE_SYNTH_DIR;
 		node->which = LX_SYNTH_DEV;
 		return 0;
+	}
+	/* Below /dev/fd, the walk goes on in /proc/self/fd. */
+	if (!strncmp(path, "/dev/fd/", 8) || (!strcmp(path, "/dev/fd") && node->trailing_slash)) {
+		char *rest = strdup(path + 7);
+		if (!rest)
+			return -LX_ENOMEM;
+		lx_snprintf(node->path, sizeof(node->path), "/proc/self/fd%s", rest);
+		free(rest);
+		return lx_proc_lookup(node);
 	}
 	if (strchr(path + 5, '/'))
 		return -LX_ENOTDIR; /* no /dev entry is a directory */
@@ -93,7 +110,7 @@ long lx_mount_lookup(struct lx_node *node)
 		node->which = LX_SYNTH_MNT;
 		return 0;
 	}
-	if (!strcmp(path, "/dev") || !strncmp(path, "/dev/", 5))
+	if ((!strcmp(path, "/dev") || !strncmp(path, "/dev/", 5)) && !lx_mount_below(path, "/dev/shm"))
 		return lookup_dev(node);
 	if (!strcmp(path, "/proc") || !strncmp(path, "/proc/", 6) ||
 	    !strcmp(path, "/sys") || !strncmp(path, "/sys/", 5))
@@ -182,6 +199,9 @@ void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx)
 		if (!emit(ctx, lx_dev_name(d), type, 64 + (uint64_t)d))
 			return;
 	}
+	for (int i = 0; i < lx_nmounts; i++)
+		if (!strcmp(lx_mounts[i].prefix, "/dev/shm"))
+			emit(ctx, "shm", LX_DT_DIR, 63);
 }
 
 /* Whether the directory holding path is one of the synthetic, read-only

@@ -286,6 +286,40 @@ static void parse_conf(char *text, struct lx_conf *c)
 	}
 }
 
+/*
+ * /dev/shm, where glibc's shm_open and sem_open make their files: the
+ * rootfs's own dev/shm when it has one, else lxnt-shm in the Windows
+ * temporary directory (created when missing; shared by the user's
+ * processes, as tmpfs /dev/shm is by a machine's).
+ */
+static void add_shm(struct lx_mount *root)
+{
+	wchar_t buf[LX_PATH_MAX];
+	wchar_t *nt = NULL;
+	HANDLE h;
+	DWORD n;
+
+	if (root && lx_mount_nt_path(root, "dev/shm", &nt) == 0 &&
+	    lx_host_open(nt, FILE_LIST_DIRECTORY, FILE_OPEN, FILE_DIRECTORY_FILE, 0, (void **)&h) == 0) {
+		NtClose(h);
+		linux_tree_names(add_mount("/dev/shm", nt, lx_makedev(0, LX_SHM_MINOR), "tmpfs", "tmpfs"));
+		return;
+	}
+	free(nt);
+	n = GetTempPathW(LX_PATH_MAX - 16, buf);
+	if (n == 0 || n >= LX_PATH_MAX - 16)
+		return;
+	wcscat(buf, L"lxnt-shm");
+	nt = nt_path_from_win32(buf);
+	if (!nt || lx_host_open(nt, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, 0,
+	                        (void **)&h)) {
+		free(nt);
+		return;
+	}
+	NtClose(h);
+	linux_tree_names(add_mount("/dev/shm", nt, lx_makedev(0, LX_SHM_MINOR), "tmpfs", "tmpfs"));
+}
+
 void lx_mount_init(void)
 {
 	wchar_t buf[LX_PATH_MAX];
@@ -320,6 +354,7 @@ void lx_mount_init(void)
 			linux_tree_names(add_mount("/tmp", nt_path_from_win32(buf),
 			                           lx_makedev(0, LX_TMP_MINOR), "drvfs", "tmp"));
 	}
+	add_shm(root);
 }
 
 /* The synthetic mounts, as /proc/self/mounts lists them. */

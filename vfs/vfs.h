@@ -66,7 +66,7 @@ enum lx_synth_dir { LX_SYNTH_ROOT, LX_SYNTH_MNT, LX_SYNTH_DEV };
 
 enum lx_dev {
 	LX_DEV_NULL, LX_DEV_ZERO, LX_DEV_FULL, LX_DEV_RANDOM, LX_DEV_URANDOM,
-	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_COUNT
+	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_FD, LX_DEV_COUNT
 };
 
 /* lx_mount.flags */
@@ -107,6 +107,7 @@ struct lx_node {
 #define LX_SYS_MINOR 3
 #define LX_ROOT_MINOR 32
 #define LX_TMP_MINOR 33
+#define LX_SHM_MINOR 34
 #define LX_DRIVE_MINOR 64
 
 extern struct lx_mount lx_mounts[LX_MAX_MOUNTS];
@@ -118,6 +119,7 @@ long lx_mount_lookup(struct lx_node *node);
 /* The NT path of rest (a Linux path relative to m's root) (mount_path.c). */
 long lx_mount_nt_path(const struct lx_mount *m, const char *rest, wchar_t **out);
 bool lx_mount_is_point(const char *path);
+bool lx_mount_below(const char *path, const char *prefix);
 bool lx_mount_parent_synthetic(const char *path);
 /* Lists a synthetic directory: calls emit for each entry. */
 typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t ino);

@@ -212,6 +212,28 @@ static void errors(void)
 	       yes(readlink("/proc/self", buf, sizeof(buf) - 1) > 0 && atol(buf) == getpid()));
 }
 
+static void dev_files(void)
+{
+	char path[64], text[16];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/procself.%d", (int)getpid());
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
+	printf("/dev/shm file: %s\n", fd >= 0 && write(fd, "shm", 3) == 3 ? "written" : strerror(errno));
+	printf("/dev/shm file reads back: %s\n",
+	       yes(slurp(path, text, sizeof(text)) == 3 && !strcmp(text, "shm")));
+	close(fd);
+	printf("/dev/shm unlink: %s\n", unlink(path) ? strerror(errno) : "ok");
+	printf("/dev/shm is a directory: %s\n", yes(stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode)));
+	printf("/dev/fd is a link to a directory: %s\n",
+	       yes(lstat("/dev/fd", &st) == 0 && S_ISLNK(st.st_mode) && stat("/dev/fd/", &st) == 0 &&
+	           S_ISDIR(st.st_mode)));
+	printf("/dev/stdin is a link: %s\n", yes(lstat("/dev/stdin", &st) == 0 && S_ISLNK(st.st_mode)));
+	printf("/dev/null is a character device: %s\n",
+	       yes(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode)));
+}
+
 int main(int argc, char **argv)
 {
 	const char *argv0 = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -223,5 +245,6 @@ int main(int argc, char **argv)
 	pid_files(argc, argv);
 	system_files();
 	errors();
+	dev_files();
 	return 0;
 }
