@@ -154,7 +154,7 @@ static void apply_drive_options(struct lx_mount *m, const char *list)
 		else if (!strcmp(t, "case=off"))
 			m->name_flags = 0;
 		else if (!strcmp(t, "case=force"))
-			m->name_flags = LX_NAME_ESCAPE_CASE;
+			m->name_flags = LX_NAME_ESCAPE_CASE, m->flags |= LX_MOUNT_FOREIGN;
 		else
 			ok = false;
 		if (!ok) {

@@ -22,7 +22,66 @@
  */
 static volatile LONG hide_counter;
 
-static long hide_file(HANDLE h, const wchar_t *nt_path)
+/* The files this process unlinked while they were open somewhere, by
+ * volume and file id: fstat must show them with no links.  Only files
+ * still present after the unlink are kept, so the list stays short. */
+static struct { uint64_t dev, ino; } *unlinked;
+static size_t nunlinked, unlinked_cap;
+static SRWLOCK unlinked_lock = SRWLOCK_INIT;
+
+static void remember_unlinked(uint64_t dev, uint64_t ino)
+{
+	AcquireSRWLockExclusive(&unlinked_lock);
+	if (nunlinked == unlinked_cap) {
+		size_t cap = unlinked_cap ? 2 * unlinked_cap : 16;
+		void *p = realloc(unlinked, cap * sizeof(*unlinked));
+		if (p) {
+			unlinked = p;
+			unlinked_cap = cap;
+		}
+	}
+	if (nunlinked < unlinked_cap) {
+		unlinked[nunlinked].dev = dev;
+		unlinked[nunlinked].ino = ino;
+		nunlinked++;
+	}
+	ReleaseSRWLockExclusive(&unlinked_lock);
+}
+
+bool lx_host_unlinked(uint64_t dev, uint64_t ino)
+{
+	bool found = false;
+
+	AcquireSRWLockShared(&unlinked_lock);
+	for (size_t i = 0; i < nunlinked && !found; i++)
+		found = unlinked[i].dev == dev && unlinked[i].ino == ino;
+	ReleaseSRWLockShared(&unlinked_lock);
+	return found;
+}
+
+/* Whether a file still has a directory entry: after a delete-on-close it
+ * has while another handle holds it (STATUS_DELETE_PENDING). */
+static bool still_present(const wchar_t *nt_path)
+{
+	UNICODE_STRING name = { (USHORT)(wcslen(nt_path) * sizeof(wchar_t)),
+	                        (USHORT)(wcslen(nt_path) * sizeof(wchar_t)), (PWSTR)nt_path };
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	NTSTATUS s;
+
+	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+	s = NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &io, NULL, 0,
+	                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+	                 FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, NULL, 0);
+	if (NT_SUCCESS(s)) {
+		NtClose(h);
+		return true;
+	}
+	return s == (NTSTATUS)0xC0000056L; /* STATUS_DELETE_PENDING */
+}
+
+static long hide_file(HANDLE h, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino)
 {
 	FILE_INTERNAL_INFORMATION id;
 	IO_STATUS_BLOCK io;
@@ -45,8 +104,13 @@ static long hide_file(HANDLE h, const wchar_t *nt_path)
 	         (unsigned long long)id.IndexNumber.QuadPart, (unsigned long)GetCurrentProcessId(),
 	         (unsigned long)InterlockedIncrement(&hide_counter));
 	s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, target);
-	free(target);
-	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
+	if (!NT_SUCCESS(s)) {
+		free(target);
+		return lx_errno_from_ntstatus(s);
+	}
+	*hidden = target;
+	*ino = (uint64_t)id.IndexNumber.QuadPart;
+	return 0;
 }
 
 static bool posix_delete(HANDLE h, long *err)
@@ -64,17 +128,25 @@ static bool posix_delete(HANDLE h, long *err)
 	return true;
 }
 
-long lx_unlink_file(void *h, const wchar_t *nt_path)
+long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev)
 {
+	wchar_t *hidden = NULL;
+	uint64_t ino = 0;
 	long err;
 
-	if (posix_delete(h, &err))
+	if (posix_delete(h, &err)) {
+		NtClose(h);
 		return err;
-	err = hide_file(h, nt_path);
-	if (err)
-		return err;
+	}
+	err = hide_file(h, nt_path, &hidden, &ino);
 	/* lx_host_delete tries the POSIX class again, then the classic one. */
-	return lx_host_delete(h);
+	if (!err)
+		err = lx_host_delete(h);
+	NtClose(h);
+	if (!err && still_present(hidden))
+		remember_unlinked(dev, ino);
+	free(hidden);
+	return err;
 }
 
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
@@ -102,9 +174,13 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 			err = -LX_EISDIR;
 		else if (!err && !is_dir && (want_dir || node.trailing_slash))
 			err = -LX_ENOTDIR;
-		if (!err)
-			err = is_dir ? lx_host_delete(h) : lx_unlink_file(h, node.nt_path);
-		NtClose(h);
+		if (!err && !is_dir) {
+			err = lx_unlink_file(h, node.nt_path, node.mount->dev);
+		} else {
+			if (!err)
+				err = lx_host_delete(h);
+			NtClose(h);
+		}
 	}
 	lx_node_free(&node);
 	return err;

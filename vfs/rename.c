@@ -61,9 +61,7 @@ static long replace_by_unlink(struct lx_node *to)
 
 	if (err)
 		return err;
-	err = lx_unlink_file(t, to->nt_path);
-	NtClose(t);
-	return err;
+	return lx_unlink_file(t, to->nt_path, to->mount->dev);
 }
 
 /* rename(2): replaces the target atomically with POSIX semantics where the

@@ -246,9 +246,12 @@ long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 bool lx_nt_class_unsupported(long status);
 int lx_last_is_dots(const char *last);       /* 1 for ".", 2 for "..", else 0 */
 long lx_host_delete(void *handle);
-/* unlink of the file behind handle (opened with DELETE) at nt_path: its
- * name goes at once even where the volume lacks POSIX delete (remove.c). */
-long lx_unlink_file(void *handle, const wchar_t *nt_path);
+/* unlink of the file behind handle (opened with DELETE, closed here) at
+ * nt_path on the mount with st_dev dev: its name goes at once even where
+ * the volume lacks POSIX delete (remove.c). */
+long lx_unlink_file(void *handle, const wchar_t *nt_path, uint64_t dev);
+/* Whether this process unlinked the file (dev, ino) while it was open. */
+bool lx_host_unlinked(uint64_t dev, uint64_t ino);
 /* Sets FileRename/FileLink information (Ex or not) naming target; returns
  * the NTSTATUS, so that callers can fall back from an unsupported class. */
 long lx_host_set_name(void *handle, int info_class, uint32_t first, const wchar_t *target);

@@ -68,7 +68,8 @@ static void unlink_open(void)
 	printf("pread through fd: %zd ", pread(fd, buf, sizeof(buf) - 1, 0));
 	printf("%s\n", buf);
 	if (fstat(fd, &st) == 0)
-		printf("fstat: size %lld regular %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
+		printf("fstat: size %lld regular %d links %d\n", (long long)st.st_size,
+		       S_ISREG(st.st_mode), (int)st.st_nlink);
 	else
 		printf("fstat: %s\n", strerror(errno));
 	close(fd);
