@@ -126,9 +126,9 @@ static bool parse_octal(const char *s, uint32_t *out)
 }
 
 /* Applies an automount option list ("metadata,umask=22,fmask=111,case=off")
- * to a drive mount; an option that is not understood is logged and left
- * out of the mount's options. */
-static void apply_drive_options(struct lx_mount *m, const char *list)
+ * to a drive mount; an option that is not understood is logged (for the
+ * first drive only) and left out of the mount's options. */
+static void apply_drive_options(struct lx_mount *m, const char *list, bool report)
 {
 	char opts[160];
 	char *save = NULL;
@@ -158,7 +158,8 @@ static void apply_drive_options(struct lx_mount *m, const char *list)
 		else
 			ok = false;
 		if (!ok) {
-			lx_log("lxnt: /etc/lxnt.conf: automount option '%s' is not supported\n", t);
+			if (report)
+				lx_log("lxnt: /etc/lxnt.conf: automount option '%s' is not supported\n", t);
 			continue;
 		}
 		o = strlen(m->options);
@@ -173,6 +174,7 @@ static void apply_drive_options(struct lx_mount *m, const char *list)
 static void add_drives(const struct lx_conf *conf)
 {
 	DWORD drives = GetLogicalDrives();
+	bool reported = false;
 
 	for (int i = 0; i < 26; i++) {
 		/* "X:" alone would be the drive's current directory. */
@@ -188,7 +190,8 @@ static void add_drives(const struct lx_conf *conf)
 		m = add_mount(prefix, nt_path_from_win32(drive),
 		              lx_makedev(0, LX_DRIVE_MINOR + i), "drvfs", source);
 		if (m)
-			apply_drive_options(m, conf->options);
+			apply_drive_options(m, conf->options, !reported);
+		reported = reported || m;
 	}
 }
 
