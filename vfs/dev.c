@@ -28,6 +28,7 @@ static const struct lx_dev_info devs[LX_DEV_COUNT] = {
 	[LX_DEV_STDOUT] = { "stdout", 0, 0, "/proc/self/fd/1" },
 	[LX_DEV_STDERR] = { "stderr", 0, 0, "/proc/self/fd/2" },
 	[LX_DEV_FD] = { "fd", 0, 0, "/proc/self/fd" },
+	[LX_DEV_PTMX] = { "ptmx", 5, 2, NULL },
 };
 
 long lx_dev_find(const char *name)
@@ -73,7 +74,7 @@ long lx_dev_stat(int which, struct lx_kstat *st)
 		st->rdev = lx_makedev(d->major, d->minor);
 	}
 	st->uid = 0;
-	st->gid = which == LX_DEV_TTY ? 5 : 0; /* group tty, as udev sets it */
+	st->gid = which == LX_DEV_TTY || which == LX_DEV_PTMX ? 5 : 0; /* group tty, as udev sets it */
 	st->atime = st->mtime = st->ctime = st->btime = boot_time();
 	return 0;
 }
@@ -206,6 +207,8 @@ long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 		return std_open(which - LX_DEV_STDIN, out);
 	case LX_DEV_FD:
 		return fd_dir_open(flags, out);
+	case LX_DEV_PTMX:
+		return -LX_ENODEV; /* no pseudo-terminals yet (docs/vfs.md, "/dev") */
 	default:
 		break;
 	}
