@@ -115,10 +115,17 @@ static int child(int at, long at_arg, const char *name, size_t n, long *arg)
  * kernel follows a link met inside a path. */
 static long follow_inside(struct lx_node *node, int e, long arg, const char *rest)
 {
-	char *target = malloc(LX_PATH_MAX);
-	char *joined = malloc(LX_PATH_MAX);
+	/* A working directory kept as "/proc/self/cwd" would lead back here:
+	 * MAXSYMLINKS (40) follows make ELOOP, as in the kernel's walk. */
+	static _Thread_local int depth;
+	char *target, *joined;
 	long err;
 
+	if (depth >= 40)
+		return -LX_ELOOP;
+	target = malloc(LX_PATH_MAX);
+	joined = malloc(LX_PATH_MAX);
+	depth++;
 	if (!target || !joined) {
 		err = -LX_ENOMEM;
 	} else {
@@ -130,6 +137,7 @@ static long follow_inside(struct lx_node *node, int e, long arg, const char *res
 		if (err >= 0)
 			err = lx_resolve_at(LX_AT_FDCWD, joined, 0, node, NULL);
 	}
+	depth--;
 	free(target);
 	free(joined);
 	return err;

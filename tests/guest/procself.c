@@ -75,6 +75,15 @@ static void cwd(void)
 
 	link[n > 0 ? n : 0] = 0;
 	printf("cwd link is getcwd: %s\n", yes(n > 0 && getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, link)));
+	/* chdir follows the link to the directory it names */
+	printf("chdir through the cwd link keeps the cwd: %s\n",
+	       yes(chdir("/proc/self/cwd") == 0 && getcwd(link, sizeof(link)) && !strcmp(cwd, link)));
+	snprintf(link, sizeof(link), "/proc/%d", (int)getpid());
+	printf("chdir /proc/self gives /proc/PID: %s\n",
+	       yes(chdir("/proc/self") == 0 && getcwd(link + 64, sizeof(link) - 64) &&
+	           !strcmp(link, link + 64)));
+	printf("back: %s\n", chdir(cwd) ? strerror(errno) : "ok");
+	printf("mkdir in /proc: %s\n", mkdir("/proc/newdir", 0755) ? strerror(errno) : "made");
 }
 
 static void fds(void)
