@@ -161,10 +161,12 @@ static long mkdir_at(int dirfd, uint64_t upath, unsigned mode)
 	else if (!err && (node.kind != LX_NODE_HOST || lx_mount_is_point(node.path)))
 		err = -LX_EEXIST;
 	else if (!err) {
-		err = lx_host_open(node.nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
+		err = lx_host_open(node.nt_path, FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES, FILE_CREATE,
 		                   FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, (void **)&h);
-		if (!err)
+		if (!err) {
+			lx_mount_dir_created(node.mount, h);
 			NtClose(h);
+		}
 	}
 	lx_node_free(&node);
 	return err;

@@ -90,6 +90,18 @@ static bool dir_case_sensitive(const wchar_t *nt_dir)
 	return NT_SUCCESS(s) && (flags & LX_FILE_CS_FLAG_CASE_SENSITIVE_DIR);
 }
 
+/* A directory made on a case=dir mount gets the flag too: Windows does
+ * not promise that a new directory inherits it. */
+void lx_mount_dir_created(const struct lx_mount *m, void *dir)
+{
+	ULONG flags = LX_FILE_CS_FLAG_CASE_SENSITIVE_DIR;
+	IO_STATUS_BLOCK io;
+
+	if (m && (m->flags & LX_MOUNT_CASE_DIR))
+		NtSetInformationFile(dir, &io, &flags, sizeof(flags),
+		                     (FILE_INFORMATION_CLASS)LX_FileCaseSensitiveInformation);
+}
+
 /* A directory that holds a Linux tree: its names are case-sensitive, by the
  * directory flag where the root has it, else by the codec's escapes. */
 static void linux_tree_names(struct lx_mount *m)

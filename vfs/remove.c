@@ -81,7 +81,7 @@ static bool still_present(const wchar_t *nt_path)
 	return s == (NTSTATUS)0xC0000056L; /* STATUS_DELETE_PENDING */
 }
 
-static long hide_file(HANDLE h, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino)
+long lx_hide_file(void *h, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino)
 {
 	FILE_INTERNAL_INFORMATION id;
 	IO_STATUS_BLOCK io;
@@ -138,7 +138,7 @@ long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev)
 		NtClose(h);
 		return err;
 	}
-	err = hide_file(h, nt_path, &hidden, &ino);
+	err = lx_hide_file(h, nt_path, &hidden, &ino);
 	/* lx_host_delete tries the POSIX class again, then the classic one. */
 	if (!err)
 		err = lx_host_delete(h);

@@ -127,6 +127,8 @@ typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t 
 void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx);
 void lx_mount_init(void);
 const struct lx_mount *lx_mount_by_dev(uint64_t dev);
+/* Called with a directory just made on m (mount_conf.c). */
+void lx_mount_dir_created(const struct lx_mount *m, void *dir);
 void lx_mount_apply_masks(uint64_t dev, uint32_t *mode);
 /* The text of /proc/self/mounts (info false) or mountinfo (mount_conf.c). */
 long lx_mount_table_text(bool info, char **out, size_t *len);
@@ -251,6 +253,10 @@ long lx_host_delete(void *handle);
  * nt_path on the mount with st_dev dev: its name goes at once even where
  * the volume lacks POSIX delete (remove.c). */
 long lx_unlink_file(void *handle, const wchar_t *nt_path, uint64_t dev);
+/* Renames the file or directory behind handle (at nt_path) to a reserved
+ * name in its directory; *hidden gets that NT path (malloc'd), *ino the
+ * file id (remove.c). */
+long lx_hide_file(void *handle, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino);
 /* Whether this process unlinked the file (dev, ino) while it was open. */
 bool lx_host_unlinked(uint64_t dev, uint64_t ino);
 /* Sets FileRename/FileLink information (Ex or not) naming target; returns
