@@ -534,9 +534,11 @@ static void cleanup(const char *dir)
 
 /* With LXNT_ROOT: "/" is a Windows directory, /mnt and /dev lie over it
  * and the working directory inside the rootfs gets its rootfs path. */
+static void write_win_file(const wchar_t *path, const char *text);
+
 static int test_rootfs(void)
 {
-	wchar_t root[MAX_PATH], sub[MAX_PATH];
+	wchar_t root[MAX_PATH], sub[MAX_PATH], path[MAX_PATH];
 	char buf[LX_PATH_MAX], names[4096];
 	struct lx_stat st;
 	long fd;
@@ -572,6 +574,22 @@ static int test_rootfs(void)
 	EXPECT(SYS(stat, P("/dev/zero"), P(&st)), 0);
 	EXPECT(st.st_rdev, lx_makedev(1, 5));
 	EXPECT(SYS(link, P("/etc-file"), P("/mnt/c/x")), -LX_EXDEV);
+	/* A name written without the codec ("Foreign", not U+F046 "oreign")
+	 * is found by its exact case; a new name gets the escaped form. */
+	swprintf(path, MAX_PATH, L"%ls\\Foreign", root);
+	write_win_file(path, "f");
+	EXPECT(SYS(stat, P("/Foreign"), P(&st)), 0);
+	fd = SYS(open, P("/"), LX_O_RDONLY | LX_O_DIRECTORY, 0);
+	list_dir(fd, names, sizeof(names));
+	CHECK(has_name(names, "Foreign"));
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(unlink, P("/Foreign")), 0);
+	CHECK(GetFileAttributesW(path) == INVALID_FILE_ATTRIBUTES);
+	fd = SYS(open, P("/Other"), LX_O_CREAT | LX_O_RDWR, 0644);
+	EXPECT(SYS(close, fd), 0);
+	swprintf(path, MAX_PATH, L"%ls\\\xF04Fther", root);
+	CHECK(GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES);
+	EXPECT(SYS(unlink, P("/Other")), 0);
 	EXPECT(SYS(rename, P("/etc-file"), P("/sub/moved")), 0);
 	EXPECT(SYS(unlink, P("/sub/moved")), 0);
 	EXPECT(SYS(rmdir, P("/sub")), 0);
