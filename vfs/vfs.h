@@ -130,7 +130,7 @@ const struct lx_mount *lx_mount_by_dev(uint64_t dev);
 /* Called with a directory just made on m (mount_conf.c). */
 void lx_mount_dir_created(const struct lx_mount *m, void *dir);
 void lx_mount_apply_masks(uint64_t dev, uint32_t *mode);
-/* The text of /proc/self/mounts (info false) or mountinfo (mount_conf.c). */
+/* The text of /proc/self/mounts (info false) or mountinfo (mount_table.c). */
 long lx_mount_table_text(bool info, char **out, size_t *len);
 struct lx_file;
 /* Resolves a path below /proc or /sys into node (proc.c). */
