@@ -76,6 +76,13 @@ void lx_errno_check_tables(void);
 
 /* Process-wide Linux state that the vfs needs. */
 extern unsigned lx_umask;
+/* Where the initial stack holds the argv and envp strings, as the kernel's
+ * mm->arg_start..arg_end and env_start..env_end: written by
+ * runtime/start_stack.c, read for /proc/self/cmdline and environ. */
+struct lx_arg_layout {
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+extern struct lx_arg_layout lx_arg_layout;
 
 /* Ends the Linux process with a Linux wait status (runtime/sys_process.c). */
 _Noreturn void lx_exit_process(int wait_status);

@@ -86,6 +86,14 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 		envp_at[i] = put_str(&w, envp->v[i]);
 	for (size_t i = argv->n; i-- > 0;)
 		argv_at[i] = put_str(&w, argv->v[i]);
+	if (argv->n) {
+		lx_arg_layout.arg_start = argv_at[0];
+		lx_arg_layout.arg_end = argv_at[argv->n - 1] + strlen(argv->v[argv->n - 1]) + 1;
+	}
+	if (envp->n) {
+		lx_arg_layout.env_start = envp_at[0];
+		lx_arg_layout.env_end = envp_at[envp->n - 1] + strlen(envp->v[envp->n - 1]) + 1;
+	}
 	uint64_t platform_at = put_str(&w, "x86_64");
 	uint8_t rnd[16];
 	if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rnd, sizeof(rnd), BCRYPT_USE_SYSTEM_PREFERRED_RNG)))

@@ -10,14 +10,6 @@
 #include "lxnt/linux/utsname.h"
 #include "syscall_table.h"
 
-/*
- * uname: the release names a kernel whose system calls we follow (the
- * table is written against Linux 5.15, the kernel of WSL 2's long-term
- * base), tagged so that scripts can tell lxnt apart.
- */
-#define LX_UNAME_RELEASE "5.15.0-lxnt"
-#define LX_UNAME_VERSION "#1 SMP lxnt"
-
 /* Linux uname(2). */
 int64_t lx_sys_uname(struct lx_syscall *sc)
 {

@@ -1,7 +1,7 @@
 /*
  * /dev: the memory devices of drivers/char/mem.c and random.c, the
- * controlling terminal, and stdin/stdout/stderr as links to
- * /proc/self/fd/N (docs/vfs.md, "/dev").
+ * controlling terminal, stdin/stdout/stderr as links to /proc/self/fd/N
+ * and fd as a link to /proc/self/fd (docs/vfs.md, "/dev").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,8 @@ static const struct lx_dev_info devs[LX_DEV_COUNT] = {
 	[LX_DEV_STDIN] = { "stdin", 0, 0, "/proc/self/fd/0" },
 	[LX_DEV_STDOUT] = { "stdout", 0, 0, "/proc/self/fd/1" },
 	[LX_DEV_STDERR] = { "stderr", 0, 0, "/proc/self/fd/2" },
+	[LX_DEV_FD] = { "fd", 0, 0, "/proc/self/fd" },
+	[LX_DEV_PTMX] = { "ptmx", 5, 2, NULL },
 };
 
 long lx_dev_find(const char *name)
@@ -72,7 +74,7 @@ long lx_dev_stat(int which, struct lx_kstat *st)
 		st->rdev = lx_makedev(d->major, d->minor);
 	}
 	st->uid = 0;
-	st->gid = which == LX_DEV_TTY ? 5 : 0; /* group tty, as udev sets it */
+	st->gid = which == LX_DEV_TTY || which == LX_DEV_PTMX ? 5 : 0; /* group tty, as udev sets it */
 	st->atime = st->mtime = st->ctime = st->btime = boot_time();
 	return 0;
 }
@@ -180,6 +182,18 @@ static long std_open(int fd, struct lx_file **out)
 	return 0;
 }
 
+/* /dev/fd is a link to /proc/self/fd, a directory. */
+static long fd_dir_open(unsigned flags, struct lx_file **out)
+{
+	struct lx_node node;
+	long err = lx_resolve_at(LX_AT_FDCWD, "/proc/self/fd", 0, &node, NULL);
+
+	if (!err)
+		err = lx_open_node(&node, flags, 0, out);
+	lx_node_free(&node);
+	return err;
+}
+
 long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 {
 	struct lx_file *f;
@@ -191,6 +205,10 @@ long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 	case LX_DEV_STDOUT:
 	case LX_DEV_STDERR:
 		return std_open(which - LX_DEV_STDIN, out);
+	case LX_DEV_FD:
+		return fd_dir_open(flags, out);
+	case LX_DEV_PTMX:
+		return -LX_ENODEV; /* no pseudo-terminals yet (docs/vfs.md, "/dev") */
 	default:
 		break;
 	}

@@ -155,8 +155,9 @@ static long mkdir_at(int dirfd, uint64_t upath, unsigned mode)
 	HANDLE h;
 	long err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
 
-	if (err == -LX_ENOENT && node.path[0] && lx_mount_parent_synthetic(node.path))
-		err = -LX_EROFS;
+	if (err == -LX_ENOENT && node.path[0] && lx_mount_parent_synthetic(node.path) &&
+	    !lx_mount_below(node.path, "/proc") && !lx_mount_below(node.path, "/sys"))
+		err = -LX_EROFS; /* /proc and /sys say ENOENT, as on Linux */
 	else if (!err && (node.kind != LX_NODE_HOST || lx_mount_is_point(node.path)))
 		err = -LX_EEXIST;
 	else if (!err) {
@@ -197,6 +198,26 @@ int64_t lx_sys_getcwd(struct lx_syscall *sc)
 	return err ? err : (long)len;
 }
 
+/* chdir into a /proc link (/proc/self/cwd, /proc/self/fd/N) moves to the
+ * directory it names, as the kernel's walk follows the link. */
+static long chdir_proc_link(struct lx_node *node)
+{
+	char *target = malloc(LX_PATH_MAX);
+	long err;
+
+	if (!target)
+		return -LX_ENOMEM;
+	memcpy(target, "/proc/", 6);
+	err = lx_proc_readlink(node, target + 6, LX_PATH_MAX - 6);
+	if (err == -LX_EINVAL)
+		err = lx_set_cwd(node->path); /* a directory of /proc itself */
+	else if (!err)
+		/* "self" is relative to /proc; the others are absolute */
+		err = lx_set_cwd(target[6] == '/' ? target + 6 : target);
+	free(target);
+	return err;
+}
+
 static long chdir_node(struct lx_node *node)
 {
 	struct lx_kstat st;
@@ -206,7 +227,9 @@ static long chdir_node(struct lx_node *node)
 		err = -LX_ENOTDIR;
 	if (!err)
 		err = lx_permission(&st, LX_X_OK, false);
-	if (!err)
+	if (!err && node->kind == LX_NODE_PROC)
+		err = chdir_proc_link(node);
+	else if (!err)
 		err = lx_set_cwd(node->path);
 	return err;
 }

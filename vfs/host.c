@@ -112,9 +112,12 @@ long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx
 	st->dev = dev;
 	st->ino = (uint64_t)internal.IndexNumber.QuadPart;
 	st->nlink = std.NumberOfLinks ? std.NumberOfLinks : 1;
+	if (std.DeletePending)
+		st->nlink = 0; /* unlinked while open, as fstat(2) shows it on Linux */
 	if (std.Directory)
 		basic.FileAttributes |= FILE_ATTRIBUTE_DIRECTORY;
 	st->mode = lx_mode_from_attributes(basic.FileAttributes, name ? name + 1 : NULL);
+	lx_mount_apply_masks(dev, &st->mode);
 	lx_kstat_owner(st);
 	st->size = std.Directory ? 0 : std.EndOfFile.QuadPart;
 	if (std.Directory)
@@ -134,7 +137,11 @@ long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx
 
 static long host_stat(struct lx_file *f, struct lx_kstat *st)
 {
-	return lx_host_stat_handle(f->handle, f->path, f->dev, st);
+	long err = lx_host_stat_handle(f->handle, f->path, f->dev, st);
+
+	if (!err && st->nlink == 1 && !f->is_dir && lx_host_unlinked(st->dev, st->ino))
+		st->nlink = 0;
+	return err;
 }
 
 long lx_host_is_dir(void *h, bool *is_dir)

@@ -50,21 +50,20 @@ static void install_std(int fd, DWORD which, unsigned flags)
 		lx_fd_install_at(fd, f, false);
 }
 
-/* Translates the Windows working directory into a Linux path: under the
- * rootfs when it lies inside it, otherwise its /mnt/<letter> path. */
-static void init_cwd(void)
+/* The Linux path of a Windows path: under the rootfs when it lies inside
+ * it, otherwise its path below the automount root ("C:\foo" is
+ * "/mnt/c/foo"); each component through the name codec.  A UNC path has
+ * no Linux name (-LX_ENOENT). */
+long lx_linux_path_of_win32(const wchar_t *win, char *path, size_t cap)
 {
-	wchar_t win[LX_PATH_MAX];
 	wchar_t root[LX_PATH_MAX];
-	char path[LX_PATH_MAX];
 	const wchar_t *rest = NULL;
-	DWORD n = GetCurrentDirectoryW(LX_PATH_MAX, win);
 	size_t o;
 
-	if (n == 0 || n >= LX_PATH_MAX)
-		return;
+	if (cap < LX_AUTOMOUNT_ROOT_MAX + 4)
+		return -LX_ENAMETOOLONG;
 	DWORD rn = GetEnvironmentVariableW(L"LXNT_ROOT", root, LX_PATH_MAX);
-	if (rn > 0 && rn < LX_PATH_MAX) {
+	if (lx_have_rootfs && rn > 0 && rn < LX_PATH_MAX) {
 		wchar_t full[LX_PATH_MAX];
 		DWORD fn = GetFullPathNameW(root, LX_PATH_MAX, full, NULL);
 		while (fn > 0 && full[fn - 1] == L'\\')
@@ -76,10 +75,9 @@ static void init_cwd(void)
 		}
 	}
 	if (!rest) {
-		if (n < 2 || win[1] != L':')
-			return; /* a UNC working directory has no /mnt path: stay at "/" */
-		strcpy(path, "/mnt/a");
-		path[5] = (char)(towlower(win[0]));
+		if (wcslen(win) < 2 || win[1] != L':')
+			return -LX_ENOENT;
+		lx_snprintf(path, cap, "%s/%c", lx_automount_root, (char)towlower(win[0]));
 		rest = win + 2;
 	}
 	o = strlen(path);
@@ -94,15 +92,32 @@ static void init_cwd(void)
 		c = rest;
 		while (*rest && *rest != L'\\')
 			rest++;
-		if (o > 1)
+		if (o > 1) {
+			if (o + 1 >= cap)
+				return -LX_ENAMETOOLONG;
 			path[o++] = '/';
-		k = lx_name_from_nt(c, (size_t)(rest - c), path + o, sizeof(path) - o);
+		}
+		k = lx_name_from_nt(c, (size_t)(rest - c), path + o, cap - o);
 		if (k < 0)
-			return;
+			return k;
 		o += (size_t)k;
 	}
 	path[o] = 0;
-	lx_set_cwd(path);
+	return 0;
+}
+
+/* Translates the Windows working directory into a Linux path; a UNC
+ * working directory has no Linux name and the process starts in "/". */
+static void init_cwd(void)
+{
+	wchar_t win[LX_PATH_MAX];
+	char path[LX_PATH_MAX];
+	DWORD n = GetCurrentDirectoryW(LX_PATH_MAX, win);
+
+	if (n == 0 || n >= LX_PATH_MAX)
+		return;
+	if (lx_linux_path_of_win32(win, path, sizeof(path)) == 0)
+		lx_set_cwd(path);
 }
 
 /* The Windows working directory is an open handle without delete sharing:

@@ -144,6 +144,10 @@ long lx_readlink_node(struct lx_node *node, char *out, size_t cap)
 	HANDLE h;
 	long err;
 
+	if (node->kind == LX_NODE_PROC) {
+		err = lx_proc_readlink(node, out, cap);
+		return err ? err : (long)strlen(out);
+	}
 	if (node->kind == LX_NODE_DEV && lx_dev_link_target(node->which)) {
 		const char *t = lx_dev_link_target(node->which);
 		if (strlen(t) >= cap)

@@ -385,22 +385,30 @@ long lx_may_delete(const struct lx_node *node)
 	return err;
 }
 
-long lx_meta_delete(const struct lx_node *node, void *h)
+long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 {
+	const wchar_t *store = lx_meta_store(node->mount->dev);
 	FILE_STANDARD_INFORMATION std;
 	IO_STATUS_BLOCK io;
-	long err = lx_may_delete(node);
+	uint64_t id = 0;
 	bool last = false;
+	long err = lx_may_delete(node);
 
-	if (err)
-		return err;
-	if (lx_meta_store(node->mount->dev) &&
+	if (!err && store && !is_dir &&
 	    NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
 	                                      (FILE_INFORMATION_CLASS)LX_FileStandardInformation)))
-		last = std.NumberOfLinks <= 1;
-	err = lx_host_delete(h);
+		last = std.NumberOfLinks <= 1 && file_id(h, &id) == 0;
+	if (!err && store && is_dir)
+		last = file_id(h, &id) == 0;
+	if (err || is_dir) {
+		if (!err)
+			err = lx_host_delete(h);
+		NtClose(h);
+	} else {
+		err = lx_unlink_file(h, node->nt_path, node->mount->dev);
+	}
 	if (!err && last)
-		lx_meta_unlinked(h, node->mount->dev, 1);
+		lx_metastore_delete(store, id);
 	return err;
 }
 
@@ -436,9 +444,13 @@ long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
 	long err;
 
 	if (!lx_meta_store(node->mount->dev))
-		return lx_host_open(node->nt_path, FILE_LIST_DIRECTORY, FILE_CREATE,
-		                    FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
-	err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
-		                     FILE_LIST_DIRECTORY, FILE_DIRECTORY_FILE, NULL, 0, h);
+		err = lx_host_open(node->nt_path, FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES,
+		                   FILE_CREATE, FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
+	else
+		err = lx_meta_create(node, LX_S_IFDIR | (mode & 01777 & ~lx_umask), 0,
+		                     FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES, FILE_DIRECTORY_FILE,
+		                     NULL, 0, h);
+	if (!err)
+		lx_mount_dir_created(node->mount, *h); /* case-sensitive where the volume can */
 	return err;
 }

@@ -55,9 +55,11 @@ long lx_may_create(const struct lx_node *node);
 /* may_delete: the same, plus the sticky bit's rule for node itself. */
 long lx_may_delete(const struct lx_node *node);
 
-/* Deletes the file behind h, which node names (unlink, rmdir), after
- * lx_may_delete; a file's record goes with its last name. */
-long lx_meta_delete(const struct lx_node *node, void *h);
+/* Removes the name node of the file behind h (unlink, rmdir, rename over a
+ * file), after lx_may_delete: a directory by lx_host_delete, a file by
+ * lx_unlink_file, so that descriptors open on it keep working.  A file's
+ * record goes with its last name.  Closes h. */
+long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir);
 /* may_delete on the source, and on the target when it exists, else
  * may_create (rename(2)). */
 long lx_may_rename(const struct lx_node *from, const struct lx_node *to);

@@ -1,7 +1,8 @@
 /*
  * The mount table (docs/vfs.md, "Mounts"): which Linux path prefix lives
  * on which Windows directory, and the synthetic directories "/" (when no
- * rootfs is given), "/mnt" and "/dev".
+ * rootfs is given), the automount root ("/mnt"), "/dev", "/proc" and
+ * "/sys".  mount_conf.c fills the table at start-up.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,95 +11,14 @@
 #include "vfs.h"
 #include "nt.h"
 
-#define LX_MAX_MOUNTS 32
-
-static struct lx_mount mounts[LX_MAX_MOUNTS];
-static int nmounts;
-static bool have_rootfs;
-
-/* Synthetic files live on an anonymous device, like procfs (0:N). */
-#define LX_SYNTH_MINOR 1
-#define LX_ROOT_MINOR 32
-#define LX_TMP_MINOR 33
-#define LX_DRIVE_MINOR 64
+struct lx_mount lx_mounts[LX_MAX_MOUNTS];
+int lx_nmounts;
+bool lx_have_rootfs;
+char lx_automount_root[LX_AUTOMOUNT_ROOT_MAX] = "/mnt";
 
 uint64_t lx_synth_dev(void)
 {
 	return lx_makedev(0, LX_SYNTH_MINOR);
-}
-
-/* Turns a Win32 path into an NT path in the DOS devices directory
- * ("C:\x" -> "\??\C:\x", "\\srv\share" -> "\??\UNC\srv\share"), without
- * a trailing backslash. */
-static wchar_t *nt_path_from_win32(const wchar_t *win)
-{
-	wchar_t full[LX_PATH_MAX];
-	DWORD n = GetFullPathNameW(win, LX_PATH_MAX, full, NULL);
-	wchar_t *out;
-	const wchar_t *rest = full;
-	const wchar_t *prefix = L"\\??\\";
-
-	if (n == 0 || n >= LX_PATH_MAX)
-		return NULL;
-	while (n > 3 && full[n - 1] == L'\\')
-		full[--n] = 0;
-	if (n == 3 && full[1] == L':' && full[2] == L'\\')
-		full[--n] = 0;
-	if (wcsncmp(full, L"\\\\?\\", 4) == 0) {
-		rest = full + 4;
-	} else if (wcsncmp(full, L"\\\\", 2) == 0) {
-		prefix = L"\\??\\UNC\\";
-		rest = full + 2;
-	}
-	out = malloc((wcslen(prefix) + wcslen(rest) + 1) * sizeof(wchar_t));
-	if (out) {
-		wcscpy(out, prefix);
-		wcscat(out, rest);
-	}
-	return out;
-}
-
-static void add_mount(const char *prefix, wchar_t *nt_root, uint64_t dev)
-{
-	if (!nt_root || nmounts == LX_MAX_MOUNTS)
-		return;
-	strcpy(mounts[nmounts].prefix, prefix);
-	mounts[nmounts].nt_root = nt_root;
-	mounts[nmounts].dev = dev;
-	nmounts++;
-}
-
-void lx_mount_init(void)
-{
-	wchar_t buf[LX_PATH_MAX];
-	DWORD drives = GetLogicalDrives();
-	DWORD n;
-
-	n = GetEnvironmentVariableW(L"LXNT_ROOT", buf, LX_PATH_MAX);
-	if (n > 0 && n < LX_PATH_MAX) {
-		wchar_t *root = nt_path_from_win32(buf);
-		if (root) {
-			add_mount("/", root, lx_makedev(0, LX_ROOT_MINOR));
-			have_rootfs = true;
-		} else {
-			lx_log("lxnt: LXNT_ROOT is not a usable path; using the synthetic root\n");
-		}
-	}
-	for (int i = 0; i < 26; i++) {
-		/* "X:" alone would be the drive's current directory. */
-		wchar_t drive[4] = { (wchar_t)(L'A' + i), L':', L'\\', 0 };
-		char prefix[8] = "/mnt/a";
-
-		if (!(drives & (1u << i)))
-			continue;
-		prefix[5] = (char)('a' + i);
-		add_mount(prefix, nt_path_from_win32(drive), lx_makedev(0, LX_DRIVE_MINOR + i));
-	}
-	if (!have_rootfs) {
-		n = GetTempPathW(LX_PATH_MAX, buf);
-		if (n > 0 && n < LX_PATH_MAX)
-			add_mount("/tmp", nt_path_from_win32(buf), lx_makedev(0, LX_TMP_MINOR));
-	}
 }
 
 static bool path_under(const char *path, const char *prefix, const char **rest)
@@ -115,51 +35,64 @@ static bool path_under(const char *path, const char *prefix, const char **rest)
 	return true;
 }
 
+static bool is_automount_root(const char *path)
+{
+	return !strcmp(path, lx_automount_root);
+}
+
+/* Whether path lies strictly below the automount root. */
+static bool below_automount_root(const char *path)
+{
+	size_t n = strlen(lx_automount_root);
+
+	return !strncmp(path, lx_automount_root, n) && path[n] == '/';
+}
+
+/* Whether path is prefix or lies below it. */
+bool lx_mount_below(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && (path[n] == 0 || path[n] == '/');
+}
+
 bool lx_mount_is_point(const char *path)
 {
-	if (!strcmp(path, "/") || !strcmp(path, "/mnt") || !strcmp(path, "/dev"))
+	if (!strcmp(path, "/") || is_automount_root(path) || !strcmp(path, "/dev") ||
+	    !strcmp(path, "/proc") || !strcmp(path, "/sys"))
 		return true;
-	for (int i = 0; i < nmounts; i++)
-		if (!strcmp(mounts[i].prefix, path))
+	for (int i = 0; i < lx_nmounts; i++)
+		if (!strcmp(lx_mounts[i].prefix, path))
 			return true;
 	return false;
 }
 
-/* Builds nt_root + "\" + the encoded components of rest. */
-static long build_nt_path(const struct lx_mount *m, const char *rest, wchar_t **out)
+static long lookup_dev(struct lx_node *node)
 {
-	size_t cap = wcslen(m->nt_root) + 2 + 2 * strlen(rest) + 2;
-	wchar_t *p = malloc(cap * sizeof(wchar_t));
-	size_t o;
+	const char *path = node->path;
+	long which;
 
-	if (!p)
-		return -LX_ENOMEM;
-	wcscpy(p, m->nt_root);
-	o = wcslen(p);
-	if (!*rest) {
-		/* A volume's root directory is "\??\C:\", never "\??\C:". */
-		if (o > 0 && p[o - 1] == L':')
-			p[o++] = L'\\';
-		p[o] = 0;
+	if (!strcmp(path, "/dev")) {
+		node->kind = LX_NODE_SYNTH_DIR;
+		node->which = LX_SYNTH_DEV;
+		return 0;
 	}
-	while (*rest) {
-		const char *slash = strchr(rest, '/');
-		size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-		long w;
-
-		p[o++] = L'\\';
-		w = lx_name_to_nt(rest, n, p + o, cap - o - 1);
-		if (w < 0) {
-			free(p);
-			return w;
-		}
-		o += (size_t)w;
-		rest += n;
-		if (*rest == '/')
-			rest++;
+	/* Below /dev/fd, the walk goes on in /proc/self/fd. */
+	if (!strncmp(path, "/dev/fd/", 8) || (!strcmp(path, "/dev/fd") && node->trailing_slash)) {
+		char *rest = strdup(path + 7);
+		if (!rest)
+			return -LX_ENOMEM;
+		lx_snprintf(node->path, sizeof(node->path), "/proc/self/fd%s", rest);
+		free(rest);
+		return lx_proc_lookup(node);
 	}
-	p[o] = 0;
-	*out = p;
+	if (strchr(path + 5, '/'))
+		return -LX_ENOTDIR; /* no /dev entry is a directory */
+	which = lx_dev_find(path + 5);
+	if (which < 0)
+		return which;
+	node->kind = LX_NODE_DEV;
+	node->which = (int)which;
 	return 0;
 }
 
@@ -172,47 +105,37 @@ long lx_mount_lookup(struct lx_node *node)
 
 	node->nt_path = NULL;
 	node->mount = NULL;
-	if (!strcmp(path, "/mnt")) {
+	if (is_automount_root(path)) {
 		node->kind = LX_NODE_SYNTH_DIR;
 		node->which = LX_SYNTH_MNT;
 		return 0;
 	}
-	if (!strcmp(path, "/dev")) {
-		node->kind = LX_NODE_SYNTH_DIR;
-		node->which = LX_SYNTH_DEV;
-		return 0;
-	}
-	if (!strncmp(path, "/dev/", 5)) {
-		if (strchr(path + 5, '/'))
-			return -LX_ENOTDIR; /* no /dev entry is a directory */
-		long which = lx_dev_find(path + 5);
-		if (which < 0)
-			return which;
-		node->kind = LX_NODE_DEV;
-		node->which = (int)which;
-		return 0;
-	}
-	if (!have_rootfs && !strcmp(path, "/")) {
+	if ((!strcmp(path, "/dev") || !strncmp(path, "/dev/", 5)) && !lx_mount_below(path, "/dev/shm"))
+		return lookup_dev(node);
+	if (!strcmp(path, "/proc") || !strncmp(path, "/proc/", 6) ||
+	    !strcmp(path, "/sys") || !strncmp(path, "/sys/", 5))
+		return lx_proc_lookup(node);
+	if (!lx_have_rootfs && !strcmp(path, "/")) {
 		node->kind = LX_NODE_SYNTH_DIR;
 		node->which = LX_SYNTH_ROOT;
 		return 0;
 	}
-	for (int i = 0; i < nmounts; i++) {
+	for (int i = 0; i < lx_nmounts; i++) {
 		const char *rest;
-		size_t len = strlen(mounts[i].prefix);
+		size_t len = strlen(lx_mounts[i].prefix);
 
-		if (path_under(path, mounts[i].prefix, &rest) && (!best || len > best_len)) {
-			best = &mounts[i];
+		if (path_under(path, lx_mounts[i].prefix, &rest) && (!best || len > best_len)) {
+			best = &lx_mounts[i];
 			best_rest = rest;
 			best_len = len;
 		}
 	}
-	/* Under /mnt only drive mounts exist, even over a rootfs. */
-	if (!best || (!strncmp(path, "/mnt/", 5) && best_len <= 1))
+	/* Below the automount root only drive mounts exist, even over a rootfs. */
+	if (!best || (below_automount_root(path) && best_len <= strlen(lx_automount_root)))
 		return -LX_ENOENT;
 	node->kind = LX_NODE_HOST;
 	node->mount = best;
-	return build_nt_path(best, best_rest, &node->nt_path);
+	return lx_mount_nt_path(best, best_rest, &node->nt_path);
 }
 
 void lx_node_free(struct lx_node *node)
@@ -221,20 +144,53 @@ void lx_node_free(struct lx_node *node)
 	node->nt_path = NULL;
 }
 
+const struct lx_mount *lx_mount_by_dev(uint64_t dev)
+{
+	for (int i = 0; i < lx_nmounts; i++)
+		if (lx_mounts[i].dev == dev)
+			return &lx_mounts[i];
+	return NULL;
+}
+
+/* DrvFs without metadata: the mount's fmask and dmask take permission
+ * bits away from what the attributes give (docs/vfs.md, "Mounts"). */
+void lx_mount_apply_masks(uint64_t dev, uint32_t *mode)
+{
+	const struct lx_mount *m = lx_mount_by_dev(dev);
+
+	if (m && !(m->flags & LX_MOUNT_METADATA))
+		*mode &= ~(LX_S_ISDIR(*mode) ? m->dmask : m->fmask);
+}
+
+static void list_root(lx_dir_emit emit, void *ctx)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (!emit(ctx, dirs[i], LX_DT_DIR, 3 + i))
+			return;
+	/* The automount root, when it sits directly below "/". */
+	if (!strchr(lx_automount_root + 1, '/') &&
+	    !emit(ctx, lx_automount_root + 1, LX_DT_DIR, 6))
+		return;
+	for (int i = 0; i < lx_nmounts; i++)
+		if (!strcmp(lx_mounts[i].prefix, "/tmp"))
+			emit(ctx, "tmp", LX_DT_DIR, 7);
+}
+
 void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx)
 {
+	size_t n = strlen(lx_automount_root);
+
 	if (which == LX_SYNTH_ROOT) {
-		if (!emit(ctx, "dev", LX_DT_DIR, 3) || !emit(ctx, "mnt", LX_DT_DIR, 4))
-			return;
-		for (int i = 0; i < nmounts; i++)
-			if (!strcmp(mounts[i].prefix, "/tmp"))
-				emit(ctx, "tmp", LX_DT_DIR, 5);
+		list_root(emit, ctx);
 		return;
 	}
 	if (which == LX_SYNTH_MNT) {
-		for (int i = 0; i < nmounts; i++)
-			if (!strncmp(mounts[i].prefix, "/mnt/", 5) &&
-			    !emit(ctx, mounts[i].prefix + 5, LX_DT_DIR, 16 + (uint64_t)i))
+		for (int i = 0; i < lx_nmounts; i++)
+			if (!strncmp(lx_mounts[i].prefix, lx_automount_root, n) &&
+			    lx_mounts[i].prefix[n] == '/' &&
+			    !emit(ctx, lx_mounts[i].prefix + n + 1, LX_DT_DIR, 16 + (uint64_t)i))
 				return;
 		return;
 	}
@@ -243,6 +199,9 @@ void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx)
 		if (!emit(ctx, lx_dev_name(d), type, 64 + (uint64_t)d))
 			return;
 	}
+	for (int i = 0; i < lx_nmounts; i++)
+		if (!strcmp(lx_mounts[i].prefix, "/dev/shm"))
+			emit(ctx, "shm", LX_DT_DIR, 63);
 }
 
 /* Whether the directory holding path is one of the synthetic, read-only
@@ -262,7 +221,8 @@ bool lx_mount_parent_synthetic(const char *path)
 		slash[1] = 0;
 	else
 		*slash = 0;
-	synth = lx_mount_lookup(&parent) == 0 && parent.kind == LX_NODE_SYNTH_DIR;
+	synth = lx_mount_lookup(&parent) == 0 &&
+	        (parent.kind == LX_NODE_SYNTH_DIR || parent.kind == LX_NODE_PROC);
 	lx_node_free(&parent);
 	return synth;
 }

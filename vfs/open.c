@@ -186,6 +186,8 @@ long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 		if (lx_dev_link_target(node->which) && (flags & LX_O_NOFOLLOW))
 			return -LX_ELOOP;
 		return lx_dev_open(node->which, (flags & LX_O_KEPT) | LX_O_LARGEFILE, out);
+	case LX_NODE_PROC:
+		return lx_proc_open(node, flags, mode, out);
 	default:
 		return open_host(node, flags, mode, out);
 	}

@@ -1,6 +1,7 @@
 /*
  * unlink(2), unlinkat(2), rmdir(2).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -9,6 +10,145 @@
 #include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
+
+/*
+ * Where the volume has no POSIX delete (FileDispositionInformationEx: FAT,
+ * Wine 8), a file deleted while open keeps its name until the last handle
+ * closes, which Linux programs do not expect: the name must go at once.
+ * Cygwin's answer, taken here: the file first moves to a reserved name in
+ * its own directory (".lxnt-unlinked-<file id>-<pid>-<n>.", which the
+ * encoder never writes and listings leave out, lx_name_reserved), then
+ * gets the classic delete-on-close.  Open handles keep working; the data
+ * goes with the last of them.
+ */
+static volatile LONG hide_counter;
+
+/* The files this process unlinked while they were open somewhere, by
+ * volume and file id: fstat must show them with no links.  Only files
+ * still present after the unlink are kept, so the list stays short. */
+static struct { uint64_t dev, ino; } *unlinked;
+static size_t nunlinked, unlinked_cap;
+static SRWLOCK unlinked_lock = SRWLOCK_INIT;
+
+static void remember_unlinked(uint64_t dev, uint64_t ino)
+{
+	AcquireSRWLockExclusive(&unlinked_lock);
+	if (nunlinked == unlinked_cap) {
+		size_t cap = unlinked_cap ? 2 * unlinked_cap : 16;
+		void *p = realloc(unlinked, cap * sizeof(*unlinked));
+		if (p) {
+			unlinked = p;
+			unlinked_cap = cap;
+		}
+	}
+	if (nunlinked < unlinked_cap) {
+		unlinked[nunlinked].dev = dev;
+		unlinked[nunlinked].ino = ino;
+		nunlinked++;
+	}
+	ReleaseSRWLockExclusive(&unlinked_lock);
+}
+
+bool lx_host_unlinked(uint64_t dev, uint64_t ino)
+{
+	bool found = false;
+
+	AcquireSRWLockShared(&unlinked_lock);
+	for (size_t i = 0; i < nunlinked && !found; i++)
+		found = unlinked[i].dev == dev && unlinked[i].ino == ino;
+	ReleaseSRWLockShared(&unlinked_lock);
+	return found;
+}
+
+/* Whether a file still has a directory entry: after a delete-on-close it
+ * has while another handle holds it (STATUS_DELETE_PENDING). */
+static bool still_present(const wchar_t *nt_path)
+{
+	UNICODE_STRING name = { (USHORT)(wcslen(nt_path) * sizeof(wchar_t)),
+	                        (USHORT)(wcslen(nt_path) * sizeof(wchar_t)), (PWSTR)nt_path };
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	NTSTATUS s;
+
+	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+	s = NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &io, NULL, 0,
+	                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+	                 FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, NULL, 0);
+	if (NT_SUCCESS(s)) {
+		NtClose(h);
+		return true;
+	}
+	return s == (NTSTATUS)0xC0000056L; /* STATUS_DELETE_PENDING */
+}
+
+long lx_hide_file(void *h, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino)
+{
+	FILE_INTERNAL_INFORMATION id;
+	IO_STATUS_BLOCK io;
+	const wchar_t *slash = wcsrchr(nt_path, L'\\');
+	size_t dir = slash ? (size_t)(slash - nt_path) : 0;
+	wchar_t *target;
+	NTSTATUS s;
+
+	if (!slash)
+		return -LX_EINVAL;
+	s = NtQueryInformationFile(h, &io, &id, sizeof(id),
+	                           (FILE_INFORMATION_CLASS)LX_FileInternalInformation);
+	if (!NT_SUCCESS(s))
+		id.IndexNumber.QuadPart = 0;
+	target = malloc((dir + 64) * sizeof(wchar_t));
+	if (!target)
+		return -LX_ENOMEM;
+	wmemcpy(target, nt_path, dir);
+	swprintf(target + dir, 64, L"\\.lxnt-unlinked-%llx-%lx-%lx.",
+	         (unsigned long long)id.IndexNumber.QuadPart, (unsigned long)GetCurrentProcessId(),
+	         (unsigned long)InterlockedIncrement(&hide_counter));
+	s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, target);
+	if (!NT_SUCCESS(s)) {
+		free(target);
+		return lx_errno_from_ntstatus(s);
+	}
+	*hidden = target;
+	*ino = (uint64_t)id.IndexNumber.QuadPart;
+	return 0;
+}
+
+static bool posix_delete(HANDLE h, long *err)
+{
+	struct lx_nt_disposition_ex ex = {
+		LX_FILE_DISPOSITION_DELETE | LX_FILE_DISPOSITION_POSIX_SEMANTICS |
+		LX_FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE };
+	IO_STATUS_BLOCK io;
+	NTSTATUS s = NtSetInformationFile(h, &io, &ex, sizeof(ex),
+	                                  (FILE_INFORMATION_CLASS)LX_FileDispositionInformationEx);
+
+	if (lx_nt_class_unsupported(s))
+		return false;
+	*err = NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
+	return true;
+}
+
+long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev)
+{
+	wchar_t *hidden = NULL;
+	uint64_t ino = 0;
+	long err;
+
+	if (posix_delete(h, &err)) {
+		NtClose(h);
+		return err;
+	}
+	err = lx_hide_file(h, nt_path, &hidden, &ino);
+	/* lx_host_delete tries the POSIX class again, then the classic one. */
+	if (!err)
+		err = lx_host_delete(h);
+	NtClose(h);
+	if (!err && still_present(hidden))
+		remember_unlinked(dev, ino);
+	free(hidden);
+	return err;
+}
 
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
  * directory, ENOTDIR for rmdir of a file, EINVAL/ENOTEMPTY for a final
@@ -36,8 +176,9 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 		else if (!err && !is_dir && (want_dir || node.trailing_slash))
 			err = -LX_ENOTDIR;
 		if (!err)
-			err = lx_meta_delete(&node, h);
-		NtClose(h);
+			err = lx_meta_remove(&node, h, is_dir); /* closes h */
+		else
+			NtClose(h);
 	}
 	lx_node_free(&node);
 	return err;

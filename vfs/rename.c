@@ -10,6 +10,10 @@
 #include "syscall_table.h"
 #include "nt.h"
 
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#endif
+
 /* Checks of do_renameat2 (fs/namei.c) that Windows would answer
  * differently, in the kernel's order. */
 static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned flags,
@@ -49,9 +53,90 @@ static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned fla
 	return 0;
 }
 
+static long replace_by_unlink(struct lx_node *to)
+{
+	HANDLE t;
+	long err = lx_host_open(to->nt_path, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+	                        FILE_OPEN, FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE, 0,
+	                        (void **)&t);
+
+	if (err)
+		return err;
+	return lx_meta_remove(to, t, false); /* the replaced file's record goes too */
+}
+
+static bool dir_is_empty(HANDLE h)
+{
+	union { FILE_NAMES_INFORMATION info; char bytes[1024]; } buf;
+	IO_STATUS_BLOCK io;
+	BOOLEAN restart = TRUE;
+
+	for (;;) {
+		NTSTATUS s = NtQueryDirectoryFile(h, NULL, NULL, NULL, &io, &buf, sizeof(buf),
+		                                  (FILE_INFORMATION_CLASS)12 /* FileNamesInformation */,
+		                                  FALSE, NULL, restart);
+		restart = FALSE;
+		if (!NT_SUCCESS(s))
+			return true; /* STATUS_NO_MORE_FILES */
+		for (const char *p = buf.bytes;;) {
+			const FILE_NAMES_INFORMATION *e = (const void *)p;
+			size_t n = e->FileNameLength / sizeof(wchar_t);
+			if (!(n == 1 && e->FileName[0] == L'.') &&
+			    !(n == 2 && e->FileName[0] == L'.' && e->FileName[1] == L'.'))
+				return false;
+			if (!e->NextEntryOffset)
+				break;
+			p += e->NextEntryOffset;
+		}
+	}
+}
+
+/* Renames over an empty directory, which Windows never replaces: the
+ * target moves to a reserved name, the source takes its place, and the
+ * old directory is deleted; if the source cannot move, the target comes
+ * back.  Not atomic: for a moment the name does not exist. */
+static long rename_over_dir(struct lx_node *from, struct lx_node *to)
+{
+	wchar_t *hidden = NULL;
+	uint64_t ino;
+	HANDLE t, h;
+	NTSTATUS s;
+	long err = lx_host_open(to->nt_path, DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES,
+	                        FILE_OPEN, FILE_DIRECTORY_FILE, 0, (void **)&t);
+
+	if (err)
+		return err;
+	if (!dir_is_empty(t))
+		err = -LX_ENOTEMPTY;
+	if (!err)
+		err = lx_host_open(from->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
+		                   FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
+	if (err) {
+		NtClose(t);
+		return err;
+	}
+	err = lx_hide_file(t, to->nt_path, &hidden, &ino);
+	if (!err) {
+		s = lx_host_set_name(h, LX_FileRenameInformationEx, LX_FILE_RENAME_POSIX_SEMANTICS,
+		                     to->nt_path);
+		if (lx_nt_class_unsupported(s))
+			s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, to->nt_path);
+		if (NT_SUCCESS(s)) {
+			lx_host_delete(t);
+		} else {
+			err = lx_errno_from_ntstatus(s);
+			lx_host_set_name(t, LX_FileRenameInformation, FALSE, to->nt_path);
+		}
+	}
+	free(hidden);
+	NtClose(h);
+	NtClose(t);
+	return err;
+}
+
 /* rename(2): replaces the target atomically with POSIX semantics where the
- * volume has FileRenameInformationEx; an empty target directory is
- * removed first, as Windows never replaces a directory. */
+ * volume has FileRenameInformationEx; an empty target directory moves
+ * away first (rename_over_dir), as Windows never replaces a directory. */
 static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 {
 	bool to_exists, to_dir, from_dir;
@@ -64,17 +149,8 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 		return err;
 	if (!strcmp(from->path, to->path))
 		return 0;
-	if (to_exists && to_dir) {
-		HANDLE t;
-		err = lx_host_open(to->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
-		                   FILE_DIRECTORY_FILE, 0, (void **)&t);
-		if (!err) {
-			err = lx_host_delete(t);
-			NtClose(t);
-		}
-		if (err)
-			return err;
-	}
+	if (to_exists && to_dir)
+		return rename_over_dir(from, to);
 	err = lx_host_open(from->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
 	                   FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
 	if (err)
@@ -82,9 +158,15 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	ex_flags = LX_FILE_RENAME_POSIX_SEMANTICS |
 	           ((flags & LX_RENAME_NOREPLACE) ? 0 : LX_FILE_RENAME_REPLACE_IF_EXISTS);
 	s = lx_host_set_name(h, LX_FileRenameInformationEx, ex_flags, to->nt_path);
-	if (lx_nt_class_unsupported(s))
+	if (lx_nt_class_unsupported(s)) {
 		s = lx_host_set_name(h, LX_FileRenameInformation,
 		                  !(flags & LX_RENAME_NOREPLACE), to->nt_path);
+		/* Without POSIX semantics Windows will not replace a file that
+		 * is open: it is unlinked first (not atomic, docs/vfs.md). */
+		if (s == STATUS_ACCESS_DENIED && to_exists && !to_dir && !(flags & LX_RENAME_NOREPLACE) &&
+		    replace_by_unlink(to) == 0)
+			s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, to->nt_path);
+	}
 	NtClose(h);
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }

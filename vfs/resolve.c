@@ -285,12 +285,6 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 		last = is_last(p);
 		if (n > LX_NAME_MAX)
 			return -LX_ENAMETOOLONG;
-		/* A name that begins with U+F000 (UTF-8 EF 80 80) is stored as it
-		 * is and would reach the metadata store and the temporaries of
-		 * creations (metastore.h): to the guest it does not exist. */
-		if (n >= 3 && (unsigned char)c[0] == 0xef && (unsigned char)c[1] == 0x80 &&
-		    (unsigned char)c[2] == 0x80)
-			return -LX_ENOENT;
 		if (n == 1 && c[0] == '.')
 			continue;
 		if (n == 2 && c[0] == '.' && c[1] == '.') {

@@ -37,6 +37,8 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 			return err;
 		}
 		return lx_dev_stat(node->which, st);
+	case LX_NODE_PROC:
+		return lx_proc_stat(node, follow, st);
 	case LX_NODE_SYNTH_DIR:
 		err = lx_synth_dir_open(node->which, node->path, LX_O_RDONLY, &f);
 		if (err)

@@ -39,14 +39,8 @@ uint32_t lx_mode_from_attributes(uint32_t attributes, const char *name);
 uint8_t lx_dtype_from_attributes(uint32_t attributes);
 void lx_kstat_owner(struct lx_kstat *st);
 
-/* Names (name.c). */
-
-/* Appends the Windows form of the Linux name [name, name+len) to out,
- * which has room for cap WCHARs; returns the WCHARs written or -LX_Exxx. */
-long lx_name_to_nt(const char *name, size_t len, wchar_t *out, size_t cap);
-/* Writes the Linux form of a Windows name (len WCHARs) into out (cap
- * bytes, NUL-terminated); returns the bytes before the NUL or -LX_Exxx. */
-long lx_name_from_nt(const wchar_t *name, size_t len, char *out, size_t cap);
+/* Names (name.c, name.h). */
+#include "name.h"
 
 /* Path normalisation (pathname.c). */
 
@@ -65,19 +59,32 @@ enum lx_node_kind {
 	LX_NODE_HOST,       /* a file or directory of a Windows volume */
 	LX_NODE_SYNTH_DIR,  /* "/", "/mnt", "/dev" when they are ours */
 	LX_NODE_DEV,        /* a /dev entry */
+	LX_NODE_PROC,       /* a /proc or /sys entry (proc.c) */
 };
 
 enum lx_synth_dir { LX_SYNTH_ROOT, LX_SYNTH_MNT, LX_SYNTH_DEV };
 
 enum lx_dev {
 	LX_DEV_NULL, LX_DEV_ZERO, LX_DEV_FULL, LX_DEV_RANDOM, LX_DEV_URANDOM,
-	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_COUNT
+	LX_DEV_TTY, LX_DEV_STDIN, LX_DEV_STDOUT, LX_DEV_STDERR, LX_DEV_FD, LX_DEV_PTMX,
+	LX_DEV_COUNT
 };
+
+/* lx_mount.flags */
+#define LX_MOUNT_METADATA 1u   /* /mnt: store Linux metadata (option "metadata") */
+#define LX_MOUNT_CASE_DIR 2u   /* directories carry the case-sensitive flag */
+#define LX_MOUNT_FOREIGN 4u    /* may hold names written without case escapes */
 
 struct lx_mount {
 	char prefix[LX_PATH_MAX];   /* Linux path of the mount point */
 	wchar_t *nt_root;             /* "\??\C:" style, no trailing backslash */
 	uint64_t dev;                 /* st_dev of everything below */
+	unsigned name_flags;          /* LX_NAME_ESCAPE_CASE or 0 (name.h) */
+	unsigned flags;               /* LX_MOUNT_* */
+	uint32_t fmask, dmask;        /* permission bits taken away (/mnt) */
+	char fstype[16];              /* for /proc/self/mounts */
+	char source[64];
+	char options[160];            /* as /proc/self/mounts shows them */
 };
 
 struct lx_node {
@@ -87,16 +94,50 @@ struct lx_node {
 	char last[LX_NAME_MAX + 1]; /* last component as the caller wrote it */
 	const struct lx_mount *mount; /* HOST */
 	wchar_t *nt_path;         /* HOST: malloc'd NT path, lx_node_free */
-	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev */
+	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev;
+	                             PROC: the entry (proc.c) */
+	long arg;                 /* PROC: the pid or fd the entry is about */
 };
 
+#define LX_MAX_MOUNTS 32
+#define LX_AUTOMOUNT_ROOT_MAX 64
+
+/* Anonymous devices (0:N) of the synthetic trees and the mounts. */
+#define LX_SYNTH_MINOR 1
+#define LX_PROC_MINOR 2
+#define LX_SYS_MINOR 3
+#define LX_ROOT_MINOR 32
+#define LX_TMP_MINOR 33
+#define LX_SHM_MINOR 34
+#define LX_DRIVE_MINOR 64
+
+extern struct lx_mount lx_mounts[LX_MAX_MOUNTS];
+extern int lx_nmounts;
+extern bool lx_have_rootfs;
+extern char lx_automount_root[LX_AUTOMOUNT_ROOT_MAX]; /* "/mnt", no trailing slash */
+
 long lx_mount_lookup(struct lx_node *node);
+/* The NT path of rest (a Linux path relative to m's root) (mount_path.c). */
+long lx_mount_nt_path(const struct lx_mount *m, const char *rest, wchar_t **out);
 bool lx_mount_is_point(const char *path);
+bool lx_mount_below(const char *path, const char *prefix);
 bool lx_mount_parent_synthetic(const char *path);
 /* Lists a synthetic directory: calls emit for each entry. */
 typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t ino);
 void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx);
 void lx_mount_init(void);
+const struct lx_mount *lx_mount_by_dev(uint64_t dev);
+/* Called with a directory just made on m (mount_conf.c). */
+void lx_mount_dir_created(const struct lx_mount *m, void *dir);
+void lx_mount_apply_masks(uint64_t dev, uint32_t *mode);
+/* The text of /proc/self/mounts (info false) or mountinfo (mount_table.c). */
+long lx_mount_table_text(bool info, char **out, size_t *len);
+struct lx_file;
+/* Resolves a path below /proc or /sys into node (proc.c). */
+long lx_proc_lookup(struct lx_node *node);
+long lx_proc_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
+long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
+long lx_proc_readlink(struct lx_node *node, char *out, size_t cap);
 void lx_node_free(struct lx_node *node);
 uint64_t lx_synth_dev(void);
 
@@ -208,6 +249,8 @@ long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
                      struct lx_file **empty_file);
 void lx_cwd_copy(char *out); /* LX_PATH_MAX bytes */
+/* "C:\\x" -> "/mnt/c/x", or a rootfs path (init.c). */
+long lx_linux_path_of_win32(const wchar_t *win, char *out, size_t cap);
 long lx_set_cwd(const char *path);
 
 /* Workers shared by handlers. */
@@ -251,6 +294,16 @@ long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 bool lx_nt_class_unsupported(long status);
 int lx_last_is_dots(const char *last);       /* 1 for ".", 2 for "..", else 0 */
 long lx_host_delete(void *handle);
+/* unlink of the file behind handle (opened with DELETE, closed here) at
+ * nt_path on the mount with st_dev dev: its name goes at once even where
+ * the volume lacks POSIX delete (remove.c). */
+long lx_unlink_file(void *handle, const wchar_t *nt_path, uint64_t dev);
+/* Renames the file or directory behind handle (at nt_path) to a reserved
+ * name in its directory; *hidden gets that NT path (malloc'd), *ino the
+ * file id (remove.c). */
+long lx_hide_file(void *handle, const wchar_t *nt_path, wchar_t **hidden, uint64_t *ino);
+/* Whether this process unlinked the file (dev, ino) while it was open. */
+bool lx_host_unlinked(uint64_t dev, uint64_t ino);
 /* Sets FileRename/FileLink information (Ex or not) naming target; returns
  * the NTSTATUS, so that callers can fall back from an unsupported class. */
 long lx_host_set_name(void *handle, int info_class, uint32_t first, const wchar_t *target);

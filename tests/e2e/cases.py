@@ -21,6 +21,8 @@ Fields (only `name`, `prog` and `args` are required):
            holds this machine's /etc/passwd and /etc/group (implies passwd);
            both sides run with LC_ALL=C.UTF-8, as Wine stores the U+F000
            names of the metadata store only in a UTF-8 locale
+           machine's /etc/passwd and /etc/group and an empty /tmp, so that
+           owner names resolve as natively (ls -l)
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
            it: the case still runs, its failure is reported as a TAP TODO and
            not counted, and its passing is reported as a failure so that the
@@ -35,6 +37,7 @@ or the output is independent of the order.
 
 BIG_SORT = {"big.txt": "lines_5m"}
 BLOB_32M = {"blob.bin": "blob_32m"}
+UTF8 = {"LC_ALL": "C.UTF-8"}
 
 CASES = [
     # Output and arguments.
@@ -228,4 +231,19 @@ CASES = [
     dict(name="threads-musl-robust", prog="threads-musl", args=["robust"]),
     dict(name="threads-musl-raw-clone", prog="threads-musl", args=["raw-clone"]),
     dict(name="threads-musl-clone-flags", prog="threads-musl", args=["clone-flags"]),
+    # The vfs: names, directory semantics, /proc (docs/vfs.md).  Under Wine
+    # the host locale decides which Windows names a Unix file name can hold:
+    # non-ASCII names need a UTF-8 locale (docs/vfs.md, "Names").
+    dict(name="names-mnt", prog="names", env=UTF8, args=[]),
+    dict(name="names-tmp", prog="names", env=UTF8, args=["case", "/tmp"]),
+    dict(name="names-rootfs", prog="names", env=UTF8, args=["case", "/tmp"], passwd=True),
+    dict(name="dirsem", prog="dirsem", args=[]),
+    dict(name="procself", prog="procself", args=["one", "two words"],
+         env={"PROCSELF_MARK": "1"}),
+    dict(name="proc-exe-type", prog="busybox", args=["stat", "-c", "%F", "/proc/self/exe"]),
+    dict(name="proc-exe-target-type", prog="busybox",
+         args=["stat", "-L", "-c", "%F", "/proc/self/exe"]),
+    dict(name="proc-self-fd", prog="busybox", args=["ls", "/proc/self/fd"]),
+    dict(name="proc-cpuinfo", prog="busybox", args=["grep", "-c", "processor", "/proc/cpuinfo"]),
+    dict(name="proc-ostype", prog="busybox", args=["cat", "/proc/sys/kernel/ostype"]),
 ]

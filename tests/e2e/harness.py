@@ -244,9 +244,11 @@ class Suite:
     def passwd_root(self, top):
         """A root for the converted side that holds this machine's
         /etc/passwd and /etc/group, so that user and group names resolve
-        as they do for the native side.  Outside both copies."""
+        as they do for the native side, and an empty /tmp.  Outside both
+        copies."""
         etc = os.path.join(top, "root", "etc")
         os.makedirs(etc)
+        os.makedirs(os.path.join(top, "root", "tmp"))
         for name in ("passwd", "group"):
             shutil.copyfile(os.path.join("/etc", name), os.path.join(etc, name))
         return os.path.dirname(etc)

@@ -157,3 +157,22 @@ long lx_wait_interruptible(unsigned n, void *const *handles, int64_t timeout_ms)
 		return (long)(r - WAIT_OBJECT_0);
 	return -LX_ETIMEDOUT;
 }
+
+int64_t lx_sys_getpid(struct lx_syscall *sc) { (void)sc; return (int64_t)GetCurrentProcessId(); }
+int64_t lx_sys_getppid(struct lx_syscall *sc) { (void)sc; return 1; }
+
+int lx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, size, fmt, ap);
+}
+
+int lx_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}

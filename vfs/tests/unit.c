@@ -64,27 +64,137 @@ static void test_path_join(void)
 	check_join("/", longpath, -LX_ENAMETOOLONG, "", false, "");
 }
 
+static bool encodes_to(const char *name, unsigned flags, const wchar_t *want)
+{
+	wchar_t w[LX_NAME_MAX + 1];
+	long n = lx_name_encode(name, strlen(name), flags, w, LX_NAME_MAX);
+
+	if (n < 0 || (size_t)n != wcslen(want) || wmemcmp(w, want, (size_t)n)) {
+		fprintf(stderr, "encode(%s, %u) gave %ld WCHARs\n", name, flags, n);
+		return false;
+	}
+	return true;
+}
+
+static bool win_forbidden(wchar_t c)
+{
+	return c < 32 || wcschr(L"<>:\"\\|?*", c);
+}
+
+static const wchar_t *const devices[] = {
+	L"CON", L"PRN", L"AUX", L"NUL", L"COM1", L"COM9", L"LPT1", L"LPT0", L"COM\x00B9",
+	L"CONIN$", L"CONOUT$",
+};
+
+/* What Windows would do with the encoded name: refuse it, strip it or
+ * take it for a device. */
+static bool safe_on_windows(const wchar_t *w, long n)
+{
+	wchar_t stem[16];
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		if (win_forbidden(w[i]))
+			return false;
+	if (w[n - 1] == L'.' || w[n - 1] == L' ')
+		return false;
+	while (k < n && k < 15 && w[k] != L'.')
+		k++;
+	wmemcpy(stem, w, (size_t)k);
+	stem[k] = 0;
+	while (k > 0 && stem[k - 1] == L' ')
+		stem[--k] = 0;
+	for (size_t d = 0; d < sizeof(devices) / sizeof(devices[0]); d++)
+		if (CompareStringOrdinal(stem, -1, devices[d], -1, TRUE) == CSTR_EQUAL)
+			return false;
+	return true;
+}
+
+static void check_round_trip(const char *name, size_t len, unsigned flags)
+{
+	wchar_t w[LX_NAME_MAX + 1];
+	char back[4 * LX_NAME_MAX + 1];
+	long n = lx_name_encode(name, len, flags, w, LX_NAME_MAX);
+	long m;
+
+	CHECK(n > 0 && (size_t)n <= len);
+	if (n <= 0)
+		return;
+	CHECK(safe_on_windows(w, n));
+	m = lx_name_from_nt(w, (size_t)n, back, sizeof(back));
+	CHECK(m == (long)len && !memcmp(back, name, len));
+}
+
+/* Two names that differ only in case must not compare equal on a
+ * case-insensitive volume once encoded. */
+static void check_case_distinct(const char *a, const char *b)
+{
+	wchar_t wa[LX_NAME_MAX + 1], wb[LX_NAME_MAX + 1];
+	long na = lx_name_encode(a, strlen(a), LX_NAME_ESCAPE_CASE, wa, LX_NAME_MAX);
+	long nb = lx_name_encode(b, strlen(b), LX_NAME_ESCAPE_CASE, wb, LX_NAME_MAX);
+
+	CHECK(na > 0 && nb > 0);
+	CHECK(CompareStringOrdinal(wa, (int)na, wb, (int)nb, TRUE) != CSTR_EQUAL);
+}
+
 static void test_name_codec(void)
 {
 	static const char *const names[] = {
 		"plain", "a:b", "q?*<>|\"\\", "\x01tab\x1f", "caf\xc3\xa9", "\xf0\x9f\x98\x80",
-		"bad\xff\xfe", "\xc0\xaf", "x.", " ",
+		"bad\xff\xfe", "\xc0\xaf", "x.", " ", "...", "a. ", "CON", "con.txt", "Nul .tar.gz",
+		"lpt9", "COM\xc2\xb9", "conin$", "Makefile", "makefile", "MAKEFILE", "\xc3\x89t\xc3\xa9",
+		"\xef\x80\xba", "\xef\x80\x80", "x~1", "PROGRA~1", "~", "\xed\xa0\x80", "\xcf\x82\xcf\x83",
 	};
+	static unsigned seed = 12345;
 	wchar_t w[600];
-	char back[1100];
+	char name[LX_NAME_MAX + 1];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		long n = lx_name_to_nt(names[i], strlen(names[i]), w, 600);
-		CHECK(n > 0);
-		for (long k = 0; k < n; k++)
-			CHECK(w[k] >= 32 && !wcschr(L"<>:\"\\|?*", w[k]));
-		long m = lx_name_from_nt(w, (size_t)n, back, sizeof(back));
-		CHECK(m == (long)strlen(names[i]) && !strcmp(back, names[i]));
+		check_round_trip(names[i], strlen(names[i]), LX_NAME_ESCAPE_CASE);
+		check_round_trip(names[i], strlen(names[i]), 0);
 	}
-	CHECK(lx_name_to_nt(":", 1, w, 600) == 1 && w[0] == 0xF03A);
-	CHECK(lx_name_to_nt("\xc3\xa9", 2, w, 600) == 1 && w[0] == 0xE9);
-	CHECK(lx_name_to_nt("\xf0\x9f\x98\x80", 4, w, 600) == 2 && w[0] == 0xD83D);
+	/* Random bytes: every byte but NUL and '/', every length up to 255. */
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 1 + (size_t)(round % LX_NAME_MAX);
+		for (size_t k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			name[k] = (char)(1 + (seed >> 16) % 255);
+			if (name[k] == '/')
+				name[k] = 'A';
+			/* mostly ASCII, so that case and device rules are met */
+			if ((seed >> 8) % 4 && (unsigned char)name[k] >= 0x80)
+				name[k] = (char)('A' + (seed >> 20) % 58);
+		}
+		name[len] = 0;
+		if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+			continue;
+		check_round_trip(name, len, round & 1 ? LX_NAME_ESCAPE_CASE : 0);
+	}
+	check_case_distinct("Makefile", "makefile");
+	check_case_distinct("MAKEFILE", "makefile");
+	check_case_distinct("\xc3\x89", "\xc3\xa9");         /* É é */
+	check_case_distinct("\xcf\x82", "\xcf\x83");         /* final and medial sigma */
+	check_case_distinct("\xe2\x84\xaa", "k");            /* Kelvin sign */
+	check_case_distinct("\xc4\xb1", "i");                /* dotless i */
+
+	CHECK(encodes_to(":", 0, L"\xF03A"));
+	CHECK(encodes_to("\xc3\xa9", 0, L"\x00E9"));
+	CHECK(encodes_to("\xc3\xa9", LX_NAME_ESCAPE_CASE, L"\xF0C3\xF0A9"));
+	CHECK(encodes_to("\xf0\x9f\x98\x80", LX_NAME_ESCAPE_CASE, L"\xD83D\xDE00"));
+	CHECK(encodes_to("Make", LX_NAME_ESCAPE_CASE, L"\xF04D" L"ake"));
+	CHECK(encodes_to("Make", 0, L"Make"));
+	CHECK(encodes_to("CON", 0, L"CO\xF04E"));
+	CHECK(encodes_to("con .txt", 0, L"co\xF06E .txt"));
+	CHECK(encodes_to("a.", 0, L"a\xF02E"));
+	CHECK(encodes_to("a ", 0, L"a\xF020"));
+	CHECK(encodes_to("x~1", LX_NAME_ESCAPE_CASE, L"x\xF07E" L"1"));
+	CHECK(encodes_to("x~", LX_NAME_ESCAPE_CASE, L"x~"));
+	CHECK(encodes_to("\xef\x80\xba", 0, L"\xF0EF\xF080\xF0BA"));  /* a literal U+F03A */
+	CHECK(encodes_to("\xff", 0, L"\xF0FF"));
 	CHECK(lx_name_to_nt("abc", 3, w, 2) == -LX_ENAMETOOLONG);
+	memset(name, 'A', LX_NAME_MAX);
+	CHECK(lx_name_to_nt(name, LX_NAME_MAX, w, LX_NAME_MAX) == LX_NAME_MAX);
+	CHECK(lx_name_case_escaped("Makefile", 8) && !lx_name_case_escaped("makefile", 8));
 }
 
 static void test_meta(void)

@@ -35,4 +35,13 @@ struct lx_sysinfo {
 
 _Static_assert(sizeof(struct lx_sysinfo) == 112, "struct sysinfo layout");
 
+/*
+ * What uname(2) and /proc/version report: the release names a kernel whose
+ * system calls we follow (the table is written against Linux 5.15, the
+ * kernel of WSL 2's long-term base), tagged so that scripts can tell lxnt
+ * apart.
+ */
+#define LX_UNAME_RELEASE "5.15.0-lxnt"
+#define LX_UNAME_VERSION "#1 SMP lxnt"
+
 #endif
