@@ -109,6 +109,50 @@ static bool serve_trap_site(CONTEXT *c)
 #define PF_USER 4
 #define PF_INSTR 16
 
+/*
+ * Stack overflow of the main thread's guest stack.  Windows raises an
+ * exception by pushing its record below the faulting rsp, which an
+ * overflow has just run off the stack, so a plain unmapped page below the
+ * stack would kill the process before any handler ran.  Below the stack
+ * the runtime keeps a reserve, outside the Linux map (mmap leaves the gap
+ * below the stack alone), whose top page is a guard page: running into it
+ * raises STATUS_GUARD_PAGE_VIOLATION with room below for the exception
+ * record, and it becomes the SIGSEGV (SEGV_MAPERR) Linux raises for the
+ * same overflow.  The handler needs the alternate stack, as on Linux (the
+ * frame must land in mapped memory, sigdeliver.c).
+ */
+#define STACK_RESERVE (64 * 1024)
+
+static uint64_t reserve_lo, reserve_hi;
+
+void lx_fault_stack_reserve(uint64_t stack_lo)
+{
+	uint64_t lo = stack_lo - STACK_RESERVE;
+
+	if (!VirtualAlloc((void *)(uintptr_t)lo, STACK_RESERVE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE))
+		return; /* an overflow then ends the process, as before */
+	reserve_lo = lo;
+	reserve_hi = stack_lo;
+	lx_fault_rearm_stack_guard();
+}
+
+void lx_fault_rearm_stack_guard(void)
+{
+	DWORD old;
+
+	if (reserve_hi)
+		VirtualProtect((void *)(uintptr_t)(reserve_hi - LX_PAGE_SIZE), LX_PAGE_SIZE,
+		               PAGE_READWRITE | PAGE_GUARD, &old);
+}
+
+static bool stack_overflow(const EXCEPTION_RECORD *er, uint64_t *addr)
+{
+	if (er->ExceptionCode != STATUS_GUARD_PAGE_VIOLATION || er->NumberParameters < 2)
+		return false;
+	*addr = er->ExceptionInformation[1];
+	return *addr >= reserve_lo && *addr < reserve_hi;
+}
+
 /* A page the guest has (mapped, whatever its protection): ACCERR, not MAPERR. */
 static bool page_present(uint64_t a)
 {
@@ -137,6 +181,12 @@ static void translate_fault(struct lx_thread *t, const EXCEPTION_RECORD *er, CON
 {
 	uint64_t rip = c->Rip;
 
+	uint64_t below;
+	if (stack_overflow(er, &below)) {
+		set_fault(t, LX_SIGSEGV, SEGV_MAPERR, below, TRAP_PF, PF_USER | PF_WRITE, below);
+		t->rearm_stack_guard = 1;
+		return;
+	}
 	switch (er->ExceptionCode) {
 	case EXCEPTION_ACCESS_VIOLATION: {
 		uint64_t kind = er->NumberParameters >= 2 ? er->ExceptionInformation[0] : 0;

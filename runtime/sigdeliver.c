@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include "lxnt/layout.h"
+#include "mman.h"
 #include "signal.h"
 #include "syscall_table.h"
 
@@ -115,6 +117,12 @@ static bool setup_frame(struct lx_thread *t, struct lx_regs *regs, void *fx, int
 	uint64_t fpstate = (sp - FX_SIZE) & ~63ULL;
 	uint64_t frame_at = ((fpstate - sizeof(struct lx_rt_sigframe)) & ~15ULL) - 8;
 	if ((nested || entering) && !within_altstack(t, frame_at))
+		return false;
+	/* Guest memory Linux does not have (the reserve below the main stack,
+	 * fault.c) cannot take a frame. */
+	if (frame_at >= LXNT_GUEST_WINDOW_LO && frame_at < LXNT_GUEST_WINDOW_HI &&
+	    !lx_mm_mapped(frame_at & ~(LX_PAGE_SIZE - 1),
+	                  LX_PAGE_UP(fpstate + FX_SIZE) - (frame_at & ~(LX_PAGE_SIZE - 1))))
 		return false;
 	if (!(act->flags & LX_SA_RESTORER))
 		return false; /* x86-64 requires one (x64_setup_rt_frame) */
@@ -295,6 +303,11 @@ void lx_signal_async(struct lx_regs *regs)
 	int64_t nr = t->exit_nr;
 
 	t->exit_nr = -1;
+	if (t->rearm_stack_guard) {
+		/* the exception record that used the page is gone now */
+		t->rearm_stack_guard = 0;
+		lx_fault_rearm_stack_guard();
+	}
 	if (t->fault_sig) {
 		t->frame_sig = t->fault_sig;
 		t->fault_sig = 0;

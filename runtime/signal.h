@@ -104,6 +104,11 @@ bool lx_on_sig_stack(const struct lx_thread *t, uint64_t sp);
 int lx_sas_ss_flags(const struct lx_thread *t, uint64_t sp);
 long lx_do_sigaltstack(const struct lx_stack *ss, struct lx_stack *old, uint64_t sp);
 
+/* The guard page below the main guest stack (fault.c): set up once the
+ * stack is mapped, armed again after an overflow was turned into SIGSEGV. */
+void lx_fault_stack_reserve(uint64_t stack_lo);
+void lx_fault_rearm_stack_guard(void);
+
 /* The guest window test of fault.c, shared with the asynchronous path. */
 bool lx_guest_address(uint64_t a);
 

@@ -43,6 +43,7 @@ struct lx_thread {
 	int fault_sig;             /* a synchronous signal raised by fault.c */
 	uint64_t fault_trapno, fault_err, fault_cr2;
 	struct lx_siginfo fault_info; /* valid while fault_sig != 0 */
+	int rearm_stack_guard;     /* the fault was the main stack's overflow (fault.c) */
 	int frame_sig;             /* the fault whose trapno/err/cr2 go into the next frame of it */
 	int64_t exit_nr;           /* lx_signal_async: syscall whose exit is pending, or -1 */
 	uint64_t exit_restart_rip;

@@ -187,6 +187,8 @@ CASES = [
     dict(name="sig-altstack", prog="signals", args=["altstack"]),
     dict(name="sig-segv-longjmp", prog="signals", args=["segv"]),
     dict(name="sig-segv-blocked", prog="signals", args=["segv-blocked"]),
+    dict(name="sig-stack-overflow-altstack", prog="signals", args=["overflow"]),
+    dict(name="sig-stack-overflow-no-altstack", prog="signals", args=["overflow-noalt"]),
     dict(name="sig-fpe", prog="signals", args=["fpe"]),
     dict(name="sig-trap-ill-hlt", prog="signals", args=["trap"]),
     dict(name="sig-sigtimedwait", prog="signals", args=["wait"]),

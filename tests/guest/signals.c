@@ -262,6 +262,48 @@ static int t_trap(void)
 	return 0;
 }
 
+/* Stack overflow reaches a SIGSEGV handler on the alternate stack. */
+static char *stack_mark;
+
+static volatile int forever = 1;
+
+static int recurse(int n)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)n;
+	return forever ? recurse(n + 1) + pad[0] : 0;
+}
+
+static int t_overflow(void)
+{
+	stack_t ss = { .ss_size = 64 * 1024 };
+	char here;
+
+	stack_mark = &here;
+	ss.ss_sp = malloc(ss.ss_size);
+	sigaltstack(&ss, NULL);
+	install(SIGSEGV, on_fault, SA_ONSTACK);
+	for (int round = 0; round < 2; round++) {
+		int sig = sigsetjmp(jump, 1);
+		if (!sig)
+			recurse(0);
+		printf("overflow %d: sig %d code %s addr-below-stack %d\n", round, sig,
+		       fault_code == SEGV_MAPERR ? "SEGV_MAPERR" : "other",
+		       (char *)fault_addr < stack_mark);
+	}
+	return 0;
+}
+
+/* Without an alternate stack the frame cannot be built: the process dies. */
+static int t_overflow_noalt(void)
+{
+	install(SIGSEGV, on_fault, 0);
+	printf("recursing\n");
+	recurse(0);
+	return 0;
+}
+
 /* A blocked synchronous signal still kills (force_sig). */
 static int t_segv_blocked(void)
 {
@@ -451,6 +493,8 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "altstack")) return t_altstack();
 	if (!strcmp(t, "segv")) return t_segv();
 	if (!strcmp(t, "segv-blocked")) return t_segv_blocked();
+	if (!strcmp(t, "overflow")) return t_overflow();
+	if (!strcmp(t, "overflow-noalt")) return t_overflow_noalt();
 	if (!strcmp(t, "fpe")) return t_fpe();
 	if (!strcmp(t, "trap")) return t_trap();
 	if (!strcmp(t, "wait")) return t_wait();
