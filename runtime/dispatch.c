@@ -74,7 +74,7 @@ static int64_t invoke(struct lx_syscall *sc)
 
 /* Runs the call of regs; returns its number.  The thread counts as inside
  * the runtime (in_runtime) until its exit path has looked at its signals. */
-static int64_t run(struct lx_regs *regs, void *fx, int rsp_bias)
+static int64_t run(struct lx_regs *regs, int rsp_bias)
 {
 	struct lx_thread *t = lx_current_thread();
 	struct lx_syscall sc = {
@@ -85,7 +85,6 @@ static int64_t run(struct lx_regs *regs, void *fx, int rsp_bias)
 	};
 
 	t->in_runtime = 1;
-	t->sys_fx = fx;
 	t->sys_rsp_bias = rsp_bias;
 	t->sigreturned = 0;
 	if (lx_trace_enabled())
@@ -103,22 +102,31 @@ static int64_t run(struct lx_regs *regs, void *fx, int rsp_bias)
 
 /*
  * From entry.S: the trampoline moved rsp below the red zone before its call
- * (so the guest's rsp is regs->rsp + 128), and the fxsave image of the
- * guest FP state lies right below the frame.  Re-executing the call
- * restarts the syscall, as the kernel's ip -= 2 re-executes `syscall`.
+ * (so the guest's rsp is regs->rsp + 128).  Re-executing the call restarts
+ * the syscall, as the kernel's ip -= 2 re-executes `syscall`.  The common
+ * exit (no signal, no restart) is decided here; the rest is
+ * lx_signal_exit_slow's, with the full FP state.
  */
-void lx_syscall_dispatch(struct lx_regs *regs)
+int lx_syscall_dispatch(struct lx_regs *regs)
 {
-	void *fx = (char *)regs - 512;
+	struct lx_thread *t = lx_current_thread();
 	uint64_t restart_rip = regs->rip - TRAMP_CALL_LENGTH;
-	int64_t nr = run(regs, fx, LXNT_RED_ZONE);
+	int64_t nr = run(regs, LXNT_RED_ZONE);
 
-	lx_signal_syscall_exit(regs, fx, nr, restart_rip);
+	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)regs->rax)) {
+		t->in_runtime = 0;
+		if (!lx_signal_exit_work(t, (int64_t)regs->rax))
+			return 0;
+		t->in_runtime = 1;
+	}
+	t->exit_nr = nr;
+	t->exit_restart_rip = restart_rip;
+	return 1;
 }
 
 /* From fault.c's trap rung: the exit work (signals, restarts) is the
  * caller's, since it runs on the guest stack. */
-int64_t lx_syscall_dispatch_trap(struct lx_regs *regs, void *fx)
+int64_t lx_syscall_dispatch_trap(struct lx_regs *regs)
 {
-	return run(regs, fx, 0);
+	return run(regs, 0);
 }

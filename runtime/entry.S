@@ -42,6 +42,7 @@
 #define R_RFLAGS 136
 #define R_SIZE 144
 #define FX_SIZE 512
+#define FX_XMM0 160                     /* xmm0 in the fxsave layout */
 
 	.text
 	.globl lx_syscall_entry, lx_enter_guest, lx_signal_async_entry
@@ -81,16 +82,40 @@ lx_syscall_entry:
 	mov %gs:SLOT_THREAD, %rax
 	incq T_SYSCALLS_BY_TRAMP(%rax)
 	mov %rsp, %rbx
-	/* The whole FP/SSE state goes below the frame in fxsave format: the
-	 * Win64 ABI lets C code clobber xmm0-5 while Linux's syscall preserves
-	 * every vector register, and signal delivery copies this image into
-	 * the signal frame and loads what rt_sigreturn restores.  rbx is
-	 * 16-aligned (host_stack_top and 18 pushes). */
+	/* An fxsave-format area below the frame.  The Win64 ABI lets C code
+	 * clobber xmm0-5 while Linux's syscall preserves every vector
+	 * register, so those six go to their slots of the area (xmm6-15 are
+	 * callee-saved in Win64).  The whole state is stored (fxsave) only
+	 * when signal work needs it: fxsave/fxrstor on every call would cost
+	 * more than the rest of the entry.  rbx is 16-aligned
+	 * (host_stack_top and 18 pushes). */
 	sub $FX_SIZE, %rsp
-	fxsave64 (%rsp)
+	movdqa %xmm0, FX_XMM0(%rsp)
+	movdqa %xmm1, FX_XMM0+16(%rsp)
+	movdqa %xmm2, FX_XMM0+32(%rsp)
+	movdqa %xmm3, FX_XMM0+48(%rsp)
+	movdqa %xmm4, FX_XMM0+64(%rsp)
+	movdqa %xmm5, FX_XMM0+80(%rsp)
 	mov %rbx, %rcx
 	sub $32, %rsp                   /* Win64 shadow space; rsp stays 16-aligned */
 	call lx_syscall_dispatch
+	movdqa FX_XMM0-FX_SIZE(%rbx), %xmm0
+	movdqa FX_XMM0+16-FX_SIZE(%rbx), %xmm1
+	movdqa FX_XMM0+32-FX_SIZE(%rbx), %xmm2
+	movdqa FX_XMM0+48-FX_SIZE(%rbx), %xmm3
+	movdqa FX_XMM0+64-FX_SIZE(%rbx), %xmm4
+	movdqa FX_XMM0+80-FX_SIZE(%rbx), %xmm5
+	test %eax, %eax
+	jnz slow_exit
+	mov %rbx, %rsp
+	jmp resume_frame
+
+/* Signal work at syscall exit: all guest FP state is in the registers
+ * again, so one fxsave captures it for the frame (sigdeliver.c). */
+slow_exit:
+	fxsave64 -FX_SIZE(%rbx)
+	mov %rbx, %rcx
+	call lx_signal_exit_slow
 	/* fall through */
 
 /* rbx = struct lx_regs, its fxsave image FX_SIZE bytes below. */

@@ -5,6 +5,7 @@
  * Linux would raise for any other fault in guest code.  Faults of runtime
  * code stay runtime faults: a message and status 139.
  */
+#include <string.h>
 #include <windows.h>
 
 #include "image.h"
@@ -59,7 +60,7 @@ static bool serve_trap_site(CONTEXT *c)
 		struct lx_regs r;
 		regs_from_context(&r, c);
 		r.rip = c->Rip + s->length;
-		int64_t nr = lx_syscall_dispatch_trap(&r, &c->FltSave);
+		int64_t nr = lx_syscall_dispatch_trap(&r);
 		regs_to_context(c, &r);
 		finish_trap_syscall(t, c, nr, site);
 		return true;
@@ -252,8 +253,10 @@ static void translate_fault(struct lx_thread *t, const EXCEPTION_RECORD *er, CON
  * handler runs on the guest stack where the signal frame would go. */
 static void finish_trap_syscall(struct lx_thread *t, CONTEXT *c, int64_t nr, uint64_t site)
 {
+	if (t->sigreturned)
+		memcpy(&c->FltSave, t->sigreturn_fx, sizeof(t->sigreturn_fx));
 	if (!lx_signal_exit_work(t, (int64_t)c->Rax)) {
-		__atomic_store_n(&t->in_runtime, 0, __ATOMIC_SEQ_CST);
+		t->in_runtime = 0;
 		if (!lx_signal_exit_work(t, (int64_t)c->Rax))
 			return;
 	}

@@ -150,8 +150,10 @@ static bool setup_frame(struct lx_thread *t, struct lx_regs *regs, void *fx, int
 	memcpy(image, fx, FX_SIZE);
 	/* No xstate beyond the legacy area: sw_reserved without FP_XSTATE_MAGIC1. */
 	memset(image + FX_SW_RESERVED, 0, FX_SIZE - FX_SW_RESERVED);
+	/* The kernel writes the siginfo only for SA_SIGINFO handlers. */
+	size_t frame_len = (act->flags & LX_SA_SIGINFO) ? sizeof(f) : offsetof(struct lx_rt_sigframe, info);
 	if (lx_copy_to_user(fpstate, image, FX_SIZE) < 0 ||
-	    lx_copy_to_user(frame_at, &f, sizeof(f)) < 0)
+	    lx_copy_to_user(frame_at, &f, frame_len) < 0)
 		return false;
 	if ((uint32_t)t->altstack_flags & LX_SS_AUTODISARM) {
 		t->altstack_sp = 0;
@@ -262,7 +264,7 @@ void lx_signal_syscall_exit(struct lx_regs *regs, void *fx, int64_t nr, uint64_t
 	if (t->sigreturned)
 		nr = -1;
 	for (;;) {
-		__atomic_store_n(&t->in_runtime, 0, __ATOMIC_SEQ_CST);
+		t->in_runtime = 0;
 		if (!lx_signal_interrupts(t)) {
 			if (!t->restore_sigmask)
 				break;
@@ -295,6 +297,17 @@ void lx_signal_syscall_exit(struct lx_regs *regs, void *fx, int64_t nr, uint64_t
 	}
 	if (nr >= 0)
 		restart_without_handler(regs, nr, restart_rip);
+}
+
+void lx_signal_exit_slow(struct lx_regs *regs)
+{
+	struct lx_thread *t = lx_current_thread();
+	void *fx = (char *)regs - FX_SIZE;
+
+	if (t->sigreturned)
+		memcpy(fx, t->sigreturn_fx, FX_SIZE);
+	lx_signal_syscall_exit(regs, fx, t->exit_nr, t->exit_restart_rip);
+	t->exit_nr = -1;
 }
 
 void lx_signal_async(struct lx_regs *regs)
@@ -345,9 +358,9 @@ int64_t lx_sys_rt_sigreturn(struct lx_syscall *sc)
 		memcpy(&mxcsr, image + FX_MXCSR, sizeof(mxcsr));
 		mxcsr &= 0xffff; /* reserved bits would make fxrstor fault */
 		memcpy(image + FX_MXCSR, &mxcsr, sizeof(mxcsr));
-		memcpy(t->sys_fx, image, FX_SIZE);
+		memcpy(t->sigreturn_fx, image, FX_SIZE);
 	} else {
-		fx_init(t->sys_fx);
+		fx_init(t->sigreturn_fx);
 	}
 	t->sigmask = f.uc.uc_sigmask & ~LX_SIG_UNBLOCKABLE;
 	(void)lx_do_sigaltstack(&f.uc.uc_stack, NULL, r->rsp);

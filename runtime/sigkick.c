@@ -58,8 +58,10 @@ static bool try_kick(struct lx_thread *t)
 	CONTEXT c;
 	bool done = true;
 
-	if (t->in_runtime)
-		return true;
+	/* in_runtime is read only once the thread is suspended and its
+	 * context read (which waits for the suspension): its stores are
+	 * visible then, so its own exit path, which clears in_runtime before
+	 * it looks at the pending set, needs no fence. */
 	if (SuspendThread(t->handle) == (DWORD)-1)
 		return true; /* gone */
 	memset(&c, 0, sizeof(c));

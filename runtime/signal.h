@@ -76,10 +76,11 @@ bool lx_signal_group_stopped(void);
  * FP state that the exit path loads; restart_rip re-executes the syscall. */
 void lx_signal_syscall_exit(struct lx_regs *regs, void *fx, int64_t nr, uint64_t restart_rip);
 void lx_signal_async(struct lx_regs *regs);
+void lx_signal_exit_slow(struct lx_regs *regs);
 
 /* Runs the syscall of regs for fault.c's trap rung, without the exit
  * work; returns the syscall number. */
-int64_t lx_syscall_dispatch_trap(struct lx_regs *regs, void *fx);
+int64_t lx_syscall_dispatch_trap(struct lx_regs *regs);
 
 /* True when the exit path has work: a deliverable signal, a restart code
  * in rax, a mask to restore. */

@@ -39,7 +39,7 @@ struct lx_thread {
 	int restore_sigmask;
 	int sigreturned;           /* rt_sigreturn ran: no restart for this syscall */
 	int sys_rsp_bias;          /* guest rsp = regs->rsp + this during a syscall */
-	void *sys_fx;              /* fxsave area of the guest state during a syscall */
+	unsigned char sigreturn_fx[512]; /* rt_sigreturn: the FP state to load at exit */
 	int fault_sig;             /* a synchronous signal raised by fault.c */
 	uint64_t fault_trapno, fault_err, fault_cr2;
 	struct lx_siginfo fault_info; /* valid while fault_sig != 0 */
@@ -97,7 +97,8 @@ void lx_refresh_tp_guards(void);
 _Noreturn void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self);
 void lx_syscall_entry(void);
 
-/* dispatch.c */
-void lx_syscall_dispatch(struct lx_regs *regs);
+/* dispatch.c: runs the syscall of the frame entry.S built; nonzero when
+ * the exit needs signal work (entry.S then calls lx_signal_exit_slow). */
+int lx_syscall_dispatch(struct lx_regs *regs);
 
 #endif
