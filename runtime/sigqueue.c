@@ -351,7 +351,10 @@ long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 	struct lx_thread *target = t ? (wants(t, sig) ? t : NULL) : pick_thread(sig);
 	if (!target)
 		goto out;
-	if (fatal_now(target, sig))
+	/* From a runtime thread (the interval timer, a message from another
+	 * process) the target dies at its own delivery point instead, so that
+	 * the process ends from one of its Linux threads. */
+	if (lx_current_thread() && fatal_now(target, sig))
 		lx_exit_process(lx_signal_default(sig) == LX_SIGDFL_CORE ? sig | 0x80 : sig);
 	SetEvent(target->sig_event);
 	if (target != lx_current_thread())

@@ -202,6 +202,8 @@ CASES = [
     dict(name="sig-raise-quit", prog="signals", args=["raise", "quit"]),
     dict(name="sig-raise-rt", prog="signals", args=["raise", "rt"]),
     dict(name="sig-raise-ignored", prog="signals", args=["raise", "ignored"]),
+    dict(name="sig-alarm-kills-pause", prog="signals", args=["raise", "alarm-pause"]),
+    dict(name="sig-alarm-kills-busy-loop", prog="signals", args=["raise", "alarm-busy"]),
     dict(name="sig-bash-trap-self", prog="bash",
          args=["-c", "trap 'echo got USR1' USR1; kill -USR1 $$; echo after; "
                "trap - USR1; trap 'echo exiting' EXIT; kill -TERM $$; echo not reached"]),

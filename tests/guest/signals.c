@@ -468,6 +468,14 @@ static int t_raise(const char *what)
 		raise(SIGQUIT);
 	else if (!strcmp(what, "rt"))
 		raise(SIGRTMIN + 2);
+	else if (!strcmp(what, "alarm-pause")) {
+		arm_timer_ms(50, 0);
+		pause();
+	} else if (!strcmp(what, "alarm-busy")) {
+		arm_timer_ms(50, 0);
+		for (;;)
+			stop_loop++;
+	}
 	else if (!strcmp(what, "ignored")) {
 		signal(SIGTERM, SIG_IGN);
 		raise(SIGTERM);
