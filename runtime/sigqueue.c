@@ -281,7 +281,9 @@ static bool ignored(struct lx_thread *t, int sig)
 	lx_sigaction_get(sig, &act);
 	if (act.handler == LX_SIG_IGN)
 		return true;
-	return act.handler == LX_SIG_DFL && lx_signal_default(sig) == LX_SIGDFL_IGNORE;
+	/* sig_kernel_ignore counts SIGCONT too: its work is done when sent. */
+	enum lx_sig_default d = lx_signal_default(sig);
+	return act.handler == LX_SIG_DFL && (d == LX_SIGDFL_IGNORE || d == LX_SIGDFL_CONT);
 }
 
 static bool wants(const struct lx_thread *t, int sig)

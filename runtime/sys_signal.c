@@ -54,7 +54,8 @@ int64_t lx_sys_rt_sigaction(struct lx_syscall *sc)
 	ReleaseSRWLockExclusive(&actions_lock);
 	/* POSIX: setting a pending signal to be ignored discards it. */
 	if (act_p && (act.handler == LX_SIG_IGN ||
-	              (act.handler == LX_SIG_DFL && lx_signal_default(sig) == LX_SIGDFL_IGNORE)))
+	              (act.handler == LX_SIG_DFL && (lx_signal_default(sig) == LX_SIGDFL_IGNORE ||
+	                                               lx_signal_default(sig) == LX_SIGDFL_CONT))))
 		lx_signal_flush(LX_SIGBIT(sig));
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
