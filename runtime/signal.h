@@ -49,6 +49,13 @@ enum lx_sig_default lx_signal_default(int sig);
 void lx_sigaction_get(int sig, struct lx_sigaction *out);
 void lx_sigaction_reset(int sig);
 
+/* For fork and execve (process work): the whole disposition table, and
+ * what execve keeps of it (ignored stays ignored, handlers become SIG_DFL,
+ * the alternate stack goes; mask and pending signals stay). */
+void lx_sigaction_snapshot(struct lx_sigaction out[LX_NSIG]);
+void lx_sigaction_restore(const struct lx_sigaction in[LX_NSIG]);
+void lx_signal_exec_reset(void);
+
 /* Pending signals of t: its own and the process-wide ones. */
 uint64_t lx_signal_pending(const struct lx_thread *t);
 
@@ -58,6 +65,10 @@ uint64_t lx_signal_pending(const struct lx_thread *t);
  * kernel's next_signal); fills info.  Returns the signal or 0.
  */
 int lx_signal_dequeue(struct lx_thread *t, uint64_t allowed, struct lx_siginfo *info);
+
+/* The calling thread now blocks `blocked`: process-wide pending signals
+ * among them go to threads that do not (retarget_shared_pending). */
+void lx_signal_retarget(uint64_t blocked);
 
 /* Discards every pending instance of the signals in mask. */
 void lx_signal_flush(uint64_t mask);

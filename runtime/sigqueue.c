@@ -320,6 +320,25 @@ static bool fatal_now(const struct lx_thread *t, int sig)
 	return d == LX_SIGDFL_TERM || d == LX_SIGDFL_CORE;
 }
 
+void lx_signal_retarget(uint64_t blocked)
+{
+	struct lx_thread *self = lx_current_thread();
+	uint64_t left = shared_pending & blocked;
+
+	if (!left)
+		return;
+	lx_thread_registry_lock();
+	for (struct lx_thread *t = lx_thread_first(); t && left; t = t->next) {
+		uint64_t take = left & ~t->sigmask;
+		if (t == self || !take)
+			continue;
+		left &= ~take;
+		SetEvent(t->sig_event);
+		lx_signal_kick(t);
+	}
+	lx_thread_registry_unlock();
+}
+
 long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 {
 	struct lx_siginfo si = { .si_signo = sig, .si_code = LX_SI_KERNEL };

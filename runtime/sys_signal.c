@@ -3,6 +3,7 @@
  * send a signal inside the process (kernel/signal.c).  Queueing is
  * sigqueue.c's, delivery sigdeliver.c's.
  */
+#include <string.h>
 #include <windows.h>
 
 #include "identity.h"
@@ -28,6 +29,36 @@ void lx_sigaction_reset(int sig)
 	AcquireSRWLockExclusive(&actions_lock);
 	actions[sig - 1].handler = LX_SIG_DFL;
 	ReleaseSRWLockExclusive(&actions_lock);
+}
+
+void lx_sigaction_snapshot(struct lx_sigaction out[LX_NSIG])
+{
+	AcquireSRWLockShared(&actions_lock);
+	memcpy(out, actions, sizeof(actions));
+	ReleaseSRWLockShared(&actions_lock);
+}
+
+void lx_sigaction_restore(const struct lx_sigaction in[LX_NSIG])
+{
+	AcquireSRWLockExclusive(&actions_lock);
+	memcpy(actions, in, sizeof(actions));
+	ReleaseSRWLockExclusive(&actions_lock);
+}
+
+/* flush_signal_handlers(t, 0) and the new mm's lost alternate stack. */
+void lx_signal_exec_reset(void)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	AcquireSRWLockExclusive(&actions_lock);
+	for (int i = 0; i < LX_NSIG; i++) {
+		uint64_t h = actions[i].handler == LX_SIG_IGN ? LX_SIG_IGN : LX_SIG_DFL;
+		actions[i] = (struct lx_sigaction){ .handler = h };
+	}
+	ReleaseSRWLockExclusive(&actions_lock);
+	t->altstack_sp = 0;
+	t->altstack_size = 0;
+	t->altstack_flags = LX_SS_DISABLE;
 }
 
 /* Linux rt_sigaction(2). */
@@ -89,6 +120,7 @@ int64_t lx_sys_rt_sigprocmask(struct lx_syscall *sc)
 			return -LX_EINVAL;
 		}
 		t->sigmask &= ~UNBLOCKABLE;
+		lx_signal_retarget(t->sigmask & ~old);
 	}
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;

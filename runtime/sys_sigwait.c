@@ -36,6 +36,7 @@ int64_t lx_sys_rt_sigsuspend(struct lx_syscall *sc)
 	t->saved_sigmask = t->sigmask;
 	t->restore_sigmask = 1;
 	t->sigmask = set;
+	lx_signal_retarget(set & ~t->saved_sigmask);
 	wait_for_signal();
 	return -LX_ERESTARTNOHAND;
 }
