@@ -70,6 +70,11 @@ int lx_signal_dequeue(struct lx_thread *t, uint64_t allowed, struct lx_siginfo *
  * among them go to threads that do not (retarget_shared_pending). */
 void lx_signal_retarget(uint64_t blocked);
 
+/* A thread of the process ends (exit_signals): its own pending signals
+ * go, the process's go to the other threads.  Call while t is still in
+ * the registry and before its tid can be reused. */
+void lx_signal_thread_exit(struct lx_thread *t);
+
 /* Discards every pending instance of the signals in mask. */
 void lx_signal_flush(uint64_t mask);
 

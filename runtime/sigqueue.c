@@ -339,6 +339,28 @@ void lx_signal_retarget(uint64_t blocked)
 	lx_thread_registry_unlock();
 }
 
+void lx_signal_thread_exit(struct lx_thread *t)
+{
+	AcquireSRWLockExclusive(&queue_lock);
+	for (struct queued **p = &head; *p;) {
+		struct queued *q = *p;
+		if (q->tid == t->tid) {
+			*p = q->next;
+			q->next = free_list;
+			free_list = q;
+		} else {
+			p = &q->next;
+		}
+	}
+	tail = &head;
+	while (*tail)
+		tail = &(*tail)->next;
+	t->sigpending = 0;
+	ReleaseSRWLockExclusive(&queue_lock);
+	t->sigmask = ~0ULL & ~LX_SIG_UNBLOCKABLE;
+	lx_signal_retarget(~0ULL);
+}
+
 long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 {
 	struct lx_siginfo si = { .si_signo = sig, .si_code = LX_SI_KERNEL };
