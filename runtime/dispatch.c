@@ -74,9 +74,8 @@ static int64_t invoke(struct lx_syscall *sc)
 
 /* Runs the call of regs; returns its number.  The thread counts as inside
  * the runtime (in_runtime) until its exit path has looked at its signals. */
-static int64_t run(struct lx_regs *regs, int rsp_bias)
+static int64_t run(struct lx_thread *t, struct lx_regs *regs, int rsp_bias)
 {
-	struct lx_thread *t = lx_current_thread();
 	struct lx_syscall sc = {
 		.nr = (int64_t)regs->rax,
 		.arg = { (int64_t)regs->rdi, (int64_t)regs->rsi, (int64_t)regs->rdx,
@@ -111,14 +110,14 @@ int lx_syscall_dispatch(struct lx_regs *regs)
 {
 	struct lx_thread *t = lx_current_thread();
 	uint64_t restart_rip = regs->rip - TRAMP_CALL_LENGTH;
-	int64_t nr = run(regs, LXNT_RED_ZONE);
+	int64_t nr = run(t, regs, LXNT_RED_ZONE);
 
-	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)regs->rax)) {
-		t->in_runtime = 0;
-		if (!lx_signal_exit_work(t, (int64_t)regs->rax))
-			return 0;
-		t->in_runtime = 1;
-	}
+	/* Cleared before the look, so that a sender that finds it clear
+	 * (sigkick.c) knows the look may have missed its signal. */
+	t->in_runtime = 0;
+	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)regs->rax))
+		return 0;
+	t->in_runtime = 1;
 	t->exit_nr = nr;
 	t->exit_restart_rip = restart_rip;
 	return 1;
@@ -128,5 +127,5 @@ int lx_syscall_dispatch(struct lx_regs *regs)
  * caller's, since it runs on the guest stack. */
 int64_t lx_syscall_dispatch_trap(struct lx_regs *regs)
 {
-	return run(regs, 0);
+	return run(lx_current_thread(), regs, 0);
 }

@@ -251,12 +251,6 @@ static void restart_without_handler(struct lx_regs *regs, int64_t nr, uint64_t r
 	}
 }
 
-bool lx_signal_exit_work(struct lx_thread *t, int64_t ret)
-{
-	return lx_signal_interrupts(t) || t->restore_sigmask ||
-	       (ret <= -LX_ERESTARTSYS && ret >= -LX_ERESTART_RESTARTBLOCK);
-}
-
 void lx_signal_syscall_exit(struct lx_regs *regs, void *fx, int64_t nr, uint64_t restart_rip)
 {
 	struct lx_thread *t = lx_current_thread();

@@ -99,8 +99,15 @@ void lx_signal_exit_slow(struct lx_regs *regs);
 int64_t lx_syscall_dispatch_trap(struct lx_regs *regs);
 
 /* True when the exit path has work: a deliverable signal, a restart code
- * in rax, a mask to restore. */
-bool lx_signal_exit_work(struct lx_thread *t, int64_t ret);
+ * in rax, a mask to restore.  Inline: every syscall asks. */
+extern volatile uint64_t lx_shared_sigpending;
+extern volatile int lx_group_stopped;
+
+static inline bool lx_signal_exit_work(const struct lx_thread *t, int64_t ret)
+{
+	return ((t->sigpending | lx_shared_sigpending) & ~t->sigmask) || lx_group_stopped ||
+	       t->restore_sigmask || (ret <= -LX_ERESTARTSYS && ret >= -LX_ERESTART_RESTARTBLOCK);
+}
 
 /*
  * Moves the calling thread, stopped in guest state c (a CONTEXT), onto

@@ -34,10 +34,10 @@ static SRWLOCK queue_lock = SRWLOCK_INIT;
 static struct queued pool[QUEUE_MAX];
 static struct queued *free_list, *head, **tail = &head;
 static bool pool_ready;
-static volatile uint64_t shared_pending;
+volatile uint64_t lx_shared_sigpending; /* signal.h */
 
 /* Group stop (do_signal_stop): a manual-reset event, set while running. */
-static volatile int group_stopped;
+volatile int lx_group_stopped; /* signal.h */
 static HANDLE continue_event;
 static INIT_ONCE continue_once = INIT_ONCE_STATIC_INIT;
 
@@ -60,17 +60,17 @@ enum lx_sig_default lx_signal_default(int sig)
 
 uint64_t lx_signal_pending(const struct lx_thread *t)
 {
-	return t->sigpending | shared_pending;
+	return t->sigpending | lx_shared_sigpending;
 }
 
 bool lx_signal_interrupts(struct lx_thread *t)
 {
-	return (lx_signal_pending(t) & ~t->sigmask) != 0 || group_stopped;
+	return (lx_signal_pending(t) & ~t->sigmask) != 0 || lx_group_stopped;
 }
 
 static volatile uint64_t *pending_word(struct lx_thread *t)
 {
-	return t ? &t->sigpending : &shared_pending;
+	return t ? &t->sigpending : &lx_shared_sigpending;
 }
 
 /* Queue lock held. */
@@ -138,7 +138,7 @@ static void flush_locked(uint64_t mask)
 	tail = &head;
 	while (*tail)
 		tail = &(*tail)->next;
-	__atomic_and_fetch(&shared_pending, ~mask, __ATOMIC_SEQ_CST);
+	__atomic_and_fetch(&lx_shared_sigpending, ~mask, __ATOMIC_SEQ_CST);
 	for (struct lx_thread *t = lx_thread_first(); t; t = t->next)
 		__atomic_and_fetch(&t->sigpending, ~mask, __ATOMIC_SEQ_CST);
 }
@@ -193,13 +193,13 @@ int lx_signal_dequeue(struct lx_thread *t, uint64_t allowed, struct lx_siginfo *
 	int sig = 0;
 
 	AcquireSRWLockExclusive(&queue_lock);
-	uint64_t own = t->sigpending & allowed, shared = shared_pending & allowed;
+	uint64_t own = t->sigpending & allowed, shared = lx_shared_sigpending & allowed;
 	if (own) {
 		sig = next_signal(own);
 		take_locked(t->tid, &t->sigpending, sig, info);
 	} else if (shared) {
 		sig = next_signal(shared);
-		take_locked(0, &shared_pending, sig, info);
+		take_locked(0, &lx_shared_sigpending, sig, info);
 	}
 	ReleaseSRWLockExclusive(&queue_lock);
 	return sig;
@@ -221,7 +221,7 @@ static HANDLE get_continue_event(void)
 
 bool lx_signal_group_stopped(void)
 {
-	return group_stopped != 0;
+	return lx_group_stopped != 0;
 }
 
 /*
@@ -236,16 +236,16 @@ void lx_signal_group_stop(int sig)
 
 	if (sig) {
 		lx_thread_registry_lock();
-		if (!group_stopped) {
+		if (!lx_group_stopped) {
 			ResetEvent(ev);
-			group_stopped = 1;
+			lx_group_stopped = 1;
 		}
 		for (struct lx_thread *t = lx_thread_first(); t; t = t->next)
 			if (t != lx_current_thread())
 				SetEvent(t->sig_event);
 		lx_thread_registry_unlock();
 	}
-	while (group_stopped)
+	while (lx_group_stopped)
 		WaitForSingleObject(ev, INFINITE);
 }
 
@@ -253,7 +253,7 @@ static void group_continue(void)
 {
 	HANDLE ev = get_continue_event();
 
-	group_stopped = 0;
+	lx_group_stopped = 0;
 	SetEvent(ev);
 }
 
@@ -323,7 +323,7 @@ static bool fatal_now(const struct lx_thread *t, int sig)
 void lx_signal_retarget(uint64_t blocked)
 {
 	struct lx_thread *self = lx_current_thread();
-	uint64_t left = shared_pending & blocked;
+	uint64_t left = lx_shared_sigpending & blocked;
 
 	if (!left)
 		return;
