@@ -7,6 +7,7 @@
 #include <windows.h>
 
 #include "clone.h"
+#include "signal.h"
 #include "futex.h"
 #include "stats.h"
 #include "thread.h"
@@ -183,6 +184,9 @@ static void thread_exit_on_host_stack(void *arg)
 	int code = (int)(intptr_t)arg;
 
 	lx_stats_retire(t);
+	/* Its queued signals go, and process-wide ones move to a thread that
+	 * can take them (release_task's flush_sigqueue, retarget). */
+	lx_signal_thread_exit(t);
 	/* Out of the registry before the joiner can wake: a tid it has joined
 	 * is gone (ESRCH), as it is on Linux once the join returns. */
 	if (lx_thread_unregister_last(t))

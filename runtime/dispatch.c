@@ -3,6 +3,8 @@
  * tools/gen_syscalls.py): one row per number, holes and `none` rows answer
  * -LX_ENOSYS, as Linux's sys_ni_syscall does.
  */
+#include "lxnt/layout.h"
+#include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "trace.h"
@@ -70,7 +72,9 @@ static int64_t invoke(struct lx_syscall *sc)
 	return e->handler(sc);
 }
 
-void lx_syscall_dispatch(struct lx_regs *regs)
+/* Runs the call of regs; returns its number.  The thread counts as inside
+ * the runtime (in_runtime) until its exit path has looked at its signals. */
+static int64_t run(struct lx_thread *t, struct lx_regs *regs, int rsp_bias)
 {
 	struct lx_syscall sc = {
 		.nr = (int64_t)regs->rax,
@@ -79,10 +83,49 @@ void lx_syscall_dispatch(struct lx_regs *regs)
 		.regs = regs,
 	};
 
+	t->in_runtime = 1;
+	t->sys_rsp_bias = rsp_bias;
+	t->sigreturned = 0;
 	if (lx_trace_enabled())
 		lx_trace_enter(&sc);
 	int64_t ret = invoke(&sc);
 	if (lx_trace_enabled())
 		lx_trace_exit(&sc, ret);
 	regs->rax = (uint64_t)ret;
+	return sc.nr;
+}
+
+/* Trampoline bytes before the return address: `call *%gs:0x1678`
+ * (65 ff 14 25 imm32, include/lxnt/sitetab.h). */
+#define TRAMP_CALL_LENGTH 8
+
+/*
+ * From entry.S: the trampoline moved rsp below the red zone before its call
+ * (so the guest's rsp is regs->rsp + 128).  Re-executing the call restarts
+ * the syscall, as the kernel's ip -= 2 re-executes `syscall`.  The common
+ * exit (no signal, no restart) is decided here; the rest is
+ * lx_signal_exit_slow's, with the full FP state.
+ */
+int lx_syscall_dispatch(struct lx_regs *regs)
+{
+	struct lx_thread *t = lx_current_thread();
+	uint64_t restart_rip = regs->rip - TRAMP_CALL_LENGTH;
+	int64_t nr = run(t, regs, LXNT_RED_ZONE);
+
+	/* Cleared before the look, so that a sender that finds it clear
+	 * (sigkick.c) knows the look may have missed its signal. */
+	t->in_runtime = 0;
+	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)regs->rax))
+		return 0;
+	t->in_runtime = 1;
+	t->exit_nr = nr;
+	t->exit_restart_rip = restart_rip;
+	return 1;
+}
+
+/* From fault.c's trap rung: the exit work (signals, restarts) is the
+ * caller's, since it runs on the guest stack. */
+int64_t lx_syscall_dispatch_trap(struct lx_regs *regs)
+{
+	return run(lx_current_thread(), regs, 0);
 }

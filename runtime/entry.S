@@ -5,11 +5,10 @@
  * moved below the red zone (include/lxnt/sitetab.h), so [rsp] holds the
  * return address into the trampoline and the guest's rsp after the call
  * returns is rsp + 8.  The entry switches to the thread's Windows stack,
- * builds a struct lx_regs there, calls lx_syscall_dispatch with the Win64
- * ABI, and resumes guest code from the (possibly edited) frame.  xmm0-5 are
- * saved beside the frame because the Win64 ABI lets C code clobber them
- * while Linux's syscall preserves every vector register (xmm6-15 are
- * callee-saved in Win64 and need no help).  Nothing is
+ * builds a struct lx_regs there with the FP state below it, calls
+ * lx_syscall_dispatch with the Win64 ABI, and resumes guest code from the
+ * (possibly edited) frame: signal delivery and rt_sigreturn edit both.
+ * Nothing is
  * ever written below the guest rsp: the resume address goes through the
  * TEB slot LXNT_SLOT_RESUME_RIP.
  */
@@ -42,9 +41,11 @@
 #define R_RIP 128
 #define R_RFLAGS 136
 #define R_SIZE 144
+#define FX_SIZE 512
+#define FX_XMM0 160                     /* xmm0 in the fxsave layout */
 
 	.text
-	.globl lx_syscall_entry, lx_enter_guest
+	.globl lx_syscall_entry, lx_enter_guest, lx_signal_async_entry
 
 lx_syscall_entry:
 	/* Only mov/push/lea until pushfq: they leave the flags alone. */
@@ -81,24 +82,58 @@ lx_syscall_entry:
 	mov %gs:SLOT_THREAD, %rax
 	incq T_SYSCALLS_BY_TRAMP(%rax)
 	mov %rsp, %rbx
-	sub $96, %rsp
-	movdqa %xmm0, 0(%rsp)
-	movdqa %xmm1, 16(%rsp)
-	movdqa %xmm2, 32(%rsp)
-	movdqa %xmm3, 48(%rsp)
-	movdqa %xmm4, 64(%rsp)
-	movdqa %xmm5, 80(%rsp)
+	/* An fxsave-format area below the frame.  The Win64 ABI lets C code
+	 * clobber xmm0-5 while Linux's syscall preserves every vector
+	 * register, so those six go to their slots of the area (xmm6-15 are
+	 * callee-saved in Win64).  The whole state is stored (fxsave) only
+	 * when signal work needs it: fxsave/fxrstor on every call would cost
+	 * more than the rest of the entry.  rbx is 16-aligned
+	 * (host_stack_top and 18 pushes). */
+	sub $FX_SIZE, %rsp
+	movdqa %xmm0, FX_XMM0(%rsp)
+	movdqa %xmm1, FX_XMM0+16(%rsp)
+	movdqa %xmm2, FX_XMM0+32(%rsp)
+	movdqa %xmm3, FX_XMM0+48(%rsp)
+	movdqa %xmm4, FX_XMM0+64(%rsp)
+	movdqa %xmm5, FX_XMM0+80(%rsp)
 	mov %rbx, %rcx
 	sub $32, %rsp                   /* Win64 shadow space; rsp stays 16-aligned */
 	call lx_syscall_dispatch
-	movdqa -96(%rbx), %xmm0
-	movdqa -80(%rbx), %xmm1
-	movdqa -64(%rbx), %xmm2
-	movdqa -48(%rbx), %xmm3
-	movdqa -32(%rbx), %xmm4
-	movdqa -16(%rbx), %xmm5
+	movdqa FX_XMM0-FX_SIZE(%rbx), %xmm0
+	movdqa FX_XMM0+16-FX_SIZE(%rbx), %xmm1
+	movdqa FX_XMM0+32-FX_SIZE(%rbx), %xmm2
+	movdqa FX_XMM0+48-FX_SIZE(%rbx), %xmm3
+	movdqa FX_XMM0+64-FX_SIZE(%rbx), %xmm4
+	movdqa FX_XMM0+80-FX_SIZE(%rbx), %xmm5
+	test %eax, %eax
+	jnz slow_exit
 	mov %rbx, %rsp
 	jmp resume_frame
+
+/* Signal work at syscall exit: all guest FP state is in the registers
+ * again, so one fxsave captures it for the frame (sigdeliver.c). */
+slow_exit:
+	fxsave64 -FX_SIZE(%rbx)
+	mov %rbx, %rcx
+	call lx_signal_exit_slow
+	/* fall through */
+
+/* rbx = struct lx_regs, its fxsave image FX_SIZE bytes below. */
+exit_frame:
+	fxrstor64 -FX_SIZE(%rbx)
+	mov %rbx, %rsp
+	jmp resume_frame
+
+/*
+ * Where a thread is sent to take signals outside a syscall (sigkick.c
+ * redirects a suspended thread here, fault.c a faulting one): rbx = rcx =
+ * the struct lx_regs of the interrupted guest state at the top of the
+ * thread's Windows stack, its fxsave image below, rsp 16-aligned below that.
+ */
+lx_signal_async_entry:
+	cld
+	call lx_signal_async
+	jmp exit_frame
 
 /*
  * void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self):

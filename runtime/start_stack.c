@@ -15,6 +15,7 @@
 #include "lxnt/layout.h"
 #include "lxnt/linux/auxvec.h"
 #include "mman.h"
+#include "signal.h"
 #include "start.h"
 
 /* RLIMIT_STACK's usual 8 MiB, committed up front: Windows has no growsdown. */
@@ -58,6 +59,7 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 	if (r < 0)
 		lx_fatal("lxnt: cannot map the stack (error %lld)", (long long)-r);
 	lx_mm_mmap_top = lo - LX_STACK_GAP;
+	lx_fault_stack_reserve(lo);
 
 	/* Build the top pages in a host buffer, then copy them out at once. */
 	size_t need = 4096;

@@ -1,8 +1,9 @@
 /*
- * Signal dispositions and masks (kernel/signal.c).  The state is kept as
- * Linux keeps it so that programs that install handlers and block signals
- * run; delivery comes later.
+ * Signal dispositions, masks, the alternate stack, and the syscalls that
+ * send a signal inside the process (kernel/signal.c).  Queueing is
+ * sigqueue.c's, delivery sigdeliver.c's.
  */
+#include <string.h>
 #include <windows.h>
 
 #include "identity.h"
@@ -14,9 +15,51 @@
 static struct lx_sigaction actions[LX_NSIG];
 static SRWLOCK actions_lock = SRWLOCK_INIT;
 
-#define SIGBIT(sig) (1ULL << ((sig) - 1))
-/* SIGKILL and SIGSTOP can be neither caught nor blocked. */
-#define UNBLOCKABLE (SIGBIT(LX_SIGKILL) | SIGBIT(LX_SIGSTOP))
+#define UNBLOCKABLE LX_SIG_UNBLOCKABLE
+
+void lx_sigaction_get(int sig, struct lx_sigaction *out)
+{
+	AcquireSRWLockShared(&actions_lock);
+	*out = actions[sig - 1];
+	ReleaseSRWLockShared(&actions_lock);
+}
+
+void lx_sigaction_reset(int sig)
+{
+	AcquireSRWLockExclusive(&actions_lock);
+	actions[sig - 1].handler = LX_SIG_DFL;
+	ReleaseSRWLockExclusive(&actions_lock);
+}
+
+void lx_sigaction_snapshot(struct lx_sigaction out[LX_NSIG])
+{
+	AcquireSRWLockShared(&actions_lock);
+	memcpy(out, actions, sizeof(actions));
+	ReleaseSRWLockShared(&actions_lock);
+}
+
+void lx_sigaction_restore(const struct lx_sigaction in[LX_NSIG])
+{
+	AcquireSRWLockExclusive(&actions_lock);
+	memcpy(actions, in, sizeof(actions));
+	ReleaseSRWLockExclusive(&actions_lock);
+}
+
+/* flush_signal_handlers(t, 0) and the new mm's lost alternate stack. */
+void lx_signal_exec_reset(void)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	AcquireSRWLockExclusive(&actions_lock);
+	for (int i = 0; i < LX_NSIG; i++) {
+		uint64_t h = actions[i].handler == LX_SIG_IGN ? LX_SIG_IGN : LX_SIG_DFL;
+		actions[i] = (struct lx_sigaction){ .handler = h };
+	}
+	ReleaseSRWLockExclusive(&actions_lock);
+	t->altstack_sp = 0;
+	t->altstack_size = 0;
+	t->altstack_flags = LX_SS_DISABLE;
+}
 
 /* Linux rt_sigaction(2). */
 int64_t lx_sys_rt_sigaction(struct lx_syscall *sc)
@@ -40,6 +83,11 @@ int64_t lx_sys_rt_sigaction(struct lx_syscall *sc)
 		actions[sig - 1] = act;
 	}
 	ReleaseSRWLockExclusive(&actions_lock);
+	/* POSIX: setting a pending signal to be ignored discards it. */
+	if (act_p && (act.handler == LX_SIG_IGN ||
+	              (act.handler == LX_SIG_DFL && (lx_signal_default(sig) == LX_SIGDFL_IGNORE ||
+	                                               lx_signal_default(sig) == LX_SIGDFL_CONT))))
+		lx_signal_flush(LX_SIGBIT(sig));
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
 	return 0;
@@ -72,119 +120,138 @@ int64_t lx_sys_rt_sigprocmask(struct lx_syscall *sc)
 			return -LX_EINVAL;
 		}
 		t->sigmask &= ~UNBLOCKABLE;
+		lx_signal_retarget(t->sigmask & ~old);
 	}
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
 	return 0;
 }
 
-/* Signals whose default action is to do nothing (signal(7)). */
-#define DEFAULT_IGNORED (SIGBIT(LX_SIGCHLD) | SIGBIT(LX_SIGURG) | SIGBIT(LX_SIGWINCH) | SIGBIT(LX_SIGCONT))
-
-/*
- * A signal sent to this very process: with the default action it ends the
- * process as Linux would (kernel/signal.c, get_signal -> do_group_exit),
- * ignored ones vanish; a caught signal needs delivery, which does not
- * exist yet, so that case is refused rather than faked.
- */
-static int64_t signal_self(int sig)
+/* The siginfo of kill(2)-like senders inside the process. */
+static struct lx_siginfo user_info(int sig, int code)
 {
-	if (sig == 0)
-		return 0;
-	if (sig < 1 || sig > LX_NSIG)
+	return (struct lx_siginfo){
+		.si_signo = sig, .si_code = code,
+		.u.kill = { .pid = (int32_t)lx_getpid(), .uid = (uint32_t)lx_uid },
+	};
+}
+
+/* do_tkill: tgid 0 means any process (tkill). */
+static int64_t do_tkill(int32_t tgid, int32_t tid, int sig)
+{
+	struct lx_siginfo info = user_info(sig, LX_SI_TKILL);
+
+	if (tid <= 0)
 		return -LX_EINVAL;
-	AcquireSRWLockShared(&actions_lock);
-	uint64_t handler = actions[sig - 1].handler;
-	ReleaseSRWLockShared(&actions_lock);
-	if (handler == LX_SIG_IGN && sig != LX_SIGKILL && sig != LX_SIGSTOP)
-		return 0;
-	if (handler == LX_SIG_DFL || sig == LX_SIGKILL) {
-		if (DEFAULT_IGNORED & SIGBIT(sig))
-			return 0;
-		if (sig == LX_SIGSTOP || sig == LX_SIGTSTP || sig == LX_SIGTTIN || sig == LX_SIGTTOU)
-			return -LX_ENOSYS; /* job control stops need the instance daemon */
-		if ((lx_current_thread()->sigmask & SIGBIT(sig)) && sig != LX_SIGKILL)
-			return -LX_ENOSYS; /* would stay pending: no pending set yet */
-		lx_exit_process(sig);
+	if (sig < 0 || sig > LX_NSIG)
+		return -LX_EINVAL;
+	if (tgid > 0 && tgid != (int32_t)lx_getpid())
+		return -LX_ESRCH; /* other processes come with the instance daemon */
+	if (sig == 0) {
+		lx_thread_registry_lock();
+		bool found = lx_thread_find(tid) != NULL;
+		lx_thread_registry_unlock();
+		return found ? 0 : -LX_ESRCH;
 	}
-	return -LX_ENOSYS;
+	return lx_signal_send(tid, sig, &info);
 }
 
 /* Linux tkill(2). */
 int64_t lx_sys_tkill(struct lx_syscall *sc)
 {
-	if ((int32_t)sc->arg[0] <= 0)
-		return -LX_EINVAL;
-	if ((int32_t)sc->arg[0] != lx_current_thread()->tid)
-		return -LX_ESRCH;
-	return signal_self((int)sc->arg[1]);
+	return do_tkill(0, (int32_t)sc->arg[0], (int)sc->arg[1]);
 }
 
 /* Linux tgkill(2). */
 int64_t lx_sys_tgkill(struct lx_syscall *sc)
 {
-	if ((int32_t)sc->arg[0] <= 0 || (int32_t)sc->arg[1] <= 0)
+	if ((int32_t)sc->arg[0] <= 0)
 		return -LX_EINVAL;
-	if ((int32_t)sc->arg[0] != lx_getpid() || (int32_t)sc->arg[1] != lx_current_thread()->tid)
-		return -LX_ESRCH;
-	return signal_self((int)sc->arg[2]);
+	return do_tkill((int32_t)sc->arg[0], (int32_t)sc->arg[1], (int)sc->arg[2]);
 }
 
 /*
- * Linux sigaltstack(2) (kernel/signal.c, do_sigaltstack): the alternate
- * stack is recorded for signal delivery; no handler runs on it yet, so it
- * is never "in use" (SS_ONSTACK).
+ * do_rt_sigqueueinfo / do_rt_tgsigqueueinfo: the caller's siginfo, except
+ * that it may not pose as the kernel or kill(2) towards another process.
  */
-int64_t lx_sys_sigaltstack(struct lx_syscall *sc)
+static int64_t queue_info(int32_t tgid, int32_t tid, int sig, uint64_t info_p)
 {
-	uint64_t new_p = (uint64_t)sc->arg[0], old_p = (uint64_t)sc->arg[1];
-	struct lx_thread *t = lx_current_thread();
-	struct lx_stack old = {
-		.ss_sp = t->altstack_sp, .ss_flags = t->altstack_flags, .ss_size = t->altstack_size,
-	};
+	struct lx_siginfo info;
 
-	if (new_p) {
-		struct lx_stack ss;
-		if (lx_copy_from_user(&ss, new_p, sizeof(ss)) < 0)
-			return -LX_EFAULT;
-		int mode = (int)((uint32_t)ss.ss_flags & ~LX_SS_AUTODISARM);
-		if (mode != LX_SS_DISABLE && mode != LX_SS_ONSTACK && mode != 0)
-			return -LX_EINVAL;
-		if (mode == LX_SS_DISABLE) {
-			ss.ss_sp = 0;
-			ss.ss_size = 0;
-		} else if (ss.ss_size < LX_MINSIGSTKSZ) {
-			return -LX_ENOMEM;
-		}
-		t->altstack_sp = ss.ss_sp;
-		t->altstack_size = ss.ss_size;
-		t->altstack_flags = mode == LX_SS_DISABLE ? LX_SS_DISABLE
-		                  : (int)((uint32_t)ss.ss_flags & LX_SS_AUTODISARM);
-	}
-	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
+	if (lx_copy_from_user(&info, info_p, sizeof(info)) < 0)
 		return -LX_EFAULT;
+	if ((info.si_code >= 0 || info.si_code == LX_SI_TKILL) && tgid != (int32_t)lx_getpid())
+		return -LX_EPERM;
+	if (sig < 0 || sig > LX_NSIG || tgid <= 0 || (tid != 0 && tid <= 0))
+		return -LX_EINVAL;
+	if (tgid != (int32_t)lx_getpid())
+		return -LX_ESRCH; /* other processes come with the instance daemon */
+	info.si_signo = sig;
+	if (sig == 0)
+		return tid ? do_tkill(tgid, tid, 0) : 0;
+	return lx_signal_send(tid, sig, &info);
+}
+
+/* Linux rt_sigqueueinfo(2). */
+int64_t lx_sys_rt_sigqueueinfo(struct lx_syscall *sc)
+{
+	return queue_info((int32_t)sc->arg[0], 0, (int)sc->arg[1], (uint64_t)sc->arg[2]);
+}
+
+/* Linux rt_tgsigqueueinfo(2). */
+int64_t lx_sys_rt_tgsigqueueinfo(struct lx_syscall *sc)
+{
+	if ((int32_t)sc->arg[1] <= 0)
+		return -LX_EINVAL;
+	return queue_info((int32_t)sc->arg[0], (int32_t)sc->arg[1], (int)sc->arg[2],
+	                  (uint64_t)sc->arg[3]);
+}
+
+/* do_sigaltstack (kernel/signal.c); sp is the guest's rsp. */
+long lx_do_sigaltstack(const struct lx_stack *ss, struct lx_stack *old, uint64_t sp)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	if (old)
+		*old = (struct lx_stack){
+			.ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
+			.ss_flags = lx_sas_ss_flags(t, sp) |
+			            (int32_t)((uint32_t)t->altstack_flags & LX_SS_AUTODISARM),
+		};
+	if (!ss)
+		return 0;
+	if (lx_on_sig_stack(t, sp))
+		return -LX_EPERM;
+	uint32_t flags = (uint32_t)ss->ss_flags;
+	uint32_t mode = flags & ~LX_SS_AUTODISARM;
+	if (mode != LX_SS_DISABLE && mode != LX_SS_ONSTACK && mode != 0)
+		return -LX_EINVAL;
+	uint64_t base = ss->ss_sp, size = ss->ss_size;
+	if (mode == LX_SS_DISABLE) {
+		base = 0;
+		size = 0;
+	} else if (size < LX_MINSIGSTKSZ) {
+		return -LX_ENOMEM;
+	}
+	t->altstack_sp = base;
+	t->altstack_size = size;
+	t->altstack_flags = (int)flags;
 	return 0;
 }
 
-/*
- * runtime/signal.h, before delivery exists: a signal for this process or
- * one of its threads takes its default action at once (signal_self), which
- * is right for terminating and ignored signals only.
- */
-long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
+/* Linux sigaltstack(2). */
+int64_t lx_sys_sigaltstack(struct lx_syscall *sc)
 {
-	(void)info;
-	if (tid != 0) {
-		lx_thread_registry_lock();
-		bool found = lx_thread_find(tid) != NULL;
-		lx_thread_registry_unlock();
-		if (!found)
-			return -LX_ESRCH;
-	}
-	return signal_self(sig);
-}
+	uint64_t new_p = (uint64_t)sc->arg[0], old_p = (uint64_t)sc->arg[1];
+	uint64_t sp = sc->regs->rsp + (uint64_t)lx_current_thread()->sys_rsp_bias;
+	struct lx_stack ss, old;
 
-bool lx_signal_interrupts(struct lx_thread *t)
-{
-	return (t->sigpending & ~t->sigmask) != 0;
+	if (new_p && lx_copy_from_user(&ss, new_p, sizeof(ss)) < 0)
+		return -LX_EFAULT;
+	long ret = lx_do_sigaltstack(new_p ? &ss : NULL, &old, sp);
+	if (ret < 0)
+		return ret;
+	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
+		return -LX_EFAULT;
+	return 0;
 }

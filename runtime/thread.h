@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lx.h"
+#include "lxnt/linux/signal.h"
 
 struct lx_thread {
 	uint64_t host_stack_top;   /* 16-byte aligned top of the Windows stack used by syscalls */
@@ -29,6 +30,23 @@ struct lx_thread {
 	uint64_t altstack_size;
 	int altstack_flags;
 	uint64_t tp;               /* guest thread pointer (arch_prctl ARCH_SET_FS) */
+	/* Signal delivery (sigdeliver.c): in_runtime is 1 from syscall entry
+	 * until the last pending-signal check before guest code resumes, so a
+	 * sender knows the thread will look at its pending set by itself. */
+	volatile int in_runtime;
+	uint64_t real_blocked;     /* rt_sigtimedwait: the mask while the wait unblocks its set */
+	uint64_t saved_sigmask;    /* rt_sigsuspend: restored after the handler or at exit */
+	int restore_sigmask;
+	int sigreturned;           /* rt_sigreturn ran: no restart for this syscall */
+	int sys_rsp_bias;          /* guest rsp = regs->rsp + this during a syscall */
+	unsigned char sigreturn_fx[512]; /* rt_sigreturn: the FP state to load at exit */
+	int fault_sig;             /* a synchronous signal raised by fault.c */
+	uint64_t fault_trapno, fault_err, fault_cr2;
+	struct lx_siginfo fault_info; /* valid while fault_sig != 0 */
+	int rearm_stack_guard;     /* the fault was the main stack's overflow (fault.c) */
+	int frame_sig;             /* the fault whose trapno/err/cr2 go into the next frame of it */
+	int64_t exit_nr;           /* lx_signal_async: syscall whose exit is pending, or -1 */
+	uint64_t exit_restart_rip;
 	/* Signals (runtime/signal.h): pending set of this thread, and an
 	 * auto-reset event set whenever a signal is queued for it, so that a
 	 * blocking wait (lx_wait_interruptible) wakes up. */
@@ -99,7 +117,8 @@ void lx_refresh_tp_guards(void);
 _Noreturn void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self);
 void lx_syscall_entry(void);
 
-/* dispatch.c */
-void lx_syscall_dispatch(struct lx_regs *regs);
+/* dispatch.c: runs the syscall of the frame entry.S built; nonzero when
+ * the exit needs signal work (entry.S then calls lx_signal_exit_slow). */
+int lx_syscall_dispatch(struct lx_regs *regs);
 
 #endif
