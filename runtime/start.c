@@ -6,6 +6,7 @@
  */
 #include <windows.h>
 
+#include "handoff.h"
 #include "identity.h"
 #include "image.h"
 #include "mman.h"
@@ -25,6 +26,8 @@ int main(void)
 	lx_image_load();
 	lx_brk_init();
 	lx_vfs_init();
+	if (lx_handoff_block)
+		lx_child_start(self); /* a process of the instance: fork or execve */
 
 	struct lx_strvec argv, envp;
 	lx_build_argv(&argv);

@@ -15,6 +15,18 @@ void lx_brk_init(void)
 	brk_base = brk_cur = LXNT_GUEST_WINDOW_LO;
 }
 
+void lx_brk_get(uint64_t *base, uint64_t *cur)
+{
+	*base = brk_base;
+	*cur = brk_cur;
+}
+
+void lx_brk_set(uint64_t base, uint64_t cur)
+{
+	brk_base = base;
+	brk_cur = cur;
+}
+
 /* Linux brk(2): returns the new break, or the old one when it cannot move. */
 int64_t lx_sys_brk(struct lx_syscall *sc)
 {

@@ -135,6 +135,10 @@ struct lx_file {
 	uint64_t dev;            /* st_dev of host files */
 	void *lock;              /* SRWLOCK storage, see lx_file_lock */
 	int64_t pos;
+	/* The offset lives in the NT file object (shared with another
+	 * process since a fork, vfs/handoff.c): pos is loaded before and
+	 * stored after each use, under the lock. */
+	bool pos_shared;
 	/* getdents64 snapshot: taken at the first read or a rewind. */
 	struct lx_dirent_rec *ents;
 	size_t nents;
@@ -152,6 +156,8 @@ void lx_file_put(struct lx_file *f);
 void lx_file_lock(struct lx_file *f);
 void lx_file_unlock(struct lx_file *f);
 void lx_file_drop_snapshot(struct lx_file *f);
+void lx_file_pos_load(struct lx_file *f);  /* pos_shared files (handoff.c) */
+void lx_file_pos_store(struct lx_file *f);
 
 /* Fd table (fdtable.c). */
 

@@ -1,0 +1,452 @@
+/*
+ * execve(2) and execveat(2) (fs/exec.c).  The new program runs in a new
+ * Windows process; the calling Windows process stays behind as a stub that
+ * holds nothing open and ends with the new program's status, so that the
+ * parent's handle, the Linux pid and the wait status carry over as on
+ * Linux (docs/runtime.md, "Processes").
+ *
+ * - a packed lxnt program gets argv, envp, the fds without close-on-exec,
+ *   the cwd, identity and signal state through the hand-off (bytes, not a
+ *   re-parsed command line);
+ * - a `#!` script runs its interpreter (binfmt_script rules);
+ * - any other Windows program is started with a command line quoted from
+ *   argv and fds 0-2 as its standard handles, and its exit code becomes
+ *   the exit status, as WSL's interop does;
+ * - a Linux ELF file gives ENOEXEC: only packed programs run here.
+ */
+#include <windows.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handoff.h"
+#include "identity.h"
+#include "lxnt/linux/elf.h"
+#include "lxnt/pack.h"
+#include "proc.h"
+#include "syscall_table.h"
+#include "thread.h"
+
+#define LX_ARG_MAX (2u << 20)      /* what a shell may pass: 2 MiB of strings */
+#define LX_MAX_ARG_STRINGS 0x7fffffff
+#define LX_BINPRM_BUF_SIZE 256
+#define LX_INTERP_DEPTH 4          /* fs/exec.c: at most 4 levels of #! */
+
+/* A NUL-separated string list being built. */
+struct strlist {
+	char *p;
+	size_t len, cap;
+	uint32_t n;
+};
+
+static bool strlist_add(struct strlist *l, const char *s, size_t n)
+{
+	if (l->len + n + 1 > LX_ARG_MAX)
+		return false;
+	if (l->len + n + 1 > l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 4096;
+		while (ncap < l->len + n + 1)
+			ncap *= 2;
+		char *np = l->p ? HeapReAlloc(GetProcessHeap(), 0, l->p, ncap) : HeapAlloc(GetProcessHeap(), 0, ncap);
+		if (!np)
+			return false;
+		l->p = np;
+		l->cap = ncap;
+	}
+	memcpy(l->p + l->len, s, n);
+	l->p[l->len + n] = 0;
+	l->len += n + 1;
+	l->n++;
+	return true;
+}
+
+static void strlist_free(struct strlist *l)
+{
+	if (l->p)
+		HeapFree(GetProcessHeap(), 0, l->p);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Copies a guest vector of strings (argv or envp; NULL is empty). */
+static long copy_strings(uint64_t uvec, struct strlist *l, size_t *total)
+{
+	char *buf = HeapAlloc(GetProcessHeap(), 0, LX_PATH_MAX * 32);
+	long r = 0;
+
+	if (!buf)
+		return -LX_ENOMEM;
+	for (uint64_t i = 0; uvec; i++) {
+		uint64_t p;
+		if (lx_copy_from_user(&p, uvec + i * 8, 8) < 0) {
+			r = -LX_EFAULT;
+			break;
+		}
+		if (!p)
+			break;
+		long n = lx_strncpy_from_user(buf, p, LX_PATH_MAX * 32);
+		if (n == -LX_ENAMETOOLONG)
+			n = -LX_E2BIG;
+		if (n < 0) {
+			r = n;
+			break;
+		}
+		*total += (size_t)n + 1;
+		if (*total > LX_ARG_MAX || !strlist_add(l, buf, (size_t)n)) {
+			r = -LX_E2BIG;
+			break;
+		}
+	}
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/* The i-th string of a list. */
+static const char *strlist_at(const struct strlist *l, uint32_t i)
+{
+	const char *s = l->p;
+
+	while (i--)
+		s += strlen(s) + 1;
+	return s;
+}
+
+/*
+ * binfmt_script: "#!" then blanks, the interpreter up to a blank or the
+ * end of the line, then at most one argument (the rest of the line with
+ * blanks trimmed at both ends).  The new argv is interpreter, argument,
+ * the script's path as given, argv[1..].
+ */
+static long script_argv(const struct lx_exec_file *xf, const char *path, struct strlist *argv,
+                        char *interp)
+{
+	char line[LX_BINPRM_BUF_SIZE];
+	size_t n = xf->nhead < sizeof(line) - 1 ? xf->nhead : sizeof(line) - 1;
+	struct strlist nv = { 0 };
+
+	memcpy(line, xf->head, n);
+	line[n] = 0;
+	char *nl = strchr(line, '\n');
+	if (!nl && n == sizeof(line) - 1)
+		return -LX_ENOEXEC; /* the interpreter line does not fit */
+	if (nl)
+		*nl = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return -LX_ENOEXEC;
+	char *ie = p;
+	while (*ie && *ie != ' ' && *ie != '\t')
+		ie++;
+	char *arg = ie;
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
+	*ie = 0;
+	char *ae = arg + strlen(arg);
+	while (ae > arg && (ae[-1] == ' ' || ae[-1] == '\t'))
+		*--ae = 0;
+	strcpy(interp, p);
+	if (!strlist_add(&nv, p, strlen(p)) || (*arg && !strlist_add(&nv, arg, strlen(arg))) ||
+	    !strlist_add(&nv, path, strlen(path)))
+		goto big;
+	for (uint32_t i = 1; i < argv->n; i++) {
+		const char *s = strlist_at(argv, i);
+		if (!strlist_add(&nv, s, strlen(s)))
+			goto big;
+	}
+	strlist_free(argv);
+	*argv = nv;
+	return 0;
+big:
+	strlist_free(&nv);
+	return -LX_E2BIG;
+}
+
+/* True if the PE in head has the .lxnt section of a packed program. */
+static bool is_packed(const struct lx_exec_file *xf)
+{
+	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)xf->head;
+
+	if (xf->nhead < sizeof(*dos) || (size_t)dos->e_lfanew + sizeof(IMAGE_NT_HEADERS64) > xf->nhead)
+		return false;
+	const IMAGE_NT_HEADERS64 *nt = (const IMAGE_NT_HEADERS64 *)(xf->head + dos->e_lfanew);
+	if (nt->Signature != IMAGE_NT_SIGNATURE)
+		return false;
+	const IMAGE_SECTION_HEADER *sec = IMAGE_FIRST_SECTION(nt);
+	for (unsigned i = 0; i < nt->FileHeader.NumberOfSections; i++) {
+		if ((const char *)&sec[i + 1] > xf->head + xf->nhead)
+			return false;
+		if (!memcmp(sec[i].Name, LXNT_PACK_SECTION, sizeof(LXNT_PACK_SECTION)))
+			return true;
+	}
+	return false;
+}
+
+/* Appends s to the command line with the quoting CommandLineToArgvW undoes. */
+static void quote_arg(wchar_t *out, size_t *o, const wchar_t *s)
+{
+	bool plain = *s && !wcspbrk(s, L" \t\n\v\"");
+
+	if (plain) {
+		while (*s)
+			out[(*o)++] = *s++;
+		return;
+	}
+	out[(*o)++] = L'"';
+	for (;;) {
+		size_t bs = 0;
+		while (*s == L'\\') {
+			s++;
+			bs++;
+		}
+		if (!*s) {
+			for (size_t k = 0; k < bs * 2; k++)
+				out[(*o)++] = L'\\';
+			break;
+		}
+		if (*s == L'"') {
+			for (size_t k = 0; k < bs * 2 + 1; k++)
+				out[(*o)++] = L'\\';
+		} else {
+			for (size_t k = 0; k < bs; k++)
+				out[(*o)++] = L'\\';
+		}
+		out[(*o)++] = *s++;
+	}
+	out[(*o)++] = L'"';
+}
+
+/* A Windows command line for argv: the module first, then the rest. */
+static wchar_t *command_line(const wchar_t *module, const struct strlist *argv)
+{
+	size_t cap = wcslen(module) * 2 + 3 + argv->len * 2 * 2 + argv->n * 3 + 1, o = 0;
+	wchar_t *out = HeapAlloc(GetProcessHeap(), 0, cap * sizeof(wchar_t));
+	wchar_t *w = HeapAlloc(GetProcessHeap(), 0, (LX_PATH_MAX * 32 + 1) * sizeof(wchar_t));
+
+	if (!out || !w)
+		return NULL;
+	quote_arg(out, &o, module);
+	for (uint32_t i = 1; i < argv->n; i++) {
+		const char *s = strlist_at(argv, i);
+		int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, w, LX_PATH_MAX * 32);
+		if (n <= 0)
+			w[0] = 0;
+		out[o++] = L' ';
+		quote_arg(out, &o, w);
+	}
+	out[o] = 0;
+	HeapFree(GetProcessHeap(), 0, w);
+	return out;
+}
+
+/*
+ * The stub: what stays of the calling Windows process.  It holds no fd
+ * (pipes see their ends close), waits for the new program and ends with
+ * its exit code; a Windows program's exit code becomes the status.
+ */
+static _Noreturn void become_stub(HANDLE process, bool windows_program)
+{
+	DWORD code = 0;
+
+	lx_vfs_close_all();
+	WaitForSingleObject(process, INFINITE);
+	GetExitCodeProcess(process, &code);
+	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {
+		lx_proc_self->wait_status = (long)((code & 0xff) << 8);
+		lx_proc_self->state = LX_PROC_EXITED;
+	}
+	ExitProcess(code);
+}
+
+/* A record section that the new image can share: a process Windows
+ * started has only a private one until its first execve. */
+static HANDLE record_section(void)
+{
+	HANDLE s = lx_proc_record_section();
+	struct lx_proc_record *r;
+
+	if (s)
+		return s;
+	if (lx_proc_record_new(&s, &r) < 0)
+		return NULL;
+	*r = *lx_proc_self;
+	UnmapViewOfFile(r);
+	lx_proc_record_adopt(s);
+	return s;
+}
+
+static long exec_packed(const struct lx_exec_file *xf, const struct strlist *argv,
+                        const struct strlist *envp)
+{
+	PROCESS_INFORMATION pi;
+	struct lx_handoff_buf b;
+	HANDLE rec = record_section();
+	wchar_t *cmd = command_line(xf->win_path, argv);
+	long r;
+
+	if (!rec || !cmd)
+		return -LX_ENOMEM;
+	r = lx_process_create(xf->win_path, cmd, &pi);
+	HeapFree(GetProcessHeap(), 0, cmd);
+	if (r < 0)
+		return r;
+	if (!lx_handoff_begin(&b, LX_HANDOFF_EXEC))
+		r = -LX_ENOMEM;
+	if (!r)
+		r = lx_handoff_common_out(&b, pi.hProcess, rec, true);
+	if (!r) {
+		uint32_t a = lx_handoff_put(&b, argv->p, argv->len);
+		uint32_t e = lx_handoff_put(&b, envp->p ? envp->p : "", envp->len ? envp->len : 1);
+		uint32_t f = lx_handoff_put_str(&b, xf->linux_path);
+		lx_handoff_head(&b)->argc = argv->n;
+		lx_handoff_head(&b)->argv_off = a;
+		lx_handoff_head(&b)->envc = envp->n;
+		lx_handoff_head(&b)->envp_off = e;
+		lx_handoff_head(&b)->execfn_off = f;
+		r = lx_vfs_handoff_out(&b, pi.hProcess, true);
+	}
+	if (!r)
+		r = lx_handoff_deliver(&b, pi.hProcess);
+	lx_handoff_free(&b);
+	if (r < 0) {
+		TerminateProcess(pi.hProcess, 127);
+		CloseHandle(pi.hThread);
+		CloseHandle(pi.hProcess);
+		return r;
+	}
+	/* Past the point of no return: the program is replaced. */
+	ResumeThread(pi.hThread);
+	CloseHandle(pi.hThread);
+	become_stub(pi.hProcess, false);
+}
+
+/* An inheritable duplicate of fd's handle for a Windows program, or NULL. */
+static HANDLE std_handle_of(int fd)
+{
+	HANDLE h = lx_vfs_fd_handle(fd), d = NULL;
+
+	if (h && !DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0, TRUE,
+	                          DUPLICATE_SAME_ACCESS))
+		d = NULL;
+	return d;
+}
+
+static long exec_windows(const struct lx_exec_file *xf, const struct strlist *argv)
+{
+	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
+	PROCESS_INFORMATION pi;
+	wchar_t *cmd = command_line(xf->win_path, argv);
+	wchar_t *cwd = lx_vfs_windows_cwd();
+	BOOL ok;
+
+	if (!cmd)
+		return -LX_ENOMEM;
+	/* Close-on-exec fds go first, as for any execve. */
+	lx_vfs_close_on_exec();
+	si.hStdInput = std_handle_of(0);
+	si.hStdOutput = std_handle_of(1);
+	si.hStdError = std_handle_of(2);
+	ok = CreateProcessW(xf->win_path, cmd, NULL, NULL, TRUE, 0, NULL, cwd, &si, &pi);
+	DWORD err = GetLastError();
+	HeapFree(GetProcessHeap(), 0, cmd);
+	free(cwd);
+	if (si.hStdInput)
+		CloseHandle(si.hStdInput);
+	if (si.hStdOutput)
+		CloseHandle(si.hStdOutput);
+	if (si.hStdError)
+		CloseHandle(si.hStdError);
+	if (!ok)
+		return lx_errno_from_win32(err);
+	CloseHandle(pi.hThread);
+	become_stub(pi.hProcess, true);
+}
+
+static long do_execve(int dirfd, const char *path, int flags, struct strlist *argv,
+                      const struct strlist *envp)
+{
+	struct lx_exec_file *xf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*xf));
+	char *interp = HeapAlloc(GetProcessHeap(), 0, LX_BINPRM_BUF_SIZE);
+	const char *name = path;
+	long r = -LX_ENOMEM;
+
+	if (!xf || !interp)
+		goto out;
+	for (int depth = 0;; depth++) {
+		r = lx_vfs_exec_probe(dirfd, name, flags, xf);
+		if (r < 0)
+			goto out;
+		if (xf->nhead >= 2 && xf->head[0] == '#' && xf->head[1] == '!') {
+			r = depth >= LX_INTERP_DEPTH ? -LX_ELOOP : script_argv(xf, name, argv, interp);
+			free(xf->win_path);
+			if (r < 0)
+				goto out;
+			name = interp;
+			dirfd = LX_AT_FDCWD;
+			flags = 0;
+			continue;
+		}
+		break;
+	}
+	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
+		r = is_packed(xf) ? exec_packed(xf, argv, envp) : exec_windows(xf, argv);
+	} else {
+		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
+			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "
+			       "or from a root converted with `lxnt convert`", xf->linux_path);
+		r = -LX_ENOEXEC;
+	}
+	free(xf->win_path);
+out:
+	if (xf)
+		HeapFree(GetProcessHeap(), 0, xf);
+	if (interp)
+		HeapFree(GetProcessHeap(), 0, interp);
+	return r;
+}
+
+static int64_t execve_common(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags)
+{
+	struct strlist argv = { 0 }, envp = { 0 };
+	size_t total = 0;
+	char *path = HeapAlloc(GetProcessHeap(), 0, LX_PATH_MAX);
+	long r;
+
+	if (!path)
+		return -LX_ENOMEM;
+	if (flags & ~(LX_AT_EMPTY_PATH | LX_AT_SYMLINK_NOFOLLOW)) {
+		r = -LX_EINVAL;
+		goto out;
+	}
+	r = lx_strncpy_from_user(path, upath, LX_PATH_MAX);
+	if (r < 0)
+		goto out;
+	r = copy_strings(uargv, &argv, &total);
+	if (!r)
+		r = copy_strings(uenvp, &envp, &total);
+	if (r)
+		goto out;
+	if (argv.n == 0 && !strlist_add(&argv, "", 0)) { /* Linux 5.18+ passes "" */
+		r = -LX_ENOMEM;
+		goto out;
+	}
+	r = do_execve(dirfd, path, flags, &argv, &envp);
+out:
+	strlist_free(&argv);
+	strlist_free(&envp);
+	HeapFree(GetProcessHeap(), 0, path);
+	return r;
+}
+
+/* Linux execve(2). */
+int64_t lx_sys_execve(struct lx_syscall *sc)
+{
+	return execve_common(LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1],
+	                     (uint64_t)sc->arg[2], 0);
+}
+
+/* Linux execveat(2). */
+int64_t lx_sys_execveat(struct lx_syscall *sc)
+{
+	return execve_common((int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2],
+	                     (uint64_t)sc->arg[3], (int)sc->arg[4]);
+}

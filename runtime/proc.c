@@ -1,0 +1,269 @@
+/*
+ * Process records and the children of this process: wait4(2), waitid(2)
+ * (kernel/exit.c, do_wait).  A child is the Windows process the parent
+ * created at fork; after an execve the child's first Windows process stays
+ * as a stub that ends with the new image's status (runtime/exec.c), so the
+ * parent's handle always follows the Linux process.
+ */
+#include <windows.h>
+
+#include "identity.h"
+#include "proc.h"
+#include "signal.h"
+#include "syscall_table.h"
+
+static struct lx_proc_record private_record;
+struct lx_proc_record *lx_proc_self = &private_record;
+static HANDLE self_section;
+long lx_ppid = 1;
+
+long lx_proc_record_new(void **section, struct lx_proc_record **view)
+{
+	HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+	                              sizeof(struct lx_proc_record), NULL);
+	if (!s)
+		return lx_errno_from_win32(GetLastError());
+	*view = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(struct lx_proc_record));
+	if (!*view) {
+		long err = lx_errno_from_win32(GetLastError());
+		CloseHandle(s);
+		return err;
+	}
+	*section = s;
+	return 0;
+}
+
+void lx_proc_record_adopt(void *section)
+{
+	struct lx_proc_record *r = MapViewOfFile(section, FILE_MAP_ALL_ACCESS, 0, 0,
+	                                         sizeof(struct lx_proc_record));
+	if (!r)
+		lx_fatal("lxnt: cannot map the process record (error %lu)", GetLastError());
+	self_section = section;
+	lx_proc_self = r;
+	r->win_pid = (long)GetCurrentProcessId();
+}
+
+void *lx_proc_record_section(void)
+{
+	return self_section;
+}
+
+/* The children of this process, newest first. */
+struct lx_child {
+	long pid;
+	HANDLE process, section;
+	struct lx_proc_record *rec;
+	struct lx_child *next;
+};
+
+static struct lx_child *children;
+static SRWLOCK children_lock = SRWLOCK_INIT;
+
+long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec)
+{
+	struct lx_child *c = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
+
+	if (!c)
+		return -LX_ENOMEM;
+	c->pid = pid;
+	c->process = process;
+	c->section = section;
+	c->rec = rec;
+	AcquireSRWLockExclusive(&children_lock);
+	c->next = children;
+	children = c;
+	ReleaseSRWLockExclusive(&children_lock);
+	return 0;
+}
+
+struct lx_proc_record *lx_child_record(long pid)
+{
+	struct lx_proc_record *r = NULL;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c; c = c->next)
+		if (c->pid == pid)
+			r = c->rec;
+	ReleaseSRWLockShared(&children_lock);
+	return r;
+}
+
+bool lx_child_in_group(long pgid)
+{
+	bool found = false;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c; c = c->next)
+		found |= c->rec->pgid == pgid;
+	ReleaseSRWLockShared(&children_lock);
+	return found;
+}
+
+static void child_free(struct lx_child *c)
+{
+	CloseHandle(c->process);
+	UnmapViewOfFile((void *)c->rec);
+	CloseHandle(c->section);
+	HeapFree(GetProcessHeap(), 0, c);
+}
+
+/* The pid argument of wait4: > 0 one child, -1 any, 0 our group, < -1 group -pid. */
+static bool child_matches(const struct lx_child *c, long sel)
+{
+	if (sel > 0)
+		return c->pid == sel;
+	if (sel == -1)
+		return true;
+	if (sel == 0)
+		return c->rec->pgid == lx_proc_self->pgid;
+	return c->rec->pgid == -sel;
+}
+
+/*
+ * The wait status of an ended child: what it recorded, or, for a process
+ * ended from outside (TerminateProcess) before it could record anything,
+ * its Windows exit code as an exit status.
+ */
+static int child_status(const struct lx_child *c)
+{
+	DWORD code = 0;
+
+	if (c->rec->state == LX_PROC_EXITED)
+		return (int)c->rec->wait_status;
+	GetExitCodeProcess(c->process, &code);
+	return (int)((code & 0xff) << 8);
+}
+
+struct wait_result {
+	long pid;
+	int status;
+};
+
+#define LX_WNOHANG    0x00000001
+#define LX_WUNTRACED  0x00000002
+#define LX_WEXITED    0x00000004
+#define LX_WCONTINUED 0x00000008
+#define LX_WNOWAIT    0x01000000
+#define LX_WNOTHREAD  0x20000000
+#define LX_WALL       0x40000000
+#define LX_WCLONE     0x80000000
+
+/*
+ * do_wait: finds an ended child matching sel, reaps it unless WNOWAIT,
+ * and returns its pid (0 with WNOHANG when none has ended, -LX_ECHILD
+ * when none matches).  Stopped and continued children are never reported:
+ * job-control stops are not implemented.
+ */
+static long do_wait(long sel, int options, struct wait_result *out)
+{
+	for (;;) {
+		HANDLE handles[MAXIMUM_WAIT_OBJECTS - 2];
+		unsigned n = 0;
+		bool any = false;
+
+		AcquireSRWLockExclusive(&children_lock);
+		for (struct lx_child **p = &children; *p; p = &(*p)->next) {
+			struct lx_child *c = *p;
+			if (!child_matches(c, sel))
+				continue;
+			any = true;
+			if (WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
+				out->pid = c->pid;
+				out->status = child_status(c);
+				if (!(options & LX_WNOWAIT)) {
+					*p = c->next;
+					child_free(c);
+				}
+				ReleaseSRWLockExclusive(&children_lock);
+				return out->pid;
+			}
+			if (n < sizeof(handles) / sizeof(handles[0]))
+				handles[n++] = c->process;
+		}
+		ReleaseSRWLockExclusive(&children_lock);
+		if (!any)
+			return -LX_ECHILD;
+		if (options & LX_WNOHANG)
+			return 0;
+		/* Handles stay open: only this thread group reaps, under the lock. */
+		long r = lx_wait_interruptible(n, (void *const *)handles, -1);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Linux wait4(2). */
+int64_t lx_sys_wait4(struct lx_syscall *sc)
+{
+	long sel = (int32_t)sc->arg[0];
+	uint64_t ustatus = (uint64_t)sc->arg[1], urusage = (uint64_t)sc->arg[3];
+	int options = (int)sc->arg[2];
+	struct wait_result w;
+
+	if (options & ~(LX_WNOHANG | LX_WUNTRACED | LX_WCONTINUED | LX_WNOTHREAD | LX_WALL | LX_WCLONE))
+		return -LX_EINVAL;
+	if (sel == INT32_MIN)
+		return -LX_ESRCH; /* -INT_MIN overflows: kernel_wait4 */
+	long r = do_wait(sel, options, &w);
+	if (r <= 0)
+		return r;
+	if (ustatus && lx_copy_to_user(ustatus, &w.status, sizeof(w.status)) < 0)
+		return -LX_EFAULT;
+	if (urusage) {
+		unsigned char zero[144] = { 0 }; /* struct rusage: no child times yet */
+		if (lx_copy_to_user(urusage, zero, sizeof(zero)) < 0)
+			return -LX_EFAULT;
+	}
+	return r;
+}
+
+#define LX_P_ALL 0
+#define LX_P_PID 1
+#define LX_P_PGID 2
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_CLD_DUMPED 3
+
+/* Linux waitid(2). */
+int64_t lx_sys_waitid(struct lx_syscall *sc)
+{
+	int which = (int)sc->arg[0], options = (int)sc->arg[3];
+	long id = (int32_t)sc->arg[1], sel;
+	uint64_t uinfo = (uint64_t)sc->arg[2];
+	struct wait_result w;
+
+	if (options & ~(LX_WNOHANG | LX_WNOWAIT | LX_WEXITED | LX_WUNTRACED | LX_WCONTINUED |
+	                LX_WNOTHREAD | LX_WALL | LX_WCLONE))
+		return -LX_EINVAL;
+	if (!(options & (LX_WEXITED | LX_WUNTRACED | LX_WCONTINUED)))
+		return -LX_EINVAL;
+	switch (which) {
+	case LX_P_ALL: sel = -1; break;
+	case LX_P_PID: if (id <= 0) return -LX_EINVAL; sel = id; break;
+	case LX_P_PGID: if (id < 0) return -LX_EINVAL; sel = id ? -id : 0; break;
+	default: return -LX_EINVAL;
+	}
+	if (!(options & LX_WEXITED)) {
+		/* only stops and continues asked for, and those never happen */
+		if (options & LX_WNOHANG)
+			return 0;
+		return -LX_ECHILD;
+	}
+	long r = do_wait(sel, options, &w);
+	if (r < 0)
+		return r;
+	struct lx_siginfo info = { 0 };
+	if (r > 0) {
+		int sig = w.status & 0x7f;
+		info.si_signo = LX_SIGCHLD;
+		info.si_code = sig ? ((w.status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
+		info.u.chld.pid = (int32_t)w.pid;
+		info.u.chld.uid = (uint32_t)lx_uid;
+		info.u.chld.status = sig ? sig : (w.status >> 8) & 0xff;
+	}
+	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
+	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)
+		return -LX_EFAULT;
+	return 0;
+}
