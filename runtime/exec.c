@@ -21,7 +21,6 @@
 #include "handoff.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
-#include "lxnt/pack.h"
 #include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -159,26 +158,6 @@ static long script_argv(const struct lx_exec_file *xf, const char *path, struct 
 big:
 	strlist_free(&nv);
 	return -LX_E2BIG;
-}
-
-/* True if the PE in head has the .lxnt section of a packed program. */
-static bool is_packed(const struct lx_exec_file *xf)
-{
-	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)xf->head;
-
-	if (xf->nhead < sizeof(*dos) || (size_t)dos->e_lfanew + sizeof(IMAGE_NT_HEADERS64) > xf->nhead)
-		return false;
-	const IMAGE_NT_HEADERS64 *nt = (const IMAGE_NT_HEADERS64 *)(xf->head + dos->e_lfanew);
-	if (nt->Signature != IMAGE_NT_SIGNATURE)
-		return false;
-	const IMAGE_SECTION_HEADER *sec = IMAGE_FIRST_SECTION(nt);
-	for (unsigned i = 0; i < nt->FileHeader.NumberOfSections; i++) {
-		if ((const char *)&sec[i + 1] > xf->head + xf->nhead)
-			return false;
-		if (!memcmp(sec[i].Name, LXNT_PACK_SECTION, sizeof(LXNT_PACK_SECTION)))
-			return true;
-	}
-	return false;
 }
 
 /* Appends s to the command line with the quoting CommandLineToArgvW undoes. */
@@ -388,7 +367,7 @@ static long do_execve(int dirfd, const char *path, int flags, struct strlist *ar
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = is_packed(xf) ? exec_packed(xf, argv, envp) : exec_windows(xf, argv);
+		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(xf, argv, envp) : exec_windows(xf, argv);
 	} else {
 		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
 			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "

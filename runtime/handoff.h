@@ -111,6 +111,8 @@ struct lx_exec_file {
 	size_t nhead;
 };
 long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out);
+/* True if the first n bytes of a file are a packed program (vfs/exec.c). */
+bool lx_pe_is_packed(const char *head, size_t n);
 /* The handle behind fd (not referenced; NULL for none), for a Windows
  * program's standard handles. */
 void *lx_vfs_fd_handle(int fd);

@@ -6,8 +6,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "handoff.h"
+#include "lxnt/pack.h"
 #include "vfs.h"
 #include "nt.h"
 
@@ -25,6 +27,91 @@ static wchar_t *win32_of_nt(const wchar_t *nt)
 	return w;
 }
 
+bool lx_pe_is_packed(const char *head, size_t n)
+{
+	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)head;
+
+	if (n < sizeof(*dos) || dos->e_magic != IMAGE_DOS_SIGNATURE || dos->e_lfanew < 0 ||
+	    (size_t)dos->e_lfanew + sizeof(IMAGE_NT_HEADERS64) > n)
+		return false;
+	const IMAGE_NT_HEADERS64 *nt = (const IMAGE_NT_HEADERS64 *)(head + dos->e_lfanew);
+	if (nt->Signature != IMAGE_NT_SIGNATURE)
+		return false;
+	const IMAGE_SECTION_HEADER *sec = IMAGE_FIRST_SECTION(nt);
+	for (unsigned i = 0; i < nt->FileHeader.NumberOfSections; i++) {
+		if ((const char *)&sec[i + 1] > head + n)
+			return false;
+		if (!memcmp(sec[i].Name, LXNT_PACK_SECTION, sizeof(LXNT_PACK_SECTION)))
+			return true;
+	}
+	return false;
+}
+
+/* Reads the first bytes of a Win32 path; returns the count or -LX_Exxx. */
+static long read_head(const wchar_t *win_path, char *buf, size_t cap)
+{
+	HANDLE h = CreateFileW(win_path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	                       FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+	DWORD got = 0;
+	long r;
+
+	if (h == INVALID_HANDLE_VALUE)
+		return lx_errno_from_win32(GetLastError());
+	r = ReadFile(h, buf, (DWORD)cap, &got, NULL) ? (long)got : lx_errno_from_win32(GetLastError());
+	CloseHandle(h);
+	return r;
+}
+
+static bool ends_with_exe(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 4 && !strcasecmp(name + n - 4, ".exe");
+}
+
+/*
+ * Packed programs are .exe files, and Linux programs name them without
+ * the suffix (a shell searching PATH for `ls` finds `ls.exe`).  The alias
+ * applies only to packed lxnt programs, so that a Windows program is still
+ * run by its full name, as WSL's interop wants.
+ */
+long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st)
+{
+	long err = lx_node_stat(node, follow, st);
+
+	if (err != -LX_ENOENT || node->kind != LX_NODE_HOST || !node->last[0] ||
+	    node->trailing_slash || ends_with_exe(node->last))
+		return err;
+	size_t n = wcslen(node->nt_path);
+	wchar_t *alias = malloc((n + 5) * sizeof(wchar_t));
+	if (!alias)
+		return err;
+	wcscpy(alias, node->nt_path);
+	wcscat(alias, L".exe");
+	wchar_t *w = win32_of_nt(alias);
+	char *head = malloc(4096);
+	long got = w && head ? read_head(w, head, 4096) : -LX_ENOMEM;
+	bool packed = got > 0 && lx_pe_is_packed(head, (size_t)got);
+	free(w);
+	free(head);
+	if (!packed) {
+		free(alias);
+		return err;
+	}
+	wchar_t *old = node->nt_path;
+	node->nt_path = alias;
+	err = lx_node_stat(node, follow, st);
+	if (err) {
+		node->nt_path = old;
+		free(alias);
+		return -LX_ENOENT;
+	}
+	free(old);
+	/* The mode derived from the name went by "NAME", not "NAME.exe". */
+	st->mode |= (st->mode & 0444) >> 2;
+	return 0;
+}
+
 long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out)
 {
 	struct lx_node node;
@@ -39,7 +126,7 @@ long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec
 		err = -LX_EACCES;
 		goto done;
 	}
-	err = lx_node_stat(&node, true, &st);
+	err = lx_node_stat_alias(&node, true, &st);
 	if (err)
 		goto done;
 	if (!LX_S_ISREG(st.mode)) {
@@ -55,17 +142,11 @@ long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec
 		goto done;
 	}
 	strcpy(out->linux_path, node.path);
-	HANDLE h = CreateFileW(out->win_path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE |
-	                       FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
-	if (h == INVALID_HANDLE_VALUE) {
-		err = lx_errno_from_win32(GetLastError());
-		goto done;
-	}
-	DWORD got = 0;
-	if (!ReadFile(h, out->head, sizeof(out->head), &got, NULL))
-		err = lx_errno_from_win32(GetLastError());
-	out->nhead = got;
-	CloseHandle(h);
+	long got = read_head(out->win_path, out->head, sizeof(out->head));
+	if (got < 0)
+		err = got;
+	else
+		out->nhead = (size_t)got;
 done:
 	lx_node_free(&node);
 	if (err) {

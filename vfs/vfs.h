@@ -189,6 +189,12 @@ long lx_set_cwd(const char *path);
 long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode);
 long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
 long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
+/* lx_node_stat, and when the name does not exist but NAME.exe is a packed
+ * lxnt program, that program instead: node's nt_path then names it
+ * (stat, access and execve; docs/vfs.md "Packed programs on PATH"). */
+long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st);
+/* True if the first n bytes of a file are a PE with a .lxnt section. */
+bool lx_pe_is_packed(const char *head, size_t n);
 long lx_file_stat(struct lx_file *f, struct lx_kstat *st);
 long lx_host_is_dir(void *handle, bool *is_dir);
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
