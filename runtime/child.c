@@ -71,6 +71,7 @@ static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 	signals_in(h->act);
 	self->sigmask = h->sigmask;
 	lx_vfs_handoff_in(h);
+	lx_signal_listener_start();
 }
 
 static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *self)

@@ -245,7 +245,7 @@ static HANDLE record_section(void)
 
 	if (s)
 		return s;
-	if (lx_proc_record_new(&s, &r) < 0)
+	if (lx_proc_record_new(lx_getpid(), &s, &r) < 0)
 		return NULL;
 	*r = *lx_proc_self;
 	UnmapViewOfFile(r);
@@ -292,7 +292,9 @@ static long exec_packed(const struct lx_exec_file *xf, const struct strlist *arg
 		CloseHandle(pi.hProcess);
 		return r;
 	}
-	/* Past the point of no return: the program is replaced. */
+	/* Past the point of no return: the program is replaced, and takes
+	 * the signals posted to the pid from now on. */
+	lx_signal_listener_stop();
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);
@@ -324,7 +326,7 @@ static long exec_windows(const struct lx_exec_file *xf, const struct strlist *ar
 	si.hStdInput = std_handle_of(0);
 	si.hStdOutput = std_handle_of(1);
 	si.hStdError = std_handle_of(2);
-	ok = CreateProcessW(xf->win_path, cmd, NULL, NULL, TRUE, 0, NULL, cwd, &si, &pi);
+	ok = CreateProcessW(xf->win_path, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, cwd, &si, &pi);
 	DWORD err = GetLastError();
 	HeapFree(GetProcessHeap(), 0, cmd);
 	free(cwd);
@@ -336,6 +338,14 @@ static long exec_windows(const struct lx_exec_file *xf, const struct strlist *ar
 		CloseHandle(si.hStdError);
 	if (!ok)
 		return lx_errno_from_win32(err);
+	/* The stub stays the Linux process: when a signal ends it, the job
+	 * closes and ends the Windows program with it. */
+	HANDLE job = CreateJobObjectW(NULL, NULL);
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim = { 0 };
+	lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+	if (job && SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim, sizeof(lim)))
+		AssignProcessToJobObject(job, pi.hProcess);
+	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, true);
 }

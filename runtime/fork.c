@@ -217,15 +217,21 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH)
 		return -LX_ENOMEM;
-	r = lx_proc_record_new(&section, &rec);
-	if (r < 0)
-		return r;
-	rec->pgid = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
-	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
 	r = lx_process_create(module, GetCommandLineW(), &pi);
 	if (r < 0)
-		goto fail_record;
+		return r;
 	pid = (long)pi.dwProcessId;
+	r = lx_proc_record_new(pid, &section, &rec);
+	if (r < 0) {
+		TerminateProcess(pi.hProcess, 127);
+		CloseHandle(pi.hThread);
+		CloseHandle(pi.hProcess);
+		return r;
+	}
+	rec->pgid = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
+	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
+	rec->ppid = lx_getpid();
+	rec->win_pid = pid;
 	r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
 	if (r == 0) {
 		lx_handoff_head(&b)->pid = (int32_t)pid;
@@ -250,7 +256,6 @@ fail_process:
 	TerminateProcess(pi.hProcess, 127);
 	CloseHandle(pi.hThread);
 	CloseHandle(pi.hProcess);
-fail_record:
 	UnmapViewOfFile(rec);
 	CloseHandle(section);
 	return r;

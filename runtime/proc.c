@@ -6,6 +6,7 @@
  * parent's handle always follows the Linux process.
  */
 #include <windows.h>
+#include <string.h>
 
 #include "identity.h"
 #include "proc.h"
@@ -17,10 +18,31 @@ struct lx_proc_record *lx_proc_self = &private_record;
 static HANDLE self_section;
 long lx_ppid = 1;
 
-long lx_proc_record_new(void **section, struct lx_proc_record **view)
+/* The name of pid's record: Local\\ is the session's namespace, which
+ * only this user's processes of the session share (docs/runtime.md). */
+static void record_name(long pid, wchar_t *out)
 {
+	wchar_t digits[16];
+	int n = 0;
+
+	wcscpy(out, L"Local\\lxnt-proc-");
+	do {
+		digits[n++] = (wchar_t)(L'0' + pid % 10);
+		pid /= 10;
+	} while (pid);
+	size_t o = wcslen(out);
+	while (n)
+		out[o++] = digits[--n];
+	out[o] = 0;
+}
+
+long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
+{
+	wchar_t name[64];
+
+	record_name(pid, name);
 	HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
-	                              sizeof(struct lx_proc_record), NULL);
+	                              sizeof(struct lx_proc_record), name);
 	if (!s)
 		return lx_errno_from_win32(GetLastError());
 	*view = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(struct lx_proc_record));
@@ -29,8 +51,47 @@ long lx_proc_record_new(void **section, struct lx_proc_record **view)
 		CloseHandle(s);
 		return err;
 	}
+	/* A record left by an earlier process with this pid (held open by
+	 * someone) is reused from scratch. */
+	memset(*view, 0, sizeof(**view));
+	(*view)->uid = lx_uid;
 	*section = s;
 	return 0;
+}
+
+struct lx_proc_record *lx_proc_record_open(long pid)
+{
+	wchar_t name[64];
+
+	if (pid <= 0)
+		return NULL;
+	record_name(pid, name);
+	HANDLE s = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, name);
+	if (!s)
+		return NULL;
+	struct lx_proc_record *r = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(*r));
+	CloseHandle(s); /* the view keeps the section */
+	return r;
+}
+
+void lx_proc_record_close(struct lx_proc_record *r)
+{
+	if (r)
+		UnmapViewOfFile(r);
+}
+
+void lx_proc_init(void)
+{
+	HANDLE s;
+	struct lx_proc_record *r;
+
+	if (lx_proc_record_new(lx_getpid(), &s, &r) == 0) {
+		r->pgid = r->sid = lx_getpid();
+		r->ppid = lx_ppid;
+		UnmapViewOfFile(r);
+		lx_proc_record_adopt(s);
+	}
+	lx_signal_listener_start();
 }
 
 void lx_proc_record_adopt(void *section)
@@ -53,12 +114,16 @@ void *lx_proc_record_section(void)
 struct lx_child {
 	long pid;
 	HANDLE process, section;
+	HANDLE wait;               /* RegisterWaitForSingleObject: SIGCHLD */
 	struct lx_proc_record *rec;
 	struct lx_child *next;
 };
 
 static struct lx_child *children;
 static SRWLOCK children_lock = SRWLOCK_INIT;
+
+static int child_status(const struct lx_child *c);
+static void CALLBACK child_ended(void *arg, BOOLEAN timed_out);
 
 long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec)
 {
@@ -74,6 +139,9 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 	c->next = children;
 	children = c;
 	ReleaseSRWLockExclusive(&children_lock);
+	if (!RegisterWaitForSingleObject(&c->wait, process, child_ended, c, INFINITE,
+	                                 WT_EXECUTEONLYONCE))
+		c->wait = NULL; /* no SIGCHLD for this one; wait4 still works */
 	return 0;
 }
 
@@ -100,8 +168,40 @@ bool lx_child_in_group(long pgid)
 	return found;
 }
 
-static void child_free(struct lx_child *c)
+size_t lx_children_in_group(long pgid, long *pids, size_t cap)
 {
+	size_t n = 0;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c && n < cap; c = c->next)
+		if (c->rec->state != LX_PROC_EXITED && (pgid == -1 || c->rec->pgid == pgid))
+			pids[n++] = c->pid;
+	ReleaseSRWLockShared(&children_lock);
+	return n;
+}
+
+/* Unlinks c if it is still a child; true if this call did. */
+static bool child_unlink(struct lx_child *c)
+{
+	bool found = false;
+
+	AcquireSRWLockExclusive(&children_lock);
+	for (struct lx_child **p = &children; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			found = true;
+			break;
+		}
+	}
+	ReleaseSRWLockExclusive(&children_lock);
+	return found;
+}
+
+/* Frees an unlinked child; in_callback: called from its own wait callback. */
+static void child_free(struct lx_child *c, bool in_callback)
+{
+	if (c->wait)
+		UnregisterWaitEx(c->wait, in_callback ? NULL : INVALID_HANDLE_VALUE);
 	CloseHandle(c->process);
 	UnmapViewOfFile((void *)c->rec);
 	CloseHandle(c->section);
@@ -133,6 +233,48 @@ static int child_status(const struct lx_child *c)
 		return (int)c->rec->wait_status;
 	GetExitCodeProcess(c->process, &code);
 	return (int)((code & 0xff) << 8);
+}
+
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_CLD_DUMPED 3
+
+/* SIGCHLD's disposition asks that children be reaped by the system
+ * (SIG_IGN or SA_NOCLDWAIT, do_notify_parent). */
+static bool children_autoreap(void)
+{
+	struct lx_sigaction act = { 0 };
+	struct lx_syscall sc = { .nr = 13, .arg = { LX_SIGCHLD, 0, (int64_t)(uintptr_t)&act, 8 } };
+
+	if (lx_sys_rt_sigaction(&sc) < 0)
+		return false;
+	return act.handler == 1 || (act.flags & LX_SA_NOCLDWAIT);
+}
+
+static void chld_info(struct lx_siginfo *info, long pid, int status)
+{
+	int sig = status & 0x7f;
+
+	memset(info, 0, sizeof(*info));
+	info->si_signo = LX_SIGCHLD;
+	info->si_code = sig ? ((status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
+	info->u.chld.pid = (int32_t)pid;
+	info->u.chld.uid = (uint32_t)lx_uid;
+	info->u.chld.status = sig ? sig : (status >> 8) & 0xff;
+}
+
+/* A child's process ended (a thread-pool thread): SIGCHLD for the parent,
+ * and the reaping the disposition asks for. */
+static void CALLBACK child_ended(void *arg, BOOLEAN timed_out)
+{
+	struct lx_child *c = arg;
+	struct lx_siginfo info;
+
+	(void)timed_out;
+	chld_info(&info, c->pid, child_status(c));
+	if (children_autoreap() && child_unlink(c))
+		child_free(c, true);
+	lx_signal_send(0, LX_SIGCHLD, &info);
 }
 
 struct wait_result {
@@ -171,11 +313,11 @@ static long do_wait(long sel, int options, struct wait_result *out)
 			if (WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
 				out->pid = c->pid;
 				out->status = child_status(c);
-				if (!(options & LX_WNOWAIT)) {
+				if (!(options & LX_WNOWAIT))
 					*p = c->next;
-					child_free(c);
-				}
 				ReleaseSRWLockExclusive(&children_lock);
+				if (!(options & LX_WNOWAIT))
+					child_free(c, false);
 				return out->pid;
 			}
 			if (n < sizeof(handles) / sizeof(handles[0]))
@@ -221,10 +363,6 @@ int64_t lx_sys_wait4(struct lx_syscall *sc)
 #define LX_P_ALL 0
 #define LX_P_PID 1
 #define LX_P_PGID 2
-#define LX_CLD_EXITED 1
-#define LX_CLD_KILLED 2
-#define LX_CLD_DUMPED 3
-
 /* Linux waitid(2). */
 int64_t lx_sys_waitid(struct lx_syscall *sc)
 {
@@ -254,14 +392,8 @@ int64_t lx_sys_waitid(struct lx_syscall *sc)
 	if (r < 0)
 		return r;
 	struct lx_siginfo info = { 0 };
-	if (r > 0) {
-		int sig = w.status & 0x7f;
-		info.si_signo = LX_SIGCHLD;
-		info.si_code = sig ? ((w.status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
-		info.u.chld.pid = (int32_t)w.pid;
-		info.u.chld.uid = (uint32_t)lx_uid;
-		info.u.chld.status = sig ? sig : (w.status >> 8) & 0xff;
-	}
+	if (r > 0)
+		chld_info(&info, w.pid, w.status);
 	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
 	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)
 		return -LX_EFAULT;

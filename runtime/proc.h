@@ -22,6 +22,9 @@ struct lx_proc_record {
 	volatile long wait_status; /* Linux wait status, valid once EXITED */
 	volatile long pgid, sid;   /* kept current by setpgid and setsid */
 	volatile long win_pid;     /* the Windows process running the current image */
+	volatile long ppid, uid;   /* for kill's permission check and SIGCHLD */
+	volatile int64_t sigpending; /* signals from other processes, bit n-1 */
+	volatile long sender[64];  /* si_pid of the last of each */
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -29,8 +32,19 @@ struct lx_proc_record {
 extern struct lx_proc_record *lx_proc_self;
 extern long lx_ppid;
 
-/* Creates a record section; *view is mapped in this process. */
-long lx_proc_record_new(void **section, struct lx_proc_record **view);
+/* Creates the record section of pid, named so that kill(2) from any
+ * process of the instance finds it; *view is mapped in this process. */
+long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view);
+/* Opens the record of pid (NULL if no such process); lx_proc_record_close
+ * unmaps it. */
+struct lx_proc_record *lx_proc_record_open(long pid);
+void lx_proc_record_close(struct lx_proc_record *r);
+/* A process Windows started: its own named record, and the listener. */
+void lx_proc_init(void);
+/* Starts the thread that takes signals other processes post (sys_kill.c). */
+void lx_signal_listener_start(void);
+/* Stops it before an execve hands the process to a new image. */
+void lx_signal_listener_stop(void);
 /* Maps a record section handed over by the creator. */
 void lx_proc_record_adopt(void *section);
 /* The section handle of this process's record (NULL without one). */
@@ -45,5 +59,7 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 /* The record of child pid, or NULL; true if a child is in group pgid. */
 struct lx_proc_record *lx_child_record(long pid);
 bool lx_child_in_group(long pgid);
+/* Up to cap pids of children in group pgid (-1: all); returns the count. */
+size_t lx_children_in_group(long pgid, long *pids, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 #include "identity.h"
 #include "image.h"
 #include "mman.h"
+#include "proc.h"
 #include "start.h"
 #include "thread.h"
 #include "trace.h"
@@ -28,6 +29,7 @@ int main(void)
 	lx_vfs_init();
 	if (lx_handoff_block)
 		lx_child_start(self); /* a process of the instance: fork or execve */
+	lx_proc_init();
 
 	struct lx_strvec argv, envp;
 	lx_build_argv(&argv);

@@ -103,7 +103,10 @@ static int64_t signal_self(int sig)
 			return 0;
 		if (sig == LX_SIGSTOP || sig == LX_SIGTSTP || sig == LX_SIGTTIN || sig == LX_SIGTTOU)
 			return -LX_ENOSYS; /* job control stops need the instance daemon */
-		if ((lx_current_thread()->sigmask & SIGBIT(sig)) && sig != LX_SIGKILL)
+		/* lx_current_thread() is NULL on a runtime thread (the
+		 * listener of signals from other processes, runtime/sys_kill.c) */
+		if (lx_current_thread() && (lx_current_thread()->sigmask & SIGBIT(sig)) &&
+		    sig != LX_SIGKILL)
 			return -LX_ENOSYS; /* would stay pending: no pending set yet */
 		lx_exit_process(sig);
 	}
