@@ -33,12 +33,13 @@ static void event_name(long pid, wchar_t *out)
 	out[o] = 0;
 }
 
-static HANDLE listener_event, listener_thread;
+static HANDLE listener_event, listener_thread, listener_running;
 static volatile LONG listener_stopping;
 
 static DWORD WINAPI listener(void *arg)
 {
 	(void)arg;
+	SetEvent(listener_running);
 	for (;;) {
 		WaitForSingleObject(listener_event, INFINITE);
 		if (listener_stopping)
@@ -65,10 +66,23 @@ void lx_signal_listener_start(void)
 	listener_event = CreateEventW(NULL, FALSE, FALSE, name);
 	if (!listener_event)
 		return;
+	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
 	listener_thread = CreateThread(NULL, 64 * 1024, listener, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
 	/* Signals posted before the event existed wait in the record. */
 	if (lx_proc_self->sigpending)
 		SetEvent(listener_event);
+}
+
+/*
+ * Called before the process ends: a thread that is still starting while
+ * the process exits can lose its first exchange with the Windows side
+ * (under Wine it prints "wine client error"), so the exit waits until the
+ * listener runs; it has then nothing left to say.
+ */
+void lx_signal_listener_quiesce(void)
+{
+	if (listener_thread && listener_running)
+		WaitForSingleObject(listener_running, 1000);
 }
 
 void lx_signal_listener_stop(void)
