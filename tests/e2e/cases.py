@@ -222,6 +222,7 @@ CASES = [
     dict(name="proc-busybox-sh", prog="busybox", path=True, args=["sh", "-c",
          'echo a | tr a b; x=$(echo sub); echo $x; sh -c "exit 6"; echo $?; '
          'ls / > /dev/null; (exit 3); echo $?; echo done']),
+    dict(name="guest-procs", prog="procs", args=[]),
     dict(name="proc-busybox-sh-wait", prog="busybox", path=True, args=["sh", "-c",
          'sleep 0.1 & wait $!; echo bg=$?'], timeout=10,
          known_gap="ash's wait sleeps in sigsuspend until its SIGCHLD handler runs "
