@@ -1,0 +1,39 @@
+/*
+ * spawn_loop N PATH [ARG0]: N times fork, execve(PATH) with argv {ARG0}
+ * (default "true") and wait; prints the mean time of one cycle, for
+ * bench/run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: spawn_loop N PATH [ARG0]\n");
+		return 2;
+	}
+	long n = atol(argv[1]);
+	char *args[] = { argc > 3 ? argv[3] : "true", NULL };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			execv(argv[2], args);
+			_exit(127);
+		}
+		int status;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+	printf("%.1f ns/call\n", ns / (double)n);
+	return 0;
+}
