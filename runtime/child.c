@@ -119,6 +119,7 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 	memcpy(execfn, (const char *)h + h->execfn_off, fnlen);
 	strings_in(h, h->argv_off, h->argc, &argv);
 	strings_in(h, h->envp_off, h->envc, &envp);
+	lx_children_handoff_in(h);
 	VirtualFree((void *)h, 0, MEM_RELEASE);
 	struct lx_regs regs = {
 		.rsp = lx_build_initial_stack(&argv, &envp, execfn),

@@ -226,6 +226,15 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 {
 	DWORD code = 0;
 
+	/* No handler of the old image may run here (a SIGCHLD of a child
+	 * that went to the new image, for one): every disposition becomes
+	 * SIG_DFL, under which the ones that reach a stub are ignored. */
+	for (int sig = 1; sig <= LX_NSIG; sig++) {
+		struct lx_sigaction dfl = { 0 };
+		struct lx_syscall sc = { .nr = 13, .arg = { sig, (int64_t)(uintptr_t)&dfl, 0, 8 } };
+		if (sig != LX_SIGKILL && sig != LX_SIGSTOP)
+			lx_sys_rt_sigaction(&sc);
+	}
 	lx_vfs_close_all();
 	WaitForSingleObject(process, INFINITE);
 	GetExitCodeProcess(process, &code);
@@ -257,7 +266,7 @@ static long exec_packed(const struct lx_exec_file *xf, const struct strlist *arg
                         const struct strlist *envp)
 {
 	PROCESS_INFORMATION pi;
-	struct lx_handoff_buf b;
+	struct lx_handoff_buf b = { 0 };
 	HANDLE rec = record_section();
 	wchar_t *cmd = command_line(xf->win_path, argv);
 	long r;
@@ -283,6 +292,8 @@ static long exec_packed(const struct lx_exec_file *xf, const struct strlist *arg
 		lx_handoff_head(&b)->execfn_off = f;
 		r = lx_vfs_handoff_out(&b, pi.hProcess, true);
 	}
+	if (!r)
+		r = lx_children_handoff_out(&b, pi.hProcess);
 	if (!r)
 		r = lx_handoff_deliver(&b, pi.hProcess);
 	lx_handoff_free(&b);
@@ -321,8 +332,8 @@ static long exec_windows(const struct lx_exec_file *xf, const struct strlist *ar
 
 	if (!cmd)
 		return -LX_ENOMEM;
-	/* Close-on-exec fds go first, as for any execve. */
-	lx_vfs_close_on_exec();
+	/* Close-on-exec fds give no standard handle; the stub closes every
+	 * fd once the program runs. */
 	si.hStdInput = std_handle_of(0);
 	si.hStdOutput = std_handle_of(1);
 	si.hStdError = std_handle_of(2);

@@ -183,6 +183,27 @@ long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMAT
 	return 0;
 }
 
+/*
+ * The child is a new process of the file this one was started from: if
+ * the file was replaced since (a rebuilt program), its image is another
+ * program's and the copied state would not fit it.  The headers (section
+ * table, .lxnt size and times included) tell.
+ */
+static long same_image(HANDLE proc)
+{
+	static unsigned char ours[4096], theirs[4096];
+	const void *base = GetModuleHandleW(NULL);
+
+	memcpy(ours, base, sizeof(ours));
+	if (!ReadProcessMemory(proc, base, theirs, sizeof(theirs), NULL))
+		return lx_errno_from_win32(GetLastError());
+	if (memcmp(ours, theirs, sizeof(ours))) {
+		lx_log("lxnt: fork: the program file changed since this process started");
+		return -LX_EAGAIN;
+	}
+	return 0;
+}
+
 static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE record,
                                const struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
@@ -209,7 +230,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 {
 	wchar_t module[MAX_PATH];
 	PROCESS_INFORMATION pi;
-	struct lx_handoff_buf b;
+	struct lx_handoff_buf b = { 0 };
 	HANDLE section;
 	struct lx_proc_record *rec;
 	long r, pid;
@@ -232,7 +253,9 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
 	rec->ppid = lx_getpid();
 	rec->win_pid = pid;
-	r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
+	r = same_image(pi.hProcess);
+	if (r == 0)
+		r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
 	if (r == 0) {
 		lx_handoff_head(&b)->pid = (int32_t)pid;
 		r = lx_handoff_deliver(&b, pi.hProcess);

@@ -42,11 +42,6 @@ struct lx_handoff_fd {
 	uint32_t cloexec;
 };
 
-struct lx_handoff_vma {
-	uint64_t start, end;
-	int32_t prot, flags;
-};
-
 struct lx_handoff {
 	uint64_t magic;
 	uint32_t kind, size;
@@ -59,14 +54,22 @@ struct lx_handoff {
 	uint64_t set_child_tid, clear_child_tid; /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
 	uint64_t brk_base, brk_cur, mmap_top;
 	struct lx_sigaction act[LX_NSIG];
-	uint32_t nvma, vma_off;
+	uint32_t nvma, vma_off;    /* struct lx_mm_area (runtime/mman.h) */
 	uint32_t nfile, file_off;
 	uint32_t nfd, fd_off;
 	uint32_t argc, argv_off;   /* EXEC: NUL-separated strings */
 	uint32_t envc, envp_off;
 	uint32_t execfn_off;
+	uint32_t nchild, child_off; /* EXEC: the children, still to be waited for */
 	char cwd[LX_PATH_MAX];
 };
+
+/* A child handed to the new image of an execve. */
+struct lx_handoff_child {
+	int64_t pid;
+	uint64_t process, section; /* HANDLEs valid in the new process */
+};
+
 
 /* A block under construction in the creating process. */
 struct lx_handoff_buf {
@@ -74,6 +77,10 @@ struct lx_handoff_buf {
 	size_t len, cap;
 	bool failed;
 };
+
+/* The children across execve (runtime/proc.c). */
+long lx_children_handoff_out(struct lx_handoff_buf *b, void *proc);
+void lx_children_handoff_in(const struct lx_handoff *h);
 
 /* Appends n bytes, returns their offset (0 after an allocation failure). */
 uint32_t lx_handoff_put(struct lx_handoff_buf *b, const void *data, size_t n);
@@ -113,11 +120,9 @@ struct lx_exec_file {
 long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out);
 /* True if the first n bytes of a file are a packed program (vfs/exec.c). */
 bool lx_pe_is_packed(const char *head, size_t n);
-/* The handle behind fd (not referenced; NULL for none), for a Windows
- * program's standard handles. */
+/* The handle behind fd (not referenced; NULL for none or for a
+ * close-on-exec fd), for a Windows program's standard handles. */
 void *lx_vfs_fd_handle(int fd);
-/* Closes the fds marked close-on-exec (vfs/fdtable.c). */
-void lx_vfs_close_on_exec(void);
 /* The working directory as a Win32 path (malloc'd), or NULL. */
 wchar_t *lx_vfs_windows_cwd(void);
 

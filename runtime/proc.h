@@ -43,6 +43,8 @@ void lx_proc_record_close(struct lx_proc_record *r);
 void lx_proc_init(void);
 /* Starts the thread that takes signals other processes post (sys_kill.c). */
 void lx_signal_listener_start(void);
+/* Waits until the children's watcher runs (proc.c). */
+void lx_children_quiesce(void);
 /* Waits until it runs, so that the process may end (sys_kill.c). */
 void lx_signal_listener_quiesce(void);
 /* Stops it before an execve hands the process to a new image. */

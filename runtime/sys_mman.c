@@ -64,7 +64,8 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 	if (LX_PAGE_UP(len) < len)
 		return -LX_ENOMEM;
 	if (flags & LX_MAP_ANONYMOUS) {
-		/* One process, no fork yet: a shared anonymous mapping is private. */
+		/* A shared anonymous mapping is private: a child of fork gets a copy
+		 * (docs/runtime.md, "Processes"). */
 		return lx_mm_map(addr, len, prot, flags, -1, 0);
 	}
 	if (fd < 0)

@@ -38,6 +38,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	int sig = wait_status & 0x7f;
 
 	lx_signal_listener_quiesce();
+	lx_children_quiesce();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();

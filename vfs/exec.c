@@ -174,6 +174,10 @@ void *lx_vfs_fd_handle(int fd)
 
 	if (!f)
 		return NULL;
+	if (lx_fd_get_cloexec(fd) == 1) {
+		lx_file_put(f);
+		return NULL;
+	}
 	/* a console file reads from handle and writes to handle2 */
 	h = (fd > 0 && f->handle2) ? f->handle2 : f->handle;
 	lx_file_put(f);
