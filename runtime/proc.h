@@ -43,6 +43,10 @@ void lx_proc_record_close(struct lx_proc_record *r);
 void lx_proc_init(void);
 /* Starts the thread that takes signals other processes post (sys_kill.c). */
 void lx_signal_listener_start(void);
+/* Posts sig to another process of the instance as kill(2) does, with its
+ * permission check (sys_kill.c): for tkill and tgkill aimed at the main
+ * thread of another process, whose tid is its pid. */
+long lx_signal_process(long pid, int sig);
 /* Waits until the children's watcher runs (proc.c). */
 void lx_children_quiesce(void);
 /* Waits until it runs, so that the process may end (sys_kill.c). */

@@ -144,6 +144,13 @@ static long post_signal(long pid, int sig)
 	return err;
 }
 
+long lx_signal_process(long pid, int sig)
+{
+	if (sig < 0 || sig > LX_NSIG)
+		return -LX_EINVAL;
+	return post_signal(pid, sig);
+}
+
 static long signal_self(int sig)
 {
 	struct lx_siginfo info = {
