@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
+#include "vfork.h"
 
 #define LX_ARG_MAX (2u << 20)      /* what a shell may pass: 2 MiB of strings */
 #define LX_MAX_ARG_STRINGS 0x7fffffff
@@ -262,25 +263,34 @@ static HANDLE record_section(void)
 	return s;
 }
 
-static long exec_packed(const struct lx_exec_file *xf, const struct strlist *argv,
-                        const struct strlist *envp)
+static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
+                        const struct strlist *argv, const struct strlist *envp)
 {
 	PROCESS_INFORMATION pi;
 	struct lx_handoff_buf b = { 0 };
-	HANDLE rec = record_section();
+	bool vfork_child = lx_vfork_active();
+	HANDLE rec = vfork_child ? NULL : record_section();
+	struct lx_proc_record *vrec = NULL;
 	wchar_t *cmd = command_line(xf->win_path, argv);
 	long r;
 
-	if (!rec || !cmd)
+	if ((!vfork_child && !rec) || !cmd)
 		return -LX_ENOMEM;
 	r = lx_process_create(xf->win_path, cmd, &pi);
 	HeapFree(GetProcessHeap(), 0, cmd);
 	if (r < 0)
 		return r;
-	if (!lx_handoff_begin(&b, LX_HANDOFF_EXEC))
+	/* A vfork child's process is this new one: its pid is the child's. */
+	if (vfork_child)
+		r = lx_vfork_record((long)pi.dwProcessId, &rec, &vrec);
+	if (!r && !lx_handoff_begin(&b, LX_HANDOFF_EXEC))
 		r = -LX_ENOMEM;
 	if (!r)
 		r = lx_handoff_common_out(&b, pi.hProcess, rec, true);
+	if (!r && vfork_child) {
+		lx_handoff_head(&b)->pid = (int32_t)pi.dwProcessId;
+		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();
+	}
 	if (!r) {
 		uint32_t a = lx_handoff_put(&b, argv->p, argv->len);
 		uint32_t e = lx_handoff_put(&b, envp->p ? envp->p : "", envp->len ? envp->len : 1);
@@ -292,7 +302,7 @@ static long exec_packed(const struct lx_exec_file *xf, const struct strlist *arg
 		lx_handoff_head(&b)->execfn_off = f;
 		r = lx_vfs_handoff_out(&b, pi.hProcess, true);
 	}
-	if (!r)
+	if (!r && !vfork_child)
 		r = lx_children_handoff_out(&b, pi.hProcess);
 	if (!r)
 		r = lx_handoff_deliver(&b, pi.hProcess);
@@ -301,7 +311,16 @@ static long exec_packed(const struct lx_exec_file *xf, const struct strlist *arg
 		TerminateProcess(pi.hProcess, 127);
 		CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);
+		if (vrec) {
+			UnmapViewOfFile(vrec);
+			CloseHandle(rec);
+		}
 		return r;
+	}
+	if (vfork_child) {
+		ResumeThread(pi.hThread);
+		CloseHandle(pi.hThread);
+		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, rec, vrec);
 	}
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
@@ -322,7 +341,8 @@ static HANDLE std_handle_of(int fd)
 	return d;
 }
 
-static long exec_windows(const struct lx_exec_file *xf, const struct strlist *argv)
+static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
+                         const struct strlist *argv)
 {
 	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
 	PROCESS_INFORMATION pi;
@@ -349,6 +369,20 @@ static long exec_windows(const struct lx_exec_file *xf, const struct strlist *ar
 		CloseHandle(si.hStdError);
 	if (!ok)
 		return lx_errno_from_win32(err);
+	if (lx_vfork_active()) {
+		/* The program's process is the vfork child; its exit code
+		 * becomes the status (proc.c, child_status). */
+		HANDLE section;
+		struct lx_proc_record *vrec;
+		ResumeThread(pi.hThread);
+		CloseHandle(pi.hThread);
+		if (lx_vfork_record((long)pi.dwProcessId, &section, &vrec) < 0) {
+			TerminateProcess(pi.hProcess, 127);
+			CloseHandle(pi.hProcess);
+			return -LX_ENOMEM;
+		}
+		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, vrec);
+	}
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */
 	HANDLE job = CreateJobObjectW(NULL, NULL);
@@ -361,8 +395,8 @@ static long exec_windows(const struct lx_exec_file *xf, const struct strlist *ar
 	become_stub(pi.hProcess, true);
 }
 
-static long do_execve(int dirfd, const char *path, int flags, struct strlist *argv,
-                      const struct strlist *envp)
+static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int flags,
+                      struct strlist *argv, const struct strlist *envp)
 {
 	struct lx_exec_file *xf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*xf));
 	char *interp = HeapAlloc(GetProcessHeap(), 0, LX_BINPRM_BUF_SIZE);
@@ -388,7 +422,8 @@ static long do_execve(int dirfd, const char *path, int flags, struct strlist *ar
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(xf, argv, envp) : exec_windows(xf, argv);
+		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, xf, argv, envp)
+		                                          : exec_windows(sc, xf, argv);
 	} else {
 		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
 			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "
@@ -404,7 +439,8 @@ out:
 	return r;
 }
 
-static int64_t execve_common(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags)
+static int64_t execve_common(struct lx_syscall *sc, int dirfd, uint64_t upath, uint64_t uargv,
+                             uint64_t uenvp, int flags)
 {
 	struct strlist argv = { 0 }, envp = { 0 };
 	size_t total = 0;
@@ -429,7 +465,7 @@ static int64_t execve_common(int dirfd, uint64_t upath, uint64_t uargv, uint64_t
 		r = -LX_ENOMEM;
 		goto out;
 	}
-	r = do_execve(dirfd, path, flags, &argv, &envp);
+	r = do_execve(sc, dirfd, path, flags, &argv, &envp);
 out:
 	strlist_free(&argv);
 	strlist_free(&envp);
@@ -440,13 +476,13 @@ out:
 /* Linux execve(2). */
 int64_t lx_sys_execve(struct lx_syscall *sc)
 {
-	return execve_common(LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1],
+	return execve_common(sc, LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1],
 	                     (uint64_t)sc->arg[2], 0);
 }
 
 /* Linux execveat(2). */
 int64_t lx_sys_execveat(struct lx_syscall *sc)
 {
-	return execve_common((int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2],
+	return execve_common(sc, (int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2],
 	                     (uint64_t)sc->arg[3], (int)sc->arg[4]);
 }

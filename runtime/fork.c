@@ -18,6 +18,7 @@
 #include "mman.h"
 #include "proc.h"
 #include "thread.h"
+#include "vfork.h"
 
 static bool page_is_zero(const uint64_t *p)
 {
@@ -152,6 +153,22 @@ static long copy_image_window(HANDLE proc)
 	return 0;
 }
 
+/*
+ * Makes the guest's rsp after the system call returns sp.  A trampoline
+ * (jump and evict rungs) resumes inside itself and then moves rsp up past
+ * the red zone it stepped over (docs/architecture.md), so its frame holds
+ * sp - 128; a trap-rung site resumes after the ud2 with the frame's rsp.
+ */
+void lx_regs_set_syscall_rsp(struct lx_regs *r, uint64_t sp)
+{
+	const struct lxnt_site *s = lx_site_find(r->rip - 2);
+
+	if (s && s->rung == LXNT_RUNG_TRAP && s->kind == LXNT_SITE_SYSCALL)
+		r->rsp = sp;
+	else
+		r->rsp = sp - LXNT_RED_ZONE;
+}
+
 /* The registers the child starts with: the caller's, fork returning 0,
  * on the new stack clone asked for. */
 static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
@@ -160,7 +177,7 @@ static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
 	h->regs = *sc->regs;
 	h->regs.rax = 0;
 	if (ca->stack)
-		h->regs.rsp = ca->stack + ca->stack_size;
+		lx_regs_set_syscall_rsp(&h->regs, ca->stack + ca->stack_size);
 	h->tp = (ca->flags & LX_CLONE_SETTLS) ? ca->tls : lx_current_thread()->tp;
 	h->sigmask = lx_current_thread()->sigmask;
 	if (ca->flags & LX_CLONE_CHILD_SETTID)
@@ -287,13 +304,18 @@ fail_process:
 int64_t lx_clone_process(struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
 	/* Sharing memory, files or the fs context with another process is
-	 * beyond separate Windows processes; vfork's CLONE_VM is honoured by
-	 * copying (the parent does not see the child's writes) and
-	 * CLONE_VFORK's suspension of the parent is not needed then. */
+	 * beyond separate Windows processes.  vfork takes the fast path
+	 * (runtime/vfork.c) when it can, else a copy: the parent then does
+	 * not see the child's writes, and needs no suspension. */
 	if ((ca->flags & LX_CLONE_VM) && !(ca->flags & LX_CLONE_VFORK))
 		return -LX_ENOSYS;
 	if (ca->flags & (LX_CLONE_FILES | LX_CLONE_FS | LX_CLONE_SIGHAND | LX_CLONE_PIDFD |
 	                 LX_CLONE_PARENT | LX_CLONE_PTRACE))
 		return -LX_ENOSYS;
+	if ((ca->flags & LX_CLONE_VFORK) && (ca->flags & LX_CLONE_VM)) {
+		int64_t r = lx_vfork_begin(sc, ca);
+		if (r == 0)
+			return 0;
+	}
 	return fork_process(sc, ca);
 }

@@ -105,6 +105,10 @@ extern const struct lx_handoff *volatile lx_handoff_block;
 /* vfs/handoff.c: the fd table and cwd, out to a new process and back in. */
 long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec);
 void lx_vfs_handoff_in(const struct lx_handoff *h);
+/* The fd table and cwd, saved and given back (vfs/handoff.c): vfork's
+ * child changes them in place (runtime/vfork.c). */
+void *lx_vfs_save(void);
+void lx_vfs_restore(void *saved);
 /* Closes every fd (an execve stub keeps no file open, runtime/exec.c). */
 void lx_vfs_close_all(void);
 void lx_cwd_copy(char *out); /* vfs/resolve.c, LX_PATH_MAX bytes */

@@ -34,6 +34,9 @@ static void event_name(long pid, wchar_t *out)
 }
 
 static HANDLE listener_event, listener_thread, listener_running;
+/* The record the listener reads: this process's, even while a vfork
+ * child borrows lx_proc_self (runtime/vfork.c). */
+static struct lx_proc_record *listener_record;
 static volatile LONG listener_stopping;
 
 static DWORD WINAPI listener(void *arg)
@@ -44,14 +47,14 @@ static DWORD WINAPI listener(void *arg)
 		WaitForSingleObject(listener_event, INFINITE);
 		if (listener_stopping)
 			return 0;
-		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&lx_proc_self->sigpending, 0);
+		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&listener_record->sigpending, 0);
 		for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
 			if (!(bits & SIGBIT(sig)))
 				continue;
 			bits &= ~SIGBIT(sig);
 			struct lx_siginfo info = {
 				.si_signo = sig, .si_code = LX_SI_USER,
-				.u.kill = { .pid = (int32_t)lx_proc_self->sender[sig - 1], .uid = (uint32_t)lx_uid },
+				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1], .uid = (uint32_t)lx_uid },
 			};
 			lx_signal_send(0, sig, &info);
 		}
@@ -63,13 +66,14 @@ void lx_signal_listener_start(void)
 	wchar_t name[64];
 
 	event_name(lx_getpid(), name);
+	listener_record = lx_proc_self;
 	listener_event = CreateEventW(NULL, FALSE, FALSE, name);
 	if (!listener_event)
 		return;
 	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
 	listener_thread = CreateThread(NULL, 64 * 1024, listener, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
 	/* Signals posted before the event existed wait in the record. */
-	if (lx_proc_self->sigpending)
+	if (listener_record->sigpending)
 		SetEvent(listener_event);
 }
 

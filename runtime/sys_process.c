@@ -13,6 +13,7 @@
 #include "stats.h"
 #include "syscall_table.h"
 #include "thread.h"
+#include "vfork.h"
 
 static long self_pid;
 
@@ -90,12 +91,16 @@ int64_t lx_sys_set_robust_list(struct lx_syscall *sc)
 /* Linux exit(2): with a single thread, the process ends. */
 int64_t lx_sys_exit(struct lx_syscall *sc)
 {
+	if (lx_vfork_active())
+		return lx_vfork_exit(sc, (int)((sc->arg[0] & 0xff) << 8));
 	lx_exit_process((int)((sc->arg[0] & 0xff) << 8));
 }
 
 /* Linux exit_group(2). */
 int64_t lx_sys_exit_group(struct lx_syscall *sc)
 {
+	if (lx_vfork_active())
+		return lx_vfork_exit(sc, (int)((sc->arg[0] & 0xff) << 8));
 	lx_exit_process((int)((sc->arg[0] & 0xff) << 8));
 }
 
@@ -157,6 +162,14 @@ int64_t lx_sys_setpgid(struct lx_syscall *sc)
 	groups_init();
 	if (pgid < 0)
 		return -LX_EINVAL;
+	if (lx_vfork_active() && (pid == 0 || pid == lx_getpid())) {
+		/* a vfork child, whose pid comes with its process */
+		if (pgid == 0 || pgid == lx_getpid())
+			lx_vfork_pending.own_group = true;
+		else
+			lx_proc_self->pgid = pgid;
+		return 0;
+	}
 	if (pid == 0)
 		pid = lx_getpid();
 	if (pgid == 0)
@@ -185,6 +198,10 @@ int64_t lx_sys_setsid(struct lx_syscall *sc)
 {
 	(void)sc;
 	groups_init();
+	if (lx_vfork_active()) {
+		lx_vfork_pending.own_session = true;
+		return lx_getpid(); /* the child's own pid is not known yet */
+	}
 	if (lx_proc_self->pgid == lx_getpid())
 		return -LX_EPERM; /* already a group leader */
 	lx_proc_self->pgid = lx_getpid();

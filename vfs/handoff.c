@@ -175,3 +175,42 @@ void lx_vfs_handoff_in(const struct lx_handoff *h)
 	free(made);
 	lx_set_cwd(h->cwd);
 }
+
+/* vfork's fast path (runtime/vfork.c): the child works on the caller's fd
+ * table and cwd in place, and the caller gets its own back. */
+struct lx_vfs_saved {
+	struct lx_file *file[LX_FD_MAX];
+	bool cloexec[LX_FD_MAX];
+	char cwd[LX_PATH_MAX];
+};
+
+void *lx_vfs_save(void)
+{
+	struct lx_vfs_saved *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	for (int fd = 0; fd < LX_FD_MAX; fd++) {
+		long ce = lx_fd_get_cloexec(fd);
+		if (ce < 0)
+			continue;
+		s->file[fd] = lx_fd_get(fd);
+		s->cloexec[fd] = ce == 1;
+	}
+	lx_cwd_copy(s->cwd);
+	return s;
+}
+
+void lx_vfs_restore(void *saved)
+{
+	struct lx_vfs_saved *s = saved;
+
+	for (int fd = 0; fd < LX_FD_MAX; fd++) {
+		if (s->file[fd])
+			lx_fd_install_at(fd, s->file[fd], s->cloexec[fd]); /* takes the ref */
+		else
+			lx_fd_close(fd);
+	}
+	lx_set_cwd(s->cwd);
+	free(s);
+}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,39 @@ static void vfork_exit(void)
 	show("vfork", status);
 }
 
+static void spawn_missing(void)
+{
+	char *argv[] = { "nosuch", NULL };
+	pid_t pid;
+	int status, r = posix_spawn(&pid, "./nosuch-program", NULL, NULL, argv, NULL);
+
+	printf("posix_spawn of a missing file: %s\n", r ? strerror(r) : "spawned");
+	if (r == 0) {
+		waitpid(pid, &status, 0);
+		show("posix_spawn child", status);
+	}
+	if ((pid = vfork()) == 0) {
+		execv("./nosuch-program", argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	show("vfork + failed execv", status);
+	int fds[2];
+	pipe(fds);
+	if ((pid = vfork()) == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		_exit(9);
+	}
+	close(fds[1]);
+	char c;
+	printf("parent's fds survive the vfork child: read %d, fd 1 still ours\n",
+	       (int)read(fds[0], &c, 1));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	show("vfork child that changed fds", status);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -141,5 +175,6 @@ int main(void)
 	statuses();
 	identity();
 	vfork_exit();
+	spawn_missing();
 	return 0;
 }
