@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "handoff.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
@@ -25,198 +26,6 @@
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
-
-#define LX_ARG_MAX (2u << 20)      /* what a shell may pass: 2 MiB of strings */
-#define LX_MAX_ARG_STRINGS 0x7fffffff
-#define LX_BINPRM_BUF_SIZE 256
-#define LX_INTERP_DEPTH 4          /* fs/exec.c: at most 4 levels of #! */
-
-/* A NUL-separated string list being built. */
-struct strlist {
-	char *p;
-	size_t len, cap;
-	uint32_t n;
-};
-
-static bool strlist_add(struct strlist *l, const char *s, size_t n)
-{
-	if (l->len + n + 1 > LX_ARG_MAX)
-		return false;
-	if (l->len + n + 1 > l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 4096;
-		while (ncap < l->len + n + 1)
-			ncap *= 2;
-		char *np = l->p ? HeapReAlloc(GetProcessHeap(), 0, l->p, ncap) : HeapAlloc(GetProcessHeap(), 0, ncap);
-		if (!np)
-			return false;
-		l->p = np;
-		l->cap = ncap;
-	}
-	memcpy(l->p + l->len, s, n);
-	l->p[l->len + n] = 0;
-	l->len += n + 1;
-	l->n++;
-	return true;
-}
-
-static void strlist_free(struct strlist *l)
-{
-	if (l->p)
-		HeapFree(GetProcessHeap(), 0, l->p);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Copies a guest vector of strings (argv or envp; NULL is empty). */
-static long copy_strings(uint64_t uvec, struct strlist *l, size_t *total)
-{
-	char *buf = HeapAlloc(GetProcessHeap(), 0, LX_PATH_MAX * 32);
-	long r = 0;
-
-	if (!buf)
-		return -LX_ENOMEM;
-	for (uint64_t i = 0; uvec; i++) {
-		uint64_t p;
-		if (lx_copy_from_user(&p, uvec + i * 8, 8) < 0) {
-			r = -LX_EFAULT;
-			break;
-		}
-		if (!p)
-			break;
-		long n = lx_strncpy_from_user(buf, p, LX_PATH_MAX * 32);
-		if (n == -LX_ENAMETOOLONG)
-			n = -LX_E2BIG;
-		if (n < 0) {
-			r = n;
-			break;
-		}
-		*total += (size_t)n + 1;
-		if (*total > LX_ARG_MAX || !strlist_add(l, buf, (size_t)n)) {
-			r = -LX_E2BIG;
-			break;
-		}
-	}
-	HeapFree(GetProcessHeap(), 0, buf);
-	return r;
-}
-
-/* The i-th string of a list. */
-static const char *strlist_at(const struct strlist *l, uint32_t i)
-{
-	const char *s = l->p;
-
-	while (i--)
-		s += strlen(s) + 1;
-	return s;
-}
-
-/*
- * binfmt_script: "#!" then blanks, the interpreter up to a blank or the
- * end of the line, then at most one argument (the rest of the line with
- * blanks trimmed at both ends).  The new argv is interpreter, argument,
- * the script's path as given, argv[1..].
- */
-static long script_argv(const struct lx_exec_file *xf, const char *path, struct strlist *argv,
-                        char *interp)
-{
-	char line[LX_BINPRM_BUF_SIZE];
-	size_t n = xf->nhead < sizeof(line) - 1 ? xf->nhead : sizeof(line) - 1;
-	struct strlist nv = { 0 };
-
-	memcpy(line, xf->head, n);
-	line[n] = 0;
-	char *nl = strchr(line, '\n');
-	if (!nl && n == sizeof(line) - 1)
-		return -LX_ENOEXEC; /* the interpreter line does not fit */
-	if (nl)
-		*nl = 0;
-	char *p = line + 2;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (!*p)
-		return -LX_ENOEXEC;
-	char *ie = p;
-	while (*ie && *ie != ' ' && *ie != '\t')
-		ie++;
-	char *arg = ie;
-	while (*arg == ' ' || *arg == '\t')
-		arg++;
-	*ie = 0;
-	char *ae = arg + strlen(arg);
-	while (ae > arg && (ae[-1] == ' ' || ae[-1] == '\t'))
-		*--ae = 0;
-	strcpy(interp, p);
-	if (!strlist_add(&nv, p, strlen(p)) || (*arg && !strlist_add(&nv, arg, strlen(arg))) ||
-	    !strlist_add(&nv, path, strlen(path)))
-		goto big;
-	for (uint32_t i = 1; i < argv->n; i++) {
-		const char *s = strlist_at(argv, i);
-		if (!strlist_add(&nv, s, strlen(s)))
-			goto big;
-	}
-	strlist_free(argv);
-	*argv = nv;
-	return 0;
-big:
-	strlist_free(&nv);
-	return -LX_E2BIG;
-}
-
-/* Appends s to the command line with the quoting CommandLineToArgvW undoes. */
-static void quote_arg(wchar_t *out, size_t *o, const wchar_t *s)
-{
-	bool plain = *s && !wcspbrk(s, L" \t\n\v\"");
-
-	if (plain) {
-		while (*s)
-			out[(*o)++] = *s++;
-		return;
-	}
-	out[(*o)++] = L'"';
-	for (;;) {
-		size_t bs = 0;
-		while (*s == L'\\') {
-			s++;
-			bs++;
-		}
-		if (!*s) {
-			for (size_t k = 0; k < bs * 2; k++)
-				out[(*o)++] = L'\\';
-			break;
-		}
-		if (*s == L'"') {
-			for (size_t k = 0; k < bs * 2 + 1; k++)
-				out[(*o)++] = L'\\';
-		} else {
-			for (size_t k = 0; k < bs; k++)
-				out[(*o)++] = L'\\';
-		}
-		out[(*o)++] = *s++;
-	}
-	out[(*o)++] = L'"';
-}
-
-/* A Windows command line for argv: the module first, then the rest. */
-static wchar_t *command_line(const wchar_t *module, const struct strlist *argv)
-{
-	size_t cap = wcslen(module) * 2 + 3 + argv->len * 2 * 2 + argv->n * 3 + 1, o = 0;
-	wchar_t *out = HeapAlloc(GetProcessHeap(), 0, cap * sizeof(wchar_t));
-	wchar_t *w = HeapAlloc(GetProcessHeap(), 0, (LX_PATH_MAX * 32 + 1) * sizeof(wchar_t));
-
-	if (!out || !w)
-		return NULL;
-	quote_arg(out, &o, module);
-	for (uint32_t i = 1; i < argv->n; i++) {
-		const char *s = strlist_at(argv, i);
-		int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, w, LX_PATH_MAX * 32);
-		if (n <= 0)
-			w[0] = 0;
-		out[o++] = L' ';
-		quote_arg(out, &o, w);
-	}
-	out[o] = 0;
-	HeapFree(GetProcessHeap(), 0, w);
-	return out;
-}
 
 /*
  * The stub: what stays of the calling Windows process.  It holds no fd
@@ -264,14 +73,14 @@ static HANDLE record_section(void)
 }
 
 static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
-                        const struct strlist *argv, const struct strlist *envp)
+                        const struct lx_strlist *argv, const struct lx_strlist *envp)
 {
 	PROCESS_INFORMATION pi;
 	struct lx_handoff_buf b = { 0 };
 	bool vfork_child = lx_vfork_active();
 	HANDLE rec = vfork_child ? NULL : record_section();
 	struct lx_proc_record *vrec = NULL;
-	wchar_t *cmd = command_line(xf->win_path, argv);
+	wchar_t *cmd = lx_command_line(xf->win_path, argv);
 	long r;
 
 	if ((!vfork_child && !rec) || !cmd)
@@ -342,11 +151,11 @@ static HANDLE std_handle_of(int fd)
 }
 
 static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
-                         const struct strlist *argv)
+                         const struct lx_strlist *argv)
 {
 	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
 	PROCESS_INFORMATION pi;
-	wchar_t *cmd = command_line(xf->win_path, argv);
+	wchar_t *cmd = lx_command_line(xf->win_path, argv);
 	wchar_t *cwd = lx_vfs_windows_cwd();
 	BOOL ok;
 
@@ -396,7 +205,7 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 }
 
 static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int flags,
-                      struct strlist *argv, const struct strlist *envp)
+                      struct lx_strlist *argv, const struct lx_strlist *envp)
 {
 	struct lx_exec_file *xf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*xf));
 	char *interp = HeapAlloc(GetProcessHeap(), 0, LX_BINPRM_BUF_SIZE);
@@ -410,7 +219,7 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 		if (r < 0)
 			goto out;
 		if (xf->nhead >= 2 && xf->head[0] == '#' && xf->head[1] == '!') {
-			r = depth >= LX_INTERP_DEPTH ? -LX_ELOOP : script_argv(xf, name, argv, interp);
+			r = depth >= LX_INTERP_DEPTH ? -LX_ELOOP : lx_script_argv(xf, name, argv, interp);
 			free(xf->win_path);
 			if (r < 0)
 				goto out;
@@ -442,7 +251,7 @@ out:
 static int64_t execve_common(struct lx_syscall *sc, int dirfd, uint64_t upath, uint64_t uargv,
                              uint64_t uenvp, int flags)
 {
-	struct strlist argv = { 0 }, envp = { 0 };
+	struct lx_strlist argv = { 0 }, envp = { 0 };
 	size_t total = 0;
 	char *path = HeapAlloc(GetProcessHeap(), 0, LX_PATH_MAX);
 	long r;
@@ -456,19 +265,19 @@ static int64_t execve_common(struct lx_syscall *sc, int dirfd, uint64_t upath, u
 	r = lx_strncpy_from_user(path, upath, LX_PATH_MAX);
 	if (r < 0)
 		goto out;
-	r = copy_strings(uargv, &argv, &total);
+	r = lx_copy_strings(uargv, &argv, &total);
 	if (!r)
-		r = copy_strings(uenvp, &envp, &total);
+		r = lx_copy_strings(uenvp, &envp, &total);
 	if (r)
 		goto out;
-	if (argv.n == 0 && !strlist_add(&argv, "", 0)) { /* Linux 5.18+ passes "" */
+	if (argv.n == 0 && !lx_strlist_add(&argv, "", 0)) { /* Linux 5.18+ passes "" */
 		r = -LX_ENOMEM;
 		goto out;
 	}
 	r = do_execve(sc, dirfd, path, flags, &argv, &envp);
 out:
-	strlist_free(&argv);
-	strlist_free(&envp);
+	lx_strlist_free(&argv);
+	lx_strlist_free(&envp);
 	HeapFree(GetProcessHeap(), 0, path);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lx.h"
+#include "lxnt/linux/signal.h"
 
 enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
 
@@ -63,6 +64,32 @@ void lx_set_pid(long pid);
 
 /* Takes a new child (process and record handles are the child's now). */
 long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec);
+
+/* wait4 and waitid options (include/uapi/linux/wait.h). */
+#define LX_WNOHANG    0x00000001
+#define LX_WUNTRACED  0x00000002
+#define LX_WEXITED    0x00000004
+#define LX_WCONTINUED 0x00000008
+#define LX_WNOWAIT    0x01000000
+#define LX_WNOTHREAD  0x20000000
+#define LX_WALL       0x40000000
+#define LX_WCLONE     0x80000000
+
+struct lx_wait_result {
+	long pid;
+	int status;
+};
+
+/* do_wait (children.c): an ended child matching sel (wait4's pid
+ * argument), reaped unless LX_WNOWAIT; returns its pid, 0 with LX_WNOHANG
+ * when none has ended, -LX_ECHILD, or -LX_ERESTARTSYS. */
+long lx_children_wait(long sel, int options, struct lx_wait_result *out);
+
+/* SIGCHLD's siginfo for a child's wait status (children.c). */
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_CLD_DUMPED 3
+void lx_chld_info(struct lx_siginfo *info, long pid, int status);
 
 /* The record of child pid, or NULL; true if a child is in group pgid. */
 struct lx_proc_record *lx_child_record(long pid);
