@@ -131,7 +131,9 @@ class Suite:
         and bash-static; converted, hard links APPLET.exe to busybox.exe and
         bash.exe, which the vfs finds as APPLET (docs/vfs.md, "Packed
         programs on PATH")."""
-        native = os.path.join(self.work, "path-native")
+        # Both under this run's bindir: the normal and the forced-trap
+        # suites run at the same time.
+        native = os.path.join(self.bindir, "path-native")
         conv = os.path.join(self.bindir, "path")
         with self.gen_lock:
             if not os.path.isdir(conv):
@@ -150,8 +152,8 @@ class Suite:
 
     def pack_all(self, cases):
         os.makedirs(self.bindir, exist_ok=True)
-        shutil.rmtree(os.path.join(self.bindir, "path"), ignore_errors=True)
-        shutil.rmtree(os.path.join(self.bindir, "path.tmp"), ignore_errors=True)
+        for d in ("path", "path.tmp", "path-native"):
+            shutil.rmtree(os.path.join(self.bindir, d), ignore_errors=True)
         # Applet copies are made from this run's busybox.exe, not an older one.
         shutil.rmtree(os.path.join(self.bindir, "applets"), ignore_errors=True)
         progs = {c["prog"] for c in cases}
