@@ -1,12 +1,321 @@
 /*
  * fork, vfork and clone without CLONE_THREAD: child processes
- * (runtime/clone.h).
+ * (runtime/clone.h), by Cygwin's method (design.md): a new Windows process
+ * of the same image, created suspended; the Linux address space (the
+ * runtime's map of the guest window, and the image window's data) and the
+ * calling thread's registers copied in; the runtime state rebuilt in the
+ * child from the hand-off (runtime/handoff.h, runtime/child.c), where fork
+ * returns 0.
  */
+#include <windows.h>
+#include <string.h>
+
 #include "clone.h"
+#include "handoff.h"
+#include "identity.h"
+#include "image.h"
+#include "lxnt/layout.h"
+#include "mman.h"
+#include "proc.h"
+#include "thread.h"
+#include "vfork.h"
+
+static bool page_is_zero(const uint64_t *p)
+{
+	for (size_t i = 0; i < LX_PAGE_SIZE / 8; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Writes the non-zero pages of [s, e) into proc: fresh commits are zero,
+ * and most of a committed stack or heap still is. */
+static long copy_pages(HANDLE proc, uint64_t s, uint64_t e)
+{
+	while (s < e) {
+		while (s < e && page_is_zero((const uint64_t *)(uintptr_t)s))
+			s += LX_PAGE_SIZE;
+		uint64_t run = s;
+		while (run < e && !page_is_zero((const uint64_t *)(uintptr_t)run))
+			run += LX_PAGE_SIZE;
+		if (run > s && !WriteProcessMemory(proc, (void *)(uintptr_t)s, (void *)(uintptr_t)s,
+		                                   run - s, NULL))
+			return lx_errno_from_win32(GetLastError());
+		s = run;
+	}
+	return 0;
+}
+
+static bool readable(DWORD protect)
+{
+	return !(protect & (PAGE_NOACCESS | PAGE_GUARD));
+}
+
+/* One Windows region of a guest area: committed pages are committed in
+ * the child, filled, and given the parent's protection. */
+static long copy_region(HANDLE proc, uint64_t s, uint64_t e, const MEMORY_BASIC_INFORMATION *m)
+{
+	DWORD old;
+
+	if (m->State != MEM_COMMIT)
+		return 0;
+	if (!VirtualAllocEx(proc, (void *)(uintptr_t)s, e - s, MEM_COMMIT, PAGE_READWRITE))
+		return lx_errno_from_win32(GetLastError());
+	if (readable(m->Protect)) {
+		long r = copy_pages(proc, s, e);
+		if (r < 0)
+			return r;
+	}
+	if (m->Protect != PAGE_READWRITE &&
+	    !VirtualProtectEx(proc, (void *)(uintptr_t)s, e - s, m->Protect & ~PAGE_GUARD, &old))
+		return lx_errno_from_win32(GetLastError());
+	return 0;
+}
+
+/* Reserves in the child the 64 KiB granules that cover the areas, as
+ * mman_win.c reserves them here, then copies each area. */
+static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
+{
+	size_t n = lx_mm_areas(NULL, 0), got;
+	struct lx_mm_area *a;
+	uint32_t off;
+	uint64_t reserved_to = 0;
+
+	for (;;) {
+		off = lx_handoff_put(b, NULL, (n + 1) * sizeof(*a));
+		if (b->failed)
+			return -LX_ENOMEM;
+		a = (struct lx_mm_area *)(b->p + off);
+		got = lx_mm_areas(a, n + 1);
+		if (got <= n + 1)
+			break;
+		n = got; /* another thread mapped meanwhile: the space is wasted, not wrong */
+	}
+	lx_handoff_head(b)->nvma = (uint32_t)got;
+	lx_handoff_head(b)->vma_off = off;
+	for (size_t i = 0; i < got; i++) {
+		uint64_t gs = a[i].start & ~0xffffULL, ge = (a[i].end + 0xffff) & ~0xffffULL;
+		if (gs < reserved_to)
+			gs = reserved_to;
+		if (gs < ge) {
+			if (!VirtualAllocEx(proc, (void *)(uintptr_t)gs, ge - gs, MEM_RESERVE, PAGE_NOACCESS))
+				return lx_errno_from_win32(GetLastError());
+			reserved_to = ge;
+		}
+	}
+	for (size_t i = 0; i < got; i++) {
+		uint64_t s = a[i].start;
+		while (s < a[i].end) {
+			MEMORY_BASIC_INFORMATION m;
+			if (!VirtualQuery((void *)(uintptr_t)s, &m, sizeof(m)))
+				return -LX_ENOMEM;
+			uint64_t e = (uint64_t)(uintptr_t)m.BaseAddress + m.RegionSize;
+			if (e > a[i].end)
+				e = a[i].end;
+			long r = copy_region(proc, s, e, &m);
+			if (r < 0)
+				return r;
+			s = e;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The ELF's pages in the image window are sections of the packed PE: the
+ * child's are as the loader left them.  Every non-executable region is
+ * copied (writable data, and read-only pages the program wrote before an
+ * mprotect, such as RELRO), except the .lxnt section, which nobody writes.
+ */
+static long copy_image_window(HANDLE proc)
+{
+	uint64_t s = LXNT_IMAGE_WINDOW_LO, pack = (uint64_t)(uintptr_t)lx_image.pack;
+
+	while (s < LXNT_IMAGE_WINDOW_HI) {
+		MEMORY_BASIC_INFORMATION m;
+		DWORD old;
+		if (!VirtualQuery((void *)(uintptr_t)s, &m, sizeof(m)))
+			break;
+		uint64_t e = (uint64_t)(uintptr_t)m.BaseAddress + m.RegionSize;
+		bool exec = m.Protect & (PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE |
+		                         PAGE_EXECUTE_WRITECOPY);
+		if (m.State == MEM_COMMIT && m.Type == MEM_IMAGE && !exec && readable(m.Protect) &&
+		    !(pack >= s && pack < e)) {
+			if (!VirtualProtectEx(proc, (void *)(uintptr_t)s, e - s, PAGE_READWRITE, &old) ||
+			    !WriteProcessMemory(proc, (void *)(uintptr_t)s, (void *)(uintptr_t)s, e - s, NULL) ||
+			    !VirtualProtectEx(proc, (void *)(uintptr_t)s, e - s, old, &old))
+				return lx_errno_from_win32(GetLastError());
+		}
+		if (e <= s)
+			break;
+		s = e;
+	}
+	return 0;
+}
+
+/*
+ * Makes the guest's rsp after the system call returns sp.  A trampoline
+ * (jump and evict rungs) resumes inside itself and then moves rsp up past
+ * the red zone it stepped over (docs/architecture.md), so its frame holds
+ * sp - 128; a trap-rung site resumes after the ud2 with the frame's rsp.
+ */
+void lx_regs_set_syscall_rsp(struct lx_regs *r, uint64_t sp)
+{
+	const struct lxnt_site *s = lx_site_find(r->rip - 2);
+
+	if (s && s->rung == LXNT_RUNG_TRAP && s->kind == LXNT_SITE_SYSCALL)
+		r->rsp = sp;
+	else
+		r->rsp = sp - LXNT_RED_ZONE;
+}
+
+/* The registers the child starts with: the caller's, fork returning 0,
+ * on the new stack clone asked for. */
+static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
+                            const struct lx_clone_args *ca)
+{
+	h->regs = *sc->regs;
+	h->regs.rax = 0;
+	if (ca->stack)
+		lx_regs_set_syscall_rsp(&h->regs, ca->stack + ca->stack_size);
+	h->tp = (ca->flags & LX_CLONE_SETTLS) ? ca->tls : lx_current_thread()->tp;
+	h->sigmask = lx_current_thread()->sigmask;
+	if (ca->flags & LX_CLONE_CHILD_SETTID)
+		h->set_child_tid = ca->child_tid;
+	if (ca->flags & LX_CLONE_CHILD_CLEARTID)
+		h->clear_child_tid = ca->child_tid;
+}
+
+/*
+ * Creates the suspended Windows process of a new Linux process running
+ * module (the same image for fork, the new program for execve); the
+ * caller fills and delivers the hand-off, then resumes it.
+ */
+long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMATION *pi)
+{
+	STARTUPINFOW si = { .cb = sizeof(si) };
+
+	if (!CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, pi))
+		return lx_errno_from_win32(GetLastError());
+	return 0;
+}
+
+/*
+ * The child is a new process of the file this one was started from: if
+ * the file was replaced since (a rebuilt program), its image is another
+ * program's and the copied state would not fit it.  The headers (section
+ * table, .lxnt size and times included) tell.
+ */
+static long same_image(HANDLE proc)
+{
+	static unsigned char ours[4096], theirs[4096];
+	const void *base = GetModuleHandleW(NULL);
+
+	memcpy(ours, base, sizeof(ours));
+	if (!ReadProcessMemory(proc, base, theirs, sizeof(theirs), NULL))
+		return lx_errno_from_win32(GetLastError());
+	if (memcmp(ours, theirs, sizeof(ours))) {
+		lx_log("lxnt: fork: the program file changed since this process started");
+		return -LX_EAGAIN;
+	}
+	return 0;
+}
+
+static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE record,
+                               const struct lx_syscall *sc, const struct lx_clone_args *ca)
+{
+	long r;
+
+	if (!lx_handoff_begin(b, LX_HANDOFF_FORK))
+		return -LX_ENOMEM;
+	r = lx_handoff_common_out(b, proc, record, false);
+	if (r < 0)
+		return r;
+	child_registers(lx_handoff_head(b), sc, ca);
+	lx_brk_get(&lx_handoff_head(b)->brk_base, &lx_handoff_head(b)->brk_cur);
+	lx_handoff_head(b)->mmap_top = lx_mm_mmap_top;
+	r = lx_vfs_handoff_out(b, proc, false);
+	if (r < 0)
+		return r;
+	r = copy_guest_window(proc, b);
+	if (r < 0)
+		return r;
+	return copy_image_window(proc);
+}
+
+static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *ca)
+{
+	wchar_t module[MAX_PATH];
+	PROCESS_INFORMATION pi;
+	struct lx_handoff_buf b = { 0 };
+	HANDLE section;
+	struct lx_proc_record *rec;
+	long r, pid;
+
+	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH)
+		return -LX_ENOMEM;
+	r = lx_process_create(module, GetCommandLineW(), &pi);
+	if (r < 0)
+		return r;
+	pid = (long)pi.dwProcessId;
+	r = lx_proc_record_new(pid, &section, &rec);
+	if (r < 0) {
+		TerminateProcess(pi.hProcess, 127);
+		CloseHandle(pi.hThread);
+		CloseHandle(pi.hProcess);
+		return r;
+	}
+	rec->pgid = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
+	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
+	rec->ppid = lx_getpid();
+	rec->win_pid = pid;
+	r = same_image(pi.hProcess);
+	if (r == 0)
+		r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
+	if (r == 0) {
+		lx_handoff_head(&b)->pid = (int32_t)pid;
+		r = lx_handoff_deliver(&b, pi.hProcess);
+	}
+	lx_handoff_free(&b);
+	if (r < 0)
+		goto fail_process;
+	if ((ca->flags & LX_CLONE_PARENT_SETTID) &&
+	    lx_copy_to_user(ca->parent_tid, &(int32_t){ (int32_t)pid }, 4) < 0) {
+		r = -LX_EFAULT;
+		goto fail_process;
+	}
+	r = lx_child_add(pid, pi.hProcess, section, rec);
+	if (r < 0)
+		goto fail_process;
+	ResumeThread(pi.hThread);
+	CloseHandle(pi.hThread);
+	return pid;
+
+fail_process:
+	TerminateProcess(pi.hProcess, 127);
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+	UnmapViewOfFile(rec);
+	CloseHandle(section);
+	return r;
+}
 
 int64_t lx_clone_process(struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
-	(void)sc;
-	(void)ca;
-	return -LX_ENOSYS; /* child processes are not implemented yet */
+	/* Sharing memory, files or the fs context with another process is
+	 * beyond separate Windows processes.  vfork takes the fast path
+	 * (runtime/vfork.c) when it can, else a copy: the parent then does
+	 * not see the child's writes, and needs no suspension. */
+	if ((ca->flags & LX_CLONE_VM) && !(ca->flags & LX_CLONE_VFORK))
+		return -LX_ENOSYS;
+	if (ca->flags & (LX_CLONE_FILES | LX_CLONE_FS | LX_CLONE_SIGHAND | LX_CLONE_PIDFD |
+	                 LX_CLONE_PARENT | LX_CLONE_PTRACE))
+		return -LX_ENOSYS;
+	if ((ca->flags & LX_CLONE_VFORK) && (ca->flags & LX_CLONE_VM)) {
+		int64_t r = lx_vfork_begin(sc, ca);
+		if (r == 0)
+			return 0;
+	}
+	return fork_process(sc, ca);
 }

@@ -353,3 +353,29 @@ __attribute__((weak)) long lx_vfs_pread_host(int fd, void *buf, size_t count, in
 	(void)fd; (void)buf; (void)count; (void)offset;
 	return -LX_ENODEV;
 }
+
+/* fork (runtime/fork.c): the areas, for the hand-off. */
+size_t lx_mm_areas(struct lx_mm_area *out, size_t cap)
+{
+	size_t n;
+
+	AcquireSRWLockShared(&mm_lock);
+	n = nvma;
+	for (size_t i = 0; i < nvma && i < cap; i++)
+		out[i] = (struct lx_mm_area){ vmas[i].start, vmas[i].end, vmas[i].prot, vmas[i].flags };
+	ReleaseSRWLockShared(&mm_lock);
+	return n;
+}
+
+/* The child of a fork takes over the areas its parent copied into it. */
+void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top)
+{
+	AcquireSRWLockExclusive(&mm_lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!vma_insert(a[i].start, a[i].end, a[i].prot, a[i].flags))
+			lx_fatal("lxnt: out of memory adopting the address space");
+		lx_mm_win_adopt(a[i].start, a[i].end);
+	}
+	lx_mm_mmap_top = mmap_top;
+	ReleaseSRWLockExclusive(&mm_lock);
+}

@@ -34,6 +34,19 @@ void lx_brk_init(void);
 /* Top of the area mmap allocates downwards from (below the main stack). */
 extern uint64_t lx_mm_mmap_top;
 
+/* An area of the map, as fork hands it over (runtime/fork.c). */
+struct lx_mm_area {
+	uint64_t start, end;
+	int prot, flags;
+};
+/* Copies up to cap areas into out; returns how many there are. */
+size_t lx_mm_areas(struct lx_mm_area *out, size_t cap);
+/* Takes over areas whose memory the parent of a fork copied in. */
+void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top);
+/* The program break, for fork's hand-off (sys_mman.c). */
+void lx_brk_get(uint64_t *base, uint64_t *cur);
+void lx_brk_set(uint64_t base, uint64_t cur);
+
 #define LX_PAGE_UP(x) (((x) + LX_PAGE_SIZE - 1) & ~(LX_PAGE_SIZE - 1))
 
 #endif

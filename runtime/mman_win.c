@@ -134,3 +134,14 @@ long lx_mm_set_protection(uint64_t s, uint64_t e, int prot)
 	return lx_mm_for_each_region(s, e, protect_op, &target);
 }
 
+
+/* Marks the granules of [s, e) as reserved: the parent of a fork reserved
+ * them in this process (runtime/fork.c). */
+void lx_mm_win_adopt(uint64_t s, uint64_t e)
+{
+	uint64_t g = (s - LXNT_GUEST_WINDOW_LO) / GRANULE;
+	uint64_t gend = (e - LXNT_GUEST_WINDOW_LO + GRANULE - 1) / GRANULE;
+
+	for (; g < gend; g++)
+		reserved_bitmap[g / 8] |= (uint8_t)(1u << (g % 8));
+}

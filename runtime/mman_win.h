@@ -24,4 +24,7 @@ long lx_mm_for_each_region(uint64_t start, uint64_t end, lx_mm_region_op *op, vo
 /* lx_mm_region_op that commits read-write (already committed pages keep their data). */
 long lx_mm_commit_op(uint64_t s, uint64_t e, const MEMORY_BASIC_INFORMATION *mbi, void *arg);
 
+/* Marks the granules of [s, e) reserved (a fork child's inherited areas). */
+void lx_mm_win_adopt(uint64_t s, uint64_t e);
+
 #endif

@@ -6,9 +6,11 @@
  */
 #include <windows.h>
 
+#include "handoff.h"
 #include "identity.h"
 #include "image.h"
 #include "mman.h"
+#include "proc.h"
 #include "start.h"
 #include "thread.h"
 #include "trace.h"
@@ -25,6 +27,9 @@ int main(void)
 	lx_image_load();
 	lx_brk_init();
 	lx_vfs_init();
+	if (lx_handoff_block)
+		lx_child_start(self); /* a process of the instance: fork or execve */
+	lx_proc_init();
 
 	struct lx_strvec argv, envp;
 	lx_build_argv(&argv);

@@ -196,6 +196,18 @@ static char *linux_home(void)
  * PATH and HOME are replaced by Linux values, TERM and LANG get defaults
  * when unset.  Names are compared without case, as Windows does.
  */
+/* LXNT_PATH, when set, is the Linux PATH (a Windows PATH means nothing
+ * to Linux programs); otherwise the default of Debian's login. */
+static const char *linux_path(void)
+{
+	wchar_t v[4096];
+	DWORD n = GetEnvironmentVariableW(L"LXNT_PATH", v, 4096);
+
+	if (n > 0 && n < 4096)
+		return utf8_of(v, (int)n);
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
 void lx_build_envp(struct lx_strvec *envp)
 {
 	wchar_t *block = GetEnvironmentStringsW();
@@ -212,7 +224,7 @@ void lx_build_envp(struct lx_strvec *envp)
 		push(envp, utf8_of(e, -1), &cap);
 	}
 	FreeEnvironmentStringsW(block);
-	push(envp, join("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), &cap);
+	push(envp, join("PATH", linux_path()), &cap);
 	push(envp, join("HOME", linux_home()), &cap);
 	if (!have_term)
 		push(envp, join("TERM", "xterm-256color"), &cap);

@@ -1,30 +1,216 @@
 /*
- * kill(2): signals to processes and process groups.  Until processes of an
- * instance know each other, only this process can be reached.
+ * kill(2) across the processes of the instance (kernel/signal.c,
+ * kill_something_info), and the listener that takes signals other
+ * processes post.  A sender finds the target's record by pid (a named
+ * section, runtime/proc.c), checks permission, sets the signal's bit and
+ * sets the target's named event; the target's listener thread raises each
+ * posted signal with lx_signal_send.  SIGKILL needs no cooperation: the
+ * sender records the death and ends the target's Windows process.
  */
+#include <windows.h>
+
 #include "identity.h"
+#include "proc.h"
 #include "signal.h"
 #include "syscall_table.h"
 
-static bool is_self(int64_t pid)
+#define SIGBIT(sig) (1ULL << ((sig) - 1))
+
+static void event_name(long pid, wchar_t *out)
 {
-	return pid == lx_getpid() || pid == 0 || pid == -1;
+	wchar_t digits[16];
+	int n = 0;
+	size_t o;
+
+	wcscpy(out, L"Local\\lxnt-sig-");
+	o = wcslen(out);
+	do {
+		digits[n++] = (wchar_t)(L'0' + pid % 10);
+		pid /= 10;
+	} while (pid);
+	while (n)
+		out[o++] = digits[--n];
+	out[o] = 0;
 }
 
-/* Linux kill(2). */
-int64_t lx_sys_kill(struct lx_syscall *sc)
+static HANDLE listener_event, listener_thread, listener_running;
+/* The record the listener reads: this process's, even while a vfork
+ * child borrows lx_proc_self (runtime/vfork.c). */
+static struct lx_proc_record *listener_record;
+static volatile LONG listener_stopping;
+
+static DWORD WINAPI listener(void *arg)
 {
-	int sig = (int)sc->arg[1];
+	(void)arg;
+	SetEvent(listener_running);
+	for (;;) {
+		WaitForSingleObject(listener_event, INFINITE);
+		if (listener_stopping)
+			return 0;
+		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&listener_record->sigpending, 0);
+		for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
+			if (!(bits & SIGBIT(sig)))
+				continue;
+			bits &= ~SIGBIT(sig);
+			struct lx_siginfo info = {
+				.si_signo = sig, .si_code = LX_SI_USER,
+				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1], .uid = (uint32_t)lx_uid },
+			};
+			lx_signal_send(0, sig, &info);
+		}
+	}
+}
+
+void lx_signal_listener_start(void)
+{
+	wchar_t name[64];
+
+	event_name(lx_getpid(), name);
+	listener_record = lx_proc_self;
+	listener_event = CreateEventW(NULL, FALSE, FALSE, name);
+	if (!listener_event)
+		return;
+	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
+	listener_thread = CreateThread(NULL, 64 * 1024, listener, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+	/* Signals posted before the event existed wait in the record. */
+	if (listener_record->sigpending)
+		SetEvent(listener_event);
+}
+
+/*
+ * Called before the process ends: a thread that is still starting while
+ * the process exits can lose its first exchange with the Windows side
+ * (under Wine it prints "wine client error"), so the exit waits until the
+ * listener runs; it has then nothing left to say.
+ */
+void lx_signal_listener_quiesce(void)
+{
+	if (listener_thread && listener_running)
+		WaitForSingleObject(listener_running, 1000);
+}
+
+void lx_signal_listener_stop(void)
+{
+	if (!listener_thread)
+		return;
+	InterlockedExchange(&listener_stopping, 1);
+	SetEvent(listener_event);
+	WaitForSingleObject(listener_thread, INFINITE);
+	CloseHandle(listener_thread);
+	listener_thread = NULL;
+}
+
+/* check_kill_permission: root, or the same user. */
+static bool may_signal(const struct lx_proc_record *r)
+{
+	return lx_uid == 0 || r->uid == lx_uid;
+}
+
+static long kill_hard(struct lx_proc_record *r)
+{
+	HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)r->win_pid);
+
+	if (!h)
+		return lx_errno_from_win32(GetLastError());
+	r->wait_status = LX_SIGKILL;
+	r->state = LX_PROC_EXITED;
+	TerminateProcess(h, 128 + LX_SIGKILL);
+	CloseHandle(h);
+	return 0;
+}
+
+/* Posts sig to another process of the instance. */
+static long post_signal(long pid, int sig)
+{
+	struct lx_proc_record *r = lx_proc_record_open(pid);
+	wchar_t name[64];
+	long err = 0;
+
+	if (!r)
+		return -LX_ESRCH;
+	if (!may_signal(r)) {
+		err = -LX_EPERM;
+	} else if (r->state == LX_PROC_EXITED || sig == 0) {
+		err = 0; /* a zombie can be signalled, to no effect */
+	} else if (sig == LX_SIGKILL) {
+		err = kill_hard(r);
+	} else {
+		r->sender[sig - 1] = lx_getpid();
+		InterlockedOr64((volatile LONG64 *)&r->sigpending, (LONG64)SIGBIT(sig));
+		event_name(pid, name);
+		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+		if (ev) {
+			SetEvent(ev);
+			CloseHandle(ev);
+		}
+	}
+	lx_proc_record_close(r);
+	return err;
+}
+
+long lx_signal_process(long pid, int sig)
+{
+	if (sig < 0 || sig > LX_NSIG)
+		return -LX_EINVAL;
+	return post_signal(pid, sig);
+}
+
+static long signal_self(int sig)
+{
 	struct lx_siginfo info = {
 		.si_signo = sig, .si_code = LX_SI_USER,
 		.u.kill = { .pid = (int32_t)lx_getpid(), .uid = (uint32_t)lx_uid },
 	};
 
-	if (!is_self((int32_t)sc->arg[0]))
-		return -LX_ENOSYS;
-	if (sig < 0 || sig > LX_NSIG)
-		return -LX_EINVAL;
 	if (sig == 0)
 		return 0;
 	return lx_signal_send(0, sig, &info);
+}
+
+/*
+ * A group, or every process (-1): the processes this one knows are itself
+ * and its children; other members of a group (grandchildren, processes of
+ * other parents) are not reached (docs/runtime.md, "Processes").
+ */
+static long signal_group(long pgid, int sig, bool all)
+{
+	long pids[256];
+	size_t n = lx_children_in_group(all ? -1 : pgid, pids, 256);
+	long err = -LX_ESRCH, r;
+	bool self = all ? false : lx_proc_self->pgid == pgid || (!lx_proc_self->pgid && pgid == lx_getpid());
+
+	for (size_t i = 0; i < n; i++) {
+		r = post_signal(pids[i], sig);
+		if (err == -LX_ESRCH || r == 0)
+			err = r;
+	}
+	if (self) {
+		r = signal_self(sig);
+		if (err == -LX_ESRCH || r == 0)
+			err = r;
+	}
+	return all && n == 0 ? 0 : err;
+}
+
+/* Linux kill(2). */
+int64_t lx_sys_kill(struct lx_syscall *sc)
+{
+	long pid = (int32_t)sc->arg[0];
+	int sig = (int)sc->arg[1];
+
+	if (sig < 0 || sig > LX_NSIG)
+		return -LX_EINVAL;
+	if (pid == lx_getpid())
+		return signal_self(sig);
+	if (pid > 0)
+		return post_signal(pid, sig);
+	if (pid == -1)
+		return signal_group(0, sig, true);
+	if (pid == 0) {
+		long g = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
+		return signal_group(g, sig, false);
+	}
+	if (pid == INT32_MIN)
+		return -LX_ESRCH;
+	return signal_group(-pid, sig, false);
 }

@@ -19,6 +19,18 @@ void lx_brk_init(void)
 	brk_base = brk_cur = LXNT_GUEST_WINDOW_LO;
 }
 
+void lx_brk_get(uint64_t *base, uint64_t *cur)
+{
+	*base = brk_base;
+	*cur = brk_cur;
+}
+
+void lx_brk_set(uint64_t base, uint64_t cur)
+{
+	brk_base = base;
+	brk_cur = cur;
+}
+
 /* Linux brk(2): returns the new break, or the old one when it cannot move. */
 static uint64_t brk_locked(uint64_t want)
 {
@@ -62,7 +74,8 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 	if (LX_PAGE_UP(len) < len)
 		return -LX_ENOMEM;
 	if (flags & LX_MAP_ANONYMOUS) {
-		/* One process, no fork yet: a shared anonymous mapping is private. */
+		/* A shared anonymous mapping is private: a child of fork gets a copy
+		 * (docs/runtime.md, "Processes"). */
 		return lx_mm_map(addr, len, prot, flags, -1, 0);
 	}
 	if (fd < 0)

@@ -1,19 +1,33 @@
 /*
- * Process identity and exit.  Until the instance daemon assigns Linux pids,
- * the pid is the Windows process id (stable for the life of the process),
- * the main thread's tid equals it as on Linux, and the parent is pid 1.
+ * Process identity and exit.  The Linux pid is the Windows process id of
+ * the process's first Windows process: the one its parent created at fork,
+ * or the one Windows started.  It stays the pid across execve (the new
+ * image learns it from the hand-off), and Windows does not reuse it while
+ * the parent holds that process's handle, as Linux keeps a zombie's pid.
+ * The main thread's tid equals it as on Linux.
  */
 #include <windows.h>
 
 #include "clone.h"
 #include "identity.h"
+#include "proc.h"
 #include "stats.h"
 #include "syscall_table.h"
 #include "thread.h"
+#include "vfork.h"
+
+static long self_pid;
 
 long lx_getpid(void)
 {
-	return (long)GetCurrentProcessId();
+	if (!self_pid)
+		self_pid = (long)GetCurrentProcessId();
+	return self_pid;
+}
+
+void lx_set_pid(long pid)
+{
+	self_pid = pid;
 }
 
 /*
@@ -26,6 +40,10 @@ _Noreturn void lx_exit_process(int wait_status)
 	int sig = wait_status & 0x7f;
 
 	lx_threads_wait_exiting();
+	lx_signal_listener_quiesce();
+	lx_children_quiesce();
+	lx_proc_self->wait_status = wait_status;
+	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();
 	ExitProcess(sig ? 128u + (unsigned)sig : (unsigned)((wait_status >> 8) & 0xff));
 }
@@ -41,7 +59,7 @@ int64_t lx_sys_getpid(struct lx_syscall *sc)
 int64_t lx_sys_getppid(struct lx_syscall *sc)
 {
 	(void)sc;
-	return 1;
+	return lx_ppid;
 }
 
 /* Linux gettid(2). */
@@ -75,42 +93,120 @@ int64_t lx_sys_set_robust_list(struct lx_syscall *sc)
 /* Linux exit(2): ends the calling thread (clone_thread.c). */
 int64_t lx_sys_exit(struct lx_syscall *sc)
 {
+	if (lx_vfork_active())
+		return lx_vfork_exit(sc, (int)((sc->arg[0] & 0xff) << 8));
 	lx_thread_exit((int)(sc->arg[0] & 0xff));
 }
 
 /* Linux exit_group(2). */
 int64_t lx_sys_exit_group(struct lx_syscall *sc)
 {
+	if (lx_vfork_active())
+		return lx_vfork_exit(sc, (int)((sc->arg[0] & 0xff) << 8));
 	lx_exit_process((int)((sc->arg[0] & 0xff) << 8));
 }
 
 /*
- * Process groups and sessions: until the instance daemon tracks them, a
- * packed program is the leader of its own group and session, as a program
- * started with setsid(1) would be.
+ * Process groups and sessions (kernel/sys.c).  A process Windows started
+ * leads its own group and session, as one started by setsid(1) would; a
+ * child inherits both.  The record shared with the parent keeps them, so
+ * that the parent's wait(0) and wait(-pgid) see a child's setpgid.  Only
+ * this process and its children can be asked about or moved.
  */
-static int64_t group_of(int32_t pid)
+static void groups_init(void)
 {
-	if (pid != 0 && pid != (int32_t)lx_getpid())
-		return -LX_ESRCH;
-	return lx_getpid();
+	if (!lx_proc_self->pgid) {
+		lx_proc_self->pgid = lx_getpid();
+		lx_proc_self->sid = lx_getpid();
+	}
 }
 
 /* Linux getpgrp(2). */
 int64_t lx_sys_getpgrp(struct lx_syscall *sc)
 {
 	(void)sc;
-	return lx_getpid();
+	groups_init();
+	return lx_proc_self->pgid;
 }
 
 /* Linux getpgid(2). */
 int64_t lx_sys_getpgid(struct lx_syscall *sc)
 {
-	return group_of((int32_t)sc->arg[0]);
+	long pid = (int32_t)sc->arg[0];
+	struct lx_proc_record *r;
+
+	groups_init();
+	if (pid == 0 || pid == lx_getpid())
+		return lx_proc_self->pgid;
+	r = lx_child_record(pid);
+	return r ? r->pgid : -LX_ESRCH;
 }
 
 /* Linux getsid(2). */
 int64_t lx_sys_getsid(struct lx_syscall *sc)
 {
-	return group_of((int32_t)sc->arg[0]);
+	long pid = (int32_t)sc->arg[0];
+	struct lx_proc_record *r;
+
+	groups_init();
+	if (pid == 0 || pid == lx_getpid())
+		return lx_proc_self->sid;
+	r = lx_child_record(pid);
+	return r ? r->sid : -LX_ESRCH;
+}
+
+/* Linux setpgid(2): pid 0 is the caller, pgid 0 is pid. */
+int64_t lx_sys_setpgid(struct lx_syscall *sc)
+{
+	long pid = (int32_t)sc->arg[0], pgid = (int32_t)sc->arg[1];
+	struct lx_proc_record *r;
+
+	groups_init();
+	if (pgid < 0)
+		return -LX_EINVAL;
+	if (lx_vfork_active() && (pid == 0 || pid == lx_getpid())) {
+		/* a vfork child, whose pid comes with its process */
+		if (pgid == 0 || pgid == lx_getpid())
+			lx_vfork_pending.own_group = true;
+		else
+			lx_proc_self->pgid = pgid;
+		return 0;
+	}
+	if (pid == 0)
+		pid = lx_getpid();
+	if (pgid == 0)
+		pgid = pid;
+	if (pid == lx_getpid()) {
+		r = lx_proc_self;
+		if (r->sid == pid)
+			return -LX_EPERM; /* a session leader stays in its group */
+	} else {
+		r = lx_child_record(pid);
+		if (!r)
+			return -LX_ESRCH;
+		if (r->sid != lx_proc_self->sid)
+			return -LX_EPERM;
+	}
+	/* The group must exist in the session: ours, the target's own, or a
+	 * child's (the other processes of the session are not known here). */
+	if (pgid != pid && pgid != lx_proc_self->pgid && !lx_child_in_group(pgid))
+		return -LX_EPERM;
+	r->pgid = pgid;
+	return 0;
+}
+
+/* Linux setsid(2). */
+int64_t lx_sys_setsid(struct lx_syscall *sc)
+{
+	(void)sc;
+	groups_init();
+	if (lx_vfork_active()) {
+		lx_vfork_pending.own_session = true;
+		return lx_getpid(); /* the child's own pid is not known yet */
+	}
+	if (lx_proc_self->pgid == lx_getpid())
+		return -LX_EPERM; /* already a group leader */
+	lx_proc_self->pgid = lx_getpid();
+	lx_proc_self->sid = lx_getpid();
+	return lx_getpid();
 }

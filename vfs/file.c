@@ -48,6 +48,8 @@ static int64_t transfer_begin(struct lx_file *f, const int64_t *at)
 {
 	if (f->ops->seekable)
 		lx_file_lock(f);
+	if (f->pos_shared)
+		lx_file_pos_load(f);
 	return at ? *at : f->pos;
 }
 
@@ -58,6 +60,8 @@ static void transfer_end(struct lx_file *f, const int64_t *at, int64_t pos, long
 		return;
 	if (!at && total > 0)
 		f->pos = pos;
+	if (f->pos_shared)
+		lx_file_pos_store(f); /* pread moved the NT position too */
 	lx_file_unlock(f);
 }
 
@@ -343,6 +347,8 @@ static int64_t do_lseek(struct lx_file *f, int64_t off, int whence)
 			return err;
 	}
 	lx_file_lock(f);
+	if (f->pos_shared)
+		lx_file_pos_load(f);
 	switch (whence) {
 	case LX_SEEK_SET: base = 0; break;
 	case LX_SEEK_CUR: base = f->pos; break;
@@ -364,6 +370,8 @@ static int64_t do_lseek(struct lx_file *f, int64_t off, int whence)
 	if (f->is_dir && pos == 0)
 		lx_file_drop_snapshot(f); /* rewinddir sees new entries */
 	f->pos = pos;
+	if (f->pos_shared)
+		lx_file_pos_store(f);
 	lx_file_unlock(f);
 	return pos;
 }

@@ -159,6 +159,11 @@ static long pipe_end_new(HANDLE h, unsigned flags, struct lx_pipe *p, struct lx_
 	return 0;
 }
 
+bool lx_file_is_pipe(const struct lx_file *f)
+{
+	return f->ops == &pipe_ops;
+}
+
 /* One end of a pipe whose other end is not ours to know (a FIFO): it takes
  * the handle, and on failure closes it. */
 long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out)

@@ -168,7 +168,7 @@ long lx_proc_lookup(struct lx_node *node)
 		if (lx_proc_entries[e].type == LX_DT_LNK && *p == '/') {
 			if (e == P_SELF) {
 				e = P_PID;
-				lx_proc_self(&arg);
+				lx_procfs_self_pid(&arg);
 			} else if (e == P_MOUNTS) {
 				return -LX_ENOTDIR;
 			} else {
@@ -181,7 +181,7 @@ long lx_proc_lookup(struct lx_node *node)
 	if (lx_proc_entries[at].type == LX_DT_LNK && node->trailing_slash) {
 		if (at == P_SELF) {
 			at = P_PID;
-			lx_proc_self(&arg);
+			lx_procfs_self_pid(&arg);
 		} else if (at == P_MOUNTS) {
 			return -LX_ENOTDIR;
 		} else {
@@ -194,7 +194,7 @@ long lx_proc_lookup(struct lx_node *node)
 	return 0;
 }
 
-void lx_proc_self(long *pid)
+void lx_procfs_self_pid(long *pid)
 {
 	struct lx_syscall sc = { 0 };
 
@@ -242,7 +242,7 @@ long lx_proc_link_text(int e, long arg, char *out, size_t cap)
 
 	switch (e) {
 	case P_SELF:
-		lx_proc_self(&arg);
+		lx_procfs_self_pid(&arg);
 		lx_snprintf(out, cap, "%lld", (long long)arg);
 		return 0;
 	case P_MOUNTS:

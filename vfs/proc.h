@@ -29,7 +29,7 @@ struct lx_proc_entry {
 
 extern const struct lx_proc_entry lx_proc_entries[P_COUNT];
 
-void lx_proc_self(long *pid);
+void lx_procfs_self_pid(long *pid);
 long lx_proc_link_text(int e, long arg, char *out, size_t cap);
 long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx);
 long lx_proc_entry_stat(int e, long arg, struct lx_kstat *st);

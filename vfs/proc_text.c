@@ -304,7 +304,7 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_UPTIME: uptime(&t); break;
 	/* Windows keeps no load average; WSL 1 showed zeros as well. */
 	case P_LOADAVG:
-		lx_proc_self(&arg);
+		lx_procfs_self_pid(&arg);
 		put(&t, "0.00 0.00 0.00 1/%zu %lld\n", lx_proc_pids_list(NULL, 0), (long long)arg);
 		break;
 	case P_STAT: stat_text(&t); break;

@@ -73,7 +73,7 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct lx_kstat *st)
 	if (!err && f)
 		err = lx_file_stat(f, st);
 	else if (!err)
-		err = lx_node_stat(&node, !(flags & LX_AT_SYMLINK_NOFOLLOW), st);
+		err = lx_node_stat_alias(&node, !(flags & LX_AT_SYMLINK_NOFOLLOW), st);
 	lx_file_put(f);
 	lx_node_free(&node);
 	return err;
@@ -206,7 +206,7 @@ static long access_at(int dirfd, uint64_t upath, int mode, int flags)
 	if (!err && f)
 		err = lx_file_stat(f, &k);
 	else if (!err)
-		err = lx_node_stat(&node, !(flags & LX_AT_SYMLINK_NOFOLLOW), &k);
+		err = lx_node_stat_alias(&node, !(flags & LX_AT_SYMLINK_NOFOLLOW), &k);
 	if (!err && (mode & LX_W_OK) && !f && node.kind == LX_NODE_SYNTH_DIR)
 		err = -LX_EROFS;
 	if (!err && mode)

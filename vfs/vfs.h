@@ -185,6 +185,10 @@ struct lx_file {
 	uint64_t dev;            /* st_dev of host files */
 	void *lock;              /* SRWLOCK storage, see lx_file_lock */
 	int64_t pos;
+	/* The offset lives in the NT file object (shared with another
+	 * process since a fork, vfs/handoff.c): pos is loaded before and
+	 * stored after each use, under the lock. */
+	bool pos_shared;
 	/* getdents64 snapshot: taken at the first read or a rewind. */
 	struct lx_dirent_rec *ents;
 	size_t nents;
@@ -203,6 +207,8 @@ void lx_file_put(struct lx_file *f);
 void lx_file_lock(struct lx_file *f);
 void lx_file_unlock(struct lx_file *f);
 void lx_file_drop_snapshot(struct lx_file *f);
+void lx_file_pos_load(struct lx_file *f);  /* pos_shared files (handoff.c) */
+void lx_file_pos_store(struct lx_file *f);
 
 /* Fd table (fdtable.c). */
 
@@ -258,6 +264,12 @@ long lx_set_cwd(const char *path);
 long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode);
 long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
 long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
+/* lx_node_stat, and when the name does not exist but NAME.exe is a packed
+ * lxnt program, that program instead: node's nt_path then names it
+ * (stat, access and execve; docs/vfs.md "Packed programs on PATH"). */
+long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st);
+/* True if the first n bytes of a file are a PE with a .lxnt section. */
+bool lx_pe_is_packed(const char *head, size_t n);
 long lx_file_stat(struct lx_file *f, struct lx_kstat *st);
 long lx_host_is_dir(void *handle, bool *is_dir);
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
@@ -283,6 +295,8 @@ void lx_pipe_raise_sigpipe(void);
 /* A pipe file for one end of a Windows named pipe opened for overlapped
  * I/O (the FIFO rendezvous); takes the handle, closing it on failure. */
 long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out);
+/* Whether f is an end of a pipe or FIFO (vfs/pipe.c). */
+bool lx_file_is_pipe(const struct lx_file *f);
 /* Opens the FIFO whose node has the stable key (dev, ino) with open(2)'s
  * flags (fifo.c, fifo(7)): blocks until the other side comes unless
  * O_NONBLOCK, which a reader ignores and a writer answers with ENXIO. */

@@ -23,6 +23,8 @@ Fields (only `name`, `prog` and `args` are required):
            names of the metadata store only in a UTF-8 locale
            machine's /etc/passwd and /etc/group and an empty /tmp, so that
            owner names resolve as natively (ls -l)
+  path     both sides get a directory of commands on PATH (harness.py,
+           path_dirs): every busybox applet and bash, by the same names
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
            it: the case still runs, its failure is reported as a TAP TODO and
            not counted, and its passing is reported as a failure so that the
@@ -201,8 +203,7 @@ CASES = [
     dict(name="pipe-sigpipe", prog="pipes", args=["sigpipe"]),
     dict(name="pipe-poll", prog="pipes", args=["poll"]),
     dict(name="pipe-select", prog="pipes", args=["select"]),
-    dict(name="pipe-fork", prog="pipes", args=["fork"],
-         known_gap="PIPE_BUF atomicity and end of file across processes need fork (process issue)"),
+    dict(name="pipe-fork", prog="pipes", args=["fork"]),
     # Threads and futexes (tests/guest/threads.c, one scenario each).
     dict(name="threads-mutex16", prog="threads", args=["mutex16"], timeout=180),
     dict(name="threads-join", prog="threads", args=["join"]),
@@ -274,4 +275,51 @@ CASES = [
     dict(name="sig-bash-trap-self", prog="bash",
          args=["-c", "trap 'echo got USR1' USR1; kill -USR1 $$; echo after; "
                "trap - USR1; trap 'echo exiting' EXIT; kill -TERM $$; echo not reached"]),
+    # Processes: fork, execve, wait, kill (issue 5).  `path` puts the same
+    # command names on PATH for both sides: busybox applets and bash.
+    dict(name="proc-pipeline-5", prog="bash", path=True, args=["-c",
+         'seq 1 2000 | sort -r | sed -n 1,100p | tr 0-9 a-j | wc -c; echo "st=$?"']),
+    dict(name="proc-cmdsubst", prog="bash", path=True, args=["-c",
+         'x=$(echo a; echo b); echo "[$x]"; echo $(( $(seq 10 | wc -l) * 2 )); '
+         'y=$(cat lines.txt | head -n 2 | tail -n 1); echo "$y"'], fixture="text"),
+    dict(name="proc-subshell", prog="bash", path=True, args=["-c",
+         '(cd /; pwd); (exit 3); echo $?; a=1; (a=2; echo $a); echo $a; '
+         '( echo in; sh -c "exit 5" ); echo "sub=$?"']),
+    dict(name="proc-background-wait", prog="bash", path=True, args=["-c",
+         'sleep 0.2 & p=$!; echo started; wait $p; echo "st=$?"; '
+         '(exit 4) & wait $!; echo "bg=$?"; for i in 1 2 3; do sh -c "exit $i" & done; '
+         'wait; echo all']),
+    dict(name="proc-trap-exit", prog="bash", path=True, args=["-c",
+         'trap "echo bye" EXIT; echo hi; sh -c "echo child"']),
+    dict(name="proc-kill-term-child", prog="bash", path=True, args=["-c",
+         'sleep 5 & p=$!; kill -TERM $p; wait $p 2>/dev/null; echo "term=$?"; '
+         'sleep 5 & kill -KILL $!; wait $! 2>/dev/null; echo "kill=$?"; '
+         'sh -c "kill -TERM \$\$"; echo "self=$?"; kill -0 $$; echo "zero=$?"; '
+         'kill -0 -$$ 2>/dev/null; echo "group=$?"']),
+    dict(name="proc-kill-caught", prog="bash", path=True, args=["-c",
+         'sh -c "kill -INT \$\$"; echo "int=$?"; '
+         'trap "echo got TERM" TERM; sh -c "kill -TERM \$PPID"; echo after']),
+    dict(name="proc-exit-status", prog="bash", path=True, args=["-c",
+         'sh -c "exit 130"; echo $?; false | true; echo $?; set -o pipefail; '
+         'false | true; echo $?; true | sh -c "exit 7" | true; echo $?']),
+    dict(name="proc-set-e", prog="bash", path=True, args=["-c",
+         'set -e; echo one; sh -c "exit 0"; echo two; sh -c "exit 9"; echo never']),
+    dict(name="proc-here-string", prog="bash", path=True, args=["-c",
+         'tr a-z A-Z <<< "here string"; wc -w <<EOF\none two\nthree\nEOF\n']),
+    dict(name="proc-xargs-p2", prog="bash", path=True, args=["-c",
+         'seq 1 20 | xargs -P2 -n3 echo | sort']),
+    dict(name="proc-find-exec", prog="bash", path=True, args=["-c",
+         'find . -name "*.txt" -exec wc -l {} \\; | sort'], fixture="text"),
+    dict(name="proc-shared-offset", prog="bash", path=True, args=["-c",
+         '{ echo one; sh -c "echo two"; echo three; cat lines.txt | head -n 1; } > out.txt; '
+         'cat out.txt; (read -r a; cat) < lines.txt | head -n 2'], fixture="text"),
+    dict(name="proc-make-200", prog="bash", path=True, timeout=240, args=["-c",
+         'for i in $(seq 1 200); do echo "$i" > "f$i"; cat "f$i" > /dev/null || exit 1; '
+         'done; ls | wc -l; rm -f f*']),
+    dict(name="proc-busybox-sh", prog="busybox", path=True, args=["sh", "-c",
+         'echo a | tr a b; x=$(echo sub); echo $x; sh -c "exit 6"; echo $?; '
+         'ls / > /dev/null; (exit 3); echo $?; echo done']),
+    dict(name="guest-procs", prog="procs", args=[]),
+    dict(name="proc-busybox-sh-wait", prog="busybox", path=True, args=["sh", "-c",
+         'sleep 0.1 & wait $!; echo bg=$?'], timeout=10),
 ]

@@ -127,11 +127,41 @@ class Suite:
             return PROGRAMS[prog]
         return os.path.join(self.build, "tests", "guest", prog), prog
 
+    def path_dirs(self):
+        """For cases with `path`: a directory of commands for each side, the
+        same names on both.  Natively, symlinks to busybox (every applet)
+        and bash-static; converted, hard links APPLET.exe to busybox.exe and
+        bash.exe, which the vfs finds as APPLET (docs/vfs.md, "Packed
+        programs on PATH")."""
+        # Both under this run's bindir: the normal and the forced-trap
+        # suites run at the same time.
+        native = os.path.join(self.bindir, "path-native")
+        conv = os.path.join(self.bindir, "path")
+        with self.gen_lock:
+            if not os.path.isdir(conv):
+                shutil.rmtree(native, ignore_errors=True)
+                os.makedirs(native)
+                os.makedirs(conv + ".tmp", exist_ok=True)
+                applets = subprocess.run([PROGRAMS["busybox"][0], "--list"], check=True,
+                                         stdout=subprocess.PIPE).stdout.decode().split()
+                links = {a: "busybox" for a in applets if "/" not in a}
+                links["bash"] = "bash"
+                for name, prog in links.items():
+                    os.symlink(PROGRAMS[prog][0], os.path.join(native, name))
+                    os.link(self.packed[prog], os.path.join(conv + ".tmp", name + ".exe"))
+                os.rename(conv + ".tmp", conv)
+        return native, conv
+
     def pack_all(self, cases):
         os.makedirs(self.bindir, exist_ok=True)
+        for d in ("path", "path.tmp", "path-native"):
+            shutil.rmtree(os.path.join(self.bindir, d), ignore_errors=True)
         # Applet copies are made from this run's busybox.exe, not an older one.
         shutil.rmtree(os.path.join(self.bindir, "applets"), ignore_errors=True)
-        for prog in sorted({c["prog"] for c in cases}):
+        progs = {c["prog"] for c in cases}
+        if any(c.get("path") for c in cases):
+            progs |= {"busybox", "bash"}
+        for prog in sorted(progs):
             elf, name = self.elf_of(prog)
             exe = os.path.join(self.bindir, name + ".exe")
             if os.path.exists(exe):
@@ -214,11 +244,15 @@ class Suite:
                 # Every %fs access is an exception on this rung (tens of
                 # microseconds each): sort-5m makes millions.
                 timeout *= TRAP_TIMEOUT_FACTOR
-            native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
             # Outside both copies, so that it is not among the files compared;
             # a Windows path, since the runtime opens it (Wine's Z: is /).
             stats = os.path.join(top, "stats")
             wine_env = dict(env, LXNT_STATS="Z:" + stats, **IDENTITY)
+            if case.get("path"):
+                native_path, conv_path = self.path_dirs()
+                env = dict(env, PATH=native_path)
+                wine_env["LXNT_PATH"] = "/mnt/z" + conv_path
+            native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
             if case.get("rootfs"):
                 wine_env["LXNT_ROOT"] = "Z:" + os.path.dirname(wine_dir).replace("/", "\\")
             elif case.get("passwd"):

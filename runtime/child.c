@@ -1,0 +1,142 @@
+/*
+ * The process side of the hand-off (runtime/handoff.h): what every new
+ * process of the instance takes over from its creator, and its start.
+ */
+#include <windows.h>
+#include <string.h>
+
+#include "handoff.h"
+#include "identity.h"
+#include "image.h"
+#include "mman.h"
+#include "proc.h"
+#include "start.h"
+#include "syscall_table.h"
+#include "thread.h"
+
+/*
+ * Dispositions are read and set through rt_sigaction itself, so that this
+ * file depends only on the system call's contract.  execve resets caught
+ * signals to SIG_DFL and keeps ignored ones (execve(2)).
+ */
+static void signals_out(struct lx_sigaction *act, bool exec)
+{
+	for (int sig = 1; sig <= LX_NSIG; sig++) {
+		struct lx_syscall sc = { .nr = 13, .arg = { sig, 0, (int64_t)(uintptr_t)&act[sig - 1], 8 } };
+		memset(&act[sig - 1], 0, sizeof(act[sig - 1]));
+		lx_sys_rt_sigaction(&sc);
+		if (exec && act[sig - 1].handler > 1) /* SIG_DFL 0, SIG_IGN 1 */
+			memset(&act[sig - 1], 0, sizeof(act[sig - 1]));
+	}
+}
+
+static void signals_in(const struct lx_sigaction *act)
+{
+	for (int sig = 1; sig <= LX_NSIG; sig++) {
+		if (sig == LX_SIGKILL || sig == LX_SIGSTOP)
+			continue;
+		struct lx_syscall sc = { .nr = 13, .arg = { sig, (int64_t)(uintptr_t)&act[sig - 1], 0, 8 } };
+		lx_sys_rt_sigaction(&sc);
+	}
+}
+
+long lx_handoff_common_out(struct lx_handoff_buf *b, void *proc, void *record, bool exec)
+{
+	struct lx_handoff *h = lx_handoff_head(b);
+	HANDLE rec;
+
+	if (!DuplicateHandle(GetCurrentProcess(), record, proc, &rec, 0, FALSE, DUPLICATE_SAME_ACCESS))
+		return lx_errno_from_win32(GetLastError());
+	h->record = (uint64_t)(uintptr_t)rec;
+	h->pid = (int32_t)lx_getpid();
+	h->ppid = exec ? (int32_t)lx_ppid : (int32_t)lx_getpid();
+	h->uid = lx_uid;
+	h->gid = lx_gid;
+	h->umask = lx_umask;
+	h->sigmask = lx_current_thread()->sigmask;
+	lx_cwd_copy(h->cwd);
+	signals_out(h->act, exec);
+	return 0;
+}
+
+static void common_in(const struct lx_handoff *h, struct lx_thread *self)
+{
+	lx_set_pid(h->pid);
+	self->tid = h->pid;
+	lx_ppid = h->ppid;
+	lx_uid = (long)h->uid;
+	lx_gid = (long)h->gid;
+	lx_umask = h->umask;
+	lx_proc_record_adopt((HANDLE)(uintptr_t)h->record);
+	signals_in(h->act);
+	self->sigmask = h->sigmask;
+	lx_vfs_handoff_in(h);
+	lx_signal_listener_start();
+}
+
+static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *self)
+{
+	struct lx_regs regs = h->regs;
+
+	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
+	lx_brk_set(h->brk_base, h->brk_cur);
+	self->clear_child_tid = h->clear_child_tid;
+	if (h->set_child_tid)
+		lx_copy_to_user(h->set_child_tid, &(int32_t){ h->pid }, 4);
+	lx_set_thread_pointer(h->tp);
+	VirtualFree((void *)h, 0, MEM_RELEASE);
+	lx_enter_guest(&regs, self);
+}
+
+/* Unpacks n NUL-terminated strings from the block into a heap vector. */
+static void strings_in(const struct lx_handoff *h, uint32_t off, uint32_t n, struct lx_strvec *v)
+{
+	const char *s = (const char *)h + off;
+
+	v->v = HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(char *));
+	if (!v->v)
+		lx_fatal("lxnt: out of memory for argv");
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strlen(s) + 1;
+		v->v[i] = HeapAlloc(GetProcessHeap(), 0, len);
+		if (!v->v[i])
+			lx_fatal("lxnt: out of memory for argv");
+		memcpy(v->v[i], s, len);
+		s += len;
+	}
+	v->v[n] = NULL;
+	v->n = n;
+}
+
+static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *self)
+{
+	struct lx_strvec argv, envp;
+	size_t fnlen = strlen((const char *)h + h->execfn_off) + 1;
+	char *execfn = HeapAlloc(GetProcessHeap(), 0, fnlen);
+
+	if (!execfn)
+		lx_fatal("lxnt: out of memory for execfn");
+	memcpy(execfn, (const char *)h + h->execfn_off, fnlen);
+	strings_in(h, h->argv_off, h->argc, &argv);
+	strings_in(h, h->envp_off, h->envc, &envp);
+	lx_children_handoff_in(h);
+	VirtualFree((void *)h, 0, MEM_RELEASE);
+	struct lx_regs regs = {
+		.rsp = lx_build_initial_stack(&argv, &envp, execfn),
+		.rip = lx_image.entry,
+		.rflags = 0x202,
+	};
+	lx_enter_guest(&regs, self);
+}
+
+_Noreturn void lx_child_start(struct lx_thread *self)
+{
+	const struct lx_handoff *h = lx_handoff_block;
+
+	if (h->magic != LX_HANDOFF_MAGIC)
+		lx_fatal("lxnt: the hand-off from the parent process is damaged");
+	common_in(h, self);
+	if (h->kind == LX_HANDOFF_FORK)
+		fork_child(h, self);
+	exec_child(h, self);
+}

@@ -1,0 +1,349 @@
+/*
+ * The children of this process (runtime/proc.h): the list wait4 and
+ * waitid look through, and the watcher that raises SIGCHLD.  A child is
+ * the Windows process the parent created at fork (or, for vfork, the new
+ * program's); after an execve the child's first Windows process stays as a
+ * stub that ends with the new image's status (runtime/exec.c), so the
+ * parent's handle always follows the Linux process.
+ */
+#include <windows.h>
+#include <string.h>
+
+#include "handoff.h"
+#include "identity.h"
+#include "proc.h"
+#include "signal.h"
+#include "syscall_table.h"
+
+/*
+ * The children of this process, newest first.  One watcher thread waits on
+ * their process handles and raises SIGCHLD as each ends; it is the only
+ * one that closes a child's handles, so that no thread ever waits on a
+ * handle that another closes: wait4 moves a reaped child to the graveyard,
+ * and the watcher frees it once no wait4 is still looking at it.
+ */
+struct lx_child {
+	long pid;
+	HANDLE process, section;
+	struct lx_proc_record *rec;
+	long busy;                 /* wait4 calls waiting on process */
+	bool notified;             /* SIGCHLD raised */
+	struct lx_child *next;
+};
+
+static struct lx_child *children, *graveyard;
+static SRWLOCK children_lock = SRWLOCK_INIT;
+static HANDLE watcher_wake, watcher_thread, watcher_running;
+
+static int child_status(const struct lx_child *c);
+static DWORD WINAPI watcher(void *arg);
+
+static void watcher_start(void)
+{
+	watcher_wake = CreateEventW(NULL, FALSE, FALSE, NULL);
+	watcher_running = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (watcher_wake && watcher_running)
+		watcher_thread = CreateThread(NULL, 64 * 1024, watcher, NULL,
+		                              STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+}
+
+/* See lx_signal_listener_quiesce: a process ends only once the watcher runs. */
+void lx_children_quiesce(void)
+{
+	if (watcher_thread)
+		WaitForSingleObject(watcher_running, 1000);
+}
+
+long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec)
+{
+	struct lx_child *c = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
+
+	if (!c)
+		return -LX_ENOMEM;
+	c->pid = pid;
+	c->process = process;
+	c->section = section;
+	c->rec = rec;
+	AcquireSRWLockExclusive(&children_lock);
+	if (!watcher_thread)
+		watcher_start();
+	c->next = children;
+	children = c;
+	ReleaseSRWLockExclusive(&children_lock);
+	if (watcher_wake)
+		SetEvent(watcher_wake);
+	return 0;
+}
+
+struct lx_proc_record *lx_child_record(long pid)
+{
+	struct lx_proc_record *r = NULL;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c; c = c->next)
+		if (c->pid == pid)
+			r = c->rec;
+	ReleaseSRWLockShared(&children_lock);
+	return r;
+}
+
+bool lx_child_in_group(long pgid)
+{
+	bool found = false;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c; c = c->next)
+		found |= c->rec->pgid == pgid;
+	ReleaseSRWLockShared(&children_lock);
+	return found;
+}
+
+size_t lx_children_in_group(long pgid, long *pids, size_t cap)
+{
+	size_t n = 0;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c && n < cap; c = c->next)
+		if (c->rec->state != LX_PROC_EXITED && (pgid == -1 || c->rec->pgid == pgid))
+			pids[n++] = c->pid;
+	ReleaseSRWLockShared(&children_lock);
+	return n;
+}
+
+/*
+ * execve keeps the children (they are the process's, not the image's):
+ * their process handles and records go to the new image, which waits for
+ * them.  The stub keeps its own handles, so their pids stay reserved.
+ */
+long lx_children_handoff_out(struct lx_handoff_buf *b, void *proc)
+{
+	long r = 0;
+	uint32_t n = 0, off = 0;
+
+	AcquireSRWLockShared(&children_lock);
+	for (struct lx_child *c = children; c && !r; c = c->next) {
+		struct lx_handoff_child hc = { .pid = c->pid };
+		HANDLE p = NULL, s = NULL;
+		if (!DuplicateHandle(GetCurrentProcess(), c->process, proc, &p, 0, FALSE,
+		                     DUPLICATE_SAME_ACCESS) ||
+		    !DuplicateHandle(GetCurrentProcess(), c->section, proc, &s, 0, FALSE,
+		                     DUPLICATE_SAME_ACCESS)) {
+			r = lx_errno_from_win32(GetLastError());
+			break;
+		}
+		hc.process = (uint64_t)(uintptr_t)p;
+		hc.section = (uint64_t)(uintptr_t)s;
+		uint32_t at = lx_handoff_put(b, &hc, sizeof(hc));
+		if (!n)
+			off = at;
+		n++;
+	}
+	ReleaseSRWLockShared(&children_lock);
+	lx_handoff_head(b)->nchild = n;
+	lx_handoff_head(b)->child_off = off;
+	return r ? r : (b->failed ? -LX_ENOMEM : 0);
+}
+
+void lx_children_handoff_in(const struct lx_handoff *h)
+{
+	const struct lx_handoff_child *hc = (const void *)((const char *)h + h->child_off);
+
+	for (uint32_t i = 0; i < h->nchild; i++) {
+		HANDLE s = (HANDLE)(uintptr_t)hc[i].section;
+		struct lx_proc_record *r = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(*r));
+		if (!r || lx_child_add((long)hc[i].pid, (HANDLE)(uintptr_t)hc[i].process, s, r) < 0)
+			lx_log("lxnt: child %ld of the previous image is lost", (long)hc[i].pid);
+	}
+}
+
+static void child_free(struct lx_child *c)
+{
+	CloseHandle(c->process);
+	UnmapViewOfFile((void *)c->rec);
+	CloseHandle(c->section);
+	HeapFree(GetProcessHeap(), 0, c);
+}
+
+/* Moves c from the children to the graveyard (lock held). */
+static void child_bury(struct lx_child *c)
+{
+	for (struct lx_child **p = &children; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			c->next = graveyard;
+			graveyard = c;
+			return;
+		}
+	}
+}
+
+/* Frees the reaped children nobody looks at any more (lock held). */
+static void free_graveyard(void)
+{
+	for (struct lx_child **p = &graveyard; *p;) {
+		struct lx_child *c = *p;
+		if (c->busy) {
+			p = &c->next;
+			continue;
+		}
+		*p = c->next;
+		child_free(c);
+	}
+}
+
+/* The pid argument of wait4: > 0 one child, -1 any, 0 our group, < -1 group -pid. */
+static bool child_matches(const struct lx_child *c, long sel)
+{
+	if (sel > 0)
+		return c->pid == sel;
+	if (sel == -1)
+		return true;
+	if (sel == 0)
+		return c->rec->pgid == lx_proc_self->pgid;
+	return c->rec->pgid == -sel;
+}
+
+/*
+ * The wait status of an ended child: what it recorded, or, for a process
+ * ended from outside (TerminateProcess) before it could record anything,
+ * its Windows exit code as an exit status.
+ */
+static int child_status(const struct lx_child *c)
+{
+	DWORD code = 0;
+
+	if (c->rec->state == LX_PROC_EXITED)
+		return (int)c->rec->wait_status;
+	GetExitCodeProcess(c->process, &code);
+	return (int)((code & 0xff) << 8);
+}
+
+/* SIGCHLD's disposition asks that children be reaped by the system
+ * (SIG_IGN or SA_NOCLDWAIT, do_notify_parent). */
+static bool children_autoreap(void)
+{
+	struct lx_sigaction act = { 0 };
+	struct lx_syscall sc = { .nr = 13, .arg = { LX_SIGCHLD, 0, (int64_t)(uintptr_t)&act, 8 } };
+
+	if (lx_sys_rt_sigaction(&sc) < 0)
+		return false;
+	return act.handler == 1 || (act.flags & LX_SA_NOCLDWAIT);
+}
+
+void lx_chld_info(struct lx_siginfo *info, long pid, int status)
+{
+	int sig = status & 0x7f;
+
+	memset(info, 0, sizeof(*info));
+	info->si_signo = LX_SIGCHLD;
+	info->si_code = sig ? ((status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
+	info->u.chld.pid = (int32_t)pid;
+	info->u.chld.uid = (uint32_t)lx_uid;
+	info->u.chld.status = sig ? sig : (status >> 8) & 0xff;
+}
+
+/* A child ended (watcher thread, lock held): mark it, reap it when the
+ * disposition says so, and say what SIGCHLD carries. */
+static void child_ended(struct lx_child *c, struct lx_siginfo *info)
+{
+	c->notified = true;
+	lx_chld_info(info, c->pid, child_status(c));
+	if (children_autoreap())
+		child_bury(c);
+}
+
+static DWORD WINAPI watcher(void *arg)
+{
+	HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+	struct lx_child *who[MAXIMUM_WAIT_OBJECTS];
+
+	(void)arg;
+	SetEvent(watcher_running);
+	for (;;) {
+		DWORD n = 1;
+
+		handles[0] = watcher_wake;
+		AcquireSRWLockExclusive(&children_lock);
+		free_graveyard();
+		for (struct lx_child *c = children; c && n < MAXIMUM_WAIT_OBJECTS; c = c->next) {
+			if (c->notified)
+				continue;
+			who[n] = c;
+			handles[n++] = c->process;
+		}
+		ReleaseSRWLockExclusive(&children_lock);
+		/* More than 63 running children: the rest are looked at when
+		 * one of these ends (their SIGCHLD comes late, never lost). */
+		DWORD r = WaitForMultipleObjects(n, handles, FALSE, INFINITE);
+		if (r <= WAIT_OBJECT_0 || r >= WAIT_OBJECT_0 + n)
+			continue;
+		struct lx_siginfo info;
+		AcquireSRWLockExclusive(&children_lock);
+		child_ended(who[r - WAIT_OBJECT_0], &info);
+		ReleaseSRWLockExclusive(&children_lock);
+		lx_signal_send(0, LX_SIGCHLD, &info);
+	}
+	return 0;
+}
+
+/*
+ * do_wait (kernel/exit.c): finds an ended child matching sel, reaps it unless WNOWAIT,
+ * and returns its pid (0 with WNOHANG when none has ended, -LX_ECHILD
+ * when none matches).  Stopped and continued children are never reported:
+ * job-control stops are not implemented.
+ */
+long lx_children_wait(long sel, int options, struct lx_wait_result *out)
+{
+	for (;;) {
+		HANDLE handles[MAXIMUM_WAIT_OBJECTS - 2];
+		struct lx_child *held[MAXIMUM_WAIT_OBJECTS - 2];
+		unsigned n = 0;
+		bool any = false;
+
+		AcquireSRWLockExclusive(&children_lock);
+		for (struct lx_child *c = children; c; c = c->next) {
+			if (!child_matches(c, sel))
+				continue;
+			any = true;
+			if (WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
+				struct lx_siginfo info;
+				bool raise = !c->notified;
+				out->pid = c->pid;
+				out->status = child_status(c);
+				/* Reaped before the watcher saw it end: SIGCHLD is
+				 * still owed, and comes now. */
+				if (raise)
+					child_ended(c, &info);
+				if (!(options & LX_WNOWAIT)) {
+					child_bury(c);
+					if (watcher_wake)
+						SetEvent(watcher_wake);
+				}
+				ReleaseSRWLockExclusive(&children_lock);
+				if (raise)
+					lx_signal_send(0, LX_SIGCHLD, &info);
+				return out->pid;
+			}
+			if (n < sizeof(handles) / sizeof(handles[0])) {
+				c->busy++;
+				held[n] = c;
+				handles[n++] = c->process;
+			}
+		}
+		ReleaseSRWLockExclusive(&children_lock);
+		if (!any)
+			return -LX_ECHILD;
+		long r = 0;
+		if (!(options & LX_WNOHANG))
+			r = lx_wait_interruptible(n, (void *const *)handles, -1);
+		AcquireSRWLockExclusive(&children_lock);
+		for (unsigned i = 0; i < n; i++)
+			held[i]->busy--;
+		ReleaseSRWLockExclusive(&children_lock);
+		if (options & LX_WNOHANG)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+}
+

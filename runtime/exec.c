@@ -1,0 +1,297 @@
+/*
+ * execve(2) and execveat(2) (fs/exec.c).  The new program runs in a new
+ * Windows process; the calling Windows process stays behind as a stub that
+ * holds nothing open and ends with the new program's status, so that the
+ * parent's handle, the Linux pid and the wait status carry over as on
+ * Linux (docs/runtime.md, "Processes").
+ *
+ * - a packed lxnt program gets argv, envp, the fds without close-on-exec,
+ *   the cwd, identity and signal state through the hand-off (bytes, not a
+ *   re-parsed command line);
+ * - a `#!` script runs its interpreter (binfmt_script rules);
+ * - any other Windows program is started with a command line quoted from
+ *   argv and fds 0-2 as its standard handles, and its exit code becomes
+ *   the exit status, as WSL's interop does;
+ * - a Linux ELF file gives ENOEXEC: only packed programs run here.
+ */
+#include <windows.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "handoff.h"
+#include "identity.h"
+#include "lxnt/linux/elf.h"
+#include "proc.h"
+#include "syscall_table.h"
+#include "thread.h"
+#include "vfork.h"
+
+/*
+ * The stub: what stays of the calling Windows process.  It holds no fd
+ * (pipes see their ends close), waits for the new program and ends with
+ * its exit code; a Windows program's exit code becomes the status.
+ */
+static _Noreturn void become_stub(HANDLE process, bool windows_program)
+{
+	DWORD code = 0;
+
+	/* No handler of the old image may run here (a SIGCHLD of a child
+	 * that went to the new image, for one): every disposition becomes
+	 * SIG_DFL, under which the ones that reach a stub are ignored. */
+	for (int sig = 1; sig <= LX_NSIG; sig++) {
+		struct lx_sigaction dfl = { 0 };
+		struct lx_syscall sc = { .nr = 13, .arg = { sig, (int64_t)(uintptr_t)&dfl, 0, 8 } };
+		if (sig != LX_SIGKILL && sig != LX_SIGSTOP)
+			lx_sys_rt_sigaction(&sc);
+	}
+	lx_vfs_close_all();
+	WaitForSingleObject(process, INFINITE);
+	GetExitCodeProcess(process, &code);
+	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {
+		lx_proc_self->wait_status = (long)((code & 0xff) << 8);
+		lx_proc_self->state = LX_PROC_EXITED;
+	}
+	ExitProcess(code);
+}
+
+/* A record section that the new image can share: a process Windows
+ * started has only a private one until its first execve. */
+static HANDLE record_section(void)
+{
+	HANDLE s = lx_proc_record_section();
+	struct lx_proc_record *r;
+
+	if (s)
+		return s;
+	if (lx_proc_record_new(lx_getpid(), &s, &r) < 0)
+		return NULL;
+	*r = *lx_proc_self;
+	UnmapViewOfFile(r);
+	lx_proc_record_adopt(s);
+	return s;
+}
+
+static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
+                        const struct lx_strlist *argv, const struct lx_strlist *envp)
+{
+	PROCESS_INFORMATION pi;
+	struct lx_handoff_buf b = { 0 };
+	bool vfork_child = lx_vfork_active();
+	HANDLE rec = vfork_child ? NULL : record_section();
+	struct lx_proc_record *vrec = NULL;
+	wchar_t *cmd = lx_command_line(xf->win_path, argv);
+	long r;
+
+	if ((!vfork_child && !rec) || !cmd)
+		return -LX_ENOMEM;
+	r = lx_process_create(xf->win_path, cmd, &pi);
+	HeapFree(GetProcessHeap(), 0, cmd);
+	if (r < 0)
+		return r;
+	/* A vfork child's process is this new one: its pid is the child's. */
+	if (vfork_child)
+		r = lx_vfork_record((long)pi.dwProcessId, &rec, &vrec);
+	if (!r && !lx_handoff_begin(&b, LX_HANDOFF_EXEC))
+		r = -LX_ENOMEM;
+	if (!r)
+		r = lx_handoff_common_out(&b, pi.hProcess, rec, true);
+	if (!r && vfork_child) {
+		lx_handoff_head(&b)->pid = (int32_t)pi.dwProcessId;
+		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();
+	}
+	if (!r) {
+		uint32_t a = lx_handoff_put(&b, argv->p, argv->len);
+		uint32_t e = lx_handoff_put(&b, envp->p ? envp->p : "", envp->len ? envp->len : 1);
+		uint32_t f = lx_handoff_put_str(&b, xf->linux_path);
+		lx_handoff_head(&b)->argc = argv->n;
+		lx_handoff_head(&b)->argv_off = a;
+		lx_handoff_head(&b)->envc = envp->n;
+		lx_handoff_head(&b)->envp_off = e;
+		lx_handoff_head(&b)->execfn_off = f;
+		r = lx_vfs_handoff_out(&b, pi.hProcess, true);
+	}
+	if (!r && !vfork_child)
+		r = lx_children_handoff_out(&b, pi.hProcess);
+	if (!r)
+		r = lx_handoff_deliver(&b, pi.hProcess);
+	lx_handoff_free(&b);
+	if (r < 0) {
+		TerminateProcess(pi.hProcess, 127);
+		CloseHandle(pi.hThread);
+		CloseHandle(pi.hProcess);
+		if (vrec) {
+			UnmapViewOfFile(vrec);
+			CloseHandle(rec);
+		}
+		return r;
+	}
+	if (vfork_child) {
+		ResumeThread(pi.hThread);
+		CloseHandle(pi.hThread);
+		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, rec, vrec);
+	}
+	/* Past the point of no return: the program is replaced, and takes
+	 * the signals posted to the pid from now on. */
+	lx_signal_listener_stop();
+	ResumeThread(pi.hThread);
+	CloseHandle(pi.hThread);
+	become_stub(pi.hProcess, false);
+}
+
+/* An inheritable duplicate of fd's handle for a Windows program, or NULL. */
+static HANDLE std_handle_of(int fd)
+{
+	HANDLE h = lx_vfs_fd_handle(fd), d = NULL;
+
+	if (h && !DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0, TRUE,
+	                          DUPLICATE_SAME_ACCESS))
+		d = NULL;
+	return d;
+}
+
+static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
+                         const struct lx_strlist *argv)
+{
+	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
+	PROCESS_INFORMATION pi;
+	wchar_t *cmd = lx_command_line(xf->win_path, argv);
+	wchar_t *cwd = lx_vfs_windows_cwd();
+	BOOL ok;
+
+	if (!cmd)
+		return -LX_ENOMEM;
+	/* Close-on-exec fds give no standard handle; the stub closes every
+	 * fd once the program runs. */
+	si.hStdInput = std_handle_of(0);
+	si.hStdOutput = std_handle_of(1);
+	si.hStdError = std_handle_of(2);
+	ok = CreateProcessW(xf->win_path, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, cwd, &si, &pi);
+	DWORD err = GetLastError();
+	HeapFree(GetProcessHeap(), 0, cmd);
+	free(cwd);
+	if (si.hStdInput)
+		CloseHandle(si.hStdInput);
+	if (si.hStdOutput)
+		CloseHandle(si.hStdOutput);
+	if (si.hStdError)
+		CloseHandle(si.hStdError);
+	if (!ok)
+		return lx_errno_from_win32(err);
+	if (lx_vfork_active()) {
+		/* The program's process is the vfork child; its exit code
+		 * becomes the status (proc.c, child_status). */
+		HANDLE section;
+		struct lx_proc_record *vrec;
+		ResumeThread(pi.hThread);
+		CloseHandle(pi.hThread);
+		if (lx_vfork_record((long)pi.dwProcessId, &section, &vrec) < 0) {
+			TerminateProcess(pi.hProcess, 127);
+			CloseHandle(pi.hProcess);
+			return -LX_ENOMEM;
+		}
+		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, vrec);
+	}
+	/* The stub stays the Linux process: when a signal ends it, the job
+	 * closes and ends the Windows program with it. */
+	HANDLE job = CreateJobObjectW(NULL, NULL);
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim = { 0 };
+	lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+	if (job && SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim, sizeof(lim)))
+		AssignProcessToJobObject(job, pi.hProcess);
+	ResumeThread(pi.hThread);
+	CloseHandle(pi.hThread);
+	become_stub(pi.hProcess, true);
+}
+
+static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int flags,
+                      struct lx_strlist *argv, const struct lx_strlist *envp)
+{
+	struct lx_exec_file *xf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*xf));
+	char *interp = HeapAlloc(GetProcessHeap(), 0, LX_BINPRM_BUF_SIZE);
+	const char *name = path;
+	long r = -LX_ENOMEM;
+
+	if (!xf || !interp)
+		goto out;
+	for (int depth = 0;; depth++) {
+		r = lx_vfs_exec_probe(dirfd, name, flags, xf);
+		if (r < 0)
+			goto out;
+		if (xf->nhead >= 2 && xf->head[0] == '#' && xf->head[1] == '!') {
+			r = depth >= LX_INTERP_DEPTH ? -LX_ELOOP : lx_script_argv(xf, name, argv, interp);
+			free(xf->win_path);
+			if (r < 0)
+				goto out;
+			name = interp;
+			dirfd = LX_AT_FDCWD;
+			flags = 0;
+			continue;
+		}
+		break;
+	}
+	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
+		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, xf, argv, envp)
+		                                          : exec_windows(sc, xf, argv);
+	} else {
+		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
+			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "
+			       "or from a root converted with `lxnt convert`", xf->linux_path);
+		r = -LX_ENOEXEC;
+	}
+	free(xf->win_path);
+out:
+	if (xf)
+		HeapFree(GetProcessHeap(), 0, xf);
+	if (interp)
+		HeapFree(GetProcessHeap(), 0, interp);
+	return r;
+}
+
+static int64_t execve_common(struct lx_syscall *sc, int dirfd, uint64_t upath, uint64_t uargv,
+                             uint64_t uenvp, int flags)
+{
+	struct lx_strlist argv = { 0 }, envp = { 0 };
+	size_t total = 0;
+	char *path = HeapAlloc(GetProcessHeap(), 0, LX_PATH_MAX);
+	long r;
+
+	if (!path)
+		return -LX_ENOMEM;
+	if (flags & ~(LX_AT_EMPTY_PATH | LX_AT_SYMLINK_NOFOLLOW)) {
+		r = -LX_EINVAL;
+		goto out;
+	}
+	r = lx_strncpy_from_user(path, upath, LX_PATH_MAX);
+	if (r < 0)
+		goto out;
+	r = lx_copy_strings(uargv, &argv, &total);
+	if (!r)
+		r = lx_copy_strings(uenvp, &envp, &total);
+	if (r)
+		goto out;
+	if (argv.n == 0 && !lx_strlist_add(&argv, "", 0)) { /* Linux 5.18+ passes "" */
+		r = -LX_ENOMEM;
+		goto out;
+	}
+	r = do_execve(sc, dirfd, path, flags, &argv, &envp);
+out:
+	lx_strlist_free(&argv);
+	lx_strlist_free(&envp);
+	HeapFree(GetProcessHeap(), 0, path);
+	return r;
+}
+
+/* Linux execve(2). */
+int64_t lx_sys_execve(struct lx_syscall *sc)
+{
+	return execve_common(sc, LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1],
+	                     (uint64_t)sc->arg[2], 0);
+}
+
+/* Linux execveat(2). */
+int64_t lx_sys_execveat(struct lx_syscall *sc)
+{
+	return execve_common(sc, (int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2],
+	                     (uint64_t)sc->arg[3], (int)sc->arg[4]);
+}

@@ -1,0 +1,142 @@
+/*
+ * The hand-off: what a process of the instance gives the Windows process
+ * that continues it, after fork (a copy of the caller) or execve (a new
+ * program keeping the Linux pid).  The creator starts the new process
+ * suspended, writes one flat block into it with WriteProcessMemory and
+ * stores the block's address in lx_handoff_block of the new process: the
+ * runtime image is linked at a fixed base without ASLR, so that variable
+ * has the same address in every packed program (docs/runtime.md,
+ * "Processes").  Offsets are from the start of the block.
+ */
+#ifndef LXNT_RUNTIME_HANDOFF_H
+#define LXNT_RUNTIME_HANDOFF_H
+
+#include <stdint.h>
+#include <wchar.h>
+
+#include "lx.h"
+#include "lxnt/linux/fs.h"
+#include "lxnt/linux/signal.h"
+
+#define LX_HANDOFF_MAGIC 0x31666f646e61686cULL /* "handof1" */
+
+enum lx_handoff_kind {
+	LX_HANDOFF_FORK = 1, /* same image, same memory: resume at regs with rax = 0 */
+	LX_HANDOFF_EXEC = 2, /* new program: argv, envp, fds, identity */
+};
+
+/* One open file description; fds that share it name the same index. */
+struct lx_handoff_file {
+	uint64_t handle, handle2;  /* HANDLE values valid in the new process */
+	uint64_t dev;
+	int64_t pos;
+	uint32_t flags;            /* LX_O_* */
+	int32_t which;
+	uint32_t path_off;         /* 0: no path */
+	uint8_t is_dir, pos_shared, is_pipe, pad;
+};
+
+struct lx_handoff_fd {
+	int32_t fd;
+	uint32_t file;             /* index into the file array */
+	uint32_t cloexec;
+};
+
+struct lx_handoff {
+	uint64_t magic;
+	uint32_t kind, size;
+	int32_t pid, ppid, pgid, sid;
+	int64_t uid, gid;
+	uint32_t umask, pad;
+	uint64_t record;           /* HANDLE of the process record section */
+	struct lx_regs regs;       /* FORK */
+	uint64_t tp, sigmask;
+	uint64_t set_child_tid, clear_child_tid; /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
+	uint64_t brk_base, brk_cur, mmap_top;
+	struct lx_sigaction act[LX_NSIG];
+	uint32_t nvma, vma_off;    /* struct lx_mm_area (runtime/mman.h) */
+	uint32_t nfile, file_off;
+	uint32_t nfd, fd_off;
+	uint32_t argc, argv_off;   /* EXEC: NUL-separated strings */
+	uint32_t envc, envp_off;
+	uint32_t execfn_off;
+	uint32_t nchild, child_off; /* EXEC: the children, still to be waited for */
+	char cwd[LX_PATH_MAX];
+};
+
+/* A child handed to the new image of an execve. */
+struct lx_handoff_child {
+	int64_t pid;
+	uint64_t process, section; /* HANDLEs valid in the new process */
+};
+
+
+/* A block under construction in the creating process. */
+struct lx_handoff_buf {
+	unsigned char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+/* The children across execve (runtime/proc.c). */
+long lx_children_handoff_out(struct lx_handoff_buf *b, void *proc);
+void lx_children_handoff_in(const struct lx_handoff *h);
+
+/* Appends n bytes, returns their offset (0 after an allocation failure). */
+uint32_t lx_handoff_put(struct lx_handoff_buf *b, const void *data, size_t n);
+/* Appends a NUL-terminated string. */
+uint32_t lx_handoff_put_str(struct lx_handoff_buf *b, const char *s);
+static inline struct lx_handoff *lx_handoff_head(struct lx_handoff_buf *b)
+{
+	return (struct lx_handoff *)b->p;
+}
+/* Starts a block with a zeroed header of the given kind. */
+bool lx_handoff_begin(struct lx_handoff_buf *b, enum lx_handoff_kind kind);
+/* Creates the suspended process of a new Linux process (runtime/fork.c). */
+struct _PROCESS_INFORMATION;
+long lx_process_create(const wchar_t *module, wchar_t *cmdline, struct _PROCESS_INFORMATION *pi);
+/* Copies the block into process proc and points its lx_handoff_block at it. */
+long lx_handoff_deliver(struct lx_handoff_buf *b, void *proc);
+void lx_handoff_free(struct lx_handoff_buf *b);
+
+/* Set by the creator in the new process; NULL in a process started by Windows. */
+extern const struct lx_handoff *volatile lx_handoff_block;
+
+/* vfs/handoff.c: the fd table and cwd, out to a new process and back in. */
+long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec);
+void lx_vfs_handoff_in(const struct lx_handoff *h);
+/* The fd table and cwd, saved and given back (vfs/handoff.c): vfork's
+ * child changes them in place (runtime/vfork.c). */
+void *lx_vfs_save(void);
+void lx_vfs_restore(void *saved);
+/* Closes every fd (an execve stub keeps no file open, runtime/exec.c). */
+void lx_vfs_close_all(void);
+void lx_cwd_copy(char *out); /* vfs/resolve.c, LX_PATH_MAX bytes */
+
+/* vfs/exec.c: the file execve names (regular, executable), with its
+ * Windows path (malloc'd) and first bytes. */
+struct lx_exec_file {
+	wchar_t *win_path;
+	char linux_path[LX_PATH_MAX];
+	char head[4096];
+	size_t nhead;
+};
+long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out);
+/* True if the first n bytes of a file are a packed program (vfs/exec.c). */
+bool lx_pe_is_packed(const char *head, size_t n);
+/* The handle behind fd (not referenced; NULL for none or for a
+ * close-on-exec fd), for a Windows program's standard handles. */
+void *lx_vfs_fd_handle(int fd);
+/* The working directory as a Win32 path (malloc'd), or NULL. */
+wchar_t *lx_vfs_windows_cwd(void);
+
+/* Identity, record and signal dispositions (runtime/child.c); exec resets
+ * caught signals to SIG_DFL as execve(2) does. */
+long lx_handoff_common_out(struct lx_handoff_buf *b, void *proc, void *record, bool exec);
+
+/* The new process's start (runtime/child.c), after the start-up common to
+ * every process; never returns. */
+struct lx_thread;
+_Noreturn void lx_child_start(struct lx_thread *self);
+
+#endif

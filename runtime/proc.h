@@ -1,0 +1,100 @@
+/*
+ * Processes of the instance (docs/runtime.md, "Processes"): the record a
+ * process shares with its parent, and the children a process may wait for.
+ */
+#ifndef LXNT_RUNTIME_PROC_H
+#define LXNT_RUNTIME_PROC_H
+
+#include <stdint.h>
+
+#include "lx.h"
+#include "lxnt/linux/signal.h"
+
+enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
+
+/*
+ * One small section per process, created by the parent at fork and handed
+ * on through every execve, so that the wait status survives the Windows
+ * process that ran the last image: the exit code of a Windows process
+ * cannot tell exit(130) from a death by SIGINT.
+ */
+struct lx_proc_record {
+	volatile long state;       /* enum lx_proc_state */
+	volatile long wait_status; /* Linux wait status, valid once EXITED */
+	volatile long pgid, sid;   /* kept current by setpgid and setsid */
+	volatile long win_pid;     /* the Windows process running the current image */
+	volatile long ppid, uid;   /* for kill's permission check and SIGCHLD */
+	volatile int64_t sigpending; /* signals from other processes, bit n-1 */
+	volatile long sender[64];  /* si_pid of the last of each */
+};
+
+/* This process's record: mapped from the hand-off, or private for a
+ * process Windows started. */
+extern struct lx_proc_record *lx_proc_self;
+extern long lx_ppid;
+
+/* Creates the record section of pid, named so that kill(2) from any
+ * process of the instance finds it; *view is mapped in this process. */
+long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view);
+/* Opens the record of pid (NULL if no such process); lx_proc_record_close
+ * unmaps it. */
+struct lx_proc_record *lx_proc_record_open(long pid);
+void lx_proc_record_close(struct lx_proc_record *r);
+/* A process Windows started: its own named record, and the listener. */
+void lx_proc_init(void);
+/* Starts the thread that takes signals other processes post (sys_kill.c). */
+void lx_signal_listener_start(void);
+/* Posts sig to another process of the instance as kill(2) does, with its
+ * permission check (sys_kill.c): for tkill and tgkill aimed at the main
+ * thread of another process, whose tid is its pid. */
+long lx_signal_process(long pid, int sig);
+/* Waits until the children's watcher runs (proc.c). */
+void lx_children_quiesce(void);
+/* Waits until it runs, so that the process may end (sys_kill.c). */
+void lx_signal_listener_quiesce(void);
+/* Stops it before an execve hands the process to a new image. */
+void lx_signal_listener_stop(void);
+/* Maps a record section handed over by the creator. */
+void lx_proc_record_adopt(void *section);
+/* The section handle of this process's record (NULL without one). */
+void *lx_proc_record_section(void);
+
+/* Sets the Linux pid (from the hand-off). */
+void lx_set_pid(long pid);
+
+/* Takes a new child (process and record handles are the child's now). */
+long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec);
+
+/* wait4 and waitid options (include/uapi/linux/wait.h). */
+#define LX_WNOHANG    0x00000001
+#define LX_WUNTRACED  0x00000002
+#define LX_WEXITED    0x00000004
+#define LX_WCONTINUED 0x00000008
+#define LX_WNOWAIT    0x01000000
+#define LX_WNOTHREAD  0x20000000
+#define LX_WALL       0x40000000
+#define LX_WCLONE     0x80000000
+
+struct lx_wait_result {
+	long pid;
+	int status;
+};
+
+/* do_wait (children.c): an ended child matching sel (wait4's pid
+ * argument), reaped unless LX_WNOWAIT; returns its pid, 0 with LX_WNOHANG
+ * when none has ended, -LX_ECHILD, or -LX_ERESTARTSYS. */
+long lx_children_wait(long sel, int options, struct lx_wait_result *out);
+
+/* SIGCHLD's siginfo for a child's wait status (children.c). */
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_CLD_DUMPED 3
+void lx_chld_info(struct lx_siginfo *info, long pid, int status);
+
+/* The record of child pid, or NULL; true if a child is in group pgid. */
+struct lx_proc_record *lx_child_record(long pid);
+bool lx_child_in_group(long pgid);
+/* Up to cap pids of children in group pgid (-1: all); returns the count. */
+size_t lx_children_in_group(long pgid, long *pids, size_t cap);
+
+#endif
