@@ -60,9 +60,14 @@ static long truncate_handle(HANDLE h)
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
 
+/* may_open's answer for a FIFO that the caller may open: the rendezvous
+ * of vfs/fifo.c, not the file, is what is opened. */
+#define MAY_OPEN_FIFO 1
+
 /* may_open of fs/namei.c on a volume with Linux metadata: what the node
- * is decides before Windows is asked.  *exists tells whether it exists. */
-static long may_open(struct lx_node *node, unsigned flags, bool *exists)
+ * is decides before Windows is asked.  *exists tells whether it exists;
+ * st receives its metadata. */
+static long may_open(struct lx_node *node, unsigned flags, bool *exists, struct lx_kstat *st_out)
 {
 	struct lx_kstat st;
 	int mask = 0;
@@ -82,14 +87,16 @@ static long may_open(struct lx_node *node, unsigned flags, bool *exists)
 		return -LX_ENOTDIR;
 	if (flags & LX_O_PATH)
 		return 0;
-	/* FIFOs, sockets and device nodes are metadata only (docs/vfs.md). */
-	if (!LX_S_ISDIR(st.mode) && !LX_S_ISREG(st.mode))
+	/* Sockets and device nodes are metadata only (docs/vfs.md). */
+	if (!LX_S_ISDIR(st.mode) && !LX_S_ISREG(st.mode) && !LX_S_ISFIFO(st.mode))
 		return -LX_ENXIO;
 	if ((flags & LX_O_ACCMODE) != LX_O_WRONLY)
 		mask |= LX_R_OK;
 	if ((flags & LX_O_ACCMODE) != LX_O_RDONLY || (flags & LX_O_TRUNC))
 		mask |= LX_W_OK;
-	return lx_permission(&st, mask, false);
+	*st_out = st;
+	err = lx_permission(&st, mask, false);
+	return !err && LX_S_ISFIFO(st.mode) ? MAY_OPEN_FIFO : err;
 }
 
 /* O_CREAT of a new file on a volume with Linux metadata: the file and its
@@ -120,9 +127,13 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 	if ((flags & LX_O_CREAT) && node->trailing_slash)
 		return -LX_EISDIR;
 	if (lx_meta_store(node->mount->dev)) {
+		struct lx_kstat st = { 0 };
 		bool exists;
 		for (int tries = 0;; tries++) {
-			err = may_open(node, flags, &exists);
+			err = may_open(node, flags, &exists, &st);
+			if (err == MAY_OPEN_FIFO)
+				return lx_fifo_open(st.dev, st.ino, flags & (LX_O_ACCMODE | LX_O_NONBLOCK),
+				                    out);
 			if (err || exists)
 				break;
 			err = create_with_meta(node, flags, mode, &h);

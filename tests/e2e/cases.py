@@ -322,4 +322,9 @@ CASES = [
     dict(name="guest-procs", prog="procs", args=[]),
     dict(name="proc-busybox-sh-wait", prog="busybox", path=True, args=["sh", "-c",
          'sleep 0.1 & wait $!; echo bg=$?'], timeout=10),
+    # A FIFO of the rootfs (metadata node) opened by two processes: the
+    # writer in a background job, the reader in the shell (vfs/fifo.c).
+    dict(name="fifo-two-processes", prog="busybox", path=True, rootfs=True, timeout=20,
+         args=["sh", "-c", 'mkfifo f; (echo through the fifo > f) & cat f; wait; '
+               'ls -l f | cut -c1; rm f']),
 ]

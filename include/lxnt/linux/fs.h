@@ -92,6 +92,7 @@
 #define LX_S_ISDIR(m) (((m) & LX_S_IFMT) == LX_S_IFDIR)
 #define LX_S_ISREG(m) (((m) & LX_S_IFMT) == LX_S_IFREG)
 #define LX_S_ISLNK(m) (((m) & LX_S_IFMT) == LX_S_IFLNK)
+#define LX_S_ISFIFO(m) (((m) & LX_S_IFMT) == LX_S_IFIFO)
 #define LX_S_ISUID  04000
 #define LX_S_ISGID  02000
 #define LX_S_ISVTX  01000
