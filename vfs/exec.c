@@ -112,6 +112,13 @@ long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st)
 	return 0;
 }
 
+static bool node_is_link(struct lx_node *node)
+{
+	struct lx_kstat st;
+
+	return lx_node_stat(node, false, &st) == 0 && LX_S_ISLNK(st.mode);
+}
+
 long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out)
 {
 	struct lx_node node;
@@ -119,7 +126,12 @@ long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec
 	long err;
 
 	memset(out, 0, sizeof(*out));
-	err = lx_resolve_at(dirfd, path, at_flags & LX_AT_EMPTY_PATH, &node, NULL);
+	/* A final link is followed (/proc/self/exe among them), except for
+	 * execveat with AT_SYMLINK_NOFOLLOW, where a link is ELOOP. */
+	err = lx_resolve_at(dirfd, path, (at_flags & LX_AT_EMPTY_PATH) |
+	                    ((at_flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &node, NULL);
+	if (!err && (at_flags & LX_AT_SYMLINK_NOFOLLOW) && node_is_link(&node))
+		err = -LX_ELOOP;
 	if (err)
 		goto done;
 	if (node.kind != LX_NODE_HOST) {

@@ -108,6 +108,31 @@ struct place {
 	struct lx_kstat st;
 };
 
+/*
+ * Whether the walk may treat a /proc node like a rootfs node: any but a
+ * link whose text is no path (`pipe:[N]`, `anon_inode:...` of fd/N, which
+ * open(2) serves itself by sharing the descriptor's file).  /dev's links
+ * (/dev/stdin) are served the same way and are never followed here.
+ */
+static bool proc_followable(struct lx_node *n)
+{
+	char text[64];
+	long len = lx_readlink_node(n, text, sizeof(text));
+
+	if (len == -LX_EINVAL)
+		return true; /* not a link */
+	if (len == -LX_ENAMETOOLONG)
+		return true; /* a long path */
+	if (len <= 0)
+		return false;
+	if (text[0] == '/')
+		return true;
+	for (long i = 0; i < len; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+	return true; /* "self" -> "PID" */
+}
+
 static long look(const char *path, struct place *pl)
 {
 	struct lx_node *n = calloc(1, sizeof(*n));
@@ -121,7 +146,10 @@ static long look(const char *path, struct place *pl)
 	err = lx_mount_lookup(n);
 	if (!err) {
 		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
-		if (n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) {
+		/* Places with Linux metadata: a rootfs that keeps it, and /proc,
+		 * whose links that name a path the walk follows like any other. */
+		if ((n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) ||
+		    (n->kind == LX_NODE_PROC && proc_followable(n))) {
 			pl->meta = true;
 			err = lx_node_stat(n, false, &pl->st);
 		}
@@ -352,6 +380,50 @@ static long walk(const char *base, const char *path, bool follow, bool trailing,
 	return err;
 }
 
+/*
+ * Without a walk (no rootfs keeping links), the only links are those of
+ * /proc and /dev: a final /proc link that names a path (/proc/self/exe)
+ * is followed here, up to LX_MAXSYMLINKS of them.
+ */
+static long follow_synthetic(struct lx_node *node)
+{
+	char *target = malloc(LX_PATH_MAX), *next = malloc(LX_PATH_MAX);
+	long err = target && next ? 0 : -LX_ENOMEM;
+
+	for (int links = 0; !err; links++) {
+		long n = node->kind == LX_NODE_PROC && proc_followable(node) ?
+		         lx_readlink_node(node, target, LX_PATH_MAX) : -LX_EINVAL;
+		if (n == -LX_EINVAL)
+			break; /* not a link, or one that open(2) serves */
+		if (n < 0 || links == LX_MAXSYMLINKS) {
+			err = n < 0 ? n : -LX_ELOOP;
+			break;
+		}
+		/* A relative target ("123" of /proc/self) is relative to the
+		 * link's directory. */
+		if (target[0] == '/') {
+			strcpy(next, target);
+		} else {
+			strcpy(next, node->path);
+			*strrchr(next, '/') = 0;
+			if (strlen(next) + 1 + strlen(target) >= LX_PATH_MAX) {
+				err = -LX_ENAMETOOLONG;
+				break;
+			}
+			strcat(strcat(next, "/"), target);
+		}
+		lx_node_free(node);
+		memset(node, 0, sizeof(*node));
+		err = lx_path_join("/", next, node->path, sizeof(node->path), &node->trailing_slash,
+		                   node->last);
+		if (!err)
+			err = lx_mount_lookup(node);
+	}
+	free(target);
+	free(next);
+	return err;
+}
+
 long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *node,
                    struct lx_file **empty_file)
 {
@@ -386,14 +458,17 @@ long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
 	}
 	err = lx_path_join(path[0] == '/' && !(resolve & LX_RESOLVE_IN_ROOT) ? "/" : base, path,
 	                   node->path, sizeof(node->path), &node->trailing_slash, node->last);
-	if (!err && (lx_meta_rootfs() || resolve))
+	bool walked = !err && (lx_meta_rootfs() || resolve);
+	if (walked)
 		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash, resolve,
 		           node->path);
 	else if (!err && strstr(path, ".."))
 		err = check_dotdot(base, path);
-	if (err)
-		return err;
-	return lx_mount_lookup(node);
+	if (!err)
+		err = lx_mount_lookup(node);
+	if (!err && !walked && (at_flags & LX_AT_FOLLOW))
+		err = follow_synthetic(node);
+	return err;
 }
 
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,

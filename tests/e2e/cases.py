@@ -327,4 +327,11 @@ CASES = [
     dict(name="fifo-two-processes", prog="busybox", path=True, rootfs=True, timeout=20,
          args=["sh", "-c", 'mkfifo f; (echo through the fifo > f) & cat f; wait; '
                'ls -l f | cut -c1; rm f']),
+    # busybox sh runs most applets by execve("/proc/self/exe"): the vfs
+    # follows that link to the packed program, with and without a rootfs.
+    dict(name="exec-proc-self-exe", prog="busybox", args=["sh", "-c",
+         'echo hi | cat; cat /dev/null && echo ok; echo in | cat /dev/stdin; '
+         'readlink /proc/self/exe | grep -c busybox']),
+    dict(name="exec-proc-self-exe-rootfs", prog="busybox", rootfs=True, args=["sh", "-c",
+         'echo hi | cat; cat /dev/null && echo ok; echo in | cat /dev/stdin']),
 ]
