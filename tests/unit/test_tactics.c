@@ -548,3 +548,24 @@ Test(tactics, punned_declined_past_the_code)
 	cr_assert_neq(rw.sites[0].rung, LXNT_RUNG_PUNNED);
 	rewritten_free(&rw);
 }
+
+Test(tactics, punned_in_a_linked_program)
+{
+	/* tests/unit/punned_snippet.c: syscall (a branch target); call .+5.
+	 * The minirun test runs it rewritten. */
+	const char *path = getenv("LXNT_TEST_PUNNED");
+	cr_assert_not_null(path, "LXNT_TEST_PUNNED not set");
+	uint8_t *in;
+	size_t n;
+	char err[256];
+	cr_assert_eq(lxnt_read_file(path, &in, &n, err, sizeof(err)), 0, "%s", err);
+	struct rewritten rw;
+	cr_assert_eq(rewrite_buffer(in, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rw.hdr.rung_count[LXNT_RUNG_PUNNED], 1);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_PUNNED);
+	cr_assert_arr_eq(rewritten_at(&rw, s->addr + 2), s->orig + 2, 3, "the call's first bytes");
+	assert_punned_syscall_tramp(&rw, s, s->addr + 2);
+	rewritten_free(&rw);
+	free(in);
+}
