@@ -94,6 +94,18 @@ static int patch_present(const struct rw_image *im, const struct lxnt_site *r)
 		memcpy(&rel, p + 1, 4);
 		return start + 5 + (uint64_t)(int64_t)rel == r->tramp;
 	}
+	case LXNT_RUNG_PUNNED: {
+		/* redundant prefixes, then a jmp rel32 whose tail may be kept bytes */
+		unsigned n = 0;
+		int32_t rel;
+		while (n < 3 && n + 5 <= r->patch_length &&
+		       (p[n] == 0x26 || p[n] == 0x36 || p[n] == 0x48))
+			n++;
+		if (n + 5 > r->patch_length || p[n] != 0xe9)
+			return 0;
+		memcpy(&rel, p + n + 1, 4);
+		return r->addr + n + 5 + (uint64_t)(int64_t)rel == r->tramp;
+	}
 	case LXNT_RUNG_EVICT: {
 		/* jmp rel8 to a jmp rel32 to the trampoline, within the patch */
 		uint64_t to = r->addr + 2 + (uint64_t)(int64_t)(int8_t)p[1];

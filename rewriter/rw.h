@@ -155,6 +155,16 @@ static inline unsigned rw_site_span(const struct lxnt_site *r)
 
 /* tactics.c */
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan);
+/* The code that performs the site's instruction, for a trampoline. */
+int rw_emit_site_body(const struct rw_image *im, const struct rw_site *s, struct rw_buf *b);
+/* Whether a patch of a site before s reaches `at` or beyond. */
+int rw_earlier_patch_reaches(const struct rw_plan *plan, const struct rw_site *s, uint64_t at);
+/* Fill the trampoline area with int3 up to len bytes (nothing if it is longer). */
+int rw_pad_tramp(struct rw_image *im, struct rw_plan *plan, size_t len);
+
+/* punned.c: the PUNNED rung (a tactic of the ladder, tactics.c) */
+int rw_try_punned(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	struct rw_buf *b);
 
 /* fsop.c: the general %fs trampoline body */
 int rw_emit_fs_body(struct rw_buf *b, const ZydisDecodedInstruction *in,

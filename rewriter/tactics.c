@@ -36,7 +36,7 @@ static void emit_syscall_body(struct rw_buf *b)
 	rw_emit_rsp_adjust(b, LXNT_RED_ZONE);
 }
 
-static int emit_site_body(const struct rw_image *im, const struct rw_site *s,
+int rw_emit_site_body(const struct rw_image *im, const struct rw_site *s,
 	struct rw_buf *b)
 {
 	if (s->rec.kind == LXNT_SITE_SYSCALL) {
@@ -99,7 +99,7 @@ static int try_jump(struct rw_image *im, struct rw_plan *plan, struct rw_site *s
 	uint64_t tramp = plan->tramp_vaddr + plan->tramp_len;
 	if (s->rec.kind != LXNT_SITE_SYSCALL && s->rec.kind != LXNT_SITE_FS)
 		return -1;
-	if (emit_site_body(im, s, b) ||
+	if (rw_emit_site_body(im, s, b) ||
 	    displace(im, plan, s->rec.addr, s->rec.addr + s->rec.length, 5, tramp, b, &end))
 		return -1;
 	rw_emit_jmp(b, tramp + b->len, end);
@@ -118,7 +118,7 @@ static int try_jump(struct rw_image *im, struct rw_plan *plan, struct rw_site *s
 }
 
 /* Whether an earlier site's patch reaches `at` or beyond. */
-static int earlier_patch_reaches(const struct rw_plan *plan, const struct rw_site *s, uint64_t at)
+int rw_earlier_patch_reaches(const struct rw_plan *plan, const struct rw_site *s, uint64_t at)
 {
 	for (const struct rw_site *e = s; e-- > plan->sites && e->rec.addr + LXNT_SITE_ORIG_MAX > at; )
 		if (e->rec.addr - e->rec.patch_before + rw_site_span(&e->rec) > at)
@@ -136,7 +136,7 @@ static int earlier_patch_reaches(const struct rw_plan *plan, const struct rw_sit
 static int prefix_movable(const struct rw_image *im, const struct rw_plan *plan,
 	const struct rw_site *s, uint64_t start)
 {
-	if (earlier_patch_reaches(plan, s, start))
+	if (rw_earlier_patch_reaches(plan, s, start))
 		return 0;
 	for (uint64_t pos = start; pos < s->rec.addr; ) {
 		ZydisDecodedInstruction in;
@@ -183,7 +183,7 @@ static int try_jump_before(struct rw_image *im, struct rw_plan *plan, struct rw_
 				return -1;
 			pos += in.length;
 		}
-		if (emit_site_body(im, s, b) ||
+		if (rw_emit_site_body(im, s, b) ||
 		    displace(im, plan, start, site + s->rec.length, 5, tramp, b, &end))
 			continue;
 		if (end - start > LXNT_SITE_ORIG_MAX)
@@ -316,7 +316,7 @@ static int try_evict(struct rw_image *im, struct rw_plan *plan, struct rw_site *
 	 * jmp rel8's displacement or the int3 after it. */
 	if ((s->rec.kind != LXNT_SITE_SYSCALL && s->rec.kind != LXNT_SITE_FS) ||
 	    s->rec.length < 2 || rw_addrset_any_inside(&im->targets, site, resume) ||
-	    emit_site_body(im, s, b))
+	    rw_emit_site_body(im, s, b))
 		return -1;
 	rw_emit_jmp(b, tramp + b->len, resume);
 	size_t body_len = b->len;
@@ -355,7 +355,7 @@ static void take_trap(struct rw_image *im, struct rw_plan *plan, struct rw_site 
 	b->failed = 0;
 	s->rec.tramp = 0;
 	s->rec.patch_before = 0;
-	if (s->rec.kind == LXNT_SITE_FS && emit_site_body(im, s, b) == 0) {
+	if (s->rec.kind == LXNT_SITE_FS && rw_emit_site_body(im, s, b) == 0) {
 		rw_emit_jmp(b, tramp + b->len, s->rec.addr + s->rec.length);
 		if (!b->failed)
 			s->rec.tramp = tramp;
@@ -370,12 +370,12 @@ static void take_trap(struct rw_image *im, struct rw_plan *plan, struct rw_site 
 	s->rec.patch_length = sizeof(ud2);
 }
 
-static int append_tramp(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
-	const struct rw_buf *b)
+/* Room for `extra` more trampoline bytes. */
+static int reserve_tramp(struct rw_image *im, struct rw_plan *plan, size_t extra)
 {
-	if (plan->tramp_len + b->len > plan->tramp_cap) {
+	if (plan->tramp_len + extra > plan->tramp_cap) {
 		size_t cap = plan->tramp_cap ? 2 * plan->tramp_cap : 65536;
-		while (cap < plan->tramp_len + b->len)
+		while (cap < plan->tramp_len + extra)
 			cap *= 2;
 		uint8_t *p = realloc(plan->tramp, cap);
 		if (!p)
@@ -383,6 +383,25 @@ static int append_tramp(struct rw_image *im, struct rw_plan *plan, struct rw_sit
 		plan->tramp = p;
 		plan->tramp_cap = cap;
 	}
+	return 0;
+}
+
+int rw_pad_tramp(struct rw_image *im, struct rw_plan *plan, size_t len)
+{
+	if (len <= plan->tramp_len)
+		return 0;
+	if (reserve_tramp(im, plan, len - plan->tramp_len))
+		return -1;
+	memset(plan->tramp + plan->tramp_len, 0xcc, len - plan->tramp_len);
+	plan->tramp_len = len;
+	return 0;
+}
+
+static int append_tramp(struct rw_image *im, struct rw_plan *plan, struct rw_site *s,
+	const struct rw_buf *b)
+{
+	if (reserve_tramp(im, plan, b->len))
+		return -1;
 	s->tramp_offset = (uint32_t)plan->tramp_len;
 	s->tramp_len = (uint32_t)b->len;
 	/* Found by fuzzing (any file whose first site needs no trampoline):
@@ -398,7 +417,9 @@ typedef int (*rw_tactic)(struct rw_image *im, struct rw_plan *plan, struct rw_si
 	struct rw_buf *b);
 
 /* The ladder above the trap, in enum lxnt_rung order (docs/architecture.md). */
-static const rw_tactic ladder[] = { try_gs_inplace, try_jump, try_jump_before, try_evict };
+static const rw_tactic ladder[] = {
+	try_gs_inplace, try_jump, try_jump_before, rw_try_punned, try_evict,
+};
 
 int rw_plan_sites(struct rw_image *im, struct rw_plan *plan)
 {

@@ -283,6 +283,58 @@ static void check_evict(struct vf_run *r, const struct lxnt_site *s, const uint8
 		check_victims(r, s, s->addr + k - 5, p + k - 5);
 }
 
+/* The redundant prefixes a PUNNED jmp may carry (punned.c). */
+static int pun_prefix(uint8_t b)
+{
+	return b == 0x26 || b == 0x36 || b == 0x48;
+}
+
+/*
+ * PUNNED (punned.c): at the site, up to three redundant prefixes and a jmp
+ * rel32 to the trampoline; int3 from the jmp's end up to `kept`; from kept
+ * to the end of the record's range the original bytes, whether the jmp's
+ * rel32 overlaps them (the pun) or not.  The instruction at addr + kept (a
+ * known branch target) then decodes as it did in the input.
+ */
+static void check_punned(struct vf_run *r, const struct lxnt_site *s, const uint8_t *p)
+{
+	struct vf_insn in, was;
+	uint64_t target = 0;
+	unsigned n = 0, span = vf_site_span(s);
+	while (n < 3 && n < span && pun_prefix(p[n]))
+		n++;
+	unsigned jmp_end = n + 5;
+	if ((s->kind != LXNT_SITE_SYSCALL && s->kind != LXNT_SITE_FS) || !s->kept ||
+	    s->kept > s->length || s->resume != s->addr + s->length || !s->tramp ||
+	    s->patch_length != (jmp_end > s->kept ? jmp_end : s->kept)) {
+		vf_problem(r, "%#llx: punned record (kept %u, patch %u, resume %#llx) is malformed",
+			ull(s->addr), s->kept, s->patch_length, ull(s->resume));
+		return;
+	}
+	if (p[n] != 0xe9 || vf_decode(r->x86, p, jmp_end, s->addr, &in) != jmp_end ||
+	    !vf_jmp_target(&in, &target) || target != s->tramp) {
+		vf_problem(r, "%#llx: patch is `%s`, expected a jmp rel32 to its trampoline %#llx",
+			ull(s->addr), in.text, ull(s->tramp));
+		return;
+	}
+	if (jmp_end < s->kept && !int3_run(r, s, p, jmp_end, s->kept))
+		return;
+	if (memcmp(p + s->kept, s->orig + s->kept, span - s->kept) != 0) {
+		vf_problem(r, "%#llx: bytes kept from +%u differ from the original", ull(s->addr),
+			s->kept);
+		return;
+	}
+	uint64_t at = s->addr + s->kept, off = vf_code_offset(&r->f, at, 1);
+	if (!r->f.rebuilt || off == UINT64_MAX || off >= r->f.hdr.source_size)
+		return;
+	size_t avail = r->f.hdr.source_size - off < 15 ? r->f.hdr.source_size - off : 15;
+	size_t now = vf_decode(r->x86, r->f.data + off, avail, at, &in);
+	size_t then = vf_decode(r->x86, r->f.rebuilt + off, avail, at, &was);
+	if (now != then || (now && strcmp(in.text, was.text) != 0))
+		vf_problem(r, "%#llx: the instruction at the kept offset +%u is `%s`, was `%s`",
+			ull(s->addr), s->kept, now ? in.text : "?", then ? was.text : "?");
+}
+
 /* TRAP: ud2 over the first two bytes, the rest of the instruction kept. */
 static void check_trap(struct vf_run *r, const struct lxnt_site *s, const uint8_t *p)
 {
@@ -315,6 +367,9 @@ void vf_check_patches(struct vf_run *r)
 			break;
 		case LXNT_RUNG_JUMP:
 			check_jump(r, s, p);
+			break;
+		case LXNT_RUNG_PUNNED:
+			check_punned(r, s, p);
 			break;
 		case LXNT_RUNG_EVICT:
 			check_evict(r, s, p);
@@ -507,7 +562,8 @@ void vf_check_trampolines(struct vf_run *r)
 		const struct lxnt_site *s = &f->sites[i];
 		if (!record_ok(f, s))
 			continue;
-		if ((s->rung == LXNT_RUNG_JUMP || s->rung == LXNT_RUNG_EVICT) && s->tramp)
+		if ((s->rung == LXNT_RUNG_JUMP || s->rung == LXNT_RUNG_PUNNED ||
+		     s->rung == LXNT_RUNG_EVICT) && s->tramp)
 			check_one_tramp(r, s);
 		else if (s->rung == LXNT_RUNG_TRAP && s->kind == LXNT_SITE_FS && s->tramp)
 			check_one_tramp(r, s);

@@ -189,7 +189,7 @@ void vf_check_records(struct vf_run *r)
 		if (s->kind >= LXNT_SITE_KIND_COUNT || s->rung >= LXNT_RUNG_COUNT ||
 		    !s->length || s->length > 15 || vf_site_span(s) > LXNT_SITE_ORIG_MAX ||
 		    (s->patch_before && s->rung != LXNT_RUNG_JUMP) || s->patch_before > s->addr ||
-		    s->reserved[0] || s->reserved[1] || (s->flags & ~LXNT_SITE_REC_RED_ZONE) ||
+		    s->reserved || (s->kept && s->rung != LXNT_RUNG_PUNNED) || (s->flags & ~LXNT_SITE_REC_RED_ZONE) ||
 		    (s->flags && s->rung != LXNT_RUNG_TRAP)) {
 			vf_problem(r, "%#llx: malformed site record (kind %u, rung %u, length %u, patch %u)",
 				(unsigned long long)s->addr, s->kind, s->rung, s->length, s->patch_length);

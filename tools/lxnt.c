@@ -54,11 +54,12 @@ static int cmd_rewrite(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("%s: %u sites (syscall %u, sysenter %u, int80 %u, fs %u); "
-			"gs-inplace %u, jump %u, evict %u, trap %u; %llu trampoline bytes\n",
+			"gs-inplace %u, jump %u, punned %u, evict %u, trap %u; %llu trampoline bytes\n",
 			out, rep.site_count, rep.kind_count[LXNT_SITE_SYSCALL],
 			rep.kind_count[LXNT_SITE_SYSENTER], rep.kind_count[LXNT_SITE_INT80],
 			rep.kind_count[LXNT_SITE_FS], rep.rung_count[LXNT_RUNG_GS_INPLACE],
-			rep.rung_count[LXNT_RUNG_JUMP], rep.rung_count[LXNT_RUNG_EVICT],
+			rep.rung_count[LXNT_RUNG_JUMP], rep.rung_count[LXNT_RUNG_PUNNED],
+			rep.rung_count[LXNT_RUNG_EVICT],
 			rep.rung_count[LXNT_RUNG_TRAP],
 			(unsigned long long)rep.tramp_size);
 	if (rep.trap_red_zone)

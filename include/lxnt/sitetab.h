@@ -23,7 +23,7 @@
 #define PT_LXNT_SITES 0x6c786e74u /* in PT_LOOS..PT_HIOS; spells "lxnt" */
 
 #define LXNT_SITE_MAGIC "LXNTSITE"
-#define LXNT_SITE_VERSION 3
+#define LXNT_SITE_VERSION 4
 
 /* What the original instruction at a site was. */
 enum lxnt_site_kind {
@@ -41,7 +41,7 @@ enum lxnt_site_kind {
 enum lxnt_rung {
 	LXNT_RUNG_GS_INPLACE = 0, /* same-length %fs -> %gs rewrite, no trampoline */
 	LXNT_RUNG_JUMP = 1,       /* B1: jmp rel32 over the site and displaced neighbours */
-	LXNT_RUNG_PUNNED = 2,     /* B2: punned jump */
+	LXNT_RUNG_PUNNED = 2,     /* B2: jmp rel32 whose tail is the original bytes */
 	LXNT_RUNG_EVICT = 3,      /* T1-T3: neighbour eviction */
 	LXNT_RUNG_TRAP = 4,       /* ud2 over the first two bytes, served by the VEH */
 	LXNT_RUNG_COUNT
@@ -84,11 +84,17 @@ struct lxnt_site {
 	 * trampoline with it.  0 for every other rung. */
 	uint8_t patch_before;
 	uint8_t flags;       /* LXNT_SITE_REC_* */
-	uint8_t reserved[2]; /* zero */
+	/* PUNNED: the bytes from addr + kept to the end of the record's
+	 * range are the original ones (a known branch target lies at
+	 * addr + kept), even where the jmp's rel32 overlaps them.  0 for
+	 * every other rung. */
+	uint8_t kept;
+	uint8_t reserved;    /* zero */
 	/* The original bytes from the patch start (addr - patch_before): the
 	 * moved preceding instructions, the instruction (length bytes) and,
 	 * for a JUMP site, the displaced neighbours after it up to
-	 * patch_length.  Together with the source header fields they let
+	 * patch_length (for a PUNNED site, the following bytes its jmp
+	 * overlaps).  Together with the source header fields they let
 	 * `lxnt verify` undo every patch.  Zero past
 	 * max(patch_before + length, patch_length) <= LXNT_SITE_ORIG_MAX. */
 	uint8_t orig[LXNT_SITE_ORIG_MAX];

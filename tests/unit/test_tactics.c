@@ -401,3 +401,171 @@ Test(tactics, jump_before_never_overlaps_an_earlier_patch)
 	cr_assert_eq(rw.sites[1].rung, LXNT_RUNG_TRAP);
 	rewritten_free(&rw);
 }
+
+/*
+ * PUNNED (rewriter/punned.c): the jmp rel32 at a short site whose rel32
+ * ends in bytes that must stay, and the trampoline at the address they say.
+ */
+
+/* The trampoline performs the syscall and returns to `back`. */
+static void assert_punned_syscall_tramp(const struct rewritten *rw, const struct lxnt_site *s,
+	uint64_t back)
+{
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t to;
+	cr_assert_geq(s->tramp, rw->hdr.tramp_vaddr);
+	cr_assert_lt(s->tramp, rw->hdr.tramp_vaddr + rw->hdr.tramp_size);
+	cr_assert_eq(decode_tramp(rw, s, in, ops, 8, &to), 4);
+	assert_syscall_body(in, ops);
+	cr_assert_eq(to, back);
+}
+
+Test(tactics, punned_over_call_after_syscall)
+{
+	/* syscall; call A+7; ret: the call cannot move, so JUMP declines.  The
+	 * jmp's rel32 is <x> e8 00 00: its high bytes are the call's, kept. */
+	const uint8_t code[] = { 0x0f, 0x05, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_PUNNED, "rung %u", s->rung);
+	cr_assert_eq(s->kept, 2);
+	cr_assert_eq(s->patch_length, 5);
+	cr_assert_eq(s->resume, A + 2);
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_eq(p[0], 0xe9);
+	cr_assert_arr_eq(p + 2, code + 2, sizeof(code) - 2, "the call is unchanged");
+	cr_assert_eq(s->tramp, A + 5 + (uint64_t)(p[1] | 0xe800u));
+	cr_assert_arr_eq(s->orig, code, 5);
+	assert_punned_syscall_tramp(&rw, s, A + 2);
+	rewritten_free(&rw);
+}
+
+/* The address the first trampoline of a one-site snippet of `len` bytes gets. */
+static uint64_t first_tramp(size_t len)
+{
+	uint8_t code[64];
+	cr_assert_leq(len, sizeof(code));
+	memset(code, 0x90, len);
+	memcpy(code, "\x0f\x05", 2); /* syscall; nops: JUMP */
+	code[len - 1] = 0xc3;
+	struct rewritten rw;
+	rewrite_snippet(code, len, 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_JUMP);
+	uint64_t t = rw.sites[0].tramp;
+	rewritten_free(&rw);
+	return t;
+}
+
+Test(tactics, punned_with_a_prefix)
+{
+	/* A: syscall; A+2 (a branch target): mov $imm,%eax; ret; jmp A+2.
+	 * Without a prefix the rel32 would be <x> b8 i0 00, megabytes away;
+	 * one prefix makes it b8 i0 00 00, which i0 puts just past the
+	 * start of the trampoline area. */
+	uint8_t code[] = { 0x0f, 0x05, 0xb8, 0, 0x00, 0x00, 0x00, 0xc3, 0xeb, 0xf8 };
+	uint64_t next = first_tramp(sizeof(code));
+	uint64_t i0 = ((next - (A + 6)) >> 8) + 1;
+	cr_assert(i0 >= 2 && i0 < 0x80 && (i0 << 16) > next - (A + 5) + 0x10000,
+		"the snippet's trampolines are where this test expects");
+	code[3] = (uint8_t)i0;
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_PUNNED, "rung %u", s->rung);
+	cr_assert_eq(s->kept, 2);
+	cr_assert_eq(s->patch_length, 6);
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_eq(p[0], 0x48, "REX.W, which a near jmp ignores");
+	cr_assert_eq(p[1], 0xe9);
+	cr_assert_arr_eq(p + 2, code + 2, sizeof(code) - 2, "the mov is unchanged");
+	cr_assert_eq(s->tramp, A + 6 + (0xb8 | (i0 << 8)));
+	assert_punned_syscall_tramp(&rw, s, A + 2);
+	rewritten_free(&rw);
+}
+
+Test(tactics, punned_keeps_the_tail_after_a_target_inside)
+{
+	/* movl $1,%fs:0x1c (12 bytes); ret; jmp A+10: a branch lands on the
+	 * last two bytes of the immediate.  No pun is needed: jmp, int3 to
+	 * +10, and those two bytes left as they were. */
+	const uint8_t code[] = {
+		0x64, 0xc7, 0x04, 0x25, 0x1c, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0xc3, 0xeb, 0xfb,
+	};
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_PUNNED, "rung %u", s->rung);
+	cr_assert_eq(s->kept, 10);
+	cr_assert_eq(s->patch_length, 10);
+	cr_assert_eq(s->resume, A + 12);
+	const uint8_t *p = rewritten_at(&rw, A);
+	cr_assert_eq(p[0], 0xe9);
+	for (int i = 5; i < 10; i++)
+		cr_assert_eq(p[i], 0xcc, "padding is int3");
+	cr_assert_arr_eq(p + 10, code + 10, sizeof(code) - 10);
+	ZydisDecodedInstruction in[32];
+	ZydisDecodedOperand ops[32][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back;
+	decode_tramp(&rw, s, in, ops, 32, &back);
+	cr_assert_eq(back, A + 12);
+	rewritten_free(&rw);
+}
+
+Test(tactics, punned_declined_out_of_reach)
+{
+	/* syscall; A+2 (a target): mov $0x7f7f7f7f,%eax; ret; jmp A+2: every
+	 * pun lands 2 GiB away, and nothing else fits: the trap. */
+	const uint8_t code[] = { 0x0f, 0x05, 0xb8, 0x7f, 0x7f, 0x7f, 0x7f, 0xc3, 0xeb, 0xf8 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP, "rung %u", rw.sites[0].rung);
+	cr_assert_eq(rw.sites[0].kept, 0);
+	cr_assert_arr_eq(rewritten_at(&rw, A + 2), code + 2, sizeof(code) - 2);
+	rewritten_free(&rw);
+}
+
+Test(tactics, punned_declined_over_another_site)
+{
+	/* syscall; syscall; call; ret: the first jmp's rel32 would overlap
+	 * the second site, whose own patch changes those bytes. */
+	const uint8_t code[] = { 0x0f, 0x05, 0x0f, 0x05, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_TRAP, "rung %u", rw.sites[0].rung);
+	cr_assert_neq(rw.sites[1].rung, LXNT_RUNG_JUMP);
+	rewritten_free(&rw);
+}
+
+Test(tactics, punned_declined_past_the_code)
+{
+	/* syscall; ret at the end of the code: the rel32 would read past it. */
+	const uint8_t code[] = { 0x90, 0x0f, 0x05, 0xc3 };
+	struct rewritten rw;
+	rewrite_snippet(code, sizeof(code), 0, &rw);
+	cr_assert_neq(rw.sites[0].rung, LXNT_RUNG_PUNNED);
+	rewritten_free(&rw);
+}
+
+Test(tactics, punned_in_a_linked_program)
+{
+	/* tests/unit/punned_snippet.c: syscall (a branch target); call .+5.
+	 * The minirun test runs it rewritten. */
+	const char *path = getenv("LXNT_TEST_PUNNED");
+	cr_assert_not_null(path, "LXNT_TEST_PUNNED not set");
+	uint8_t *in;
+	size_t n;
+	char err[256];
+	cr_assert_eq(lxnt_read_file(path, &in, &n, err, sizeof(err)), 0, "%s", err);
+	struct rewritten rw;
+	cr_assert_eq(rewrite_buffer(in, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rw.hdr.rung_count[LXNT_RUNG_PUNNED], 1);
+	const struct lxnt_site *s = &rw.sites[0];
+	cr_assert_eq(s->rung, LXNT_RUNG_PUNNED);
+	cr_assert_arr_eq(rewritten_at(&rw, s->addr + 2), s->orig + 2, 3, "the call's first bytes");
+	assert_punned_syscall_tramp(&rw, s, s->addr + 2);
+	rewritten_free(&rw);
+	free(in);
+}

@@ -443,3 +443,121 @@ Test(verify, fails_on_red_zone_flag_off_the_trap_rung)
 	expect_fail(&c, 0, "malformed site record");
 	free_case(&c);
 }
+
+/* A rewritten snippet whose first site is on the PUNNED rung. */
+static const struct lxnt_site *punned_case(struct case_file *c, const uint8_t *code, size_t len)
+{
+	char err[256];
+	c->in = elfgen_exec(code, len, &c->n);
+	cr_assert_eq(rewrite_buffer(c->in, c->n, 0, &c->rw, err, sizeof(err)), 0, "%s", err);
+	expect_pass(c);
+	return site_with(c, LXNT_RUNG_PUNNED, -1);
+}
+
+/* The record as it sits in the output's table, to damage it. */
+static struct lxnt_site *record_in_output(struct case_file *c, const struct lxnt_site *s)
+{
+	struct lxnt_site *table = (struct lxnt_site *)at(c, c->rw.hdr.sites_vaddr);
+	return &table[index_of(c, s)];
+}
+
+/* syscall; call; ret: the jmp's rel32 ends in the call's first bytes. */
+static const uint8_t pun_code[] = { 0x0f, 0x05, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
+
+/* movl $1,%fs:0x1c; ret; jmp to its last two bytes: a jmp, int3, two kept bytes. */
+static const uint8_t kept_tail_code[] = {
+	0x64, 0xc7, 0x04, 0x25, 0x1c, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xc3, 0xeb, 0xfb,
+};
+
+Test(verify, fails_on_punned_overlap_changed)
+{
+	/* The call's opcode, the rel32's second byte, changed: the jmp no
+	 * longer reaches the trampoline (and a branch to the call would run
+	 * something else). */
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, pun_code, sizeof(pun_code));
+	at(&c, s->addr + 2)[0] = 0xe9;
+	expect_fail(&c, 0, "expected a jmp rel32 to its trampoline");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_kept_byte_changed)
+{
+	/* A kept byte past the jmp changed: the rebuilt input hides it (orig
+	 * is copied over the record's range), the punned check does not. */
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, kept_tail_code, sizeof(kept_tail_code));
+	cr_assert_eq(s->kept, 10);
+	at(&c, s->addr + 11)[0] ^= 0x40;
+	expect_fail(&c, 0, "bytes kept from +10 differ");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_padding_changed)
+{
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, kept_tail_code, sizeof(kept_tail_code));
+	at(&c, s->addr + 6)[0] = 0x90;
+	expect_fail(&c, 0, "not int3 padding");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_record_without_kept)
+{
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, pun_code, sizeof(pun_code));
+	record_in_output(&c, s)->kept = 0;
+	expect_fail(&c, 0, "punned record");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_kept_too_far)
+{
+	/* kept moved to the end of the jmp: the record no longer says which
+	 * bytes are the original ones, nor matches its patch length. */
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, pun_code, sizeof(pun_code));
+	record_in_output(&c, s)->kept = 5;
+	expect_fail(&c, 0, "punned record");
+	free_case(&c);
+}
+
+Test(verify, fails_on_kept_off_the_punned_rung)
+{
+	struct case_file c;
+	load_snippet(&c);
+	const struct lxnt_site *s = site_with(&c, LXNT_RUNG_JUMP, -1);
+	record_in_output(&c, s)->kept = 1;
+	expect_fail(&c, 0, "malformed site record");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_trampoline_not_returning)
+{
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, pun_code, sizeof(pun_code));
+	ZydisDecodedInstruction in[8];
+	ZydisDecodedOperand ops[8][ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t back, a = s->tramp;
+	size_t n = decode_tramp(&c.rw, s, in, ops, 8, &back);
+	for (size_t i = 0; i + 1 < n; i++)
+		a += in[i].length;
+	uint8_t *jmp = at(&c, a);
+	cr_assert_eq(jmp[0], 0xe9);
+	jmp[1] += 2;
+	expect_fail(&c, 0, "back to");
+	free_case(&c);
+}
+
+Test(verify, fails_on_punned_prefix_changed)
+{
+	/* A prefix the punned form does not use (0x66 would make the jmp
+	 * rel16 on AMD) in place of the first byte. */
+	struct case_file c;
+	const struct lxnt_site *s = punned_case(&c, kept_tail_code, sizeof(kept_tail_code));
+	uint8_t *p = at(&c, s->addr);
+	memmove(p + 1, p, 5);
+	p[0] = 0x66;
+	expect_fail(&c, 0, "expected a jmp rel32 to its trampoline");
+	free_case(&c);
+}
