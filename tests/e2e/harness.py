@@ -323,6 +323,15 @@ class Result:
         self.status, self.stdout, self.stderr, self.note = status, stdout, stderr, note
 
 
+def default_signals():
+    """A shell that starts the suite as a background job without job
+    control leaves SIGINT and SIGQUIT ignored, and exec keeps that: the
+    native side would then survive what a converted program, which starts
+    from default dispositions, dies of.  Both sides start from defaults."""
+    for sig in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def run_side(argv, executable, cwd, env, stdin_path, timeout):
     """Runs one side; the exit status is the shell's view: the exit code, or
     128 + signal number for a process killed by a signal."""
@@ -333,7 +342,7 @@ def run_side(argv, executable, cwd, env, stdin_path, timeout):
             open(err_path, "wb") as err_f:
         p = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
                              stdin=stdin, stdout=out_f, stderr=err_f,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=default_signals)
         try:
             p.wait(timeout=timeout)
             late = False
