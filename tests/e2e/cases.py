@@ -327,4 +327,12 @@ CASES = [
     dict(name="fifo-two-processes", prog="busybox", path=True, rootfs=True, timeout=20,
          args=["sh", "-c", 'mkfifo f; (echo through the fifo > f) & cat f; wait; '
                'ls -l f | cut -c1; rm f']),
+    # Sleeps (runtime/sys_time.c, tests/guest/sleeps.c): signals end them
+    # with EINTR and the remaining time, or restart them (restart_syscall).
+    dict(name="sleep-eintr", prog="sleeps", args=["eintr"], timeout=20),
+    dict(name="sleep-eintr-sa-restart", prog="sleeps", args=["eintr-sa-restart"], timeout=20),
+    dict(name="sleep-abs-eintr", prog="sleeps", args=["abs-eintr"], timeout=20),
+    dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
+    dict(name="sleep-errors", prog="sleeps", args=["errors"]),
+    dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
 ]
