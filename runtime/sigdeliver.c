@@ -334,6 +334,7 @@ int64_t lx_sys_rt_sigreturn(struct lx_syscall *sc)
 	char image[FX_SIZE];
 
 	t->sigreturned = 1;
+	t->restart.fn = NULL; /* restore_sigcontext: no restart after a handler */
 	if (lx_copy_from_user(&f, frame_at, sizeof(f)) < 0)
 		goto bad;
 	const struct lx_sigcontext *m = &f.uc.uc_mcontext;

@@ -17,7 +17,9 @@ void lx_stats_retire(const struct lx_thread *t);
  * Writes the counts of the process (every live thread and every thread that
  * has exited) as one line, if LXNT_STATS asks
  * for it: LXNT_STATS=1 to the Windows stderr handle, LXNT_STATS=PATH (a
- * Windows path) appended to that file.  Called once, as the process ends.
+ * Windows path) appended to that file.  LXNT_HANDLES, with the same
+ * values, asks for a line "lxnt-handles N" with the number of handles the
+ * process holds.  Called once, as the process ends.
  */
 void lx_stats_write(void);
 

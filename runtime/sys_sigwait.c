@@ -49,12 +49,18 @@ int64_t lx_sys_pause(struct lx_syscall *sc)
 	return -LX_ERESTARTNOHAND;
 }
 
-/* Linux restart_syscall(2): nothing here registers a restart block, so
- * this is the kernel's do_no_restart_syscall. */
+/* Linux restart_syscall(2): continues what the thread's restart block
+ * holds (an interrupted sleep, sys_time.c); without one it is the kernel's
+ * do_no_restart_syscall.  The block is used once: a call interrupted again
+ * fills it anew. */
 int64_t lx_sys_restart_syscall(struct lx_syscall *sc)
 {
+	struct lx_restart_block *rb = &lx_current_thread()->restart;
+	int64_t (*fn)(struct lx_restart_block *) = rb->fn;
+
 	(void)sc;
-	return -LX_EINTR;
+	rb->fn = NULL;
+	return fn ? fn(rb) : -LX_EINTR;
 }
 
 /* Linux rt_sigpending(2). */

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "lxnt/linux/time.h"
+#include "signal.h"
 #include "syscall_table.h"
 
 #ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
@@ -139,37 +140,92 @@ int64_t lx_sys_time(struct lx_syscall *sc)
 	return t;
 }
 
+/* The CPU-time clock of the process advances only while its threads run:
+ * a sleep on it looks again at this interval (posix_cpu_nsleep). */
+#define CPU_CLOCK_POLL_MS 10
+
 /*
- * Sleeps until the clock reaches deadline_ns.  A waitable timer with high
- * resolution (documented since Windows 10 1803) gives sub-millisecond
- * sleeps; without it, Sleep's millisecond granularity rounds up.
+ * One wait of a sleep: at most `left` ns, ended early by a signal.  A
+ * waitable timer with high resolution (documented since Windows 10 1803)
+ * gives sub-millisecond sleeps; without it the millisecond timeout of the
+ * wait rounds up.  Returns 0 or -LX_ERESTARTSYS.
  */
-static long sleep_until(int clk, int64_t deadline_ns)
+static long wait_at_most(int clk, int64_t left)
 {
+	if (clk == LX_CLOCK_PROCESS_CPUTIME_ID) {
+		int64_t ms = (left + 999999) / 1000000;
+		long r = lx_wait_interruptible(0, NULL, ms < CPU_CLOCK_POLL_MS ? ms : CPU_CLOCK_POLL_MS);
+		return r == -LX_ERESTARTSYS ? r : 0;
+	}
 	HANDLE timer = CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
 	                                      TIMER_ALL_ACCESS);
+	LARGE_INTEGER due = { .QuadPart = -((left + 99) / 100) };
+	long r;
+
+	if (timer && SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE)) {
+		r = lx_wait_interruptible(1, &timer, -1);
+	} else {
+		int64_t ms = (left + 999999) / 1000000;
+		r = lx_wait_interruptible(0, NULL, ms > INT32_MAX ? INT32_MAX : ms);
+	}
+	if (timer)
+		CloseHandle(timer);
+	return r == -LX_ERESTARTSYS ? r : 0;
+}
+
+/* Sleeps until clk reaches deadline_ns (do_nanosleep's loop).  Returns 0,
+ * or -LX_ERESTARTSYS with *left the time that was still to go. */
+static long sleep_until(int clk, int64_t deadline_ns, int64_t *left)
+{
 	for (;;) {
 		int64_t now;
 		long r = clock_ns(clk, &now);
 		if (r < 0)
-			break;
+			return r;
 		if (now >= deadline_ns)
-			break;
-		int64_t left = deadline_ns - now;
-		if (timer) {
-			LARGE_INTEGER due = { .QuadPart = -((left + 99) / 100) };
-			if (SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE)) {
-				WaitForSingleObject(timer, INFINITE);
-				continue;
-			}
-		}
-		Sleep((DWORD)((left + 999999) / 1000000));
+			return 0;
+		*left = deadline_ns - now;
+		r = wait_at_most(clk, *left);
+		if (r < 0)
+			return r;
 	}
-	if (timer)
-		CloseHandle(timer);
-	return 0;
 }
 
+static int64_t sleep_restart(struct lx_restart_block *rb);
+
+/*
+ * The kernel's answer to a sleep of the thread (do_nanosleep): 0 when it
+ * ran out; interrupted, an absolute sleep restarts as it is unless a
+ * handler runs (-ERESTARTNOHAND), a relative one writes the time left to
+ * rmtp and keeps its deadline in the restart block, so a restart does not
+ * lengthen it (-ERESTART_RESTARTBLOCK: EINTR when a handler runs).
+ */
+static int64_t do_sleep(int clk, int64_t deadline_ns, bool absolute, uint64_t rmtp)
+{
+	int64_t left = 0;
+	long r = sleep_until(clk, deadline_ns, &left);
+
+	if (r != -LX_ERESTARTSYS)
+		return r;
+	if (absolute)
+		return -LX_ERESTARTNOHAND;
+	struct lx_restart_block *rb = &lx_current_thread()->restart;
+	*rb = (struct lx_restart_block){ sleep_restart, clk, deadline_ns, rmtp };
+	if (rmtp) {
+		struct lx_timespec rem = ts_of(left);
+		if (lx_copy_to_user(rmtp, &rem, sizeof(rem)) < 0)
+			return -LX_EFAULT;
+	}
+	return -LX_ERESTART_RESTARTBLOCK;
+}
+
+/* restart_syscall(2) of an interrupted relative sleep (hrtimer_nanosleep_restart). */
+static int64_t sleep_restart(struct lx_restart_block *rb)
+{
+	return do_sleep(rb->clock, rb->deadline_ns, false, rb->rmtp);
+}
+
+/* get_timespec64 and timespec64_valid. */
 static long read_timespec(uint64_t p, int64_t *ns)
 {
 	struct lx_timespec ts;
@@ -182,37 +238,67 @@ static long read_timespec(uint64_t p, int64_t *ns)
 	return 0;
 }
 
-/* Linux nanosleep(2): no signals interrupt it yet, so rem is untouched. */
+static int64_t relative_deadline(int clk, int64_t ns)
+{
+	int64_t now = 0;
+
+	clock_ns(clk, &now);
+	return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+/* Linux nanosleep(2): CLOCK_MONOTONIC, relative. */
 int64_t lx_sys_nanosleep(struct lx_syscall *sc)
 {
-	int64_t ns, now;
+	int64_t ns;
 	long r = read_timespec((uint64_t)sc->arg[0], &ns);
 
 	if (r < 0)
 		return r;
-	clock_ns(LX_CLOCK_MONOTONIC, &now);
-	return sleep_until(LX_CLOCK_MONOTONIC, ns > INT64_MAX - now ? INT64_MAX : now + ns);
+	lx_current_thread()->restart.fn = NULL;
+	return do_sleep(LX_CLOCK_MONOTONIC, relative_deadline(LX_CLOCK_MONOTONIC, ns), false,
+	                (uint64_t)sc->arg[1]);
 }
 
-/* Linux clock_nanosleep(2): returns the error rather than -1/errno, as the kernel does. */
+/* Which clocks have a nanosleep (the k_clock tables of posix-timers.c and
+ * posix-cpu-timers.c): 0, -EINVAL for no clock, -EOPNOTSUPP for the
+ * coarse and raw ones and the thread's CPU clock. */
+static long sleep_clock_check(int clk)
+{
+	switch (clk) {
+	case LX_CLOCK_REALTIME:
+	case LX_CLOCK_MONOTONIC:
+	case LX_CLOCK_BOOTTIME:
+	case LX_CLOCK_TAI:
+	case LX_CLOCK_PROCESS_CPUTIME_ID:
+		return 0;
+	case LX_CLOCK_THREAD_CPUTIME_ID:
+	case LX_CLOCK_MONOTONIC_RAW:
+	case LX_CLOCK_REALTIME_COARSE:
+	case LX_CLOCK_MONOTONIC_COARSE:
+		return -LX_EOPNOTSUPP;
+	default:
+		return -LX_EINVAL;
+	}
+}
+
+/* Linux clock_nanosleep(2): returns the error rather than -1/errno, as the
+ * kernel does; rmtp only for relative sleeps. */
 int64_t lx_sys_clock_nanosleep(struct lx_syscall *sc)
 {
 	int clk = (int)sc->arg[0], flags = (int)sc->arg[1];
-	int64_t ns, now;
+	bool absolute = flags & LX_TIMER_ABSTIME;
+	int64_t ns;
+	long r = sleep_clock_check(clk);
 
-	if (clk == LX_CLOCK_THREAD_CPUTIME_ID)
-		return -LX_EINVAL;
-	long r = clock_ns(clk, &now);
 	if (r < 0)
 		return r;
-	if (clk == LX_CLOCK_PROCESS_CPUTIME_ID)
-		return -LX_EOPNOTSUPP;
 	r = read_timespec((uint64_t)sc->arg[2], &ns);
 	if (r < 0)
 		return r;
-	if (!(flags & LX_TIMER_ABSTIME))
-		ns = ns > INT64_MAX - now ? INT64_MAX : now + ns;
-	return sleep_until(clk, ns);
+	lx_current_thread()->restart.fn = NULL;
+	if (!absolute)
+		ns = relative_deadline(clk, ns);
+	return do_sleep(clk, ns, absolute, absolute ? 0 : (uint64_t)sc->arg[3]);
 }
 
 int64_t lx_clock_realtime_ns(void)

@@ -12,6 +12,15 @@
 #include "lx.h"
 #include "lxnt/linux/signal.h"
 
+/* restart_syscall(2) (include/linux/restart_block.h): what an interrupted
+ * sleep left to do.  fn NULL is the kernel's do_no_restart_syscall. */
+struct lx_restart_block {
+	int64_t (*fn)(struct lx_restart_block *rb);
+	int clock;
+	int64_t deadline_ns;       /* absolute, on clock */
+	uint64_t rmtp;             /* guest pointer for the remaining time, 0 for none */
+};
+
 struct lx_thread {
 	uint64_t host_stack_top;   /* 16-byte aligned top of the Windows stack used by syscalls */
 	uint64_t guest_rsp;        /* scratch for entry.S while it switches stacks */
@@ -58,6 +67,7 @@ struct lx_thread {
 	/* Threads (clone_thread.c, futex.c, sys_sched.c). */
 	void *futex_event;         /* HANDLE: auto-reset event a FUTEX_WAIT of this thread sleeps on */
 	uint64_t affinity;         /* sched_setaffinity(2) mask, 0 while never set */
+	struct lx_restart_block restart; /* sys_time.c, lx_sys_restart_syscall */
 	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
 };
 

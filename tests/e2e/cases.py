@@ -334,4 +334,12 @@ CASES = [
          'readlink /proc/self/exe | grep -c busybox']),
     dict(name="exec-proc-self-exe-rootfs", prog="busybox", rootfs=True, args=["sh", "-c",
          'echo hi | cat; cat /dev/null && echo ok; echo in | cat /dev/stdin']),
+    # Sleeps (runtime/sys_time.c, tests/guest/sleeps.c): signals end them
+    # with EINTR and the remaining time, or restart them (restart_syscall).
+    dict(name="sleep-eintr", prog="sleeps", args=["eintr"], timeout=20),
+    dict(name="sleep-eintr-sa-restart", prog="sleeps", args=["eintr-sa-restart"], timeout=20),
+    dict(name="sleep-abs-eintr", prog="sleeps", args=["abs-eintr"], timeout=20),
+    dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
+    dict(name="sleep-errors", prog="sleeps", args=["errors"]),
+    dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
 ]
