@@ -235,7 +235,7 @@ static long lookup(const struct lx_errmap *map, size_t n, uint32_t host)
  */
 static volatile LONG unmapped_seen[32];
 
-static void log_unmapped_once(const char *kind, uint32_t host)
+static void log_unmapped_once(const char *kind, uint32_t host, void *caller)
 {
 	for (size_t i = 0; i < COUNT(unmapped_seen); i++) {
 		LONG prev = InterlockedCompareExchange(&unmapped_seen[i], (LONG)host, 0);
@@ -245,7 +245,9 @@ static void log_unmapped_once(const char *kind, uint32_t host)
 		if ((uint32_t)prev == host)
 			return;
 	}
-	lx_log("lxnt: unmapped %s 0x%x, reporting EIO", kind, (unsigned)host);
+	/* The caller's address names the failing call in the link map
+	 * (build/runtime/lxnt-runtime.map; the image is not relocated). */
+	lx_log("lxnt: unmapped %s 0x%x (from %p), reporting EIO", kind, (unsigned)host, caller);
 }
 
 long lx_errno_from_ntstatus(long status)
@@ -255,7 +257,7 @@ long lx_errno_from_ntstatus(long status)
 
 	if (e)
 		return e;
-	log_unmapped_once("NTSTATUS", host);
+	log_unmapped_once("NTSTATUS", host, __builtin_return_address(0));
 	return -LX_ERRNO_DEFAULT;
 }
 
@@ -266,7 +268,7 @@ long lx_errno_from_win32(unsigned long err)
 
 	if (e)
 		return e;
-	log_unmapped_once("Win32 error", host);
+	log_unmapped_once("Win32 error", host, __builtin_return_address(0));
 	return -LX_ERRNO_DEFAULT;
 }
 
