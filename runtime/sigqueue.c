@@ -121,13 +121,13 @@ out:
 	return ret;
 }
 
-/* Removes every pending instance of the signals in mask (prepare_signal:
- * SIGCONT discards stops and stops discard SIGCONT).  Queue lock held. */
-static void flush_locked(uint64_t mask)
+/* Returns the queued entries of signals in mask to the free list: those
+ * of thread tid, or of everyone when tid is -1.  Queue lock held. */
+static void drop_queued(long tid, uint64_t mask)
 {
 	for (struct queued **p = &head; *p;) {
 		struct queued *q = *p;
-		if (mask & LX_SIGBIT(q->info.si_signo)) {
+		if ((tid == -1 || q->tid == tid) && (mask & LX_SIGBIT(q->info.si_signo))) {
 			*p = q->next;
 			q->next = free_list;
 			free_list = q;
@@ -138,6 +138,13 @@ static void flush_locked(uint64_t mask)
 	tail = &head;
 	while (*tail)
 		tail = &(*tail)->next;
+}
+
+/* Removes every pending instance of the signals in mask (prepare_signal:
+ * SIGCONT discards stops and stops discard SIGCONT).  Queue lock held. */
+static void flush_locked(uint64_t mask)
+{
+	drop_queued(-1, mask);
 	__atomic_and_fetch(&lx_shared_sigpending, ~mask, __ATOMIC_SEQ_CST);
 	for (struct lx_thread *t = lx_thread_first(); t; t = t->next)
 		__atomic_and_fetch(&t->sigpending, ~mask, __ATOMIC_SEQ_CST);
@@ -342,19 +349,7 @@ void lx_signal_retarget(uint64_t blocked)
 void lx_signal_thread_exit(struct lx_thread *t)
 {
 	AcquireSRWLockExclusive(&queue_lock);
-	for (struct queued **p = &head; *p;) {
-		struct queued *q = *p;
-		if (q->tid == t->tid) {
-			*p = q->next;
-			q->next = free_list;
-			free_list = q;
-		} else {
-			p = &q->next;
-		}
-	}
-	tail = &head;
-	while (*tail)
-		tail = &(*tail)->next;
+	drop_queued(t->tid, ~0ULL);
 	t->sigpending = 0;
 	ReleaseSRWLockExclusive(&queue_lock);
 	t->sigmask = ~0ULL & ~LX_SIG_UNBLOCKABLE;

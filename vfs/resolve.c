@@ -133,17 +133,33 @@ static bool proc_followable(struct lx_node *n)
 	return true; /* "self" -> "PID" */
 }
 
-static long look(const char *path, struct place *pl)
+/* The node of a canonical path, looked up in the mount table; put it
+ * with node_put. */
+static long node_at(const char *path, struct lx_node **out)
 {
 	struct lx_node *n = calloc(1, sizeof(*n));
-	long err;
 
-	pl->meta = false;
-	pl->dev = 0;
+	*out = n;
 	if (!n)
 		return -LX_ENOMEM;
 	strcpy(n->path, path);
-	err = lx_mount_lookup(n);
+	return lx_mount_lookup(n);
+}
+
+static void node_put(struct lx_node *n)
+{
+	if (n)
+		lx_node_free(n);
+	free(n);
+}
+
+static long look(const char *path, struct place *pl)
+{
+	struct lx_node *n;
+	long err = node_at(path, &n);
+
+	pl->meta = false;
+	pl->dev = 0;
 	if (!err) {
 		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
 		/* Places with Linux metadata: a rootfs that keeps it, and /proc,
@@ -154,8 +170,7 @@ static long look(const char *path, struct place *pl)
 			err = lx_node_stat(n, false, &pl->st);
 		}
 	}
-	lx_node_free(n);
-	free(n);
+	node_put(n);
 	return err;
 }
 
@@ -163,33 +178,23 @@ static long look(const char *path, struct place *pl)
  * directories count as directories. */
 static long lstat_path(const char *path, struct lx_kstat *st)
 {
-	struct lx_node *n = calloc(1, sizeof(*n));
-	long err;
+	struct lx_node *n;
+	long err = node_at(path, &n);
 
-	if (!n)
-		return -LX_ENOMEM;
-	strcpy(n->path, path);
-	err = lx_mount_lookup(n);
 	if (!err)
 		err = lx_node_stat(n, false, st);
-	lx_node_free(n);
-	free(n);
+	node_put(n);
 	return err;
 }
 
 static long read_link_of(const char *path, char *out, size_t cap)
 {
-	struct lx_node *n = calloc(1, sizeof(*n));
-	long err;
+	struct lx_node *n;
+	long err = node_at(path, &n);
 
-	if (!n)
-		return -LX_ENOMEM;
-	strcpy(n->path, path);
-	err = lx_mount_lookup(n);
 	if (!err)
 		err = lx_readlink_node(n, out, cap);
-	lx_node_free(n);
-	free(n);
+	node_put(n);
 	return err;
 }
 
