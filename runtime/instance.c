@@ -1,0 +1,145 @@
+/*
+ * The instance's identity and process list (runtime/instance.h).
+ *
+ * The key hashes the user's SID with the rootfs's full path: Local\ is
+ * shared by every logon of a Windows session (runas included), so the SID
+ * keeps two users apart there, and named pipes have no session at all.
+ */
+#include <windows.h>
+#include <sddl.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "identity.h"
+#include "instance.h"
+#include "proc.h"
+#include "thread.h"
+
+static wchar_t key[17];
+static INIT_ONCE key_once = INIT_ONCE_STATIC_INIT;
+
+/* FNV-1a over UTF-16 code units: stable across builds and processes,
+ * which is all a name needs (it is not a security boundary: the objects'
+ * security descriptors are). */
+static uint64_t fnv1a(uint64_t h, const wchar_t *s)
+{
+	for (; *s; s++) {
+		h ^= (uint16_t)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The user's SID as a string, or "" when the token cannot be read. */
+static void user_sid(wchar_t *out, size_t cap)
+{
+	HANDLE tok;
+	union {
+		TOKEN_USER user;
+		BYTE bytes[256];
+	} buf;
+	DWORD len;
+	wchar_t *s = NULL;
+
+	out[0] = 0;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+		return;
+	if (GetTokenInformation(tok, TokenUser, &buf, sizeof(buf), &len) &&
+	    ConvertSidToStringSidW(buf.user.User.Sid, &s)) {
+		if (wcslen(s) < cap)
+			wcscpy(out, s);
+		LocalFree(s);
+	}
+	CloseHandle(tok);
+}
+
+/* The rootfs as a full path, upper-cased and without trailing
+ * separators, so that C:\rootfs and c:\Rootfs\ are one instance; the
+ * synthetic root has the name "*", which no path has. */
+static void root_name(wchar_t *out, size_t cap)
+{
+	wchar_t env[MAX_PATH];
+	DWORD n = GetEnvironmentVariableW(L"LXNT_ROOT", env, MAX_PATH);
+	DWORD fn = 0;
+
+	if (n > 0 && n < MAX_PATH)
+		fn = GetFullPathNameW(env, (DWORD)cap, out, NULL);
+	if (fn == 0 || fn >= cap) {
+		wcscpy(out, L"*");
+		return;
+	}
+	while (fn > 3 && out[fn - 1] == L'\\')
+		out[--fn] = 0;
+	CharUpperBuffW(out, fn);
+}
+
+static BOOL CALLBACK make_key(INIT_ONCE *once, void *param, void **ctx)
+{
+	wchar_t sid[192], root[MAX_PATH];
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	(void)once, (void)param, (void)ctx;
+	user_sid(sid, 192);
+	root_name(root, MAX_PATH);
+	h = fnv1a(h, sid);
+	h = fnv1a(h, L"\n");
+	h = fnv1a(h, root);
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		key[i] = L"0123456789abcdef"[h & 15];
+	key[16] = 0;
+	return TRUE;
+}
+
+const wchar_t *lx_instance_key(void)
+{
+	InitOnceExecuteOnce(&key_once, make_key, NULL, NULL);
+	return key;
+}
+
+bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
+{
+	const wchar_t *k = lx_instance_key();
+	size_t need = wcslen(L"Local\\lxnt-") + wcslen(k) + 1 + wcslen(what) + 1;
+
+	if (need > cap)
+		return false;
+	wcscpy(out, L"Local\\lxnt-");
+	wcscat(out, k);
+	wcscat(out, L"-");
+	wcscat(out, what);
+	return true;
+}
+
+/* Without a process table, the processes this one knows: itself and its
+ * children (runtime/children.c). */
+size_t lx_instance_pids(long *pids, size_t cap)
+{
+	long known[257];
+	size_t n = lx_children_in_group(-1, known, 256);
+
+	if (n > 256)
+		n = 256;
+	known[n++] = lx_getpid();
+	for (size_t i = 1; i < n; i++) /* insertion sort: a handful */
+		for (size_t j = i; j > 0 && known[j] < known[j - 1]; j--) {
+			long t = known[j];
+			known[j] = known[j - 1];
+			known[j - 1] = t;
+		}
+	for (size_t i = 0; i < n && i < cap; i++)
+		pids[i] = known[i];
+	return n;
+}
+
+long lx_instance_tgid(long tid)
+{
+	long tgid = 0;
+
+	lx_thread_registry_lock();
+	if (lx_thread_find(tid))
+		tgid = lx_getpid();
+	lx_thread_registry_unlock();
+	if (!tgid && lx_child_record(tid))
+		tgid = tid;
+	return tgid;
+}

@@ -1,0 +1,33 @@
+/*
+ * The instance (docs/architecture.md, "Processes and the instance"): the
+ * Linux processes that share one root file system and one user.  Its
+ * named objects carry a key derived from both, so that two instances (two
+ * rootfs directories, or two users in one session) never see each other's
+ * pids, records, locks or futexes.
+ */
+#ifndef LXNT_RUNTIME_INSTANCE_H
+#define LXNT_RUNTIME_INSTANCE_H
+
+#include <stddef.h>
+#include <wchar.h>
+
+/* Writes the name of the instance's object `what` ("proc-42", "locks"...)
+ * into out: `Local\lxnt-KEY-what`, KEY being 16 hex digits of a hash of
+ * the user's SID and the rootfs's full Windows path (or of the synthetic
+ * root).  Returns false if it does not fit in cap characters. */
+bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap);
+
+/* The key alone (16 hex digits and a NUL), for names outside Local\
+ * (named pipes). */
+const wchar_t *lx_instance_key(void);
+
+/* The live Linux processes of the instance (thread-group leaders, zombies
+ * included), ascending, up to cap of them in pids; returns how many there
+ * are, which may exceed cap. */
+size_t lx_instance_pids(long *pids, size_t cap);
+
+/* The thread group (process) of a Linux tid of the instance, or 0 if no
+ * such thread exists. */
+long lx_instance_tgid(long tid);
+
+#endif
