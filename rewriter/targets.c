@@ -8,6 +8,7 @@
  */
 #include "rw.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,8 +237,10 @@ static int add_from_sections(struct rw_image *im)
 	return 0;
 }
 
-/* Aligned 64-bit words in non-executable segments that point into code. */
-static int add_data_pointers(struct rw_image *im)
+/* Aligned 64-bit words in non-executable segments that point into code:
+ * what a file without dynamic relocations (ET_EXEC) holds as code
+ * pointers. */
+static int add_data_words(struct rw_image *im)
 {
 	for (size_t i = 0; i < im->phnum; i++) {
 		const GElf_Phdr *p = &im->phdr[i];
@@ -250,6 +253,124 @@ static int add_data_pointers(struct rw_image *im)
 			if (add_code_target(im, v))
 				return -1;
 		}
+	}
+	return 0;
+}
+
+#ifndef SHT_RELR
+#define SHT_RELR 19
+#endif
+
+/* The 64-bit word of the file at vaddr, if a PT_LOAD holds it in the file. */
+static bool word_at(const struct rw_image *im, uint64_t vaddr, uint64_t *v)
+{
+	for (size_t i = 0; i < im->phnum; i++) {
+		const GElf_Phdr *p = &im->phdr[i];
+		if (p->p_type == PT_LOAD && vaddr >= p->p_vaddr && p->p_filesz >= 8 &&
+		    vaddr - p->p_vaddr <= p->p_filesz - 8) {
+			memcpy(v, im->data + p->p_offset + (vaddr - p->p_vaddr), 8);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* RELA entries: a RELATIVE or IRELATIVE addend is the address itself; a
+ * word relocation against a defined symbol is the symbol plus addend
+ * (the symbol alone is already a target, through the symbol table). */
+static int add_rela(struct rw_image *im, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL), *symd = NULL;
+	Elf_Scn *symscn = sh->sh_link ? elf_getscn(im->elf, sh->sh_link) : NULL;
+
+	if (!d || sh->sh_entsize == 0)
+		return 0;
+	if (symscn)
+		symd = elf_getdata(symscn, NULL);
+	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		if (!gelf_getrela(d, (int)i, &r))
+			continue;
+		switch (GELF_R_TYPE(r.r_info)) {
+		case R_X86_64_RELATIVE:
+		case R_X86_64_IRELATIVE:
+			if (add_code_target(im, (uint64_t)r.r_addend))
+				return -1;
+			break;
+		case R_X86_64_64:
+		case R_X86_64_GLOB_DAT:
+		case R_X86_64_JUMP_SLOT:
+			if (symd && gelf_getsym(symd, (int)GELF_R_SYM(r.r_info), &sym) &&
+			    sym.st_shndx != SHN_UNDEF &&
+			    add_code_target(im, sym.st_value + (uint64_t)r.r_addend))
+				return -1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* RELR (packed relative relocations): the link-time address is the word
+ * in place; an even entry is an address, an odd one a bitmap of the 63
+ * words after the last. */
+static int add_relr(struct rw_image *im, const GElf_Shdr *sh)
+{
+	uint64_t where = 0, v;
+
+	if (sh->sh_offset > im->size || sh->sh_size > im->size - sh->sh_offset)
+		return 0;
+	for (uint64_t o = 0; o + 8 <= sh->sh_size; o += 8) {
+		uint64_t e;
+		memcpy(&e, im->data + sh->sh_offset + o, 8);
+		if ((e & 1) == 0) {
+			if (word_at(im, e, &v) && add_code_target(im, v))
+				return -1;
+			where = e + 8;
+			continue;
+		}
+		for (int bit = 1; bit < 64; bit++)
+			if (((e >> bit) & 1) && word_at(im, where + 8 * (uint64_t)(bit - 1), &v) &&
+			    add_code_target(im, v))
+				return -1;
+		where += 63 * 8;
+	}
+	return 0;
+}
+
+/*
+ * Code pointers stored in data.  In a position-independent file every
+ * such pointer has a dynamic relocation, so its relocations name them all
+ * and nothing else; scanning every aligned word instead takes each integer
+ * of .rodata that happens to fall into the (low) code range for a branch
+ * target, which needlessly blocks jump patches.  A file whose relocations
+ * cannot be read completely (REL entries, no section headers) is scanned.
+ */
+static int add_data_pointers(struct rw_image *im)
+{
+	size_t nrel = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (im->ehdr.e_type != ET_DYN || !im->ehdr.e_shoff)
+		return add_data_words(im);
+	while ((scn = elf_nextscn(im->elf, scn)) != NULL)
+		if (gelf_getshdr(scn, &sh)) {
+			if (sh.sh_type == SHT_REL)
+				return add_data_words(im);
+			if (sh.sh_type == SHT_RELA || sh.sh_type == SHT_RELR)
+				nrel++;
+		}
+	if (nrel == 0)
+		return add_data_words(im);
+	while ((scn = elf_nextscn(im->elf, scn)) != NULL) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if ((sh.sh_type == SHT_RELA && add_rela(im, scn, &sh)) ||
+		    (sh.sh_type == SHT_RELR && add_relr(im, &sh)))
+			return -1;
 	}
 	return 0;
 }

@@ -569,3 +569,24 @@ Test(tactics, punned_in_a_linked_program)
 	rewritten_free(&rw);
 	free(in);
 }
+
+Test(tactics, pie_data_pointers_come_from_relocations)
+{
+	/* tests/unit/reloc_snippet.c: an integer of .rodata equal to a code
+	 * address does not block a jump patch; a relocated pointer does. */
+	const char *path = getenv("LXNT_TEST_RELOC");
+	cr_assert_not_null(path, "LXNT_TEST_RELOC not set");
+	uint8_t *in;
+	size_t n;
+	char err[256];
+	cr_assert_eq(lxnt_read_file(path, &in, &n, err, sizeof(err)), 0, "%s", err);
+	struct rewritten rw;
+	cr_assert_eq(rewrite_buffer(in, n, 0, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rw.hdr.site_count, 2);
+	cr_assert_eq(rw.sites[0].addr, 0x2007);
+	cr_assert_eq(rw.sites[0].rung, LXNT_RUNG_JUMP, "rung %u", rw.sites[0].rung);
+	cr_assert_eq(rw.sites[1].addr, 0x2010);
+	cr_assert_neq(rw.sites[1].rung, LXNT_RUNG_JUMP);
+	rewritten_free(&rw);
+	free(in);
+}
