@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "metacache.h"
 #include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
@@ -207,6 +208,8 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	m.ctime_nsec = now.nsec;
 	err = NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
 	lx_metastore_unlock(lock);
+	if (LX_S_ISDIR(m.mode))
+		lx_metacache_dirs_changed(store); /* its mode or owner: the walk's cache */
 	return err;
 }
 
@@ -333,27 +336,24 @@ void lx_meta_unlinked(void *h, uint64_t dev, uint32_t nlink_before)
 		lx_metastore_delete(store, id);
 }
 
+/* The directory holding node, through the walk's cache of directories:
+ * an operation asks for it more than once (may_create, may_delete, the
+ * new file's group). */
 static long parent_stat(const struct lx_node *node, struct lx_kstat *st, bool *meta)
 {
-	struct lx_node *parent = calloc(1, sizeof(*parent));
-	char *slash;
+	char *parent = malloc(LX_PATH_MAX), *slash;
 	long err;
 
 	*meta = false;
 	if (!parent)
 		return -LX_ENOMEM;
-	strcpy(parent->path, node->path);
-	slash = strrchr(parent->path, '/');
-	if (slash == parent->path)
+	strcpy(parent, node->path);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
 		slash[1] = 0;
 	else if (slash)
 		*slash = 0;
-	err = lx_mount_lookup(parent);
-	if (!err && parent->kind == LX_NODE_HOST && lx_meta_store(parent->mount->dev)) {
-		*meta = true;
-		err = lx_node_stat(parent, false, st);
-	}
-	lx_node_free(parent);
+	err = lx_resolve_dir_stat(parent, st, meta);
 	free(parent);
 	return err;
 }
@@ -409,6 +409,8 @@ long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 	}
 	if (!err && last)
 		lx_metastore_delete(store, id);
+	if (!err && is_dir && store)
+		lx_metacache_dirs_changed(store);
 	return err;
 }
 

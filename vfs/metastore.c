@@ -12,6 +12,7 @@
 #include <windows.h>
 #include <winternl.h>
 
+#include "metacache.h"
 #include "metastore.h"
 #include "nt.h"
 
@@ -170,7 +171,22 @@ static NTSTATUS open_path(const wchar_t *path, ACCESS_MASK access, ULONG disposi
 	                    options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
 }
 
+static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
+
+/* Through the cache: records are read far more often than written. */
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m)
+{
+	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
+	long s;
+
+	if (lx_metacache_get(&t, file_id, m, &s))
+		return s;
+	s = read_record(store, file_id, m);
+	lx_metacache_put(&t, file_id, m, s);
+	return s;
+}
+
+static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *m)
 {
 	wchar_t path[600];
 	unsigned char rec[LX_METAREC_SIZE];
@@ -293,6 +309,7 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	if (!NT_SUCCESS(s))
 		delete_handle(h);
 	NtClose(h);
+	lx_metacache_changed(store, file_id);
 	return s;
 }
 
@@ -308,6 +325,7 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 		return s;
 	delete_handle(h);
 	NtClose(h);
+	lx_metacache_changed(store, file_id);
 	return 0; /* STATUS_SUCCESS */
 }
 

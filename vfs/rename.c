@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metacache.h"
 #include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
@@ -134,21 +135,16 @@ static long rename_over_dir(struct lx_node *from, struct lx_node *to)
 	return err;
 }
 
-/* rename(2): replaces the target atomically with POSIX semantics where the
- * volume has FileRenameInformationEx; an empty target directory moves
- * away first (rename_over_dir), as Windows never replaces a directory. */
-static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
+/* The rename itself, once the checks passed: the Windows rename of the
+ * entry with POSIX semantics where the volume has them. */
+static long rename_entry(struct lx_node *from, struct lx_node *to, unsigned flags,
+                         bool to_exists, bool to_dir)
 {
-	bool to_exists, to_dir, from_dir;
 	HANDLE h;
 	NTSTATUS s;
 	ULONG ex_flags;
-	long err = rename_checks(from, to, flags, &to_exists, &to_dir, &from_dir);
+	long err;
 
-	if (err)
-		return err;
-	if (!strcmp(from->path, to->path))
-		return 0;
 	if (to_exists && to_dir)
 		return rename_over_dir(from, to);
 	err = lx_host_open(from->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
@@ -169,6 +165,28 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	}
 	NtClose(h);
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
+}
+
+/* rename(2): replaces the target atomically with POSIX semantics where the
+ * volume has FileRenameInformationEx; an empty target directory moves
+ * away first (rename_over_dir), as Windows never replaces a directory. */
+static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
+{
+	bool to_exists, to_dir, from_dir;
+	const wchar_t *store;
+	long err = rename_checks(from, to, flags, &to_exists, &to_dir, &from_dir);
+
+	if (err)
+		return err;
+	if (!strcmp(from->path, to->path))
+		return 0;
+	err = rename_entry(from, to, flags, to_exists, to_dir);
+	/* A directory moved: every path under it changed, and the walk
+	 * caches directories by path (vfs/resolve.c). */
+	store = lx_meta_store(from->mount->dev);
+	if (!err && from_dir && store)
+		lx_metacache_dirs_changed(store);
+	return err;
 }
 
 static long rename_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metacache.h"
 #include "metadata.h"
 #include "nt.h"
 
@@ -153,24 +154,106 @@ static void node_put(struct lx_node *n)
 	free(n);
 }
 
+/*
+ * The directories the walk passed through, by canonical path: every step
+ * of every path names its directories again (cwd, /usr, /usr/lib...), and
+ * each look costs an open and a query.  Only directories of volumes with
+ * Linux metadata are kept, with the store's directory counter
+ * (vfs/metacache.h) as it was before their look; any removal, rename or
+ * metadata change of a directory of that store, in any process, makes them
+ * all stale.  What a look of a directory gives the walk (type, mode,
+ * owner, device) changes only so.
+ */
+#define DCACHE 256
+
+struct dentry {
+	uint64_t hash;
+	char *path;
+	struct lx_metacache_tag tag;
+	struct place pl;
+};
+
+static struct dentry dcache[DCACHE];
+static SRWLOCK dcache_lock = SRWLOCK_INIT;
+
+static uint64_t path_hash(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 0x100000001b3ull;
+	return h;
+}
+
+static bool dcache_get(const char *path, uint64_t hash, struct place *pl)
+{
+	struct dentry *d = &dcache[hash % DCACHE];
+	bool hit = false;
+
+	AcquireSRWLockShared(&dcache_lock);
+	if (d->path && d->hash == hash && !strcmp(d->path, path) && lx_metacache_current(&d->tag)) {
+		*pl = d->pl;
+		hit = true;
+	}
+	ReleaseSRWLockShared(&dcache_lock);
+	return hit;
+}
+
+static void dcache_put(const char *path, uint64_t hash, const struct lx_metacache_tag *tag,
+                       const struct place *pl)
+{
+	struct dentry *d = &dcache[hash % DCACHE];
+	char *copy = strdup(path);
+
+	if (!copy)
+		return;
+	AcquireSRWLockExclusive(&dcache_lock);
+	free(d->path);
+	d->path = copy;
+	d->hash = hash;
+	d->tag = *tag;
+	d->pl = *pl;
+	ReleaseSRWLockExclusive(&dcache_lock);
+}
+
 static long look(const char *path, struct place *pl)
 {
 	struct lx_node *n;
-	long err = node_at(path, &n);
+	struct lx_metacache_tag tag = { 0 };
+	uint64_t hash = path_hash(path);
+	long err;
 
+	if (dcache_get(path, hash, pl))
+		return 0;
+	err = node_at(path, &n);
 	pl->meta = false;
 	pl->dev = 0;
 	if (!err) {
+		const wchar_t *store = n->kind == LX_NODE_HOST ? lx_meta_store(n->mount->dev) : NULL;
 		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
 		/* Places with Linux metadata: a rootfs that keeps it, and /proc,
 		 * whose links that name a path the walk follows like any other. */
-		if ((n->kind == LX_NODE_HOST && lx_meta_store(n->mount->dev)) ||
-		    (n->kind == LX_NODE_PROC && proc_followable(n))) {
+		if (store || (n->kind == LX_NODE_PROC && proc_followable(n))) {
 			pl->meta = true;
+			if (store)
+				tag = lx_metacache_dirs_tag(store);
 			err = lx_node_stat(n, false, &pl->st);
+			if (!err && tag.gen && LX_S_ISDIR(pl->st.mode))
+				dcache_put(path, hash, &tag, pl);
 		}
 	}
 	node_put(n);
+	return err;
+}
+
+long lx_resolve_dir_stat(const char *path, struct lx_kstat *st, bool *meta)
+{
+	struct place pl;
+	long err = look(path, &pl);
+
+	*meta = !err && pl.meta && pl.dev != lx_synth_dev();
+	if (*meta)
+		*st = pl.st;
 	return err;
 }
 

@@ -251,6 +251,10 @@ long lx_resolve_at(int dirfd, const char *path, int at_flags, struct lx_node *no
 /* lx_resolve_at with RESOLVE_NO_XDEV, NO_SYMLINKS, BENEATH and IN_ROOT. */
 long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
                     struct lx_node *node, struct lx_file **empty_file);
+/* Type, mode, owner and device of the directory at a canonical path, as
+ * the walk sees it (its cache of directories, vfs/resolve.c); *meta when
+ * it lies on a volume with Linux metadata (st is only filled then). */
+long lx_resolve_dir_stat(const char *path, struct lx_kstat *st, bool *meta);
 /* Copies a guest path in (PATH_MAX, ENAMETOOLONG) and resolves it. */
 long lx_resolve_user(int dirfd, uint64_t upath, int at_flags, struct lx_node *node,
                      struct lx_file **empty_file);

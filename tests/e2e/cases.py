@@ -195,6 +195,18 @@ CASES = [
     dict(name="meta-sizes", prog="metaops", args=["sizes"], rootfs=True),
     dict(name="meta-resolve", prog="metaops", args=["resolve"], rootfs=True),
     dict(name="meta-containment", prog="metaops", args=["containment"], rootfs=True),
+    # The walk's cache of directories and the record cache (vfs/resolve.c,
+    # vfs/metacache.c): what the shell looked at, another process renames,
+    # removes or chmods; the shell's own next look (a redirection, `test`)
+    # must see it.
+    dict(name="meta-cache-coherence", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir -p d/sub; echo one > d/sub/f; [ -d d/sub ] && echo dir1; '
+         'sh -c "mv d e"; echo two 2>/dev/null > d/sub/f || echo moved; cat e/sub/f; '
+         '[ -d d/sub ] || echo gone; mkdir g; : > g/x; [ -f g/x ] && echo file1; '
+         'sh -c "rm -r g; : > g"; echo three 2>/dev/null > g/x || echo notdir; [ -f g ] && echo file2; '
+         ': > m; chmod 644 m; [ -x m ] && echo x1 || echo nx1; sh -c "chmod 755 m"; '
+         '[ -x m ] && echo x2 || echo nx2; mkdir -p h/i; chmod 755 h; [ -w h ] && echo w1; '
+         'sh -c "chmod 555 h"; ls -ld h | cut -c1-10; mv e/sub/f e/sub/f2 && ls e/sub']),
     # Pipes and readiness (tests/guest/pipes.c).
     dict(name="pipe-flags", prog="pipes", args=["flags"]),
     dict(name="pipe-nonblock", prog="pipes", args=["nonblock"]),
