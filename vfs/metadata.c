@@ -443,8 +443,16 @@ long lx_may_rename(const struct lx_node *from, const struct lx_node *to)
 
 long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
 {
+	struct lx_kstat st;
+	bool meta;
 	long err;
 
+	/* An existing name is EEXIST before anything is created: `mkdir -p`
+	 * and tar ask for every parent again, and the walk has them cached,
+	 * while a creation that collides costs a temporary directory and a
+	 * record made and removed again. */
+	if (lx_meta_store(node->mount->dev) && lx_resolve_dir_stat(node->path, &st, &meta) == 0 && meta)
+		return -LX_EEXIST;
 	if (!lx_meta_store(node->mount->dev))
 		err = lx_host_open(node->nt_path, FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES,
 		                   FILE_CREATE, FILE_DIRECTORY_FILE, FILE_ATTRIBUTE_NORMAL, h);
