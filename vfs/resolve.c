@@ -106,6 +106,7 @@ static long check_dotdot(const char *base, const char *path)
 struct place {
 	uint64_t dev;
 	bool meta;
+	bool fresh;             /* st read now, not taken from the cache */
 	struct lx_kstat st;
 };
 
@@ -223,10 +224,13 @@ static long look(const char *path, struct place *pl)
 	uint64_t hash = path_hash(path);
 	long err;
 
-	if (dcache_get(path, hash, pl))
+	if (dcache_get(path, hash, pl)) {
+		pl->fresh = false;
 		return 0;
+	}
 	err = node_at(path, &n);
 	pl->meta = false;
+	pl->fresh = n && n->kind == LX_NODE_HOST;
 	pl->dev = 0;
 	if (!err) {
 		const wchar_t *store = n->kind == LX_NODE_HOST ? lx_meta_store(n->mount->dev) : NULL;
@@ -310,6 +314,7 @@ struct walk {
 	const char *start;      /* the directory RESOLVE_BENEATH keeps to */
 	unsigned resolve;
 	uint64_t start_dev;
+	struct place last;      /* what the walk last saw of cur */
 };
 
 static long step_into(struct walk *w, const char *c, size_t n)
@@ -421,6 +426,7 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 		err = look(w->next, &pl);
 		if (err == -LX_ENOENT && last) {
 			strcpy(w->cur, w->next);
+			w->last.meta = false; /* pl is the parent's */
 			return 0;
 		}
 		if (!err)
@@ -442,11 +448,15 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 			return -LX_ENOTDIR;
 		strcpy(w->cur, w->next);
 	}
+	w->last = pl;
 	return err;
 }
 
+/* The walk from base along path into out; *seen gets the stat of the
+ * last component when the walk looked at it just now on a volume with
+ * Linux metadata (the operation that follows need not look again). */
 static long walk(const char *base, const char *path, bool follow, bool trailing,
-                 unsigned resolve, char *out)
+                 unsigned resolve, char *out, struct lx_kstat *seen, bool *have_seen)
 {
 	struct walk *w = malloc(sizeof(*w));
 	long err = 0;
@@ -460,10 +470,14 @@ static long walk(const char *base, const char *path, bool follow, bool trailing,
 	strcpy(w->rest, path);
 	if (path[0] == '/')
 		err = restart_at_root(w);
+	w->last.meta = false;
 	if (!err)
 		err = walk_steps(w, follow, trailing);
 	if (!err)
 		strcpy(out, w->cur);
+	*have_seen = !err && w->last.meta && w->last.fresh;
+	if (*have_seen)
+		*seen = w->last.st;
 	free(w);
 	return err;
 }
@@ -547,13 +561,15 @@ long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
 	err = lx_path_join(path[0] == '/' && !(resolve & LX_RESOLVE_IN_ROOT) ? "/" : base, path,
 	                   node->path, sizeof(node->path), &node->trailing_slash, node->last);
 	bool walked = !err && (lx_meta_rootfs() || resolve);
+	bool seen = false;
 	if (walked)
 		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash, resolve,
-		           node->path);
+		           node->path, &node->seen, &seen);
 	else if (!err && strstr(path, ".."))
 		err = check_dotdot(base, path);
 	if (!err)
 		err = lx_mount_lookup(node);
+	node->have_seen = !err && seen && node->kind == LX_NODE_HOST;
 	if (!err && !walked && (at_flags & LX_AT_FOLLOW))
 		err = follow_synthetic(node);
 	return err;

@@ -47,11 +47,17 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 		lx_file_put(f);
 		return err;
 	default:
-		err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0, (void **)&h);
-		if (err)
-			return err;
-		err = lx_host_stat_handle(h, node->path, node->mount->dev, st);
-		NtClose(h);
+		if (node->have_seen) {
+			*st = node->seen;
+			err = 0;
+		} else {
+			err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0,
+			                   (void **)&h);
+			if (err)
+				return err;
+			err = lx_host_stat_handle(h, node->path, node->mount->dev, st);
+			NtClose(h);
+		}
 		if (!err && node->trailing_slash && !LX_S_ISDIR(st->mode))
 			err = -LX_ENOTDIR;
 		return err;

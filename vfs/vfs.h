@@ -97,6 +97,10 @@ struct lx_node {
 	int which;                /* SYNTH_DIR: enum lx_synth_dir; DEV: enum lx_dev;
 	                             PROC: the entry (proc.c) */
 	long arg;                 /* PROC: the pid or fd the entry is about */
+	/* HOST: the walk that made the node looked at it during this call
+	 * (lx_node_stat answers from it instead of opening it again). */
+	bool have_seen;
+	struct lx_kstat seen;
 };
 
 #define LX_MAX_MOUNTS 32
