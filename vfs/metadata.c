@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "metadata.h"
+#include "metaimport.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -47,6 +48,28 @@ static void probe_volume(const wchar_t *root)
 	NtClose(h);
 }
 
+static void import_say(void *ctx, const char *line)
+{
+	(void)ctx;
+	lx_log("lxnt: import: %s\n", line);
+}
+
+/* A rootfs that `lxnt convert` made, copied to Windows, still holds its
+ * manifest: the first process imports it (the others wait on the import's
+ * lock) before anything reads a record.  One open when there is none. */
+static void import_manifest(const wchar_t *root, const wchar_t *store)
+{
+	struct lx_import_result r;
+	long s;
+
+	if (!lx_meta_import_pending(root))
+		return;
+	s = lx_meta_import(root, store, import_say, NULL, &r);
+	if (s)
+		lx_log("lxnt: the rootfs's metadata manifest is not imported (0x%lx): "
+		       "run lxnt-fsck --import ROOT\n", (unsigned long)s);
+}
+
 static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
 	struct lx_node *n = calloc(1, sizeof(*n));
@@ -64,6 +87,7 @@ static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
 				wcscat(s, L"\\");
 			wcscat(s, LX_METASTORE_NAME);
 			probe_volume(n->nt_path);
+			import_manifest(n->nt_path, s);
 			rootvol.dev = n->mount->dev;
 			rootvol.store = s;
 		}
