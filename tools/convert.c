@@ -447,6 +447,8 @@ int lxnt_cmd_convert(int argc, char **argv)
 		rmdir(dest); /* still empty: nothing has been written yet */
 		goto out;
 	}
+	for (size_t i = 0; i < cv.tree.nleft; i++)
+		note(&cv.failures, cv.tree.left_out[i]);
 	if (plan_tree(&cv) || run_workers(&cv, jobs)) {
 		snprintf(err, sizeof(err), "%s: out of memory", src);
 		goto out;

@@ -28,6 +28,10 @@ struct cv_entry {
 struct cv_tree {
 	struct cv_entry *v;
 	size_t n, cap;
+	/* "<path>: <reason>" for what the walk left out: a name too long once
+	 * encoded, a directory it could not read (its contents). */
+	char **left_out;
+	size_t nleft;
 };
 
 /* Reads SRC into tree, sorted by name within each directory so that the

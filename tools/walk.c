@@ -18,6 +18,20 @@ static int walk_fail(char *err, size_t errlen, const char *path, const char *why
 	return -1;
 }
 
+/* Notes something left out of the tree; the walk goes on. */
+static int leave_out(struct cv_tree *t, const char *path, const char *why)
+{
+	char **v = realloc(t->left_out, (t->nleft + 1) * sizeof(*v));
+	size_t n = strlen(path) + strlen(why) + 3;
+	if (!v)
+		return -1;
+	t->left_out = v;
+	if (!(v[t->nleft] = malloc(n)))
+		return -1;
+	snprintf(v[t->nleft++], n, "%s: %s", path, why);
+	return 0;
+}
+
 static int tree_add(struct cv_tree *t, const char *rel, const char *out, const struct stat *st)
 {
 	if (t->n == t->cap) {
@@ -98,6 +112,13 @@ static int walk_dir(const char *root, const char *rel, const char *out, dev_t sk
 		return walk_fail(err, errlen, rel, "path too long");
 	size_t count;
 	char **names = read_names(path, &count, err, errlen);
+	if (!names && *rel) {
+		/* An unreadable directory (a non-root convert meeting root's
+		 * 0700 directory): DEST gets it empty, and the report says so. */
+		int rc = leave_out(t, err, "contents not read");
+		*err = 0;
+		return rc ? walk_fail(err, errlen, path, "out of memory") : 0;
+	}
 	if (!names)
 		return -1;
 	int rc = 0;
@@ -110,9 +131,12 @@ static int walk_dir(const char *root, const char *rel, const char *out, dev_t sk
 			break;
 		}
 		if (cv_encode_name(names[i], name, sizeof(name))) {
-			rc = walk_fail(err, errlen, full, "name longer than NAME_MAX once encoded "
-				"for Windows (docs/vfs.md, \"Names\")");
-			break;
+			/* Each escaped byte is three in UTF-8 (docs/vfs.md, "Names"). */
+			if (leave_out(t, full, "name longer than NAME_MAX once encoded for Windows")) {
+				rc = walk_fail(err, errlen, full, "out of memory");
+				break;
+			}
+			continue;
 		}
 		if (snprintf(out_child, sizeof(out_child), "%s%s%s", out, *out ? "/" : "", name) >=
 		    (int)sizeof(out_child)) {
@@ -195,6 +219,9 @@ int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tre
 
 void cv_tree_free(struct cv_tree *tree)
 {
+	for (size_t i = 0; i < tree->nleft; i++)
+		free(tree->left_out[i]);
+	free(tree->left_out);
 	for (size_t i = 0; i < tree->n; i++) {
 		free(tree->v[i].rel);
 		free(tree->v[i].out);

@@ -48,10 +48,16 @@ static void probe_volume(const wchar_t *root)
 	NtClose(h);
 }
 
+/* The first problems of an import, then only their count: a copy that
+ * lost a whole directory would otherwise fill the terminal at every start. */
+#define IMPORT_LINES_SHOWN 10
+
 static void import_say(void *ctx, const char *line)
 {
-	(void)ctx;
-	lx_log("lxnt: import: %s\n", line);
+	unsigned *shown = ctx;
+
+	if ((*shown)++ < IMPORT_LINES_SHOWN)
+		lx_log("lxnt: import: %s\n", line);
 }
 
 /* A rootfs that `lxnt convert` made, copied to Windows, still holds its
@@ -60,14 +66,15 @@ static void import_say(void *ctx, const char *line)
 static void import_manifest(const wchar_t *root, const wchar_t *store)
 {
 	struct lx_import_result r;
+	unsigned shown = 0;
 	long s;
 
 	if (!lx_meta_import_pending(root))
 		return;
-	s = lx_meta_import(root, store, import_say, NULL, &r);
+	s = lx_meta_import(root, store, import_say, &shown, &r);
 	if (s)
-		lx_log("lxnt: the rootfs's metadata manifest is not imported (0x%lx): "
-		       "run lxnt-fsck --import ROOT\n", (unsigned long)s);
+		lx_log("lxnt: the rootfs's metadata manifest is not imported (0x%lx, %lu problems): "
+		       "run lxnt-fsck --import ROOT\n", (unsigned long)s, r.problems);
 }
 
 static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)

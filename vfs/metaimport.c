@@ -29,8 +29,11 @@
 #ifndef STATUS_IO_TIMEOUT
 #define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
 #endif
-#ifndef STATUS_OBJECT_TYPE_MISMATCH
-#define STATUS_OBJECT_TYPE_MISMATCH ((NTSTATUS)0xC0000024L)
+#ifndef STATUS_DELETE_PENDING
+#define STATUS_DELETE_PENDING ((NTSTATUS)0xC0000056L)
+#endif
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 #endif
 
 /* How long a process waits for another one's import (a minbase rootfs
@@ -128,8 +131,10 @@ static NTSTATUS take_lock(struct import *im, HANDLE *lock)
 			            FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, lock);
 			if (NT_SUCCESS(s) || waited >= IMPORT_WAIT_MS)
 				break;
-			if (s != STATUS_OBJECT_NAME_COLLISION && s != (NTSTATUS)0xC0000056L /* DELETE_PENDING */ &&
-			    s != (NTSTATUS)0xC0000022L /* ACCESS_DENIED: being deleted */)
+			/* Taken, or being released: its delete-on-close is under
+			 * way (Windows refuses to open a file that is). */
+			if (s != STATUS_OBJECT_NAME_COLLISION && s != STATUS_DELETE_PENDING &&
+			    s != STATUS_ACCESS_DENIED)
 				break;
 			Sleep(5);
 		}

@@ -266,6 +266,22 @@ def run_tree(lxnt):
             problems.append("a non-empty DEST was not refused with one line: %d %r" % (rc, err))
         tests.append(("refuses a non-empty DEST", problems))
 
+        # 90 upper-case letters are 90 escapes, 270 bytes of UTF-8 in DEST.
+        small = os.path.join(tmp, "small")
+        os.makedirs(os.path.join(small, "dir"))
+        long_name = "A" * 90
+        for name in (long_name, "kept"):
+            with open(os.path.join(small, "dir", name), "w") as f:
+                f.write("x\n")
+        rc, out, err = convert(lxnt, small, os.path.join(tmp, "d7"), "--no-cache")
+        problems = []
+        if rc != 1 or len(err.splitlines()) != 1 or long_name not in err or "NAME_MAX" not in err:
+            problems.append("the long name was not reported alone: %d %r" % (rc, err))
+        got, manifest_problems = describe_manifest(os.path.join(tmp, "d7"))
+        if sorted(got) != [".", "dir", "dir/kept"] or manifest_problems:
+            problems.append("DEST should hold dir/kept only: %r %r" % (sorted(got), manifest_problems))
+        tests.append(("a name too long once encoded is left out and reported", problems))
+
         tarball = os.path.join(tmp, "rootfs.tar")
         subprocess.run(["tar", "-cf", tarball, "-C", src, "."], check=True)
         rc, out, err = convert(lxnt, tarball, os.path.join(tmp, "d6"), "--no-cache")

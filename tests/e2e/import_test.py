@@ -18,7 +18,9 @@ same busybox packed and run under lxnt with LXNT_ROOT=DEST, under the guard:
 3. a larger tree whose hard links the copy broke, its import killed by
    TerminateProcess at moments chosen to fall inside it: after every kill
    lxnt-fsck finds no damage, and the import run again ends with the
-   links whole and the same listing.
+   links whole and the same listing;
+4. a manifest cut short (a copy that stopped) is refused and left where
+   it is, and no record is written.
 
 Masked, and only these: the `total` lines (blocks, file-system specific)
 and a directory's link count and size (docs/vfs.md: 1 under lxnt; a
@@ -70,6 +72,7 @@ def make_tree(top, big=False):
     os.symlink("/bin/tool", os.path.join(t, "abs-link"))
     os.symlink("../t/Makefile", os.path.join(t, "rel-link"))
     os.symlink("no/such/file", os.path.join(t, "dangling"))
+    os.symlink("with space\tand tab%", os.path.join(t, "odd target"))
     os.mkfifo(os.path.join(t, "fifo"), 0o600)
     s = socket.socket(socket.AF_UNIX)
     s.bind(os.path.join(t, "sock"))
@@ -78,7 +81,8 @@ def make_tree(top, big=False):
     os.chmod(os.path.join(t, "tmp"), 0o1777)
     os.chmod(os.path.join(t, "shared"), 0o2755)
     selected = ["t/bin/su", "t/private/key", "t/h1", "t/h2", "t/abs-link", "t/dangling",
-                "t/fifo", "t/sock", "t/CON", "t/a:b", "t/trailing.", "t/tmp", "t/private"]
+                "t/fifo", "t/sock", "t/CON", "t/a:b", "t/trailing.", "t/tmp", "t/private",
+                "t/odd target"]
     if os.geteuid() == 0:
         # Owners that a non-root convert must keep: the source's.
         os.chown(os.path.join(t, "private/key"), 1234, 5678)
@@ -227,46 +231,66 @@ class Import:
         return problems
 
     @staticmethod
+    def pairs_whole(dest):
+        """How many F/L pairs of t/many are one file."""
+        n = 0
+        for dirpath, _, files in os.walk(os.path.join(dest, "t", "many")):
+            for name in files:
+                if name.startswith("\uf04c"):  # "L", case-escaped in DEST
+                    a = os.stat(os.path.join(dirpath, name))
+                    b = os.stat(os.path.join(dirpath, "\uf046" + name[1:]))
+                    n += a.st_ino == b.st_ino
+        return n
+
+    @staticmethod
     def break_links(dest):
         """What a copy that does not keep hard links does: each later name
-        of a pair becomes a file of its own."""
+        of a pair becomes a file of its own; in d03 the later names are
+        missing instead, as a kill between the import's delete and link
+        (where the volume cannot link over a name) leaves them."""
         n = 0
         for dirpath, _, files in os.walk(os.path.join(dest, "t", "many")):
             for name in files:
                 if name.startswith("\uf04c"):  # "L", case-escaped in DEST
                     p = os.path.join(dirpath, name)
-                    shutil.copy2(p, p + ".copy")
-                    os.rename(p + ".copy", p)
+                    if os.path.basename(dirpath) == "d03":
+                        os.unlink(p)
+                    else:
+                        shutil.copy2(p, p + ".copy")
+                        os.rename(p + ".copy", p)
                     n += 1
         return n
 
     def killed(self):
         src, dest = os.path.join(self.top, "src3"), os.path.join(self.top, "dest3")
         selected = make_tree(src, big=True) + ["t/many/d00/F000", "t/many/d00/L000",
-                                               "t/many/d19/F054", "t/many/d19/L054"]
+                                               "t/many/d19/F054", "t/many/d19/L054",
+                                               "t/many/d03/L012"]
         problems = self.convert(src, dest)
         broken = self.break_links(dest)
         store = os.path.join(dest, "\uf000lxnt")
-        ms, midway, rounds = 600, 0, 0
-        while rounds < 12 and midway < 2:
+        ms, midway, rounds = 300, 0, 0
+        while rounds < 12 and midway < 3:
             rounds += 1
             k = self.wine_run(dest, [self.killer, str(ms), "Z:" + self.fsck_exe.replace("/", "\\"),
                                      "--import", "Z:" + dest.replace("/", "\\")])
             out = k.stdout.decode(errors="replace")
             records = sum(len(fs) for _, _, fs in os.walk(store)) if os.path.isdir(store) else 0
             pending = os.path.exists(os.path.join(dest, MANIFEST))
-            print("# round %d: %d ms: %s; %d store files, manifest %s" % (
-                rounds, ms, out.strip().splitlines()[-1] if out.strip() else "?", records,
-                "there" if pending else "gone"))
+            whole = self.pairs_whole(dest)
+            print("# round %d: %d ms: %s; %d of %d pairs linked again, %d store files, "
+                  "manifest %s" % (rounds, ms, out.strip().splitlines()[-1] if out.strip() else "?",
+                                   whole, broken, records, "there" if pending else "gone"))
             if "exited by itself" in out:
                 if not pending:
                     break  # finished before the kill: too late to test a kill
                 ms = max(100, ms * 2 // 3)
             elif "killed after" in out:
-                if pending and records > 0:
+                if pending and (records > 0 or whole > 0):
                     midway += 1
+                    ms += 150  # the next kill a little later in the import
                 elif pending:
-                    ms += 400
+                    ms += 200
             else:
                 problems.append("killer: " + out[-300:])
                 break
@@ -284,11 +308,33 @@ class Import:
             problems.append("lxnt-fsck --import after the kills: %d %s" % (r.returncode, out[-500:]))
         problems += self.listing_problems(src, dest, selected)
         # The pairs are one file again: one inode for both names.
-        r = self.wine_run(dest, [self.busybox, "stat", "-c", "%i", "t/many/d07/F030",
-                                 "t/many/d07/L030"])
-        inodes = r.stdout.decode(errors="replace").split()
-        if len(inodes) != 2 or inodes[0] != inodes[1]:
-            problems.append("t/many/d07/F030 and L030 are not one file: %r" % inodes)
+        for d, k in (("d07", "030"), ("d03", "012")):
+            r = self.wine_run(dest, [self.busybox, "stat", "-c", "%i",
+                                     "t/many/%s/F%s" % (d, k), "t/many/%s/L%s" % (d, k)])
+            inodes = r.stdout.decode(errors="replace").split()
+            if len(inodes) != 2 or inodes[0] != inodes[1]:
+                problems.append("t/many/%s/F%s and L%s are not one file: %r" % (d, k, k, inodes))
+        return problems
+
+    def damaged(self):
+        src, dest = os.path.join(self.top, "src4"), os.path.join(self.top, "dest4")
+        make_tree(src)
+        problems = self.convert(src, dest)
+        path = os.path.join(dest, MANIFEST)
+        with open(path, "rb") as f:
+            text = f.read()
+        with open(path, "wb") as f:
+            f.write(text[:len(text) // 2])
+        r = self.fsck(dest, "--import")
+        out = r.stdout.decode(errors="replace")
+        print("# " + " / ".join(out.strip().splitlines()[:2]))
+        store = os.path.join(dest, "\uf000lxnt")
+        records = sum(len(fs) for _, _, fs in os.walk(store)) if os.path.isdir(store) else 0
+        if r.returncode != 1 or "not whole" not in out:
+            problems.append("lxnt-fsck --import: %d %s" % (r.returncode, out[-400:]))
+        if not os.path.exists(path) or records:
+            problems.append("manifest %s, %d store files" % (
+                "kept" if os.path.exists(path) else "gone", records))
         return problems
 
 
@@ -300,13 +346,14 @@ def report(n, name, problems):
 
 def main():
     t = Import(sys.argv[1])
-    print("1..3", flush=True)
+    print("1..4", flush=True)
     t.wine.start()
     try:
         t.pack()
         report(1, "lxnt-fsck --import: ls and stat under lxnt equal the source's", t.imported())
         report(2, "import by the first two processes at once", t.automatic())
         report(3, "import killed midway and run again ends consistent", t.killed())
+        report(4, "a manifest cut short is refused and kept", t.damaged())
     finally:
         t.wine.stop()
         shutil.rmtree(t.top, ignore_errors=True)
