@@ -176,6 +176,7 @@ int cv_write_manifest(const char *dest, const struct cv_tree *t, char *err, size
 	}
 	fprintf(f, "end %zu\n", written);
 	free(index);
+	/* | rather than ||: the file is closed whatever ferror says. */
 	if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: cannot write the manifest: %s", path, strerror(errno));
 		unlink(tmp);

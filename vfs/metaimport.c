@@ -47,6 +47,7 @@ struct entry {
 	uint32_t nsec[3];
 	long link;             /* index of the group's first name, or -1 */
 	wchar_t *path;         /* full NT path */
+	char *target;          /* a symlink's target, else NULL */
 };
 
 struct import {
@@ -280,8 +281,10 @@ static bool parse_entry(struct import *im, char *line, size_t index, struct entr
 	if (*end)
 		return false;
 	e->uid = (uint32_t)strtoul(tok[2], &end, 10);
+	if (*end)
+		return false;
 	e->gid = (uint32_t)strtoul(tok[3], &end, 10);
-	if (sscanf(tok[4], "%u:%u", &major, &minor) != 2)
+	if (*end || sscanf(tok[4], "%u:%u", &major, &minor) != 2)
 		return false;
 	e->rdev = lx_makedev(major, minor);
 	for (int k = 0; k < 3; k++) {
@@ -298,6 +301,10 @@ static bool parse_entry(struct import *im, char *line, size_t index, struct entr
 		    ((size_t)e->link < index && im->v[e->link].link != e->link))
 			return false;
 	}
+	if ((ntok == 11) != LX_S_ISLNK(e->mode))
+		return false;
+	if (ntok == 11 && (!unescape(tok[10]) || !*tok[10] || !(e->target = _strdup(tok[10]))))
+		return false;
 	e->path = nt_path_of(im->root, tok[9]);
 	return e->path != NULL;
 }
@@ -330,8 +337,11 @@ static NTSTATUS parse_manifest(struct import *im, char *text)
 			im->v = v;
 			cap *= 2;
 		}
-		if (!parse_entry(im, line, im->n, &im->v[im->n]))
+		if (!parse_entry(im, line, im->n, &im->v[im->n])) {
+			free(im->v[im->n].path);
+			free(im->v[im->n].target);
 			return STATUS_FILE_CORRUPT_ERROR;
+		}
 		im->n++;
 	}
 	return STATUS_FILE_CORRUPT_ERROR; /* no end line: not whole */
@@ -435,6 +445,57 @@ static void relink_groups(struct import *im)
 	}
 }
 
+/* Whether the file at path holds exactly target. */
+static bool holds(const wchar_t *path, const char *target)
+{
+	char buf[LX_PATH_MAX + 1];
+	size_t n = strlen(target);
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	HANDLE h;
+	NTSTATUS s = nt_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+
+	if (!NT_SUCCESS(s))
+		return true; /* missing: pass 2 reports it */
+	s = NtReadFile(h, NULL, NULL, NULL, &io, buf, sizeof(buf), &off, NULL);
+	NtClose(h);
+	return NT_SUCCESS(s) && io.Information == n && !memcmp(buf, target, n);
+}
+
+static NTSTATUS rewrite_content(const wchar_t *path, const char *target)
+{
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	HANDLE h;
+	NTSTATUS s = nt_open(path, FILE_WRITE_DATA, FILE_OVERWRITE, FILE_NON_DIRECTORY_FILE, &h);
+
+	if (!NT_SUCCESS(s))
+		return s;
+	s = NtWriteFile(h, NULL, NULL, NULL, &io, (void *)target, (ULONG)strlen(target), &off,
+	                NULL);
+	NtClose(h);
+	return s;
+}
+
+/* Pass 1, continued: a symlink is a file holding its target (the portable
+ * format); one whose content a copy changed (line ends, say) gets the
+ * manifest's target back.  A kill mid-write is repaired by the next run. */
+static void restore_targets(struct import *im)
+{
+	for (size_t i = 0; i < im->n; i++) {
+		const struct entry *e = &im->v[i];
+		NTSTATUS s;
+
+		if (!e->target || holds(e->path, e->target))
+			continue;
+		s = rewrite_content(e->path, e->target);
+		if (!NT_SUCCESS(s)) {
+			im->res->problems++;
+			sayf(im, "cannot write the symlink's target", e->path, (unsigned long)s);
+		}
+	}
+}
+
 /* Pass 2: the record of each entry, with the Windows times it was
  * written against (a later write to the file moves them, and then wins,
  * as for any record). */
@@ -524,6 +585,7 @@ static long run_import(struct import *im)
 		sayf(im, "the manifest does not begin with the root", manifest, 0);
 	} else {
 		relink_groups(im);
+		restore_targets(im);
 		write_records(im, &root_mtime_nt);
 		if (im->res->problems) {
 			s = STATUS_OBJECT_NAME_NOT_FOUND;
@@ -552,8 +614,10 @@ long lx_meta_import(const wchar_t *root, const wchar_t *store, lx_import_say *sa
 		s = run_import(&im);
 		NtClose(lock);
 	}
-	for (size_t i = 0; i < im.n; i++)
+	for (size_t i = 0; i < im.n; i++) {
 		free(im.v[i].path);
+		free(im.v[i].target);
+	}
 	free(im.v);
 	return s;
 }
