@@ -208,6 +208,28 @@ static bool unescape(char *s)
 	return true;
 }
 
+/* Whether a path of Windows names joined by '/' is one the encoder could
+ * have written below the root: no empty, "." or ".." component and no
+ * character Windows forbids (the codec escapes them all), so that a
+ * manifest, whoever wrote it, names nothing outside the rootfs and no
+ * alternate data stream. */
+static bool encoded_path(const wchar_t *w)
+{
+	for (const wchar_t *c = w;;) {
+		const wchar_t *end = wcschr(c, L'/');
+		size_t n = end ? (size_t)(end - c) : wcslen(c);
+
+		if (n == 0 || (n == 1 && c[0] == L'.') || (n == 2 && c[0] == L'.' && c[1] == L'.'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (c[i] < 32 || wcschr(L"<>:\"\\|?*", c[i]))
+				return false;
+		if (!end)
+			return true;
+		c = end + 1;
+	}
+}
+
 /* The entry's NT path: the root, then the manifest's path (UTF-8 of the
  * Windows names, '/' between them) as UTF-16 with '\'. */
 static wchar_t *nt_path_of(const wchar_t *root, char *rel)
@@ -223,6 +245,10 @@ static wchar_t *nt_path_of(const wchar_t *root, char *rel)
 	if (n <= 0 || !(w = malloc((size_t)n * sizeof(wchar_t))))
 		return NULL;
 	MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, rel, -1, w, n);
+	if (!encoded_path(w)) {
+		free(w);
+		return NULL;
+	}
 	for (wchar_t *p = w; *p; p++)
 		if (*p == L'/')
 			*p = L'\\';

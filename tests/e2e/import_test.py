@@ -20,7 +20,7 @@ same busybox packed and run under lxnt with LXNT_ROOT=DEST, under the guard:
    lxnt-fsck finds no damage, and the import run again ends with the
    links whole and the same listing;
 4. a manifest cut short (a copy that stopped) is refused and left where
-   it is, and no record is written.
+   it is, and no record is written; so is one with a `..` path.
 
 Masked, and only these: the `total` lines (blocks, file-system specific)
 and a directory's link count and size (docs/vfs.md: 1 under lxnt; a
@@ -339,6 +339,19 @@ class Import:
         if not os.path.exists(path) or records:
             problems.append("manifest %s, %d store files" % (
                 "kept" if os.path.exists(path) else "gone", records))
+        # A manifest whose hard-link member points outside the rootfs (as
+        # an attacker would write it) is refused whole.
+        evil = text.replace(b" t/h2\n", b" t/../../escaped\n")
+        if evil == text:
+            problems.append("no t/h2 line in the manifest")
+        with open(path, "wb") as f:
+            f.write(evil)
+        r = self.fsck(dest, "--import")
+        out = r.stdout.decode(errors="replace")
+        if r.returncode != 1 or "not whole" not in out:
+            problems.append("a path with .. was not refused: %d %s" % (r.returncode, out[-300:]))
+        if os.path.lexists(os.path.join(self.top, "escaped")):
+            problems.append("the import created a file outside the rootfs")
         return problems
 
 
