@@ -121,10 +121,11 @@ static NTSTATUS take_lock(struct import *im, HANDLE *lock)
 {
 	wchar_t *path = join(im->store, LX_IMPORT_LOCK_NAME);
 	HANDLE h;
-	NTSTATUS s = nt_open(im->store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	NTSTATUS s;
 
 	if (!path)
 		return STATUS_NO_MEMORY;
+	s = nt_open(im->store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
 	if (NT_SUCCESS(s)) {
 		NtClose(h);
 		for (DWORD waited = 0;; waited += 5) {
@@ -335,10 +336,21 @@ static bool parse_entry(struct import *im, char *line, size_t index, struct entr
 	return e->path != NULL;
 }
 
+/* The next line, without its "\r" if a copy made "\r\n" of its end. */
+static char *next_line(char **p)
+{
+	char *line = next_field(p, '\n');
+	size_t n = line ? strlen(line) : 0;
+
+	if (n && line[n - 1] == '\r')
+		line[n - 1] = 0;
+	return line;
+}
+
 /* Checks the header and the "end N" line, then reads every entry. */
 static NTSTATUS parse_manifest(struct import *im, char *text)
 {
-	char *p = text, *line = next_field(&p, '\n');
+	char *p = text, *line = next_line(&p);
 	size_t cap = 1024, declared;
 	char *last;
 
@@ -346,11 +358,11 @@ static NTSTATUS parse_manifest(struct import *im, char *text)
 		return STATUS_FILE_CORRUPT_ERROR;
 	if (!(im->v = calloc(cap, sizeof(*im->v))))
 		return STATUS_NO_MEMORY;
-	while ((line = next_field(&p, '\n'))) {
+	while ((line = next_line(&p))) {
 		if (!strncmp(line, "end ", 4)) {
 			last = line + 4;
 			declared = strtoul(last, &last, 10);
-			if (*last || declared != im->n || next_field(&p, '\n'))
+			if (*last || declared != im->n || next_line(&p))
 				return STATUS_FILE_CORRUPT_ERROR;
 			im->res->entries = im->n;
 			return 0;

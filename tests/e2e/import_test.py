@@ -12,7 +12,8 @@ device nodes) is converted.  Its listing by busybox (`ls -lnR --full-time`
 and `stat -c`, with nanosecond mtimes) run natively in SRC must equal the
 same busybox packed and run under lxnt with LXNT_ROOT=DEST, under the guard:
 
-1. after `lxnt-fsck --import` (one symlink's file changed by the copy);
+1. after `lxnt-fsck --import` (line ends of one symlink's file and of the
+   manifest changed by the copy);
 2. with no import before: two processes started at once import it (one
    waits on the other's lock);
 3. a larger tree whose hard links the copy broke, its import killed by
@@ -202,10 +203,14 @@ class Import:
         problems = self.convert(src, dest)
         if not os.path.isfile(os.path.join(dest, MANIFEST)):
             problems.append("convert wrote no manifest")
-        # A copy tool that changed a symlink's file (line ends): the
-        # import writes the manifest's target back.
+        # A copy tool that changed line ends: in a symlink's file (the
+        # import writes the manifest's target back) and in the manifest.
         with open(os.path.join(dest, "t", "abs-link"), "ab") as f:
             f.write(b"\r\n")
+        with open(os.path.join(dest, MANIFEST), "rb") as f:
+            text = f.read()
+        with open(os.path.join(dest, MANIFEST), "wb") as f:
+            f.write(text.replace(b"\n", b"\r\n"))
         r = self.fsck(dest, "--import")
         out = r.stdout.decode(errors="replace")
         print("# " + " / ".join(out.strip().splitlines()[:2]))
