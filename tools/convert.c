@@ -2,10 +2,12 @@
  * lxnt convert SRC DEST [-j N] [--cache DIR | --no-cache] [-q]
  *
  * Copies the rootfs directory SRC to DEST with every ELF64 x86-64
- * executable and shared object rewritten (docs/architecture.md, "Converting
- * a rootfs").  The main thread walks SRC and makes directories, symlinks and
- * special files; worker threads take the regular files from a queue,
- * largest first, and rewrite or copy them; then hard links are made and
+ * executable and shared object rewritten and every name encoded as the vfs
+ * stores it (docs/architecture.md, "Converting a rootfs").  The main thread
+ * walks SRC and makes directories, symlinks and special files (as the
+ * portable format's plain files); worker threads take the regular files
+ * from a queue, largest first, and rewrite or copy them; then hard links
+ * are made, the manifest of every entry's Linux metadata is written, and
  * the directories get their final mode and times, deepest first.
  */
 #include "convert.h"
@@ -30,7 +32,7 @@ struct msg_list {
 
 struct convert {
 	const char *src, *dest;
-	int as_root, show_progress;
+	int show_progress;
 	struct cv_tree tree;
 	struct cv_file_job *jobs; /* one per regular file that is not a later hard link */
 	long *job_of_entry;       /* index into jobs, or -1 */
@@ -41,7 +43,7 @@ struct convert {
 	uint64_t total_bytes;
 	atomic_size_t next, done_files, done_elf;
 	atomic_ullong done_bytes;
-	struct msg_list failures, skipped;
+	struct msg_list failures;
 	size_t dirs, symlinks, specials, hard_links;
 	struct timespec start;
 };
@@ -107,12 +109,12 @@ static int plan_tree(struct convert *cv)
 	if (!cv->jobs || !cv->job_of_entry)
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
-		const struct cv_entry *e = &t->v[i];
+		struct cv_entry *e = &t->v[i];
 		char err[PATH_MAX + 128];
 		cv->job_of_entry[i] = -1;
 		if (i == 0 || e->link_primary >= 0)
 			continue; /* DEST exists; hard links come after their primary */
-		char *src = join(cv->src, e->rel), *dest = join(cv->dest, e->rel);
+		char *src = join(cv->src, e->rel), *dest = join(cv->dest, e->out);
 		if (!src || !dest)
 			return -1;
 		mode_t type = e->st.st_mode & S_IFMT;
@@ -130,16 +132,10 @@ static int plan_tree(struct convert *cv)
 			rc = cv_make_dir(dest, err, sizeof(err));
 		} else if (type == S_IFLNK) {
 			cv->symlinks++;
-			rc = cv_make_symlink(src, dest, &e->st, cv->as_root, err, sizeof(err));
-		} else if (type == S_IFSOCK || (!cv->as_root && type != S_IFIFO)) {
-			snprintf(err, sizeof(err), "%s: %s not created%s", dest,
-				type == S_IFSOCK ? "socket" : "device node",
-				type == S_IFSOCK ? " (it only means something to a bound process)" :
-				" (mknod needs root)");
-			note(&cv->skipped, err);
+			rc = cv_make_symlink(src, dest, &e->st, &e->target, err, sizeof(err));
 		} else {
 			cv->specials++;
-			rc = cv_make_special(dest, &e->st, cv->as_root, err, sizeof(err));
+			rc = cv_make_special(dest, &e->st, err, sizeof(err));
 		}
 		if (rc)
 			note(&cv->failures, err);
@@ -231,7 +227,7 @@ static void make_hard_links(struct convert *cv)
 		if (e->link_primary < 0)
 			continue;
 		char err[2 * PATH_MAX];
-		char *primary = join(cv->dest, t->v[e->link_primary].rel), *dest = join(cv->dest, e->rel);
+		char *primary = join(cv->dest, t->v[e->link_primary].out), *dest = join(cv->dest, e->out);
 		long job = cv->job_of_entry[e->link_primary];
 		struct stat st;
 		if (!primary || !dest) {
@@ -252,16 +248,24 @@ static void make_hard_links(struct convert *cv)
 	}
 }
 
-/* Pass 4: directories get their owner, mode and times, deepest first, so
- * that writing into a directory does not change its times again. */
+/* Pass 4: the manifest, once every entry that will exist in DEST does. */
+static void write_manifest(struct convert *cv)
+{
+	char err[PATH_MAX + 128];
+	if (cv_write_manifest(cv->dest, &cv->tree, err, sizeof(err)))
+		note(&cv->failures, err);
+}
+
+/* Pass 5: directories get their mode and times, deepest first, so that
+ * writing into a directory does not change its times again. */
 static void finish_dirs(struct convert *cv)
 {
 	for (size_t i = cv->tree.n; i-- > 0;) {
 		const struct cv_entry *e = &cv->tree.v[i];
 		if (!S_ISDIR(e->st.st_mode))
 			continue;
-		char err[PATH_MAX + 128], *dest = join(cv->dest, e->rel);
-		if (!dest || cv_apply_meta(dest, &e->st, cv->as_root, err, sizeof(err)))
+		char err[PATH_MAX + 128], *dest = join(cv->dest, e->out);
+		if (!dest || cv_apply_meta(dest, &e->st, err, sizeof(err)))
 			note(&cv->failures, dest ? err : "out of memory");
 		free(dest);
 	}
@@ -344,9 +348,6 @@ static int summarize(struct convert *cv)
 			cv_cache_bad_entries(cv->cache));
 	printf("time: %.2f s, %.1f MB of ELF input, %.1f MB/s\n", secs, (double)elf_bytes / 1e6,
 		secs > 0 ? (double)elf_bytes / 1e6 / secs : 0.0);
-	printf("not created: %zu\n", cv->skipped.n);
-	for (size_t i = 0; i < cv->skipped.n; i++)
-		printf("  %s\n", cv->skipped.v[i]);
 	printf("failed (left out of DEST): %zu\n", cv->failures.n);
 	fflush(stdout);
 	for (size_t i = 0; i < cv->failures.n; i++)
@@ -364,7 +365,6 @@ static void convert_free(struct convert *cv)
 	free(cv->job_of_entry);
 	free(cv->order);
 	free_list(&cv->failures);
-	free_list(&cv->skipped);
 	cv_tree_free(&cv->tree);
 	if (cv->cache)
 		cv_cache_close(cv->cache);
@@ -408,7 +408,7 @@ int lxnt_cmd_convert(int argc, char **argv)
 
 	struct lxnt_rewrite_options opt = {0};
 	struct convert cv = { .src = src, .dest = dest, .opt = &opt,
-		.as_root = geteuid() == 0, .show_progress = !quiet && isatty(2) };
+		.show_progress = !quiet && isatty(2) };
 	clock_gettime(CLOCK_MONOTONIC, &cv.start);
 	char err[PATH_MAX + 128], dirbuf[PATH_MAX];
 	struct stat dest_st;
@@ -430,6 +430,13 @@ int lxnt_cmd_convert(int argc, char **argv)
 		snprintf(err, sizeof(err), "%s: %s", src, strerror(errno));
 		goto out;
 	}
+	if (S_ISREG(dest_st.st_mode)) {
+		/* Reading tar, GNU and pax headers, xattrs and compressed streams
+		 * is libarchive's job, which lxnt does not depend on yet. */
+		snprintf(err, sizeof(err), "%s: tarball input is not supported (it needs "
+			"libarchive); unpack it as root and convert the directory", src);
+		goto out;
+	}
 	if (!S_ISDIR(dest_st.st_mode)) {
 		snprintf(err, sizeof(err), "%s: not a directory", src);
 		goto out;
@@ -440,11 +447,14 @@ int lxnt_cmd_convert(int argc, char **argv)
 		rmdir(dest); /* still empty: nothing has been written yet */
 		goto out;
 	}
+	for (size_t i = 0; i < cv.tree.nleft; i++)
+		note(&cv.failures, cv.tree.left_out[i]);
 	if (plan_tree(&cv) || run_workers(&cv, jobs)) {
 		snprintf(err, sizeof(err), "%s: out of memory", src);
 		goto out;
 	}
 	make_hard_links(&cv);
+	write_manifest(&cv);
 	finish_dirs(&cv);
 	rc = summarize(&cv);
 	convert_free(&cv);

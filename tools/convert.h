@@ -1,8 +1,9 @@
 /*
- * `lxnt convert SRC DEST`: the rewriting half of rootfs conversion
- * (docs/architecture.md "Converting a rootfs").  convert.c runs the command,
- * walk.c reads SRC, tree.c builds DEST, elffile.c handles one regular file
- * (copy.c copies one), cache.c keeps rewritten files by content.
+ * `lxnt convert SRC DEST`: rootfs conversion (docs/architecture.md
+ * "Converting a rootfs").  convert.c runs the command, walk.c reads SRC,
+ * tree.c builds DEST, elffile.c handles one regular file (copy.c copies
+ * one), cache.c keeps rewritten files by content, manifest.c encodes names
+ * and writes the metadata manifest.
  */
 #ifndef LXNT_TOOLS_CONVERT_H
 #define LXNT_TOOLS_CONVERT_H
@@ -18,6 +19,8 @@
 /* One entry of SRC (walk.c), in preorder: a directory before its contents. */
 struct cv_entry {
 	char *rel;          /* path relative to the root, "" for the root itself */
+	char *out;          /* the same path in DEST: each name encoded (cv_encode_name) */
+	char *target;       /* a symlink's target (tree.c), else NULL */
 	struct stat st;     /* lstat(2) of the entry */
 	long link_primary;  /* hard link: index of the first entry of its inode, else -1 */
 };
@@ -25,6 +28,10 @@ struct cv_entry {
 struct cv_tree {
 	struct cv_entry *v;
 	size_t n, cap;
+	/* "<path>: <reason>" for what the walk left out: a name too long once
+	 * encoded, a directory it could not read (its contents). */
+	char **left_out;
+	size_t nleft;
 };
 
 /* Reads SRC into tree, sorted by name within each directory so that the
@@ -71,16 +78,30 @@ int cv_copy_file(int in, const char *dest, unsigned mode, char *err, size_t errl
  * it has none or it is out of bounds. */
 int cv_count_sites(const uint8_t *img, size_t n, struct cv_sites *out);
 
-/* Building DEST (tree.c); each returns 0, or -1 with "<path>: <reason>" in err. */
-/* Applies owner (as root), mode and times of st to path. */
-int cv_apply_meta(const char *path, const struct stat *st, int as_root, char *err,
-	size_t errlen);
+/* Building DEST (tree.c); each returns 0, or -1 with "<path>: <reason>" in err.
+ * DEST holds plain files and directories only: a symlink is a file holding
+ * its target, a FIFO, socket or device node an empty file, as the vfs's
+ * portable format stores them; the manifest carries types, modes, owners,
+ * devices and times. */
+/* DEST's own mode (the permission bits plus owner access, no set-id bits:
+ * the copy must stay readable and writable) and st's times. */
+int cv_apply_meta(const char *path, const struct stat *st, char *err, size_t errlen);
 int cv_make_dir(const char *path, char *err, size_t errlen);
-int cv_make_symlink(const char *src, const char *dest, const struct stat *st, int as_root,
+/* Reads src's target into *target (malloc'd) and writes it as dest's content. */
+int cv_make_symlink(const char *src, const char *dest, const struct stat *st, char **target,
 	char *err, size_t errlen);
-int cv_make_special(const char *dest, const struct stat *st, int as_root, char *err,
-	size_t errlen);
+int cv_make_special(const char *dest, const struct stat *st, char *err, size_t errlen);
 int cv_make_hard_link(const char *primary, const char *dest, char *err, size_t errlen);
+
+/* The manifest's name in DEST's root: U+F000 "lxnt-manifest" in UTF-8, a
+ * name the codec never writes, so no guest path reaches it. */
+#define CV_MANIFEST_NAME "\xef\x80\x80lxnt-manifest"
+
+/* The DEST form of one Linux name (manifest.c): the name codec's Windows
+ * name with case escapes, in UTF-8; -1 if it is longer than NAME_MAX. */
+int cv_encode_name(const char *name, char *out, size_t cap);
+/* Writes DEST's manifest of the entries of t that exist in DEST. */
+int cv_write_manifest(const char *dest, const struct cv_tree *t, char *err, size_t errlen);
 
 /*
  * Content-addressed cache of rewritten files (cache.c).  An entry is keyed

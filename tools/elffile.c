@@ -162,9 +162,8 @@ void cv_convert_file(struct cv_file_job *job, const struct lxnt_rewrite_options 
 	close(fd);
 	if (job->outcome == CV_FAILED)
 		return;
-	/* Owner and the set-id bits are applied after the write: chown(2)
-	 * clears set-id bits, so they go last (cv_apply_meta). */
-	if (cv_apply_meta(job->dest, job->st, geteuid() == 0, job->err, sizeof(job->err))) {
+	/* DEST's own mode and the times, after the write (cv_apply_meta). */
+	if (cv_apply_meta(job->dest, job->st, job->err, sizeof(job->err))) {
 		unlink(job->dest);
 		job->outcome = CV_FAILED;
 	}

@@ -3,16 +3,20 @@
  * "The portable format") and reports damage.  A Windows program built from
  * the vfs's own record store.
  *
- *   lxnt-fsck [--repair] ROOT
+ *   lxnt-fsck [--repair | --import] ROOT
  *
+ * --import first imports the manifest that `lxnt convert` left in ROOT
+ * (docs/formats.md, "The import manifest"; vfs/metaimport.c), as the first
+ * process of the rootfs would, then checks.
  * Damage: a record that is not whole (wrong size, magic, id or CRC), a
  * record whose type contradicts the file (a directory against a file), a
  * symlink whose target is empty or longer than PATH_MAX - 1, a special
  * file with data.  Garbage, reported but not damage, removed by --repair:
  * records of files that no longer exist (a kill between an unlink and the
  * record's deletion), temporaries of interrupted record writes and
- * creations.  Exit status 0 without damage, 1 with, 2 when the tree cannot
- * be read.
+ * creations.  A manifest not imported yet is reported, not damage.  Exit
+ * status 0 without damage, 1 with (or when an import did not finish), 2
+ * when the tree cannot be read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 #include <shellapi.h>
 
 #include "lxnt/linux/fs.h"
+#include "metaimport.h"
 #include "metastore.h"
 #include "nt.h"
 
@@ -117,6 +122,22 @@ static void check_entry(struct fsck *c, const wchar_t *path, uint64_t id, bool i
 		damage(c, path, "special file with data");
 }
 
+/* The root has no entry in a listing, but it may have a record (a
+ * convert's import gives it one; chmod of / does too). */
+static void check_root(struct fsck *c, const wchar_t *root)
+{
+	FILE_INTERNAL_INFORMATION in;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+
+	if (!NT_SUCCESS(open_dir(root, FILE_READ_ATTRIBUTES, &h)))
+		return;
+	if (NT_SUCCESS(NtQueryInformationFile(h, &io, &in, sizeof(in),
+	                                      (FILE_INFORMATION_CLASS)LX_FileInternalInformation)))
+		check_entry(c, root, (uint64_t)in.IndexNumber.QuadPart, true, 0);
+	NtClose(h);
+}
+
 static int walk(struct fsck *c, const wchar_t *dir, bool is_root, int depth)
 {
 	size_t cap = 64 * 1024;
@@ -152,6 +173,8 @@ static int walk(struct fsck *c, const wchar_t *dir, bool is_root, int depth)
 			swprintf(path, wcslen(dir) + n + 2, L"%ls\\%.*ls", dir, (int)n, e->FileName);
 			if (dots || (is_root && !wcscmp(path + wcslen(dir) + 1, LX_METASTORE_NAME))) {
 				/* neither is checked as an entry */
+			} else if (is_root && !wcscmp(path + wcslen(dir) + 1, LX_MANIFEST_NAME)) {
+				say("import pending", path, "lxnt-fsck --import imports it");
 			} else if (n && e->FileName[0] == LX_METATMP_PREFIX) {
 				/* A creation that did not reach its rename. */
 				c->temporaries++;
@@ -222,20 +245,43 @@ static void scan_store(struct fsck *c)
 	}
 }
 
+static void import_say(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("import: %s\n", line);
+}
+
+/* Runs the import of ROOT's manifest; 0 when it finished or there was none. */
+static int import(const wchar_t *root, const wchar_t *store)
+{
+	struct lx_import_result r;
+	long s = lx_meta_import(root, store, import_say, NULL, &r);
+
+	printf("lxnt-fsck: import: %lu entries, %lu records, %lu linked again, %lu problems%s\n",
+	       r.entries, r.records, r.relinked, r.problems,
+	       s ? " (not finished: the manifest stays)" : "");
+	fflush(stdout);
+	return s ? 1 : 0;
+}
+
 int main(void)
 {
 	int argc;
 	wchar_t **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
 	struct fsck c = { 0 };
 	wchar_t full[MAX_PATH], root[MAX_PATH + 8], store[MAX_PATH + 16];
-	int i = 1;
+	int i = 1, imported = 0;
+	bool do_import = false;
 
 	if (argc > 1 && !wcscmp(argv[1], L"--repair")) {
 		c.repair = true;
 		i++;
+	} else if (argc > 1 && !wcscmp(argv[1], L"--import")) {
+		do_import = true;
+		i++;
 	}
 	if (i != argc - 1 || !GetFullPathNameW(argv[i], MAX_PATH, full, NULL)) {
-		fprintf(stderr, "usage: lxnt-fsck [--repair] ROOT\n");
+		fprintf(stderr, "usage: lxnt-fsck [--repair | --import] ROOT\n");
 		return 2;
 	}
 	for (size_t n = wcslen(full); n > 3 && full[n - 1] == L'\\'; n--)
@@ -244,11 +290,14 @@ int main(void)
 	swprintf(store, MAX_PATH + 16, L"%ls%ls%ls", root,
 	         root[wcslen(root) - 1] == L'\\' ? L"" : L"\\", LX_METASTORE_NAME);
 	c.store = store;
+	if (do_import)
+		imported = import(root, store);
+	check_root(&c, root);
 	if (walk(&c, root, true, 0))
 		return 2;
 	scan_store(&c);
 	printf("lxnt-fsck: %lu entries, %lu records, %lu damaged, %lu orphan records, "
 	       "%lu temporaries%s\n", c.entries, c.records, c.damaged, c.orphans, c.temporaries,
 	       c.repair ? " (garbage removed)" : "");
-	return c.damaged ? 1 : 0;
+	return c.damaged || imported ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /*
- * Building DEST for `lxnt convert`: directories, symlinks, special files,
- * hard links and the metadata of each entry.  Regular files are written by
- * elffile.c.
+ * Building DEST for `lxnt convert`: directories, symlinks and special
+ * files as the portable format's plain files, hard links, and DEST's own
+ * modes and times.  Regular files are written by elffile.c.
  */
 #include "convert.h"
 
@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,26 +20,27 @@ static int tree_fail(char *err, size_t errlen, const char *path, const char *wha
 }
 
 /*
- * Owner first (root only), then mode, then times: chown(2) clears the
- * set-user-ID and set-group-ID bits of a regular file, and setting the
- * mode must not disturb the times.  Symlinks keep the mode symlink(2) gave
- * them (Linux ignores it) but get their owner and times.
+ * DEST's own mode: the permission bits with owner read and write (and
+ * search for a directory) added and the set-id bits left out (0644 for the
+ * plain files that stand for links and special files), so that the
+ * tree can be copied and, on Windows, written (a file without a write bit
+ * would carry the read-only attribute under Wine).  The manifest carries
+ * the real mode.  Then the times, which the copy keeps where it can.
  */
-int cv_apply_meta(const char *path, const struct stat *st, int as_root, char *err,
-	size_t errlen)
+int cv_apply_meta(const char *path, const struct stat *st, char *err, size_t errlen)
 {
-	if (as_root && lchown(path, st->st_uid, st->st_gid) != 0)
-		return tree_fail(err, errlen, path, "chown");
-	if (!S_ISLNK(st->st_mode) && chmod(path, st->st_mode & 07777) != 0)
+	mode_t mode = S_ISDIR(st->st_mode) ? (st->st_mode & 0777) | 0700 :
+		S_ISREG(st->st_mode) ? (st->st_mode & 0777) | 0600 : 0644;
+	if (chmod(path, mode) != 0)
 		return tree_fail(err, errlen, path, "chmod");
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
-	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) != 0)
+	if (utimensat(AT_FDCWD, path, ts, 0) != 0)
 		return tree_fail(err, errlen, path, "set times");
 	return 0;
 }
 
 /* Directories are created owner-writable so that their contents can be
- * written; their own mode and times are applied last (cv_finish_dir). */
+ * written; their own mode and times are applied last (finish_dirs). */
 int cv_make_dir(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0700) != 0)
@@ -46,27 +48,51 @@ int cv_make_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int cv_make_symlink(const char *src, const char *dest, const struct stat *st, int as_root,
-	char *err, size_t errlen)
-{
-	char target[PATH_MAX];
-	ssize_t len = readlink(src, target, sizeof(target) - 1);
-	if (len < 0)
-		return tree_fail(err, errlen, src, "readlink");
-	target[len] = 0;
-	if (symlink(target, dest) != 0)
-		return tree_fail(err, errlen, dest, "symlink");
-	return cv_apply_meta(dest, st, as_root, err, errlen);
-}
-
-/* A FIFO, or a device node (mknod(2) needs CAP_MKNOD for those: the
- * caller only asks as root). */
-int cv_make_special(const char *dest, const struct stat *st, int as_root, char *err,
+/* A plain file with the given content (none for a special file), created
+ * new: DEST is empty, so an existing name is a collision of two names. */
+static int make_plain(const char *dest, const char *content, size_t n, char *err,
 	size_t errlen)
 {
-	if (mknod(dest, (st->st_mode & S_IFMT) | 0600, st->st_rdev) != 0)
-		return tree_fail(err, errlen, dest, S_ISFIFO(st->st_mode) ? "mkfifo" : "mknod");
-	return cv_apply_meta(dest, st, as_root, err, errlen);
+	int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return tree_fail(err, errlen, dest, "create");
+	ssize_t w = n ? write(fd, content, n) : 0;
+	if (w != (ssize_t)n || close(fd) != 0) {
+		if (w >= 0 && w != (ssize_t)n)
+			errno = EIO;
+		unlink(dest);
+		return tree_fail(err, errlen, dest, "write");
+	}
+	return 0;
+}
+
+/* The portable format's symlink: a regular file holding the target, no
+ * NUL (docs/formats.md). */
+int cv_make_symlink(const char *src, const char *dest, const struct stat *st, char **target,
+	char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	ssize_t len = readlink(src, buf, sizeof(buf) - 1);
+	if (len < 0)
+		return tree_fail(err, errlen, src, "readlink");
+	buf[len] = 0;
+	if (!(*target = strdup(buf))) {
+		errno = ENOMEM;
+		return tree_fail(err, errlen, src, "readlink");
+	}
+	if (make_plain(dest, buf, (size_t)len, err, errlen))
+		return -1;
+	return cv_apply_meta(dest, st, err, errlen);
+}
+
+/* A FIFO, socket or device node: an empty file whose type and device
+ * number only the manifest (then the record) holds; no mknod, so a
+ * non-root convert keeps device nodes too. */
+int cv_make_special(const char *dest, const struct stat *st, char *err, size_t errlen)
+{
+	if (make_plain(dest, NULL, 0, err, errlen))
+		return -1;
+	return cv_apply_meta(dest, st, err, errlen);
 }
 
 int cv_make_hard_link(const char *primary, const char *dest, char *err, size_t errlen)

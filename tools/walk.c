@@ -1,7 +1,7 @@
 /*
  * Reading a rootfs directory for `lxnt convert`: every entry with its
- * lstat(2), in preorder and name order, and which entries are hard links of
- * an earlier one.
+ * lstat(2) and its encoded path in DEST, in preorder and name order, and
+ * which entries are hard links of an earlier one.
  */
 #include "convert.h"
 
@@ -18,7 +18,21 @@ static int walk_fail(char *err, size_t errlen, const char *path, const char *why
 	return -1;
 }
 
-static int tree_add(struct cv_tree *t, const char *rel, const struct stat *st)
+/* Notes something left out of the tree; the walk goes on. */
+static int leave_out(struct cv_tree *t, const char *path, const char *why)
+{
+	char **v = realloc(t->left_out, (t->nleft + 1) * sizeof(*v));
+	size_t n = strlen(path) + strlen(why) + 3;
+	if (!v)
+		return -1;
+	t->left_out = v;
+	if (!(v[t->nleft] = malloc(n)))
+		return -1;
+	snprintf(v[t->nleft++], n, "%s: %s", path, why);
+	return 0;
+}
+
+static int tree_add(struct cv_tree *t, const char *rel, const char *out, const struct stat *st)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
@@ -28,10 +42,14 @@ static int tree_add(struct cv_tree *t, const char *rel, const struct stat *st)
 		t->v = v;
 		t->cap = cap;
 	}
-	char *copy = strdup(rel);
-	if (!copy)
+	char *copy = strdup(rel), *out_copy = strdup(out);
+	if (!copy || !out_copy) {
+		free(copy);
+		free(out_copy);
 		return -1;
-	t->v[t->n++] = (struct cv_entry){ .rel = copy, .st = *st, .link_primary = -1 };
+	}
+	t->v[t->n++] = (struct cv_entry){ .rel = copy, .out = out_copy, .st = *st,
+		.link_primary = -1 };
 	return 0;
 }
 
@@ -85,23 +103,44 @@ fail:
 	return NULL;
 }
 
-static int walk_dir(const char *root, const char *rel, dev_t skip_dev, ino_t skip_ino,
-	struct cv_tree *t, char *err, size_t errlen)
+/* rel is the directory's path in SRC, out the same path in DEST. */
+static int walk_dir(const char *root, const char *rel, const char *out, dev_t skip_dev,
+	ino_t skip_ino, struct cv_tree *t, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel) >= (int)sizeof(path))
 		return walk_fail(err, errlen, rel, "path too long");
 	size_t count;
 	char **names = read_names(path, &count, err, errlen);
+	if (!names && *rel) {
+		/* An unreadable directory (a non-root convert meeting root's
+		 * 0700 directory): DEST gets it empty, and the report says so. */
+		int rc = leave_out(t, err, "contents not read");
+		*err = 0;
+		return rc ? walk_fail(err, errlen, path, "out of memory") : 0;
+	}
 	if (!names)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < count && rc == 0; i++) {
-		char child[PATH_MAX], full[PATH_MAX];
+		char child[PATH_MAX], full[PATH_MAX], name[4 * NAME_MAX + 1], out_child[PATH_MAX];
 		struct stat st;
 		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", names[i]) >= (int)sizeof(child) ||
 		    snprintf(full, sizeof(full), "%s/%s", root, child) >= (int)sizeof(full)) {
 			rc = walk_fail(err, errlen, names[i], "path too long");
+			break;
+		}
+		if (cv_encode_name(names[i], name, sizeof(name))) {
+			/* Each escaped byte is three in UTF-8 (docs/vfs.md, "Names"). */
+			if (leave_out(t, full, "name longer than NAME_MAX once encoded for Windows")) {
+				rc = walk_fail(err, errlen, full, "out of memory");
+				break;
+			}
+			continue;
+		}
+		if (snprintf(out_child, sizeof(out_child), "%s%s%s", out, *out ? "/" : "", name) >=
+		    (int)sizeof(out_child)) {
+			rc = walk_fail(err, errlen, full, "path too long once encoded");
 			break;
 		}
 		if (lstat(full, &st) != 0) {
@@ -110,12 +149,12 @@ static int walk_dir(const char *root, const char *rel, dev_t skip_dev, ino_t ski
 		}
 		if (S_ISDIR(st.st_mode) && st.st_dev == skip_dev && st.st_ino == skip_ino)
 			continue;
-		if (tree_add(t, child, &st)) {
+		if (tree_add(t, child, out_child, &st)) {
 			rc = walk_fail(err, errlen, full, "out of memory");
 			break;
 		}
 		if (S_ISDIR(st.st_mode))
-			rc = walk_dir(root, child, skip_dev, skip_ino, t, err, errlen);
+			rc = walk_dir(root, child, out_child, skip_dev, skip_ino, t, err, errlen);
 	}
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
@@ -167,7 +206,8 @@ int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tre
 		return walk_fail(err, errlen, src, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return walk_fail(err, errlen, src, "not a directory");
-	if (tree_add(tree, "", &st) || walk_dir(src, "", skip_dev, skip_ino, tree, err, errlen) ||
+	if (tree_add(tree, "", "", &st) ||
+	    walk_dir(src, "", "", skip_dev, skip_ino, tree, err, errlen) ||
 	    find_hard_links(tree)) {
 		if (!*err)
 			walk_fail(err, errlen, src, "out of memory");
@@ -179,8 +219,14 @@ int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tre
 
 void cv_tree_free(struct cv_tree *tree)
 {
-	for (size_t i = 0; i < tree->n; i++)
+	for (size_t i = 0; i < tree->nleft; i++)
+		free(tree->left_out[i]);
+	free(tree->left_out);
+	for (size_t i = 0; i < tree->n; i++) {
 		free(tree->v[i].rel);
+		free(tree->v[i].out);
+		free(tree->v[i].target);
+	}
 	free(tree->v);
 	memset(tree, 0, sizeof(*tree));
 }

@@ -10,6 +10,7 @@
 
 #include "metacache.h"
 #include "metadata.h"
+#include "metaimport.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -48,6 +49,35 @@ static void probe_volume(const wchar_t *root)
 	NtClose(h);
 }
 
+/* The first problems of an import, then only their count: a copy that
+ * lost a whole directory would otherwise fill the terminal at every start. */
+#define IMPORT_LINES_SHOWN 10
+
+static void import_say(void *ctx, const char *line)
+{
+	unsigned *shown = ctx;
+
+	if ((*shown)++ < IMPORT_LINES_SHOWN)
+		lx_log("lxnt: import: %s\n", line);
+}
+
+/* A rootfs that `lxnt convert` made, copied to Windows, still holds its
+ * manifest: the first process imports it (the others wait on the import's
+ * lock) before anything reads a record.  One open when there is none. */
+static void import_manifest(const wchar_t *root, const wchar_t *store)
+{
+	struct lx_import_result r;
+	unsigned shown = 0;
+	long s;
+
+	if (!lx_meta_import_pending(root))
+		return;
+	s = lx_meta_import(root, store, import_say, &shown, &r);
+	if (s)
+		lx_log("lxnt: the rootfs's metadata manifest is not imported (0x%lx, %lu problems): "
+		       "run lxnt-fsck --import ROOT\n", (unsigned long)s, r.problems);
+}
+
 static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
 	struct lx_node *n = calloc(1, sizeof(*n));
@@ -65,6 +95,7 @@ static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
 				wcscat(s, L"\\");
 			wcscat(s, LX_METASTORE_NAME);
 			probe_volume(n->nt_path);
+			import_manifest(n->nt_path, s);
 			rootvol.dev = n->mount->dev;
 			rootvol.store = s;
 		}

@@ -8,8 +8,13 @@ The generated tree holds two ELF files from /bin (static busybox, dynamic
 PIE true), a symlink, a hard-linked ELF pair, a setuid file, a sticky
 directory, a text file, a 32-bit ELF (copied as data), a truncated ELF
 (left out and reported), a FIFO, and nested and empty directories, each
-with its own mode and mtime.  The minbase test builds the rootfs with
-scripts/minbase when run as root and it is missing; otherwise it is skipped.
+with its own mode and mtime.  DEST holds plain files and directories only
+(a symlink is a file holding its target, a FIFO an empty file) and the
+Linux metadata of every entry in its manifest, which this test reads with
+a reader of its own (docs/formats.md, "The import manifest"); under lxnt
+import_test.py checks it.  A tarball is refused with a message naming
+libarchive.  The minbase test builds the rootfs with scripts/minbase when
+run as root and it is missing; otherwise it is skipped.
 """
 import os
 import re
@@ -93,6 +98,59 @@ def describe(root):
     return out
 
 
+MANIFEST = "\uf000lxnt-manifest"
+TYPES = {"d": stat.S_IFDIR, "f": stat.S_IFREG, "l": stat.S_IFLNK, "p": stat.S_IFIFO,
+         "s": stat.S_IFSOCK, "c": stat.S_IFCHR, "b": stat.S_IFBLK}
+
+
+def unescape(field):
+    """%XX to bytes."""
+    return re.sub(rb"%([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), field.encode())
+
+
+def decode_name(name):
+    """The name codec's decoder (docs/vfs.md, "Names"): U+F001-U+F0FF are
+    the bytes they carry, anything else its UTF-8 form."""
+    out = bytearray()
+    for ch in name:
+        out += bytes([ord(ch) - 0xF000]) if 0xF000 < ord(ch) <= 0xF0FF else ch.encode()
+    return out.decode(errors="surrogateescape")
+
+
+def describe_manifest(dest):
+    """describe() of the tree that DEST's manifest names, and the problems
+    of the manifest itself."""
+    out, problems = {}, []
+    with open(os.path.join(dest, MANIFEST)) as f:
+        lines = f.read().splitlines()
+    if not lines or lines[0] != "lxnt-manifest 1" or lines[-1] != "end %d" % (len(lines) - 2):
+        return out, ["manifest header or end line wrong: %r %r" % (lines[:1], lines[-1:])]
+    for n, line in enumerate(lines[1:-1]):
+        f = line.split(" ")
+        path = unescape(f[9]).decode()
+        rel = "." if path == "." else "/".join(decode_name(c) for c in path.split("/"))
+        kind = TYPES[f[0]]
+        target = unescape(f[10]).decode() if f[0] == "l" else None
+        if f[0] == "l":
+            with open(os.path.join(dest, path), "rb") as g:
+                if g.read().decode() != target:
+                    problems.append("%s: DEST file does not hold the target" % rel)
+        if os.path.isdir(os.path.join(dest, path)) != (f[0] == "d"):
+            problems.append("%s: DEST and the manifest disagree on a directory" % rel)
+        mtime = f[6].split(".")
+        out[rel] = (kind, None if f[0] == "l" else int(f[1], 8), int(f[2]), int(f[3]),
+                    int(mtime[0]) * 10**9 + int(mtime[1]), target)
+        if f[8] != "-" and int(f[8]) > n:
+            problems.append("%s: hard-link group %s names a later entry" % (rel, f[8]))
+    for dirpath, dirs, files in os.walk(dest):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(dirpath, name))
+            if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                problems.append("%s: DEST holds something other than files and directories"
+                                % name)
+    return out, problems
+
+
 def convert(lxnt, src, dest, *extra):
     r = subprocess.run([lxnt, "convert", src, dest, "-q"] + list(extra),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
@@ -116,7 +174,9 @@ def check_dest(src, dest, rc, out, err):
         problems.append("stderr should be one line naming usr/lib/broken.so: %r" % err[:400])
     if "failed (left out of DEST): 1" not in out:
         problems.append("summary does not count one failure")
-    want, got = describe(src), describe(dest)
+    want = describe(src)
+    got, manifest_problems = describe_manifest(dest)
+    problems += manifest_problems
     del want["usr/lib/broken.so"]
     if sorted(want) != sorted(got):
         problems.append("paths differ: missing %s, extra %s" % (
@@ -205,6 +265,30 @@ def run_tree(lxnt):
         if rc == 0 or len(err.splitlines()) != 1 or "d1" not in err:
             problems.append("a non-empty DEST was not refused with one line: %d %r" % (rc, err))
         tests.append(("refuses a non-empty DEST", problems))
+
+        # 90 upper-case letters are 90 escapes, 270 bytes of UTF-8 in DEST.
+        small = os.path.join(tmp, "small")
+        os.makedirs(os.path.join(small, "dir"))
+        long_name = "A" * 90
+        for name in (long_name, "kept"):
+            with open(os.path.join(small, "dir", name), "w") as f:
+                f.write("x\n")
+        rc, out, err = convert(lxnt, small, os.path.join(tmp, "d7"), "--no-cache")
+        problems = []
+        if rc != 1 or len(err.splitlines()) != 1 or long_name not in err or "NAME_MAX" not in err:
+            problems.append("the long name was not reported alone: %d %r" % (rc, err))
+        got, manifest_problems = describe_manifest(os.path.join(tmp, "d7"))
+        if sorted(got) != [".", "dir", "dir/kept"] or manifest_problems:
+            problems.append("DEST should hold dir/kept only: %r %r" % (sorted(got), manifest_problems))
+        tests.append(("a name too long once encoded is left out and reported", problems))
+
+        tarball = os.path.join(tmp, "rootfs.tar")
+        subprocess.run(["tar", "-cf", tarball, "-C", src, "."], check=True)
+        rc, out, err = convert(lxnt, tarball, os.path.join(tmp, "d6"), "--no-cache")
+        problems = []
+        if rc == 0 or "libarchive" not in err or os.path.exists(os.path.join(tmp, "d6")):
+            problems.append("a tarball was not refused naming libarchive: %d %r" % (rc, err))
+        tests.append(("refuses a tarball, naming what it needs", problems))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tests
