@@ -98,8 +98,11 @@ _Noreturn void lx_exit_process(int wait_status);
  *   -LX_EBADF for a closed fd, -LX_EACCES if fd was not opened for reading,
  *   -LX_ENODEV if the fd is not something mmap can read (pipe, directory).
  *   Used by mmap to fill private file mappings.
+ * lx_vfs_fd_is_dev_zero: true if fd is open on /dev/zero, whose shared
+ *   mappings are shared anonymous memory.
  */
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
+bool lx_vfs_fd_is_dev_zero(int fd);
 
 #endif

@@ -17,7 +17,9 @@ void lx_mm_init(void);
 /*
  * mmap worker: addr is a hint unless flags has MAP_FIXED or
  * MAP_FIXED_NOREPLACE; the mapping is private anonymous memory filled from
- * fd at off when fd >= 0.  Returns the address or -LX_Exxx.
+ * fd at off when fd >= 0, or shared anonymous memory (mman_shm.h) when
+ * flags ask for a shared mapping and fd < 0.  Returns the address or
+ * -LX_Exxx.
  */
 int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off);
 int64_t lx_mm_unmap(uint64_t addr, uint64_t len);
@@ -28,16 +30,23 @@ int64_t lx_mm_dontneed(uint64_t addr, uint64_t len);
 /* True if every page of [addr, addr+len) is mapped. */
 bool lx_mm_mapped(uint64_t addr, uint64_t len);
 
+/* For a mapped address of shared memory: the identity of its section in
+ * the instance and the offset into it (the futex key, runtime/futex.c). */
+bool lx_mm_shared_key(uint64_t addr, uint64_t *id, uint64_t *off);
+
 /* Puts the program break at the bottom of the guest window (sys_mman.c). */
 void lx_brk_init(void);
 
 /* Top of the area mmap allocates downwards from (below the main stack). */
 extern uint64_t lx_mm_mmap_top;
 
-/* An area of the map, as fork hands it over (runtime/fork.c). */
+/* An area of the map, as fork hands it over (runtime/fork.c); an area
+ * of shared memory names its view and the section's handle (the
+ * parent's in lx_mm_areas, the child's in lx_mm_adopt), else section is 0. */
 struct lx_mm_area {
 	uint64_t start, end;
 	int prot, flags;
+	uint64_t view_start, view_end, section, id;
 };
 /* Copies up to cap areas into out; returns how many there are. */
 size_t lx_mm_areas(struct lx_mm_area *out, size_t cap);

@@ -73,15 +73,15 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 		return -LX_EINVAL;
 	if (LX_PAGE_UP(len) < len)
 		return -LX_ENOMEM;
-	if (flags & LX_MAP_ANONYMOUS) {
-		/* A shared anonymous mapping is private: a child of fork gets a copy
-		 * (docs/runtime.md, "Processes"). */
+	/* A shared mapping of /dev/zero is shared anonymous memory
+	 * (shmem_zero_setup() in mm/mmap.c). */
+	if ((flags & LX_MAP_ANONYMOUS) || (type != LX_MAP_PRIVATE && lx_vfs_fd_is_dev_zero(fd)))
 		return lx_mm_map(addr, len, prot, flags, -1, 0);
-	}
 	if (fd < 0)
 		return -LX_EBADF;
-	/* Shared file mappings need section views; read-only ones see no
-	 * difference from a private copy as long as nobody writes the file. */
+	/* Shared file mappings would need file-backed sections; read-only
+	 * ones see no difference from a private copy as long as nobody
+	 * writes the file (docs/runtime.md, "Memory map"). */
 	if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
 		return -LX_ENODEV;
 	return lx_mm_map(addr, len, prot, flags, fd, off);
