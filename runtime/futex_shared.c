@@ -112,17 +112,32 @@ static void free_slot(struct shared_slot *s)
 	InterlockedDecrement(&table->waiters);
 }
 
-/* Wakes the waiter of slot s; false (and the slot freed) if its process
- * is gone.  Table locked. */
-static bool wake_slot(struct shared_slot *s)
+/* Opens the event of slot s's waiter; NULL if it cannot, and *gone if
+ * that is because the waiter's process is gone (its event with it). */
+static HANDLE open_slot_event(const struct shared_slot *s, DWORD access, bool *gone)
 {
 	wchar_t name[160];
 	HANDLE ev = NULL;
 
-	if (event_name(s->pid, s->seq, name, 160))
-		ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+	*gone = false;
+	if (event_name(s->pid, s->seq, name, 160)) {
+		ev = OpenEventW(access, FALSE, name);
+		*gone = !ev && GetLastError() == ERROR_FILE_NOT_FOUND;
+	}
+	return ev;
+}
+
+/* Wakes the waiter of slot s; false if it cannot, the slot freed if its
+ * process is gone.  Only then may a slot be freed by another than its
+ * waiter, who frees it itself at the end of the wait.  Table locked. */
+static bool wake_slot(struct shared_slot *s)
+{
+	bool gone;
+	HANDLE ev = open_slot_event(s, EVENT_MODIFY_STATE, &gone);
+
 	if (!ev) {
-		free_slot(s);
+		if (gone)
+			free_slot(s);
 		return false;
 	}
 	s->state = SLOT_WOKEN;
@@ -136,14 +151,14 @@ static void reap_dead(void)
 {
 	for (int i = 0; i < SHARED_SLOTS; i++) {
 		struct shared_slot *s = &table->slot[i];
-		wchar_t name[160];
+		bool gone;
 		HANDLE ev;
-		if (s->state == SLOT_FREE || !event_name(s->pid, s->seq, name, 160))
+		if (s->state == SLOT_FREE)
 			continue;
-		ev = OpenEventW(SYNCHRONIZE, FALSE, name);
+		ev = open_slot_event(s, SYNCHRONIZE, &gone);
 		if (ev)
 			CloseHandle(ev);
-		else if (GetLastError() == ERROR_FILE_NOT_FOUND)
+		else if (gone)
 			free_slot(s);
 	}
 }
