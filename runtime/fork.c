@@ -80,22 +80,24 @@ static long copy_region(HANDLE proc, uint64_t s, uint64_t e, const MEMORY_BASIC_
  */
 static long share_views(HANDLE proc, struct lx_mm_area *a, size_t n)
 {
-	uint64_t last = 0, handle = 0;
+	uint64_t last = 0;
+	HANDLE handle = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!a[i].section)
+		struct lx_shm_view *v = &a[i].view;
+		if (!v->section)
 			continue;
-		if (a[i].view_start != last) {
+		if (v->start != last) {
 			HANDLE dup;
-			if (!VirtualAllocEx(proc, (void *)(uintptr_t)a[i].view_start,
-			                    a[i].view_end - a[i].view_start, MEM_RESERVE, PAGE_NOACCESS) ||
-			    !DuplicateHandle(GetCurrentProcess(), (HANDLE)(uintptr_t)a[i].section, proc, &dup,
-			                     0, FALSE, DUPLICATE_SAME_ACCESS))
+			if (!VirtualAllocEx(proc, (void *)(uintptr_t)v->start, v->end - v->start, MEM_RESERVE,
+			                    PAGE_NOACCESS) ||
+			    !DuplicateHandle(GetCurrentProcess(), v->section, proc, &dup, 0, FALSE,
+			                     DUPLICATE_SAME_ACCESS))
 				return lx_errno_from_win32(GetLastError());
-			last = a[i].view_start;
-			handle = (uint64_t)(uintptr_t)dup;
+			last = v->start;
+			handle = dup;
 		}
-		a[i].section = handle;
+		v->section = handle;
 	}
 	return 0;
 }
@@ -125,7 +127,7 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < got; i++) {
-		if (a[i].section)
+		if (a[i].view.section)
 			continue;
 		uint64_t gs = a[i].start & ~0xffffULL, ge = (a[i].end + 0xffff) & ~0xffffULL;
 		if (gs < reserved_to)
@@ -138,7 +140,7 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 	}
 	for (size_t i = 0; i < got; i++) {
 		uint64_t s = a[i].start;
-		if (a[i].section)
+		if (a[i].view.section)
 			continue;
 		while (s < a[i].end) {
 			MEMORY_BASIC_INFORMATION m;

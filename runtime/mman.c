@@ -306,36 +306,68 @@ static int64_t map_private_locked(uint64_t addr, uint64_t len, int prot, int fla
 	return r < 0 ? r : (int64_t)addr;
 }
 
+/* Where shared memory comes from: a file's section from off, or (file
+ * NULL) a new anonymous section. */
+struct shm_source {
+	const struct lx_vfs_section *file;
+	uint64_t off;
+};
+
 /*
- * Shared anonymous memory: a section of its own, its view at a granule
- * boundary (MapViewOfFileEx cannot place one elsewhere), taking whole
- * granules; the pages past len stay inaccessible, as past the end of a
- * Linux mapping.
+ * Shared memory: a view at a granule boundary (MapViewOfFileEx cannot
+ * place one elsewhere), taking whole granules.  A file's view starts at
+ * the granule of the file below off, so the mapping starts off's
+ * distance from that granule into it; the view's pages outside the
+ * mapping stay inaccessible, as outside a Linux mapping.
  */
-static int64_t map_shared_locked(uint64_t addr, uint64_t len, int prot, int flags)
+static int64_t place_view(uint64_t addr, uint64_t len, int flags, uint64_t delta, uint64_t vlen,
+                          uint64_t *vstart)
 {
-	uint64_t vlen = LX_GRANULE_UP(len);
-	struct lx_shm_view *v;
-	int64_t r;
+	long r;
 
 	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
-		if (!in_guest_window(addr, vlen))
+		*vstart = addr - delta;
+		if (addr < delta || !in_guest_window(*vstart, vlen))
 			return -LX_ENOMEM;
-		if (addr & (LX_GRANULE - 1))
+		if (*vstart & (LX_GRANULE - 1))
 			return -LX_EINVAL; /* a view cannot start there */
 		if ((r = clear_fixed(addr, addr + len, flags)) < 0)
 			return r;
-		if (shared_conflict(addr, addr + vlen))
-			return -LX_ENOMEM;
-	} else if (addr && !(addr & (LX_GRANULE - 1)) && in_guest_window(addr, vlen) &&
-	           !shared_conflict(addr, addr + vlen)) {
-		/* a usable hint */
-	} else {
-		addr = find_free_shared(vlen);
-		if (!addr)
-			return -LX_ENOMEM;
+		return shared_conflict(*vstart, *vstart + vlen) ? -LX_ENOMEM : 0;
 	}
-	if ((r = lx_shm_create(addr, addr + vlen, &v)) < 0)
+	*vstart = addr - delta;
+	if (addr >= delta && !(*vstart & (LX_GRANULE - 1)) && in_guest_window(*vstart, vlen) &&
+	    !shared_conflict(*vstart, *vstart + vlen))
+		return 0; /* a usable hint */
+	*vstart = find_free_shared(vlen);
+	return *vstart ? 0 : -LX_ENOMEM;
+}
+
+/* Takes the file's section handle, whatever happens. */
+static int64_t map_shared_locked(uint64_t addr, uint64_t len, int prot, int flags,
+                                 const struct shm_source *src)
+{
+	const struct lx_vfs_section *file = src->file;
+	uint64_t delta = file ? src->off & (LX_GRANULE - 1) : 0;
+	uint64_t vlen = LX_GRANULE_UP(delta + len), vstart;
+	struct lx_shm_view *v;
+	int64_t r = place_view(addr, len, flags, delta, vlen, &vstart);
+
+	if (r < 0) {
+		if (file)
+			CloseHandle(file->section);
+		return r;
+	}
+	addr = vstart + delta;
+	if (file) {
+		/* the view ends with the file, in the mapping's last page */
+		uint64_t avail = (uint64_t)file->size - src->off;
+		r = lx_shm_map_file(file, vstart, vstart + vlen, src->off - delta,
+		                    delta + (len < avail ? len : avail), &v);
+	} else {
+		r = lx_shm_create(vstart, vstart + vlen, &v);
+	}
+	if (r < 0)
 		return r;
 	r = lx_mm_set_protection(addr, addr + len, prot);
 	if (r == 0 && !vma_insert(addr, addr + len, prot, flags, v))
@@ -358,9 +390,38 @@ int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int6
 	len = LX_PAGE_UP(len);
 	AcquireSRWLockExclusive(&mm_lock);
 	if (shared)
-		r = map_shared_locked(addr, len, prot, flags);
+		r = map_shared_locked(addr, len, prot, flags, &(struct shm_source){ NULL, 0 });
 	else
 		r = map_private_locked(addr, len, prot, flags, fd, off);
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+/*
+ * The file's section must cover the mapping: a view cannot reach past the
+ * end of the file (Linux maps it, and gives SIGBUS there), and the vfs
+ * opens no file for execution.  Writable mappings need O_RDWR (EACCES,
+ * as mmap(2)); a read-only file's section stays read-only, so a later
+ * mprotect(PROT_WRITE) fails as on Linux.
+ */
+int64_t lx_mm_map_file_shared(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+{
+	struct lx_vfs_section file;
+	int64_t r = lx_vfs_fd_section(fd, &file);
+
+	if (r < 0)
+		return r;
+	len = LX_PAGE_UP(len);
+	if ((prot & LX_PROT_WRITE) && !file.writable)
+		r = -LX_EACCES;
+	else if ((prot & LX_PROT_EXEC) || (uint64_t)off + len > LX_PAGE_UP((uint64_t)file.size))
+		r = -LX_ENODEV;
+	if (r < 0) {
+		CloseHandle(file.section);
+		return r;
+	}
+	AcquireSRWLockExclusive(&mm_lock);
+	r = map_shared_locked(addr, len, prot, flags, &(struct shm_source){ &file, (uint64_t)off });
 	ReleaseSRWLockExclusive(&mm_lock);
 	return r;
 }
@@ -466,15 +527,16 @@ static void merge_at(uint64_t addr)
 }
 
 /*
- * Growing shared memory: in place, within the granules of its view (the
- * section cannot grow, nor move with the pages other processes map).
+ * Growing shared memory: in place, within its view (the section cannot
+ * grow, nor move with the pages other processes map).
  */
 static int64_t remap_shared_locked(uint64_t old_addr, uint64_t old_len, uint64_t new_len)
 {
 	size_t i = vma_first_above(old_addr);
 	struct lx_vma v = vmas[i];
 
-	if (old_addr + new_len > v.view->end || !range_free(old_addr + old_len, old_addr + new_len))
+	if (old_addr + new_len > v.view->start + LX_PAGE_UP(v.view->bytes) ||
+	    !range_free(old_addr + old_len, old_addr + new_len))
 		return -LX_ENOMEM;
 	long r = lx_mm_set_protection(old_addr + old_len, old_addr + new_len, v.prot);
 	if (r == 0 && !vma_insert(old_addr + old_len, old_addr + new_len, v.prot, v.flags, v.view))
@@ -544,6 +606,13 @@ __attribute__((weak)) long lx_vfs_pread_host(int fd, void *buf, size_t count, in
 	return -LX_ENODEV;
 }
 
+/* As lx_vfs_pread_host: no vfs, no shared file mappings. */
+__attribute__((weak)) long lx_vfs_fd_section(int fd, struct lx_vfs_section *out)
+{
+	(void)fd; (void)out;
+	return -LX_ENODEV;
+}
+
 /* As lx_vfs_pread_host: no vfs, no /dev/zero. */
 __attribute__((weak)) bool lx_vfs_fd_is_dev_zero(int fd)
 {
@@ -562,12 +631,8 @@ size_t lx_mm_areas(struct lx_mm_area *out, size_t cap)
 		const struct lx_shm_view *v = vmas[i].view;
 		out[i] = (struct lx_mm_area){ .start = vmas[i].start, .end = vmas[i].end,
 		                             .prot = vmas[i].prot, .flags = vmas[i].flags };
-		if (v) {
-			out[i].view_start = v->start;
-			out[i].view_end = v->end;
-			out[i].section = (uint64_t)(uintptr_t)v->section;
-			out[i].id = v->id;
-		}
+		if (v)
+			out[i].view = *v;
 	}
 	ReleaseSRWLockShared(&mm_lock);
 	return n;
@@ -580,9 +645,9 @@ static struct lx_shm_view *adopt_view(const struct lx_mm_area *a)
 {
 	struct lx_shm_view *v = views;
 
-	if (v && v->start == a->view_start)
+	if (v && v->start == a->view.start)
 		return v;
-	if (lx_shm_adopt(a->view_start, a->view_end, a->section, a->id, &v) < 0)
+	if (lx_shm_adopt(&a->view, &v) < 0)
 		lx_fatal("lxnt: cannot map shared memory inherited through fork");
 	v->next = views;
 	views = v;
@@ -600,7 +665,7 @@ bool lx_mm_shared_key(uint64_t addr, uint64_t *id, uint64_t *off)
 	size_t i = vma_first_above(addr);
 	if (i < nvma && vmas[i].start <= addr && vmas[i].view) {
 		*id = vmas[i].view->id;
-		*off = addr - vmas[i].view->start;
+		*off = addr - vmas[i].view->start + vmas[i].view->off;
 		found = true;
 	}
 	ReleaseSRWLockShared(&mm_lock);
@@ -612,7 +677,7 @@ void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top)
 {
 	AcquireSRWLockExclusive(&mm_lock);
 	for (size_t i = 0; i < n; i++) {
-		struct lx_shm_view *v = a[i].section ? adopt_view(&a[i]) : NULL;
+		struct lx_shm_view *v = a[i].view.section ? adopt_view(&a[i]) : NULL;
 		if (!vma_insert(a[i].start, a[i].end, a[i].prot, a[i].flags, v))
 			lx_fatal("lxnt: out of memory adopting the address space");
 		if (v)

@@ -11,6 +11,7 @@
 
 #include "lx.h"
 #include "lxnt/linux/mman.h"
+#include "mman_shm.h"
 
 void lx_mm_init(void);
 
@@ -22,6 +23,9 @@ void lx_mm_init(void);
  * -LX_Exxx.
  */
 int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off);
+/* A shared mapping of the regular file open as fd, from off, backed by a
+ * section of the file (mman_shm.h); -LX_ENODEV where it cannot be. */
+int64_t lx_mm_map_file_shared(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off);
 int64_t lx_mm_unmap(uint64_t addr, uint64_t len);
 int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot);
 int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags);
@@ -41,12 +45,13 @@ void lx_brk_init(void);
 extern uint64_t lx_mm_mmap_top;
 
 /* An area of the map, as fork hands it over (runtime/fork.c); an area
- * of shared memory names its view and the section's handle (the
- * parent's in lx_mm_areas, the child's in lx_mm_adopt), else section is 0. */
+ * of shared memory has a copy of its view, whose section handle is the
+ * parent's in lx_mm_areas and the child's in lx_mm_adopt; else
+ * view.section is NULL. */
 struct lx_mm_area {
 	uint64_t start, end;
 	int prot, flags;
-	uint64_t view_start, view_end, section, id;
+	struct lx_shm_view view;
 };
 /* Copies up to cap areas into out; returns how many there are. */
 size_t lx_mm_areas(struct lx_mm_area *out, size_t cap);

@@ -20,33 +20,21 @@
 /* Per process: with the creator's Windows pid, makes names unique. */
 static volatile LONG shm_counter;
 
-static struct lx_shm_view *view_new(uint64_t start, uint64_t end, HANDLE section, uint64_t id)
-{
-	struct lx_shm_view *v = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->start = start;
-	v->end = end;
-	v->section = section;
-	v->id = id;
-	return v;
-}
-
 /*
- * Maps the whole section at start, with every page inaccessible: the
- * caller opens the pages that are mapped in Linux's view.  The view may
- * execute, so that mprotect(PROT_EXEC) can be granted later.
+ * Maps v's part of v's section at v->start, with every page
+ * inaccessible: the caller opens the pages that are mapped in Linux's
+ * view.  An anonymous view may execute, so that mprotect(PROT_EXEC) can
+ * be granted later; a file's may not (the vfs opens no file to execute).
  */
-static long map_view(HANDLE section, uint64_t start, uint64_t end)
+static long map_view(const struct lx_shm_view *v)
 {
 	DWORD old;
-	void *p = MapViewOfFileEx(section, FILE_MAP_WRITE | FILE_MAP_EXECUTE, 0, 0, end - start,
-	                          (void *)(uintptr_t)start);
+	void *p = MapViewOfFileEx(v->section, v->access, (DWORD)(v->off >> 32), (DWORD)v->off, v->bytes,
+	                          (void *)(uintptr_t)v->start);
 
 	if (!p)
 		return lx_errno_from_win32(GetLastError());
-	if (!VirtualProtect(p, end - start, PAGE_NOACCESS, &old)) {
+	if (!VirtualProtect(p, v->bytes, PAGE_NOACCESS, &old)) {
 		long r = lx_errno_from_win32(GetLastError());
 		UnmapViewOfFile(p);
 		return r;
@@ -80,43 +68,51 @@ static HANDLE create_section(uint64_t size, uint64_t *id)
 	return NULL;
 }
 
-long lx_shm_create(uint64_t start, uint64_t end, struct lx_shm_view **out)
+/* Maps the view described by *tmpl into a record of its own; the
+ * section handle is the record's, or closed on failure. */
+static long view_install(const struct lx_shm_view *tmpl, struct lx_shm_view **out)
 {
-	uint64_t id;
-	HANDLE h = create_section(end - start, &id);
-	long r;
+	struct lx_shm_view *v = HeapAlloc(GetProcessHeap(), 0, sizeof(*v));
+	long r = v ? map_view(tmpl) : -LX_ENOMEM;
 
-	if (!h)
-		return -LX_ENOMEM; /* out of commit charge, or of names */
-	r = map_view(h, start, end);
 	if (r == 0) {
-		*out = view_new(start, end, h, id);
-		if (*out)
-			return 0;
-		UnmapViewOfFile((void *)(uintptr_t)start);
-		r = -LX_ENOMEM;
+		*v = *tmpl;
+		v->next = NULL;
+		*out = v;
+		return 0;
 	}
-	CloseHandle(h);
+	if (v)
+		HeapFree(GetProcessHeap(), 0, v);
+	CloseHandle(tmpl->section);
 	return r;
 }
 
-long lx_shm_adopt(uint64_t start, uint64_t end, uint64_t section, uint64_t id,
-                  struct lx_shm_view **out)
+long lx_shm_create(uint64_t start, uint64_t end, struct lx_shm_view **out)
 {
-	HANDLE h = (HANDLE)(uintptr_t)section;
+	struct lx_shm_view v = { .start = start, .end = end, .off = 0, .bytes = end - start,
+	                         .access = FILE_MAP_WRITE | FILE_MAP_EXECUTE };
 
+	v.section = create_section(end - start, &v.id);
+	if (!v.section)
+		return -LX_ENOMEM; /* out of commit charge, or of names */
+	return view_install(&v, out);
+}
+
+long lx_shm_map_file(const struct lx_vfs_section *file, uint64_t start, uint64_t end, uint64_t off,
+                     uint64_t bytes, struct lx_shm_view **out)
+{
+	struct lx_shm_view v = { .start = start, .end = end, .section = file->section, .id = file->id,
+	                         .off = off, .bytes = bytes,
+	                         .access = file->writable ? FILE_MAP_WRITE : FILE_MAP_READ };
+
+	return view_install(&v, out);
+}
+
+long lx_shm_adopt(const struct lx_shm_view *parent, struct lx_shm_view **out)
+{
 	/* The parent kept the range reserved until now (runtime/fork.c). */
-	VirtualFree((void *)(uintptr_t)start, 0, MEM_RELEASE);
-	long r = map_view(h, start, end);
-	if (r == 0) {
-		*out = view_new(start, end, h, id);
-		if (*out)
-			return 0;
-		UnmapViewOfFile((void *)(uintptr_t)start);
-		r = -LX_ENOMEM;
-	}
-	CloseHandle(h);
-	return r;
+	VirtualFree((void *)(uintptr_t)parent->start, 0, MEM_RELEASE);
+	return view_install(parent, out);
 }
 
 void lx_shm_destroy(struct lx_shm_view *v)

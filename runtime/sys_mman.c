@@ -79,11 +79,11 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 		return lx_mm_map(addr, len, prot, flags, -1, 0);
 	if (fd < 0)
 		return -LX_EBADF;
-	/* Shared file mappings would need file-backed sections; read-only
-	 * ones see no difference from a private copy as long as nobody
-	 * writes the file (docs/runtime.md, "Memory map"). */
+	/* A writable shared file mapping is a view of the file's section; a
+	 * read-only one is a private copy, which differs only if the file
+	 * is written meanwhile (docs/runtime.md, "Memory map"). */
 	if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
-		return -LX_ENODEV;
+		return lx_mm_map_file_shared(addr, len, prot, flags, fd, off);
 	return lx_mm_map(addr, len, prot, flags, fd, off);
 }
 

@@ -352,6 +352,7 @@ CASES = [
     dict(name="shm-pshared-cond-barrier", prog="shm", args=["cond-barrier"], timeout=60),
     dict(name="shm-sem-pshared", prog="shm", args=["sem-pshared"], timeout=30),
     dict(name="shm-futex-kill-interrupt", prog="shm", args=["futex-kill"], timeout=30),
+    dict(name="shm-file-shared", prog="shm", args=["file"], timeout=60),
     dict(name="shm-sem-open", prog="shm", args=["sem-named"], timeout=30,
          known_gap="MAP_SHARED file mappings (/dev/shm) are not shared: issue 5"),
 ]

@@ -284,6 +284,60 @@ static int sem_named(void)
 	return 0;
 }
 
+/* A writable MAP_SHARED mapping of a regular file: written by a child,
+ * seen by the parent through the mapping and through read(2), with a
+ * process-shared mutex in it; a second mapping of the same file at an
+ * offset aliases the first. */
+static int file_shared(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t size = 3 * pg + 100;
+	int fd = open("shared.bin", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		die("shared.bin");
+	char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *m2 = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pg);
+	if (m == MAP_FAILED || m2 == MAP_FAILED)
+		die("mmap shared.bin");
+	struct area {
+		pthread_mutex_t mu;
+		long counter;
+	} *a = (struct area *)(m + pg);
+	pthread_mutexattr_t at;
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&a->mu, &at);
+	pid_t pid = fork();
+	for (int i = 0; i < 20000; i++) {
+		pthread_mutex_lock(&a->mu);
+		a->counter++;
+		pthread_mutex_unlock(&a->mu);
+	}
+	if (pid == 0) {
+		strcpy(m, "from the child");
+		strcpy(m + 3 * pg, "tail");
+		_exit(0);
+	}
+	int st = reap(pid);
+	char buf[32] = { 0 };
+	if (pread(fd, buf, 14, 0) != 14)
+		die("pread");
+	printf("child %d: map '%s' file '%s' tail '%s' counter %ld alias %ld\n", st, m, buf,
+	       m + 3 * pg, a->counter, ((struct area *)m2)->counter);
+	if (pwrite(fd, "written", 8, 2 * pg) != 8)
+		die("pwrite");
+	printf("after pwrite: '%s'\n", m + 2 * pg);
+	munmap(m2, pg);
+	munmap(m, size);
+	close(fd);
+	fd = open("shared.bin", O_RDONLY);
+	void *ro = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf("read-only fd, PROT_WRITE: %s\n", ro == MAP_FAILED ? strerror(errno) : "mapped");
+	close(fd);
+	unlink("shared.bin");
+	return 0;
+}
+
 /* A waiter killed in a shared futex wait must not take a later wake-up
  * from a living waiter; a signal interrupts a shared wait. */
 static void on_usr1(int sig)
@@ -356,7 +410,7 @@ int main(int argc, char **argv)
 		{ "anon-counter", anon_counter }, { "private", private_after_fork },
 		{ "partial", partial }, { "mutex", mutex }, { "cond-barrier", cond_barrier },
 		{ "sem-pshared", sem_pshared }, { "sem-named", sem_named },
-		{ "futex-kill", futex_kill },
+		{ "futex-kill", futex_kill }, { "file", file_shared },
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);
