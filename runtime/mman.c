@@ -505,6 +505,28 @@ int64_t lx_mm_dontneed(uint64_t addr, uint64_t len)
 	return r;
 }
 
+int64_t lx_mm_sync(uint64_t addr, uint64_t len)
+{
+	long r = 0;
+
+	len = LX_PAGE_UP(len);
+	if (!in_guest_window(addr, len))
+		return -LX_ENOMEM;
+	AcquireSRWLockShared(&mm_lock);
+	for (size_t i = vma_first_above(addr); r == 0 && i < nvma && vmas[i].start < addr + len; i++) {
+		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
+		uint64_t e = vmas[i].end < addr + len ? vmas[i].end : addr + len;
+		/* Anonymous views have no file; private memory has none either. */
+		if (vmas[i].view && vmas[i].view->id >> 63 &&
+		    !FlushViewOfFile((void *)(uintptr_t)s, e - s))
+			r = lx_errno_from_win32(GetLastError());
+	}
+	ReleaseSRWLockShared(&mm_lock);
+	if (r == 0 && !lx_mm_mapped(addr, len))
+		r = -LX_ENOMEM;
+	return r;
+}
+
 static int prot_at(uint64_t addr)
 {
 	size_t i = vma_first_above(addr);

@@ -30,6 +30,9 @@ int64_t lx_mm_unmap(uint64_t addr, uint64_t len);
 int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot);
 int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags);
 int64_t lx_mm_dontneed(uint64_t addr, uint64_t len);
+/* Writes the dirty pages of the file views in [addr, addr+len) to their
+ * files; -LX_ENOMEM if part of the range is not mapped (msync(2)). */
+int64_t lx_mm_sync(uint64_t addr, uint64_t len);
 
 /* True if every page of [addr, addr+len) is mapped. */
 bool lx_mm_mapped(uint64_t addr, uint64_t len);

@@ -132,6 +132,26 @@ int64_t lx_sys_mremap(struct lx_syscall *sc)
 	return lx_mm_remap(old_addr, old_len, new_len, flags);
 }
 
+/* Linux msync(2): MS_SYNC and MS_ASYNC both write the pages now;
+ * neither waits for the disk (FlushViewOfFile does not). */
+int64_t lx_sys_msync(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	int flags = (int)sc->arg[2];
+
+	if (addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (flags & ~(LX_MS_ASYNC | LX_MS_INVALIDATE | LX_MS_SYNC))
+		return -LX_EINVAL;
+	if ((flags & LX_MS_ASYNC) && (flags & LX_MS_SYNC))
+		return -LX_EINVAL;
+	if (LX_PAGE_UP(len) < len)
+		return -LX_ENOMEM;
+	if (len == 0)
+		return 0;
+	return lx_mm_sync(addr, len);
+}
+
 /* Linux madvise(2): advice is accepted; MADV_DONTNEED zeroes the pages. */
 int64_t lx_sys_madvise(struct lx_syscall *sc)
 {

@@ -324,11 +324,17 @@ static int file_shared(void)
 		die("pread");
 	printf("child %d: map '%s' file '%s' tail '%s' counter %ld alias %ld\n", st, m, buf,
 	       m + 3 * pg, a->counter, ((struct area *)m2)->counter);
+	int s1 = msync(m, size, MS_SYNC), s2 = msync(m, pg, MS_ASYNC | MS_INVALIDATE);
+	int s3 = msync(m + 1, pg, MS_SYNC), e3 = errno;
+	int s4 = msync(m, pg, MS_SYNC | MS_ASYNC), e4 = errno;
+	printf("msync: %d %d %d %s %d %s\n", s1, s2, s3, strerror(e3), s4, strerror(e4));
 	if (pwrite(fd, "written", 8, 2 * pg) != 8)
 		die("pwrite");
 	printf("after pwrite: '%s'\n", m + 2 * pg);
 	munmap(m2, pg);
 	munmap(m, size);
+	int s5 = msync(m, pg, MS_SYNC);
+	printf("msync unmapped: %d %s\n", s5, strerror(errno));
 	close(fd);
 	fd = open("shared.bin", O_RDONLY);
 	void *ro = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
