@@ -181,6 +181,14 @@ static long unmap_locked(uint64_t s, uint64_t e)
 	return 0;
 }
 
+void lx_mm_unmap_shared(void)
+{
+	AcquireSRWLockExclusive(&mm_lock);
+	while (views && unmap_locked(views->start, views->end) == 0)
+		;
+	ReleaseSRWLockExclusive(&mm_lock);
+}
+
 /* Highest free range of len bytes below top (Linux's top-down layout). */
 static uint64_t find_free_below(uint64_t top, uint64_t len)
 {

@@ -34,6 +34,10 @@ int64_t lx_mm_dontneed(uint64_t addr, uint64_t len);
  * files; -LX_ENOMEM if part of the range is not mapped (msync(2)). */
 int64_t lx_mm_sync(uint64_t addr, uint64_t len);
 
+/* Unmaps every shared mapping: execve's stub holds no view of a file or
+ * of another process's memory (runtime/exec.c). */
+void lx_mm_unmap_shared(void);
+
 /* True if every page of [addr, addr+len) is mapped. */
 bool lx_mm_mapped(uint64_t addr, uint64_t len);
 

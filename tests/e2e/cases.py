@@ -353,6 +353,7 @@ CASES = [
     dict(name="shm-sem-pshared", prog="shm", args=["sem-pshared"], timeout=30),
     dict(name="shm-futex-kill-interrupt", prog="shm", args=["futex-kill"], timeout=30),
     dict(name="shm-file-shared", prog="shm", args=["file"], timeout=60),
+    dict(name="shm-exec-after-write", prog="shm", args=["exec"], timeout=30),
     # sem_open's file names in /dev/shm have capitals, which the names of
     # a Linux tree escape into U+F000 characters: Wine keeps those only in
     # a UTF-8 locale (docs/vfs.md).

@@ -344,6 +344,28 @@ static int file_shared(void)
 	return 0;
 }
 
+/* A child that writes shared memory and then runs another program: the
+ * parent's mapping outlives the child's. */
+static int noop(void)
+{
+	return 0;
+}
+
+static int exec_after_write(void)
+{
+	int *a = shared_anon(4096);
+	pid_t pid = fork();
+	if (pid == 0) {
+		a[0] = 7;
+		execl("/proc/self/exe", "shm", "noop", (char *)NULL);
+		_exit(9);
+	}
+	int st = reap(pid);
+	a[1] = 8;
+	printf("child %d wrote %d, parent %d\n", st, a[0], a[1]);
+	return 0;
+}
+
 /* A waiter killed in a shared futex wait must not take a later wake-up
  * from a living waiter; a signal interrupts a shared wait. */
 static void on_usr1(int sig)
@@ -417,6 +439,7 @@ int main(int argc, char **argv)
 		{ "partial", partial }, { "mutex", mutex }, { "cond-barrier", cond_barrier },
 		{ "sem-pshared", sem_pshared }, { "sem-named", sem_named },
 		{ "futex-kill", futex_kill }, { "file", file_shared },
+		{ "exec", exec_after_write }, { "noop", noop },
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);
