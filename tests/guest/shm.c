@@ -366,6 +366,24 @@ static int exec_after_write(void)
 	return 0;
 }
 
+/* argv[2] rounds of a shared mapping, a timed shared futex wait and a
+ * wake in it, and its unmapping: what a round leaves behind shows in
+ * the handle count of the converted process (LXNT_HANDLES). */
+static int rounds(int n)
+{
+	struct timespec ts = { 0, 1000 };
+
+	for (int i = 0; i < n; i++) {
+		uint32_t *w = shared_anon(65536);
+		futex(w, FUTEX_WAIT, 0, &ts);
+		futex(w, FUTEX_WAKE, 1, NULL);
+		if (munmap(w, 65536) < 0)
+			die("munmap");
+	}
+	printf("%d rounds\n", n);
+	return 0;
+}
+
 /* A waiter killed in a shared futex wait must not take a later wake-up
  * from a living waiter; a signal interrupts a shared wait. */
 static void on_usr1(int sig)
@@ -443,6 +461,8 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 2 && !strcmp(argv[1], "rounds"))
+		return rounds(atoi(argv[2]));
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(argv[1], scenarios[i].name))
 			return scenarios[i].fn();
