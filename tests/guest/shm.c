@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -157,6 +158,7 @@ static int mutex(void)
 	struct area {
 		pthread_mutex_t mu;
 		long counter;
+		int ready;
 	} *a = shared_anon(sizeof(*a));
 	pthread_mutexattr_t at;
 
@@ -164,9 +166,15 @@ static int mutex(void)
 	pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED);
 	pthread_mutex_init(&a->mu, &at);
 	pid_t pid = fork();
+	/* both start together, so that they contend */
+	__atomic_add_fetch(&a->ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&a->ready, __ATOMIC_SEQ_CST) < 2)
+		sched_yield();
 	for (int i = 0; i < ROUNDS; i++) {
 		pthread_mutex_lock(&a->mu);
 		a->counter++;
+		if (i % 64 == 0)
+			sched_yield(); /* now and then, the other one waits */
 		pthread_mutex_unlock(&a->mu);
 	}
 	if (pid == 0)
@@ -311,6 +319,8 @@ static int file_shared(void)
 	for (int i = 0; i < 20000; i++) {
 		pthread_mutex_lock(&a->mu);
 		a->counter++;
+		if (i % 64 == 0)
+			sched_yield();
 		pthread_mutex_unlock(&a->mu);
 	}
 	if (pid == 0) {
