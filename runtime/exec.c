@@ -22,6 +22,7 @@
 #include "handoff.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
+#include "mman.h"
 #include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -46,6 +47,7 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 			lx_sys_rt_sigaction(&sc);
 	}
 	lx_vfs_close_all();
+	lx_mm_unmap_shared();
 	WaitForSingleObject(process, INFINITE);
 	GetExitCodeProcess(process, &code);
 	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {

@@ -72,8 +72,38 @@ static long copy_region(HANDLE proc, uint64_t s, uint64_t e, const MEMORY_BASIC_
 	return 0;
 }
 
-/* Reserves in the child the 64 KiB granules that cover the areas, as
- * mman_win.c reserves them here, then copies each area. */
+/*
+ * Shared memory is not copied: the child gets a handle of each view's
+ * section, and its range stays reserved until the child maps the
+ * section there (lx_mm_adopt), so that nothing else takes it meanwhile.
+ * The areas of one view are consecutive.
+ */
+static long share_views(HANDLE proc, struct lx_mm_area *a, size_t n)
+{
+	uint64_t last = 0;
+	HANDLE handle = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lx_shm_view *v = &a[i].view;
+		if (!v->section)
+			continue;
+		if (v->start != last) {
+			HANDLE dup;
+			if (!VirtualAllocEx(proc, (void *)(uintptr_t)v->start, v->end - v->start, MEM_RESERVE,
+			                    PAGE_NOACCESS) ||
+			    !DuplicateHandle(GetCurrentProcess(), v->section, proc, &dup, 0, FALSE,
+			                     DUPLICATE_SAME_ACCESS))
+				return lx_errno_from_win32(GetLastError());
+			last = v->start;
+			handle = dup;
+		}
+		v->section = handle;
+	}
+	return 0;
+}
+
+/* Reserves in the child the 64 KiB granules that cover the private
+ * areas, as mman_win.c reserves them here, then copies each area. */
 static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 {
 	size_t n = lx_mm_areas(NULL, 0), got;
@@ -93,7 +123,12 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 	}
 	lx_handoff_head(b)->nvma = (uint32_t)got;
 	lx_handoff_head(b)->vma_off = off;
+	long r = share_views(proc, a, got);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < got; i++) {
+		if (a[i].view.section)
+			continue;
 		uint64_t gs = a[i].start & ~0xffffULL, ge = (a[i].end + 0xffff) & ~0xffffULL;
 		if (gs < reserved_to)
 			gs = reserved_to;
@@ -105,6 +140,8 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 	}
 	for (size_t i = 0; i < got; i++) {
 		uint64_t s = a[i].start;
+		if (a[i].view.section)
+			continue;
 		while (s < a[i].end) {
 			MEMORY_BASIC_INFORMATION m;
 			if (!VirtualQuery((void *)(uintptr_t)s, &m, sizeof(m)))
@@ -112,7 +149,7 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 			uint64_t e = (uint64_t)(uintptr_t)m.BaseAddress + m.RegionSize;
 			if (e > a[i].end)
 				e = a[i].end;
-			long r = copy_region(proc, s, e, &m);
+			r = copy_region(proc, s, e, &m);
 			if (r < 0)
 				return r;
 			s = e;

@@ -4,10 +4,12 @@
  * auto-reset event through lx_wait_interruptible, so that a signal
  * interrupts the wait.
  *
- * Private and shared futexes share one key, the address: both are correct
- * within one process.  Shared futexes between processes would need the
- * same word mapped into several processes (MAP_SHARED across fork), which
- * does not exist yet; a shared futex is therefore process-local for now.
+ * Private futexes, and shared ones outside shared memory, are keyed by the
+ * address, as get_futex_key() keys both by (mm, address).  A shared
+ * futex in shared memory (MAP_SHARED anonymous, runtime/mman_shm.c) is
+ * keyed by (section, offset) and its waiters are in the instance's table
+ * of futex_shared.c, where any process can wake them; the private path
+ * does not look there.
  *
  * Ordering (kernel/futex/waitwake.c): a waiter counts itself in its
  * bucket before it takes the bucket lock and reads the word; a waker
@@ -20,6 +22,7 @@
 #include "clock.h"
 #include "futex.h"
 #include "lxnt/linux/time.h"
+#include "mman.h"
 #include "signal.h"
 #include "syscall_table.h"
 
@@ -112,8 +115,19 @@ static long wake(uint64_t key, int n, uint32_t bitset)
 	return woken;
 }
 
+/* The key of a shared futex in shared memory; false for any other. */
+static bool shared_key(uint64_t uaddr, struct lx_futex_key *k)
+{
+	return lx_mm_shared_key(uaddr, &k->id, &k->off);
+}
+
+/* Thread exit wakes as the kernel does, with a shared key. */
 long lx_futex_wake(uint64_t uaddr, int n)
 {
+	struct lx_futex_key k;
+
+	if (shared_key(uaddr, &k))
+		return lx_futex_shared_wake(&k, n, LX_FUTEX_BITSET_MATCH_ANY);
 	return wake(uaddr, n, LX_FUTEX_BITSET_MATCH_ANY);
 }
 
@@ -130,13 +144,6 @@ static struct futex_bucket *lock_waiter_bucket(struct futex_waiter *w)
 	}
 }
 
-/* When a wait ends: absent (no timeout), or a deadline on one clock. */
-struct deadline {
-	bool set;
-	int clock;    /* LX_CLOCK_MONOTONIC or LX_CLOCK_REALTIME */
-	int64_t ns;
-};
-
 static int64_t now_ns(int clock)
 {
 	return clock == LX_CLOCK_REALTIME ? lx_clock_realtime_ns() : lx_clock_monotonic_ns();
@@ -148,7 +155,7 @@ static int64_t now_ns(int clock)
 
 /* Milliseconds to wait for: -1 for ever, 0 once the deadline has passed,
  * else rounded up so that the wait never ends early. */
-static int64_t ms_left(const struct deadline *d)
+int64_t lx_futex_ms_left(const struct lx_futex_deadline *d)
 {
 	if (!d->set)
 		return -1;
@@ -160,7 +167,7 @@ static int64_t ms_left(const struct deadline *d)
 }
 
 /* FUTEX_WAIT and FUTEX_WAIT_BITSET (futex_wait()). */
-static long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, const struct deadline *d)
+static long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, const struct lx_futex_deadline *d)
 {
 	struct lx_thread *self = lx_current_thread();
 	struct futex_waiter w = { .key = uaddr, .bitset = bitset, .event = self->futex_event };
@@ -185,7 +192,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, const stru
 	ReleaseSRWLockExclusive(&b->lock);
 
 	for (;;) {
-		int64_t ms = ms_left(d);
+		int64_t ms = lx_futex_ms_left(d);
 		r = ms == 0 ? -LX_ETIMEDOUT : lx_wait_interruptible(1, &w.event, ms);
 		b = lock_waiter_bucket(&w);
 		if (w.woken) {
@@ -194,7 +201,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, const stru
 		}
 		/* The millisecond wait can end a little before the clock of the
 		 * deadline says so; futex(2) never times out early. */
-		if (r >= 0 || (r == -LX_ETIMEDOUT && ms_left(d) != 0)) {
+		if (r >= 0 || (r == -LX_ETIMEDOUT && lx_futex_ms_left(d) != 0)) {
 			ReleaseSRWLockExclusive(&b->lock);
 			continue;
 		}
@@ -354,13 +361,93 @@ static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, int nr_wake, int nr_w
 	return woken;
 }
 
+/* FUTEX_WAKE_OP where either word is in shared memory: the change of the
+ * word and the wakes happen with the instance's table locked. */
+struct shared_wake_op {
+	uint64_t uaddr, uaddr2;
+	const struct lx_futex_key *k1, *k2; /* NULL: a process-local key */
+	int nr_wake, nr_wake2;
+	uint32_t encoded;
+};
+
+static long wake_one_key(const struct lx_futex_key *k, uint64_t uaddr, int n)
+{
+	if (k)
+		return lx_futex_shared_wake_locked(k, n, LX_FUTEX_BITSET_MATCH_ANY);
+	return wake(uaddr, n, LX_FUTEX_BITSET_MATCH_ANY);
+}
+
+static long shared_wake_op(void *arg)
+{
+	const struct shared_wake_op *o = arg;
+	uint32_t oldval;
+	bool match = false;
+	long r = wake_op_apply(o->encoded, o->uaddr2, &oldval);
+
+	if (r == 0)
+		r = wake_op_compare(o->encoded, oldval, &match);
+	if (r < 0)
+		return r;
+	long woken = wake_one_key(o->k1, o->uaddr, o->nr_wake);
+	if (match)
+		woken += wake_one_key(o->k2, o->uaddr2, o->nr_wake2);
+	return woken;
+}
+
+/* Says that no word of a wake operation is in shared memory. */
+#define NOT_SHARED LONG_MIN
+
+static long shared_op_do(int cmd, const struct lx_syscall *sc, uint64_t uaddr, uint64_t uaddr2,
+                         int val2, uint32_t val3)
+{
+	struct lx_futex_key k1, k2;
+	bool s1 = shared_key(uaddr, &k1), s2 = false;
+	int val = (int)sc->arg[2];
+
+	switch (cmd) {
+	case LX_FUTEX_WAKE:
+	case LX_FUTEX_WAKE_BITSET:
+		return s1 ? lx_futex_shared_wake(&k1, val, val3) : NOT_SHARED;
+	case LX_FUTEX_REQUEUE:
+	case LX_FUTEX_CMP_REQUEUE:
+		s2 = shared_key(uaddr2, &k2);
+		if (!s1 && !s2)
+			return NOT_SHARED;
+		if (s1 != s2)
+			return -LX_EINVAL; /* between the tables: docs/runtime.md */
+		if (val < 0 || val2 < 0)
+			return -LX_EINVAL;
+		return lx_futex_shared_requeue(&k1, &k2, uaddr, val, val2,
+		                               cmd == LX_FUTEX_CMP_REQUEUE ? &val3 : NULL);
+	case LX_FUTEX_WAKE_OP: {
+		s2 = shared_key(uaddr2, &k2);
+		if (!s1 && !s2)
+			return NOT_SHARED;
+		struct shared_wake_op o = { uaddr, uaddr2, s1 ? &k1 : NULL, s2 ? &k2 : NULL,
+		                            val, val2, val3 };
+		return lx_futex_shared_locked(shared_wake_op, &o);
+	}
+	default:
+		return NOT_SHARED;
+	}
+}
+
+/* The wake operations of a shared futex whose word (or either word) is
+ * in shared memory; false, with nothing done, if none is. */
+static bool shared_op(int cmd, const struct lx_syscall *sc, uint64_t uaddr, uint64_t uaddr2,
+                      int val2, uint32_t val3, long *r)
+{
+	*r = shared_op_do(cmd, sc, uaddr, uaddr2, val2, val3);
+	return *r != NOT_SHARED;
+}
+
 /* The timeout argument (futex_init_timeout()): relative on CLOCK_MONOTONIC
  * for FUTEX_WAIT, absolute on the chosen clock for FUTEX_WAIT_BITSET. */
-static long read_deadline(uint64_t p, int cmd, int clock, struct deadline *d)
+static long read_deadline(uint64_t p, int cmd, int clock, struct lx_futex_deadline *d)
 {
 	struct lx_timespec ts;
 
-	*d = (struct deadline){ .set = false };
+	*d = (struct lx_futex_deadline){ .set = false };
 	if (!p)
 		return 0;
 	if (lx_copy_from_user(&ts, p, sizeof(ts)) < 0)
@@ -401,7 +488,7 @@ int64_t lx_sys_futex(struct lx_syscall *sc)
 	int val2 = (int)sc->arg[3]; /* the timeout argument, as a count */
 	bool shared = !(op & LX_FUTEX_PRIVATE_FLAG);
 	int clock = op & LX_FUTEX_CLOCK_REALTIME ? LX_CLOCK_REALTIME : LX_CLOCK_MONOTONIC;
-	struct deadline d;
+	struct lx_futex_deadline d;
 	long r;
 
 	/* do_futex(): only the bitset wait takes a realtime clock. */
@@ -418,6 +505,11 @@ int64_t lx_sys_futex(struct lx_syscall *sc)
 			return -LX_EINVAL;
 		if (uaddr & 3)
 			return -LX_EINVAL;
+		if (shared) {
+			struct lx_futex_key k;
+			if (shared_key(uaddr, &k))
+				return lx_futex_shared_wait(&k, uaddr, val, val3, &d);
+		}
 		return futex_wait(uaddr, val, val3, &d);
 	case LX_FUTEX_WAKE:
 		val3 = LX_FUTEX_BITSET_MATCH_ANY;
@@ -427,15 +519,21 @@ int64_t lx_sys_futex(struct lx_syscall *sc)
 			return -LX_EINVAL;
 		if ((r = check_key(uaddr, shared)) < 0)
 			return r;
+		if (shared && shared_op(cmd, sc, uaddr, uaddr2, val2, val3, &r))
+			return r;
 		return wake(uaddr, (int)val, val3);
 	case LX_FUTEX_REQUEUE:
 	case LX_FUTEX_CMP_REQUEUE:
 		if ((r = check_key(uaddr, shared)) < 0 || (r = check_key(uaddr2, shared)) < 0)
 			return r;
+		if (shared && shared_op(cmd, sc, uaddr, uaddr2, val2, val3, &r))
+			return r;
 		return futex_requeue(uaddr, uaddr2, (int)val, val2,
 		                     cmd == LX_FUTEX_CMP_REQUEUE ? &val3 : NULL);
 	case LX_FUTEX_WAKE_OP:
 		if ((r = check_key(uaddr, shared)) < 0 || (r = check_key(uaddr2, shared)) < 0)
+			return r;
+		if (shared && shared_op(cmd, sc, uaddr, uaddr2, val2, val3, &r))
 			return r;
 		return futex_wake_op(uaddr, uaddr2, (int)val, val2, val3);
 	default:

@@ -98,8 +98,23 @@ _Noreturn void lx_exit_process(int wait_status);
  *   -LX_EBADF for a closed fd, -LX_EACCES if fd was not opened for reading,
  *   -LX_ENODEV if the fd is not something mmap can read (pipe, directory).
  *   Used by mmap to fill private file mappings.
+ * lx_vfs_fd_is_dev_zero: true if fd is open on /dev/zero, whose shared
+ *   mappings are shared anonymous memory.
+ * lx_vfs_fd_section: a new section (HANDLE, the caller's to close) of the
+ *   regular host file open as fd, for a shared file mapping, with the
+ *   file's size then and its identity in the instance; -LX_EBADF,
+ *   -LX_EACCES (not open for reading), -LX_ENODEV (not a host file, or
+ *   empty).
  */
+struct lx_vfs_section {
+	void *section;
+	uint64_t id;
+	int64_t size;
+	bool writable;   /* open O_RDWR: the section can be written */
+};
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
+bool lx_vfs_fd_is_dev_zero(int fd);
+long lx_vfs_fd_section(int fd, struct lx_vfs_section *out);
 
 #endif

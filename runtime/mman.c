@@ -8,18 +8,23 @@
 
 #include "lxnt/layout.h"
 #include "mman.h"
+#include "mman_shm.h"
 #include "mman_win.h"
 
 struct lx_vma {
 	uint64_t start, end; /* page-aligned, end exclusive */
 	int prot;            /* LX_PROT_* */
 	int flags;           /* LX_MAP_* as requested */
+	struct lx_shm_view *view; /* shared memory (mman_shm.h), or NULL */
 };
 
 static SRWLOCK mm_lock = SRWLOCK_INIT;
 static struct lx_vma *vmas;
 static size_t nvma, cap_vma;
 uint64_t lx_mm_mmap_top;
+/* The views of shared sections; each lives while an area refers to it. */
+static struct lx_shm_view *views;
+static volatile LONG nviews;
 
 void lx_mm_init(void)
 {
@@ -113,21 +118,80 @@ static bool vma_cut(uint64_t s, uint64_t e)
 	return true;
 }
 
-static bool vma_insert(uint64_t s, uint64_t e, int prot, int flags)
+static bool vma_insert(uint64_t s, uint64_t e, int prot, int flags, struct lx_shm_view *view)
 {
 	if (!vma_grow())
 		return false;
 	size_t i = vma_first_above(s);
 	memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(*vmas));
-	vmas[i] = (struct lx_vma){ s, e, prot, flags };
+	vmas[i] = (struct lx_vma){ s, e, prot, flags, view };
 	nvma++;
 	return true;
 }
 
-/* Highest free range of len bytes below lx_mm_mmap_top (Linux's top-down layout). */
-static uint64_t find_free(uint64_t len)
+/* The lowest start of a view that overlaps [s, e), or 0. */
+static uint64_t view_overlap(uint64_t s, uint64_t e)
 {
-	uint64_t top = lx_mm_mmap_top;
+	uint64_t low = 0;
+
+	for (struct lx_shm_view *v = views; v; v = v->next)
+		if (v->start < e && v->end > s && (!low || v->start < low))
+			low = v->start;
+	return low;
+}
+
+/* Destroys the views that no area refers to any more. */
+static void reap_views(void)
+{
+	for (struct lx_shm_view **pv = &views, *v; (v = *pv);) {
+		bool used = false;
+		for (size_t i = vma_first_above(v->start); i < nvma && vmas[i].start < v->end; i++)
+			used |= vmas[i].view == v;
+		if (used) {
+			pv = &v->next;
+			continue;
+		}
+		*pv = v->next;
+		InterlockedDecrement(&nviews);
+		lx_shm_destroy(v);
+	}
+}
+
+/*
+ * Unmaps [s, e): private pages are decommitted; pages of a shared view
+ * become inaccessible, and a view goes when none of its pages is mapped
+ * (Windows unmaps views only whole).
+ */
+static long unmap_locked(uint64_t s, uint64_t e)
+{
+	bool shared = false;
+
+	lx_mm_release(s, e);
+	for (size_t i = vma_first_above(s); i < nvma && vmas[i].start < e; i++) {
+		if (!vmas[i].view)
+			continue;
+		uint64_t ps = vmas[i].start > s ? vmas[i].start : s, pe = vmas[i].end < e ? vmas[i].end : e;
+		lx_mm_set_protection(ps, pe, LX_PROT_NONE);
+		shared = true;
+	}
+	if (!vma_cut(s, e))
+		return -LX_ENOMEM;
+	if (shared)
+		reap_views();
+	return 0;
+}
+
+void lx_mm_unmap_shared(void)
+{
+	AcquireSRWLockExclusive(&mm_lock);
+	while (views && unmap_locked(views->start, views->end) == 0)
+		;
+	ReleaseSRWLockExclusive(&mm_lock);
+}
+
+/* Highest free range of len bytes below top (Linux's top-down layout). */
+static uint64_t find_free_below(uint64_t top, uint64_t len)
+{
 	size_t i = vma_first_above(top);
 
 	/* an area that straddles the top lowers it; all below end under it */
@@ -141,6 +205,51 @@ static uint64_t find_free(uint64_t len)
 			return 0;
 		i--;
 		top = vmas[i].start;
+	}
+}
+
+/* A free range for private memory: below lx_mm_mmap_top, and outside the
+ * views, whose unmapped pages no area lists. */
+static uint64_t find_free(uint64_t len)
+{
+	uint64_t top = lx_mm_mmap_top;
+
+	for (;;) {
+		uint64_t a = find_free_below(top, len), v;
+		if (!a || !(v = view_overlap(a, a + len)))
+			return a;
+		top = v;
+	}
+}
+
+/* What keeps [s, e) from holding a new view: the lowest address of an
+ * area, a view or a private reservation in it, or 0 if nothing does. */
+static uint64_t shared_conflict(uint64_t s, uint64_t e)
+{
+	uint64_t low = 0, c;
+	size_t i = vma_first_above(s);
+
+	if (i < nvma && vmas[i].start < e)
+		low = vmas[i].start;
+	if ((c = view_overlap(s, e)) && (!low || c < low))
+		low = c;
+	if ((c = lx_mm_first_reserved(s, e)) && (!low || c < low))
+		low = c;
+	return low;
+}
+
+/* A free range of whole granules for a view, top-down as find_free. */
+static uint64_t find_free_shared(uint64_t len)
+{
+	uint64_t top = lx_mm_mmap_top;
+
+	for (;;) {
+		uint64_t a = find_free_below(top, len) & ~(LX_GRANULE - 1), c;
+		if (a < LXNT_GUEST_WINDOW_LO)
+			return 0;
+		if (!(c = shared_conflict(a, a + len)))
+			return a;
+		top = c;
 	}
 }
 
@@ -161,49 +270,166 @@ static long fill_from_file(uint64_t addr, uint64_t len, int fd, int64_t off)
 	return 0;
 }
 
-int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+/* The fixed range [addr, addr+len) emptied for a new mapping, as
+ * MAP_FIXED replaces what was there and MAP_FIXED_NOREPLACE refuses to. */
+static long clear_fixed(uint64_t s, uint64_t e, int flags)
+{
+	if (range_free(s, e))
+		return 0;
+	if (flags & LX_MAP_FIXED_NOREPLACE)
+		return -LX_EEXIST;
+	return unmap_locked(s, e);
+}
+
+static int64_t map_private_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
 {
 	int64_t r;
 
-	len = LX_PAGE_UP(len);
-	AcquireSRWLockExclusive(&mm_lock);
 	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
-		if (!in_guest_window(addr, len)) {
-			r = -LX_ENOMEM;
-			goto out;
-		}
-		if (!range_free(addr, addr + len)) {
-			if (flags & LX_MAP_FIXED_NOREPLACE) {
-				r = -LX_EEXIST;
-				goto out;
-			}
-			lx_mm_release(addr, addr + len);
-			if (!vma_cut(addr, addr + len)) {
-				r = -LX_ENOMEM;
-				goto out;
-			}
-		}
-	} else if (addr && in_guest_window(addr, len) && range_free(addr, addr + len)) {
+		if (!in_guest_window(addr, len))
+			return -LX_ENOMEM;
+		if ((r = clear_fixed(addr, addr + len, flags)) < 0)
+			return r;
+		/* Unmapped pages of a view that still lives cannot take private
+		 * memory (docs/runtime.md, "Memory map"). */
+		if (view_overlap(addr, addr + len))
+			return -LX_ENOMEM;
+	} else if (addr && in_guest_window(addr, len) && range_free(addr, addr + len) &&
+	           !view_overlap(addr, addr + len)) {
 		/* a usable hint */
 	} else {
 		addr = find_free(len);
-		if (!addr) {
-			r = -LX_ENOMEM;
-			goto out;
-		}
+		if (!addr)
+			return -LX_ENOMEM;
 	}
 	r = lx_mm_back(addr, addr + len);
 	if (r == 0 && fd >= 0)
 		r = fill_from_file(addr, len, fd, off);
 	if (r == 0 && prot != (LX_PROT_READ | LX_PROT_WRITE))
 		r = lx_mm_set_protection(addr, addr + len, prot);
-	if (r == 0 && !vma_insert(addr, addr + len, prot, flags))
+	if (r == 0 && !vma_insert(addr, addr + len, prot, flags, NULL))
 		r = -LX_ENOMEM;
 	if (r < 0)
 		lx_mm_release(addr, addr + len);
+	return r < 0 ? r : (int64_t)addr;
+}
+
+/* Where shared memory comes from: a file's section from off, or (file
+ * NULL) a new anonymous section. */
+struct shm_source {
+	const struct lx_vfs_section *file;
+	uint64_t off;
+};
+
+/*
+ * Shared memory: a view at a granule boundary (MapViewOfFileEx cannot
+ * place one elsewhere), taking whole granules.  A file's view starts at
+ * the granule of the file below off, so the mapping starts off's
+ * distance from that granule into it; the view's pages outside the
+ * mapping stay inaccessible, as outside a Linux mapping.
+ */
+static int64_t place_view(uint64_t addr, uint64_t len, int flags, uint64_t delta, uint64_t vlen,
+                          uint64_t *vstart)
+{
+	long r;
+
+	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
+		*vstart = addr - delta;
+		if (addr < delta || !in_guest_window(*vstart, vlen))
+			return -LX_ENOMEM;
+		if (*vstart & (LX_GRANULE - 1))
+			return -LX_EINVAL; /* a view cannot start there */
+		if ((r = clear_fixed(addr, addr + len, flags)) < 0)
+			return r;
+		return shared_conflict(*vstart, *vstart + vlen) ? -LX_ENOMEM : 0;
+	}
+	*vstart = addr - delta;
+	if (addr >= delta && !(*vstart & (LX_GRANULE - 1)) && in_guest_window(*vstart, vlen) &&
+	    !shared_conflict(*vstart, *vstart + vlen))
+		return 0; /* a usable hint */
+	*vstart = find_free_shared(vlen);
+	return *vstart ? 0 : -LX_ENOMEM;
+}
+
+/* Takes the file's section handle, whatever happens. */
+static int64_t map_shared_locked(uint64_t addr, uint64_t len, int prot, int flags,
+                                 const struct shm_source *src)
+{
+	const struct lx_vfs_section *file = src->file;
+	uint64_t delta = file ? src->off & (LX_GRANULE - 1) : 0;
+	uint64_t vlen = LX_GRANULE_UP(delta + len), vstart;
+	struct lx_shm_view *v;
+	int64_t r = place_view(addr, len, flags, delta, vlen, &vstart);
+
+	if (r < 0) {
+		if (file)
+			CloseHandle(file->section);
+		return r;
+	}
+	addr = vstart + delta;
+	if (file) {
+		/* the view ends with the file, in the mapping's last page */
+		uint64_t avail = (uint64_t)file->size - src->off;
+		r = lx_shm_map_file(file, vstart, vstart + vlen, src->off - delta,
+		                    delta + (len < avail ? len : avail), &v);
+	} else {
+		r = lx_shm_create(vstart, vstart + vlen, &v);
+	}
+	if (r < 0)
+		return r;
+	r = lx_mm_set_protection(addr, addr + len, prot);
+	if (r == 0 && !vma_insert(addr, addr + len, prot, flags, v))
+		r = -LX_ENOMEM;
+	if (r < 0) {
+		lx_shm_destroy(v);
+		return r;
+	}
+	v->next = views;
+	views = v;
+	InterlockedIncrement(&nviews);
+	return (int64_t)addr;
+}
+
+int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+{
+	bool shared = (flags & LX_MAP_TYPE) != LX_MAP_PRIVATE && fd < 0;
+	int64_t r;
+
+	len = LX_PAGE_UP(len);
+	AcquireSRWLockExclusive(&mm_lock);
+	if (shared)
+		r = map_shared_locked(addr, len, prot, flags, &(struct shm_source){ NULL, 0 });
 	else
-		r = (int64_t)addr;
-out:
+		r = map_private_locked(addr, len, prot, flags, fd, off);
+	ReleaseSRWLockExclusive(&mm_lock);
+	return r;
+}
+
+/*
+ * The file's section must cover the mapping: a view cannot reach past the
+ * end of the file (Linux maps it, and gives SIGBUS there), and the vfs
+ * opens no file for execution.  Writable mappings need O_RDWR (EACCES,
+ * as mmap(2)); a read-only file's section stays read-only, so a later
+ * mprotect(PROT_WRITE) fails as on Linux.
+ */
+int64_t lx_mm_map_file_shared(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+{
+	struct lx_vfs_section file;
+	int64_t r = lx_vfs_fd_section(fd, &file);
+
+	if (r < 0)
+		return r;
+	len = LX_PAGE_UP(len);
+	if ((prot & LX_PROT_WRITE) && !file.writable)
+		r = -LX_EACCES;
+	else if ((prot & LX_PROT_EXEC) || (uint64_t)off + len > LX_PAGE_UP((uint64_t)file.size))
+		r = -LX_ENODEV;
+	if (r < 0) {
+		CloseHandle(file.section);
+		return r;
+	}
+	AcquireSRWLockExclusive(&mm_lock);
+	r = map_shared_locked(addr, len, prot, flags, &(struct shm_source){ &file, (uint64_t)off });
 	ReleaseSRWLockExclusive(&mm_lock);
 	return r;
 }
@@ -216,9 +442,7 @@ int64_t lx_mm_unmap(uint64_t addr, uint64_t len)
 	if (!in_guest_window(addr, len))
 		return 0; /* Linux: unmapping nothing is not an error */
 	AcquireSRWLockExclusive(&mm_lock);
-	lx_mm_release(addr, addr + len);
-	if (!vma_cut(addr, addr + len))
-		r = -LX_ENOMEM;
+	r = unmap_locked(addr, addr + len);
 	ReleaseSRWLockExclusive(&mm_lock);
 	return r;
 }
@@ -231,7 +455,7 @@ static long vma_set_prot(uint64_t s, uint64_t e, int prot)
 		uint64_t ps = v.start > s ? v.start : s, pe = v.end < e ? v.end : e;
 		if (v.prot == prot)
 			continue;
-		if (!vma_cut(ps, pe) || !vma_insert(ps, pe, prot, v.flags))
+		if (!vma_cut(ps, pe) || !vma_insert(ps, pe, prot, v.flags, v.view))
 			return -LX_ENOMEM;
 		i = vma_first_above(ps);
 	}
@@ -278,7 +502,8 @@ int64_t lx_mm_dontneed(uint64_t addr, uint64_t len)
 	for (size_t i = vma_first_above(addr); r == 0 && i < nvma && vmas[i].start < addr + len; i++) {
 		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
 		uint64_t e = vmas[i].end < addr + len ? vmas[i].end : addr + len;
-		/* Private anonymous pages read back as zero (madvise(2)). */
+		/* Private anonymous pages read back as zero (madvise(2)); shared
+		 * ones keep their data, which release and commit leave alone. */
 		lx_mm_release(s, e);
 		r = lx_mm_for_each_region(s, e, lx_mm_commit_op, NULL);
 		if (r == 0 && vmas[i].prot != (LX_PROT_READ | LX_PROT_WRITE))
@@ -288,11 +513,68 @@ int64_t lx_mm_dontneed(uint64_t addr, uint64_t len)
 	return r;
 }
 
+int64_t lx_mm_sync(uint64_t addr, uint64_t len)
+{
+	long r = 0;
+
+	len = LX_PAGE_UP(len);
+	if (!in_guest_window(addr, len))
+		return -LX_ENOMEM;
+	AcquireSRWLockShared(&mm_lock);
+	for (size_t i = vma_first_above(addr); r == 0 && i < nvma && vmas[i].start < addr + len; i++) {
+		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
+		uint64_t e = vmas[i].end < addr + len ? vmas[i].end : addr + len;
+		/* Anonymous views have no file; private memory has none either. */
+		if (vmas[i].view && vmas[i].view->id >> 63 &&
+		    !FlushViewOfFile((void *)(uintptr_t)s, e - s))
+			r = lx_errno_from_win32(GetLastError());
+	}
+	ReleaseSRWLockShared(&mm_lock);
+	if (r == 0 && !lx_mm_mapped(addr, len))
+		r = -LX_ENOMEM;
+	return r;
+}
+
 static int prot_at(uint64_t addr)
 {
 	size_t i = vma_first_above(addr);
 
 	return i < nvma && vmas[i].start <= addr ? vmas[i].prot : LX_PROT_NONE;
+}
+
+/* Merges the area holding addr with the next one if they are alike, so
+ * that a later mremap sees one area. */
+static void merge_at(uint64_t addr)
+{
+	size_t i = vma_first_above(addr);
+
+	if (i + 1 < nvma && vmas[i].end == vmas[i + 1].start && vmas[i].prot == vmas[i + 1].prot &&
+	    vmas[i].view == vmas[i + 1].view) {
+		vmas[i].end = vmas[i + 1].end;
+		memmove(&vmas[i + 1], &vmas[i + 2], (nvma - i - 2) * sizeof(*vmas));
+		nvma--;
+	}
+}
+
+/*
+ * Growing shared memory: in place, within its view (the section cannot
+ * grow, nor move with the pages other processes map).
+ */
+static int64_t remap_shared_locked(uint64_t old_addr, uint64_t old_len, uint64_t new_len)
+{
+	size_t i = vma_first_above(old_addr);
+	struct lx_vma v = vmas[i];
+
+	if (old_addr + new_len > v.view->start + LX_PAGE_UP(v.view->bytes) ||
+	    !range_free(old_addr + old_len, old_addr + new_len))
+		return -LX_ENOMEM;
+	long r = lx_mm_set_protection(old_addr + old_len, old_addr + new_len, v.prot);
+	if (r == 0 && !vma_insert(old_addr + old_len, old_addr + new_len, v.prot, v.flags, v.view))
+		r = -LX_ENOMEM;
+	if (r < 0)
+		return r;
+	merge_at(old_addr);
+	return (int64_t)old_addr;
 }
 
 int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags)
@@ -307,6 +589,12 @@ int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int f
 		return (int64_t)old_addr;
 	}
 	AcquireSRWLockExclusive(&mm_lock);
+	size_t at = vma_first_above(old_addr);
+	if (at < nvma && vmas[at].view) {
+		int64_t r = remap_shared_locked(old_addr, old_len, new_len);
+		ReleaseSRWLockExclusive(&mm_lock);
+		return r;
+	}
 	int prot = prot_at(old_addr);
 	/* growing in place must not eat the gap kept below the main stack */
 	bool grow_here = in_guest_window(old_addr, new_len) &&
@@ -318,13 +606,7 @@ int64_t lx_mm_remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int f
 		                   LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED_NOREPLACE, -1, 0);
 		if (r >= 0) {
 			AcquireSRWLockExclusive(&mm_lock);
-			/* Merge so that a later mremap sees one area. */
-			size_t i = vma_first_above(old_addr);
-			if (i + 1 < nvma && vmas[i].end == vmas[i + 1].start && vmas[i].prot == vmas[i + 1].prot) {
-				vmas[i].end = vmas[i + 1].end;
-				memmove(&vmas[i + 1], &vmas[i + 2], (nvma - i - 2) * sizeof(*vmas));
-				nvma--;
-			}
+			merge_at(old_addr);
 			ReleaseSRWLockExclusive(&mm_lock);
 			return (int64_t)old_addr;
 		}
@@ -354,6 +636,20 @@ __attribute__((weak)) long lx_vfs_pread_host(int fd, void *buf, size_t count, in
 	return -LX_ENODEV;
 }
 
+/* As lx_vfs_pread_host: no vfs, no shared file mappings. */
+__attribute__((weak)) long lx_vfs_fd_section(int fd, struct lx_vfs_section *out)
+{
+	(void)fd; (void)out;
+	return -LX_ENODEV;
+}
+
+/* As lx_vfs_pread_host: no vfs, no /dev/zero. */
+__attribute__((weak)) bool lx_vfs_fd_is_dev_zero(int fd)
+{
+	(void)fd;
+	return false;
+}
+
 /* fork (runtime/fork.c): the areas, for the hand-off. */
 size_t lx_mm_areas(struct lx_mm_area *out, size_t cap)
 {
@@ -361,10 +657,49 @@ size_t lx_mm_areas(struct lx_mm_area *out, size_t cap)
 
 	AcquireSRWLockShared(&mm_lock);
 	n = nvma;
-	for (size_t i = 0; i < nvma && i < cap; i++)
-		out[i] = (struct lx_mm_area){ vmas[i].start, vmas[i].end, vmas[i].prot, vmas[i].flags };
+	for (size_t i = 0; i < nvma && i < cap; i++) {
+		const struct lx_shm_view *v = vmas[i].view;
+		out[i] = (struct lx_mm_area){ .start = vmas[i].start, .end = vmas[i].end,
+		                             .prot = vmas[i].prot, .flags = vmas[i].flags };
+		if (v)
+			out[i].view = *v;
+	}
 	ReleaseSRWLockShared(&mm_lock);
 	return n;
+}
+
+/* The view a child of fork maps for area a: the one adopted last, or a
+ * new one (the areas of one view are consecutive, views taking whole
+ * granules of their own). */
+static struct lx_shm_view *adopt_view(const struct lx_mm_area *a)
+{
+	struct lx_shm_view *v = views;
+
+	if (v && v->start == a->view.start)
+		return v;
+	if (lx_shm_adopt(&a->view, &v) < 0)
+		lx_fatal("lxnt: cannot map shared memory inherited through fork");
+	v->next = views;
+	views = v;
+	InterlockedIncrement(&nviews);
+	return v;
+}
+
+bool lx_mm_shared_key(uint64_t addr, uint64_t *id, uint64_t *off)
+{
+	bool found = false;
+
+	if (!nviews)
+		return false;
+	AcquireSRWLockShared(&mm_lock);
+	size_t i = vma_first_above(addr);
+	if (i < nvma && vmas[i].start <= addr && vmas[i].view) {
+		*id = vmas[i].view->id;
+		*off = addr - vmas[i].view->start + vmas[i].view->off;
+		found = true;
+	}
+	ReleaseSRWLockShared(&mm_lock);
+	return found;
 }
 
 /* The child of a fork takes over the areas its parent copied into it. */
@@ -372,9 +707,13 @@ void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top)
 {
 	AcquireSRWLockExclusive(&mm_lock);
 	for (size_t i = 0; i < n; i++) {
-		if (!vma_insert(a[i].start, a[i].end, a[i].prot, a[i].flags))
+		struct lx_shm_view *v = a[i].view.section ? adopt_view(&a[i]) : NULL;
+		if (!vma_insert(a[i].start, a[i].end, a[i].prot, a[i].flags, v))
 			lx_fatal("lxnt: out of memory adopting the address space");
-		lx_mm_win_adopt(a[i].start, a[i].end);
+		if (v)
+			lx_mm_set_protection(a[i].start, a[i].end, a[i].prot);
+		else
+			lx_mm_win_adopt(a[i].start, a[i].end);
 	}
 	lx_mm_mmap_top = mmap_top;
 	ReleaseSRWLockExclusive(&mm_lock);

@@ -83,17 +83,25 @@ long lx_mm_for_each_region(uint64_t start, uint64_t end, lx_mm_region_op *op, vo
 	return 0;
 }
 
+/* Views of shared sections (mman_shm.c) are committed for as long as
+ * they exist: commit and decommit leave them alone. */
+static bool is_view(const MEMORY_BASIC_INFORMATION *mbi)
+{
+	return mbi->State == MEM_COMMIT && mbi->Type == MEM_MAPPED;
+}
+
 long lx_mm_commit_op(uint64_t s, uint64_t e, const MEMORY_BASIC_INFORMATION *mbi, void *arg)
 {
-	(void)mbi;
 	(void)arg;
+	if (is_view(mbi))
+		return 0;
 	return VirtualAlloc((void *)(uintptr_t)s, e - s, MEM_COMMIT, PAGE_READWRITE) ? 0 : -LX_ENOMEM;
 }
 
 static long decommit_op(uint64_t s, uint64_t e, const MEMORY_BASIC_INFORMATION *mbi, void *arg)
 {
 	(void)arg;
-	if (mbi->State != MEM_COMMIT)
+	if (mbi->State != MEM_COMMIT || is_view(mbi))
 		return 0;
 	return VirtualFree((void *)(uintptr_t)s, e - s, MEM_DECOMMIT) ? 0 : lx_errno_from_win32(GetLastError());
 }
@@ -144,4 +152,18 @@ void lx_mm_win_adopt(uint64_t s, uint64_t e)
 
 	for (; g < gend; g++)
 		reserved_bitmap[g / 8] |= (uint8_t)(1u << (g % 8));
+}
+
+/* The address of the lowest granule of [s, e) that a private reservation
+ * holds, or 0 if none does: shared views take only granules that no
+ * private mapping ever used, as reservations are never released. */
+uint64_t lx_mm_first_reserved(uint64_t s, uint64_t e)
+{
+	uint64_t g = (s - LXNT_GUEST_WINDOW_LO) / GRANULE;
+	uint64_t gend = (e - LXNT_GUEST_WINDOW_LO + GRANULE - 1) / GRANULE;
+
+	for (; g < gend; g++)
+		if (reserved_bitmap[g / 8] & (1u << (g % 8)))
+			return LXNT_GUEST_WINDOW_LO + g * GRANULE;
+	return 0;
 }

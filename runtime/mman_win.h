@@ -26,5 +26,10 @@ long lx_mm_commit_op(uint64_t s, uint64_t e, const MEMORY_BASIC_INFORMATION *mbi
 
 /* Marks the granules of [s, e) reserved (a fork child's inherited areas). */
 void lx_mm_win_adopt(uint64_t s, uint64_t e);
+/* The lowest granule of [s, e) that a private reservation holds, or 0. */
+uint64_t lx_mm_first_reserved(uint64_t s, uint64_t e);
+
+#define LX_GRANULE 0x10000ULL
+#define LX_GRANULE_UP(x) (((x) + LX_GRANULE - 1) & ~(LX_GRANULE - 1))
 
 #endif

@@ -73,17 +73,17 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 		return -LX_EINVAL;
 	if (LX_PAGE_UP(len) < len)
 		return -LX_ENOMEM;
-	if (flags & LX_MAP_ANONYMOUS) {
-		/* A shared anonymous mapping is private: a child of fork gets a copy
-		 * (docs/runtime.md, "Processes"). */
+	/* A shared mapping of /dev/zero is shared anonymous memory
+	 * (shmem_zero_setup() in mm/mmap.c). */
+	if ((flags & LX_MAP_ANONYMOUS) || (type != LX_MAP_PRIVATE && lx_vfs_fd_is_dev_zero(fd)))
 		return lx_mm_map(addr, len, prot, flags, -1, 0);
-	}
 	if (fd < 0)
 		return -LX_EBADF;
-	/* Shared file mappings need section views; read-only ones see no
-	 * difference from a private copy as long as nobody writes the file. */
+	/* A writable shared file mapping is a view of the file's section; a
+	 * read-only one is a private copy, which differs only if the file
+	 * is written meanwhile (docs/runtime.md, "Memory map"). */
 	if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
-		return -LX_ENODEV;
+		return lx_mm_map_file_shared(addr, len, prot, flags, fd, off);
 	return lx_mm_map(addr, len, prot, flags, fd, off);
 }
 
@@ -130,6 +130,26 @@ int64_t lx_sys_mremap(struct lx_syscall *sc)
 	if (flags & (LX_MREMAP_FIXED | LX_MREMAP_DONTUNMAP))
 		return -LX_EINVAL;
 	return lx_mm_remap(old_addr, old_len, new_len, flags);
+}
+
+/* Linux msync(2): MS_SYNC and MS_ASYNC both write the pages now;
+ * neither waits for the disk (FlushViewOfFile does not). */
+int64_t lx_sys_msync(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	int flags = (int)sc->arg[2];
+
+	if (addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (flags & ~(LX_MS_ASYNC | LX_MS_INVALIDATE | LX_MS_SYNC))
+		return -LX_EINVAL;
+	if ((flags & LX_MS_ASYNC) && (flags & LX_MS_SYNC))
+		return -LX_EINVAL;
+	if (LX_PAGE_UP(len) < len)
+		return -LX_ENOMEM;
+	if (len == 0)
+		return 0;
+	return lx_mm_sync(addr, len);
 }
 
 /* Linux madvise(2): advice is accepted; MADV_DONTNEED zeroes the pages. */

@@ -222,3 +222,15 @@ long lx_dev_open(int which, unsigned flags, struct lx_file **out)
 	*out = f;
 	return 0;
 }
+
+/* For mmap (runtime/lx.h): a shared mapping of /dev/zero is shared
+ * anonymous memory. */
+bool lx_vfs_fd_is_dev_zero(int fd)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	bool zero = f && f->ops == &mem_ops && f->which == LX_DEV_ZERO;
+
+	if (f)
+		lx_file_put(f);
+	return zero;
+}

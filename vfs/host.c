@@ -333,3 +333,47 @@ long lx_host_file_new(void *handle, unsigned flags, struct lx_node *node, bool i
 	*out = f;
 	return 0;
 }
+
+/* A section of a host file for a shared mapping: writable if the file is
+ * open for reading and writing (mmap(2): MAP_SHARED with PROT_WRITE
+ * needs O_RDWR).  Its identity is the file's (volume, file index), as
+ * get_futex_key() keys a file mapping by its inode; the top bit keeps
+ * it apart from the identities of anonymous sections (runtime/mman_shm.c). */
+static long host_section(struct lx_file *f, struct lx_vfs_section *out)
+{
+	BY_HANDLE_FILE_INFORMATION bi;
+	long err = host_size(f, &out->size);
+
+	if (err)
+		return err;
+	if (!GetFileInformationByHandle(f->handle, &bi))
+		return lx_errno_from_win32(GetLastError());
+	out->writable = (f->flags & LX_O_ACCMODE) == LX_O_RDWR;
+	if (out->size == 0)
+		return -LX_ENODEV; /* a section needs a size; the caller says why */
+	out->section = CreateFileMappingW(f->handle, NULL, out->writable ? PAGE_READWRITE : PAGE_READONLY,
+	                                  0, 0, NULL);
+	if (!out->section)
+		return lx_errno_from_win32(GetLastError());
+	uint64_t index = (uint64_t)bi.nFileIndexHigh << 32 | bi.nFileIndexLow;
+	out->id = ((index * 0x9e3779b97f4a7c15ULL) ^ bi.dwVolumeSerialNumber) | 1ULL << 63;
+	return 0;
+}
+
+/* For mmap (runtime/lx.h). */
+long lx_vfs_fd_section(int fd, struct lx_vfs_section *out)
+{
+	struct lx_file *f = lx_fd_get(fd);
+	long err;
+
+	if (!f)
+		return -LX_EBADF;
+	if (f->ops != &host_ops || f->is_dir)
+		err = -LX_ENODEV;
+	else if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+		err = -LX_EACCES;
+	else
+		err = host_section(f, out);
+	lx_file_put(f);
+	return err;
+}

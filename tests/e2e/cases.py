@@ -354,4 +354,20 @@ CASES = [
     dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
     dict(name="sleep-errors", prog="sleeps", args=["errors"]),
     dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
+    # Memory and futexes shared between processes (runtime/mman_shm.c,
+    # runtime/futex_shared.c, tests/guest/shm.c): MAP_SHARED anonymous
+    # memory and /dev/zero across fork, process-shared pthread objects.
+    dict(name="shm-anon-counter", prog="shm", args=["anon-counter"], timeout=30),
+    dict(name="shm-private-after-fork", prog="shm", args=["private"], timeout=30),
+    dict(name="shm-partial", prog="shm", args=["partial"], timeout=30),
+    dict(name="shm-pshared-mutex", prog="shm", args=["mutex"], timeout=120),
+    dict(name="shm-pshared-cond-barrier", prog="shm", args=["cond-barrier"], timeout=60),
+    dict(name="shm-sem-pshared", prog="shm", args=["sem-pshared"], timeout=30),
+    dict(name="shm-futex-kill-interrupt", prog="shm", args=["futex-kill"], timeout=30),
+    dict(name="shm-file-shared", prog="shm", args=["file"], timeout=60),
+    dict(name="shm-exec-after-write", prog="shm", args=["exec"], timeout=30),
+    # sem_open's file names in /dev/shm have capitals, which the names of
+    # a Linux tree escape into U+F000 characters: Wine keeps those only in
+    # a UTF-8 locale (docs/vfs.md).
+    dict(name="shm-sem-open", prog="shm", args=["sem-named"], timeout=30, env=UTF8),
 ]

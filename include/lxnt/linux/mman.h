@@ -32,6 +32,10 @@
 #define LX_MREMAP_FIXED     2
 #define LX_MREMAP_DONTUNMAP 4
 
+#define LX_MS_ASYNC      1
+#define LX_MS_INVALIDATE 2
+#define LX_MS_SYNC       4
+
 #define LX_MADV_NORMAL     0
 #define LX_MADV_RANDOM     1
 #define LX_MADV_SEQUENTIAL 2
