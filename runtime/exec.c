@@ -96,6 +96,8 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		r = -LX_ENOMEM;
 	if (!r)
 		r = lx_handoff_common_out(&b, pi.hProcess, rec, true);
+	if (!r)
+		lx_cred_handoff_file(&b, xf);
 	if (!r && vfork_child) {
 		lx_handoff_head(&b)->pid = (int32_t)pi.dwProcessId;
 		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();

@@ -26,6 +26,7 @@ struct lx_proc_record {
 	volatile long ppid, uid;   /* for kill's permission check and SIGCHLD */
 	volatile int64_t sigpending; /* signals from other processes, bit n-1 */
 	volatile long sender[64];  /* si_pid of the last of each */
+	volatile long suid;        /* saved uid: kill's permission check with uid */
 };
 
 /* This process's record: mapped from the hand-off, or private for a

@@ -100,10 +100,19 @@ void lx_signal_listener_stop(void)
 	listener_thread = NULL;
 }
 
-/* check_kill_permission: root, or the same user. */
-static bool may_signal(const struct lx_proc_record *r)
+/* check_kill_permission and kill_ok_by_cred: CAP_KILL (euid 0), or the
+ * sender's real or effective uid is the target's real or saved uid; and
+ * SIGCONT to any process of the same session. */
+static bool may_signal(const struct lx_proc_record *r, int sig)
 {
-	return lx_uid == 0 || r->uid == lx_uid;
+	if (lx_euid == 0 || lx_euid == r->uid || lx_euid == r->suid || lx_uid == r->uid ||
+	    lx_uid == r->suid)
+		return true;
+	if (sig == LX_SIGCONT) {
+		long sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
+		return !r->sid || r->sid == sid;
+	}
+	return false;
 }
 
 static long kill_hard(struct lx_proc_record *r)
@@ -128,7 +137,7 @@ static long post_signal(long pid, int sig)
 
 	if (!r)
 		return -LX_ESRCH;
-	if (!may_signal(r)) {
+	if (!may_signal(r, sig)) {
 		err = -LX_EPERM;
 	} else if (r->state == LX_PROC_EXITED || sig == 0) {
 		err = 0; /* a zombie can be signalled, to no effect */

@@ -342,4 +342,8 @@ CASES = [
     dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
     dict(name="sleep-errors", prog="sleeps", args=["errors"]),
     dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
+
+    # Credentials (runtime/sys_identity.c; tests/guest/creds.c).
+    dict(name="creds", prog="creds", args=[], timeout=30),
+    dict(name="creds-files", prog="creds", args=["files"], rootfs=True, timeout=60),
 ]
