@@ -23,6 +23,7 @@
 #include "identity.h"
 #include "lxnt/linux/elf.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -136,6 +137,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
 	lx_signal_listener_stop();
+	lx_signal_exec_carry();
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);

@@ -5,7 +5,10 @@
 #ifndef LXNT_RUNTIME_PROC_H
 #define LXNT_RUNTIME_PROC_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 #include "lx.h"
 #include "lxnt/linux/signal.h"
@@ -27,6 +30,11 @@ struct lx_proc_record {
 	volatile int64_t sigpending; /* signals from other processes, bit n-1 */
 	volatile long sender[64];  /* si_pid of the last of each */
 	volatile long suid;        /* saved uid: kill's permission check with uid */
+	/* Job control (runtime/jobctl.c): the last stop or continue, as
+	 * report_seq << 16 | wait status (0x7f | sig << 8, or 0xffff), and
+	 * the sequence the parent has consumed, so each is reported once. */
+	volatile int64_t report;
+	volatile int64_t report_taken;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -60,6 +68,20 @@ void lx_proc_record_adopt(void *section);
 /* The section handle of this process's record (NULL without one). */
 void *lx_proc_record_section(void);
 
+/*
+ * Job control (runtime/jobctl.c).  The stopping or continued process
+ * records its report and sets its parent's child-report event, whose name
+ * lx_child_report_event_name gives; the parent's watcher raises SIGCHLD
+ * (unless SA_NOCLDSTOP) and wakes its waits.
+ */
+#define LX_WAIT_STOPPED(sig) (0x7f | ((sig) << 8))
+#define LX_WAIT_CONTINUED 0xffff
+void lx_proc_report(int status);
+bool lx_child_report_event_name(long pid, wchar_t *out, size_t cap);
+/* The unconsumed report of record r that options (LX_WUNTRACED,
+ * LX_WCONTINUED) ask for, or 0; consumed unless LX_WNOWAIT. */
+int lx_proc_report_take(struct lx_proc_record *r, int options);
+
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
 
@@ -90,6 +112,8 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out);
 #define LX_CLD_EXITED 1
 #define LX_CLD_KILLED 2
 #define LX_CLD_DUMPED 3
+#define LX_CLD_STOPPED 5
+#define LX_CLD_CONTINUED 6
 void lx_chld_info(struct lx_siginfo *info, long pid, int status);
 
 /* The record of child pid, or NULL; true if a child is in group pgid. */

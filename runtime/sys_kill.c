@@ -115,6 +115,20 @@ static bool may_signal(const struct lx_proc_record *r, int sig)
 	return false;
 }
 
+/* prepare_signal: SIGCONT discards the stops posted and not yet taken,
+ * a stop discards a posted SIGCONT (the target's own queue does the
+ * same when its listener raises them). */
+static void post_bits(struct lx_proc_record *r, int sig)
+{
+	uint64_t stops = SIGBIT(LX_SIGSTOP) | SIGBIT(LX_SIGTSTP) | SIGBIT(LX_SIGTTIN) | SIGBIT(LX_SIGTTOU);
+
+	if (sig == LX_SIGCONT)
+		InterlockedAnd64((volatile LONG64 *)&r->sigpending, ~(LONG64)stops);
+	else if (stops & SIGBIT(sig))
+		InterlockedAnd64((volatile LONG64 *)&r->sigpending, ~(LONG64)SIGBIT(LX_SIGCONT));
+	InterlockedOr64((volatile LONG64 *)&r->sigpending, (LONG64)SIGBIT(sig));
+}
+
 static long kill_hard(struct lx_proc_record *r)
 {
 	HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)r->win_pid);
@@ -145,7 +159,7 @@ static long post_signal(long pid, int sig)
 		err = kill_hard(r);
 	} else {
 		r->sender[sig - 1] = lx_getpid();
-		InterlockedOr64((volatile LONG64 *)&r->sigpending, (LONG64)SIGBIT(sig));
+		post_bits(r, sig);
 		event_name(pid, name);
 		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
 		if (ev) {
