@@ -45,6 +45,7 @@ static SRWLOCK children_lock = SRWLOCK_INIT;
 static HANDLE watcher_wake, watcher_thread, watcher_running;
 /* Set by a child that stops or continues (runtime/jobctl.c). */
 static HANDLE report_event;
+static volatile LONG watcher_stopping;
 
 static int child_status(const struct lx_child *c);
 static DWORD WINAPI watcher(void *arg);
@@ -338,6 +339,8 @@ static DWORD WINAPI watcher(void *arg)
 		/* More than 62 running children: the rest are looked at when
 		 * one of these ends (their SIGCHLD comes late, never lost). */
 		DWORD r = WaitForMultipleObjects(n, handles, FALSE, INFINITE);
+		if (watcher_stopping)
+			return 0;
 		if (r <= WAIT_OBJECT_0 + 1 || r >= WAIT_OBJECT_0 + n)
 			continue;
 		struct lx_siginfo info;
@@ -347,6 +350,22 @@ static DWORD WINAPI watcher(void *arg)
 		lx_signal_send(0, LX_SIGCHLD, &info);
 	}
 	return 0;
+}
+
+/* The new image of an execve watches the children from now on: this
+ * one's watcher must not take their report events (auto-reset, shared
+ * by name) any more. */
+void lx_children_watcher_stop(void)
+{
+	if (!watcher_thread)
+		return;
+	InterlockedExchange(&watcher_stopping, 1);
+	SetEvent(watcher_wake);
+	WaitForSingleObject(watcher_thread, INFINITE);
+	CloseHandle(watcher_thread);
+	watcher_thread = NULL;
+	CloseHandle(report_event);
+	report_event = NULL;
 }
 
 /* A blocking wait for reports registers an event for the watcher to

@@ -137,6 +137,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
 	lx_signal_listener_stop();
+	lx_children_watcher_stop();
 	lx_signal_exec_carry();
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);

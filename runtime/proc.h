@@ -63,6 +63,8 @@ void lx_children_quiesce(void);
 void lx_signal_listener_quiesce(void);
 /* Stops it before an execve hands the process to a new image. */
 void lx_signal_listener_stop(void);
+/* The same for the children's watcher (children.c). */
+void lx_children_watcher_stop(void);
 /* Maps a record section handed over by the creator. */
 void lx_proc_record_adopt(void *section);
 /* The section handle of this process's record (NULL without one). */

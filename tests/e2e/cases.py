@@ -353,6 +353,7 @@ CASES = [
     dict(name="jobctl-threads", prog="jobctl", args=["threads"], timeout=30),
     dict(name="jobctl-cont-handler", prog="jobctl", args=["cont-handler"], timeout=30),
     dict(name="jobctl-kill-stopped", prog="jobctl", args=["kill-stopped"], timeout=30),
+    dict(name="jobctl-exec-parent", prog="jobctl", args=["exec-parent"], timeout=30),
     # busybox sh prints "Terminated" when it happens to reap the job
     # before `wait` runs (a race natively too), so stderr is dropped.
     dict(name="jobctl-sh-stop-cont", prog="busybox", path=True, timeout=30, args=["sh", "-c",

@@ -392,6 +392,37 @@ static void kill_stopped(void)
 	show("kill while stopped", status);
 }
 
+/* The parent runs execve between fork and the stops: the new image
+ * waits for the child and learns of its stops and continues. */
+static void exec_parent(const char *self)
+{
+	char arg[16];
+	pid_t child;
+
+	block_chld();
+	child = sleeper();
+	sprintf(arg, "%d", (int)child);
+	execl(self, self, "exec-parent-2", arg, (char *)NULL);
+	printf("execve: %s\n", strerror(errno));
+}
+
+static void exec_parent_2(pid_t child)
+{
+	int status;
+
+	kill(child, SIGSTOP);
+	printf("wait4 untraced: %s\n", waitpid(child, &status, WUNTRACED) == child ? "child" : "other");
+	show("stop", status);
+	expect_chld("stop", child, 5000);
+	kill(child, SIGCONT);
+	printf("wait4 continued: %s\n", waitpid(child, &status, WCONTINUED) == child ? "child" : "other");
+	show("cont", status);
+	expect_chld("cont", child, 5000);
+	kill(child, SIGTERM);
+	waitpid(child, &status, 0);
+	show("term", status);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -411,8 +442,12 @@ int main(int argc, char **argv)
 		cont_handler();
 	else if (!strcmp(what, "kill-stopped"))
 		kill_stopped();
+	else if (!strcmp(what, "exec-parent"))
+		exec_parent("/proc/self/exe");
+	else if (!strcmp(what, "exec-parent-2") && argc > 2)
+		exec_parent_2((pid_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: jobctl stop-wait|stop-waitid|self-stop|nocldstop|threads|cont-handler|kill-stopped\n");
+		fprintf(stderr, "usage: jobctl stop-wait|stop-waitid|self-stop|nocldstop|threads|cont-handler|kill-stopped|exec-parent\n");
 		return 2;
 	}
 	return 0;
