@@ -267,12 +267,18 @@ void lx_chld_info(struct lx_siginfo *info, long pid, int status)
 	}
 }
 
+void lx_chld_info_uid(struct lx_siginfo *info, long pid, int status, long uid)
+{
+	lx_chld_info(info, pid, status);
+	info->u.chld.uid = (uint32_t)uid;
+}
+
 /* A child ended (watcher thread, lock held): mark it, reap it when the
  * disposition says so, and say what SIGCHLD carries. */
 static void child_ended(struct lx_child *c, struct lx_siginfo *info)
 {
 	c->notified = true;
-	lx_chld_info(info, c->pid, child_status(c));
+	lx_chld_info_uid(info, c->pid, child_status(c), c->rec->uid);
 	if (children_autoreap())
 		child_bury(c);
 }
@@ -302,7 +308,7 @@ static unsigned take_reports(struct lx_siginfo *info, unsigned cap)
 		c->report_seen = w;
 		any = true;
 		if (n < cap)
-			lx_chld_info(&info[n++], c->pid, (int)(w & 0xffff));
+			lx_chld_info_uid(&info[n++], c->pid, (int)(w & 0xffff), c->rec->uid);
 	}
 	if (any)
 		for (struct report_waiter *rw = report_waiters; rw; rw = rw->next)
@@ -394,6 +400,7 @@ static void child_reap(struct lx_child *c, int options, struct lx_wait_result *o
 	*raise = !c->notified;
 	out->pid = c->pid;
 	out->status = child_status(c);
+	out->uid = c->rec->uid;
 	/* Reaped before the watcher saw it end: SIGCHLD is still owed,
 	 * and comes now. */
 	if (*raise)
@@ -452,6 +459,7 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 			if (status) {
 				out->pid = c->pid;
 				out->status = status;
+				out->uid = c->rec->uid;
 				found = c->pid;
 				continue;
 			}

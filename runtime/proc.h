@@ -103,6 +103,7 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 struct lx_wait_result {
 	long pid;
 	int status;
+	long uid;                  /* the child's real uid, for siginfo's si_uid */
 };
 
 /* do_wait (children.c): an ended child matching sel (wait4's pid
@@ -117,6 +118,9 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out);
 #define LX_CLD_STOPPED 5
 #define LX_CLD_CONTINUED 6
 void lx_chld_info(struct lx_siginfo *info, long pid, int status);
+/* The same with si_uid the child's real uid (from its record), as
+ * do_notify_parent and wait_task_* give it. */
+void lx_chld_info_uid(struct lx_siginfo *info, long pid, int status, long uid);
 
 /* The record of child pid, or NULL; true if a child is in group pgid. */
 struct lx_proc_record *lx_child_record(long pid);

@@ -58,7 +58,7 @@ int64_t lx_sys_waitid(struct lx_syscall *sc)
 		return r;
 	struct lx_siginfo info = { 0 };
 	if (r > 0)
-		lx_chld_info(&info, w.pid, w.status);
+		lx_chld_info_uid(&info, w.pid, w.status, w.uid);
 	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
 	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)
 		return -LX_EFAULT;

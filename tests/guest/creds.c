@@ -119,6 +119,15 @@ static void privileged(const char *self)
 {
 	gid_t g3[3] = { 30, 10, 20 }, bad[1] = { (gid_t)-1 }, list[4];
 
+	siginfo_t si;
+	pid_t pid = fork();
+	if (pid == 0) {
+		setresuid(4242, 4242, 4242);
+		_exit(0);
+	}
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, pid, &si, WEXITED);
+	printf("waitid si_uid of a child that became 4242: %u\n", (unsigned)si.si_uid);
 	result("setgroups(30,10,20)", setgroups(3, g3));
 	groups("after setgroups");
 	printf("getgroups(0): %d\n", getgroups(0, NULL));
