@@ -35,6 +35,7 @@ struct lx_proc_record {
 	 * the sequence the parent has consumed, so each is reported once. */
 	volatile int64_t report;
 	volatile int64_t report_taken;
+	volatile long sender_uid[64]; /* si_uid (the sender's real uid) of the last of each */
 };
 
 /* This process's record: mapped from the hand-off, or private for a

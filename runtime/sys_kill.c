@@ -54,7 +54,8 @@ static DWORD WINAPI listener(void *arg)
 			bits &= ~SIGBIT(sig);
 			struct lx_siginfo info = {
 				.si_signo = sig, .si_code = LX_SI_USER,
-				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1], .uid = (uint32_t)lx_uid },
+				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1],
+				            .uid = (uint32_t)listener_record->sender_uid[sig - 1] },
 			};
 			lx_signal_send(0, sig, &info);
 		}
@@ -159,6 +160,7 @@ static long post_signal(long pid, int sig)
 		err = kill_hard(r);
 	} else {
 		r->sender[sig - 1] = lx_getpid();
+		r->sender_uid[sig - 1] = lx_uid;
 		post_bits(r, sig);
 		event_name(pid, name);
 		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);

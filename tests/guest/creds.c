@@ -120,7 +120,29 @@ static void privileged(const char *self)
 	gid_t g3[3] = { 30, 10, 20 }, bad[1] = { (gid_t)-1 }, list[4];
 
 	siginfo_t si;
+	int ready[2];
+	char c;
+	pipe(ready);
 	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		write(ready[1], "r", 1);
+		sigwaitinfo(&set, &si);
+		printf("SIGUSR1 from real uid 777 (euid 0): si_uid %u\n", (unsigned)si.si_uid);
+		fflush(stdout);
+		_exit(0);
+	}
+	read(ready[0], &c, 1);
+	/* printed after the child's line, whichever runs first */
+	int r1 = setresuid(777, 0, 0);
+	int r2 = kill(pid, SIGUSR1);
+	int r3 = setresuid(0, 0, 0);
+	waitpid(pid, NULL, 0);
+	printf("setresuid(777,0,0) %d, kill %d, setresuid(0,0,0) %d\n", r1, r2, r3);
+	pid = fork();
 	if (pid == 0) {
 		setresuid(4242, 4242, 4242);
 		_exit(0);
