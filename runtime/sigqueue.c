@@ -40,7 +40,6 @@ volatile uint64_t lx_shared_sigpending; /* signal.h */
 /* Group stop (do_signal_stop): a manual-reset event, set while running. */
 volatile int lx_group_stopped; /* signal.h */
 static HANDLE continue_event;
-
 static INIT_ONCE continue_once = INIT_ONCE_STATIC_INIT;
 
 enum lx_sig_default lx_signal_default(int sig)
