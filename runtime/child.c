@@ -50,8 +50,8 @@ long lx_handoff_common_out(struct lx_handoff_buf *b, void *proc, void *record, b
 	h->record = (uint64_t)(uintptr_t)rec;
 	h->pid = (int32_t)lx_getpid();
 	h->ppid = exec ? (int32_t)lx_ppid : (int32_t)lx_getpid();
-	h->uid = lx_uid;
-	h->gid = lx_gid;
+	lx_cred_handoff_out(b);
+	h = lx_handoff_head(b); /* the block may have moved */
 	h->umask = lx_umask;
 	h->sigmask = lx_current_thread()->sigmask;
 	lx_cwd_copy(h->cwd);
@@ -64,10 +64,9 @@ static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 	lx_set_pid(h->pid);
 	self->tid = h->pid;
 	lx_ppid = h->ppid;
-	lx_uid = (long)h->uid;
-	lx_gid = (long)h->gid;
 	lx_umask = h->umask;
 	lx_proc_record_adopt((HANDLE)(uintptr_t)h->record);
+	lx_cred_handoff_in(h);
 	signals_in(h->act);
 	self->sigmask = h->sigmask;
 	lx_vfs_handoff_in(h);

@@ -28,21 +28,37 @@ struct lx_child {
 	struct lx_proc_record *rec;
 	long busy;                 /* wait4 calls waiting on process */
 	bool notified;             /* SIGCHLD raised */
+	int64_t report_seen;       /* the last stop or continue report SIGCHLD was raised for */
 	struct lx_child *next;
 };
 
+/* A blocking wait4 or waitid that wants stop or continue reports: the
+ * watcher sets its event when a child reports (lock held to change). */
+struct report_waiter {
+	HANDLE event;
+	struct report_waiter *next;
+};
+
 static struct lx_child *children, *graveyard;
+static struct report_waiter *report_waiters;
 static SRWLOCK children_lock = SRWLOCK_INIT;
 static HANDLE watcher_wake, watcher_thread, watcher_running;
+/* Set by a child that stops or continues (runtime/jobctl.c). */
+static HANDLE report_event;
+static volatile LONG watcher_stopping;
 
 static int child_status(const struct lx_child *c);
 static DWORD WINAPI watcher(void *arg);
 
 static void watcher_start(void)
 {
+	wchar_t name[96];
+
 	watcher_wake = CreateEventW(NULL, FALSE, FALSE, NULL);
 	watcher_running = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (watcher_wake && watcher_running)
+	if (lx_child_report_event_name(lx_getpid(), name, sizeof(name) / sizeof(name[0])))
+		report_event = CreateEventW(NULL, FALSE, FALSE, name);
+	if (watcher_wake && watcher_running && report_event)
 		watcher_thread = CreateThread(NULL, 64 * 1024, watcher, NULL,
 		                              STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
 }
@@ -64,6 +80,7 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 	c->process = process;
 	c->section = section;
 	c->rec = rec;
+	c->report_seen = rec->report; /* an image's children: SIGCHLD went to the old one */
 	AcquireSRWLockExclusive(&children_lock);
 	if (!watcher_thread)
 		watcher_start();
@@ -236,10 +253,24 @@ void lx_chld_info(struct lx_siginfo *info, long pid, int status)
 
 	memset(info, 0, sizeof(*info));
 	info->si_signo = LX_SIGCHLD;
-	info->si_code = sig ? ((status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
 	info->u.chld.pid = (int32_t)pid;
 	info->u.chld.uid = (uint32_t)lx_uid;
-	info->u.chld.status = sig ? sig : (status >> 8) & 0xff;
+	if (status == LX_WAIT_CONTINUED) {
+		info->si_code = LX_CLD_CONTINUED;
+		info->u.chld.status = LX_SIGCONT;
+	} else if (sig == 0x7f) {
+		info->si_code = LX_CLD_STOPPED;
+		info->u.chld.status = (status >> 8) & 0xff;
+	} else {
+		info->si_code = sig ? ((status & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
+		info->u.chld.status = sig ? sig : (status >> 8) & 0xff;
+	}
+}
+
+void lx_chld_info_uid(struct lx_siginfo *info, long pid, int status, long uid)
+{
+	lx_chld_info(info, pid, status);
+	info->u.chld.uid = (uint32_t)uid;
 }
 
 /* A child ended (watcher thread, lock held): mark it, reap it when the
@@ -247,24 +278,60 @@ void lx_chld_info(struct lx_siginfo *info, long pid, int status)
 static void child_ended(struct lx_child *c, struct lx_siginfo *info)
 {
 	c->notified = true;
-	lx_chld_info(info, c->pid, child_status(c));
+	lx_chld_info_uid(info, c->pid, child_status(c), c->rec->uid);
 	if (children_autoreap())
 		child_bury(c);
+}
+
+/* SA_NOCLDSTOP: no SIGCHLD for stops and continues
+ * (do_notify_parent_cldstop). */
+static bool chld_for_stops(void)
+{
+	struct lx_sigaction act;
+
+	lx_sigaction_get(LX_SIGCHLD, &act);
+	return !(act.flags & LX_SA_NOCLDSTOP);
+}
+
+/* New stop and continue reports (watcher, lock held): the waits that
+ * want them wake, and the latest of each child is one SIGCHLD, in
+ * info[] (returns how many). */
+static unsigned take_reports(struct lx_siginfo *info, unsigned cap)
+{
+	unsigned n = 0;
+	bool any = false;
+
+	for (struct lx_child *c = children; c; c = c->next) {
+		int64_t w = c->rec->report;
+		if (c->notified || w == c->report_seen)
+			continue;
+		c->report_seen = w;
+		any = true;
+		if (n < cap)
+			lx_chld_info_uid(&info[n++], c->pid, (int)(w & 0xffff), c->rec->uid);
+	}
+	if (any)
+		for (struct report_waiter *rw = report_waiters; rw; rw = rw->next)
+			SetEvent(rw->event);
+	return n;
 }
 
 static DWORD WINAPI watcher(void *arg)
 {
 	HANDLE handles[MAXIMUM_WAIT_OBJECTS];
 	struct lx_child *who[MAXIMUM_WAIT_OBJECTS];
+	struct lx_siginfo reports[8];
 
 	(void)arg;
 	SetEvent(watcher_running);
 	for (;;) {
-		DWORD n = 1;
+		DWORD n = 2;
 
 		handles[0] = watcher_wake;
+		handles[1] = report_event;
 		AcquireSRWLockExclusive(&children_lock);
 		free_graveyard();
+		unsigned nrep = take_reports(reports, 8);
 		for (struct lx_child *c = children; c && n < MAXIMUM_WAIT_OBJECTS; c = c->next) {
 			if (c->notified)
 				continue;
@@ -272,10 +339,15 @@ static DWORD WINAPI watcher(void *arg)
 			handles[n++] = c->process;
 		}
 		ReleaseSRWLockExclusive(&children_lock);
-		/* More than 63 running children: the rest are looked at when
+		if (nrep && chld_for_stops())
+			for (unsigned i = 0; i < nrep; i++)
+				lx_signal_send(0, LX_SIGCHLD, &reports[i]);
+		/* More than 62 running children: the rest are looked at when
 		 * one of these ends (their SIGCHLD comes late, never lost). */
 		DWORD r = WaitForMultipleObjects(n, handles, FALSE, INFINITE);
-		if (r <= WAIT_OBJECT_0 || r >= WAIT_OBJECT_0 + n)
+		if (watcher_stopping)
+			return 0;
+		if (r <= WAIT_OBJECT_0 + 1 || r >= WAIT_OBJECT_0 + n)
 			continue;
 		struct lx_siginfo info;
 		AcquireSRWLockExclusive(&children_lock);
@@ -286,64 +358,136 @@ static DWORD WINAPI watcher(void *arg)
 	return 0;
 }
 
+/* The new image of an execve watches the children from now on: this
+ * one's watcher must not take their report events (auto-reset, shared
+ * by name) any more. */
+void lx_children_watcher_stop(void)
+{
+	if (!watcher_thread)
+		return;
+	InterlockedExchange(&watcher_stopping, 1);
+	SetEvent(watcher_wake);
+	WaitForSingleObject(watcher_thread, INFINITE);
+	CloseHandle(watcher_thread);
+	watcher_thread = NULL;
+	CloseHandle(report_event);
+	report_event = NULL;
+}
+
+/* A blocking wait for reports registers an event for the watcher to
+ * set (lock held). */
+static void waiter_add(struct report_waiter *w)
+{
+	w->next = report_waiters;
+	report_waiters = w;
+}
+
+static void waiter_remove(struct report_waiter *w)
+{
+	for (struct report_waiter **p = &report_waiters; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			return;
+		}
+	}
+}
+
+/* An exited child for wait (lock held): reaps it unless WNOWAIT; a
+ * SIGCHLD the watcher still owes is raised by the caller (*raise). */
+static void child_reap(struct lx_child *c, int options, struct lx_wait_result *out,
+                       struct lx_siginfo *info, bool *raise)
+{
+	*raise = !c->notified;
+	out->pid = c->pid;
+	out->status = child_status(c);
+	out->uid = c->rec->uid;
+	/* Reaped before the watcher saw it end: SIGCHLD is still owed,
+	 * and comes now. */
+	if (*raise)
+		child_ended(c, info);
+	if (!(options & LX_WNOWAIT)) {
+		child_bury(c);
+		if (watcher_wake)
+			SetEvent(watcher_wake);
+	}
+}
+
 /*
- * do_wait (kernel/exit.c): finds an ended child matching sel, reaps it unless WNOWAIT,
- * and returns its pid (0 with WNOHANG when none has ended, -LX_ECHILD
- * when none matches).  Stopped and continued children are never reported:
- * job-control stops are not implemented.
+ * do_wait (kernel/exit.c): finds a child matching sel that has ended
+ * (LX_WEXITED), stopped (LX_WUNTRACED) or continued (LX_WCONTINUED),
+ * reaps an ended one and consumes a report unless WNOWAIT, and returns
+ * its pid (0 with WNOHANG when there is nothing to report, -LX_ECHILD
+ * when no child matches).  A blocking wait wakes when a child ends or
+ * reports.
  */
 long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 {
+	bool reports = options & (LX_WUNTRACED | LX_WCONTINUED);
+	struct report_waiter waiter = { NULL, NULL };
+
+	if (reports && !(options & LX_WNOHANG)) {
+		if (!(waiter.event = CreateEventW(NULL, FALSE, FALSE, NULL)))
+			return lx_errno_from_win32(GetLastError());
+		AcquireSRWLockExclusive(&children_lock);
+		waiter_add(&waiter);
+		ReleaseSRWLockExclusive(&children_lock);
+	}
 	for (;;) {
 		HANDLE handles[MAXIMUM_WAIT_OBJECTS - 2];
 		struct lx_child *held[MAXIMUM_WAIT_OBJECTS - 2];
 		unsigned n = 0;
 		bool any = false;
+		long found = 0;
+		struct lx_siginfo info;
+		bool raise = false;
 
+		if (waiter.event)
+			handles[n++] = waiter.event;
 		AcquireSRWLockExclusive(&children_lock);
-		for (struct lx_child *c = children; c; c = c->next) {
+		for (struct lx_child *c = children; c && !found; c = c->next) {
 			if (!child_matches(c, sel))
 				continue;
 			any = true;
 			if (WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
-				struct lx_siginfo info;
-				bool raise = !c->notified;
-				out->pid = c->pid;
-				out->status = child_status(c);
-				/* Reaped before the watcher saw it end: SIGCHLD is
-				 * still owed, and comes now. */
-				if (raise)
-					child_ended(c, &info);
-				if (!(options & LX_WNOWAIT)) {
-					child_bury(c);
-					if (watcher_wake)
-						SetEvent(watcher_wake);
+				if (options & LX_WEXITED) {
+					child_reap(c, options, out, &info, &raise);
+					found = out->pid;
 				}
-				ReleaseSRWLockExclusive(&children_lock);
-				if (raise)
-					lx_signal_send(0, LX_SIGCHLD, &info);
-				return out->pid;
+				continue; /* an ended child has no stop to report */
 			}
-			if (n < sizeof(handles) / sizeof(handles[0])) {
+			int status = reports ? lx_proc_report_take(c->rec, options) : 0;
+			if (status) {
+				out->pid = c->pid;
+				out->status = status;
+				out->uid = c->rec->uid;
+				found = c->pid;
+				continue;
+			}
+			if ((options & LX_WEXITED) && n < sizeof(handles) / sizeof(handles[0])) {
 				c->busy++;
 				held[n] = c;
 				handles[n++] = c->process;
 			}
 		}
 		ReleaseSRWLockExclusive(&children_lock);
-		if (!any)
-			return -LX_ECHILD;
-		long r = 0;
-		if (!(options & LX_WNOHANG))
+		if (raise)
+			lx_signal_send(0, LX_SIGCHLD, &info);
+		long r = found;
+		if (!found && !any)
+			r = -LX_ECHILD;
+		else if (!found && !(options & LX_WNOHANG))
 			r = lx_wait_interruptible(n, (void *const *)handles, -1);
 		AcquireSRWLockExclusive(&children_lock);
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = waiter.event ? 1 : 0; i < n; i++)
 			held[i]->busy--;
+		bool done = found || r < 0 || !any || (options & LX_WNOHANG);
+		if (done && waiter.event)
+			waiter_remove(&waiter);
 		ReleaseSRWLockExclusive(&children_lock);
-		if (options & LX_WNOHANG)
-			return 0;
-		if (r < 0)
+		if (done) {
+			if (waiter.event)
+				CloseHandle(waiter.event);
 			return r;
+		}
 	}
 }
-

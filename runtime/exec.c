@@ -24,6 +24,7 @@
 #include "lxnt/linux/elf.h"
 #include "mman.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -98,6 +99,8 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		r = -LX_ENOMEM;
 	if (!r)
 		r = lx_handoff_common_out(&b, pi.hProcess, rec, true);
+	if (!r)
+		lx_cred_handoff_file(&b, xf);
 	if (!r && vfork_child) {
 		lx_handoff_head(&b)->pid = (int32_t)pi.dwProcessId;
 		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();
@@ -136,6 +139,8 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
 	lx_signal_listener_stop();
+	lx_children_watcher_stop();
+	lx_signal_exec_carry();
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);

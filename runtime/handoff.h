@@ -62,6 +62,16 @@ struct lx_handoff {
 	uint32_t execfn_off;
 	uint32_t nchild, child_off; /* EXEC: the children, still to be waited for */
 	char cwd[LX_PATH_MAX];
+	uint32_t cred_off, pad2;   /* struct lx_handoff_cred */
+};
+
+/* The credentials beyond the real uid and gid (runtime/sys_identity.c),
+ * followed by ngroups gids. */
+struct lx_handoff_cred {
+	int64_t euid, suid, fsuid, egid, sgid, fsgid;
+	uint32_t ngroups;
+	uint32_t file_mode;        /* EXEC: the file's mode, for its set-ID bits */
+	uint32_t file_uid, file_gid;
 };
 
 /* A child handed to the new image of an execve. */
@@ -70,6 +80,8 @@ struct lx_handoff_child {
 	uint64_t process, section; /* HANDLEs valid in the new process */
 };
 
+
+struct lx_exec_file;
 
 /* A block under construction in the creating process. */
 struct lx_handoff_buf {
@@ -80,6 +92,12 @@ struct lx_handoff_buf {
 
 /* The children across execve (runtime/proc.c). */
 long lx_children_handoff_out(struct lx_handoff_buf *b, void *proc);
+/* The credentials (runtime/sys_identity.c); lx_cred_handoff_file adds
+ * the executed file's mode and owners, with which the new image of an
+ * EXEC hand-off applies execve's rules (set-ID files among them). */
+void lx_cred_handoff_out(struct lx_handoff_buf *b);
+void lx_cred_handoff_file(struct lx_handoff_buf *b, const struct lx_exec_file *xf);
+void lx_cred_handoff_in(const struct lx_handoff *h);
 void lx_children_handoff_in(const struct lx_handoff *h);
 
 /* Appends n bytes, returns their offset (0 after an allocation failure). */
@@ -117,6 +135,7 @@ void lx_cwd_copy(char *out); /* vfs/resolve.c, LX_PATH_MAX bytes */
  * Windows path (malloc'd) and first bytes. */
 struct lx_exec_file {
 	wchar_t *win_path;
+	uint32_t mode, uid, gid;   /* the file's, for set-user-ID and set-group-ID */
 	char linux_path[LX_PATH_MAX];
 	char head[4096];
 	size_t nhead;

@@ -50,6 +50,7 @@ long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 	 * someone) is reused from scratch. */
 	memset(*view, 0, sizeof(**view));
 	(*view)->uid = lx_uid;
+	(*view)->suid = lx_suid;
 	*section = s;
 	return 0;
 }

@@ -5,7 +5,10 @@
 #ifndef LXNT_RUNTIME_PROC_H
 #define LXNT_RUNTIME_PROC_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 #include "lx.h"
 #include "lxnt/linux/signal.h"
@@ -26,6 +29,13 @@ struct lx_proc_record {
 	volatile long ppid, uid;   /* for kill's permission check and SIGCHLD */
 	volatile int64_t sigpending; /* signals from other processes, bit n-1 */
 	volatile long sender[64];  /* si_pid of the last of each */
+	volatile long suid;        /* saved uid: kill's permission check with uid */
+	/* Job control (runtime/jobctl.c): the last stop or continue, as
+	 * report_seq << 16 | wait status (0x7f | sig << 8, or 0xffff), and
+	 * the sequence the parent has consumed, so each is reported once. */
+	volatile int64_t report;
+	volatile int64_t report_taken;
+	volatile long sender_uid[64]; /* si_uid (the sender's real uid) of the last of each */
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -54,10 +64,26 @@ void lx_children_quiesce(void);
 void lx_signal_listener_quiesce(void);
 /* Stops it before an execve hands the process to a new image. */
 void lx_signal_listener_stop(void);
+/* The same for the children's watcher (children.c). */
+void lx_children_watcher_stop(void);
 /* Maps a record section handed over by the creator. */
 void lx_proc_record_adopt(void *section);
 /* The section handle of this process's record (NULL without one). */
 void *lx_proc_record_section(void);
+
+/*
+ * Job control (runtime/jobctl.c).  The stopping or continued process
+ * records its report and sets its parent's child-report event, whose name
+ * lx_child_report_event_name gives; the parent's watcher raises SIGCHLD
+ * (unless SA_NOCLDSTOP) and wakes its waits.
+ */
+#define LX_WAIT_STOPPED(sig) (0x7f | ((sig) << 8))
+#define LX_WAIT_CONTINUED 0xffff
+void lx_proc_report(int status);
+bool lx_child_report_event_name(long pid, wchar_t *out, size_t cap);
+/* The unconsumed report of record r that options (LX_WUNTRACED,
+ * LX_WCONTINUED) ask for, or 0; consumed unless LX_WNOWAIT. */
+int lx_proc_report_take(struct lx_proc_record *r, int options);
 
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
@@ -78,6 +104,7 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 struct lx_wait_result {
 	long pid;
 	int status;
+	long uid;                  /* the child's real uid, for siginfo's si_uid */
 };
 
 /* do_wait (children.c): an ended child matching sel (wait4's pid
@@ -89,7 +116,12 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out);
 #define LX_CLD_EXITED 1
 #define LX_CLD_KILLED 2
 #define LX_CLD_DUMPED 3
+#define LX_CLD_STOPPED 5
+#define LX_CLD_CONTINUED 6
 void lx_chld_info(struct lx_siginfo *info, long pid, int status);
+/* The same with si_uid the child's real uid (from its record), as
+ * do_notify_parent and wait_task_* give it. */
+void lx_chld_info_uid(struct lx_siginfo *info, long pid, int status, long uid);
 
 /* The record of child pid, or NULL; true if a child is in group pgid. */
 struct lx_proc_record *lx_child_record(long pid);

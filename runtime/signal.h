@@ -75,6 +75,12 @@ void lx_signal_retarget(uint64_t blocked);
  * the registry and before its tid can be reused. */
 void lx_signal_thread_exit(struct lx_thread *t);
 
+/* execve past its point of no return, the listener stopped: the signals
+ * pending for the process and the calling thread go into the record, for
+ * the new image's listener to raise (pending signals survive execve; a
+ * fatal one kills the new image at once).  Their siginfo is lost. */
+void lx_signal_exec_carry(void);
+
 /* Discards every pending instance of the signals in mask. */
 void lx_signal_flush(uint64_t mask);
 
@@ -83,7 +89,10 @@ void lx_signal_flush(uint64_t mask);
 void lx_signal_force(struct lx_thread *t, const struct lx_siginfo *info);
 
 /* Stops the calling thread while the process is stopped (SIGSTOP and
- * friends); returns at SIGCONT or at once when the process is not stopped. */
+ * friends; sig 0 joins a stop under way); returns at SIGCONT (SIGKILL
+ * ends the process from the sender) or at once when the process is not
+ * stopped.  The parent gets the stop and continue reports
+ * (runtime/jobctl.c). */
 void lx_signal_group_stop(int sig);
 bool lx_signal_group_stopped(void);
 

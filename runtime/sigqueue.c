@@ -10,6 +10,7 @@
 #include <windows.h>
 
 #include "identity.h"
+#include "proc.h"
 #include "signal.h"
 
 /* Signals the kernel delivers first, because a fault raised them
@@ -231,37 +232,91 @@ bool lx_signal_group_stopped(void)
 	return lx_group_stopped != 0;
 }
 
+/* Stop is complete when every Linux thread has parked; a thread that
+ * never reaches its delivery point (a wait outside lx_wait_interruptible)
+ * would hold the report back for ever, so after this long the parent is
+ * told anyway. */
+#define STOP_REPORT_GRACE_MS 500
+
+static volatile LONG parked;   /* threads inside lx_signal_group_stop */
+static volatile LONG stop_reported;
+static int stop_sig;
+
+/* The parent learns of the stop once every thread is parked
+ * (do_signal_stop: the last thread to stop notifies). */
+static void report_if_complete(bool force)
+{
+	LONG n = 0;
+
+	lx_thread_registry_lock();
+	for (struct lx_thread *t = lx_thread_first(); t; t = t->next)
+		n++;
+	/* Under the registry lock, which SIGCONT's group_continue holds too,
+	 * so that a continue report never comes before its stop. */
+	if (lx_group_stopped && (force || parked >= n) &&
+	    InterlockedCompareExchange(&stop_reported, 1, 0) == 0)
+		lx_proc_report(LX_WAIT_STOPPED(stop_sig));
+	lx_thread_registry_unlock();
+}
+
+/* Starts the group stop: every other thread is woken from its wait or
+ * interrupted in guest code, and parks at its delivery point. */
+static void begin_stop(int sig, HANDLE ev)
+{
+	struct lx_thread *self = lx_current_thread();
+
+	lx_thread_registry_lock();
+	if (!lx_group_stopped) {
+		ResetEvent(ev);
+		stop_sig = sig;
+		stop_reported = 0;
+		lx_group_stopped = 1;
+	}
+	for (struct lx_thread *t = lx_thread_first(); t; t = t->next) {
+		if (t == self)
+			continue;
+		SetEvent(t->sig_event);
+		lx_signal_kick(t);
+	}
+	lx_thread_registry_unlock();
+}
+
 /*
- * do_signal_stop inside one process: every thread that reaches its
- * delivery point parks on the continue event until SIGCONT (or SIGKILL,
- * which ends the process from the sender).  Telling the parent
- * (SIGCHLD, WUNTRACED) needs the instance daemon.
+ * do_signal_stop: every thread that reaches its delivery point parks on
+ * the continue event until SIGCONT.  Other signals stay pending meanwhile,
+ * even those whose default action kills: no thread of a stopped process
+ * wants them (wants_signal); SIGKILL ends the process from the sender.
  */
 void lx_signal_group_stop(int sig)
 {
 	HANDLE ev = get_continue_event();
 
-	if (sig) {
-		lx_thread_registry_lock();
-		if (!lx_group_stopped) {
-			ResetEvent(ev);
-			lx_group_stopped = 1;
-		}
-		for (struct lx_thread *t = lx_thread_first(); t; t = t->next)
-			if (t != lx_current_thread())
-				SetEvent(t->sig_event);
-		lx_thread_registry_unlock();
+	if (sig)
+		begin_stop(sig, ev);
+	InterlockedIncrement(&parked);
+	report_if_complete(false);
+	while (lx_group_stopped) {
+		DWORD ms = stop_reported ? INFINITE : STOP_REPORT_GRACE_MS;
+		if (WaitForSingleObject(ev, ms) == WAIT_TIMEOUT)
+			report_if_complete(true);
 	}
-	while (lx_group_stopped)
-		WaitForSingleObject(ev, INFINITE);
+	InterlockedDecrement(&parked);
 }
 
+/* SIGCONT (registry lock held): the threads go on, and a stop the
+ * parent was told of is followed by a continue report
+ * (SIGNAL_CLD_CONTINUED). */
 static void group_continue(void)
 {
 	HANDLE ev = get_continue_event();
+	bool was_stopped = lx_group_stopped && stop_reported;
 
 	lx_group_stopped = 0;
 	SetEvent(ev);
+	if (was_stopped) {
+		stop_reported = 0;
+		lx_proc_report(LX_WAIT_CONTINUED);
+	}
 }
 
 void lx_signal_force(struct lx_thread *t, const struct lx_siginfo *info)
@@ -346,6 +401,15 @@ void lx_signal_retarget(uint64_t blocked)
 	lx_thread_registry_unlock();
 }
 
+void lx_signal_exec_carry(void)
+{
+	struct lx_thread *self = lx_current_thread();
+	uint64_t pending = lx_shared_sigpending | (self ? self->sigpending : 0);
+
+	if (pending)
+		InterlockedOr64((volatile LONG64 *)&lx_proc_self->sigpending, (LONG64)pending);
+}
+
 void lx_signal_thread_exit(struct lx_thread *t)
 {
 	AcquireSRWLockExclusive(&queue_lock);
@@ -361,6 +425,7 @@ long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 	struct lx_siginfo si = { .si_signo = sig, .si_code = LX_SI_KERNEL };
 	struct lx_thread *t = NULL;
 	long ret = 0;
+	bool resume = false;
 
 	if (sig < 1 || sig > LX_NSIG)
 		return -LX_EINVAL;
@@ -378,9 +443,11 @@ long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 		AcquireSRWLockExclusive(&queue_lock);
 		flush_locked(sig == LX_SIGCONT ? STOP_MASK : LX_SIGBIT(LX_SIGCONT));
 		ReleaseSRWLockExclusive(&queue_lock);
-		if (sig == LX_SIGCONT)
-			group_continue();
 	}
+	/* SIGCONT resumes a stopped process even when it is ignored or
+	 * blocked; the threads go on at the end, with the signal queued, so
+	 * that its handler runs first (the kernel holds siglock meanwhile). */
+	resume = sig == LX_SIGCONT;
 	if (ignored(t ? t : lx_thread_find(lx_getpid()), sig))
 		goto out;
 	ret = enqueue(t, &si);
@@ -398,6 +465,8 @@ long lx_signal_send(long tid, int sig, const struct lx_siginfo *info)
 	if (target != lx_current_thread())
 		lx_signal_kick(target);
 out:
+	if (resume)
+		group_continue();
 	lx_thread_registry_unlock();
 	return ret;
 }

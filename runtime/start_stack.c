@@ -112,10 +112,11 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 		{ LX_AT_FLAGS, 0 },
 		{ LX_AT_ENTRY, lx_image.entry },
 		{ LX_AT_UID, (uint64_t)lx_uid },
-		{ LX_AT_EUID, (uint64_t)lx_uid },
+		{ LX_AT_EUID, (uint64_t)lx_euid },
 		{ LX_AT_GID, (uint64_t)lx_gid },
-		{ LX_AT_EGID, (uint64_t)lx_gid },
-		{ LX_AT_SECURE, 0 },
+		{ LX_AT_EGID, (uint64_t)lx_egid },
+		/* a set-ID execve (cap_bprm_creds_from_file's secureexec) */
+		{ LX_AT_SECURE, lx_euid != lx_uid || lx_egid != lx_gid },
 		{ LX_AT_HWCAP, hwcap() },
 		{ LX_AT_HWCAP2, 0 }, /* no FSGSBASE: the guest's FS is emulated */
 		{ LX_AT_CLKTCK, 100 },

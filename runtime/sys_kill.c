@@ -54,7 +54,8 @@ static DWORD WINAPI listener(void *arg)
 			bits &= ~SIGBIT(sig);
 			struct lx_siginfo info = {
 				.si_signo = sig, .si_code = LX_SI_USER,
-				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1], .uid = (uint32_t)lx_uid },
+				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1],
+				            .uid = (uint32_t)listener_record->sender_uid[sig - 1] },
 			};
 			lx_signal_send(0, sig, &info);
 		}
@@ -100,10 +101,33 @@ void lx_signal_listener_stop(void)
 	listener_thread = NULL;
 }
 
-/* check_kill_permission: root, or the same user. */
-static bool may_signal(const struct lx_proc_record *r)
+/* check_kill_permission and kill_ok_by_cred: CAP_KILL (euid 0), or the
+ * sender's real or effective uid is the target's real or saved uid; and
+ * SIGCONT to any process of the same session. */
+static bool may_signal(const struct lx_proc_record *r, int sig)
 {
-	return lx_uid == 0 || r->uid == lx_uid;
+	if (lx_euid == 0 || lx_euid == r->uid || lx_euid == r->suid || lx_uid == r->uid ||
+	    lx_uid == r->suid)
+		return true;
+	if (sig == LX_SIGCONT) {
+		long sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
+		return !r->sid || r->sid == sid;
+	}
+	return false;
+}
+
+/* prepare_signal: SIGCONT discards the stops posted and not yet taken,
+ * a stop discards a posted SIGCONT (the target's own queue does the
+ * same when its listener raises them). */
+static void post_bits(struct lx_proc_record *r, int sig)
+{
+	uint64_t stops = SIGBIT(LX_SIGSTOP) | SIGBIT(LX_SIGTSTP) | SIGBIT(LX_SIGTTIN) | SIGBIT(LX_SIGTTOU);
+
+	if (sig == LX_SIGCONT)
+		InterlockedAnd64((volatile LONG64 *)&r->sigpending, ~(LONG64)stops);
+	else if (stops & SIGBIT(sig))
+		InterlockedAnd64((volatile LONG64 *)&r->sigpending, ~(LONG64)SIGBIT(LX_SIGCONT));
+	InterlockedOr64((volatile LONG64 *)&r->sigpending, (LONG64)SIGBIT(sig));
 }
 
 static long kill_hard(struct lx_proc_record *r)
@@ -128,7 +152,7 @@ static long post_signal(long pid, int sig)
 
 	if (!r)
 		return -LX_ESRCH;
-	if (!may_signal(r)) {
+	if (!may_signal(r, sig)) {
 		err = -LX_EPERM;
 	} else if (r->state == LX_PROC_EXITED || sig == 0) {
 		err = 0; /* a zombie can be signalled, to no effect */
@@ -136,7 +160,8 @@ static long post_signal(long pid, int sig)
 		err = kill_hard(r);
 	} else {
 		r->sender[sig - 1] = lx_getpid();
-		InterlockedOr64((volatile LONG64 *)&r->sigpending, (LONG64)SIGBIT(sig));
+		r->sender_uid[sig - 1] = lx_uid;
+		post_bits(r, sig);
 		event_name(pid, name);
 		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
 		if (ev) {

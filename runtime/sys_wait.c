@@ -18,7 +18,7 @@ int64_t lx_sys_wait4(struct lx_syscall *sc)
 		return -LX_EINVAL;
 	if (sel == INT32_MIN)
 		return -LX_ESRCH; /* -INT_MIN overflows: kernel_wait4 */
-	long r = lx_children_wait(sel, options, &w);
+	long r = lx_children_wait(sel, options | LX_WEXITED, &w);
 	if (r <= 0)
 		return r;
 	if (ustatus && lx_copy_to_user(ustatus, &w.status, sizeof(w.status)) < 0)
@@ -53,18 +53,12 @@ int64_t lx_sys_waitid(struct lx_syscall *sc)
 	case LX_P_PGID: if (id < 0) return -LX_EINVAL; sel = id ? -id : 0; break;
 	default: return -LX_EINVAL;
 	}
-	if (!(options & LX_WEXITED)) {
-		/* only stops and continues asked for, and those never happen */
-		if (options & LX_WNOHANG)
-			return 0;
-		return -LX_ECHILD;
-	}
 	long r = lx_children_wait(sel, options, &w);
 	if (r < 0)
 		return r;
 	struct lx_siginfo info = { 0 };
 	if (r > 0)
-		lx_chld_info(&info, w.pid, w.status);
+		lx_chld_info_uid(&info, w.pid, w.status, w.uid);
 	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
 	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)
 		return -LX_EFAULT;

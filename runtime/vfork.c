@@ -2,8 +2,8 @@
  * vfork's fast path (design.md): vfork and clone(CLONE_VM|CLONE_VFORK)
  * (glibc's posix_spawn) copy nothing.  The child runs in the caller's
  * thread, on the caller's memory (as Linux's vfork child does), with the
- * caller's fd table, cwd, umask, dispositions, mask and process record
- * saved; when the child calls execve, the new program is started as the
+ * caller's fd table, cwd, umask, credentials, dispositions, mask and
+ * process record saved; when the child calls execve, the new program is started as the
  * child's Windows process, whose pid is the child's, the saved state comes
  * back and the caller resumes where it called vfork, with that pid.  A
  * child that calls _exit instead gets a Windows process that never runs
@@ -31,6 +31,7 @@ struct vfork_saved {
 	unsigned umask;
 	struct lx_sigaction act[LX_NSIG];
 	void *vfs;
+	void *cred;
 	struct lx_proc_record *record;
 };
 
@@ -73,6 +74,11 @@ int64_t lx_vfork_begin(struct lx_syscall *sc, const struct lx_clone_args *ca)
 	if (!saved)
 		return 1;
 	saved->vfs = lx_vfs_save();
+	saved->cred = saved->vfs ? lx_cred_save() : NULL;
+	if (!saved->cred && saved->vfs) {
+		lx_vfs_restore(saved->vfs);
+		saved->vfs = NULL;
+	}
 	if (!saved->vfs) {
 		HeapFree(GetProcessHeap(), 0, saved);
 		saved = NULL;
@@ -103,6 +109,7 @@ static int64_t resume_caller(struct lx_syscall *sc, long pid)
 	saved = NULL;
 	lx_proc_self = s->record;
 	lx_vfs_restore(s->vfs);
+	lx_cred_restore(s->cred);
 	dispositions(s->act, true);
 	lx_umask = s->umask;
 	self->sigmask = s->sigmask;

@@ -154,6 +154,9 @@ long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec
 		goto done;
 	}
 	strcpy(out->linux_path, node.path);
+	out->mode = st.mode;
+	out->uid = st.uid;
+	out->gid = st.gid;
 	long got = read_head(out->win_path, out->head, sizeof(out->head));
 	if (got < 0)
 		err = got;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "identity.h"
 #include "vfs.h"
 #include "syscall_table.h"
 #include "nt.h"
@@ -74,15 +75,16 @@ void lx_kstat_owner(struct lx_kstat *st)
 	st->gid = (uint32_t)lx_sys_getgid(&sc);
 }
 
-/* generic_permission() of fs/namei.c: the owner's bits for the owner,
- * otherwise the other bits (every file here has the process's group or
- * none); root may read and write anything and execute anything with some
- * x bit, and search any directory. */
+/* generic_permission() of fs/namei.c, as the fsuid, fsgid and groups
+ * (or, for access(2), the real ids: access_override_creds): the owner's
+ * bits for the owner, the group's for a member of the file's group,
+ * otherwise the other bits; uid 0 may read and write anything and
+ * execute anything with some x bit, and search any directory. */
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids)
 {
 	struct lx_syscall sc = { 0 };
-	uint32_t uid = (uint32_t)(real_ids ? lx_sys_getuid(&sc) : lx_sys_geteuid(&sc));
-	uint32_t gid = (uint32_t)(real_ids ? lx_sys_getgid(&sc) : lx_sys_getegid(&sc));
+	uint32_t uid = real_ids ? (uint32_t)lx_sys_getuid(&sc) : lx_cred_fsuid();
+	bool member = real_ids ? lx_cred_in_group_real(st->gid) : lx_cred_in_group(st->gid);
 	uint32_t bits;
 
 	mask &= LX_R_OK | LX_W_OK | LX_X_OK;
@@ -93,7 +95,7 @@ long lx_permission(const struct lx_kstat *st, int mask, bool real_ids)
 	}
 	if (uid == st->uid)
 		bits = (st->mode >> 6) & 7;
-	else if (gid == st->gid)
+	else if (member)
 		bits = (st->mode >> 3) & 7;
 	else
 		bits = st->mode & 7;

@@ -117,24 +117,6 @@ bool lx_meta_rootfs(void)
 	return rootvol.store != NULL;
 }
 
-uint32_t lx_cred_fsuid(void)
-{
-	struct lx_syscall sc = { 0 };
-	return (uint32_t)lx_sys_geteuid(&sc);
-}
-
-uint32_t lx_cred_fsgid(void)
-{
-	struct lx_syscall sc = { 0 };
-	return (uint32_t)lx_sys_getegid(&sc);
-}
-
-/* The supplementary groups are the primary group alone (runtime/sys_identity.c). */
-bool lx_cred_in_group(uint32_t gid)
-{
-	return gid == lx_cred_fsgid();
-}
-
 static struct lx_timespec64 ts_of(int64_t sec, uint32_t nsec)
 {
 	struct lx_timespec64 t = { sec, nsec };

@@ -5,6 +5,7 @@
 #ifndef LXNT_VFS_METADATA_H
 #define LXNT_VFS_METADATA_H
 
+#include "identity.h"
 #include "vfs.h"
 #include "metastore.h"
 
@@ -66,9 +67,7 @@ long lx_may_rename(const struct lx_node *from, const struct lx_node *to);
 /* mkdir(2) of node: mode & ~umask kept where the volume keeps metadata. */
 long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h);
 
-/* Caller's credentials for permission checks. */
-uint32_t lx_cred_fsuid(void);
-uint32_t lx_cred_fsgid(void);
-bool lx_cred_in_group(uint32_t gid);
+/* The caller's credentials for permission checks are runtime/identity.h's
+ * lx_cred_fsuid, lx_cred_fsgid and lx_cred_in_group. */
 
 #endif

@@ -370,4 +370,27 @@ CASES = [
     # a Linux tree escape into U+F000 characters: Wine keeps those only in
     # a UTF-8 locale (docs/vfs.md).
     dict(name="shm-sem-open", prog="shm", args=["sem-named"], timeout=30, env=UTF8),
+
+    # Job-control stops across processes (runtime/jobctl.c, sigqueue.c,
+    # children.c; tests/guest/jobctl.c) and credentials (runtime/cred.c,
+    # sys_identity.c; tests/guest/creds.c).
+    dict(name="jobctl-stop-wait4", prog="jobctl", args=["stop-wait"], timeout=30),
+    dict(name="jobctl-stop-waitid", prog="jobctl", args=["stop-waitid"], timeout=30),
+    dict(name="jobctl-self-tstp", prog="jobctl", args=["self-stop"], timeout=30),
+    dict(name="jobctl-nocldstop", prog="jobctl", args=["nocldstop"], timeout=30),
+    dict(name="jobctl-threads", prog="jobctl", args=["threads"], timeout=30),
+    dict(name="jobctl-cont-handler", prog="jobctl", args=["cont-handler"], timeout=30),
+    dict(name="jobctl-kill-stopped", prog="jobctl", args=["kill-stopped"], timeout=30),
+    dict(name="jobctl-exec-parent", prog="jobctl", args=["exec-parent"], timeout=30),
+    # busybox sh prints "Terminated" when it happens to reap the job
+    # before `wait` runs (a race natively too), so stderr is dropped.
+    dict(name="jobctl-sh-stop-cont", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'exec 2>/dev/null; sleep 5 & kill -STOP $!; kill -CONT $!; kill $!; wait $!; echo $?']),
+    dict(name="jobctl-sh-stop-running", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'exec 2>/dev/null; sleep 5 & sleep 0.3; kill -STOP $!; sleep 0.3; kill -CONT $!; '
+         'kill $!; wait $!; echo $?']),
+    dict(name="jobctl-bash-stop-cont", prog="bash", path=True, timeout=30, args=["-c",
+         'sleep 5 & kill -STOP $!; kill -CONT $!; kill $!; wait $!; echo $?']),
+    dict(name="creds", prog="creds", args=[], timeout=30),
+    dict(name="creds-files", prog="creds", args=["files"], rootfs=True, timeout=60),
 ]

@@ -103,6 +103,10 @@ int64_t lx_sys_getuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_geteuid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_getgid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 int64_t lx_sys_getegid(struct lx_syscall *sc) { (void)sc; return test_uid; }
+uint32_t lx_cred_fsuid(void) { return (uint32_t)test_uid; }
+uint32_t lx_cred_fsgid(void) { return (uint32_t)test_uid; }
+bool lx_cred_in_group(uint32_t gid) { return gid == (uint32_t)test_uid; }
+bool lx_cred_in_group_real(uint32_t gid) { return gid == (uint32_t)test_uid; }
 
 /* Threads and signals: one thread, no signal ever arrives; a raised
  * signal is only recorded, so that tests can see SIGPIPE. */
