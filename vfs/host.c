@@ -276,11 +276,12 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 			      (wlen && e->FileName[0] == LX_METATMP_PREFIX)) &&
 			    lx_name_from_nt(e->FileName, wlen, name, sizeof(name)) >= 0) {
 				/* On a volume with Linux metadata a file may be a link or
-				 * a special file, which only its record tells: DT_UNKNOWN
-				 * sends the reader to lstat, as getdents(2) allows. */
-				uint8_t type = lx_dtype_from_attributes(e->FileAttributes);
-				if (type != LX_DT_DIR && lx_meta_store(f->dev))
-					type = LX_DT_UNKNOWN;
+				 * a special file: its backend says what the listing tells
+				 * (DT_UNKNOWN sends the reader to lstat, as getdents(2)
+				 * allows). */
+				const struct lx_meta_vol *v = lx_meta_store(f->dev);
+				uint8_t type = v ? v->ops->dtype(e->FileAttributes, e->EaSize) :
+				               lx_dtype_from_attributes(e->FileAttributes);
 				if (!emit(ctx, name, type,
 				          (uint64_t)e->FileId.QuadPart)) {
 					free(buf);

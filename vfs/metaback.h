@@ -36,6 +36,11 @@ struct lx_meta_backend {
 	/* A symlink's target into out (cap bytes, NUL-terminated); its length,
 	 * -LX_EIO when it is not 1 to cap - 1 bytes. */
 	long (*readlink)(const struct lx_meta_vol *v, void *h, char *out, size_t cap);
+	/* A directory entry's d_type from what the listing gives
+	 * (FILE_ID_BOTH_DIR_INFORMATION: the attributes, and in EaSize the
+	 * reparse tag of a reparse point); LX_DT_UNKNOWN sends the reader to
+	 * lstat (getdents(2)). */
+	uint8_t (*dtype)(uint32_t attributes, uint32_t ea_size);
 	/* The file id lost its last name (or its creation failed). */
 	void (*forget)(const struct lx_meta_vol *v, uint64_t id);
 	/* Serialises a read-change-write of one file's metadata across

@@ -76,6 +76,13 @@ static long portable_readlink(const struct lx_meta_vol *v, void *h, char *out, s
 	return (long)size;
 }
 
+/* A link or a special file is known only from its record. */
+static uint8_t portable_dtype(uint32_t attributes, uint32_t ea_size)
+{
+	(void)ea_size;
+	return (attributes & FILE_ATTRIBUTE_DIRECTORY) ? LX_DT_DIR : LX_DT_UNKNOWN;
+}
+
 static void portable_forget(const struct lx_meta_vol *v, uint64_t id)
 {
 	lx_metastore_delete(v->store, id);
@@ -94,6 +101,7 @@ const struct lx_meta_backend lx_meta_portable = {
 	.write = portable_write,
 	.create = portable_create,
 	.readlink = portable_readlink,
+	.dtype = portable_dtype,
 	.forget = portable_forget,
 	.lock = portable_lock,
 	.unlock = lx_metastore_unlock,

@@ -243,6 +243,25 @@ static long wsl_readlink(const struct lx_meta_vol *v, void *h, char *out, size_t
 	return n > 0 ? n : -LX_EIO;
 }
 
+/* Every file that is neither a regular file nor a directory is an LX
+ * reparse point, whose tag a listing gives in place of the EA size: the
+ * type needs no query (docs of WSL's file permissions). */
+static uint8_t wsl_dtype(uint32_t attributes, uint32_t ea_size)
+{
+	if (attributes & FILE_ATTRIBUTE_DIRECTORY)
+		return LX_DT_DIR;
+	if (!(attributes & FILE_ATTRIBUTE_REPARSE_POINT))
+		return LX_DT_REG;
+	switch (lx_wsl_type_of_tag(ea_size)) {
+	case LX_S_IFLNK: return LX_DT_LNK;
+	case LX_S_IFIFO: return LX_DT_FIFO;
+	case LX_S_IFSOCK: return LX_DT_SOCK;
+	case LX_S_IFCHR: return LX_DT_CHR;
+	case LX_S_IFBLK: return LX_DT_BLK;
+	default: return LX_DT_UNKNOWN;
+	}
+}
+
 /* The metadata lives on the file: it goes with the file. */
 static void wsl_forget(const struct lx_meta_vol *v, uint64_t id)
 {
@@ -257,6 +276,7 @@ const struct lx_meta_backend lx_meta_wsl = {
 	.write = wsl_write,
 	.create = wsl_create,
 	.readlink = wsl_readlink,
+	.dtype = wsl_dtype,
 	.forget = wsl_forget,
 	.lock = NULL,
 	.unlock = NULL,

@@ -296,6 +296,14 @@ static long stat_of(struct fake_file *f, struct lx_meta *m)
 	return lx_meta_wsl.read(&vol, &h, 1, attributes, m);
 }
 
+/* An attribute's value as a ULONG; ~0 when the file lacks it. */
+static uint32_t ea_u32(struct fake_file *f, const char *name)
+{
+	struct fake_ea *e = find_ea(f, name);
+
+	return e && e->vlen >= 4 ? rd32(e->value) : 0xffffffffu;
+}
+
 static void test_regular(void)
 {
 	struct fake_file *f = calloc(1, sizeof(*f));
@@ -305,7 +313,7 @@ static void test_regular(void)
 	CHECK(lx_meta_wsl.create(&vol, &h, 1, &m, NULL, 0) == 0);
 	CHECK(f->nea == 3 && !f->reparse_len); /* no $LXDEV on a regular file */
 	CHECK(find_ea(f, "$LXUID") && find_ea(f, "$LXGID") && find_ea(f, "$LXMOD"));
-	CHECK(rd32(find_ea(f, "$LXMOD")->value) == (LX_S_IFREG | 0640));
+	CHECK(ea_u32(f, "$LXMOD") == (LX_S_IFREG | 0640));
 	reopen_calls = 0;
 	CHECK(stat_of(f, &st) == 0);
 	CHECK(reopen_calls == 1); /* a stat handle lacks FILE_READ_EA */
@@ -384,10 +392,26 @@ static void check_special(uint32_t type, uint32_t tag, uint64_t rdev, int want_e
 	CHECK(f->reparse_len == 8 && rd32(f->reparse) == tag); /* the tag, no data */
 	CHECK(stat_of(f, &st) == 0 && st.mode == (type | 0620) && st.uid == 0 && st.gid == 5);
 	CHECK(st.rdev == rdev);
-	if (want_eas == 4)
-		CHECK(!memcmp(find_ea(f, "$LXDEV")->value, "\x01\0\0\0\x03\0\0\0", 8) ||
-		      !memcmp(find_ea(f, "$LXDEV")->value, "\x08\0\0\0\x01\0\0\0", 8));
+	if (want_eas == 4) {
+		struct fake_ea *dev = find_ea(f, "$LXDEV");
+		CHECK(dev && dev->vlen == 8 && rd32(dev->value) == lx_major(rdev) &&
+		      rd32(dev->value + 4) == lx_minor(rdev));
+	}
 	free(f);
+}
+
+/* A listing's entry: the tag stands in EaSize for a reparse point. */
+static void test_dtype(void)
+{
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_DIRECTORY, 0) == LX_DT_DIR);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_ARCHIVE, 24) == LX_DT_REG);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0xA000001Du) == LX_DT_LNK);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0x80000024u) == LX_DT_FIFO);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0x80000023u) == LX_DT_SOCK);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0x80000025u) == LX_DT_CHR);
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0x80000026u) == LX_DT_BLK);
+	/* a Windows symlink (IO_REPARSE_TAG_SYMLINK) is none of ours */
+	CHECK(lx_meta_wsl.dtype(FILE_ATTRIBUTE_REPARSE_POINT, 0xA000000Cu) == LX_DT_UNKNOWN);
 }
 
 static void test_special(void)
@@ -465,7 +489,7 @@ static void test_probe(void)
 	h = created(f);
 	CHECK(!lx_wsl_has_lx_ea(&h));
 	lx_wsl_stamp_dir(&h);
-	CHECK(lx_wsl_has_lx_ea(&h) && rd32(find_ea(f, "$LXMOD")->value) == (LX_S_IFDIR | 0755));
+	CHECK(lx_wsl_has_lx_ea(&h) && ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0755));
 	free(f);
 }
 
@@ -499,6 +523,7 @@ int main(void)
 	test_regular();
 	test_symlink();
 	test_special();
+	test_dtype();
 	test_foreign();
 	test_probe();
 	test_probe_real();
