@@ -18,6 +18,19 @@
 #define LX_FILE_SUPPORTS_REPARSE_POINTS      0x00000080u
 #define LX_FILE_SUPPORTS_EXTENDED_ATTRIBUTES 0x00800000u
 
+/* The mount's root directory: a drive's is \??\C:\, as \??\C: is the volume. */
+static bool open_root(const struct lx_mount *m, HANDLE *h)
+{
+	wchar_t *root;
+	long err;
+
+	if (lx_mount_nt_path(m, "", &root))
+		return false;
+	err = lx_host_open(root, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_DIRECTORY_FILE, 0, (void **)h);
+	free(root);
+	return err == 0;
+}
+
 /* "<root>\<name>" as a fresh NT path. */
 static wchar_t *root_child(const struct lx_mount *m, const wchar_t *name)
 {
@@ -88,8 +101,7 @@ static bool wsl_usable(const struct lx_mount *m, bool *probed)
 	bool ok = false;
 
 	*probed = false;
-	if (lx_host_open(m->nt_root, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_DIRECTORY_FILE, 0,
-	                 (void **)&root))
+	if (!open_root(m, &root))
 		return false;
 	if (volume_claims_wsl(root)) {
 		ok = lx_wsl_has_lx_ea(root);
@@ -102,6 +114,19 @@ static bool wsl_usable(const struct lx_mount *m, bool *probed)
 	}
 	NtClose(root);
 	return ok;
+}
+
+/* Whether the root carries LX attributes on a volume that has them. */
+static bool holds_wsl(const struct lx_mount *m)
+{
+	HANDLE root;
+	bool held;
+
+	if (!open_root(m, &root))
+		return false;
+	held = volume_claims_wsl(root) && lx_wsl_has_lx_ea(root);
+	NtClose(root);
+	return held;
 }
 
 static void note_choice(struct lx_mount *m, const struct lx_meta_backend *ops, wchar_t *store)
@@ -135,6 +160,9 @@ void lx_meta_mount_tree(struct lx_mount *m, enum lx_meta_force force)
 		note_choice(m, &lx_meta_portable, store);
 		return;
 	}
+	if (force == LX_META_FORCE_PORTABLE && holds_wsl(m))
+		lx_log("lxnt: /etc/lxnt.conf: metadata=portable, but the rootfs holds WSL metadata, "
+		       "which the portable format does not read\n");
 	if (force != LX_META_FORCE_PORTABLE && wsl_usable(m, &probed)) {
 		free(store);
 		note_choice(m, &lx_meta_wsl, NULL);
