@@ -20,6 +20,8 @@ struct lx_meta_backend {
 	uint32_t create_access;    /* added to the access of a file being created */
 	uint32_t open_options;     /* added to the options of opens that act on a node
 	                              itself (FILE_OPEN_REPARSE_POINT for LX points) */
+	uint32_t stat_access;      /* added to the access of a handle opened for stat,
+	                              so that read needs no second handle */
 	/* The metadata of the file; attributes are its Windows attributes
 	 * (FILE_ATTRIBUTE_REPARSE_POINT says whether to ask for a tag).
 	 * -LX_ENODATA when the file has none (made outside lxnt and WSL). */
@@ -77,8 +79,8 @@ struct lx_wsl_nt {
 	long (*get_reparse)(void *h, void *out, size_t cap, size_t *got);
 	/* FSCTL_SET_REPARSE_POINT of a REPARSE_DATA_BUFFER of len bytes. */
 	long (*set_reparse)(void *h, const void *buf, size_t len);
-	/* A second handle of the same file with the access given (a handle
-	 * opened for stat lacks FILE_READ_EA); NULL on failure. */
+	/* A second handle of the same file with the access given (an fd
+	 * opened write-only lacks FILE_READ_EA); NULL on failure. */
 	void *(*reopen)(void *h, uint32_t access);
 	void (*close)(void *h);
 };

@@ -97,6 +97,7 @@ const struct lx_meta_backend lx_meta_portable = {
 	.name = "portable",
 	.create_access = 0,
 	.open_options = 0,
+	.stat_access = 0,
 	.read = portable_read,
 	.write = portable_write,
 	.create = portable_create,

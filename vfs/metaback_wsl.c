@@ -30,8 +30,6 @@ NTSTATUS NTAPI NtSetEaFile(HANDLE h, PIO_STATUS_BLOCK io, PVOID buffer, ULONG le
 #define LX_FSCTL_SET_REPARSE_POINT 0x000900A4u
 #define LX_FSCTL_GET_REPARSE_POINT 0x000900A8u
 #define LX_MAX_REPARSE 16384u /* MAXIMUM_REPARSE_DATA_BUFFER_SIZE */
-#define LX_FILE_READ_EA 0x0008u
-#define LX_FILE_WRITE_EA 0x0010u
 
 static long nt_query_ea(void *h, void *out, size_t cap, const void *list, size_t list_len,
                         size_t *got)
@@ -91,8 +89,8 @@ const struct lx_wsl_nt lx_wsl_nt_calls = {
 };
 const struct lx_wsl_nt *lx_wsl_nt = &lx_wsl_nt_calls;
 
-/* Reads the four attributes; STATUS_ACCESS_DENIED (a handle opened for
- * stat only) is retried on a handle with FILE_READ_EA.  NTFS answers a
+/* Reads the four attributes; STATUS_ACCESS_DENIED (a handle without
+ * FILE_READ_EA, such as a write-only fd's) is retried on a second handle.  NTFS answers a
  * file without EAs with STATUS_NO_EAS_ON_FILE and gives a name it does not
  * have back with an empty value. */
 static int query_lx(void *h, struct lx_meta *m)
@@ -102,7 +100,7 @@ static int query_lx(void *h, struct lx_meta *m)
 	long s = lx_wsl_nt->query_ea(h, buf, sizeof(buf), list, list_len, &got);
 
 	if (s == STATUS_ACCESS_DENIED) {
-		void *r = lx_wsl_nt->reopen(h, LX_FILE_READ_EA);
+		void *r = lx_wsl_nt->reopen(h, FILE_READ_EA);
 		if (r) {
 			s = lx_wsl_nt->query_ea(r, buf, sizeof(buf), list, list_len, &got);
 			lx_wsl_nt->close(r);
@@ -175,7 +173,7 @@ static long set_lx(void *h, const struct lx_meta *m, unsigned fields)
 		return 0;
 	s = lx_wsl_nt->set_ea(h, buf, len);
 	if (s == STATUS_ACCESS_DENIED) {
-		void *r = lx_wsl_nt->reopen(h, LX_FILE_WRITE_EA);
+		void *r = lx_wsl_nt->reopen(h, FILE_WRITE_EA);
 		if (r) {
 			s = lx_wsl_nt->set_ea(r, buf, len);
 			lx_wsl_nt->close(r);
@@ -270,8 +268,9 @@ static void wsl_forget(const struct lx_meta_vol *v, uint64_t id)
 
 const struct lx_meta_backend lx_meta_wsl = {
 	.name = "wsl",
-	.create_access = LX_FILE_READ_EA | LX_FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA,
+	.create_access = FILE_READ_EA | FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA,
 	.open_options = FILE_OPEN_REPARSE_POINT,
+	.stat_access = FILE_READ_EA,
 	.read = wsl_read,
 	.write = wsl_write,
 	.create = wsl_create,

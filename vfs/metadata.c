@@ -20,6 +20,13 @@ const struct lx_meta_vol *lx_meta_store(uint64_t dev)
 	return m ? m->meta : NULL;
 }
 
+uint32_t lx_meta_stat_access(uint64_t dev)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+
+	return v ? v->ops->stat_access : 0;
+}
+
 bool lx_meta_rootfs(void)
 {
 	for (int i = 0; lx_have_rootfs && i < lx_nmounts; i++)

@@ -25,6 +25,10 @@ void lx_meta_mount_tree(struct lx_mount *m, enum lx_meta_force force);
  * where the probe passes, else no metadata (the option is dropped). */
 void lx_meta_mount_drive(struct lx_mount *m);
 
+/* The access a handle opened to stat a file of the mount dev needs beyond
+ * FILE_READ_ATTRIBUTES for its backend to read metadata (0 for none). */
+uint32_t lx_meta_stat_access(uint64_t dev);
+
 /* Whether the rootfs keeps Linux metadata (and so may hold links). */
 bool lx_meta_rootfs(void);
 

@@ -81,8 +81,7 @@ static bool probe_root(const struct lx_mount *m)
 	lx_metastore_tmpname(name, 64);
 	path = root_child(m, name);
 	if (path && lx_host_open(path, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES |
-	                         FILE_WRITE_DATA | 0x0008 /* FILE_READ_EA */ |
-	                         0x0010 /* FILE_WRITE_EA */, FILE_CREATE,
+	                         FILE_WRITE_DATA | FILE_READ_EA | FILE_WRITE_EA, FILE_CREATE,
 	                         FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE |
 	                         FILE_OPEN_REPARSE_POINT, FILE_ATTRIBUTE_NORMAL, (void **)&h) == 0) {
 		ok = lx_wsl_probe_handle(h);

@@ -271,14 +271,15 @@ static const struct lx_wsl_nt fake_calls = {
 static const struct lx_meta_vol vol = { &lx_meta_wsl, 0x20, NULL };
 
 /* A handle as the vfs has one: a new file opened with the backend's
- * create_access, or a stat handle with FILE_READ_ATTRIBUTES only. */
+ * create_access, or one with FILE_READ_ATTRIBUTES only (an fd opened
+ * write-only, a directory's handle), which the backend must reopen. */
 static struct fake_handle created(struct fake_file *f)
 {
 	struct fake_handle h = { f, 0x0080 | lx_meta_wsl.create_access };
 	return h;
 }
 
-static struct fake_handle stat_handle(struct fake_file *f)
+static struct fake_handle bare_handle(struct fake_file *f)
 {
 	struct fake_handle h = { f, 0x0080 };
 	return h;
@@ -287,7 +288,7 @@ static struct fake_handle stat_handle(struct fake_file *f)
 /* What lstat would give: the attributes the vfs reads first, then the ops. */
 static long stat_of(struct fake_file *f, struct lx_meta *m)
 {
-	struct fake_handle h = stat_handle(f);
+	struct fake_handle h = bare_handle(f);
 	uint32_t attributes = f->reparse_len ? FILE_ATTRIBUTE_REPARSE_POINT : FILE_ATTRIBUTE_NORMAL;
 
 	memset(m, 0, sizeof(*m));
@@ -316,17 +317,17 @@ static void test_regular(void)
 	CHECK(ea_u32(f, "$LXMOD") == (LX_S_IFREG | 0640));
 	reopen_calls = 0;
 	CHECK(stat_of(f, &st) == 0);
-	CHECK(reopen_calls == 1); /* a stat handle lacks FILE_READ_EA */
+	CHECK(reopen_calls == 1); /* the handle lacks FILE_READ_EA */
 	CHECK(st.mode == (LX_S_IFREG | 0640) && st.uid == 1000 && st.gid == 100 && !st.link_len);
 
 	/* chmod writes $LXMOD alone: a chown at the same moment keeps its
 	 * $LXUID. */
-	struct fake_handle sh = stat_handle(f);
+	struct fake_handle sh = bare_handle(f);
 	m.mode = LX_S_IFREG | 04755;
 	m.uid = 12345;
 	set_ea_calls = 0;
 	CHECK(lx_meta_wsl.write(&vol, &sh, 1, &m, LX_META_MODE | LX_META_TIMES) == 0);
-	CHECK(set_ea_calls == 2); /* denied on the stat handle, then reopened */
+	CHECK(set_ea_calls == 2); /* denied without FILE_WRITE_EA, then reopened */
 	CHECK(stat_of(f, &st) == 0 && st.mode == (LX_S_IFREG | 04755) && st.uid == 1000);
 	m.uid = 0;
 	m.gid = 5;
