@@ -137,8 +137,10 @@ static long wsl_read(const struct lx_meta_vol *v, void *h, uint64_t id, uint32_t
 	uint32_t type = 0;
 
 	(void)v, (void)id;
-	if (found < 0)
+	if (found < 0) {
 		found = 0; /* a damaged list is no metadata */
+		got = *m;
+	}
 	if (attributes & FILE_ATTRIBUTE_REPARSE_POINT) {
 		unsigned char *buf = malloc(LX_MAX_REPARSE);
 		size_t len = buf ? get_reparse(h, buf) : 0;
