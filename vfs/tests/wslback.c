@@ -55,6 +55,7 @@ struct fake_file {
 	unsigned char reparse[16384];
 	size_t reparse_len;
 	bool lying;        /* a volume that claims EAs and drops them */
+	bool damaged;      /* gives back a cut EA list */
 };
 
 struct fake_handle {
@@ -197,7 +198,7 @@ static long fake_query_ea(void *h, void *out, size_t cap, const void *list, size
 			break;
 		at += next;
 	}
-	*got = put;
+	*got = fh->f->damaged ? 10 : put;
 	return 0;
 }
 
@@ -444,6 +445,10 @@ static void test_foreign(void)
 	CHECK(stat_of(f, &st) == 0 && st.mode == (LX_S_IFIFO | 0644));
 	/* a point's tag cannot change in place */
 	CHECK(fake_set_reparse(&h, "\x23\0\0\x80\0\0\0\0", 8) == ST_REPARSE_TAG_MISMATCH);
+	/* a cut EA list is no metadata: the tag's type, the rest Windows' */
+	CHECK(fake_set_ea(&h, lower_uid, sizeof(lower_uid) - 1) == 0);
+	f->damaged = true;
+	CHECK(stat_of(f, &st) == 0 && st.mode == (LX_S_IFIFO | 0644) && st.uid == 1000);
 	free(f);
 }
 
