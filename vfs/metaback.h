@@ -102,8 +102,8 @@ extern const struct lx_wsl_nt *lx_wsl_nt;
 bool lx_wsl_probe_handle(void *h);
 /* Whether the file behind h carries $LXUID or $LXMOD. */
 bool lx_wsl_has_lx_ea(void *h);
-/* Gives a directory made outside lxnt (a rootfs's root) WSL metadata:
- * root's, mode 0755, unless it has some. */
+/* Marks a directory made outside lxnt (a rootfs's root) as holding the
+ * WSL format: $LXMOD 040755, unless it has LX attributes already. */
 void lx_wsl_stamp_dir(void *h);
 
 #endif

@@ -319,10 +319,12 @@ bool lx_wsl_probe_handle(void *h)
 	return ok;
 }
 
+/* $LXMOD alone: the owner stays what a directory without metadata has
+ * (the process's), as under the portable format. */
 void lx_wsl_stamp_dir(void *h)
 {
 	struct lx_meta m = { .mode = LX_S_IFDIR | 0755 };
 
 	if (!lx_wsl_has_lx_ea(h))
-		set_lx(h, &m, LX_META_MODE | LX_META_UID | LX_META_GID);
+		set_lx(h, &m, LX_META_MODE);
 }

@@ -106,8 +106,8 @@ static bool wsl_usable(const struct lx_mount *m, bool *probed)
 		ok = lx_wsl_has_lx_ea(root);
 		if (!ok)
 			ok = *probed = probe_root(m);
-		/* The root of a Linux tree gets root's 0755, as WSL gives it, so
-		 * that the next start finds the format without probing. */
+		/* The root of a Linux tree gets $LXMOD 040755, so that the
+		 * next start finds the format without probing. */
 		if (ok && *probed && !(m->flags & LX_MOUNT_METADATA))
 			lx_wsl_stamp_dir(root);
 	}

@@ -490,12 +490,18 @@ static void test_probe(void)
 	CHECK(!lx_wsl_probe_handle(&h));
 	free(f);
 
-	/* The root of a tree made outside lxnt gets root's 0755 once. */
+	/* The root of a tree made outside lxnt gets $LXMOD alone, once. */
 	f = calloc(1, sizeof(*f));
 	h = created(f);
 	CHECK(!lx_wsl_has_lx_ea(&h));
 	lx_wsl_stamp_dir(&h);
-	CHECK(lx_wsl_has_lx_ea(&h) && ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0755));
+	CHECK(lx_wsl_has_lx_ea(&h) && ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0755) && f->nea == 1);
+	{
+		struct lx_meta m = { .mode = LX_S_IFDIR | 0700 };
+		CHECK(lx_meta_wsl.write(&vol, &h, 1, &m, LX_META_MODE) == 0);
+		lx_wsl_stamp_dir(&h); /* a root with attributes is left alone */
+		CHECK(ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0700));
+	}
 	free(f);
 }
 
