@@ -244,8 +244,9 @@ static long wsl_readlink(const struct lx_meta_vol *v, void *h, char *out, size_t
 }
 
 /* Every file that is neither a regular file nor a directory is an LX
- * reparse point, whose tag a listing gives in place of the EA size: the
- * type needs no query (docs of WSL's file permissions). */
+ * reparse point ("File Permissions for WSL"), and a listing gives a reparse
+ * point's tag in place of the EA size ([MS-FSCC] 2.4.17, EaSize): the type
+ * needs no query. */
 static uint8_t wsl_dtype(uint32_t attributes, uint32_t ea_size)
 {
 	if (attributes & FILE_ATTRIBUTE_DIRECTORY)
