@@ -15,6 +15,8 @@
  * at MAX_RW_COUNT and returns a short count beyond it (read(2)). */
 #define LX_HOST_CHUNK (16u << 20)
 
+#define LX_STATUS_IO_REPARSE_TAG_NOT_HANDLED ((NTSTATUS)0xC0000279L)
+
 static NTSTATUS nt_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
                         uint32_t options, uint32_t attributes, HANDLE *h)
 {
@@ -22,6 +24,7 @@ static NTSTATUS nt_open(const wchar_t *nt_path, uint32_t access, uint32_t dispos
 	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
 	size_t len = wcslen(nt_path) * sizeof(wchar_t);
+	NTSTATUS s;
 
 	if (len > 0xfffe)
 		return STATUS_NAME_TOO_LONG;
@@ -29,9 +32,18 @@ static NTSTATUS nt_open(const wchar_t *nt_path, uint32_t access, uint32_t dispos
 	name.Length = (USHORT)len;
 	name.MaximumLength = (USHORT)len;
 	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
-	return NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, attributes,
-	                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-	                    disposition, options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	s = NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, attributes,
+	                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+	                 disposition, options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	/* An LX symlink or special file (the WSL metadata format) is a
+	 * reparse point no Windows filter handles: the vfs resolves links
+	 * itself, so the node is opened as it is. */
+	if (s == LX_STATUS_IO_REPARSE_TAG_NOT_HANDLED && !(options & FILE_OPEN_REPARSE_POINT))
+		s = NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, attributes,
+		                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, disposition,
+		                 options | FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT,
+		                 NULL, 0);
+	return s;
 }
 
 /* A missing name below something that is not a directory is ENOTDIR on
@@ -130,8 +142,8 @@ long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx
 	st->ctime = lx_time_from_nt(basic.ChangeTime.QuadPart);
 	st->btime = lx_time_from_nt(basic.CreationTime.QuadPart);
 	if (lx_meta_store(dev))
-		lx_meta_overlay(lx_meta_store(dev), basic.LastAccessTime.QuadPart,
-		                basic.LastWriteTime.QuadPart, st);
+		lx_meta_overlay(lx_meta_store(dev), handle, basic.FileAttributes,
+		                basic.LastAccessTime.QuadPart, basic.LastWriteTime.QuadPart, st);
 	return 0;
 }
 
@@ -264,11 +276,12 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 			      (wlen && e->FileName[0] == LX_METATMP_PREFIX)) &&
 			    lx_name_from_nt(e->FileName, wlen, name, sizeof(name)) >= 0) {
 				/* On a volume with Linux metadata a file may be a link or
-				 * a special file, which only its record tells: DT_UNKNOWN
-				 * sends the reader to lstat, as getdents(2) allows. */
-				uint8_t type = lx_dtype_from_attributes(e->FileAttributes);
-				if (type != LX_DT_DIR && lx_meta_store(f->dev))
-					type = LX_DT_UNKNOWN;
+				 * a special file: its backend says what the listing tells
+				 * (DT_UNKNOWN sends the reader to lstat, as getdents(2)
+				 * allows). */
+				const struct lx_meta_vol *v = lx_meta_store(f->dev);
+				uint8_t type = v ? v->ops->dtype(e->FileAttributes, e->EaSize) :
+				               lx_dtype_from_attributes(e->FileAttributes);
 				if (!emit(ctx, name, type,
 				          (uint64_t)e->FileId.QuadPart)) {
 					free(buf);

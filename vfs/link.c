@@ -83,8 +83,9 @@ int64_t lx_sys_linkat(struct lx_syscall *sc)
 	               (uint64_t)sc->arg[3], (int)sc->arg[4]);
 }
 
-/* symlink(2): on a volume with Linux metadata, a file holding the target
- * whose record says S_IFLNK 0777; EPERM on the others ("the file system
+/* symlink(2): on a volume with Linux metadata, a node of mode S_IFLNK 0777
+ * that the backend makes (the portable format: a file holding the target;
+ * the WSL format: an LX symlink reparse point); EPERM on the others ("the file system
  * does not support the creation of symbolic links"), after the checks
  * that come first on Linux. */
 static long symlink_at(uint64_t utarget, int newdir, uint64_t newpath)
@@ -138,10 +139,6 @@ int64_t lx_sys_symlinkat(struct lx_syscall *sc)
 long lx_readlink_node(struct lx_node *node, char *out, size_t cap)
 {
 	struct lx_kstat st;
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
-	NTSTATUS s;
-	HANDLE h;
 	long err;
 
 	if (node->kind == LX_NODE_PROC) {
@@ -158,21 +155,7 @@ long lx_readlink_node(struct lx_node *node, char *out, size_t cap)
 	err = lx_node_stat(node, false, &st);
 	if (!err && (node->kind != LX_NODE_HOST || !LX_S_ISLNK(st.mode)))
 		err = -LX_EINVAL;
-	if (!err && (st.size <= 0 || (uint64_t)st.size >= cap))
-		err = -LX_EIO; /* a link's target is 1 to PATH_MAX - 1 bytes */
-	if (!err)
-		err = lx_host_open(node->nt_path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE,
-		                   0, (void **)&h);
-	if (err)
-		return err;
-	s = NtReadFile(h, NULL, NULL, NULL, &io, out, (ULONG)st.size, &off, NULL);
-	NtClose(h);
-	if (!NT_SUCCESS(s))
-		return lx_errno_from_ntstatus(s);
-	if (io.Information != (ULONG_PTR)st.size)
-		return -LX_EIO;
-	out[st.size] = 0;
-	return (long)st.size;
+	return err ? err : lx_meta_readlink(node, out, cap);
 }
 
 /* readlink(2): the link text without a NUL, truncated to bufsiz; EINVAL

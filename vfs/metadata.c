@@ -1,8 +1,9 @@
 /*
- * Linux metadata of host files: the rootfs keeps it in the portable record
- * store (metastore.c); every other mount has only what Windows knows
- * (meta.c), as WSL's DrvFs without its metadata option.  docs/vfs.md,
- * "Metadata", and docs/formats.md.
+ * Linux metadata of host files: a mount that keeps it (the rootfs, a drive
+ * with the metadata option where the volume allows) does so through its
+ * backend (metaback.h: the portable record store or the WSL format); every
+ * other mount has only what Windows knows (meta.c), as WSL's DrvFs without
+ * its metadata option.  docs/vfs.md, "Metadata", and docs/formats.md.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,107 +15,26 @@
 #include "syscall_table.h"
 #include "nt.h"
 
-/* FILE_FS_ATTRIBUTE_INFORMATION.FileSystemAttributes (ntifs.h). */
-#define LX_FILE_SUPPORTS_REPARSE_POINTS      0x00000080u
-#define LX_FILE_SUPPORTS_EXTENDED_ATTRIBUTES 0x00800000u
-#define LX_FileFsAttributeInformation 5
-
-static struct {
-	uint64_t dev;
-	wchar_t *store;
-} rootvol;
-static INIT_ONCE rootvol_once = INIT_ONCE_STATIC_INIT;
-
-/* Which format the volume can hold: the WSL format needs extended
- * attributes and reparse points.  Its byte layouts exist (wslmeta.c), but
- * not yet its I/O, so every volume uses the portable format for now; the
- * log says what the volume could take. */
-static void probe_volume(const wchar_t *root)
+const struct lx_meta_vol *lx_meta_store(uint64_t dev)
 {
-	unsigned char buf[sizeof(ULONG) * 3 + 64 * sizeof(WCHAR)];
-	IO_STATUS_BLOCK io;
-	HANDLE h;
+	const struct lx_mount *m = lx_mount_by_dev(dev);
 
-	if (lx_host_open(root, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_DIRECTORY_FILE, 0, &h))
-		return;
-	if (NT_SUCCESS(NtQueryVolumeInformationFile(h, &io, buf, sizeof(buf),
-	                                            (FS_INFORMATION_CLASS)LX_FileFsAttributeInformation))) {
-		ULONG attrs;
-		memcpy(&attrs, buf, sizeof(attrs));
-		if ((attrs & LX_FILE_SUPPORTS_EXTENDED_ATTRIBUTES) &&
-		    (attrs & LX_FILE_SUPPORTS_REPARSE_POINTS))
-			lx_log("lxnt: the rootfs volume supports the WSL format; "
-			       "using the portable format\n");
-	}
-	NtClose(h);
+	return m ? m->meta : NULL;
 }
 
-/* The first problems of an import, then only their count: a copy that
- * lost a whole directory would otherwise fill the terminal at every start. */
-#define IMPORT_LINES_SHOWN 10
-
-static void import_say(void *ctx, const char *line)
+uint32_t lx_meta_stat_access(uint64_t dev)
 {
-	unsigned *shown = ctx;
+	const struct lx_meta_vol *v = lx_meta_store(dev);
 
-	if ((*shown)++ < IMPORT_LINES_SHOWN)
-		lx_log("lxnt: import: %s\n", line);
-}
-
-/* A rootfs that `lxnt convert` made, copied to Windows, still holds its
- * manifest: the first process imports it (the others wait on the import's
- * lock) before anything reads a record.  One open when there is none. */
-static void import_manifest(const wchar_t *root, const wchar_t *store)
-{
-	struct lx_import_result r;
-	unsigned shown = 0;
-	long s;
-
-	if (!lx_meta_import_pending(root))
-		return;
-	s = lx_meta_import(root, store, import_say, &shown, &r);
-	if (s)
-		lx_log("lxnt: the rootfs's metadata manifest is not imported (0x%lx, %lu problems): "
-		       "run lxnt-fsck --import ROOT\n", (unsigned long)s, r.problems);
-}
-
-static BOOL CALLBACK init_rootvol(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-	struct lx_node *n = calloc(1, sizeof(*n));
-
-	(void)once, (void)param, (void)ctx;
-	if (!n)
-		return TRUE;
-	strcpy(n->path, "/");
-	if (lx_mount_lookup(n) == 0 && n->kind == LX_NODE_HOST && !strcmp(n->mount->prefix, "/")) {
-		size_t len = wcslen(n->nt_path);
-		wchar_t *s = malloc((len + 8) * sizeof(wchar_t));
-		if (s) {
-			wcscpy(s, n->nt_path);
-			if (len && s[len - 1] != L'\\')
-				wcscat(s, L"\\");
-			wcscat(s, LX_METASTORE_NAME);
-			probe_volume(n->nt_path);
-			import_manifest(n->nt_path, s);
-			rootvol.dev = n->mount->dev;
-			rootvol.store = s;
-		}
-	}
-	lx_node_free(n);
-	free(n);
-	return TRUE;
-}
-
-const wchar_t *lx_meta_store(uint64_t dev)
-{
-	InitOnceExecuteOnce(&rootvol_once, init_rootvol, NULL, NULL);
-	return rootvol.store && dev == rootvol.dev ? rootvol.store : NULL;
+	return v ? v->ops->stat_access : 0;
 }
 
 bool lx_meta_rootfs(void)
 {
-	InitOnceExecuteOnce(&rootvol_once, init_rootvol, NULL, NULL);
-	return rootvol.store != NULL;
+	for (int i = 0; lx_have_rootfs && i < lx_nmounts; i++)
+		if (!strcmp(lx_mounts[i].prefix, "/"))
+			return lx_mounts[i].meta != NULL;
+	return false;
 }
 
 static struct lx_timespec64 ts_of(int64_t sec, uint32_t nsec)
@@ -128,14 +48,25 @@ static bool ts_after(struct lx_timespec64 a, struct lx_timespec64 b)
 	return a.sec > b.sec || (a.sec == b.sec && a.nsec > b.nsec);
 }
 
-/* A record whose type contradicts Windows (a directory against a file) is
+/* A fresh record from what stat says now (a file without one yet). */
+static void meta_from_kstat(const struct lx_kstat *st, struct lx_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->mode = st->mode;
+	m->uid = st->uid;
+	m->gid = st->gid;
+	m->rdev = st->rdev;
+}
+
+/* Metadata whose type contradicts Windows (a directory against a file) is
  * not this file's; it is ignored and lxnt-fsck reports it. */
-void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
-                     struct lx_kstat *st)
+void lx_meta_overlay(const struct lx_meta_vol *v, void *h, uint32_t attributes,
+                     int64_t nt_atime, int64_t nt_mtime, struct lx_kstat *st)
 {
 	struct lx_meta m;
 
-	if (lx_metastore_read(store, st->ino, &m) != 0)
+	meta_from_kstat(st, &m);
+	if (v->ops->read(v, h, st->ino, attributes, &m) != 0)
 		return;
 	if (LX_S_ISDIR(m.mode) != LX_S_ISDIR(st->mode))
 		return;
@@ -149,6 +80,8 @@ void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
 		st->mtime = ts_of(m.mtime_sec, m.mtime_nsec);
 	if (ts_after(ts_of(m.ctime_sec, m.ctime_nsec), st->ctime))
 		st->ctime = ts_of(m.ctime_sec, m.ctime_nsec);
+	if (LX_S_ISLNK(m.mode) && m.link_len)
+		st->size = m.link_len; /* the target lives in the reparse point */
 	if ((m.mode & LX_S_IFMT) != LX_S_IFREG && (m.mode & LX_S_IFMT) != LX_S_IFDIR &&
 	    (m.mode & LX_S_IFMT) != LX_S_IFLNK) {
 		st->size = 0;
@@ -165,19 +98,28 @@ static struct lx_timespec64 now_ts(int64_t *nt)
 	return lx_time_from_nt(*nt);
 }
 
-/* A fresh record from what stat says now (a file without one yet). */
-static void meta_from_kstat(const struct lx_kstat *st, struct lx_meta *m)
+/* The Windows attributes a backend's read needs to see: a special file or
+ * link of the WSL format is a reparse point. */
+static uint32_t attributes_of(uint32_t mode)
 {
-	memset(m, 0, sizeof(*m));
-	m->mode = st->mode;
-	m->uid = st->uid;
-	m->gid = st->gid;
-	m->rdev = st->rdev;
+	uint32_t type = mode & LX_S_IFMT;
+
+	if (type == LX_S_IFDIR)
+		return FILE_ATTRIBUTE_DIRECTORY;
+	return type == LX_S_IFREG ? 0 : FILE_ATTRIBUTE_REPARSE_POINT;
+}
+
+/* Which fields of the metadata a change sets. */
+static unsigned fields_of(const struct lx_meta_change *c)
+{
+	return (c->set_mode || c->kill_suid ? LX_META_MODE : 0) | (c->set_uid ? LX_META_UID : 0) |
+	       (c->set_gid ? LX_META_GID : 0) |
+	       (c->set_atime || c->set_mtime ? LX_META_TIMES : 0);
 }
 
 long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 {
-	const wchar_t *store = lx_meta_store(dev);
+	const struct lx_meta_vol *v = lx_meta_store(dev);
 	struct lx_kstat st;
 	struct lx_meta m;
 	struct lx_timespec64 now;
@@ -185,15 +127,18 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	void *lock;
 	long err;
 
-	if (!store)
+	if (!v)
 		return -LX_EPERM;
 	err = lx_host_stat_handle(h, NULL, dev, &st);
 	if (err)
 		return err;
-	/* Another process may change the same record: read, change and write
-	 * under its lock, so that no change is lost. */
-	lock = lx_metastore_lock(store, st.ino);
-	if (lx_metastore_read(store, st.ino, &m) != 0 || LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
+	/* Another process may change the same file: read, change and write
+	 * under the backend's lock (the portable record's), so that no change
+	 * is lost; the WSL format writes only the attributes that change. */
+	lock = v->ops->lock ? v->ops->lock(v, st.ino) : NULL;
+	meta_from_kstat(&st, &m);
+	if (v->ops->read(v, h, st.ino, attributes_of(st.mode), &m) != 0 ||
+	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
 		meta_from_kstat(&st, &m);
 	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
 		m.mode &= ~(uint32_t)LX_S_ISUID;
@@ -219,10 +164,11 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	now = now_ts(&now_nt);
 	m.ctime_sec = now.sec;
 	m.ctime_nsec = now.nsec;
-	err = NT_SUCCESS(lx_metastore_write(store, st.ino, &m)) ? 0 : -LX_EIO;
-	lx_metastore_unlock(lock);
+	err = v->ops->write(v, h, st.ino, &m, fields_of(c));
+	if (v->ops->unlock)
+		v->ops->unlock(lock);
 	if (LX_S_ISDIR(m.mode))
-		lx_metacache_dirs_changed(store); /* its mode or owner: the walk's cache */
+		lx_metacache_dirs_changed(v->cache_key); /* its mode or owner: the walk's cache */
 	return err;
 }
 
@@ -249,20 +195,6 @@ static long new_owner(const struct lx_node *node, struct lx_meta *m)
 			m->mode |= LX_S_ISGID;
 	}
 	return err;
-}
-
-static long write_content(HANDLE h, const void *content, size_t n)
-{
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
-	NTSTATUS s;
-
-	if (!n)
-		return 0;
-	s = NtWriteFile(h, NULL, NULL, NULL, &io, (void *)content, (ULONG)n, &off, NULL);
-	if (!NT_SUCCESS(s))
-		return lx_errno_from_ntstatus(s);
-	return io.Information == n ? 0 : -LX_ENOSPC;
 }
 
 static long file_id(HANDLE h, uint64_t *id)
@@ -296,7 +228,7 @@ static wchar_t *tmp_path_of(const wchar_t *nt_path)
 long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t access,
                     uint32_t options, const void *content, size_t n, void **handle)
 {
-	const wchar_t *store = lx_meta_store(node->mount->dev);
+	const struct lx_meta_vol *v = lx_meta_store(node->mount->dev);
 	wchar_t *tmp = tmp_path_of(node->nt_path);
 	struct lx_meta m;
 	uint64_t id = 0;
@@ -314,24 +246,24 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 		free(tmp);
 		return err;
 	}
-	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES, FILE_CREATE, options,
-	                   FILE_ATTRIBUTE_NORMAL, (void **)&h);
+	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES |
+	                   (v ? v->ops->create_access : 0), FILE_CREATE,
+	                   options | (v ? v->ops->open_options : 0), FILE_ATTRIBUTE_NORMAL,
+	                   (void **)&h);
 	free(tmp);
 	if (err)
 		return err;
 	err = file_id(h, &id);
-	if (!err)
-		err = write_content(h, content, n);
-	if (!err && store && !NT_SUCCESS(lx_metastore_write(store, id, &m)))
-		err = -LX_EIO;
+	if (!err && v)
+		err = v->ops->create(v, h, id, &m, content, n);
 	if (!err) {
 		s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, node->nt_path);
 		if (!NT_SUCCESS(s))
 			err = s == STATUS_OBJECT_NAME_COLLISION ? -LX_EEXIST : lx_errno_from_ntstatus(s);
 	}
 	if (err) {
-		if (store && id)
-			lx_metastore_delete(store, id);
+		if (v && id)
+			v->ops->forget(v, id);
 		lx_host_delete(h);
 		NtClose(h);
 		return err;
@@ -342,11 +274,29 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 
 void lx_meta_unlinked(void *h, uint64_t dev, uint32_t nlink_before)
 {
-	const wchar_t *store = lx_meta_store(dev);
+	const struct lx_meta_vol *v = lx_meta_store(dev);
 	uint64_t id = 0;
 
-	if (store && nlink_before == 1 && file_id(h, &id) == 0)
-		lx_metastore_delete(store, id);
+	if (v && nlink_before == 1 && file_id(h, &id) == 0)
+		v->ops->forget(v, id);
+}
+
+/* readlink of a host symlink: its backend knows where the target is. */
+long lx_meta_readlink(const struct lx_node *node, char *out, size_t cap)
+{
+	const struct lx_meta_vol *v = lx_meta_store(node->mount->dev);
+	HANDLE h;
+	long err;
+
+	if (!v)
+		return -LX_EINVAL;
+	err = lx_host_open(node->nt_path, FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN,
+	                   FILE_NON_DIRECTORY_FILE | v->ops->open_options, 0, (void **)&h);
+	if (err)
+		return err;
+	err = v->ops->readlink(v, h, out, cap);
+	NtClose(h);
+	return err;
 }
 
 /* The directory holding node, through the walk's cache of directories:
@@ -400,7 +350,7 @@ long lx_may_delete(const struct lx_node *node)
 
 long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 {
-	const wchar_t *store = lx_meta_store(node->mount->dev);
+	const struct lx_meta_vol *store = lx_meta_store(node->mount->dev);
 	FILE_STANDARD_INFORMATION std;
 	IO_STATUS_BLOCK io;
 	uint64_t id = 0;
@@ -421,9 +371,9 @@ long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 		err = lx_unlink_file(h, node->nt_path, node->mount->dev);
 	}
 	if (!err && last)
-		lx_metastore_delete(store, id);
+		store->ops->forget(store, id);
 	if (!err && is_dir && store)
-		lx_metacache_dirs_changed(store);
+		lx_metacache_dirs_changed(store->cache_key);
 	return err;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Linux metadata of host files (metadata.c): which volumes keep it, and
- * reading, changing and creating files with it (docs/vfs.md, "Metadata").
+ * reading, changing and creating files with it (docs/vfs.md, "Metadata");
+ * the backend of each mount (metaback.h) is chosen by metavol.c.
  */
 #ifndef LXNT_VFS_METADATA_H
 #define LXNT_VFS_METADATA_H
@@ -8,19 +9,39 @@
 #include "identity.h"
 #include "vfs.h"
 #include "metastore.h"
+#include "metaback.h"
 
-/* The store of the volume whose st_dev is dev, or NULL when that mount
- * keeps no Linux metadata (everything but the rootfs). */
-const wchar_t *lx_meta_store(uint64_t dev);
+/* The metadata backend of the mount whose st_dev is dev, or NULL when that
+ * mount keeps no Linux metadata. */
+const struct lx_meta_vol *lx_meta_store(uint64_t dev);
+
+/* /etc/lxnt.conf's [filesystem] metadata = portable | wsl. */
+enum lx_meta_force { LX_META_AUTO, LX_META_FORCE_PORTABLE, LX_META_FORCE_WSL };
+/* Picks the backend of a Linux tree (the rootfs) at mount time: the
+ * portable format when its store exists, else the WSL format when the
+ * volume passes the probe, else the portable format; force overrides where
+ * the tree and the volume allow, and says in the log when they do not. */
+void lx_meta_mount_tree(struct lx_mount *m, enum lx_meta_force force);
+/* The same for a drive mounted with the metadata option: the WSL format
+ * where the probe passes, else no metadata (the option is dropped). */
+void lx_meta_mount_drive(struct lx_mount *m);
+
+/* The access a handle opened to stat a file of the mount dev needs beyond
+ * FILE_READ_ATTRIBUTES for its backend to read metadata (0 for none). */
+uint32_t lx_meta_stat_access(uint64_t dev);
 
 /* Whether the rootfs keeps Linux metadata (and so may hold links). */
 bool lx_meta_rootfs(void);
 
-/* Overlays the record of st->ino, if there is one, on a kstat built from
- * Windows information (lx_host_stat_handle); nt_atime and nt_mtime are
- * the Windows times it was built from. */
-void lx_meta_overlay(const wchar_t *store, int64_t nt_atime, int64_t nt_mtime,
-                     struct lx_kstat *st);
+/* Overlays the metadata of the file behind h (st->ino), if it has some, on
+ * a kstat built from Windows information (lx_host_stat_handle);
+ * attributes, nt_atime and nt_mtime are the Windows ones it was built
+ * from. */
+void lx_meta_overlay(const struct lx_meta_vol *v, void *h, uint32_t attributes,
+                     int64_t nt_atime, int64_t nt_mtime, struct lx_kstat *st);
+
+/* The target of the symlink node (cap bytes, NUL-terminated); its length. */
+long lx_meta_readlink(const struct lx_node *node, char *out, size_t cap);
 
 /* What a change of metadata sets (chmod, chown, utimensat). */
 struct lx_meta_change {

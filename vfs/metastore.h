@@ -23,7 +23,18 @@ struct lx_meta {
 	 * the record was written: a Windows time that has moved on since
 	 * (a write) wins over the stored nanoseconds. */
 	int64_t atime_nt, mtime_nt;
+	/* A symlink's target length where the format keeps the target apart
+	 * from the file's data (the WSL format's reparse point), else 0. */
+	uint32_t link_len;
 };
+
+/* Which fields of a struct lx_meta a write stores. */
+#define LX_META_MODE  1u
+#define LX_META_UID   2u
+#define LX_META_GID   4u
+#define LX_META_RDEV  8u
+#define LX_META_TIMES 16u
+#define LX_META_ALL   31u
 
 /* The portable record: LX_METAREC_SIZE bytes, little-endian. */
 #define LX_METAREC_SIZE 104
@@ -73,6 +84,13 @@ void lx_metastore_tmpname(wchar_t *out, size_t cap);
 /* FILE_FULL_EA_INFORMATION list of the four attributes (out has room for
  * cap bytes); returns its length, or 0 when cap is too small. */
 size_t lx_wsl_ea_encode(const struct lx_meta *m, unsigned char *out, size_t cap);
+/* The same for the attributes of the fields named (LX_META_MODE, _UID,
+ * _GID, _RDEV); 0 when none is named or cap is too small. */
+size_t lx_wsl_ea_encode_fields(const struct lx_meta *m, unsigned fields, unsigned char *out,
+                               size_t cap);
+/* FILE_GET_EA_INFORMATION list naming the four attributes, for
+ * NtQueryEaFile; returns its length, or 0 when cap is too small. */
+size_t lx_wsl_ea_query_list(unsigned char *out, size_t cap);
 /* Reads the attributes it knows from an EA list; returns which were found
  * (bit 0 $LXUID, 1 $LXGID, 2 $LXMOD, 3 $LXDEV), or -1 for a malformed list. */
 int lx_wsl_ea_decode(const unsigned char *in, size_t len, struct lx_meta *m);

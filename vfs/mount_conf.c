@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "nt.h"
 
 #define LX_FileCaseSensitiveInformation 71
@@ -19,6 +20,7 @@ struct lx_conf {
 	char root[LX_AUTOMOUNT_ROOT_MAX];
 	char options[160];
 	long umask;              /* -1: keep the runtime's */
+	enum lx_meta_force metadata;
 };
 
 /* Turns a Win32 path into an NT path in the DOS devices directory
@@ -199,8 +201,10 @@ static void add_drives(const struct lx_conf *conf)
 		source[0] = (char)('A' + i);
 		m = add_mount(prefix, nt_path_from_win32(drive),
 		              lx_makedev(0, LX_DRIVE_MINOR + i), "drvfs", source);
-		if (m)
+		if (m) {
 			apply_drive_options(m, conf->options, !reported);
+			lx_meta_mount_drive(m);
+		}
 		reported = reported || m;
 	}
 }
@@ -265,6 +269,9 @@ static void conf_set(struct lx_conf *c, const char *section, const char *key, co
 		lx_snprintf(c->options, sizeof(c->options), "%s", val);
 	} else if (!strcmp(section, "filesystem") && !strcmp(key, "umask") && parse_octal(val, &v)) {
 		c->umask = v;
+	} else if (!strcmp(section, "filesystem") && !strcmp(key, "metadata") &&
+	           (!strcmp(val, "portable") || !strcmp(val, "wsl"))) {
+		c->metadata = !strcmp(val, "wsl") ? LX_META_FORCE_WSL : LX_META_FORCE_PORTABLE;
 	} else {
 		lx_log("lxnt: /etc/lxnt.conf: [%s] %s is not supported\n", section, key);
 	}
@@ -336,7 +343,7 @@ static void add_shm(struct lx_mount *root)
 void lx_mount_init(void)
 {
 	wchar_t buf[LX_PATH_MAX];
-	struct lx_conf conf = { true, "/mnt", "", -1 };
+	struct lx_conf conf = { true, "/mnt", "", -1, LX_META_AUTO };
 	struct lx_mount *root = NULL;
 	DWORD n;
 
@@ -355,6 +362,7 @@ void lx_mount_init(void)
 		if (text)
 			parse_conf(text, &conf);
 		free(text);
+		lx_meta_mount_tree(root, conf.metadata);
 	}
 	strcpy(lx_automount_root, conf.root);
 	if (conf.umask >= 0)

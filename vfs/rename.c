@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "metaback.h"
 #include "metacache.h"
 #include "metadata.h"
 #include "syscall_table.h"
@@ -173,7 +174,7 @@ static long rename_entry(struct lx_node *from, struct lx_node *to, unsigned flag
 static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 {
 	bool to_exists, to_dir, from_dir;
-	const wchar_t *store;
+	const struct lx_meta_vol *store;
 	long err = rename_checks(from, to, flags, &to_exists, &to_dir, &from_dir);
 
 	if (err)
@@ -185,7 +186,7 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	 * caches directories by path (vfs/resolve.c). */
 	store = lx_meta_store(from->mount->dev);
 	if (!err && from_dir && store)
-		lx_metacache_dirs_changed(store);
+		lx_metacache_dirs_changed(store->cache_key);
 	return err;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metaback.h"
 #include "metacache.h"
 #include "metadata.h"
 #include "nt.h"
@@ -233,14 +234,15 @@ static long look(const char *path, struct place *pl)
 	pl->fresh = n && n->kind == LX_NODE_HOST;
 	pl->dev = 0;
 	if (!err) {
-		const wchar_t *store = n->kind == LX_NODE_HOST ? lx_meta_store(n->mount->dev) : NULL;
+		const struct lx_meta_vol *store =
+			n->kind == LX_NODE_HOST ? lx_meta_store(n->mount->dev) : NULL;
 		pl->dev = n->kind == LX_NODE_HOST ? n->mount->dev : lx_synth_dev();
 		/* Places with Linux metadata: a rootfs that keeps it, and /proc,
 		 * whose links that name a path the walk follows like any other. */
 		if (store || (n->kind == LX_NODE_PROC && proc_followable(n))) {
 			pl->meta = true;
 			if (store)
-				tag = lx_metacache_dirs_tag(store);
+				tag = lx_metacache_dirs_tag(store->cache_key);
 			err = lx_node_stat(n, false, &pl->st);
 			if (!err && tag.gen && LX_S_ISDIR(pl->st.mode))
 				dcache_put(path, hash, &tag, pl);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vfs.h"
+#include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -51,8 +52,13 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 			*st = node->seen;
 			err = 0;
 		} else {
-			err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0,
-			                   (void **)&h);
+			/* The metadata backend may read more than the attributes; where
+			 * that access is refused (an ACL), stat goes on without it. */
+			err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES |
+			                   lx_meta_stat_access(node->mount->dev), FILE_OPEN, 0, 0, (void **)&h);
+			if (err == -LX_EACCES && lx_meta_stat_access(node->mount->dev))
+				err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0,
+				                   (void **)&h);
 			if (err)
 				return err;
 			err = lx_host_stat_handle(h, node->path, node->mount->dev, st);

@@ -85,6 +85,7 @@ struct lx_mount {
 	char fstype[16];              /* for /proc/self/mounts */
 	char source[64];
 	char options[160];            /* as /proc/self/mounts shows them */
+	struct lx_meta_vol *meta;     /* its metadata backend; NULL: none (metavol.c) */
 };
 
 struct lx_node {

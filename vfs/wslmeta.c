@@ -47,21 +47,59 @@ static uint32_t rd32(const unsigned char *p)
 }
 
 /* $LXDEV holds the major then the minor number, a ULONG each. */
+size_t lx_wsl_ea_encode_fields(const struct lx_meta *m, unsigned fields, unsigned char *out,
+                               size_t cap)
+{
+	struct { unsigned field; const char *name; uint32_t v[2]; size_t len; } ea[] = {
+		{ LX_META_UID, "$LXUID", { m->uid }, 4 },
+		{ LX_META_GID, "$LXGID", { m->gid }, 4 },
+		{ LX_META_MODE, "$LXMOD", { m->mode }, 4 },
+		{ LX_META_RDEV, "$LXDEV", { lx_major(m->rdev), lx_minor(m->rdev) }, 8 },
+	};
+	size_t at = 0, last = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(ea) / sizeof(ea[0]); i++)
+		if (fields & ea[i].field)
+			last = i, n++;
+	for (size_t i = 0; i < sizeof(ea) / sizeof(ea[0]); i++) {
+		unsigned char value[8];
+
+		if (!(fields & ea[i].field))
+			continue;
+		le32(value, ea[i].v[0]);
+		le32(value + 4, ea[i].v[1]);
+		if (!(at = ea_put(out, cap, at, ea[i].name, value, ea[i].len, i == last)))
+			return 0;
+	}
+	return n ? at : 0;
+}
+
 size_t lx_wsl_ea_encode(const struct lx_meta *m, unsigned char *out, size_t cap)
 {
-	unsigned char uid[4], gid[4], mode[4], dev[8];
+	return lx_wsl_ea_encode_fields(m, LX_META_UID | LX_META_GID | LX_META_MODE | LX_META_RDEV,
+	                               out, cap);
+}
+
+/* FILE_GET_EA_INFORMATION: NextEntryOffset (ULONG), EaNameLength (UCHAR),
+ * the name and its NUL; entries 4-byte aligned. */
+size_t lx_wsl_ea_query_list(unsigned char *out, size_t cap)
+{
+	static const char *const names[] = { "$LXUID", "$LXGID", "$LXMOD", "$LXDEV" };
 	size_t at = 0;
 
-	le32(uid, m->uid);
-	le32(gid, m->gid);
-	le32(mode, m->mode);
-	le32(dev, lx_major(m->rdev));
-	le32(dev + 4, lx_minor(m->rdev));
-	if (!(at = ea_put(out, cap, at, "$LXUID", uid, 4, false)) ||
-	    !(at = ea_put(out, cap, at, "$LXGID", gid, 4, false)) ||
-	    !(at = ea_put(out, cap, at, "$LXMOD", mode, 4, false)) ||
-	    !(at = ea_put(out, cap, at, "$LXDEV", dev, 8, true)))
-		return 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t len = 5 + strlen(names[i]) + 1;
+		size_t next = i == 3 ? 0 : (len + 3) & ~(size_t)3;
+
+		if (at + (next ? next : len) > cap)
+			return 0;
+		memset(out + at, 0, next ? next : len);
+		le32(out + at, (uint32_t)next);
+		out[at + 4] = (unsigned char)strlen(names[i]);
+		memcpy(out + at + 5, names[i], strlen(names[i]) + 1);
+		at += next ? next : len;
+	}
 	return at;
 }
 

@@ -859,6 +859,25 @@ static void remove_tree(const wchar_t *dir)
 }
 static void write_win_file(const wchar_t *path, const char *text);
 
+/* The entries of a Windows directory, "." and ".." left out. */
+static int count_win_entries(const wchar_t *dir)
+{
+	wchar_t pattern[MAX_PATH];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+	int n = 0;
+
+	swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+	h = FindFirstFileW(pattern, &fd);
+	if (h == INVALID_HANDLE_VALUE)
+		return -1;
+	do
+		n += wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..");
+	while (FindNextFileW(h, &fd));
+	FindClose(h);
+	return n;
+}
+
 static int test_rootfs(void)
 {
 	wchar_t root[MAX_PATH], sub[MAX_PATH], path[MAX_PATH];
@@ -875,6 +894,16 @@ static int test_rootfs(void)
 	SetEnvironmentVariableW(L"LXNT_ROOT", root);
 	CHECK(SetCurrentDirectoryW(sub));
 	lx_vfs_init();
+
+	/* A fresh rootfs (no store, no LX attributes) on Wine's volume, which
+	 * has neither extended attributes nor reparse points: the portable
+	 * format, and the probe left nothing behind. */
+	CHECK(count_win_entries(root) == 1);
+	memset(names, 0, sizeof(names));
+	fd = SYS(open, P("/proc/self/mounts"), LX_O_RDONLY, 0);
+	CHECK(SYS(read, fd, P(names), sizeof(names) - 1) > 0);
+	CHECK(strstr(names, "rootfs / lxfs rw,noatime,case=escape,metadata=portable 0 0\n") != NULL);
+	EXPECT(SYS(close, fd), 0);
 
 	EXPECT(SYS(getcwd, P(buf), sizeof(buf)), 5);
 	CHECK(!strcmp(buf, "/sub"));
@@ -959,7 +988,8 @@ static int test_conf(void)
 	CHECK(CreateDirectoryW(path, NULL));
 	swprintf(path, MAX_PATH, L"%ls\\etc\\lxnt.conf", root);
 	write_win_file(path, "# lxnt.conf\n[automount]\nenabled = true\nroot = /win/\n"
-	               "options = \"umask=077,case=off,uid=5\"\n\n[filesystem]\numask = 027\n");
+	               "options = \"umask=077,metadata,case=off,uid=5\"\n\n[filesystem]\numask = 027\n"
+	               "metadata = wsl\n");
 	swprintf(path, MAX_PATH, L"%lsvfs-conf-file-%lu", temp, (unsigned long)GetCurrentProcessId());
 	write_win_file(path, "x");
 	SetEnvironmentVariableW(L"LXNT_ROOT", root);
@@ -978,7 +1008,11 @@ static int test_conf(void)
 	CHECK(n > 0);
 	text[n > 0 ? n : 0] = 0;
 	SYS(close, fd);
-	CHECK(strstr(text, "rootfs / lxfs rw,noatime,case=escape 0 0\n") != NULL);
+	/* Wine 8 has neither extended attributes nor reparse points: the
+	 * probe fails, the rootfs keeps the portable format although the
+	 * file asks for wsl, and the drive's metadata option is dropped (its
+	 * umask applies, as the mode above shows). */
+	CHECK(strstr(text, "rootfs / lxfs rw,noatime,case=escape,metadata=portable 0 0\n") != NULL);
 	CHECK(strstr(text, "C:\\134 /win/c drvfs rw,noatime,umask=077,case=off 0 0\n") != NULL);
 	CHECK(strstr(text, "proc /proc proc ") != NULL);
 	p = strstr(text, "uid=5");
