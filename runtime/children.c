@@ -156,8 +156,10 @@ void lx_children_handoff_in(const struct lx_handoff *h)
 	}
 }
 
+/* A reaped child: its pid goes back to the instance (release_task). */
 static void child_free(struct lx_child *c)
 {
+	lx_proc_free_pid(c->pid, c->process);
 	CloseHandle(c->process);
 	UnmapViewOfFile((void *)c->rec);
 	CloseHandle(c->section);

@@ -23,6 +23,7 @@
 enum lx_handoff_kind {
 	LX_HANDOFF_FORK = 1, /* same image, same memory: resume at regs with rax = 0 */
 	LX_HANDOFF_EXEC = 2, /* new program: argv, envp, fds, identity */
+	LX_HANDOFF_DAEMON = 3, /* the instance daemon (runtime/daemon.c): the header alone */
 };
 
 /* One open file description; fds that share it name the same index. */

@@ -59,6 +59,13 @@ void lx_proc_record_adopt(void *section);
 /* The section handle of this process's record (NULL without one). */
 void *lx_proc_record_section(void);
 
+/* A pid of the instance's table for a new process whose first Windows
+ * process is process (suspended); 0 when none is free.  lx_proc_free_pid
+ * gives it back (a failed creation, or the reaping of the process) unless
+ * it went to another process meanwhile. */
+long lx_proc_alloc_child(void *process);
+void lx_proc_free_pid(long pid, void *process);
+
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
 
