@@ -110,6 +110,14 @@ static int cmd_status(void)
 	else
 		printf("daemon not running\n");
 	printf("processes %ld\n", count_processes(t));
+	long procs = 0, threads = 0, ended = 0;
+	for (long id = 2; id < LX_PTABLE_PID_MAX; id++) {
+		const struct lx_ptable_entry *e = &t->e[id];
+		procs += e->kind == LX_PT_PROCESS;
+		threads += e->kind == LX_PT_THREAD;
+		ended += e->kind == LX_PT_PROCESS && !entry_alive(e);
+	}
+	printf("entries %ld processes, %ld threads, %ld ended\n", procs, threads, ended);
 	printf("install lock %s\n", install_word(t->h.install_state));
 	return 0;
 }
