@@ -342,4 +342,10 @@ CASES = [
     dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
     dict(name="sleep-errors", prog="sleeps", args=["errors"]),
     dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
+    # The instance's process table and daemon (runtime/ptable.h,
+    # runtime/daemon.c, tests/guest/instance_ids.c): an orphan's new
+    # parent, pids of live children, tids of live threads.
+    dict(name="instance-orphan-reparented", prog="instance_ids", args=["orphan"], timeout=30),
+    dict(name="instance-fork-pids-distinct", prog="instance_ids", args=["fork"], timeout=60),
+    dict(name="instance-tids-not-pids", prog="instance_ids", args=["threads"], timeout=60),
 ]
