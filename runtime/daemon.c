@@ -62,7 +62,17 @@ static HANDLE daemon_start(struct lx_ptable *t)
 	                    CREATE_SUSPENDED | DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, NULL, NULL,
 	                    &si, &pi))
 		return NULL;
-	if (!lx_handoff_begin(&b, LX_HANDOFF_DAEMON) || lx_handoff_deliver(&b, pi.hProcess) < 0) {
+	/* The table's handle goes with it: the name lasts only as long as a
+	 * handle, and its creator may end before the daemon opens it. */
+	HANDLE section = NULL;
+	bool ok = lx_handoff_begin(&b, LX_HANDOFF_DAEMON) &&
+	          DuplicateHandle(GetCurrentProcess(), lx_ptable_section(), pi.hProcess, &section, 0,
+	                          FALSE, DUPLICATE_SAME_ACCESS);
+	if (ok) {
+		lx_handoff_head(&b)->record = (uint64_t)(uintptr_t)section;
+		ok = lx_handoff_deliver(&b, pi.hProcess) == 0;
+	}
+	if (!ok) {
 		lx_handoff_free(&b);
 		TerminateProcess(pi.hProcess, 127);
 		CloseHandle(pi.hThread);

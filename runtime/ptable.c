@@ -10,7 +10,7 @@
 #include "ptable.h"
 
 static struct lx_ptable *table;
-static HANDLE table_mutex, wake_event;
+static HANDLE table_mutex, wake_event, table_section;
 static INIT_ONCE table_once = INIT_ONCE_STATIC_INIT;
 static DWORD table_err;
 
@@ -63,6 +63,8 @@ static BOOL CALLBACK table_map(INIT_ONCE *once, void *param, void **ctx)
 	if (!table) {
 		table_err = GetLastError();
 		CloseHandle(s);
+	} else {
+		table_section = s;
 	}
 	if (table) {
 		lx_ptable_lock();
@@ -192,4 +194,9 @@ void lx_ptable_wake_daemon(void)
 void *lx_ptable_wake_event(void)
 {
 	return lx_ptable_get(NULL) ? wake_event : NULL;
+}
+
+void *lx_ptable_section(void)
+{
+	return lx_ptable_get(NULL) ? table_section : NULL;
 }

@@ -84,6 +84,8 @@ int64_t lx_process_ctime(void *process);
  * against pid reuse; NULL if it is gone. */
 void *lx_ptable_open_process(const struct lx_ptable_entry *e, unsigned long access);
 
+/* The table's section handle (NULL without a table). */
+void *lx_ptable_section(void);
 /* The auto-reset event the daemon waits on. */
 void *lx_ptable_wake_event(void);
 /* Wakes the daemon to look at the table (a registration, a reap). */
