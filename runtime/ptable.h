@@ -61,6 +61,9 @@ struct lx_ptable {
 	struct lx_ptable_entry e[LX_PTABLE_PID_MAX];
 };
 
+_Static_assert(sizeof(struct lx_ptable_entry) == 32, "docs/formats.md");
+_Static_assert(sizeof(struct lx_ptable_header) == 64, "docs/formats.md");
+
 /* The table of this process's instance, mapped on first use (NULL if it
  * cannot be created: *err says why). */
 struct lx_ptable *lx_ptable_get(unsigned long *err);
