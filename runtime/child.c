@@ -10,6 +10,7 @@
 #include "image.h"
 #include "mman.h"
 #include "proc.h"
+#include "ptable.h"
 #include "start.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -61,6 +62,11 @@ long lx_handoff_common_out(struct lx_handoff_buf *b, void *proc, void *record, b
 
 static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 {
+	/* Every process of the instance holds the table, so that it lasts as
+	 * long as one of them runs (runtime/ptable.h). */
+	unsigned long err = 0;
+	if (!lx_ptable_get(&err))
+		lx_fatal("lxnt: cannot open the instance's process table (error %lu)", err);
 	lx_set_pid(h->pid);
 	self->tid = h->pid;
 	lx_ppid = h->ppid;

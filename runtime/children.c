@@ -181,9 +181,11 @@ static void child_free(struct lx_child *c)
 	HeapFree(GetProcessHeap(), 0, c);
 }
 
-/* Moves c from the children to the graveyard (lock held). */
+/* Moves c from the children to the graveyard (lock held); its pid goes
+ * back to the instance at once, as release_task frees it. */
 static void child_bury(struct lx_child *c)
 {
+	lx_proc_free_pid(c->pid, c->process);
 	for (struct lx_child **p = &children; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;

@@ -9,18 +9,25 @@
 #include "clone.h"
 #include "signal.h"
 #include "futex.h"
+#include "identity.h"
+#include "ptable.h"
 #include "stats.h"
 #include "thread.h"
 
 /*
- * The Linux tid of a new thread.  Windows thread ids and process ids come
- * from one namespace and are unique while their thread lives, so until an
- * instance-wide allocator exists the Windows id serves, as the main
- * thread's tid is the Windows process id (sys_process.c).
+ * The Linux tid of a new thread: the instance's table hands it out from
+ * the one space pids and tids share (runtime/ptable.h), so that no tid is
+ * ever another process's pid.  0 when the space is full.
  */
 long lx_new_tid(unsigned long win_tid)
 {
-	return (long)win_tid;
+	static int64_t self_ctime;
+
+	(void)win_tid;
+	if (!self_ctime)
+		self_ctime = lx_process_ctime(GetCurrentProcess());
+	return lx_ptable_alloc(LX_PT_THREAD, 0, lx_getpid(), lx_getpid(), GetCurrentProcessId(),
+	                       self_ctime);
 }
 
 /* What the creator hands to the new thread. */
@@ -113,12 +120,15 @@ int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca)
 		HeapFree(GetProcessHeap(), 0, s);
 		return -LX_EAGAIN;
 	}
-	struct lx_thread *t = lx_thread_alloc(lx_new_tid(win_tid));
+	long tid = lx_new_tid(win_tid);
+	struct lx_thread *t = tid ? lx_thread_alloc(tid) : NULL;
 	if (!t) {
+		if (tid)
+			lx_ptable_free(tid, LX_PT_THREAD, lx_getpid(), GetCurrentProcessId());
 		TerminateThread(h, 0); /* it never ran */
 		CloseHandle(h);
 		HeapFree(GetProcessHeap(), 0, s);
-		return -LX_ENOMEM;
+		return tid ? -LX_ENOMEM : -LX_EAGAIN;
 	}
 	t->handle = h;
 	t->win_tid = win_tid;
@@ -198,6 +208,7 @@ static void thread_exit_on_host_stack(void *arg)
 	}
 	exiting_add(t->handle);
 	t->handle = NULL;
+	lx_ptable_free(t->tid, LX_PT_THREAD, lx_getpid(), GetCurrentProcessId());
 	lx_thread_free(t);
 	ExitThread(0);
 }

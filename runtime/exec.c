@@ -25,6 +25,7 @@
 #include "mman.h"
 #include "proc.h"
 #include "signal.h"
+#include "ptable.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -49,6 +50,9 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 	}
 	lx_vfs_close_all();
 	lx_mm_unmap_shared();
+	/* de_thread: the other threads of the old image are no more, for
+	 * Linux; their tids go back to the instance. */
+	lx_ptable_free_threads(lx_getpid(), GetCurrentProcessId());
 	WaitForSingleObject(process, INFINITE);
 	GetExitCodeProcess(process, &code);
 	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {
@@ -93,8 +97,9 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	if (r < 0)
 		return r;
 	/* A vfork child's process is this new one: its pid is the child's. */
+	long vpid = 0;
 	if (vfork_child)
-		r = lx_vfork_record((long)pi.dwProcessId, &rec, &vrec);
+		r = lx_vfork_record(pi.hProcess, &vpid, &rec, &vrec);
 	if (!r && !lx_handoff_begin(&b, LX_HANDOFF_EXEC))
 		r = -LX_ENOMEM;
 	if (!r)
@@ -102,7 +107,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	if (!r)
 		lx_cred_handoff_file(&b, xf);
 	if (!r && vfork_child) {
-		lx_handoff_head(&b)->pid = (int32_t)pi.dwProcessId;
+		lx_handoff_head(&b)->pid = (int32_t)vpid;
 		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();
 	}
 	if (!r) {
@@ -128,13 +133,14 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		if (vrec) {
 			UnmapViewOfFile(vrec);
 			CloseHandle(rec);
+			lx_proc_free_pid(vpid, pi.hProcess);
 		}
 		return r;
 	}
 	if (vfork_child) {
 		ResumeThread(pi.hThread);
 		CloseHandle(pi.hThread);
-		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, rec, vrec);
+		return lx_vfork_exec_done(sc, vpid, pi.hProcess, rec, vrec);
 	}
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
@@ -190,14 +196,15 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		 * becomes the status (proc.c, child_status). */
 		HANDLE section;
 		struct lx_proc_record *vrec;
+		long vpid;
 		ResumeThread(pi.hThread);
 		CloseHandle(pi.hThread);
-		if (lx_vfork_record((long)pi.dwProcessId, &section, &vrec) < 0) {
+		if (lx_vfork_record(pi.hProcess, &vpid, &section, &vrec) < 0) {
 			TerminateProcess(pi.hProcess, 127);
 			CloseHandle(pi.hProcess);
 			return -LX_ENOMEM;
 		}
-		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, vrec);
+		return lx_vfork_exec_done(sc, vpid, pi.hProcess, section, vrec);
 	}
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */

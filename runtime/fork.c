@@ -295,9 +295,11 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	r = lx_process_create(module, GetCommandLineW(), &pi);
 	if (r < 0)
 		return r;
-	pid = (long)pi.dwProcessId;
-	r = lx_proc_record_new(pid, &section, &rec);
+	pid = lx_proc_alloc_child(pi.hProcess);
+	r = pid ? lx_proc_record_new(pid, &section, &rec) : -LX_EAGAIN;
 	if (r < 0) {
+		if (pid)
+			lx_proc_free_pid(pid, pi.hProcess);
 		TerminateProcess(pi.hProcess, 127);
 		CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);
@@ -306,7 +308,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	rec->pgid = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
 	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
 	rec->ppid = lx_getpid();
-	rec->win_pid = pid;
+	rec->win_pid = (long)pi.dwProcessId;
 	r = same_image(pi.hProcess);
 	if (r == 0)
 		r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
@@ -330,6 +332,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	return pid;
 
 fail_process:
+	lx_proc_free_pid(pid, pi.hProcess);
 	TerminateProcess(pi.hProcess, 127);
 	CloseHandle(pi.hThread);
 	CloseHandle(pi.hProcess);

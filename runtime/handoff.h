@@ -23,6 +23,7 @@
 enum lx_handoff_kind {
 	LX_HANDOFF_FORK = 1, /* same image, same memory: resume at regs with rax = 0 */
 	LX_HANDOFF_EXEC = 2, /* new program: argv, envp, fds, identity */
+	LX_HANDOFF_DAEMON = 3, /* the instance daemon (runtime/daemon.c): the header alone */
 };
 
 /* One open file description; fds that share it name the same index. */
@@ -48,7 +49,7 @@ struct lx_handoff {
 	int32_t pid, ppid, pgid, sid;
 	int64_t uid, gid;
 	uint32_t umask, pad;
-	uint64_t record;           /* HANDLE of the process record section */
+	uint64_t record;           /* HANDLE of the process record section (DAEMON: of the table) */
 	struct lx_regs regs;       /* FORK */
 	uint64_t tp, sigmask;
 	uint64_t set_child_tid, clear_child_tid; /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */

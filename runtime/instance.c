@@ -8,12 +8,11 @@
 #include <windows.h>
 #include <sddl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <wchar.h>
 
-#include "identity.h"
 #include "instance.h"
-#include "proc.h"
-#include "thread.h"
+#include "ptable.h"
 
 static wchar_t key[17];
 static INIT_ONCE key_once = INIT_ONCE_STATIC_INIT;
@@ -110,36 +109,56 @@ bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
 	return true;
 }
 
-/* Without a process table, the processes this one knows: itself and its
- * children (runtime/children.c). */
+/* The owner-only security descriptor of every named object of the
+ * instance: one ACE granting the user everything, no inherited ones, so
+ * that another user in the session (runas) can open none of them. */
+static SECURITY_ATTRIBUTES owner_sa = { .nLength = sizeof(owner_sa) };
+static INIT_ONCE sa_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK make_sa(INIT_ONCE *once, void *param, void **ctx)
+{
+	wchar_t sid[192], sddl[256];
+	PSECURITY_DESCRIPTOR sd;
+
+	(void)once, (void)param, (void)ctx;
+	user_sid(sid, 192);
+	if (!sid[0])
+		return TRUE; /* the default DACL, which also names the user */
+	_snwprintf(sddl, 256, L"D:P(A;;GA;;;%ls)", sid);
+	if (ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL))
+		owner_sa.lpSecurityDescriptor = sd; /* kept for the process's life */
+	return TRUE;
+}
+
+SECURITY_ATTRIBUTES *lx_instance_security(void)
+{
+	InitOnceExecuteOnce(&sa_once, make_sa, NULL, NULL);
+	return owner_sa.lpSecurityDescriptor ? &owner_sa : NULL;
+}
+
+/* The process entries of the table, ascending by construction. */
 size_t lx_instance_pids(long *pids, size_t cap)
 {
-	long known[257];
-	size_t n = lx_children_in_group(-1, known, 256);
+	struct lx_ptable *t = lx_ptable_get(NULL);
+	size_t n = 0;
 
-	if (n > 256)
-		n = 256;
-	known[n++] = lx_getpid();
-	for (size_t i = 1; i < n; i++) /* insertion sort: a handful */
-		for (size_t j = i; j > 0 && known[j] < known[j - 1]; j--) {
-			long t = known[j];
-			known[j] = known[j - 1];
-			known[j - 1] = t;
-		}
-	for (size_t i = 0; i < n && i < cap; i++)
-		pids[i] = known[i];
+	if (!t)
+		return 0;
+	for (long id = 1; id < LX_PTABLE_PID_MAX; id++) {
+		if (t->e[id].kind != LX_PT_PROCESS)
+			continue;
+		if (n < cap)
+			pids[n] = id;
+		n++;
+	}
 	return n;
 }
 
 long lx_instance_tgid(long tid)
 {
-	long tgid = 0;
+	struct lx_ptable *t = lx_ptable_get(NULL);
 
-	lx_thread_registry_lock();
-	if (lx_thread_find(tid))
-		tgid = lx_getpid();
-	lx_thread_registry_unlock();
-	if (!tgid && lx_child_record(tid))
-		tgid = tid;
-	return tgid;
+	if (!t || tid <= 0 || tid >= LX_PTABLE_PID_MAX || t->e[tid].kind == LX_PT_FREE)
+		return 0;
+	return t->e[tid].tgid;
 }

@@ -8,6 +8,7 @@
 #ifndef LXNT_RUNTIME_INSTANCE_H
 #define LXNT_RUNTIME_INSTANCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <wchar.h>
 
@@ -20,6 +21,12 @@ bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap);
 /* The key alone (16 hex digits and a NUL), for names outside Local\
  * (named pipes). */
 const wchar_t *lx_instance_key(void);
+
+/* The security attributes of every named object of the instance: a DACL
+ * with one ACE, granting the user who owns the instance all access (NULL,
+ * the default DACL, if the token cannot be read). */
+struct _SECURITY_ATTRIBUTES;
+struct _SECURITY_ATTRIBUTES *lx_instance_security(void);
 
 /* The live Linux processes of the instance (thread-group leaders, zombies
  * included), ascending, up to cap of them in pids; returns how many there

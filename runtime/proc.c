@@ -5,38 +5,36 @@
 #include <windows.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "identity.h"
+#include "instance.h"
 #include "proc.h"
+#include "ptable.h"
+#include "thread.h"
 
 static struct lx_proc_record private_record;
 struct lx_proc_record *lx_proc_self = &private_record;
 static HANDLE self_section;
 long lx_ppid = 1;
 
-/* The name of pid's record: Local\\ is the session's namespace, which
- * only this user's processes of the session share (docs/runtime.md). */
-static void record_name(long pid, wchar_t *out)
+/* The name of pid's record: one per instance (runtime/instance.h), so
+ * that two instances in one session never see each other's pids. */
+static void record_name(long pid, wchar_t *out, size_t cap)
 {
-	wchar_t digits[16];
-	int n = 0;
+	wchar_t what[32];
 
-	wcscpy(out, L"Local\\lxnt-proc-");
-	do {
-		digits[n++] = (wchar_t)(L'0' + pid % 10);
-		pid /= 10;
-	} while (pid);
-	size_t o = wcslen(out);
-	while (n)
-		out[o++] = digits[--n];
-	out[o] = 0;
+	_snwprintf(what, 32, L"proc-%ld", pid);
+	what[31] = 0;
+	if (!lx_instance_object_name(what, out, cap))
+		out[0] = 0;
 }
 
 long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 {
-	wchar_t name[64];
+	wchar_t name[96];
 
-	record_name(pid, name);
-	HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+	record_name(pid, name, 96);
+	HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, lx_instance_security(), PAGE_READWRITE, 0,
 	                              sizeof(struct lx_proc_record), name);
 	if (!s)
 		return lx_errno_from_win32(GetLastError());
@@ -57,11 +55,11 @@ long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 
 struct lx_proc_record *lx_proc_record_open(long pid)
 {
-	wchar_t name[64];
+	wchar_t name[96];
 
 	if (pid <= 0)
 		return NULL;
-	record_name(pid, name);
+	record_name(pid, name, 96);
 	HANDLE s = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, name);
 	if (!s)
 		return NULL;
@@ -76,11 +74,35 @@ void lx_proc_record_close(struct lx_proc_record *r)
 		UnmapViewOfFile(r);
 }
 
+/*
+ * A process Windows started: refused while the instance is being
+ * installed, else a pid of the instance's table (as a Windows client,
+ * whose end may end the instance), its main thread's tid with it, and the
+ * daemon started if none runs.
+ */
+static void register_windows_client(void)
+{
+	unsigned long err = 0;
+	long pid;
+
+	lx_instance_install_check();
+	if (!lx_ptable_get(&err))
+		lx_fatal("lxnt: cannot open the instance's process table (error %lu)", err);
+	pid = lx_ptable_alloc(LX_PT_PROCESS, LX_PT_WINDOWS_CLIENT, 0, 1, GetCurrentProcessId(),
+	                      lx_process_ctime(GetCurrentProcess()));
+	if (!pid)
+		lx_fatal("lxnt: the instance has no free pid");
+	lx_set_pid(pid);
+	lx_current_thread()->tid = pid;
+	lx_daemon_ensure();
+}
+
 void lx_proc_init(void)
 {
 	HANDLE s;
 	struct lx_proc_record *r;
 
+	register_windows_client();
 	if (lx_proc_record_new(lx_getpid(), &s, &r) == 0) {
 		r->pgid = r->sid = lx_getpid();
 		r->ppid = lx_ppid;
@@ -88,6 +110,23 @@ void lx_proc_init(void)
 		lx_proc_record_adopt(s);
 	}
 	lx_signal_listener_start();
+}
+
+long lx_proc_alloc_child(void *process)
+{
+	long pid = lx_ptable_alloc(LX_PT_PROCESS, 0, 0, lx_getpid(), GetProcessId(process),
+	                           lx_process_ctime(process));
+
+	if (pid) {
+		lx_daemon_ensure();
+		lx_ptable_wake_daemon(); /* to watch it from now on */
+	}
+	return pid;
+}
+
+void lx_proc_free_pid(long pid, void *process)
+{
+	lx_ptable_free(pid, LX_PT_PROCESS, pid, GetProcessId(process));
 }
 
 void lx_proc_record_adopt(void *section)

@@ -84,6 +84,12 @@ bool lx_child_report_event_name(long pid, wchar_t *out, size_t cap);
 /* The unconsumed report of record r that options (LX_WUNTRACED,
  * LX_WCONTINUED) ask for, or 0; consumed unless LX_WNOWAIT. */
 int lx_proc_report_take(struct lx_proc_record *r, int options);
+/* A pid of the instance's table for a new process whose first Windows
+ * process is process (suspended); 0 when none is free.  lx_proc_free_pid
+ * gives it back (a failed creation, or the reaping of the process) unless
+ * it went to another process meanwhile. */
+long lx_proc_alloc_child(void *process);
+void lx_proc_free_pid(long pid, void *process);
 
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);

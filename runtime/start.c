@@ -6,6 +6,7 @@
  */
 #include <windows.h>
 
+#include "daemon.h"
 #include "handoff.h"
 #include "identity.h"
 #include "image.h"
@@ -18,6 +19,8 @@
 int main(void)
 {
 	lx_errno_check_tables();
+	if (lx_handoff_block && lx_handoff_block->kind == LX_HANDOFF_DAEMON)
+		lx_daemon_main(); /* runs no guest code */
 	lx_claim_teb_slots();
 	struct lx_thread *self = lx_thread_attach((long)GetCurrentProcessId());
 	lx_trace_init();

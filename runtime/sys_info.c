@@ -6,6 +6,7 @@
 #include <bcrypt.h>
 #include <string.h>
 
+#include "identity.h"
 #include "lxnt/linux/resource.h"
 #include "lxnt/linux/utsname.h"
 #include "syscall_table.h"
@@ -151,7 +152,7 @@ int64_t lx_sys_prlimit64(struct lx_syscall *sc)
 {
 	long pid = sc->arg[0];
 
-	if (pid != 0 && pid != (long)GetCurrentProcessId())
+	if (pid != 0 && pid != lx_getpid())
 		return -LX_ESRCH;
 	return do_prlimit((int)sc->arg[1], (uint64_t)sc->arg[2], (uint64_t)sc->arg[3]);
 }

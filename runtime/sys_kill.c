@@ -10,27 +10,22 @@
 #include <windows.h>
 
 #include "identity.h"
+#include "instance.h"
 #include "proc.h"
 #include "signal.h"
 #include "syscall_table.h"
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 
+/* The name of pid's signal event, one per instance (runtime/instance.h). */
 static void event_name(long pid, wchar_t *out)
 {
-	wchar_t digits[16];
-	int n = 0;
-	size_t o;
+	wchar_t what[32];
 
-	wcscpy(out, L"Local\\lxnt-sig-");
-	o = wcslen(out);
-	do {
-		digits[n++] = (wchar_t)(L'0' + pid % 10);
-		pid /= 10;
-	} while (pid);
-	while (n)
-		out[o++] = digits[--n];
-	out[o] = 0;
+	_snwprintf(what, 32, L"sig-%ld", pid);
+	what[31] = 0;
+	if (!lx_instance_object_name(what, out, 96))
+		out[0] = 0;
 }
 
 static HANDLE listener_event, listener_thread, listener_running;
@@ -64,11 +59,11 @@ static DWORD WINAPI listener(void *arg)
 
 void lx_signal_listener_start(void)
 {
-	wchar_t name[64];
+	wchar_t name[96];
 
 	event_name(lx_getpid(), name);
 	listener_record = lx_proc_self;
-	listener_event = CreateEventW(NULL, FALSE, FALSE, name);
+	listener_event = CreateEventW(lx_instance_security(), FALSE, FALSE, name);
 	if (!listener_event)
 		return;
 	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -147,7 +142,7 @@ static long kill_hard(struct lx_proc_record *r)
 static long post_signal(long pid, int sig)
 {
 	struct lx_proc_record *r = lx_proc_record_open(pid);
-	wchar_t name[64];
+	wchar_t name[96];
 	long err = 0;
 
 	if (!r)

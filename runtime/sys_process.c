@@ -1,10 +1,10 @@
 /*
- * Process identity and exit.  The Linux pid is the Windows process id of
- * the process's first Windows process: the one its parent created at fork,
- * or the one Windows started.  It stays the pid across execve (the new
- * image learns it from the hand-off), and Windows does not reuse it while
- * the parent holds that process's handle, as Linux keeps a zombie's pid.
- * The main thread's tid equals it as on Linux.
+ * Process identity and exit.  The Linux pid comes from the instance's
+ * process table (runtime/ptable.h): the parent takes it at fork for the
+ * child, a process Windows started takes its own.  It stays the pid across
+ * execve (the new image learns it from the hand-off), and is given back
+ * when the process is reaped, by its parent or by the daemon.  The main
+ * thread's tid equals it as on Linux.
  */
 #include <windows.h>
 
@@ -59,7 +59,9 @@ int64_t lx_sys_getpid(struct lx_syscall *sc)
 int64_t lx_sys_getppid(struct lx_syscall *sc)
 {
 	(void)sc;
-	return lx_ppid;
+	/* The record's: the daemon gives a process whose parent ended to
+	 * init (runtime/daemon.c). */
+	return lx_proc_self->ppid ? lx_proc_self->ppid : lx_ppid;
 }
 
 /* Linux gettid(2). */

@@ -120,18 +120,23 @@ static int64_t resume_caller(struct lx_syscall *sc, long pid)
 	return pid;
 }
 
-long lx_vfork_record(long pid, void **section, struct lx_proc_record **rec)
+long lx_vfork_record(void *process, long *pidp, void **section, struct lx_proc_record **rec)
 {
-	long r = lx_proc_record_new(pid, section, rec);
+	long pid = lx_proc_alloc_child(process);
+	long r = pid ? lx_proc_record_new(pid, section, rec) : -LX_EAGAIN;
 
-	if (r < 0)
+	if (r < 0) {
+		if (pid)
+			lx_proc_free_pid(pid, process);
 		return r;
+	}
 	(*rec)->ppid = lx_getpid();
-	(*rec)->win_pid = pid;
+	(*rec)->win_pid = (long)GetProcessId(process);
 	(*rec)->pgid = lx_vfork_pending.own_group || lx_vfork_pending.own_session ? pid
 	             : child_record.pgid ? child_record.pgid : lx_getpid();
 	(*rec)->sid = lx_vfork_pending.own_session ? pid
 	            : child_record.sid ? child_record.sid : lx_getpid();
+	*pidp = pid;
 	return 0;
 }
 
@@ -160,11 +165,12 @@ int64_t lx_vfork_exit(struct lx_syscall *sc, int wait_status)
 	    !CreateProcessW(module, NULL, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi))
 		lx_fatal("lxnt: vfork: cannot create the process of a child that exits (error %lu)",
 		         GetLastError());
-	if (lx_vfork_record((long)pi.dwProcessId, &section, &rec) < 0)
+	long pid;
+	if (lx_vfork_record(pi.hProcess, &pid, &section, &rec) < 0)
 		lx_fatal("lxnt: vfork: cannot create the record of a child that exits");
 	rec->wait_status = wait_status;
 	rec->state = LX_PROC_EXITED;
 	TerminateProcess(pi.hProcess, (UINT)((wait_status >> 8) & 0xff));
 	CloseHandle(pi.hThread);
-	return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, rec);
+	return lx_vfork_exec_done(sc, pid, pi.hProcess, section, rec);
 }

@@ -17,9 +17,10 @@ bool lx_vfork_active(void);
 /* Starts the child: returns 0 (the child's vfork result), or 1 when the
  * call must take the copying path. */
 int64_t lx_vfork_begin(struct lx_syscall *sc, const struct lx_clone_args *ca);
-/* The record of the child's process pid, with the group and session the
- * child chose; ppid is the caller. */
-long lx_vfork_record(long pid, void **section, struct lx_proc_record **rec);
+/* The pid (*pid, from the instance's table) and record of the child,
+ * whose Windows process is process, with the group and session the child
+ * chose; ppid is the caller. */
+long lx_vfork_record(void *process, long *pid, void **section, struct lx_proc_record **rec);
 /* The child's process runs: the caller resumes with pid as vfork's result
  * (sc's registers become the caller's); returns pid for the dispatcher. */
 int64_t lx_vfork_exec_done(struct lx_syscall *sc, long pid, void *process, void *section,

@@ -393,4 +393,10 @@ CASES = [
          'sleep 5 & kill -STOP $!; kill -CONT $!; kill $!; wait $!; echo $?']),
     dict(name="creds", prog="creds", args=[], timeout=30),
     dict(name="creds-files", prog="creds", args=["files"], rootfs=True, timeout=60),
+    # The instance's process table and daemon (runtime/ptable.h,
+    # runtime/daemon.c, tests/guest/instance_ids.c): an orphan's new
+    # parent, pids of live children, tids of live threads.
+    dict(name="instance-orphan-reparented", prog="instance_ids", args=["orphan"], timeout=30),
+    dict(name="instance-fork-pids-distinct", prog="instance_ids", args=["fork"], timeout=60),
+    dict(name="instance-tids-not-pids", prog="instance_ids", args=["threads"], timeout=60),
 ]

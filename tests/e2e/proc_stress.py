@@ -14,6 +14,13 @@ holding more than HANDLE_SLACK handles more than the short one (its
 LXNT_HANDLES line, runtime/stats.c).  meson test runs it with 200
 cycles (suite e2e, test proc-stress); the full 1,000 take several minutes
 under Wine.
+
+Then KILL_CYCLES cycles under busybox sh while the instance daemon is
+killed (SIGKILL to its Wine process) every KILL_PERIOD seconds: the run
+must end in time, each kill must be followed by a new daemon, and the
+instance's table, read by lxnt-instance from the same shell once the
+loop is done, must hold no thread and no ended process; afterwards no
+daemon may be left.
 """
 import argparse
 import os
@@ -21,6 +28,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import winectl
 
@@ -28,6 +37,8 @@ BASELINE = 10
 # A leak of one handle per cycle shows as N - BASELINE more; the slack
 # only absorbs handles the runtime opens once, whenever first needed.
 HANDLE_SLACK = 8
+KILL_PERIOD = 0.4
+DAEMON = "lxnt-daemon"
 
 
 def survivors(marker):
@@ -61,6 +72,51 @@ def prefix_processes(prefix):
     return found
 
 
+def daemons(prefix):
+    """The Wine pids (Linux) of the prefix's instance daemons."""
+    return [int(p.split()[0]) for p in prefix_processes(prefix) if p.split(None, 1)[1] == DAEMON]
+
+
+def settle(prefix, seconds=10):
+    """Waits until no daemon is left (the daemon ends the instance just
+    after its last client); True if none is."""
+    deadline = time.monotonic() + seconds
+    while daemons(prefix):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def kill_daemons(prefix, stop, kills):
+    """Every KILL_PERIOD seconds, SIGKILL to the daemon of the moment."""
+    while not stop.wait(KILL_PERIOD):
+        for pid in daemons(prefix):
+            try:
+                os.kill(pid, 9)
+                kills.append(pid)
+            except OSError:
+                pass
+
+
+def run_killing(wine, sh, loop, child, tool, cycles, top):
+    """The loop under sh while daemons are killed, then lxnt-instance's
+    status of the instance from the same shell (which holds the table)."""
+    script = "/mnt/z%s %d /mnt/z%s && /mnt/z%s status - && /mnt/z%s list -" % (
+        loop, cycles, child, tool, tool)
+    env = wine.env(dict(os.environ, LC_ALL="C"))
+    stop, kills = threading.Event(), []
+    killer = threading.Thread(target=kill_daemons, args=(wine.prefix, stop, kills))
+    killer.start()
+    try:
+        r = subprocess.run(wine.command(sh, ["sh", "-c", script]), env=env, cwd=top,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60 + cycles * 2)
+    finally:
+        stop.set()
+        killer.join()
+    return r, len(kills)
+
+
 def handle_count(path):
     """The count of the LXNT_HANDLES line, or None."""
     if not os.path.exists(path):
@@ -82,6 +138,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", required=True)
     ap.add_argument("--cycles", type=int, default=1000)
+    ap.add_argument("--kill-cycles", type=int, default=200,
+                    help="cycles of the run that kills the daemon (0: none)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     lxnt = os.path.join(build, "tools", "lxnt")
@@ -97,13 +155,22 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         subprocess.run([lxnt, "pack", "/bin/busybox", "-o", child], check=True,
                        stdout=subprocess.DEVNULL)
+        tool = os.path.join(build, "tools", "lxnt-instance.exe")
+        killed = None
         wine.start()
         try:
             base, base_handles = run_loop(wine, loop, child, BASELINE, top, "baseline")
+            settle(wine.prefix)
             before = prefix_processes(wine.prefix)
             r, handles = run_loop(wine, loop, child, args.cycles, top, "run")
+            settled = settle(wine.prefix)
             after = prefix_processes(wine.prefix)
             left = survivors(os.path.basename(top))
+            if args.kill_cycles:
+                killed = run_killing(wine, child, loop, child, tool, args.kill_cycles, top)
+                settled = settle(wine.prefix) and settled
+                after_kills = prefix_processes(wine.prefix)
+                left += survivors(os.path.basename(top))
         finally:
             wine.stop()
     print(r.stdout.decode(errors="replace").strip())
@@ -113,6 +180,27 @@ def main():
                 name, run.returncode, run.stderr.decode(errors="replace")[:300]))
     if left:
         problems.append("processes left after the run: %s" % left)
+    if not settled:
+        problems.append("an instance daemon outlived its last client")
+    if killed:
+        kr, kills = killed
+        out = kr.stdout.decode(errors="replace").replace("\r\n", "\n")
+        print("daemon killed %d times in %d cycles" % (kills, args.kill_cycles))
+        print(out.strip())
+        m = re.search(r"^entries ([0-9]+) processes, ([0-9]+) threads, ([0-9]+) ended$", out, re.M)
+        if kr.returncode != 0:
+            problems.append("daemon-kill run exited %d: %s" % (
+                kr.returncode, kr.stderr.decode(errors="replace")[:300]))
+        elif not m:
+            problems.append("daemon-kill run: no table status")
+        elif int(m.group(2)) or int(m.group(3)):
+            problems.append("daemon-kill run: entries left in the table: %s" % m.group(0))
+        if kills < 2:
+            problems.append("daemon-kill run: the daemon was killed %d times, too few to "
+                            "tell" % kills)
+        if len(after_kills) > len(before):
+            problems.append("wine processes grew after the daemon-kill run: %s" % sorted(
+                set(after_kills) - set(before)))
     print("wine processes of the prefix: %d before, %d after" % (len(before), len(after)))
     if len(after) > len(before):
         problems.append("wine processes grew: %s" % sorted(set(after) - set(before)))
@@ -126,7 +214,8 @@ def main():
     for p in problems:
         print("FAIL", p)
     if not problems:
-        print("PASS %d cycles, no process or handle left" % args.cycles)
+        print("PASS %d cycles, no process or handle left; %d with the daemon killed, "
+              "no table entry left" % (args.cycles, args.kill_cycles))
     return 1 if problems else 0
 
 
