@@ -101,5 +101,7 @@ _Noreturn void lx_exit_process(int wait_status);
  */
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
+/* Drops the exiting process's POSIX locks (vfs/locks.c). */
+void lx_locks_exit(void);
 
 #endif

@@ -342,4 +342,19 @@ CASES = [
     dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
     dict(name="sleep-errors", prog="sleeps", args=["errors"]),
     dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
+    # File locks across processes (vfs/locks.c, tests/guest/locks.c):
+    # fcntl record locks, OFD locks and flock(2), one scenario each.
+    dict(name="locks-getlk", prog="locks", args=["getlk"]),
+    dict(name="locks-setlkw", prog="locks", args=["setlkw"], timeout=20),
+    dict(name="locks-split-merge", prog="locks", args=["split"]),
+    dict(name="locks-close-any-fd", prog="locks", args=["close"]),
+    dict(name="locks-exit", prog="locks", args=["exit"]),
+    dict(name="locks-edeadlk", prog="locks", args=["deadlock"], timeout=20),
+    dict(name="locks-ofd", prog="locks", args=["ofd"]),
+    dict(name="locks-flock", prog="locks", args=["flock"], timeout=20),
+    dict(name="locks-sigkill-holder", prog="locks", args=["kill"]),
+    dict(name="locks-sigkill-wakes-waiter", prog="locks", args=["kill-waiter"], timeout=20),
+    dict(name="locks-errors", prog="locks", args=["errors"]),
+    dict(name="locks-eintr", prog="locks", args=["eintr"], timeout=20),
+    dict(name="locks-execve-keeps", prog="locks", args=["exec"]),
 ]
