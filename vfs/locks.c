@@ -180,7 +180,8 @@ static long posix_apply(struct lx_lock_table *t, const struct lock_req *r,
 		return -LX_ENOLCK;
 	for (uint32_t i = 0; i < t->hiwater; i++) {
 		struct lx_lock_entry *x = &t->entries[i];
-		if (!of_file(x, r) || x->owner != r->owner)
+		/* A description owns its flock lock under the same id. */
+		if (!of_file(x, r) || x->owner != r->owner || !same_space(x->kind, r->kind))
 			continue;
 		if (x->type == r->type) {
 			if (!touches(x, s, e))

@@ -12,12 +12,18 @@
  */
 #include <windows.h>
 #include <bcrypt.h>
+#include <stddef.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "vfs.h"
 #include "locks.h"
 #include "instance.h"
+
+_Static_assert(sizeof(struct lx_lock_entry) == 56, "docs/formats.md, The lock table");
+_Static_assert(sizeof(struct lx_lock_waiter) == 48, "docs/formats.md, The lock table");
+_Static_assert(offsetof(struct lx_lock_table, entries) == 24, "docs/formats.md");
+_Static_assert(offsetof(struct lx_lock_table, waiters) == 229400, "docs/formats.md");
 
 static HANDLE table_section, table_mutex;
 static struct lx_lock_table *table;
@@ -77,6 +83,7 @@ bool lx_locktable_exists(void)
 	return table || map_once(false);
 }
 
+/* The handle alone keeps the section alive; it is mapped at first use. */
 void lx_locktable_adopt(void *section)
 {
 	AcquireSRWLockExclusive(&map_lock);
@@ -84,13 +91,12 @@ void lx_locktable_adopt(void *section)
 		table_section = section;
 	else
 		CloseHandle(section);
-	map_table(false);
 	ReleaseSRWLockExclusive(&map_lock);
 }
 
 void *lx_locktable_section(void)
 {
-	return table ? table_section : NULL;
+	return table_section;
 }
 
 struct lx_lock_table *lx_locktable_enter(void)
@@ -158,6 +164,11 @@ static bool owner_name(uint64_t id, wchar_t *name, size_t cap)
 long lx_lock_owner_new(uint64_t *id, void **object)
 {
 	wchar_t name[128];
+
+	/* Whoever holds an owner holds the table: it must not vanish while
+	 * a lock it may hold is in it. */
+	if (!table && !map_once(true))
+		return -LX_ENOLCK;
 
 	for (int tries = 0; tries < 8; tries++) {
 		uint64_t v = 0;
@@ -264,8 +275,12 @@ long lx_lockwait_register(struct lx_lock_table *t, int *slot, uint64_t owner, ui
 {
 	int s = *slot;
 
+	/* A free slot, else one whose process died waiting. */
 	for (int i = 0; s < 0 && i < LX_LOCK_WAITERS; i++)
-		if (!t->waiters[i].owner || waiter_stale(&t->waiters[i]))
+		if (!t->waiters[i].owner)
+			s = i;
+	for (int i = 0; s < 0 && i < LX_LOCK_WAITERS; i++)
+		if (waiter_stale(&t->waiters[i]))
 			s = i;
 	if (s < 0 || !lx_lockwait_event(s))
 		return -LX_ENOLCK;

@@ -6,7 +6,7 @@
  * only gives a process time to block where nothing else can tell.
  *
  *   locks getlk | setlkw | split | close | exit | deadlock | ofd | flock |
- *         kill | kill-waiter | errors | eintr | exec
+ *         kill | kill-waiter | errors | eintr | exec | contend
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -344,6 +344,14 @@ static void mode_ofd(void)
 	show("F_SETLK (process lock) vs OFD", set_lock(fd2, F_SETLK, F_RDLCK, 5, 1));
 	struct flock bad = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_pid = 1 };
 	show("F_OFD_SETLK l_pid 1", fcntl(fd, F_OFD_SETLK, &bad));
+	/* One description, two kinds of lock: neither touches the other. */
+	show("flock LOCK_EX on the OFD-locked fd", flock(fd, LOCK_EX));
+	show("F_OFD_SETLK F_UNLCK [0,+0)", set_lock(fd, F_OFD_SETLK, F_UNLCK, 0, 0));
+	show("flock LOCK_SH|LOCK_NB on another open", flock(fd2, LOCK_SH | LOCK_NB));
+	probe(fd2, F_OFD_GETLK, F_WRLCK, 0, 0);
+	show("F_OFD_SETLK F_WRLCK [0,+10) again", set_lock(fd, F_OFD_SETLK, F_WRLCK, 0, 10));
+	show("flock LOCK_UN", flock(fd, LOCK_UN));
+	probe(fd2, F_OFD_GETLK, F_WRLCK, 0, 0);
 	close(fd2);
 	fflush(stdout);
 	pid_t pid = fork();
@@ -558,6 +566,70 @@ static void mode_exec_after(int fd)
 	unlink(FILE_NAME);
 }
 
+enum contend_kind { BY_LOCKF, BY_FLOCK, BY_OFD };
+
+/* One increment of the counter in the file's first bytes, under a lock
+ * that excludes the other processes. */
+static void bump(int fd, enum contend_kind how)
+{
+	char text[32] = { 0 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (how == BY_LOCKF)
+		lseek(fd, 0, SEEK_SET);
+	if ((how == BY_LOCKF && lockf(fd, F_LOCK, 0) < 0) ||
+	    (how == BY_FLOCK && flock(fd, LOCK_EX) < 0) ||
+	    (how == BY_OFD && fcntl(fd, F_OFD_SETLKW, &fl) < 0)) {
+		perror("lock");
+		_exit(1);
+	}
+	if (pread(fd, text, sizeof(text) - 1, 0) < 0)
+		_exit(2);
+	long n = strtol(text, NULL, 10) + 1;
+	int len = snprintf(text, sizeof(text), "%ld\n", n);
+	if (pwrite(fd, text, (size_t)len, 0) != len)
+		_exit(3);
+	fl.l_type = F_UNLCK;
+	if ((how == BY_LOCKF && lockf(fd, F_ULOCK, 0) < 0) ||
+	    (how == BY_FLOCK && flock(fd, LOCK_UN) < 0) ||
+	    (how == BY_OFD && fcntl(fd, F_OFD_SETLK, &fl) < 0)) {
+		perror("unlock");
+		_exit(1);
+	}
+}
+
+/* Four processes increment one counter 100 times each, excluding each
+ * other with lockf(3), flock(2) and OFD locks in turn: a lost update
+ * shows in the total, a lost wake-up in the time taken (a waiter that
+ * misses one sleeps until the next look, a second later). */
+static void mode_contend(void)
+{
+	static const char *const names[] = { "lockf", "flock", "OFD" };
+
+	for (int how = BY_LOCKF; how <= BY_OFD; how++) {
+		int fd = open_file(O_RDWR | O_TRUNC);
+		pid_t pids[4];
+		char text[32] = { 0 };
+
+		for (int i = 0; i < 4; i++) {
+			pids[i] = fork();
+			if (pids[i] == 0) {
+				int own = open_file(O_RDWR);
+				for (int k = 0; k < 100; k++)
+					bump(own, (enum contend_kind)how);
+				_exit(0);
+			}
+		}
+		for (int i = 0; i < 4; i++)
+			reap(pids[i]);
+		if (pread(fd, text, sizeof(text) - 1, 0) < 0)
+			exit(2);
+		printf("%s: counter %s", names[how], text);
+		close(fd);
+	}
+	unlink(FILE_NAME);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } modes[] = {
@@ -565,7 +637,7 @@ int main(int argc, char **argv)
 		{ "close", mode_close }, { "exit", mode_exit }, { "deadlock", mode_deadlock },
 		{ "ofd", mode_ofd }, { "flock", mode_flock }, { "kill", mode_kill },
 		{ "kill-waiter", mode_kill_waiter }, { "errors", mode_errors },
-		{ "eintr", mode_eintr }, { "exec", mode_exec },
+		{ "eintr", mode_eintr }, { "exec", mode_exec }, { "contend", mode_contend },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -580,6 +652,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	fprintf(stderr, "usage: locks getlk|setlkw|split|close|exit|deadlock|ofd|flock|kill|"
-	                "kill-waiter|errors|eintr|exec\n");
+	                "kill-waiter|errors|eintr|exec|contend\n");
 	return 2;
 }
