@@ -112,6 +112,9 @@ void lx_vfs_handoff_in(const struct lx_handoff *h);
 /* vfs/locks.c: the lock table and the POSIX lock owner, out and in. */
 long lx_locks_handoff_out(struct lx_handoff *h, void *proc, bool exec);
 void lx_locks_handoff_in(const struct lx_handoff *h);
+/* At execve's point of no return: the close-on-exec fds' closes drop the
+ * process's POSIX locks on their files (vfs/locks.c). */
+void lx_locks_exec_cloexec(void);
 /* The fd table and cwd, saved and given back (vfs/handoff.c): vfork's
  * child changes them in place (runtime/vfork.c). */
 void *lx_vfs_save(void);

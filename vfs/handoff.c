@@ -172,8 +172,11 @@ void lx_vfs_handoff_in(const struct lx_handoff *h)
 	lx_locks_handoff_in(h);
 	for (uint32_t k = 0; k < h->nfile; k++) {
 		long r = file_in(h, &files[k], &made[k]);
-		if (r)
+		if (r) {
 			made[k] = NULL; /* the fds stay closed */
+			if (files[k].lock_obj) /* nor does it hold the description */
+				CloseHandle((HANDLE)(uintptr_t)files[k].lock_obj);
+		}
 	}
 	for (uint32_t i = 0; i < h->nfd; i++) {
 		struct lx_file *f = made[fds[i].file];

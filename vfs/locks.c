@@ -556,6 +556,20 @@ void lx_locks_forget_posix(void)
 	posix_held = false;
 }
 
+void lx_locks_exec_cloexec(void)
+{
+	/* The close-on-exec fds that execve closes drop the process's locks
+	 * on their files, as any close does; done before the new image runs,
+	 * which keeps the rest. */
+	for (int fd = 0; posix_held && fd < LX_FD_MAX; fd++) {
+		if (lx_fd_get_cloexec(fd) != 1)
+			continue;
+		struct lx_file *f = lx_fd_get(fd);
+		lx_locks_fd_closed(f);
+		lx_file_put(f);
+	}
+}
+
 long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t *obj)
 {
 	HANDLE d = NULL;

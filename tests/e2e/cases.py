@@ -357,5 +357,6 @@ CASES = [
     dict(name="locks-errors", prog="locks", args=["errors"]),
     dict(name="locks-eintr", prog="locks", args=["eintr"], timeout=20),
     dict(name="locks-execve-keeps", prog="locks", args=["exec"]),
+    dict(name="locks-execve-cloexec-drops", prog="locks", args=["exec-cloexec"]),
     dict(name="locks-contend-4x100", prog="locks", args=["contend"], timeout=120),
 ]

@@ -6,7 +6,7 @@
  * only gives a process time to block where nothing else can tell.
  *
  *   locks getlk | setlkw | split | close | exit | deadlock | ofd | flock |
- *         kill | kill-waiter | errors | eintr | exec | contend
+ *         kill | kill-waiter | errors | eintr | exec | exec-cloexec | contend
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -557,6 +557,18 @@ static void mode_exec(void)
 	show("execl", -1);
 }
 
+/* ... but execve's close of a close-on-exec fd of the file drops them. */
+static void mode_exec_cloexec(void)
+{
+	int fd = open_file(O_RDWR);
+
+	show("F_WRLCK [0,+10)", set_lock(fd, F_SETLK, F_WRLCK, 0, 10));
+	show("open O_CLOEXEC", open(FILE_NAME, O_RDONLY | O_CLOEXEC) >= 0);
+	fflush(stdout);
+	execl("/proc/self/exe", "locks", "exec-after-cloexec", (char *)NULL);
+	show("execl", -1);
+}
+
 static void mode_exec_after(int fd)
 {
 	probe(fd, F_GETLK, F_WRLCK, 0, 0); /* our own: F_UNLCK */
@@ -638,10 +650,16 @@ int main(int argc, char **argv)
 		{ "ofd", mode_ofd }, { "flock", mode_flock }, { "kill", mode_kill },
 		{ "kill-waiter", mode_kill_waiter }, { "errors", mode_errors },
 		{ "eintr", mode_eintr }, { "exec", mode_exec }, { "contend", mode_contend },
+		{ "exec-cloexec", mode_exec_cloexec },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parent_pid = getpid();
+	if (argc > 1 && !strcmp(argv[1], "exec-after-cloexec")) {
+		in_child(probe_child);
+		unlink(FILE_NAME);
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "exec-after")) {
 		mode_exec_after(atoi(argv[2]));
 		return 0;
@@ -652,6 +670,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	fprintf(stderr, "usage: locks getlk|setlkw|split|close|exit|deadlock|ofd|flock|kill|"
-	                "kill-waiter|errors|eintr|exec|contend\n");
+	                "kill-waiter|errors|eintr|exec|exec-cloexec|contend\n");
 	return 2;
 }
