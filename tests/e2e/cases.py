@@ -356,6 +356,7 @@ CASES = [
     dict(name="locks-sigkill-wakes-waiter", prog="locks", args=["kill-waiter"], timeout=20),
     dict(name="locks-errors", prog="locks", args=["errors"]),
     dict(name="locks-eintr", prog="locks", args=["eintr"], timeout=20),
+    dict(name="locks-sa-restart", prog="locks", args=["restart"], timeout=20),
     dict(name="locks-execve-keeps", prog="locks", args=["exec"]),
     dict(name="locks-execve-cloexec-drops", prog="locks", args=["exec-cloexec"]),
     dict(name="locks-contend-4x100", prog="locks", args=["contend"], timeout=120),

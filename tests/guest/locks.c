@@ -6,7 +6,8 @@
  * only gives a process time to block where nothing else can tell.
  *
  *   locks getlk | setlkw | split | close | exit | deadlock | ofd | flock |
- *         kill | kill-waiter | errors | eintr | exec | exec-cloexec | contend
+ *         kill | kill-waiter | errors | eintr | restart | exec | exec-cloexec |
+ *         contend
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -544,6 +545,46 @@ static void mode_eintr(void)
 	unlink(FILE_NAME);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* Under SA_RESTART a signal handled during F_SETLKW or flock restarts
+ * the wait, which ends when the holder is killed. */
+static void mode_restart(void)
+{
+	int fd = open_file(O_RDWR), p[2];
+	struct sigaction sa = { .sa_handler = count_alarm, .sa_flags = SA_RESTART };
+
+	xpipe(p);
+	sigaction(SIGALRM, &sa, NULL);
+	fflush(stdout);
+	pid_t holder = fork();
+	if (holder == 0) {
+		set_lock(fd, F_SETLK, F_WRLCK, 0, 0);
+		signal_byte(p[1]);
+		for (;;)
+			pause();
+	}
+	wait_byte(p[0]);
+	pid_t killer = fork();
+	if (killer == 0) {
+		sleep_ms(1500);
+		kill(holder, SIGKILL);
+		_exit(0);
+	}
+	alarm(1);
+	show("F_SETLKW under SA_RESTART", set_lock(fd, F_SETLKW, F_WRLCK, 0, 0));
+	printf("handler ran %d time(s)\n", (int)alarms);
+	reap(holder);
+	reap(killer);
+	unlink(FILE_NAME);
+}
+
 /* Locks are kept across execve: the new image still holds them. */
 static void mode_exec(void)
 {
@@ -650,7 +691,7 @@ int main(int argc, char **argv)
 		{ "ofd", mode_ofd }, { "flock", mode_flock }, { "kill", mode_kill },
 		{ "kill-waiter", mode_kill_waiter }, { "errors", mode_errors },
 		{ "eintr", mode_eintr }, { "exec", mode_exec }, { "contend", mode_contend },
-		{ "exec-cloexec", mode_exec_cloexec },
+		{ "exec-cloexec", mode_exec_cloexec }, { "restart", mode_restart },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -670,6 +711,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	fprintf(stderr, "usage: locks getlk|setlkw|split|close|exit|deadlock|ofd|flock|kill|"
-	                "kill-waiter|errors|eintr|exec|exec-cloexec|contend\n");
+	                "kill-waiter|errors|eintr|restart|exec|exec-cloexec|contend\n");
 	return 2;
 }
