@@ -220,12 +220,14 @@ void lx_vfs_restore(void *saved)
 {
 	struct lx_vfs_saved *s = saved;
 
+	lx_locks_quiet_closes(true);
 	for (int fd = 0; fd < LX_FD_MAX; fd++) {
 		if (s->file[fd])
 			lx_fd_install_at(fd, s->file[fd], s->cloexec[fd]); /* takes the ref */
 		else
 			lx_fd_close(fd);
 	}
+	lx_locks_quiet_closes(false);
 	lx_set_cwd(s->cwd);
 	free(s);
 }

@@ -27,6 +27,9 @@ static HANDLE posix_object;
 static SRWLOCK owner_lock = SRWLOCK_INIT;
 /* The process may hold POSIX locks: every close then asks the table. */
 static volatile bool posix_held;
+/* Closes that are not the process's own: vfork's child's fd table being
+ * given back to the caller. */
+static volatile bool closes_quiet;
 
 /* Linux's limit on the waits-for chain it follows (MAX_DEADLK_ITERATIONS). */
 #define LX_DEADLK_ITERATIONS 10
@@ -512,8 +515,10 @@ void lx_locks_fd_closed(struct lx_file *f)
 	uint64_t volume, file;
 
 	/* locks_remove_posix: closing any fd of a file drops the process's
-	 * POSIX locks on it. */
-	if (!posix_held || !posix_owner || !f || file_key(f, &volume, &file))
+	 * POSIX locks on it.  A vfork child running on the caller's fd table
+	 * is another process, whose closes leave the caller's locks be. */
+	if (!posix_held || !posix_owner || !f || lx_vfork_active() || closes_quiet ||
+	    file_key(f, &volume, &file))
 		return;
 	drop_owner_file(posix_owner, volume, file);
 }
@@ -554,6 +559,11 @@ void lx_locks_exit(void)
 void lx_locks_forget_posix(void)
 {
 	posix_held = false;
+}
+
+void lx_locks_quiet_closes(bool on)
+{
+	closes_quiet = on;
 }
 
 void lx_locks_exec_cloexec(void)

@@ -240,6 +240,9 @@ void lx_locks_file_release(struct lx_file *f);
 /* The fds close without dropping POSIX locks: an execve's stub hands them
  * to the new image. */
 void lx_locks_forget_posix(void);
+/* While on, closes drop no POSIX locks (vfork's child's fd table going
+ * back to its caller, which is not a close of the caller's). */
+void lx_locks_quiet_closes(bool on);
 /* f's owner id and a duplicate of its liveness object in process proc,
  * both 0 for a file that cannot be locked. */
 long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t *obj);

@@ -359,5 +359,6 @@ CASES = [
     dict(name="locks-sa-restart", prog="locks", args=["restart"], timeout=20),
     dict(name="locks-execve-keeps", prog="locks", args=["exec"]),
     dict(name="locks-execve-cloexec-drops", prog="locks", args=["exec-cloexec"]),
+    dict(name="locks-vfork-child-close", prog="locks", args=["vfork-close"]),
     dict(name="locks-contend-4x100", prog="locks", args=["contend"], timeout=120),
 ]

@@ -7,7 +7,7 @@
  *
  *   locks getlk | setlkw | split | close | exit | deadlock | ofd | flock |
  *         kill | kill-waiter | errors | eintr | restart | exec | exec-cloexec |
- *         contend
+ *         vfork-close | contend
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -67,6 +67,8 @@ static const char *pid_name(pid_t pid)
 		return "parent";
 	if (pid == getpid())
 		return "self";
+	if (pid == getppid())
+		return "ppid";
 	if (pid == -1)
 		return "-1";
 	if (pid == 0)
@@ -585,6 +587,25 @@ static void mode_restart(void)
 	unlink(FILE_NAME);
 }
 
+/* A vfork child is another process: its close of an fd of the file
+ * leaves the parent's locks alone. */
+static void mode_vfork_close(void)
+{
+	int fd = open_file(O_RDWR), other = open_file(O_RDONLY);
+
+	show("F_WRLCK [0,+10)", set_lock(fd, F_SETLK, F_WRLCK, 0, 10));
+	fflush(stdout);
+	pid_t pid = vfork();
+	if (pid == 0) {
+		close(other);
+		execl("/proc/self/exe", "locks", "probe", (char *)NULL);
+		_exit(127);
+	}
+	reap(pid);
+	probe(fd, F_GETLK, F_WRLCK, 0, 0); /* our own: F_UNLCK */
+	unlink(FILE_NAME);
+}
+
 /* Locks are kept across execve: the new image still holds them. */
 static void mode_exec(void)
 {
@@ -692,10 +713,15 @@ int main(int argc, char **argv)
 		{ "kill-waiter", mode_kill_waiter }, { "errors", mode_errors },
 		{ "eintr", mode_eintr }, { "exec", mode_exec }, { "contend", mode_contend },
 		{ "exec-cloexec", mode_exec_cloexec }, { "restart", mode_restart },
+		{ "vfork-close", mode_vfork_close },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parent_pid = getpid();
+	if (argc > 1 && !strcmp(argv[1], "probe")) {
+		probe(open_file(O_RDWR), F_GETLK, F_WRLCK, 0, 0);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "exec-after-cloexec")) {
 		in_child(probe_child);
 		unlink(FILE_NAME);
@@ -711,6 +737,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	fprintf(stderr, "usage: locks getlk|setlkw|split|close|exit|deadlock|ofd|flock|kill|"
-	                "kill-waiter|errors|eintr|restart|exec|exec-cloexec|contend\n");
+	                "kill-waiter|errors|eintr|restart|exec|exec-cloexec|vfork-close|contend\n");
 	return 2;
 }
