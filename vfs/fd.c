@@ -1,6 +1,6 @@
 /*
  * close(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor and status
- * flags, pipe sizes; record locks are locks.c's).
+ * flags, pipe sizes; record locks are lock_syscalls.c's).
  */
 #include "vfs.h"
 #include "syscall_table.h"

@@ -1,13 +1,16 @@
 /*
  * Advisory file locks shared by every process of the instance (docs/vfs.md
  * "File locks", layout in docs/formats.md "The lock table"): the table
- * (locktable.c) and the Linux rules on top of it (locks.c).
+ * (locktable.c), the Linux rules on top of it (locks.c) and the calls
+ * that use them (lock_syscalls.c).
  */
 #ifndef LXNT_VFS_LOCKS_H
 #define LXNT_VFS_LOCKS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "lxnt/linux/fs.h"
 
 /* Which of Linux's lock families a lock belongs to.  POSIX and OFD locks
  * share one space and conflict with each other; flock locks have their
@@ -92,5 +95,24 @@ void *lx_lockwait_event(int slot);
 void lx_lockwait_wake(struct lx_lock_table *t, uint64_t volume, uint64_t file);
 /* The POSIX owner that owner waits for, 0 when it does not wait. */
 uint64_t lx_lockwait_blocker_of(struct lx_lock_table *t, uint64_t owner);
+
+/* The rules (locks.c). */
+
+/* A lock asked for: owner wants [start, end] of the file as type
+ * (LX_F_RDLCK, LX_F_WRLCK or LX_F_UNLCK) of kind. */
+struct lx_lock_req {
+	uint64_t volume, file, owner;
+	int64_t start, end;
+	int32_t pid;             /* l_pid its locks report */
+	uint8_t kind, type;
+};
+
+/* Takes r (or unlocks), waiting for conflicting locks to go when wait is
+ * set: 0, -LX_EAGAIN, -LX_EDEADLK, -LX_ENOLCK or -LX_ERESTARTSYS. */
+long lx_lock_acquire(const struct lx_lock_req *r, bool wait);
+/* F_GETLK: fills fl with the lock that would block r, or F_UNLCK. */
+long lx_lock_test(const struct lx_lock_req *r, struct lx_flock *fl);
+/* Drops every lock of owner on the file, waking its waiters. */
+void lx_lock_drop_owner_file(uint64_t owner, uint64_t volume, uint64_t file);
 
 #endif

@@ -199,7 +199,7 @@ struct lx_file {
 	char *pending;
 	size_t npending, pending_off;
 	void *priv;              /* per-kind state (pipe.c), freed by release */
-	/* Advisory locks (locks.c): the file's identity, looked up once, and
+	/* Advisory locks (lock_syscalls.c): the file's identity, looked up once, and
 	 * the description's owner id with its liveness object, made at its
 	 * first OFD or flock lock or when it goes to another process. */
 	bool lock_keyed;
@@ -228,7 +228,7 @@ long lx_fd_close(int fd);
 long lx_fd_get_cloexec(int fd);
 long lx_fd_set_cloexec(int fd, bool on);
 
-/* Advisory locks (locks.c, docs/vfs.md "File locks"). */
+/* Advisory locks (lock_syscalls.c, docs/vfs.md "File locks"). */
 
 /* fcntl(2)'s F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms. */
 long lx_vfs_fcntl_lock(int fd, int cmd, uint64_t uarg);
