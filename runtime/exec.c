@@ -144,6 +144,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	}
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
+	lx_locks_exec_cloexec();
 	lx_signal_listener_stop();
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
@@ -206,6 +207,7 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		}
 		return lx_vfork_exec_done(sc, vpid, pi.hProcess, section, vrec);
 	}
+	lx_locks_exec_cloexec();
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */
 	HANDLE job = CreateJobObjectW(NULL, NULL);

@@ -35,6 +35,7 @@ struct lx_handoff_file {
 	int32_t which;
 	uint32_t path_off;         /* 0: no path */
 	uint8_t is_dir, pos_shared, is_pipe, pad;
+	uint64_t lock_id, lock_obj; /* the description as a lock owner (vfs/locks.c) */
 };
 
 struct lx_handoff_fd {
@@ -64,6 +65,9 @@ struct lx_handoff {
 	uint32_t nchild, child_off; /* EXEC: the children, still to be waited for */
 	char cwd[LX_PATH_MAX];
 	uint32_t cred_off, pad2;   /* struct lx_handoff_cred */
+	/* vfs/locks.c: the lock table's section, and (EXEC) the process's
+	 * POSIX lock owner with a HANDLE of its liveness object. */
+	uint64_t lock_table, lock_owner, lock_owner_obj;
 };
 
 /* The credentials beyond the real uid and gid (runtime/sys_identity.c),
@@ -124,6 +128,12 @@ extern const struct lx_handoff *volatile lx_handoff_block;
 /* vfs/handoff.c: the fd table and cwd, out to a new process and back in. */
 long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec);
 void lx_vfs_handoff_in(const struct lx_handoff *h);
+/* vfs/locks.c: the lock table and the POSIX lock owner, out and in. */
+long lx_locks_handoff_out(struct lx_handoff *h, void *proc, bool exec);
+void lx_locks_handoff_in(const struct lx_handoff *h);
+/* At execve's point of no return: the close-on-exec fds' closes drop the
+ * process's POSIX locks on their files (vfs/locks.c). */
+void lx_locks_exec_cloexec(void);
 /* The fd table and cwd, saved and given back (vfs/handoff.c): vfork's
  * child changes them in place (runtime/vfork.c). */
 void *lx_vfs_save(void);

@@ -116,5 +116,7 @@ void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
 bool lx_vfs_fd_is_dev_zero(int fd);
 long lx_vfs_fd_section(int fd, struct lx_vfs_section *out);
+/* Drops the exiting process's POSIX locks (vfs/locks.c). */
+void lx_locks_exit(void);
 
 #endif

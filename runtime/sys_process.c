@@ -42,6 +42,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_threads_wait_exiting();
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
+	lx_locks_exit();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();

@@ -1,6 +1,6 @@
 /*
  * close(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor and status
- * flags, pipe sizes; record locks are not implemented).
+ * flags, pipe sizes; record locks are lock_syscalls.c's).
  */
 #include "vfs.h"
 #include "syscall_table.h"
@@ -124,6 +124,14 @@ int64_t lx_sys_fcntl(struct lx_syscall *sc)
 		lx_file_put(f);
 		return r;
 	}
+	case LX_F_GETLK:
+	case LX_F_SETLK:
+	case LX_F_SETLKW:
+	case LX_F_OFD_GETLK:
+	case LX_F_OFD_SETLK:
+	case LX_F_OFD_SETLKW:
+		/* The argument is a pointer: all 64 bits (long is 32 here). */
+		return lx_vfs_fcntl_lock(fd, (int)sc->arg[1], (uint64_t)sc->arg[2]);
 	default: {
 		struct lx_file *f = lx_fd_get(fd);
 		if (!f)

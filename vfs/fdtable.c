@@ -55,6 +55,8 @@ void lx_file_put(struct lx_file *f)
 {
 	if (!f || InterlockedDecrement(&f->refs) != 0)
 		return;
+	if (f->lock_obj)
+		lx_locks_file_release(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	lx_file_drop_snapshot(f);
@@ -121,6 +123,8 @@ long lx_fd_install_at(int fd, struct lx_file *f, bool cloexec)
 	fd_table[fd].file = f;
 	fd_table[fd].cloexec = cloexec;
 	ReleaseSRWLockExclusive(&fd_lock);
+	if (old)
+		lx_locks_fd_closed(old);
 	lx_file_put(old);
 	return fd;
 }
@@ -138,6 +142,7 @@ long lx_fd_close(int fd)
 	ReleaseSRWLockExclusive(&fd_lock);
 	if (!old)
 		return -LX_EBADF;
+	lx_locks_fd_closed(old);
 	lx_file_put(old);
 	return 0;
 }

@@ -93,12 +93,17 @@ long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec)
 		tmp[k].is_dir = f->is_dir;
 		tmp[k].is_pipe = lx_file_is_pipe(f);
 		tmp[k].dev = f->dev;
+		/* Without an id (no object could be made) the child's locks on
+		 * this description are its own: no reason to fail the fork. */
+		lx_locks_desc_handoff(f, proc, &tmp[k].lock_id, &tmp[k].lock_obj);
 		r = dup_into(proc, f->handle, &tmp[k].handle);
 		if (!r)
 			r = dup_into(proc, f->handle2, &tmp[k].handle2);
 		if (!r && f->path)
 			tmp[k].path_off = lx_handoff_put_str(b, f->path);
 	}
+	if (!r)
+		r = lx_locks_handoff_out(lx_handoff_head(b), proc, exec);
 	if (!r) {
 		uint32_t off = lx_handoff_put(b, tmp, nseen * sizeof(*tmp));
 		lx_handoff_head(b)->file_off = off;
@@ -141,6 +146,8 @@ static long file_in(const struct lx_handoff *h, const struct lx_handoff_file *hf
 	(*out)->dev = hf->dev;
 	(*out)->pos = hf->pos;
 	(*out)->pos_shared = hf->pos_shared;
+	(*out)->lock_id = hf->lock_id;
+	(*out)->lock_obj = (HANDLE)(uintptr_t)hf->lock_obj;
 	if (path)
 		(*out)->path = strdup(path);
 	return 0;
@@ -148,6 +155,7 @@ static long file_in(const struct lx_handoff *h, const struct lx_handoff_file *hf
 
 void lx_vfs_close_all(void)
 {
+	lx_locks_forget_posix();
 	for (int fd = 0; fd < LX_FD_MAX; fd++)
 		lx_fd_close(fd);
 }
@@ -161,10 +169,14 @@ void lx_vfs_handoff_in(const struct lx_handoff *h)
 	if (!made)
 		lx_fatal("lxnt: out of memory for the fd table");
 	lx_vfs_close_all(); /* the standard handles lx_vfs_init found */
+	lx_locks_handoff_in(h);
 	for (uint32_t k = 0; k < h->nfile; k++) {
 		long r = file_in(h, &files[k], &made[k]);
-		if (r)
+		if (r) {
 			made[k] = NULL; /* the fds stay closed */
+			if (files[k].lock_obj) /* nor does it hold the description */
+				CloseHandle((HANDLE)(uintptr_t)files[k].lock_obj);
+		}
 	}
 	for (uint32_t i = 0; i < h->nfd; i++) {
 		struct lx_file *f = made[fds[i].file];
@@ -208,12 +220,14 @@ void lx_vfs_restore(void *saved)
 {
 	struct lx_vfs_saved *s = saved;
 
+	lx_locks_quiet_closes(true);
 	for (int fd = 0; fd < LX_FD_MAX; fd++) {
 		if (s->file[fd])
 			lx_fd_install_at(fd, s->file[fd], s->cloexec[fd]); /* takes the ref */
 		else
 			lx_fd_close(fd);
 	}
+	lx_locks_quiet_closes(false);
 	lx_set_cwd(s->cwd);
 	free(s);
 }

@@ -204,6 +204,13 @@ struct lx_file {
 	char *pending;
 	size_t npending, pending_off;
 	void *priv;              /* per-kind state (pipe.c), freed by release */
+	/* Advisory locks (lock_syscalls.c): the file's identity, looked up once, and
+	 * the description's owner id with its liveness object, made at its
+	 * first OFD or flock lock or when it goes to another process. */
+	bool lock_keyed;
+	uint64_t lock_volume, lock_file;
+	uint64_t lock_id;
+	void *lock_obj;
 };
 
 struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags);
@@ -225,6 +232,25 @@ long lx_fd_install_at(int fd, struct lx_file *f, bool cloexec);  /* takes the re
 long lx_fd_close(int fd);
 long lx_fd_get_cloexec(int fd);
 long lx_fd_set_cloexec(int fd, bool on);
+
+/* Advisory locks (lock_syscalls.c, docs/vfs.md "File locks"). */
+
+/* fcntl(2)'s F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms. */
+long lx_vfs_fcntl_lock(int fd, int cmd, uint64_t uarg);
+/* An fd of f was closed: the process's POSIX locks on its file go. */
+void lx_locks_fd_closed(struct lx_file *f);
+/* f's last reference here goes: its OFD and flock locks go with the
+ * description's last one anywhere. */
+void lx_locks_file_release(struct lx_file *f);
+/* The fds close without dropping POSIX locks: an execve's stub hands them
+ * to the new image. */
+void lx_locks_forget_posix(void);
+/* While on, closes drop no POSIX locks (vfork's child's fd table going
+ * back to its caller, which is not a close of the caller's). */
+void lx_locks_quiet_closes(bool on);
+/* f's owner id and a duplicate of its liveness object in process proc,
+ * both 0 for a file that cannot be locked. */
+long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t *obj);
 
 /* Path resolution (resolve.c). */
 

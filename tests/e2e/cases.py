@@ -399,4 +399,23 @@ CASES = [
     dict(name="instance-orphan-reparented", prog="instance_ids", args=["orphan"], timeout=30),
     dict(name="instance-fork-pids-distinct", prog="instance_ids", args=["fork"], timeout=60),
     dict(name="instance-tids-not-pids", prog="instance_ids", args=["threads"], timeout=60),
+    # File locks across processes (vfs/locks.c, tests/guest/locks.c):
+    # fcntl record locks, OFD locks and flock(2), one scenario each.
+    dict(name="locks-getlk", prog="locks", args=["getlk"]),
+    dict(name="locks-setlkw", prog="locks", args=["setlkw"], timeout=20),
+    dict(name="locks-split-merge", prog="locks", args=["split"]),
+    dict(name="locks-close-any-fd", prog="locks", args=["close"]),
+    dict(name="locks-exit", prog="locks", args=["exit"]),
+    dict(name="locks-edeadlk", prog="locks", args=["deadlock"], timeout=20),
+    dict(name="locks-ofd", prog="locks", args=["ofd"]),
+    dict(name="locks-flock", prog="locks", args=["flock"], timeout=20),
+    dict(name="locks-sigkill-holder", prog="locks", args=["kill"]),
+    dict(name="locks-sigkill-wakes-waiter", prog="locks", args=["kill-waiter"], timeout=20),
+    dict(name="locks-errors", prog="locks", args=["errors"]),
+    dict(name="locks-eintr", prog="locks", args=["eintr"], timeout=20),
+    dict(name="locks-sa-restart", prog="locks", args=["restart"], timeout=20),
+    dict(name="locks-execve-keeps", prog="locks", args=["exec"]),
+    dict(name="locks-execve-cloexec-drops", prog="locks", args=["exec-cloexec"]),
+    dict(name="locks-vfork-child-close", prog="locks", args=["vfork-close"]),
+    dict(name="locks-contend-4x100", prog="locks", args=["contend"], timeout=120),
 ]

@@ -162,6 +162,16 @@ long lx_wait_interruptible(unsigned n, void *const *handles, int64_t timeout_ms)
 	return -LX_ETIMEDOUT;
 }
 
+/* The instance's names (runtime/instance.c) for the lock table: one
+ * instance per test process, so that parallel tests never meet. */
+bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
+{
+	return swprintf(out, cap, L"Local\\lxnt-test%lu-%ls", GetCurrentProcessId(), what) > 0;
+}
+
+/* No vfork child runs here (runtime/vfork.c). */
+bool lx_vfork_active(void) { return false; }
+
 int64_t lx_sys_getpid(struct lx_syscall *sc) { (void)sc; return (int64_t)GetCurrentProcessId(); }
 int64_t lx_sys_getppid(struct lx_syscall *sc) { (void)sc; return 1; }
 

@@ -545,6 +545,71 @@ static void test_pipe_interrupted(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
+/* Locks inside one process (vfs/locks.c): two descriptions of one file
+ * see each other's OFD and flock locks; blocked waits end with a signal;
+ * a dead owner's locks go at the next look; the last close of a
+ * description drops its locks. */
+static void test_locks(void)
+{
+	struct lx_flock fl;
+	int a = (int)SYS(open, P("locked"), LX_O_CREAT | LX_O_RDWR, 0644);
+	int b = (int)SYS(open, P("locked"), LX_O_RDWR, 0);
+	int fds[2] = { -1, -1 };
+
+	fl = (struct lx_flock){ .l_type = LX_F_WRLCK, .l_start = 0, .l_len = 100 };
+	EXPECT(SYS(fcntl, a, LX_F_OFD_SETLK, P(&fl)), 0);
+	fl = (struct lx_flock){ .l_type = LX_F_UNLCK, .l_start = 40, .l_len = 20 };
+	EXPECT(SYS(fcntl, a, LX_F_OFD_SETLK, P(&fl)), 0);
+	fl = (struct lx_flock){ .l_type = LX_F_RDLCK, .l_start = 0, .l_len = 0 };
+	EXPECT(SYS(fcntl, b, LX_F_OFD_GETLK, P(&fl)), 0);
+	EXPECT(fl.l_type, LX_F_WRLCK);
+	EXPECT(fl.l_start, 0);
+	EXPECT(fl.l_len, 40);
+	EXPECT(fl.l_pid, -1);
+	fl = (struct lx_flock){ .l_type = LX_F_RDLCK, .l_start = 40, .l_len = 0 };
+	EXPECT(SYS(fcntl, b, LX_F_OFD_GETLK, P(&fl)), 0);
+	EXPECT(fl.l_start, 60);
+	EXPECT(fl.l_len, 40);
+	fl = (struct lx_flock){ .l_type = LX_F_RDLCK, .l_start = 45, .l_len = 10 };
+	EXPECT(SYS(fcntl, b, LX_F_OFD_SETLK, P(&fl)), 0);
+	fl = (struct lx_flock){ .l_type = LX_F_RDLCK, .l_start = 50, .l_len = 20 };
+	EXPECT(SYS(fcntl, b, LX_F_OFD_SETLK, P(&fl)), -LX_EAGAIN);
+	test_signal_after_ms = 50;
+	EXPECT(SYS(fcntl, b, LX_F_OFD_SETLKW, P(&fl)), -LX_ERESTARTSYS);
+	EXPECT(SYS(flock, a, LX_LOCK_EX), 0);
+	EXPECT(SYS(flock, b, LX_LOCK_SH | LX_LOCK_NB), -LX_EAGAIN);
+	test_signal_after_ms = 50;
+	EXPECT(SYS(flock, b, LX_LOCK_SH), -LX_ERESTARTSYS);
+	EXPECT(SYS(flock, a, 3), -LX_EINVAL);
+
+	/* a's owner dies as if its process had been killed: its liveness
+	 * object goes, and with it every lock of a. */
+	struct lx_file *fa = lx_fd_get(a);
+	CloseHandle(fa->lock_obj);
+	fa->lock_obj = NULL;
+	lx_file_put(fa);
+	EXPECT(SYS(flock, b, LX_LOCK_EX | LX_LOCK_NB), 0);
+	EXPECT(SYS(fcntl, b, LX_F_OFD_SETLK, P(&fl)), 0);
+	EXPECT(SYS(close, a), 0);
+
+	/* The last close, not a dup's, drops the description's locks. */
+	int c = (int)SYS(dup, b);
+	a = (int)SYS(open, P("locked"), LX_O_RDWR, 0);
+	EXPECT(SYS(close, b), 0);
+	EXPECT(SYS(flock, a, LX_LOCK_SH | LX_LOCK_NB), -LX_EAGAIN);
+	EXPECT(SYS(close, c), 0);
+	EXPECT(SYS(flock, a, LX_LOCK_SH | LX_LOCK_NB), 0);
+	fl = (struct lx_flock){ .l_type = LX_F_WRLCK, .l_start = 0, .l_len = 0 };
+	EXPECT(SYS(fcntl, a, LX_F_OFD_SETLK, P(&fl)), 0);
+	EXPECT(SYS(close, a), 0);
+
+	EXPECT(SYS(pipe, P(fds)), 0);
+	EXPECT(SYS(flock, fds[0], LX_LOCK_SH), -LX_ENOLCK);
+	EXPECT(SYS(close, fds[0]), 0);
+	EXPECT(SYS(close, fds[1]), 0);
+	EXPECT(SYS(unlink, P("locked")), 0);
+}
+
 /* pipe2 pipes: O_NONBLOCK, capacity, EPIPE with SIGPIPE, readiness. */
 static void test_pipe_semantics(void)
 {
@@ -1057,6 +1122,7 @@ int main(int argc, char **argv)
 	test_fifo();
 	test_poll_wakeup();
 	test_emfile();
+	test_locks();
 	cleanup(dir);
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);

@@ -68,6 +68,33 @@
 #define LX_F_GETPIPE_SZ    1032
 #define LX_FD_CLOEXEC      1
 
+/* fcntl(2) record locks (include/uapi/asm-generic/fcntl.h). */
+#define LX_F_GETLK         5
+#define LX_F_SETLK         6
+#define LX_F_SETLKW        7
+#define LX_F_OFD_GETLK     36
+#define LX_F_OFD_SETLK     37
+#define LX_F_OFD_SETLKW    38
+#define LX_F_RDLCK         0
+#define LX_F_WRLCK         1
+#define LX_F_UNLCK         2
+
+/* struct flock of x86-64 (off_t and pid_t as the kernel lays them out). */
+struct lx_flock {
+	int16_t l_type;
+	int16_t l_whence;
+	int64_t l_start;
+	int64_t l_len;
+	int32_t l_pid;
+};
+
+/* flock(2) operations. */
+#define LX_LOCK_SH   1
+#define LX_LOCK_EX   2
+#define LX_LOCK_NB   4
+#define LX_LOCK_UN   8
+#define LX_LOCK_MAND 32
+
 /* lseek(2) whence. */
 #define LX_SEEK_SET  0
 #define LX_SEEK_CUR  1
