@@ -10,6 +10,7 @@
 #include "image.h"
 #include "mman.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "start.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -120,6 +121,7 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 	strings_in(h, h->argv_off, h->argc, &argv);
 	strings_in(h, h->envp_off, h->envc, &envp);
 	lx_children_handoff_in(h);
+	lx_proc_note_module(execfn);
 	VirtualFree((void *)h, 0, MEM_RELEASE);
 	struct lx_regs regs = {
 		.rsp = lx_build_initial_stack(&argv, &envp, execfn),

@@ -7,6 +7,7 @@
 #include <windows.h>
 
 #include "identity.h"
+#include "proc.h"
 #include "syscall_table.h"
 
 long lx_uid = 1000, lx_gid = 1000;
@@ -82,5 +83,8 @@ int64_t lx_sys_getgroups(struct lx_syscall *sc)
 int64_t lx_sys_umask(struct lx_syscall *sc)
 {
 	/* One exchange, so that threads racing here each see a real previous mask. */
-	return __atomic_exchange_n(&lx_umask, (unsigned)sc->arg[0] & 0777, __ATOMIC_SEQ_CST);
+	unsigned old = __atomic_exchange_n(&lx_umask, (unsigned)sc->arg[0] & 0777, __ATOMIC_SEQ_CST);
+
+	lx_proc_self->umask = (long)(sc->arg[0] & 0777); /* for /proc/<pid>/status */
+	return old;
 }

@@ -21,6 +21,7 @@
 #include "handoff.h"
 #include "identity.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -121,6 +122,7 @@ long lx_vfork_record(long pid, void **section, struct lx_proc_record **rec)
 		return r;
 	(*rec)->ppid = lx_getpid();
 	(*rec)->win_pid = pid;
+	lx_proc_record_inherit(*rec); /* from the vfork child's own record */
 	(*rec)->pgid = lx_vfork_pending.own_group || lx_vfork_pending.own_session ? pid
 	             : child_record.pgid ? child_record.pgid : lx_getpid();
 	(*rec)->sid = lx_vfork_pending.own_session ? pid

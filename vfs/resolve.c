@@ -10,6 +10,7 @@
 #include "vfs.h"
 #include "metadata.h"
 #include "nt.h"
+#include "proc_info.h"
 
 static char cwd[LX_PATH_MAX] = "/";
 static SRWLOCK cwd_lock = SRWLOCK_INIT;
@@ -27,6 +28,7 @@ long lx_set_cwd(const char *path)
 		return -LX_ENAMETOOLONG;
 	AcquireSRWLockExclusive(&cwd_lock);
 	strcpy(cwd, path);
+	lx_proc_note_cwd(path); /* for /proc/<pid>/cwd read by others */
 	ReleaseSRWLockExclusive(&cwd_lock);
 	return 0;
 }
