@@ -133,6 +133,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	}
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
+	lx_proc_self->execed = 1;
 	lx_signal_listener_stop();
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
@@ -192,6 +193,7 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		}
 		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, vrec);
 	}
+	lx_proc_self->execed = 1;
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */
 	HANDLE job = CreateJobObjectW(NULL, NULL);

@@ -123,6 +123,9 @@ long lx_vfork_record(long pid, void **section, struct lx_proc_record **rec)
 	(*rec)->ppid = lx_getpid();
 	(*rec)->win_pid = pid;
 	lx_proc_record_inherit(*rec); /* from the vfork child's own record */
+	/* Made for an execve (or an exit, where it no longer matters):
+	 * setpgid of the child is EACCES from now on. */
+	(*rec)->execed = 1;
 	(*rec)->pgid = lx_vfork_pending.own_group || lx_vfork_pending.own_session ? pid
 	             : child_record.pgid ? child_record.pgid : lx_getpid();
 	(*rec)->sid = lx_vfork_pending.own_session ? pid

@@ -342,4 +342,15 @@ CASES = [
     dict(name="sleep-clocks", prog="sleeps", args=["abs"], timeout=20),
     dict(name="sleep-errors", prog="sleeps", args=["errors"]),
     dict(name="sleep-no-handler-restart", prog="sleeps", args=["nohandler"], timeout=20),
+    # Every process of the instance (tests/guest/pids.c): /proc/<pid> of
+    # children read by their parent, kill of a group and of -1, tgkill of
+    # another process, setpgid's error codes; busybox sh kills a
+    # background job's own group (setsid) by its pgid.
+    dict(name="pids-proc", prog="pids", args=["proc"], timeout=30),
+    dict(name="pids-groups", prog="pids", args=["groups"], timeout=30),
+    dict(name="pids-setpgid", prog="pids", args=["setpgid"], timeout=30),
+    dict(name="pids-kill-group-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'setsid sleep 20 & p=$!; until kill -0 -$p 2>/dev/null; do sleep 0.1; done; '
+         'kill -TERM -$p; echo kill=$?; wait $p 2>/dev/null; echo status=$?; '
+         'kill -TERM -$p 2>/dev/null; echo again=$?']),
 ]
