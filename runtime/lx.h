@@ -98,8 +98,11 @@ _Noreturn void lx_exit_process(int wait_status);
  *   -LX_EBADF for a closed fd, -LX_EACCES if fd was not opened for reading,
  *   -LX_ENODEV if the fd is not something mmap can read (pipe, directory).
  *   Used by mmap to fill private file mappings.
+ * lx_vfs_map_name: the Linux path, st_dev and st_ino of what fd is, for
+ *   /proc/<pid>/maps; -LX_Exxx when it has no path.
  */
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
+long lx_vfs_map_name(int fd, char *path, size_t cap, uint64_t *dev, uint64_t *ino);
 
 #endif

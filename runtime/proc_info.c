@@ -11,7 +11,10 @@
 
 #include "handoff.h"
 #include "identity.h"
+#include "image.h"
 #include "instance.h"
+#include "lxnt/linux/elf.h"
+#include "mman.h"
 #include "proc.h"
 #include "proc_info.h"
 #include "start.h"
@@ -281,4 +284,54 @@ long lx_proc_read_memory(const struct lx_proc_info *info, uint64_t addr, void *b
 	ok = ReadProcessMemory(h, (const void *)(uintptr_t)addr, buf, n, &got);
 	CloseHandle(h);
 	return ok && got == n ? 0 : -LX_EFAULT;
+}
+
+/* LX_PROT_* of a Windows page protection. */
+static int prot_of_windows(DWORD p)
+{
+	switch (p & 0xff) {
+	case PAGE_READONLY: return LX_PROT_READ;
+	case PAGE_READWRITE: case PAGE_WRITECOPY: return LX_PROT_READ | LX_PROT_WRITE;
+	case PAGE_EXECUTE: return LX_PROT_EXEC;
+	case PAGE_EXECUTE_READ: return LX_PROT_READ | LX_PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE: case PAGE_EXECUTE_WRITECOPY:
+		return LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC;
+	default: return LX_PROT_NONE;
+	}
+}
+
+/* One PT_LOAD segment, split where Windows's protection changes (an
+ * mprotect of RELRO splits it, as it splits the kernel's VMA). */
+static void image_segment(const struct lx_elf64_phdr *ph,
+                          void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	uint64_t start = (ph->p_vaddr + lx_image.bias) & ~(uint64_t)(LX_PAGE_SIZE - 1);
+	uint64_t end = LX_PAGE_UP(ph->p_vaddr + lx_image.bias + ph->p_memsz);
+	uint64_t off = ph->p_offset & ~(uint64_t)(LX_PAGE_SIZE - 1);
+
+	for (uint64_t at = start; at < end;) {
+		MEMORY_BASIC_INFORMATION mbi;
+		if (!VirtualQuery((void *)(uintptr_t)at, &mbi, sizeof(mbi)) || mbi.State != MEM_COMMIT)
+			return;
+		uint64_t stop = (uint64_t)(uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+		if (stop > end)
+			stop = end;
+		struct lx_mm_view v = {
+			.start = at, .end = stop, .off = off + (at - start),
+			.prot = prot_of_windows(mbi.Protect), .flags = LX_MAP_PRIVATE,
+		};
+		fn(ctx, &v);
+		at = stop;
+	}
+}
+
+void lx_image_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	const struct lx_elf64_phdr *ph = (const struct lx_elf64_phdr *)(uintptr_t)lx_image.phdr;
+
+	if (!ph || !lx_image.pack)
+		return;
+	for (uint32_t i = 0; i < lx_image.phnum; i++)
+		if (ph[i].p_type == LX_PT_LOAD && ph[i].p_memsz)
+			image_segment(&ph[i], fn, ctx);
 }

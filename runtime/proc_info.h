@@ -50,6 +50,13 @@ void lx_proc_record_inherit(struct lx_proc_record *child);
 void lx_proc_note_args(void);                     /* lx_arg_layout is set */
 void lx_proc_note_threads(long n);                /* thread registry changed */
 
+/* The packed executable's loadable segments, as the image maps them
+ * (outside the runtime's map): each piece of one protection in address
+ * order, for /proc/self/maps; the path is left NULL (the caller knows
+ * the exe), off is the file offset. */
+struct lx_mm_view;
+void lx_image_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx);
+
 /* prctl(PR_SET_NAME) and PR_GET_NAME of the calling thread. */
 void lx_proc_set_comm(const char *name);
 void lx_proc_get_comm(char out[16]);

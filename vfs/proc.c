@@ -47,6 +47,7 @@ const struct lx_proc_entry lx_proc_entries[P_COUNT] = {
 	[P_PMOUNTS] = { "mounts", P_PID, R },
 	[P_MOUNTINFO] = { "mountinfo", P_PID, R },
 	[P_COMM] = { "comm", P_PID, R },
+	[P_MAPS] = { "maps", P_PID, R },
 	[P_FD_N] = { NULL, P_FD, L },
 	[P_FDINFO_N] = { NULL, P_FDINFO, R },
 	[S_ROOT] = { "sys", -1, D },

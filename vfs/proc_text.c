@@ -8,6 +8,7 @@
 
 #include "vfs.h"
 #include "proc.h"
+#include "proc_maps.h"
 #include "proc_pids.h"
 #include "lxnt/linux/utsname.h"
 #include "nt.h"
@@ -338,6 +339,9 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
 		break;
+	case P_MAPS:
+		free(t.buf);
+		return lx_proc_maps_text(arg, text, len);
 	case P_PMOUNTS: case P_MOUNTINFO:
 		free(t.buf);
 		return lx_mount_table_text(e == P_MOUNTINFO, text, len);

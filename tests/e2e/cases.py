@@ -353,4 +353,6 @@ CASES = [
          'setsid sleep 20 & p=$!; until kill -0 -$p 2>/dev/null; do sleep 0.1; done; '
          'kill -TERM -$p; echo kill=$?; wait $p 2>/dev/null; echo status=$?; '
          'kill -TERM -$p 2>/dev/null; echo again=$?']),
+    # /proc/self/maps parsed by the program itself (tests/guest/maps.c).
+    dict(name="pids-maps", prog="maps", args=[]),
 ]

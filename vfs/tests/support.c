@@ -109,6 +109,7 @@ int64_t lx_sys_getegid(struct lx_syscall *sc) { (void)sc; return test_uid; }
 #include "signal.h"
 #include "identity.h"
 #include "instance.h"
+#include "mman.h"
 #include "proc_info.h"
 #include "handoff.h"
 
@@ -222,4 +223,21 @@ long lx_proc_read_memory(const struct lx_proc_info *info, uint64_t addr, void *b
 void lx_proc_note_cwd(const char *path)
 {
 	(void)path;
+}
+
+/* The memory map (runtime/mman.c, proc_info.c): the test process has no
+ * guest memory of its own. */
+void lx_brk_get(uint64_t *base, uint64_t *cur)
+{
+	*base = *cur = 0;
+}
+
+void lx_mm_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	(void)fn; (void)ctx;
+}
+
+void lx_image_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	(void)fn; (void)ctx;
 }
