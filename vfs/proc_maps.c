@@ -20,6 +20,10 @@ struct maps_text {
 	uint64_t exe_dev, exe_ino;
 	uint64_t brk_base, brk_end; /* [heap]: the areas over the program break */
 	uint64_t stack_at;          /* [stack]: the area holding the argument strings */
+	/* The area not yet written: the next one may continue it. */
+	bool pending;
+	struct lx_mm_view held;
+	char held_path[LX_PATH_MAX];
 };
 
 static void append(struct maps_text *t, const char *s, size_t n)
@@ -88,11 +92,42 @@ static void image_area(void *ctx, const struct lx_mm_view *v)
 	put_area(t, v, t->exe, t->exe_dev, t->exe_ino);
 }
 
+static void flush(struct maps_text *t)
+{
+	if (t->pending)
+		put_area(t, &t->held, area_name(t, &t->held), t->held.dev, t->held.ino);
+	t->pending = false;
+}
+
+/* Whether v continues the held area as one VMA: the kernel merges
+ * neighbours of one protection and kind (vma_merge), the file's offsets
+ * running on; the runtime keeps each mmap as an area of its own. */
+static bool continues(const struct maps_text *t, const struct lx_mm_view *v)
+{
+	const struct lx_mm_view *h = &t->held;
+
+	if (!t->pending || h->end != v->start || h->prot != v->prot ||
+	    (h->flags & LX_MAP_TYPE) != (v->flags & LX_MAP_TYPE) || !h->path != !v->path)
+		return false;
+	return !v->path || (!strcmp(t->held_path, v->path) && h->dev == v->dev &&
+	                    h->ino == v->ino && h->off + (h->end - h->start) == v->off);
+}
+
 static void guest_area(void *ctx, const struct lx_mm_view *v)
 {
 	struct maps_text *t = ctx;
 
-	put_area(t, v, area_name(t, v), v->dev, v->ino);
+	if (continues(t, v)) {
+		t->held.end = v->end;
+		return;
+	}
+	flush(t);
+	t->held = *v;
+	if (v->path) {
+		lx_snprintf(t->held_path, sizeof(t->held_path), "%s", v->path);
+		t->held.path = t->held_path;
+	}
+	t->pending = true;
 }
 
 /* The exe's device and inode, as stat(2) of its path gives them. */
@@ -113,35 +148,42 @@ static void exe_identity(struct maps_text *t)
 long lx_proc_maps_text(long pid, char **text, size_t *len)
 {
 	struct lx_proc_info *info = malloc(sizeof(*info));
-	struct maps_text t = { 0 };
+	struct maps_text *t = calloc(1, sizeof(*t));
 	uint64_t brk_cur;
 	long err;
 
-	if (!info)
+	if (!info || !t) {
+		free(info);
+		free(t);
 		return -LX_ENOMEM;
+	}
 	err = lx_proc_info_get(pid, info);
 	if (!err && !info->self)
 		err = -LX_EACCES; /* another process's map lives in its own memory */
 	if (err) {
 		free(info);
+		free(t);
 		return err;
 	}
-	t.exe = info->exe[0] ? info->exe : NULL;
-	t.stack_at = info->arg_start;
-	lx_brk_get(&t.brk_base, &brk_cur);
-	t.brk_end = LX_PAGE_UP(brk_cur);
-	exe_identity(&t);
-	append(&t, "", 0);
-	lx_image_for_each_area(image_area, &t);
-	lx_mm_for_each_area(guest_area, &t);
+	t->exe = info->exe[0] ? info->exe : NULL;
+	t->stack_at = info->arg_start;
+	lx_brk_get(&t->brk_base, &brk_cur);
+	t->brk_end = LX_PAGE_UP(brk_cur);
+	exe_identity(t);
+	append(t, "", 0); /* an empty map is an empty text, not NULL */
+	lx_image_for_each_area(image_area, t);
+	lx_mm_for_each_area(guest_area, t);
+	flush(t);
 	free(info);
-	if (t.failed) {
-		free(t.buf);
-		return -LX_ENOMEM;
+	err = t->failed ? -LX_ENOMEM : 0;
+	if (err) {
+		free(t->buf);
+	} else {
+		*text = t->buf;
+		*len = t->len;
 	}
-	*text = t.buf;
-	*len = t.len;
-	return 0;
+	free(t);
+	return err;
 }
 
 long lx_vfs_map_name(int fd, char *path, size_t cap, uint64_t *dev, uint64_t *ino)
