@@ -23,6 +23,7 @@
 #include "identity.h"
 #include "lxnt/linux/elf.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -72,7 +73,7 @@ static HANDLE record_section(void)
 	return s;
 }
 
-static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
+static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                         const struct lx_strlist *argv, const struct lx_strlist *envp)
 {
 	PROCESS_INFORMATION pi;
@@ -126,6 +127,8 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		}
 		return r;
 	}
+	/* The new image sets its exe; its name comes from the path as given. */
+	lx_proc_record_name(vfork_child ? vrec : lx_proc_self, NULL, path);
 	if (vfork_child) {
 		ResumeThread(pi.hThread);
 		CloseHandle(pi.hThread);
@@ -151,7 +154,7 @@ static HANDLE std_handle_of(int fd)
 	return d;
 }
 
-static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
+static long exec_windows(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                          const struct lx_strlist *argv)
 {
 	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
@@ -191,9 +194,11 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 			CloseHandle(pi.hProcess);
 			return -LX_ENOMEM;
 		}
+		lx_proc_record_name(vrec, xf->linux_path, path);
 		return lx_vfork_exec_done(sc, (long)pi.dwProcessId, pi.hProcess, section, vrec);
 	}
 	lx_proc_self->execed = 1;
+	lx_proc_record_name(lx_proc_self, xf->linux_path, path);
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */
 	HANDLE job = CreateJobObjectW(NULL, NULL);
@@ -233,8 +238,8 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, xf, argv, envp)
-		                                          : exec_windows(sc, xf, argv);
+		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, path, xf, argv, envp)
+		                                          : exec_windows(sc, path, xf, argv);
 	} else {
 		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
 			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "

@@ -78,20 +78,27 @@ void lx_proc_note_cwd(const char *path)
 	text_end(r);
 }
 
-/* execve names the process after the file's base name (fs/exec.c,
- * begin_new_exec: __set_task_comm(kbasename(filename))), cut to 15 bytes. */
-void lx_proc_note_image(const char *exe, const char *name)
+/* execve names the process after the base name of the path it was given
+ * (fs/exec.c, begin_new_exec: __set_task_comm(kbasename(filename))), cut
+ * to 15 bytes: "exe" for execve("/proc/self/exe"). */
+void lx_proc_record_name(struct lx_proc_record *r, const char *exe, const char *name)
 {
-	struct lx_proc_record *r = lx_proc_self;
 	const char *base = name;
 
-	for (const char *p = name; *p; p++)
+	for (const char *p = name ? name : ""; *p; p++)
 		if (*p == '/')
 			base = p + 1;
 	text_begin(r);
-	copy_text(r->exe, exe ? exe : "", sizeof(r->exe));
-	copy_text(r->comm, base, sizeof(r->comm));
+	if (exe)
+		copy_text(r->exe, exe, sizeof(r->exe));
+	if (base)
+		copy_text(r->comm, base, sizeof(r->comm));
 	text_end(r);
+}
+
+void lx_proc_note_image(const char *exe, const char *name)
+{
+	lx_proc_record_name(lx_proc_self, exe ? exe : "", name);
 	thread_comm[0] = 0;
 }
 

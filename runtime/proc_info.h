@@ -40,12 +40,15 @@ long lx_proc_read_memory(const struct lx_proc_info *info, uint64_t addr, void *b
 /* Keeps this process's record current. */
 void lx_proc_note_cwd(const char *path);          /* chdir, fchdir */
 /* start and execve: exe is the Linux path of the running image; the
- * process is named after name's base name. */
+ * process is named after name's base name (name NULL: kept). */
 void lx_proc_note_image(const char *exe, const char *name);
 /* The same with this process's own module as exe. */
 void lx_proc_note_module(const char *name);
-/* fork: the child starts with the caller's names, cwd and argument area. */
+/* The same in record r, by the caller of execve: the path it was given
+ * names the process (exe NULL: kept). */
 struct lx_proc_record;
+void lx_proc_record_name(struct lx_proc_record *r, const char *exe, const char *name);
+/* fork: the child starts with the caller's names, cwd and argument area. */
 void lx_proc_record_inherit(struct lx_proc_record *child);
 void lx_proc_note_args(void);                     /* lx_arg_layout is set */
 void lx_proc_note_threads(long n);                /* thread registry changed */

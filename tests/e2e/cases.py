@@ -353,6 +353,10 @@ CASES = [
          'setsid sleep 20 & p=$!; until kill -0 -$p 2>/dev/null; do sleep 0.1; done; '
          'kill -TERM -$p; echo kill=$?; wait $p 2>/dev/null; echo status=$?; '
          'kill -TERM -$p 2>/dev/null; echo again=$?']),
+    dict(name="pids-stat-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'sleep 20 & p=$!; s=; while [ "$s" != S ]; do read a b s rest < /proc/$p/stat; done; '
+         'echo "$b $s"; read c < /proc/$p/comm; echo "comm=$c"; '
+         '[ "${rest%% *}" = $$ ] && echo ppid is the shell; kill $p; wait $p 2>/dev/null; echo $?']),
     # /proc/self/maps parsed by the program itself (tests/guest/maps.c).
     dict(name="pids-maps", prog="maps", args=[]),
 ]
