@@ -24,6 +24,7 @@
 #include "lxnt/linux/elf.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -138,6 +139,12 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	 * the signals posted to the pid from now on. */
 	lx_proc_self->execed = 1;
 	lx_signal_listener_stop();
+	/* Signals pending now survive execve, as the kernel keeps both the
+	 * process's and the thread's pending sets: the new image's listener
+	 * raises them from the record (a kill(-pgid) that met the process
+	 * inside execve must still end it). */
+	InterlockedOr64((volatile LONG64 *)&lx_proc_self->sigpending,
+	                (LONG64)(lx_shared_sigpending | lx_current_thread()->sigpending));
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);
