@@ -100,9 +100,12 @@ _Noreturn void lx_exit_process(int wait_status);
  *   Used by mmap to fill private file mappings.
  * lx_vfs_map_name: the Linux path, st_dev and st_ino of what fd is, for
  *   /proc/<pid>/maps; -LX_Exxx when it has no path.
+ * lx_linux_path_of_win32: the Linux path under which the vfs shows a
+ *   Windows path (inside the rootfs, or under /mnt); -LX_Exxx if none.
  */
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
 long lx_vfs_map_name(int fd, char *path, size_t cap, uint64_t *dev, uint64_t *ino);
+long lx_linux_path_of_win32(const wchar_t *win, char *path, size_t cap);
 
 #endif

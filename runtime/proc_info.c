@@ -17,7 +17,6 @@
 #include "mman.h"
 #include "proc.h"
 #include "proc_info.h"
-#include "start.h"
 #include "thread.h"
 
 /* The name of a thread other than the main one (PR_SET_NAME); empty
@@ -102,14 +101,17 @@ void lx_proc_note_image(const char *exe, const char *name)
 	thread_comm[0] = 0;
 }
 
+/* The module's path as the vfs shows it: inside the rootfs when it lies
+ * there (/proc/self/exe of a program of the rootfs is its Linux path). */
 void lx_proc_note_module(const char *name)
 {
 	wchar_t module[MAX_PATH];
+	char exe[LX_PATH_MAX];
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
-	char *exe = n && n < MAX_PATH ? lx_linux_path_of_windows(module) : NULL;
 
+	if (n == 0 || n >= MAX_PATH || lx_linux_path_of_win32(module, exe, sizeof(exe)) < 0)
+		exe[0] = 0;
 	lx_proc_note_image(exe, name);
-	HeapFree(GetProcessHeap(), 0, exe);
 }
 
 void lx_proc_record_inherit(struct lx_proc_record *child)

@@ -196,12 +196,10 @@ static long signal_group(long pgid, int sig)
 	bool success = false;
 
 	for (size_t i = 0; i < n && i < 512; i++) {
-		if (pids[i] == lx_getpid())
-			err = own_pgid() == pgid ? signal_self(sig) : 1;
-		else
-			err = pgid_of(pids[i]) == pgid ? post_signal(pids[i], sig) : 1;
-		if (err == 1)
+		bool self = pids[i] == lx_getpid();
+		if ((self ? own_pgid() : pgid_of(pids[i])) != pgid)
 			continue;
+		err = self ? signal_self(sig) : post_signal(pids[i], sig);
 		success |= err == 0;
 		retval = err;
 	}
