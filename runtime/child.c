@@ -11,6 +11,7 @@
 #include "mman.h"
 #include "proc.h"
 #include "ptable.h"
+#include "proc_info.h"
 #include "start.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -125,6 +126,7 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 	strings_in(h, h->argv_off, h->argc, &argv);
 	strings_in(h, h->envp_off, h->envc, &envp);
 	lx_children_handoff_in(h);
+	lx_proc_note_module(NULL); /* the caller of execve named it (exec.c) */
 	VirtualFree((void *)h, 0, MEM_RELEASE);
 	struct lx_regs regs = {
 		.rsp = lx_build_initial_stack(&argv, &envp, execfn),

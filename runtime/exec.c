@@ -24,8 +24,9 @@
 #include "lxnt/linux/elf.h"
 #include "mman.h"
 #include "proc.h"
-#include "signal.h"
+#include "proc_info.h"
 #include "ptable.h"
+#include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -79,7 +80,7 @@ static HANDLE record_section(void)
 	return s;
 }
 
-static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
+static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                         const struct lx_strlist *argv, const struct lx_strlist *envp)
 {
 	PROCESS_INFORMATION pi;
@@ -137,6 +138,8 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 		}
 		return r;
 	}
+	/* The new image sets its exe; its name comes from the path as given. */
+	lx_proc_record_name(vfork_child ? vrec : lx_proc_self, NULL, path);
 	if (vfork_child) {
 		ResumeThread(pi.hThread);
 		CloseHandle(pi.hThread);
@@ -145,6 +148,7 @@ static long exec_packed(struct lx_syscall *sc, const struct lx_exec_file *xf,
 	/* Past the point of no return: the program is replaced, and takes
 	 * the signals posted to the pid from now on. */
 	lx_locks_exec_cloexec();
+	lx_proc_self->execed = 1;
 	lx_signal_listener_stop();
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
@@ -164,7 +168,7 @@ static HANDLE std_handle_of(int fd)
 	return d;
 }
 
-static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
+static long exec_windows(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                          const struct lx_strlist *argv)
 {
 	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
@@ -205,9 +209,12 @@ static long exec_windows(struct lx_syscall *sc, const struct lx_exec_file *xf,
 			CloseHandle(pi.hProcess);
 			return -LX_ENOMEM;
 		}
+		lx_proc_record_name(vrec, xf->linux_path, path);
 		return lx_vfork_exec_done(sc, vpid, pi.hProcess, section, vrec);
 	}
 	lx_locks_exec_cloexec();
+	lx_proc_self->execed = 1;
+	lx_proc_record_name(lx_proc_self, xf->linux_path, path);
 	/* The stub stays the Linux process: when a signal ends it, the job
 	 * closes and ends the Windows program with it. */
 	HANDLE job = CreateJobObjectW(NULL, NULL);
@@ -247,8 +254,8 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, xf, argv, envp)
-		                                          : exec_windows(sc, xf, argv);
+		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, path, xf, argv, envp)
+		                                          : exec_windows(sc, path, xf, argv);
 	} else {
 		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
 			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "

@@ -17,6 +17,7 @@
 #include "lxnt/layout.h"
 #include "mman.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "thread.h"
 #include "vfork.h"
 
@@ -309,6 +310,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
 	rec->ppid = lx_getpid();
 	rec->win_pid = (long)pi.dwProcessId;
+	lx_proc_record_inherit(rec);
 	r = same_image(pi.hProcess);
 	if (r == 0)
 		r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);

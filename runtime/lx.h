@@ -105,6 +105,10 @@ _Noreturn void lx_exit_process(int wait_status);
  *   file's size then and its identity in the instance; -LX_EBADF,
  *   -LX_EACCES (not open for reading), -LX_ENODEV (not a host file, or
  *   empty).
+ * lx_vfs_map_name: the Linux path, st_dev and st_ino of what fd is, for
+ *   /proc/<pid>/maps; -LX_Exxx when it has no path.
+ * lx_linux_path_of_win32: the Linux path under which the vfs shows a
+ *   Windows path (inside the rootfs, or under /mnt); -LX_Exxx if none.
  */
 struct lx_vfs_section {
 	void *section;
@@ -118,5 +122,7 @@ bool lx_vfs_fd_is_dev_zero(int fd);
 long lx_vfs_fd_section(int fd, struct lx_vfs_section *out);
 /* Drops the exiting process's POSIX locks (vfs/locks.c). */
 void lx_locks_exit(void);
+long lx_vfs_map_name(int fd, char *path, size_t cap, uint64_t *dev, uint64_t *ino);
+long lx_linux_path_of_win32(const wchar_t *win, char *path, size_t cap);
 
 #endif

@@ -7,15 +7,26 @@
 #include <string.h>
 
 #include "lxnt/layout.h"
+#include "lxnt/linux/fs.h"
 #include "mman.h"
 #include "mman_shm.h"
 #include "mman_win.h"
+
+/* The file a mapping came from, shared by the pieces mprotect and munmap
+ * leave of it (/proc/<pid>/maps). */
+struct lx_map_name {
+	long refs;
+	uint64_t dev, ino;
+	char path[];
+};
 
 struct lx_vma {
 	uint64_t start, end; /* page-aligned, end exclusive */
 	int prot;            /* LX_PROT_* */
 	int flags;           /* LX_MAP_* as requested */
 	struct lx_shm_view *view; /* shared memory (mman_shm.h), or NULL */
+	uint64_t off;        /* file offset of start; 0 when anonymous */
+	struct lx_map_name *name; /* NULL when anonymous */
 };
 
 static SRWLOCK mm_lock = SRWLOCK_INIT;
@@ -90,6 +101,47 @@ bool lx_mm_mapped(uint64_t addr, uint64_t len)
 	return ok;
 }
 
+static struct lx_map_name *name_get(struct lx_map_name *n)
+{
+	if (n)
+		n->refs++;
+	return n;
+}
+
+static void name_put(struct lx_map_name *n)
+{
+	if (n && --n->refs == 0)
+		HeapFree(GetProcessHeap(), 0, n);
+}
+
+/* The name of a mapping of fd, or NULL (no path: the area shows as
+ * anonymous, which is all a name is for). */
+static struct lx_map_name *name_of_fd(int fd)
+{
+	char path[LX_PATH_MAX];
+	uint64_t dev, ino;
+	struct lx_map_name *n;
+
+	if (lx_vfs_map_name(fd, path, sizeof(path), &dev, &ino) < 0)
+		return NULL;
+	n = HeapAlloc(GetProcessHeap(), 0, sizeof(*n) + strlen(path) + 1);
+	if (!n)
+		return NULL;
+	n->refs = 1;
+	n->dev = dev;
+	n->ino = ino;
+	strcpy(n->path, path);
+	return n;
+}
+
+/* Moves the start of area v to s, keeping its file offset in step. */
+static void vma_trim_front(struct lx_vma *v, uint64_t s)
+{
+	if (v->name)
+		v->off += s - v->start;
+	v->start = s;
+}
+
 /* Removes [s, e) from the list, splitting areas that straddle it. */
 static bool vma_cut(uint64_t s, uint64_t e)
 {
@@ -100,8 +152,9 @@ static bool vma_cut(uint64_t s, uint64_t e)
 			return false;
 		memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(*vmas));
 		nvma++;
+		name_get(vmas[i].name);
 		vmas[i].end = s;
-		vmas[i + 1].start = e;
+		vma_trim_front(&vmas[i + 1], e);
 		return true;
 	}
 	if (i < nvma && vmas[i].start < s) {
@@ -110,23 +163,32 @@ static bool vma_cut(uint64_t s, uint64_t e)
 	}
 	size_t j = i;
 	while (j < nvma && vmas[j].end <= e)
-		j++;
+		name_put(vmas[j++].name);
 	if (j < nvma && vmas[j].start < e)
-		vmas[j].start = e;
+		vma_trim_front(&vmas[j], e);
 	memmove(&vmas[i], &vmas[j], (nvma - j) * sizeof(*vmas));
 	nvma -= j - i;
 	return true;
 }
 
-static bool vma_insert(uint64_t s, uint64_t e, int prot, int flags, struct lx_shm_view *view)
+/* Inserts an area; it takes over the caller's reference to name. */
+static bool vma_insert_named(uint64_t s, uint64_t e, int prot, int flags,
+                             struct lx_shm_view *view, uint64_t off, struct lx_map_name *name)
 {
 	if (!vma_grow())
 		return false;
 	size_t i = vma_first_above(s);
 	memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(*vmas));
-	vmas[i] = (struct lx_vma){ s, e, prot, flags, view };
+	vmas[i] = (struct lx_vma){ .start = s, .end = e, .prot = prot, .flags = flags,
+	                           .view = view, .off = name ? off : 0, .name = name };
 	nvma++;
 	return true;
+}
+
+/* An area without a file name. */
+static bool vma_insert(uint64_t s, uint64_t e, int prot, int flags, struct lx_shm_view *view)
+{
+	return vma_insert_named(s, e, prot, flags, view, 0, NULL);
 }
 
 /* The lowest start of a view that overlaps [s, e), or 0. */
@@ -307,8 +369,13 @@ static int64_t map_private_locked(uint64_t addr, uint64_t len, int prot, int fla
 		r = fill_from_file(addr, len, fd, off);
 	if (r == 0 && prot != (LX_PROT_READ | LX_PROT_WRITE))
 		r = lx_mm_set_protection(addr, addr + len, prot);
-	if (r == 0 && !vma_insert(addr, addr + len, prot, flags, NULL))
-		r = -LX_ENOMEM;
+	if (r == 0) {
+		struct lx_map_name *name = fd >= 0 ? name_of_fd(fd) : NULL;
+		if (!vma_insert_named(addr, addr + len, prot, flags, NULL, (uint64_t)off, name)) {
+			name_put(name);
+			r = -LX_ENOMEM;
+		}
+	}
 	if (r < 0)
 		lx_mm_release(addr, addr + len);
 	return r < 0 ? r : (int64_t)addr;
@@ -455,8 +522,14 @@ static long vma_set_prot(uint64_t s, uint64_t e, int prot)
 		uint64_t ps = v.start > s ? v.start : s, pe = v.end < e ? v.end : e;
 		if (v.prot == prot)
 			continue;
-		if (!vma_cut(ps, pe) || !vma_insert(ps, pe, prot, v.flags, v.view))
+		/* The piece keeps its file, offset and view; hold the name while
+		 * the cut may drop the last reference to it. */
+		name_get(v.name);
+		if (!vma_cut(ps, pe) ||
+		    !vma_insert_named(ps, pe, prot, v.flags, v.view, v.off + (ps - v.start), v.name)) {
+			name_put(v.name);
 			return -LX_ENOMEM;
+		}
 		i = vma_first_above(ps);
 	}
 	return 0;
@@ -648,6 +721,29 @@ __attribute__((weak)) bool lx_vfs_fd_is_dev_zero(int fd)
 {
 	(void)fd;
 	return false;
+}
+
+__attribute__((weak)) long lx_vfs_map_name(int fd, char *path, size_t cap, uint64_t *dev,
+                                           uint64_t *ino)
+{
+	(void)fd; (void)path; (void)cap; (void)dev; (void)ino;
+	return -LX_ENODEV;
+}
+
+void lx_mm_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	AcquireSRWLockShared(&mm_lock);
+	for (size_t i = 0; i < nvma; i++) {
+		struct lx_mm_view v = {
+			.start = vmas[i].start, .end = vmas[i].end, .prot = vmas[i].prot,
+			.flags = vmas[i].flags, .off = vmas[i].off,
+			.dev = vmas[i].name ? vmas[i].name->dev : 0,
+			.ino = vmas[i].name ? vmas[i].name->ino : 0,
+			.path = vmas[i].name ? vmas[i].name->path : NULL,
+		};
+		fn(ctx, &v);
+	}
+	ReleaseSRWLockShared(&mm_lock);
 }
 
 /* fork (runtime/fork.c): the areas, for the hand-off. */

@@ -51,6 +51,16 @@ void lx_brk_init(void);
 /* Top of the area mmap allocates downwards from (below the main stack). */
 extern uint64_t lx_mm_mmap_top;
 
+/* An area as /proc/<pid>/maps shows it (vfs/proc_maps.c). */
+struct lx_mm_view {
+	uint64_t start, end, off, dev, ino;
+	int prot, flags;
+	const char *path;    /* the mapped file's Linux path; NULL when anonymous */
+};
+/* Calls fn for each area in address order, under the map's lock (fn must
+ * not map, unmap or protect). */
+void lx_mm_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx);
+
 /* An area of the map, as fork hands it over (runtime/fork.c); an area
  * of shared memory has a copy of its view, whose section handle is the
  * parent's in lx_mm_areas and the child's in lx_mm_adopt; else

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "handoff.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "ptable.h"
 #include "thread.h"
 
@@ -32,6 +34,7 @@ static void record_name(long pid, wchar_t *out, size_t cap)
 long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 {
 	wchar_t name[96];
+	FILETIME now;
 
 	record_name(pid, name, 96);
 	HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, lx_instance_security(), PAGE_READWRITE, 0,
@@ -49,6 +52,11 @@ long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 	memset(*view, 0, sizeof(**view));
 	(*view)->uid = lx_uid;
 	(*view)->suid = lx_suid;
+	(*view)->gid = lx_gid;
+	(*view)->threads = 1;
+	(*view)->umask = (long)lx_umask;
+	GetSystemTimeAsFileTime(&now);
+	(*view)->start_time = (int64_t)(((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime);
 	*section = s;
 	return 0;
 }
@@ -104,8 +112,14 @@ void lx_proc_init(void)
 
 	register_windows_client();
 	if (lx_proc_record_new(lx_getpid(), &s, &r) == 0) {
+		FILETIME create, exit_t, kernel, user;
 		r->pgid = r->sid = lx_getpid();
 		r->ppid = lx_ppid;
+		/* Started by Windows: the process began with its Windows process. */
+		if (GetProcessTimes(GetCurrentProcess(), &create, &exit_t, &kernel, &user))
+			r->start_time = (int64_t)(((uint64_t)create.dwHighDateTime << 32) |
+			                          create.dwLowDateTime);
+		lx_cwd_copy(r->cwd); /* the vfs set it up before the record existed */
 		UnmapViewOfFile(r);
 		lx_proc_record_adopt(s);
 	}
@@ -138,6 +152,8 @@ void lx_proc_record_adopt(void *section)
 	self_section = section;
 	lx_proc_self = r;
 	r->win_pid = (long)GetCurrentProcessId();
+	r->threads = 1; /* a new image starts with its main thread */
+	r->umask = (long)lx_umask;
 }
 
 void *lx_proc_record_section(void)

@@ -36,6 +36,19 @@ struct lx_proc_record {
 	volatile int64_t report;
 	volatile int64_t report_taken;
 	volatile long sender_uid[64]; /* si_uid (the sender's real uid) of the last of each */
+	/* What /proc/<pid> shows of the process to others (vfs/proc_pids.c,
+	 * runtime/proc_info.c), kept current by the process itself. */
+	volatile long gid;
+	volatile long threads;     /* Linux threads (thread.c's registry) */
+	volatile long run_state;   /* 'R' or 'S': the main thread in lx_wait_interruptible */
+	volatile long execed;      /* an execve ran since fork: setpgid's EACCES */
+	volatile int64_t start_time; /* FILETIME of the fork, or of Windows's start */
+	volatile uint64_t arg_start, arg_end, env_start, env_end; /* lx_arg_layout */
+	volatile long umask;       /* kept by umask(2) */
+	volatile long text_seq;    /* odd while comm, exe or cwd change */
+	char comm[16];             /* TASK_COMM_LEN: execve's base name, PR_SET_NAME */
+	char exe[4096];            /* Linux path of the current image */
+	char cwd[4096];            /* kept by chdir and fchdir (vfs/resolve.c) */
 };
 
 /* This process's record: mapped from the hand-off, or private for a

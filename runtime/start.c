@@ -12,6 +12,7 @@
 #include "image.h"
 #include "mman.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "start.h"
 #include "thread.h"
 #include "trace.h"
@@ -40,6 +41,9 @@ int main(void)
 	wchar_t module[MAX_PATH];
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	char *execfn = n && n < MAX_PATH ? lx_linux_path_of_windows(module) : argv.v[0];
+	/* argv[0] is the program's name without ".exe" (start_args.c), the
+	 * name Linux would give it. */
+	lx_proc_note_module(argv.n ? argv.v[0] : "");
 
 	struct lx_regs regs = {
 		.rsp = lx_build_initial_stack(&argv, &envp, execfn),

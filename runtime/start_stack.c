@@ -15,6 +15,7 @@
 #include "lxnt/layout.h"
 #include "lxnt/linux/auxvec.h"
 #include "mman.h"
+#include "proc_info.h"
 #include "signal.h"
 #include "start.h"
 
@@ -96,6 +97,7 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 		lx_arg_layout.env_start = envp_at[0];
 		lx_arg_layout.env_end = envp_at[envp->n - 1] + strlen(envp->v[envp->n - 1]) + 1;
 	}
+	lx_proc_note_args();
 	uint64_t platform_at = put_str(&w, "x86_64");
 	uint8_t rnd[16];
 	if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rnd, sizeof(rnd), BCRYPT_USE_SYSTEM_PREFERRED_RNG)))

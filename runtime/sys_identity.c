@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "identity.h"
+#include "proc.h"
 #include "syscall_table.h"
 
 /* (uid_t)-1: "unchanged", never a valid id.  Ids are kept in long (32
@@ -272,5 +273,8 @@ int64_t lx_sys_setgroups(struct lx_syscall *sc)
 int64_t lx_sys_umask(struct lx_syscall *sc)
 {
 	/* One exchange, so that threads racing here each see a real previous mask. */
-	return __atomic_exchange_n(&lx_umask, (unsigned)sc->arg[0] & 0777, __ATOMIC_SEQ_CST);
+	unsigned old = __atomic_exchange_n(&lx_umask, (unsigned)sc->arg[0] & 0777, __ATOMIC_SEQ_CST);
+
+	lx_proc_self->umask = (long)(sc->arg[0] & 0777); /* for /proc/<pid>/status */
+	return old;
 }

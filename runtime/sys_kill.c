@@ -187,29 +187,65 @@ static long signal_self(int sig)
 	return lx_signal_send(0, sig, &info);
 }
 
-/*
- * A group, or every process (-1): the processes this one knows are itself
- * and its children; other members of a group (grandchildren, processes of
- * other parents) are not reached (docs/runtime.md, "Processes").
- */
-static long signal_group(long pgid, int sig, bool all)
+static long own_pgid(void)
 {
-	long pids[256];
-	size_t n = lx_children_in_group(all ? -1 : pgid, pids, 256);
-	long err = -LX_ESRCH, r;
-	bool self = all ? false : lx_proc_self->pgid == pgid || (!lx_proc_self->pgid && pgid == lx_getpid());
+	return lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
+}
 
-	for (size_t i = 0; i < n; i++) {
-		r = post_signal(pids[i], sig);
-		if (err == -LX_ESRCH || r == 0)
-			err = r;
+/* The group of another process of the instance, or 0 if it is gone. */
+static long pgid_of(long pid)
+{
+	struct lx_proc_record *r = lx_proc_record_open(pid);
+	long pgid = r ? (r->pgid ? r->pgid : pid) : 0;
+
+	lx_proc_record_close(r);
+	return pgid;
+}
+
+/*
+ * __kill_pgrp_info: every member of the group, the caller included;
+ * success if one signal went out, else the last error (ESRCH for an empty
+ * group).  The members are the instance's processes (runtime/instance.h).
+ */
+static long signal_group(long pgid, int sig)
+{
+	long pids[512];
+	size_t n = lx_instance_pids(pids, 512);
+	long retval = -LX_ESRCH, err;
+	bool success = false;
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		bool self = pids[i] == lx_getpid();
+		if ((self ? own_pgid() : pgid_of(pids[i])) != pgid)
+			continue;
+		err = self ? signal_self(sig) : post_signal(pids[i], sig);
+		success |= err == 0;
+		retval = err;
 	}
-	if (self) {
-		r = signal_self(sig);
-		if (err == -LX_ESRCH || r == 0)
-			err = r;
+	return success ? 0 : retval;
+}
+
+/*
+ * kill(-1, sig) (kill_something_info): every process of the instance but
+ * init and the caller; EPERM from some is no error, ESRCH when there was
+ * nobody to try.
+ */
+static long signal_all(int sig)
+{
+	long pids[512];
+	size_t n = lx_instance_pids(pids, 512);
+	long retval = 0, err;
+	int count = 0;
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		if (pids[i] <= 1 || pids[i] == lx_getpid())
+			continue;
+		err = post_signal(pids[i], sig);
+		count++;
+		if (err != -LX_EPERM)
+			retval = err;
 	}
-	return all && n == 0 ? 0 : err;
+	return count ? retval : -LX_ESRCH;
 }
 
 /* Linux kill(2). */
@@ -220,17 +256,20 @@ int64_t lx_sys_kill(struct lx_syscall *sc)
 
 	if (sig < 0 || sig > LX_NSIG)
 		return -LX_EINVAL;
-	if (pid == lx_getpid())
-		return signal_self(sig);
-	if (pid > 0)
-		return post_signal(pid, sig);
-	if (pid == -1)
-		return signal_group(0, sig, true);
-	if (pid == 0) {
-		long g = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
-		return signal_group(g, sig, false);
+	if (pid > 0) {
+		/* A tid names its process (kill_pid_info finds the task, then
+		 * its thread group); a pid the instance's list does not know
+		 * may still have a record. */
+		long tgid = lx_instance_tgid(pid);
+		if (tgid == lx_getpid())
+			return signal_self(sig);
+		return post_signal(tgid ? tgid : pid, sig);
 	}
+	if (pid == -1)
+		return signal_all(sig);
+	if (pid == 0)
+		return signal_group(own_pgid(), sig);
 	if (pid == INT32_MIN)
 		return -LX_ESRCH;
-	return signal_group(-pid, sig, false);
+	return signal_group(-pid, sig);
 }

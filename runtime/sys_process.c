@@ -10,6 +10,7 @@
 
 #include "clone.h"
 #include "identity.h"
+#include "instance.h"
 #include "proc.h"
 #include "stats.h"
 #include "syscall_table.h"
@@ -113,8 +114,9 @@ int64_t lx_sys_exit_group(struct lx_syscall *sc)
  * Process groups and sessions (kernel/sys.c).  A process Windows started
  * leads its own group and session, as one started by setsid(1) would; a
  * child inherits both.  The record shared with the parent keeps them, so
- * that the parent's wait(0) and wait(-pgid) see a child's setpgid.  Only
- * this process and its children can be asked about or moved.
+ * that the parent's wait(0) and wait(-pgid) see a child's setpgid, and
+ * any process of the instance can read them (getpgid, getsid, setpgid's
+ * search for the group).
  */
 static void groups_init(void)
 {
@@ -132,30 +134,57 @@ int64_t lx_sys_getpgrp(struct lx_syscall *sc)
 	return lx_proc_self->pgid;
 }
 
+/* The group (sid false) or session (sid true) of pid, a process or
+ * thread of the instance, from its record; -LX_ESRCH when there is none. */
+static long group_of(long pid, bool sid)
+{
+	long tgid = pid > 0 ? lx_instance_tgid(pid) : 0;
+	struct lx_proc_record *r;
+	long v;
+
+	groups_init();
+	if (pid == 0 || tgid == lx_getpid())
+		return sid ? lx_proc_self->sid : lx_proc_self->pgid;
+	r = pid > 0 ? lx_proc_record_open(tgid ? tgid : pid) : NULL;
+	if (!r)
+		return -LX_ESRCH;
+	v = sid ? r->sid : r->pgid;
+	lx_proc_record_close(r);
+	return v ? v : (tgid ? tgid : pid);
+}
+
 /* Linux getpgid(2). */
 int64_t lx_sys_getpgid(struct lx_syscall *sc)
 {
-	long pid = (int32_t)sc->arg[0];
-	struct lx_proc_record *r;
-
-	groups_init();
-	if (pid == 0 || pid == lx_getpid())
-		return lx_proc_self->pgid;
-	r = lx_child_record(pid);
-	return r ? r->pgid : -LX_ESRCH;
+	return group_of((int32_t)sc->arg[0], false);
 }
 
 /* Linux getsid(2). */
 int64_t lx_sys_getsid(struct lx_syscall *sc)
 {
-	long pid = (int32_t)sc->arg[0];
-	struct lx_proc_record *r;
+	return group_of((int32_t)sc->arg[0], true);
+}
 
-	groups_init();
-	if (pid == 0 || pid == lx_getpid())
-		return lx_proc_self->sid;
-	r = lx_child_record(pid);
-	return r ? r->sid : -LX_ESRCH;
+/* Whether a process of the instance in session sid has group pgid
+ * (ksys_setpgid's pid_task(pgrp, PIDTYPE_PGID) in the caller's session). */
+static bool group_in_session(long pgid, long sid)
+{
+	long pids[512];
+	size_t n = lx_instance_pids(pids, 512);
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		if (pids[i] == lx_getpid()) {
+			if (lx_proc_self->pgid == pgid && lx_proc_self->sid == sid)
+				return true;
+			continue;
+		}
+		struct lx_proc_record *r = lx_proc_record_open(pids[i]);
+		bool match = r && r->state != LX_PROC_EXITED && r->pgid == pgid && r->sid == sid;
+		lx_proc_record_close(r);
+		if (match)
+			return true;
+	}
+	return false;
 }
 
 /* Linux setpgid(2): pid 0 is the caller, pgid 0 is pid. */
@@ -179,20 +208,23 @@ int64_t lx_sys_setpgid(struct lx_syscall *sc)
 		pid = lx_getpid();
 	if (pgid == 0)
 		pgid = pid;
+	/* ksys_setpgid: the caller or a child of it, in its session and
+	 * not past an execve; never a session leader; into its own group or
+	 * one that exists in the session. */
 	if (pid == lx_getpid()) {
 		r = lx_proc_self;
-		if (r->sid == pid)
-			return -LX_EPERM; /* a session leader stays in its group */
 	} else {
 		r = lx_child_record(pid);
 		if (!r)
 			return -LX_ESRCH;
 		if (r->sid != lx_proc_self->sid)
 			return -LX_EPERM;
+		if (r->execed)
+			return -LX_EACCES;
 	}
-	/* The group must exist in the session: ours, the target's own, or a
-	 * child's (the other processes of the session are not known here). */
-	if (pgid != pid && pgid != lx_proc_self->pgid && !lx_child_in_group(pgid))
+	if (r->sid == pid)
+		return -LX_EPERM; /* a session leader stays in its group */
+	if (pgid != pid && !group_in_session(pgid, lx_proc_self->sid))
 		return -LX_EPERM;
 	r->pgid = pgid;
 	return 0;

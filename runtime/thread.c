@@ -5,6 +5,7 @@
 
 #include "lxnt/layout.h"
 #include "lxnt/linux/signal.h"
+#include "proc_info.h"
 #include "thread.h"
 
 _Static_assert(LXNT_TEB_SLOT_OFFSET(LXNT_SLOT_RESUME_RIP) == 0x1640, "entry.S SLOT_RESUME");
@@ -46,6 +47,7 @@ void lx_claim_teb_slots(void)
 
 static SRWLOCK registry_lock = SRWLOCK_INIT;
 static struct lx_thread *registry;
+static long registered; /* the registry's length, for /proc/<pid> (proc_info.c) */
 
 void lx_thread_registry_lock(void)
 {
@@ -83,6 +85,7 @@ bool lx_thread_unregister_last(struct lx_thread *t)
 	for (struct lx_thread **p = &registry; *p; p = &(*p)->next) {
 		if (*p == t) {
 			*p = t->next;
+			lx_proc_note_threads(--registered);
 			break;
 		}
 	}
@@ -129,6 +132,7 @@ void lx_thread_register(struct lx_thread *t)
 	lx_thread_registry_lock();
 	t->next = registry;
 	registry = t;
+	lx_proc_note_threads(++registered);
 	lx_thread_registry_unlock();
 }
 

@@ -21,6 +21,7 @@
 #include "handoff.h"
 #include "identity.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -132,6 +133,10 @@ long lx_vfork_record(void *process, long *pidp, void **section, struct lx_proc_r
 	}
 	(*rec)->ppid = lx_getpid();
 	(*rec)->win_pid = (long)GetProcessId(process);
+	lx_proc_record_inherit(*rec); /* from the vfork child's own record */
+	/* Made for an execve (or an exit, where it no longer matters):
+	 * setpgid of the child is EACCES from now on. */
+	(*rec)->execed = 1;
 	(*rec)->pgid = lx_vfork_pending.own_group || lx_vfork_pending.own_session ? pid
 	             : child_record.pgid ? child_record.pgid : lx_getpid();
 	(*rec)->sid = lx_vfork_pending.own_session ? pid

@@ -46,6 +46,8 @@ const struct lx_proc_entry lx_proc_entries[P_COUNT] = {
 	[P_ENVIRON] = { "environ", P_PID, R },
 	[P_PMOUNTS] = { "mounts", P_PID, R },
 	[P_MOUNTINFO] = { "mountinfo", P_PID, R },
+	[P_COMM] = { "comm", P_PID, R },
+	[P_MAPS] = { "maps", P_PID, R },
 	[P_FD_N] = { NULL, P_FD, L },
 	[P_FDINFO_N] = { NULL, P_FDINFO, R },
 	[S_ROOT] = { "sys", -1, D },
@@ -89,7 +91,7 @@ static bool fd_open(long fd)
 }
 
 /* The child of entry `at` named [name, name+n): a fixed entry, a pid
- * directory or an fd; -1 if there is none. */
+ * directory or an fd; -1 if there is none, -2 if it may not be seen. */
 static int child(int at, long at_arg, const char *name, size_t n, long *arg)
 {
 	long v;
@@ -103,6 +105,9 @@ static int child(int at, long at_arg, const char *name, size_t n, long *arg)
 		*arg = v;
 		return P_PID;
 	}
+	/* Another process's fds live in its own table (docs/vfs.md). */
+	if ((at == P_FD || at == P_FDINFO) && !lx_proc_pid_is_self(at_arg))
+		return -2;
 	if ((at == P_FD || at == P_FDINFO) && parse_number(name, n, &v) && fd_open(v)) {
 		*arg = v;
 		return at == P_FD ? P_FD_N : P_FDINFO_N;
@@ -163,6 +168,8 @@ long lx_proc_lookup(struct lx_node *node)
 		if (lx_proc_entries[at].type != LX_DT_DIR)
 			return -LX_ENOTDIR;
 		e = child(at, arg, c, n, &arg);
+		if (e == -2)
+			return -LX_EACCES;
 		if (e < 0)
 			return -LX_ENOENT;
 		if (lx_proc_entries[e].type == LX_DT_LNK && *p == '/') {
@@ -384,6 +391,8 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 	}
 	if (type == LX_DT_DIR && ((flags & LX_O_ACCMODE) != LX_O_RDONLY || (flags & LX_O_CREAT)))
 		return -LX_EISDIR;
+	if ((node->which == P_FD || node->which == P_FDINFO) && !lx_proc_pid_is_self(node->arg))
+		return -LX_EACCES;
 	if (type == LX_DT_REG && (flags & LX_O_DIRECTORY))
 		return -LX_ENOTDIR;
 	if (node->trailing_slash && type != LX_DT_DIR)
@@ -409,15 +418,17 @@ long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx)
 		    !emit(ctx, lx_proc_entries[c].name, lx_proc_entries[c].type, entry_ino(c, arg)))
 			return 0;
 	if (e == P_ROOT) {
-		long pids[64];
-		size_t n = lx_proc_pids_list(pids, 64);
+		long pids[512];
+		size_t n = lx_proc_pids_list(pids, 512);
 		char name[24];
-		for (size_t i = 0; i < n && i < 64; i++) {
+		for (size_t i = 0; i < n && i < 512; i++) {
 			lx_snprintf(name, sizeof(name), "%lld", (long long)pids[i]);
 			if (!emit(ctx, name, LX_DT_DIR, entry_ino(P_PID, pids[i])))
 				return 0;
 		}
 	}
+	if ((e == P_FD || e == P_FDINFO) && !lx_proc_pid_is_self(arg))
+		return -LX_EACCES;
 	if (e == P_FD || e == P_FDINFO) {
 		char name[16];
 		for (int fd = 0; fd < LX_FD_MAX; fd++) {

@@ -12,7 +12,7 @@ enum lx_proc_ent {
 	P_RANDOM, P_UUID,
 	/* below /proc/<pid>: arg is the pid */
 	P_PID, P_EXE, P_CWD, P_FD, P_FDINFO, P_STATUS, P_PSTAT, P_CMDLINE, P_ENVIRON,
-	P_PMOUNTS, P_MOUNTINFO,
+	P_PMOUNTS, P_MOUNTINFO, P_COMM, P_MAPS,
 	/* /proc/<pid>/fd/N and fdinfo/N: arg is the fd */
 	P_FD_N, P_FDINFO_N,
 	/* /sys */

@@ -1,64 +1,42 @@
 /*
- * The processes /proc shows (proc_pids.h).  Until the instance daemon keeps
- * the process tree, the only process this one can describe is itself; the
- * rest of /proc asks through these functions only, so that other pids
- * appear when the daemon answers here.
+ * The processes /proc shows (proc_pids.h): the instance's list of
+ * processes (runtime/instance.h) and, for one of them, what its record and
+ * its memory say (runtime/proc_info.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vfs.h"
+#include "instance.h"
+#include "proc_info.h"
 #include "proc_pids.h"
 #include "syscall_table.h"
-#include "nt.h"
-
-#include <psapi.h>
-#include <tlhelp32.h>
 
 struct lx_arg_layout lx_arg_layout;
 
 size_t lx_proc_pids_list(long *pids, size_t cap)
 {
-	struct lx_syscall sc = { 0 };
-
-	if (cap > 0)
-		pids[0] = (long)lx_sys_getpid(&sc);
-	return 1;
+	return lx_instance_pids(pids, cap);
 }
 
 int lx_proc_pid_exists(long pid)
 {
+	return pid > 0 && lx_instance_tgid(pid) != 0;
+}
+
+int lx_proc_pid_is_self(long pid)
+{
 	struct lx_syscall sc = { 0 };
 
-	return pid == (long)lx_sys_getpid(&sc);
+	return pid > 0 && lx_instance_tgid(pid) == (long)lx_sys_getpid(&sc);
 }
 
-static uint64_t ticks_of(FILETIME ft)
-{
-	uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
-	return t / 100000; /* 100 ns units to USER_HZ (100 per second) */
-}
-
-static long count_threads(void)
-{
-	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
-	THREADENTRY32 te = { .dwSize = sizeof(te) };
-	DWORD self = GetCurrentProcessId();
-	long n = 0;
-
-	if (snap == INVALID_HANDLE_VALUE)
-		return 1;
-	for (BOOL ok = Thread32First(snap, &te); ok; ok = Thread32Next(snap, &te))
-		if (te.th32OwnerProcessID == self)
-			n++;
-	CloseHandle(snap);
-	return n ? n : 1;
-}
-
-/* Copies the guest's [start, end) (argv or envp strings) to the heap: the
- * kernel reads them from the process's memory too, so a program that
- * rewrites its argv changes its cmdline. */
-static char *guest_strings(uint64_t start, uint64_t end, size_t *len)
+/* Copies [start, end) of the process's memory (argv or envp strings) to
+ * the heap: the kernel reads them from the process's memory too
+ * (proc_pid_cmdline_read), so a program that rewrites its argv changes
+ * its cmdline. */
+static char *memory_strings(const struct lx_proc_info *info, uint64_t start, uint64_t end,
+                            size_t *len)
 {
 	size_t n = end > start ? (size_t)(end - start) : 0;
 	char *s = malloc(n + 1);
@@ -66,7 +44,7 @@ static char *guest_strings(uint64_t start, uint64_t end, size_t *len)
 	*len = 0;
 	if (!s)
 		return NULL;
-	if (n && lx_copy_from_user(s, start, n)) {
+	if (lx_proc_read_memory(info, start, s, n) < 0) {
 		free(s);
 		return NULL;
 	}
@@ -75,73 +53,49 @@ static char *guest_strings(uint64_t start, uint64_t end, size_t *len)
 	return s;
 }
 
-static char *exe_path(void)
+static char *heap_path(const char *path)
 {
-	wchar_t module[LX_PATH_MAX];
-	char *path = malloc(LX_PATH_MAX);
-	DWORD n = GetModuleFileNameW(NULL, module, LX_PATH_MAX);
-
-	if (!path)
-		return NULL;
-	if (n == 0 || n >= LX_PATH_MAX || lx_linux_path_of_win32(module, path, LX_PATH_MAX)) {
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
-/* The command name: the base name of argv[0], as execve sets comm from
- * the file name (at most 15 bytes). */
-static void comm_of(const char *cmdline, size_t len, char *comm)
-{
-	const char *base = cmdline;
-
-	comm[0] = 0;
-	if (!cmdline || !len)
-		return;
-	for (const char *p = cmdline; *p; p++)
-		if (*p == '/')
-			base = p + 1;
-	lx_snprintf(comm, 16, "%s", base);
+	return path[0] ? strdup(path) : NULL;
 }
 
 long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 {
-	FILETIME create, exit_t, kernel, user;
-	PROCESS_MEMORY_COUNTERS mem;
-	ULONGLONG now_ms = GetTickCount64();
-	FILETIME now;
-	struct lx_syscall sc = { 0 };
+	struct lx_proc_info *info = malloc(sizeof(*info));
+	long err;
 
 	memset(f, 0, sizeof(*f));
-	if (!lx_proc_pid_exists(pid))
-		return -LX_ESRCH;
-	f->pid = pid;
-	f->ppid = (long)lx_sys_getppid(&sc);
-	f->state = 'R';
-	f->uid = (long)lx_sys_getuid(&sc);
-	f->gid = (long)lx_sys_getgid(&sc);
-	f->threads = count_threads();
-	if (GetProcessTimes(GetCurrentProcess(), &create, &exit_t, &kernel, &user)) {
-		uint64_t created = ticks_of(create);
-		f->utime = ticks_of(user);
-		f->stime = ticks_of(kernel);
-		GetSystemTimeAsFileTime(&now);
-		/* boot = now - uptime; start = created - boot */
-		uint64_t boot = ticks_of(now) - now_ms / 10;
-		f->start_ticks = created > boot ? created - boot : 0;
+	if (!info)
+		return -LX_ENOMEM;
+	err = lx_proc_info_get(pid, info);
+	if (err) {
+		free(info);
+		return err;
 	}
-	if (K32GetProcessMemoryInfo(GetCurrentProcess(), &mem, sizeof(mem))) {
-		f->rss = mem.WorkingSetSize / 4096;
-		f->vsize = mem.PagefileUsage;
-	}
-	f->exe = exe_path();
-	f->cwd = malloc(LX_PATH_MAX);
-	if (f->cwd)
-		lx_cwd_copy(f->cwd);
-	f->cmdline = guest_strings(lx_arg_layout.arg_start, lx_arg_layout.arg_end, &f->cmdline_len);
-	f->envp = guest_strings(lx_arg_layout.env_start, lx_arg_layout.env_end, &f->env_len);
-	comm_of(f->cmdline, f->cmdline_len, f->comm);
+	f->pid = info->pid;
+	f->tgid = info->tgid;
+	f->ppid = info->ppid;
+	f->pgid = info->pgid;
+	f->sid = info->sid;
+	memcpy(f->comm, info->comm, sizeof(f->comm));
+	f->state = info->state;
+	f->uid = info->uid;
+	f->gid = info->gid;
+	f->umask = info->umask;
+	f->threads = info->threads;
+	f->utime = info->utime;
+	f->stime = info->stime;
+	f->start_ticks = info->start_ticks;
+	f->vsize = info->vsize;
+	f->rss = info->rss;
+	f->arg_start = info->arg_start;
+	f->arg_end = info->arg_end;
+	f->env_start = info->env_start;
+	f->env_end = info->env_end;
+	f->exe = heap_path(info->exe);
+	f->cwd = heap_path(info->cwd);
+	f->cmdline = memory_strings(info, info->arg_start, info->arg_end, &f->cmdline_len);
+	f->envp = memory_strings(info, info->env_start, info->env_end, &f->env_len);
+	free(info);
 	return 0;
 }
 

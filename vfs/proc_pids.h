@@ -1,8 +1,7 @@
 /*
  * The processes /proc shows (proc_pids.c): which pids exist and the facts
- * of one pid.  Today only the calling process is known; the instance
- * daemon (docs/architecture.md) will answer for the others through the
- * same two calls.
+ * of one pid, for every process of the instance (runtime/instance.h) and
+ * every thread of one (a tid resolves, as on Linux, but is not listed).
  */
 #ifndef LXNT_VFS_PROC_PIDS_H
 #define LXNT_VFS_PROC_PIDS_H
@@ -11,16 +10,17 @@
 #include <stdint.h>
 
 struct lx_proc_facts {
-	long pid, ppid;
+	long pid, tgid, ppid, pgid, sid;
 	char comm[16];          /* the name, at most 15 bytes (TASK_COMM_LEN) */
-	char state;             /* 'R', 'S' ... */
-	long uid, gid;
+	char state;             /* 'R', 'S', 'Z' */
+	long uid, gid, umask;
 	long threads;
 	uint64_t utime, stime;  /* clock ticks (USER_HZ, 100) */
 	uint64_t start_ticks;   /* start time after boot, clock ticks */
 	uint64_t vsize, rss;    /* bytes, pages */
+	uint64_t arg_start, arg_end, env_start, env_end;
 	char *exe, *cwd;        /* Linux paths, heap; NULL when unknown */
-	char *cmdline, *envp; /* NUL-separated, heap */
+	char *cmdline, *envp;   /* NUL-separated, heap */
 	size_t cmdline_len, env_len;
 };
 
@@ -29,7 +29,9 @@ size_t lx_proc_pids_list(long *pids, size_t cap);
 /* Fills facts for pid; -LX_ESRCH when there is no such process. */
 long lx_proc_pid_facts(long pid, struct lx_proc_facts *facts);
 void lx_proc_facts_free(struct lx_proc_facts *facts);
-/* Whether pid is a process /proc shows. */
+/* Whether pid is a process or thread /proc resolves. */
 int lx_proc_pid_exists(long pid);
+/* Whether pid belongs to the calling process (its fd table is ours). */
+int lx_proc_pid_is_self(long pid);
 
 #endif

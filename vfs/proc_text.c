@@ -8,6 +8,7 @@
 
 #include "vfs.h"
 #include "proc.h"
+#include "proc_maps.h"
 #include "proc_pids.h"
 #include "lxnt/linux/utsname.h"
 #include "nt.h"
@@ -228,17 +229,33 @@ static void uuid(struct text *t)
 	    b[14], b[15]);
 }
 
+/* fs/proc/array.c task_state_array, for the states a record knows. */
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	default: return "zombie";
+	}
+}
+
+/* /proc/<pid>/status (fs/proc/array.c proc_pid_status), the lines a
+ * record can fill; a zombie has no fs (no Umask) and no mm (no Vm lines). */
 static void pid_status(struct text *t, const struct lx_proc_facts *f)
 {
-	long long pid = f->pid, uid = f->uid, gid = f->gid;
+	long long uid = f->uid, gid = f->gid;
 
-	put(t, "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
+	put(t, "Name:\t%s\n", f->comm);
+	if (f->state != 'Z')
+		put(t, "Umask:\t%04llo\n", (unsigned long long)f->umask);
+	put(t, "State:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
 	       "PPid:\t%lld\nTracerPid:\t0\nUid:\t%lld\t%lld\t%lld\t%lld\n"
-	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t\nVmRSS:\t%8llu kB\n"
-	       "Threads:\t%lld\n",
-	    f->comm, lx_umask, f->state, f->state == 'R' ? "running" : "sleeping", pid, pid,
-	    (long long)f->ppid, uid, uid, uid, uid, gid, gid, gid, gid, LX_FD_MAX,
-	    (unsigned long long)f->rss * 4, (long long)f->threads);
+	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t\n",
+	    f->state, state_name(f->state), (long long)f->tgid, (long long)f->pid,
+	    (long long)f->ppid, uid, uid, uid, uid, gid, gid, gid, gid, LX_FD_MAX);
+	if (f->state != 'Z')
+		put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
+	put(t, "Threads:\t%lld\n", (long long)f->threads);
 }
 
 /* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat. */
@@ -249,12 +266,12 @@ static void pid_stat(struct text *t, const struct lx_proc_facts *f)
 	put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %lld 0"
 	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0"
 	       " 0 0 %llu %llu %llu %llu 0\n",
-	    pid, f->comm, f->state, (long long)f->ppid, pid, pid,
+	    pid, f->comm, f->state, (long long)f->ppid, (long long)f->pgid, (long long)f->sid,
 	    (unsigned long long)f->utime, (unsigned long long)f->stime, (long long)f->threads,
 	    (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,
-	    (unsigned long long)f->rss, (unsigned long long)lx_arg_layout.arg_start,
-	    (unsigned long long)lx_arg_layout.arg_end, (unsigned long long)lx_arg_layout.env_start,
-	    (unsigned long long)lx_arg_layout.env_end);
+	    (unsigned long long)f->rss, (unsigned long long)f->arg_start,
+	    (unsigned long long)f->arg_end, (unsigned long long)f->env_start,
+	    (unsigned long long)f->env_end);
 }
 
 static void fdinfo(struct text *t, long fd)
@@ -287,6 +304,7 @@ static long pid_text(int e, long pid, struct text *t)
 	case P_PSTAT: pid_stat(t, &f); break;
 	case P_CMDLINE: put_bytes(t, f.cmdline, f.cmdline_len); break;
 	case P_ENVIRON: put_bytes(t, f.envp, f.env_len); break;
+	case P_COMM: put(t, "%s\n", f.comm); break;
 	}
 	lx_proc_facts_free(&f);
 	return 0;
@@ -318,9 +336,12 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_OSRELEASE: put(&t, "%s\n", LX_UNAME_RELEASE); break;
 	case P_PID_MAX: put(&t, "4194304\n"); break; /* PID_MAX_LIMIT on 64-bit */
 	case P_UUID: uuid(&t); break;
-	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON:
+	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
 		break;
+	case P_MAPS:
+		free(t.buf);
+		return lx_proc_maps_text(arg, text, len);
 	case P_PMOUNTS: case P_MOUNTINFO:
 		free(t.buf);
 		return lx_mount_table_text(e == P_MOUNTINFO, text, len);

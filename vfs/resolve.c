@@ -12,6 +12,7 @@
 #include "metacache.h"
 #include "metadata.h"
 #include "nt.h"
+#include "proc_info.h"
 
 static char cwd[LX_PATH_MAX] = "/";
 static SRWLOCK cwd_lock = SRWLOCK_INIT;
@@ -29,6 +30,7 @@ long lx_set_cwd(const char *path)
 		return -LX_ENAMETOOLONG;
 	AcquireSRWLockExclusive(&cwd_lock);
 	strcpy(cwd, path);
+	lx_proc_note_cwd(path); /* for /proc/<pid>/cwd read by others */
 	ReleaseSRWLockExclusive(&cwd_lock);
 	return 0;
 }

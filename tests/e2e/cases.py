@@ -418,4 +418,21 @@ CASES = [
     dict(name="locks-execve-cloexec-drops", prog="locks", args=["exec-cloexec"]),
     dict(name="locks-vfork-child-close", prog="locks", args=["vfork-close"]),
     dict(name="locks-contend-4x100", prog="locks", args=["contend"], timeout=120),
+    # Every process of the instance (tests/guest/pids.c): /proc/<pid> of
+    # children read by their parent, kill of a group and of -1, tgkill of
+    # another process, setpgid's error codes; busybox sh kills a
+    # background job's own group (setsid) by its pgid.
+    dict(name="pids-proc", prog="pids", args=["proc"], timeout=30),
+    dict(name="pids-groups", prog="pids", args=["groups"], timeout=30),
+    dict(name="pids-setpgid", prog="pids", args=["setpgid"], timeout=30),
+    dict(name="pids-kill-group-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'setsid sleep 20 & p=$!; until kill -0 -$p 2>/dev/null; do sleep 0.1; done; '
+         'kill -TERM -$p; echo kill=$?; wait $p 2>/dev/null; echo status=$?; '
+         'kill -TERM -$p 2>/dev/null; echo again=$?']),
+    dict(name="pids-stat-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'sleep 20 & p=$!; s=; while [ "$s" != S ]; do read a b s rest < /proc/$p/stat; done; '
+         'echo "$b $s"; read c < /proc/$p/comm; echo "comm=$c"; '
+         '[ "${rest%% *}" = $$ ] && echo ppid is the shell; kill $p; wait $p 2>/dev/null; echo $?']),
+    # /proc/self/maps parsed by the program itself (tests/guest/maps.c).
+    dict(name="pids-maps", prog="maps", args=[]),
 ]

@@ -112,6 +112,10 @@ bool lx_cred_in_group_real(uint32_t gid) { return gid == (uint32_t)test_uid; }
  * signal is only recorded, so that tests can see SIGPIPE. */
 #include "signal.h"
 #include "identity.h"
+#include "instance.h"
+#include "mman.h"
+#include "proc_info.h"
+#include "handoff.h"
 
 long lx_uid = 1000, lx_gid = 1000;
 int test_last_signal;
@@ -189,4 +193,65 @@ int lx_snprintf(char *buf, size_t size, const char *fmt, ...)
 	n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+void lx_cwd_copy(char *out) __attribute__((weak));
+
+/* The instance and /proc's facts (runtime/instance.c, proc_info.c): the
+ * test process alone, described from what it knows. */
+size_t lx_instance_pids(long *pids, size_t cap)
+{
+	if (cap > 0)
+		pids[0] = (long)GetCurrentProcessId();
+	return 1;
+}
+
+long lx_instance_tgid(long tid)
+{
+	return tid == (long)GetCurrentProcessId() ? tid : 0;
+}
+
+long lx_proc_info_get(long pid, struct lx_proc_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!lx_instance_tgid(pid))
+		return -LX_ESRCH;
+	info->pid = info->tgid = info->pgid = info->sid = pid;
+	info->ppid = 1;
+	info->uid = info->gid = test_uid;
+	info->threads = 1;
+	info->state = 'R';
+	info->self = true;
+	memcpy(info->comm, "vfs-syscalls", 13);
+	if (lx_cwd_copy) /* vfs-unit links no path walk */
+		lx_cwd_copy(info->cwd);
+	return 0;
+}
+
+long lx_proc_read_memory(const struct lx_proc_info *info, uint64_t addr, void *buf, size_t n)
+{
+	(void)info;
+	return lx_copy_from_user(buf, addr, n);
+}
+
+void lx_proc_note_cwd(const char *path)
+{
+	(void)path;
+}
+
+/* The memory map (runtime/mman.c, proc_info.c): the test process has no
+ * guest memory of its own. */
+void lx_brk_get(uint64_t *base, uint64_t *cur)
+{
+	*base = *cur = 0;
+}
+
+void lx_mm_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	(void)fn; (void)ctx;
+}
+
+void lx_image_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), void *ctx)
+{
+	(void)fn; (void)ctx;
 }

@@ -1,0 +1,31 @@
+/* prctl(2) (kernel/sys.c): the process name, which /proc shows. */
+#include "proc_info.h"
+#include "syscall_table.h"
+
+#define LX_PR_SET_NAME 15
+#define LX_PR_GET_NAME 16
+
+/* Linux prctl(2). */
+int64_t lx_sys_prctl(struct lx_syscall *sc)
+{
+	char name[16] = { 0 };
+	long r;
+
+	switch ((int)sc->arg[0]) {
+	case LX_PR_SET_NAME:
+		/* At most TASK_COMM_LEN - 1 bytes, the rest cut off: a name
+		 * without a NUL in 16 bytes keeps its first 15. */
+		r = lx_strncpy_from_user(name, (uint64_t)sc->arg[1], sizeof(name));
+		if (r < 0 && r != -LX_ENAMETOOLONG)
+			return -LX_EFAULT;
+		name[sizeof(name) - 1] = 0;
+		lx_proc_set_comm(name);
+		return 0;
+	case LX_PR_GET_NAME:
+		lx_proc_get_comm(name);
+		return lx_copy_to_user((uint64_t)sc->arg[1], name, sizeof(name)) < 0 ? -LX_EFAULT : 0;
+	default:
+		/* What an older kernel answers for an option it lacks. */
+		return -LX_EINVAL;
+	}
+}

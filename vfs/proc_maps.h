@@ -1,0 +1,11 @@
+/* /proc/<pid>/maps (proc_maps.c). */
+#ifndef LXNT_VFS_PROC_MAPS_H
+#define LXNT_VFS_PROC_MAPS_H
+
+#include <stddef.h>
+
+/* The text of the calling process's maps; -LX_EACCES for another
+ * process, -LX_ESRCH for no process. */
+long lx_proc_maps_text(long pid, char **text, size_t *len);
+
+#endif
