@@ -233,9 +233,22 @@ long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMAT
 {
 	STARTUPINFOW si = { .cb = sizeof(si) };
 
-	if (!CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, pi))
-		return lx_errno_from_win32(GetLastError());
-	return 0;
+	/*
+	 * Wine 8's NtCreateUserProcess answers STATUS_INTERNAL_ERROR
+	 * (ERROR_INTERNAL_ERROR) when the new Unix process ends before its
+	 * start-up reports success, without an exit status: it was killed or
+	 * crashed in Wine's loader, before any code of this image ran.  Seen
+	 * rarely, under load; nothing was created, so the creation is tried
+	 * again, a bounded number of times.
+	 */
+	for (int attempt = 0;; attempt++) {
+		if (CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si,
+		                   pi))
+			return 0;
+		DWORD err = GetLastError();
+		if (err != ERROR_INTERNAL_ERROR || attempt == 2)
+			return lx_errno_from_win32(err);
+	}
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <sddl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "instance.h"
@@ -54,22 +55,28 @@ static void user_sid(wchar_t *out, size_t cap)
 
 /* The rootfs as a full path, upper-cased and without trailing
  * separators, so that C:\rootfs and c:\Rootfs\ are one instance; the
- * synthetic root has the name "*", which no path has. */
+ * synthetic root has the name "*", which no path has.  LCMapStringEx of
+ * kernel32 rather than CharUpperBuffW: importing user32 for one call
+ * makes every process start load and initialise user32, gdi32 and
+ * win32u, which under Wine 8 costs tens of milliseconds per process. */
 static void root_name(wchar_t *out, size_t cap)
 {
-	wchar_t env[MAX_PATH];
+	wchar_t env[MAX_PATH], full[MAX_PATH];
 	DWORD n = GetEnvironmentVariableW(L"LXNT_ROOT", env, MAX_PATH);
 	DWORD fn = 0;
 
 	if (n > 0 && n < MAX_PATH)
-		fn = GetFullPathNameW(env, (DWORD)cap, out, NULL);
-	if (fn == 0 || fn >= cap) {
+		fn = GetFullPathNameW(env, MAX_PATH, full, NULL);
+	if (fn == 0 || fn >= MAX_PATH || fn >= cap) {
 		wcscpy(out, L"*");
 		return;
 	}
-	while (fn > 3 && out[fn - 1] == L'\\')
-		out[--fn] = 0;
-	CharUpperBuffW(out, fn);
+	while (fn > 3 && full[fn - 1] == L'\\')
+		full[--fn] = 0;
+	if (!LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, full, (int)fn, out, (int)cap, NULL,
+	                   NULL, 0))
+		memcpy(out, full, fn * sizeof(wchar_t));
+	out[fn] = 0;
 }
 
 static BOOL CALLBACK make_key(INIT_ONCE *once, void *param, void **ctx)

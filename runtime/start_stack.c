@@ -6,7 +6,6 @@
  * NULL, envp, NULL and the auxiliary vector.
  */
 #include <windows.h>
-#include <bcrypt.h>
 #include <string.h>
 #include <cpuid.h>
 
@@ -100,7 +99,7 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 	lx_proc_note_args();
 	uint64_t platform_at = put_str(&w, "x86_64");
 	uint8_t rnd[16];
-	if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rnd, sizeof(rnd), BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+	if (!lx_random_bytes(rnd, sizeof(rnd)))
 		lx_fatal("lxnt: no random bytes for AT_RANDOM");
 	w.cur &= ~15ULL;
 	uint64_t random_at = put_bytes(&w, rnd, sizeof(rnd));

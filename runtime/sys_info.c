@@ -3,7 +3,6 @@
  * getrlimit(2), prlimit64(2).
  */
 #include <windows.h>
-#include <bcrypt.h>
 #include <string.h>
 
 #include "identity.h"
@@ -76,7 +75,7 @@ int64_t lx_sys_getrandom(struct lx_syscall *sc)
 		len = 0x1ffffff;
 	while (done < len) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, chunk, (ULONG)n, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+		if (!lx_random_bytes(chunk, n))
 			return done ? (long)done : -LX_EIO;
 		if (lx_copy_to_user(buf + done, chunk, n) < 0)
 			return done ? (long)done : -LX_EFAULT;

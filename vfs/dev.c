@@ -9,7 +9,29 @@
 #include "vfs.h"
 #include "nt.h"
 
-#include <bcrypt.h>
+/* RtlGenRandom, as <ntsecapi.h> declares it (that header clashes with
+ * <winternl.h>). */
+BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
+
+/*
+ * The system RNG: RtlGenRandom of advapi32, which every process loads
+ * anyway, rather than BCryptGenRandom: under Wine 8, bcrypt.dll's start-up
+ * loads GnuTLS into every process, a few milliseconds of every process
+ * creation (docs/benchmarks.md).
+ */
+bool lx_random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n) {
+		ULONG chunk = n > 0x10000 ? 0x10000 : (ULONG)n;
+		if (!SystemFunction036(p, chunk))
+			return false;
+		p += chunk;
+		n -= chunk;
+	}
+	return true;
+}
 
 struct lx_dev_info {
 	const char *name;
@@ -95,8 +117,7 @@ static long mem_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
 		return 0;
 	case LX_DEV_RANDOM:
 	case LX_DEV_URANDOM:
-		if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, buf, (ULONG)n,
-		                                    BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+		if (!lx_random_bytes(buf, n))
 			return -LX_EIO;
 		return (long)n;
 	default:

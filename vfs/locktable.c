@@ -11,7 +11,6 @@
  * are recognised by whoever meets them next and dropped.
  */
 #include <windows.h>
-#include <bcrypt.h>
 #include <stddef.h>
 #include <string.h>
 #include <wchar.h>
@@ -172,7 +171,7 @@ long lx_lock_owner_new(uint64_t *id, void **object)
 
 	for (int tries = 0; tries < 8; tries++) {
 		uint64_t v = 0;
-		if (BCryptGenRandom(NULL, (UCHAR *)&v, sizeof(v), BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+		if (!lx_random_bytes(&v, sizeof(v)))
 			return -LX_ENOLCK;
 		if (!v || !owner_name(v, name, 128))
 			continue;

@@ -13,7 +13,6 @@
 #include "lxnt/linux/utsname.h"
 #include "nt.h"
 
-#include <bcrypt.h>
 #include <cpuid.h>
 
 struct text {
@@ -218,7 +217,7 @@ static void uuid(struct text *t)
 {
 	unsigned char b[16];
 
-	if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, b, sizeof(b), BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+	if (!lx_random_bytes(b, sizeof(b))) {
 		t->failed = true;
 		return;
 	}

@@ -435,4 +435,11 @@ CASES = [
          '[ "${rest%% *}" = $$ ] && echo ppid is the shell; kill $p; wait $p 2>/dev/null; echo $?']),
     # /proc/self/maps parsed by the program itself (tests/guest/maps.c).
     dict(name="pids-maps", prog="maps", args=[]),
+    # A SIGTERM sent right after fork reaches the child whether it lands
+    # before, during or after the child's execve (runtime/exec.c: a signal
+    # that the old image took during execve was lost, and the program ran
+    # to its end).
+    dict(name="proc-kill-during-exec", prog="busybox", path=True, timeout=60, args=["sh", "-c",
+         '(for i in 1 2 3 4 5 6; do sleep 5 & p=$!; kill -TERM $p; wait $p; '
+         'echo "$?"; done) 2>/dev/null']),
 ]
