@@ -59,22 +59,6 @@ struct import {
 	size_t n;
 };
 
-static NTSTATUS nt_open(const wchar_t *path, ACCESS_MASK access, ULONG disposition,
-                        ULONG options, HANDLE *h)
-{
-	UNICODE_STRING name;
-	OBJECT_ATTRIBUTES oa;
-	IO_STATUS_BLOCK io;
-
-	name.Buffer = (PWSTR)path;
-	name.Length = (USHORT)(wcslen(path) * sizeof(wchar_t));
-	name.MaximumLength = name.Length;
-	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
-	return NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL,
-	                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, disposition,
-	                    options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
-}
-
 static wchar_t *join(const wchar_t *dir, const wchar_t *name)
 {
 	size_t n = wcslen(dir) + wcslen(name) + 2;
@@ -106,7 +90,7 @@ bool lx_meta_import_pending(const wchar_t *root)
 {
 	wchar_t *path = join(root, LX_MANIFEST_NAME);
 	HANDLE h;
-	bool found = path && NT_SUCCESS(nt_open(path, FILE_READ_ATTRIBUTES, FILE_OPEN,
+	bool found = path && NT_SUCCESS(lx_metastore_open(path, FILE_READ_ATTRIBUTES, FILE_OPEN,
 	                                        FILE_NON_DIRECTORY_FILE, &h));
 
 	if (found)
@@ -125,11 +109,11 @@ static NTSTATUS take_lock(struct import *im, HANDLE *lock)
 
 	if (!path)
 		return STATUS_NO_MEMORY;
-	s = nt_open(im->store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(im->store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
 	if (NT_SUCCESS(s)) {
 		NtClose(h);
 		for (DWORD waited = 0;; waited += 5) {
-			s = nt_open(path, DELETE, FILE_CREATE,
+			s = lx_metastore_open(path, DELETE, FILE_CREATE,
 			            FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, lock);
 			if (NT_SUCCESS(s) || waited >= IMPORT_WAIT_MS)
 				break;
@@ -157,7 +141,7 @@ static char *read_manifest(const wchar_t *path, NTSTATUS *s)
 	HANDLE h;
 	char *buf = NULL;
 
-	*s = nt_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	*s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 	if (!NT_SUCCESS(*s))
 		return NULL;
 	*s = NtQueryInformationFile(h, &io, &std, sizeof(std),
@@ -390,7 +374,7 @@ static NTSTATUS file_id(const wchar_t *path, uint64_t *id, FILE_BASIC_INFORMATIO
 	FILE_INTERNAL_INFORMATION in;
 	IO_STATUS_BLOCK io;
 	HANDLE h;
-	NTSTATUS s = nt_open(path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &h);
+	NTSTATUS s = lx_metastore_open(path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &h);
 
 	if (!NT_SUCCESS(s))
 		return s;
@@ -428,7 +412,7 @@ static void delete_path(const wchar_t *path)
 	IO_STATUS_BLOCK io;
 	HANDLE h;
 
-	if (NT_SUCCESS(nt_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h))) {
+	if (NT_SUCCESS(lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h))) {
 		NtSetInformationFile(h, &io, &d, sizeof(d),
 		                     (FILE_INFORMATION_CLASS)LX_FileDispositionInformation);
 		NtClose(h);
@@ -445,7 +429,7 @@ static void delete_path(const wchar_t *path)
 static NTSTATUS relink(const wchar_t *primary, const wchar_t *member)
 {
 	HANDLE h;
-	NTSTATUS s = nt_open(primary, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	NTSTATUS s = lx_metastore_open(primary, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 
 	if (!NT_SUCCESS(s))
 		return s;
@@ -491,7 +475,7 @@ static bool holds(const wchar_t *path, const char *target)
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER off = { 0 };
 	HANDLE h;
-	NTSTATUS s = nt_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	NTSTATUS s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 
 	if (!NT_SUCCESS(s))
 		return true; /* missing: pass 2 reports it */
@@ -505,7 +489,7 @@ static NTSTATUS rewrite_content(const wchar_t *path, const char *target)
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER off = { 0 };
 	HANDLE h;
-	NTSTATUS s = nt_open(path, FILE_WRITE_DATA, FILE_OVERWRITE, FILE_NON_DIRECTORY_FILE, &h);
+	NTSTATUS s = lx_metastore_open(path, FILE_WRITE_DATA, FILE_OVERWRITE, FILE_NON_DIRECTORY_FILE, &h);
 
 	if (!NT_SUCCESS(s))
 		return s;
@@ -591,7 +575,7 @@ static void restore_root_mtime(const wchar_t *root, int64_t mtime_nt)
 	IO_STATUS_BLOCK io;
 	HANDLE h;
 
-	if (!mtime_nt || !NT_SUCCESS(nt_open(root, FILE_WRITE_ATTRIBUTES, FILE_OPEN,
+	if (!mtime_nt || !NT_SUCCESS(lx_metastore_open(root, FILE_WRITE_ATTRIBUTES, FILE_OPEN,
 	                                     FILE_DIRECTORY_FILE, &h)))
 		return;
 	memset(&basic, 0, sizeof(basic)); /* 0: leave that time as it is */

@@ -155,8 +155,8 @@ void lx_metastore_tmpname(wchar_t *out, size_t cap)
 	out[cap - 1] = 0;
 }
 
-static NTSTATUS open_path(const wchar_t *path, ACCESS_MASK access, ULONG disposition,
-                          ULONG options, HANDLE *h)
+long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
+                       uint32_t options, void **h)
 {
 	UNICODE_STRING name;
 	OBJECT_ATTRIBUTES oa;
@@ -166,7 +166,7 @@ static NTSTATUS open_path(const wchar_t *path, ACCESS_MASK access, ULONG disposi
 	name.Length = (USHORT)(wcslen(path) * sizeof(wchar_t));
 	name.MaximumLength = name.Length;
 	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
-	return NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL,
+	return NtCreateFile((HANDLE *)h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL,
 	                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, disposition,
 	                    options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
 }
@@ -197,7 +197,7 @@ static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *
 
 	lx_metastore_path(store, file_id, false, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
-		s = open_path(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+		s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 		if (!transient(s))
 			break;
 		pause_try(tries);
@@ -221,14 +221,14 @@ static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
 {
 	wchar_t path[600];
 	HANDLE h;
-	NTSTATUS s = open_path(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
 
 	if (!NT_SUCCESS(s))
 		return s;
 	NtClose(h);
 	_snwprintf(path, 600, L"%ls\\%02x", store, (unsigned)(file_id & 0xff));
 	path[599] = 0;
-	s = open_path(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
 	if (NT_SUCCESS(s))
 		NtClose(h);
 	return s;
@@ -292,11 +292,11 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	lx_metarec_encode(m, file_id, rec);
 	lx_metastore_path(store, file_id, true, tmp, 600);
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = open_path(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, &h);
 	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
 		s = make_bucket(store, file_id);
 		if (NT_SUCCESS(s))
-			s = open_path(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF,
+			s = lx_metastore_open(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF,
 			              FILE_NON_DIRECTORY_FILE, &h);
 	}
 	if (!NT_SUCCESS(s))
@@ -320,7 +320,7 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 	NTSTATUS s;
 
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = open_path(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 	if (!NT_SUCCESS(s))
 		return s;
 	delete_handle(h);
@@ -337,7 +337,7 @@ void *lx_metastore_lock(const wchar_t *store, uint64_t file_id)
 	lx_metastore_path(store, file_id, false, path, 590);
 	wcscat(path, L".lock");
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
-		NTSTATUS s = open_path(path, DELETE, FILE_CREATE,
+		NTSTATUS s = lx_metastore_open(path, DELETE, FILE_CREATE,
 		                       FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, &h);
 		if (NT_SUCCESS(s))
 			return h;

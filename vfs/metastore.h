@@ -54,6 +54,10 @@ uint32_t lx_crc32(const void *data, size_t n);
  * renamed to their Linux name (same reason). */
 #define LX_METATMP_PREFIX L'\xF000'
 
+/* NtCreateFile of an NT path with every share mode and synchronous I/O,
+ * as the store and the import open their files; an NTSTATUS. */
+long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
+                       uint32_t options, void **h);
 /* Record store operations; each returns an NTSTATUS.  store is the NT
  * path of the store directory. */
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
