@@ -80,6 +80,31 @@ static HANDLE record_section(void)
 	return s;
 }
 
+/*
+ * The new image becomes the process's current one before it runs: its
+ * Windows pid goes into the record under the table's lock, so that ending
+ * the instance (lxnt-instance terminate, the daemon at the end of its
+ * life) either sees it or has already freed this process's entry, and
+ * then the new image is ended here instead of running on unknown.
+ */
+static bool publish_image(HANDLE process)
+{
+	struct lx_ptable *t = lx_ptable_get(NULL);
+	long pid = lx_getpid();
+	bool ours = true;
+
+	if (t) {
+		lx_ptable_lock();
+		ours = t->e[pid].kind == LX_PT_PROCESS && t->e[pid].tgid == pid;
+		if (ours)
+			lx_proc_self->win_pid = (long)GetProcessId(process);
+		lx_ptable_unlock();
+	}
+	if (!ours)
+		TerminateProcess(process, 128 + 9);
+	return ours;
+}
+
 static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                         const struct lx_strlist *argv, const struct lx_strlist *envp)
 {
@@ -152,7 +177,8 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	lx_signal_listener_stop();
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
-	ResumeThread(pi.hThread);
+	if (publish_image(pi.hProcess))
+		ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);
 }
@@ -222,7 +248,8 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 	lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
 	if (job && SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim, sizeof(lim)))
 		AssignProcessToJobObject(job, pi.hProcess);
-	ResumeThread(pi.hThread);
+	if (publish_image(pi.hProcess))
+		ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, true);
 }
