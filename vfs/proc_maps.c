@@ -11,11 +11,10 @@
 #include "mman.h"
 #include "proc_info.h"
 #include "proc_maps.h"
+#include "text.h"
 
 struct maps_text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
+	struct lx_text out;
 	const char *exe;            /* the image's areas' name */
 	uint64_t exe_dev, exe_ino;
 	uint64_t brk_base, brk_end; /* [heap]: the areas over the program break */
@@ -25,25 +24,6 @@ struct maps_text {
 	struct lx_mm_view held;
 	char held_path[LX_PATH_MAX];
 };
-
-static void append(struct maps_text *t, const char *s, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = 2 * (t->len + n + 1024);
-		char *b = realloc(t->buf, cap);
-		if (!b) {
-			t->failed = true;
-			return;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = 0;
-}
 
 static const char *area_name(const struct maps_text *t, const struct lx_mm_view *v)
 {
@@ -72,17 +52,17 @@ static void put_area(struct maps_text *t, const struct lx_mm_view *v, const char
 	                    (unsigned long long)ino);
 
 	if (n < 0 || (size_t)n >= sizeof(line)) {
-		t->failed = true;
+		t->out.failed = true;
 		return;
 	}
-	append(t, line, (size_t)n);
+	lx_text_bytes(&t->out, line, (size_t)n);
 	if (name) {
 		while (n++ < 72)
-			append(t, " ", 1);
-		append(t, " ", 1);
-		append(t, name, strlen(name));
+			lx_text_bytes(&t->out, " ", 1);
+		lx_text_bytes(&t->out, " ", 1);
+		lx_text_bytes(&t->out, name, strlen(name));
 	}
-	append(t, "\n", 1);
+	lx_text_bytes(&t->out, "\n", 1);
 }
 
 static void image_area(void *ctx, const struct lx_mm_view *v)
@@ -170,17 +150,17 @@ long lx_proc_maps_text(long pid, char **text, size_t *len)
 	lx_brk_get(&t->brk_base, &brk_cur);
 	t->brk_end = LX_PAGE_UP(brk_cur);
 	exe_identity(t);
-	append(t, "", 0); /* an empty map is an empty text, not NULL */
+	lx_text_bytes(&t->out, "", 0); /* an empty map is an empty text, not NULL */
 	lx_image_for_each_area(image_area, t);
 	lx_mm_for_each_area(guest_area, t);
 	flush(t);
 	free(info);
-	err = t->failed ? -LX_ENOMEM : 0;
+	err = t->out.failed ? -LX_ENOMEM : 0;
 	if (err) {
-		free(t->buf);
+		free(t->out.buf);
 	} else {
-		*text = t->buf;
-		*len = t->len;
+		*text = t->out.buf;
+		*len = t->out.len;
 	}
 	free(t);
 	return err;

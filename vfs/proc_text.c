@@ -10,66 +10,11 @@
 #include "proc.h"
 #include "proc_maps.h"
 #include "proc_pids.h"
+#include "text.h"
 #include "lxnt/linux/utsname.h"
 #include "nt.h"
 
 #include <cpuid.h>
-
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = lx_vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if (t->buf && t->len + (size_t)n < t->cap) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = 2 * (t->cap + (size_t)n + 256);
-		char *b = realloc(t->buf, cap);
-		if (!b) {
-			t->failed = true;
-			return;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-}
-
-static void put_bytes(struct text *t, const char *p, size_t n)
-{
-	if (t->failed || !n)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->len + n + 256;
-		char *b = realloc(t->buf, cap);
-		if (!b) {
-			t->failed = true;
-			return;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
 
 static unsigned ncpus(void)
 {
@@ -81,7 +26,7 @@ static unsigned ncpus(void)
 /* CPUID flags in the order of arch/x86/include/asm/cpufeatures.h, for the
  * bits a Linux program looks for (glibc, OpenSSL and the like read cpuid
  * themselves; scripts grep this). */
-static void put_cpu_flags(struct text *t)
+static void put_cpu_flags(struct lx_text *t)
 {
 	static const struct { unsigned leaf, reg, bit; const char *name; } flags[] = {
 		{ 1, 3, 0, "fpu" }, { 1, 3, 4, "tsc" }, { 1, 3, 8, "cx8" }, { 1, 3, 15, "cmov" },
@@ -101,7 +46,7 @@ static void put_cpu_flags(struct text *t)
 	};
 	unsigned max = __get_cpuid_max(0, NULL), maxext = __get_cpuid_max(0x80000000, NULL);
 
-	put(t, "flags\t\t:");
+	lx_text_put(t, "flags\t\t:");
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned r[4] = { 0 };
 		unsigned leaf = flags[i].leaf;
@@ -109,13 +54,13 @@ static void put_cpu_flags(struct text *t)
 			continue;
 		__cpuid_count(leaf, 0, r[0], r[1], r[2], r[3]);
 		if (r[flags[i].reg] & (1u << flags[i].bit))
-			put(t, " %s", flags[i].name);
+			lx_text_put(t, " %s", flags[i].name);
 	}
-	put(t, "\n");
+	lx_text_put(t, "\n");
 }
 
 /* /proc/cpuinfo (arch/x86/kernel/cpu/proc.c): one block per logical CPU. */
-static void cpuinfo(struct text *t)
+static void cpuinfo(struct lx_text *t)
 {
 	unsigned r[4], vendor[4] = { 0 }, brand[13] = { 0 };
 	unsigned family, model, stepping, n = ncpus();
@@ -140,21 +85,21 @@ static void cpuinfo(struct text *t)
 		const char *name = (const char *)brand;
 		while (*name == ' ')
 			name++;
-		put(t, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+		lx_text_put(t, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 		       "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %llu.000\n"
 		       "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n"
 		       "apicid\t\t: %u\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\n",
 		    i, (const char *)vendor, family, model, name, stepping, (unsigned long long)mhz,
 		    n, i, n, i, __get_cpuid_max(0, NULL));
 		put_cpu_flags(t);
-		put(t, "bogomips\t: %llu.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
+		lx_text_put(t, "bogomips\t: %llu.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
 		       "address sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n",
 		    (unsigned long long)mhz * 2);
 	}
 }
 
 /* /proc/meminfo (fs/proc/meminfo.c), the fields Windows can fill, in kB. */
-static void meminfo(struct text *t)
+static void meminfo(struct lx_text *t)
 {
 	MEMORYSTATUSEX m = { .dwLength = sizeof(m) };
 	unsigned long long swap_total, swap_free;
@@ -168,14 +113,14 @@ static void meminfo(struct text *t)
 	swap_free = m.ullAvailPageFile > m.ullAvailPhys ? m.ullAvailPageFile - m.ullAvailPhys : 0;
 	if (swap_free > swap_total)
 		swap_free = swap_total;
-	put(t, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
+	lx_text_put(t, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
 	       "Buffers:        %8llu kB\nCached:         %8llu kB\nSwapCached:     %8llu kB\n"
 	       "SwapTotal:      %8llu kB\nSwapFree:       %8llu kB\n",
 	    m.ullTotalPhys >> 10, m.ullAvailPhys >> 10, m.ullAvailPhys >> 10, 0ULL, 0ULL, 0ULL,
 	    swap_total >> 10, swap_free >> 10);
 }
 
-static void uptime(struct text *t)
+static void uptime(struct lx_text *t)
 {
 	ULONGLONG ms = GetTickCount64();
 	FILETIME idle, kernel, user;
@@ -184,12 +129,12 @@ static void uptime(struct text *t)
 	if (GetSystemTimes(&idle, &kernel, &user))
 		idle_cs = ((((unsigned long long)idle.dwHighDateTime << 32) | idle.dwLowDateTime)) /
 		          100000;
-	put(t, "%llu.%02llu %llu.%02llu\n", (unsigned long long)ms / 1000,
+	lx_text_put(t, "%llu.%02llu %llu.%02llu\n", (unsigned long long)ms / 1000,
 	    (unsigned long long)(ms % 1000) / 10, idle_cs / 100, idle_cs % 100);
 }
 
 /* /proc/stat's cpu lines: Windows counts idle time inside kernel time. */
-static void stat_text(struct text *t)
+static void stat_text(struct lx_text *t)
 {
 	FILETIME idle, kernel, user;
 	unsigned long long i = 0, k = 0, u = 0;
@@ -203,17 +148,17 @@ static void stat_text(struct text *t)
 		u = (((unsigned long long)user.dwHighDateTime << 32) | user.dwLowDateTime) / 100000;
 	}
 	k = k > i ? k - i : 0;
-	put(t, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", u, k, i);
+	lx_text_put(t, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", u, k, i);
 	for (unsigned c = 0, n = ncpus(); c < n; c++)
-		put(t, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", c, u / n, k / n, i / n);
+		lx_text_put(t, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", c, u / n, k / n, i / n);
 	GetSystemTimeAsFileTime(&now);
 	now_s = ((((unsigned long long)now.dwHighDateTime << 32) | now.dwLowDateTime) -
 	         116444736000000000ULL) / 10000000ULL;
-	put(t, "intr 0\nctxt 0\nbtime %llu\nprocesses %zu\nprocs_running 1\nprocs_blocked 0\n",
+	lx_text_put(t, "intr 0\nctxt 0\nbtime %llu\nprocesses %zu\nprocs_running 1\nprocs_blocked 0\n",
 	    now_s - ms / 1000, lx_proc_pids_list(NULL, 0));
 }
 
-static void uuid(struct text *t)
+static void uuid(struct lx_text *t)
 {
 	unsigned char b[16];
 
@@ -223,7 +168,7 @@ static void uuid(struct text *t)
 	}
 	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-	put(t, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+	lx_text_put(t, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
 	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
 	    b[14], b[15]);
 }
@@ -240,29 +185,29 @@ static const char *state_name(char state)
 
 /* /proc/<pid>/status (fs/proc/array.c proc_pid_status), the lines a
  * record can fill; a zombie has no fs (no Umask) and no mm (no Vm lines). */
-static void pid_status(struct text *t, const struct lx_proc_facts *f)
+static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	long long uid = f->uid, gid = f->gid;
 
-	put(t, "Name:\t%s\n", f->comm);
+	lx_text_put(t, "Name:\t%s\n", f->comm);
 	if (f->state != 'Z')
-		put(t, "Umask:\t%04llo\n", (unsigned long long)f->umask);
-	put(t, "State:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
+		lx_text_put(t, "Umask:\t%04llo\n", (unsigned long long)f->umask);
+	lx_text_put(t, "State:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
 	       "PPid:\t%lld\nTracerPid:\t0\nUid:\t%lld\t%lld\t%lld\t%lld\n"
 	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t\n",
 	    f->state, state_name(f->state), (long long)f->tgid, (long long)f->pid,
 	    (long long)f->ppid, uid, uid, uid, uid, gid, gid, gid, gid, LX_FD_MAX);
 	if (f->state != 'Z')
-		put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
-	put(t, "Threads:\t%lld\n", (long long)f->threads);
+		lx_text_put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
+	lx_text_put(t, "Threads:\t%lld\n", (long long)f->threads);
 }
 
 /* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat. */
-static void pid_stat(struct text *t, const struct lx_proc_facts *f)
+static void pid_stat(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	long long pid = f->pid;
 
-	put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %lld 0"
+	lx_text_put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %lld 0"
 	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0"
 	       " 0 0 %llu %llu %llu %llu 0\n",
 	    pid, f->comm, f->state, (long long)f->ppid, (long long)f->pgid, (long long)f->sid,
@@ -273,7 +218,7 @@ static void pid_stat(struct text *t, const struct lx_proc_facts *f)
 	    (unsigned long long)f->env_end);
 }
 
-static void fdinfo(struct text *t, long fd)
+static void fdinfo(struct lx_text *t, long fd)
 {
 	struct lx_file *f = lx_fd_get((int)fd);
 	long cloexec = lx_fd_get_cloexec((int)fd);
@@ -285,13 +230,13 @@ static void fdinfo(struct text *t, long fd)
 	}
 	if (lx_file_stat(f, &st))
 		memset(&st, 0, sizeof(st));
-	put(t, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%u\nino:\t%llu\n", (long long)f->pos,
+	lx_text_put(t, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%u\nino:\t%llu\n", (long long)f->pos,
 	    f->flags | (cloexec > 0 ? LX_O_CLOEXEC : 0), (unsigned)lx_minor(st.dev),
 	    (unsigned long long)st.ino);
 	lx_file_put(f);
 }
 
-static long pid_text(int e, long pid, struct text *t)
+static long pid_text(int e, long pid, struct lx_text *t)
 {
 	struct lx_proc_facts f;
 	long err = lx_proc_pid_facts(pid, &f);
@@ -301,9 +246,9 @@ static long pid_text(int e, long pid, struct text *t)
 	switch (e) {
 	case P_STATUS: pid_status(t, &f); break;
 	case P_PSTAT: pid_stat(t, &f); break;
-	case P_CMDLINE: put_bytes(t, f.cmdline, f.cmdline_len); break;
-	case P_ENVIRON: put_bytes(t, f.envp, f.env_len); break;
-	case P_COMM: put(t, "%s\n", f.comm); break;
+	case P_CMDLINE: lx_text_bytes(t, f.cmdline, f.cmdline_len); break;
+	case P_ENVIRON: lx_text_bytes(t, f.envp, f.env_len); break;
+	case P_COMM: lx_text_put(t, "%s\n", f.comm); break;
 	}
 	lx_proc_facts_free(&f);
 	return 0;
@@ -311,10 +256,10 @@ static long pid_text(int e, long pid, struct text *t)
 
 long lx_proc_text(int e, long arg, char **text, size_t *len)
 {
-	struct text t = { NULL, 0, 0, false };
+	struct lx_text t = { NULL, 0, 0, false };
 	long err = 0;
 
-	put(&t, "%s", "");
+	lx_text_put(&t, "%s", "");
 	switch (e) {
 	case P_CPUINFO: cpuinfo(&t); break;
 	case P_MEMINFO: meminfo(&t); break;
@@ -322,18 +267,18 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	/* Windows keeps no load average; WSL 1 showed zeros as well. */
 	case P_LOADAVG:
 		lx_procfs_self_pid(&arg);
-		put(&t, "0.00 0.00 0.00 1/%zu %lld\n", lx_proc_pids_list(NULL, 0), (long long)arg);
+		lx_text_put(&t, "0.00 0.00 0.00 1/%zu %lld\n", lx_proc_pids_list(NULL, 0), (long long)arg);
 		break;
 	case P_STAT: stat_text(&t); break;
 	case P_VERSION:
-		put(&t, "Linux version %s (lxnt) %s\n", LX_UNAME_RELEASE, LX_UNAME_VERSION);
+		lx_text_put(&t, "Linux version %s (lxnt) %s\n", LX_UNAME_RELEASE, LX_UNAME_VERSION);
 		break;
 	case P_FILESYSTEMS:
-		put(&t, "nodev\tsysfs\nnodev\tproc\nnodev\tdevtmpfs\n\tlxfs\n\tdrvfs\n");
+		lx_text_put(&t, "nodev\tsysfs\nnodev\tproc\nnodev\tdevtmpfs\n\tlxfs\n\tdrvfs\n");
 		break;
-	case P_OSTYPE: put(&t, "Linux\n"); break;
-	case P_OSRELEASE: put(&t, "%s\n", LX_UNAME_RELEASE); break;
-	case P_PID_MAX: put(&t, "4194304\n"); break; /* PID_MAX_LIMIT on 64-bit */
+	case P_OSTYPE: lx_text_put(&t, "Linux\n"); break;
+	case P_OSRELEASE: lx_text_put(&t, "%s\n", LX_UNAME_RELEASE); break;
+	case P_PID_MAX: lx_text_put(&t, "4194304\n"); break; /* PID_MAX_LIMIT on 64-bit */
 	case P_UUID: uuid(&t); break;
 	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
@@ -347,9 +292,9 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_FDINFO_N: fdinfo(&t, arg); break;
 	case S_CPU_ONLINE: case S_CPU_POSSIBLE: case S_CPU_PRESENT:
 		if (ncpus() == 1)
-			put(&t, "0\n");
+			lx_text_put(&t, "0\n");
 		else
-			put(&t, "0-%u\n", ncpus() - 1);
+			lx_text_put(&t, "0-%u\n", ncpus() - 1);
 		break;
 	default:
 		err = -LX_EINVAL;
