@@ -29,27 +29,6 @@ def ok(good, name, detail=""):
     results.append((good, name, detail))
 
 
-def prefix_processes(prefix):
-    """(Linux pid, command line) of the prefix's processes but its services."""
-    want = ("WINEPREFIX=" + prefix).encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    continue
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if want not in f.read().split(b"\0"):
-                    continue
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            continue
-        if not cmd.lower().startswith("c:\\windows\\"):
-            found.append((int(pid), cmd))
-    return found
-
-
 def wait_for(pred, seconds):
     deadline = time.monotonic() + seconds
     while True:
@@ -92,7 +71,7 @@ class Instance:
         return "daemon running" in self.tool_out("status", "-")
 
     def busybox_left(self):
-        return [c for p, c in prefix_processes(self.wine.prefix) if "busybox" in c]
+        return [c for p, c in winectl.prefix_processes(self.wine.prefix) if "busybox" in c]
 
 
 def test_dacl(inst):
@@ -131,11 +110,11 @@ def test_lock(inst):
     ok(locked and st == 1 and "is being installed; try again later" in err,
        "a process starting under the install lock is refused", "status %d: %s" % (st, err))
     # A holder killed at any moment releases the lock (an abandoned mutex).
-    tool_pids = [p for p, c in prefix_processes(inst.wine.prefix) if "lxnt-instance" in c]
+    tool_pids = [p for p, c in winectl.prefix_processes(inst.wine.prefix) if "lxnt-instance" in c]
     for p in tool_pids:
         os.kill(p, 9)
     holder.wait(timeout=30)
-    for p, c in prefix_processes(inst.wine.prefix):
+    for p, c in winectl.prefix_processes(inst.wine.prefix):
         if "instance_probe" in c:
             os.kill(p, 9)
     st, out, err = inst.run(inst.busybox, ["echo", "in"])

@@ -48,33 +48,9 @@ def survivors(marker):
     return [l for l in lines if marker in l and not l.split(None, 2)[1].startswith("Z")]
 
 
-def prefix_processes(prefix):
-    """Live processes whose environment names the Wine prefix, but for the
-    prefix's own services (C:\\windows\\...): those start on their own
-    schedule after wineboot, so counting them would not be deterministic.
-    What is left is the server, the guards and the run's Windows processes."""
-    want = ("WINEPREFIX=" + prefix).encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    continue
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if want not in f.read().split(b"\0"):
-                    continue
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            continue  # ended meanwhile, or not ours to read
-        if not cmd.lower().startswith("c:\\windows\\"):
-            found.append("%s %s" % (pid, cmd))
-    return found
-
-
 def daemons(prefix):
     """The Wine pids (Linux) of the prefix's instance daemons."""
-    return [int(p.split()[0]) for p in prefix_processes(prefix) if p.split(None, 1)[1] == DAEMON]
+    return [p for p, c in winectl.prefix_processes(prefix) if c == DAEMON]
 
 
 def settle(prefix, seconds=10):
@@ -161,15 +137,15 @@ def main():
         try:
             base, base_handles = run_loop(wine, loop, child, BASELINE, top, "baseline")
             settle(wine.prefix)
-            before = prefix_processes(wine.prefix)
+            before = winectl.prefix_processes(wine.prefix)
             r, handles = run_loop(wine, loop, child, args.cycles, top, "run")
             settled = settle(wine.prefix)
-            after = prefix_processes(wine.prefix)
+            after = winectl.prefix_processes(wine.prefix)
             left = survivors(os.path.basename(top))
             if args.kill_cycles:
                 killed = run_killing(wine, child, loop, child, tool, args.kill_cycles, top)
                 settled = settle(wine.prefix) and settled
-                after_kills = prefix_processes(wine.prefix)
+                after_kills = winectl.prefix_processes(wine.prefix)
                 left += survivors(os.path.basename(top))
         finally:
             wine.stop()

@@ -77,3 +77,28 @@ class Wine:
         """Ends the server and, with it, every Wine process of the prefix."""
         self._run([self.guard, "--", self.wineserver, "-k"], 60)
         self._run([self.guard, "--", self.wineserver, "-w"], 60)
+
+
+def prefix_processes(prefix):
+    """(Linux pid, command line) of the live processes whose environment
+    names the Wine prefix, but for the prefix's own services
+    (C:\\windows\\...): those start on their own schedule after wineboot,
+    so counting them would not be deterministic.  What is left is the
+    server, the guards and the run's Windows processes."""
+    want = ("WINEPREFIX=" + prefix).encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                if want not in f.read().split(b"\0"):
+                    continue
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if not cmd.lower().startswith("c:\\windows\\"):
+            found.append((int(pid), cmd))
+    return found
