@@ -231,13 +231,45 @@ static long poll_scan(struct lx_pollfd *pfd, size_t n, struct wait_set *ws)
 	return count;
 }
 
+/*
+ * The wait of poll and select: scan, and while nothing is ready, wait on
+ * what the scan collected; the scan's count, 0 when the deadline passes,
+ * or -LX_ERESTARTNOHAND for a signal (wait_pass).
+ */
+static long wait_ready(long (*scan)(void *ctx, struct wait_set *ws), void *ctx,
+                       const struct poll_deadline *d)
+{
+	struct wait_set ws = { .n = 0 };
+	int64_t slice = 1;
+
+	for (;;) {
+		long r = scan(ctx, &ws);
+		if (r) {
+			wait_set_clear(&ws);
+			return r;
+		}
+		long w = wait_pass(&ws, d, &slice);
+		if (w)
+			return w == 1 ? 0 : w;
+	}
+}
+
+struct poll_scan_args {
+	struct lx_pollfd *pfd;
+	size_t n;
+};
+
+static long poll_scan_cb(void *ctx, struct wait_set *ws)
+{
+	struct poll_scan_args *a = ctx;
+	return poll_scan(a->pfd, a->n, ws);
+}
+
 /* The worker of poll and ppoll (do_sys_poll). */
 static long do_poll(uint64_t ufds, uint64_t nfds, struct poll_deadline *d)
 {
 	struct lx_pollfd *pfd;
-	struct wait_set ws = { .n = 0 };
 	size_t bytes;
-	int64_t slice = 1;
 	long r;
 
 	if (nfds > LX_FD_MAX)
@@ -250,18 +282,8 @@ static long do_poll(uint64_t ufds, uint64_t nfds, struct poll_deadline *d)
 		free(pfd);
 		return -LX_EFAULT;
 	}
-	for (;;) {
-		r = poll_scan(pfd, (size_t)nfds, &ws);
-		if (r) {
-			wait_set_clear(&ws);
-			break;
-		}
-		long w = wait_pass(&ws, d, &slice);
-		if (w) {
-			r = w == 1 ? 0 : w;
-			break;
-		}
-	}
+	struct poll_scan_args args = { pfd, (size_t)nfds };
+	r = wait_ready(poll_scan_cb, &args, d);
 	if (r >= 0 && lx_copy_to_user(ufds, pfd, bytes))
 		r = -LX_EFAULT;
 	free(pfd);
@@ -367,6 +389,17 @@ static long select_scan(struct fd_sets *s, int nfds, struct wait_set *ws)
 	return count;
 }
 
+struct select_scan_args {
+	struct fd_sets *s;
+	int nfds;
+};
+
+static long select_scan_cb(void *ctx, struct wait_set *ws)
+{
+	struct select_scan_args *a = ctx;
+	return select_scan(a->s, a->nfds, ws);
+}
+
 static long copy_set_out(uint64_t uset, const uint64_t *set, size_t words)
 {
 	if (uset && lx_copy_to_user(uset, set, words * sizeof(uint64_t)))
@@ -388,8 +421,6 @@ static long do_select(int nfds, uint64_t uin, uint64_t uout, uint64_t uex,
                       struct poll_deadline *d)
 {
 	struct fd_sets s = { 0 };
-	struct wait_set ws = { .n = 0 };
-	int64_t slice = 1;
 	long r;
 
 	if (nfds < 0)
@@ -413,18 +444,8 @@ static long do_select(int nfds, uint64_t uin, uint64_t uout, uint64_t uex,
 	}
 	s.rout = s.rin + (s.words ? s.words : 1);
 	s.rex = s.rout + (s.words ? s.words : 1);
-	for (;;) {
-		r = select_scan(&s, nfds, &ws);
-		if (r) {
-			wait_set_clear(&ws);
-			break;
-		}
-		long w = wait_pass(&ws, d, &slice);
-		if (w) {
-			r = w == 1 ? 0 : w;
-			break;
-		}
-	}
+	struct select_scan_args args = { &s, nfds };
+	r = wait_ready(select_scan_cb, &args, d);
 	if (r >= 0) {
 		long e = copy_set_out(uin, s.rin, s.words);
 		if (!e)
