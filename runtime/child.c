@@ -5,6 +5,7 @@
 #include <windows.h>
 #include <string.h>
 
+#include "elfload.h"
 #include "handoff.h"
 #include "identity.h"
 #include "image.h"
@@ -85,6 +86,7 @@ static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *s
 	struct lx_regs regs = h->regs;
 
 	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
+	lx_sites_handoff_in(h);
 	lx_brk_set(h->brk_base, h->brk_cur);
 	self->clear_child_tid = h->clear_child_tid;
 	if (h->set_child_tid)
@@ -127,10 +129,15 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 	strings_in(h, h->envp_off, h->envc, &envp);
 	lx_children_handoff_in(h);
 	lx_proc_note_module(NULL); /* the caller of execve named it (exec.c) */
+	if (h->elf_off) {
+		/* /proc/self/exe is the file, not the image that maps it. */
+		lx_proc_note_image((const char *)h + h->elf_off, NULL);
+		lx_elf_exec_load((const char *)h + h->elf_off);
+	}
 	VirtualFree((void *)h, 0, MEM_RELEASE);
 	struct lx_regs regs = {
 		.rsp = lx_build_initial_stack(&argv, &envp, execfn),
-		.rip = lx_image.entry,
+		.rip = lx_image.start,
 		.rflags = 0x202,
 	};
 	lx_enter_guest(&regs, self);

@@ -12,12 +12,17 @@
  * - any other Windows program is started with a command line quoted from
  *   argv and fds 0-2 as its standard handles, and its exit code becomes
  *   the exit status, as WSL's interop does;
- * - a Linux ELF file gives ENOEXEC: only packed programs run here.
+ * - a rewritten ELF file of the rootfs (static-pie, or a PIE whose ld.so
+ *   the rootfs holds, rewritten too) runs in a new process of this
+ *   runtime's own image, told by the hand-off to map the file instead of
+ *   running its packed program (runtime/elfload.c); any other ELF file
+ *   gives ENOEXEC with a message naming `lxnt convert` or `lxnt pack`.
  */
 #include <windows.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfload.h"
 #include "exec.h"
 #include "handoff.h"
 #include "identity.h"
@@ -105,20 +110,24 @@ static bool publish_image(HANDLE process)
 	return ours;
 }
 
+/* A new process of module runs the program: a packed one (module is
+ * xf's file), or the ELF file xf that it maps (elf: module is this
+ * process's own image). */
 static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
-                        const struct lx_strlist *argv, const struct lx_strlist *envp)
+                        const wchar_t *module, bool elf, const struct lx_strlist *argv,
+                        const struct lx_strlist *envp)
 {
 	PROCESS_INFORMATION pi;
 	struct lx_handoff_buf b = { 0 };
 	bool vfork_child = lx_vfork_active();
 	HANDLE rec = vfork_child ? NULL : record_section();
 	struct lx_proc_record *vrec = NULL;
-	wchar_t *cmd = lx_command_line(xf->win_path, argv);
+	wchar_t *cmd = lx_command_line(module, argv);
 	long r;
 
 	if ((!vfork_child && !rec) || !cmd)
 		return -LX_ENOMEM;
-	r = lx_process_create(xf->win_path, cmd, &pi);
+	r = lx_process_create(module, cmd, &pi);
 	HeapFree(GetProcessHeap(), 0, cmd);
 	if (r < 0)
 		return r;
@@ -145,6 +154,10 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 		lx_handoff_head(&b)->envc = envp->n;
 		lx_handoff_head(&b)->envp_off = e;
 		lx_handoff_head(&b)->execfn_off = f;
+		if (elf) {
+			uint32_t x = lx_handoff_put_str(&b, xf->linux_path);
+			lx_handoff_head(&b)->elf_off = x;
+		}
 		r = lx_vfs_handoff_out(&b, pi.hProcess, true);
 	}
 	if (!r && !vfork_child)
@@ -254,6 +267,22 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 	become_stub(pi.hProcess, true);
 }
 
+/* A rewritten ELF file: checked here, before the point of no return,
+ * then mapped by a new process of this runtime's image. */
+static long exec_elf(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
+                     const struct lx_strlist *argv, const struct lx_strlist *envp)
+{
+	wchar_t module[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
+	long r = lx_elf_exec_check(xf);
+
+	if (r < 0)
+		return r;
+	if (n == 0 || n >= MAX_PATH)
+		return -LX_ENOMEM;
+	return exec_packed(sc, path, xf, module, true, argv, envp);
+}
+
 static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int flags,
                       struct lx_strlist *argv, const struct lx_strlist *envp)
 {
@@ -281,12 +310,12 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = lx_pe_is_packed(xf->head, xf->nhead) ? exec_packed(sc, path, xf, argv, envp)
-		                                          : exec_windows(sc, path, xf, argv);
+		r = lx_pe_is_packed(xf->head, xf->nhead)
+		        ? exec_packed(sc, path, xf, xf->win_path, false, argv, envp)
+		        : exec_windows(sc, path, xf, argv);
+	} else if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4)) {
+		r = exec_elf(sc, path, xf, argv, envp);
 	} else {
-		if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4))
-			lx_log("lxnt: %s is a Linux ELF file: run programs packed with `lxnt pack`, "
-			       "or from a root converted with `lxnt convert`", xf->linux_path);
 		r = -LX_ENOEXEC;
 	}
 	free(xf->win_path);

@@ -48,7 +48,8 @@ static void finish_trap_syscall(struct lx_thread *t, CONTEXT *c, int64_t nr, uin
 
 static bool serve_trap_site(CONTEXT *c)
 {
-	const struct lxnt_site *s = lx_site_find(c->Rip);
+	uint64_t bias = 0;
+	const struct lxnt_site *s = lx_site_lookup(c->Rip, &bias);
 
 	if (!s || s->rung != LXNT_RUNG_TRAP)
 		return false;
@@ -76,7 +77,7 @@ static bool serve_trap_site(CONTEXT *c)
 		if (!s->tramp)
 			return false;
 		lx_current_thread()->fs_by_trap++;
-		c->Rip = s->tramp + lx_image.bias;
+		c->Rip = s->tramp + bias;
 		return true;
 	}
 	return false;

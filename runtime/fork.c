@@ -286,6 +286,8 @@ static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE rec
 	lx_brk_get(&lx_handoff_head(b)->brk_base, &lx_handoff_head(b)->brk_cur);
 	lx_handoff_head(b)->mmap_top = lx_mm_mmap_top;
 	r = lx_vfs_handoff_out(b, proc, false);
+	if (r == 0)
+		r = lx_sites_handoff_out(b);
 	if (r < 0)
 		return r;
 	r = copy_guest_window(proc, b);

@@ -22,7 +22,7 @@
 
 enum lx_handoff_kind {
 	LX_HANDOFF_FORK = 1, /* same image, same memory: resume at regs with rax = 0 */
-	LX_HANDOFF_EXEC = 2, /* new program: argv, envp, fds, identity */
+	LX_HANDOFF_EXEC = 2, /* new program: argv, envp, fds, identity (and elf_off) */
 	LX_HANDOFF_DAEMON = 3, /* the instance daemon (runtime/daemon.c): the header alone */
 };
 
@@ -68,6 +68,16 @@ struct lx_handoff {
 	/* vfs/locks.c: the lock table's section, and (EXEC) the process's
 	 * POSIX lock owner with a HANDLE of its liveness object. */
 	uint64_t lock_table, lock_owner, lock_owner_obj;
+	/* runtime/image.c: FORK: struct lx_image and nsites struct
+	 * lx_handoff_sites; EXEC: elf_off names the ELF file (a Linux path)
+	 * to map instead of running the packed program (runtime/elfload.c). */
+	uint32_t image_off, nsites, sites_off, elf_off;
+};
+
+/* A registered site table (runtime/image.h) across fork. */
+struct lx_handoff_sites {
+	uint64_t lo, hi, bias, table_addr; /* table_addr 0: the packed image's */
+	uint32_t count, pad;
 };
 
 /* The credentials beyond the real uid and gid (runtime/sys_identity.c),

@@ -6,6 +6,8 @@
 #include <windows.h>
 #include <string.h>
 
+#include "elfload.h"
+#include "image.h"
 #include "lxnt/layout.h"
 #include "lxnt/linux/fs.h"
 #include "mman.h"
@@ -228,6 +230,7 @@ static long unmap_locked(uint64_t s, uint64_t e)
 {
 	bool shared = false;
 
+	lx_sites_forget(s, e); /* an object whose first page goes is gone (elfload.c) */
 	lx_mm_release(s, e);
 	for (size_t i = vma_first_above(s); i < nvma && vmas[i].start < e; i++) {
 		if (!vmas[i].view)
@@ -469,6 +472,10 @@ int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int6
 	else
 		r = map_private_locked(addr, len, prot, flags, fd, off);
 	ReleaseSRWLockExclusive(&mm_lock);
+	/* The first page of a rewritten object ld.so or execve maps brings
+	 * its site table (runtime/elfload.c). */
+	if (r >= 0 && fd >= 0 && off == 0)
+		lx_elf_note_map(fd, (uint64_t)r);
 	return r;
 }
 

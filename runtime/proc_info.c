@@ -338,7 +338,7 @@ void lx_image_for_each_area(void (*fn)(void *ctx, const struct lx_mm_view *v), v
 {
 	const struct lx_elf64_phdr *ph = (const struct lx_elf64_phdr *)(uintptr_t)lx_image.phdr;
 
-	if (!ph || !lx_image.pack)
+	if (!ph || !lx_image.pack || lx_image.elf_file)
 		return;
 	for (uint32_t i = 0; i < lx_image.phnum; i++)
 		if (ph[i].p_type == LX_PT_LOAD && ph[i].p_memsz)

@@ -49,17 +49,29 @@ static uint64_t put_str(struct image_writer *w, const char *s)
 	return put_bytes(w, s, strlen(s) + 1);
 }
 
-uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_strvec *envp,
-                                const char *execfn)
+static bool stack_mapped;
+
+void lx_stack_reserve(void)
 {
-	uint64_t top = LXNT_GUEST_WINDOW_HI - LX_STACK_GAP;
-	uint64_t lo = top - LX_STACK_SIZE;
+	uint64_t lo = LXNT_GUEST_WINDOW_HI - LX_STACK_GAP - LX_STACK_SIZE;
+
+	if (stack_mapped)
+		return;
 	int64_t r = lx_mm_map(lo, LX_STACK_SIZE, LX_PROT_READ | LX_PROT_WRITE,
 	                   LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED | LX_MAP_GROWSDOWN, -1, 0);
 	if (r < 0)
 		lx_fatal("lxnt: cannot map the stack (error %lld)", (long long)-r);
 	lx_mm_mmap_top = lo - LX_STACK_GAP;
 	lx_fault_stack_reserve(lo);
+	stack_mapped = true;
+}
+
+uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_strvec *envp,
+                                const char *execfn)
+{
+	uint64_t top = LXNT_GUEST_WINDOW_HI - LX_STACK_GAP;
+
+	lx_stack_reserve();
 
 	/* Build the top pages in a host buffer, then copy them out at once. */
 	size_t need = 4096;
@@ -109,7 +121,7 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 		{ LX_AT_PHENT, lx_image.phent },
 		{ LX_AT_PHNUM, lx_image.phnum },
 		{ LX_AT_PAGESZ, 4096 },
-		{ LX_AT_BASE, 0 },
+		{ LX_AT_BASE, lx_image.interp_base },
 		{ LX_AT_FLAGS, 0 },
 		{ LX_AT_ENTRY, lx_image.entry },
 		{ LX_AT_UID, (uint64_t)lx_uid },
