@@ -131,6 +131,17 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b)
 		if (a[i].view.section)
 			continue;
 		uint64_t gs = a[i].start & ~0xffffULL, ge = (a[i].end + 0xffff) & ~0xffffULL;
+		/* Areas that touch take one reservation: the parent may hold
+		 * them in one allocation (an ELF object mapped in a span it
+		 * reserved first, runtime/elfload.c), and one of its regions
+		 * can then cross a granule boundary that separate
+		 * reservations would split, which neither a commit nor a
+		 * protection change may cross. */
+		while (i + 1 < got && !a[i + 1].view.section && (a[i + 1].start & ~0xffffULL) <= ge) {
+			uint64_t next = (a[i + 1].end + 0xffff) & ~0xffffULL;
+			ge = next > ge ? next : ge;
+			i++;
+		}
 		if (gs < reserved_to)
 			gs = reserved_to;
 		if (gs < ge) {

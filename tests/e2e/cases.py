@@ -23,6 +23,12 @@ Fields (only `name`, `prog` and `args` are required):
            names of the metadata store only in a UTF-8 locale
            machine's /etc/passwd and /etc/group and an empty /tmp, so that
            owner names resolve as natively (ls -l)
+  elfroot  the converted side runs in a root made by `lxnt convert` from
+           these ELF files ({path in the root: tests/guest program or host
+           file}, with the libraries ldd names for them) and /etc/passwd;
+           programs under bin/ are on both sides' PATH by the same names
+           (natively the originals), so that execve of ELF files of the
+           rootfs runs them (runtime/elfload.c)
   path     both sides get a directory of commands on PATH (harness.py,
            path_dirs): every busybox applet and bash, by the same names
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
@@ -40,6 +46,11 @@ or the output is independent of the order.
 BIG_SORT = {"big.txt": "lines_5m"}
 BLOB_32M = {"blob.bin": "blob_32m"}
 UTF8 = {"LC_ALL": "C.UTF-8"}
+
+# The ELF files of the `elfroot` cases (libraries come from ldd).
+ELF_SPIE = {"bin/elfexec-spie": "elfexec-spie"}
+ELF_DYN = {"bin/elfexec-dyn": "elfexec-dyn",
+           "lib/x86_64-linux-gnu/libm.so.6": "/lib/x86_64-linux-gnu/libm.so.6"}
 
 CASES = [
     # Output and arguments.
@@ -442,4 +453,29 @@ CASES = [
     dict(name="proc-kill-during-exec", prog="busybox", path=True, timeout=60, args=["sh", "-c",
          '(for i in 1 2 3 4 5 6; do sleep 5 & p=$!; kill -TERM $p; wait $p; '
          'echo "$?"; done) 2>/dev/null']),
+    # execve of ELF files of a converted rootfs (runtime/elfload.c): the
+    # packed busybox sh runs them, static-pie and dynamic with the root's
+    # own rewritten ld.so and libc (tests/guest/elfexec.c).
+    dict(name="elfexec-spie-hello", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", 'elfexec-spie hello a "b c"; echo "status $?"']),
+    dict(name="elfexec-spie-fork", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie fork"]),
+    dict(name="elfexec-spie-exec", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie exec 3"]),
+    dict(name="elfexec-spie-maps", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie maps"]),
+    dict(name="elfexec-spie-thread", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie thread"]),
+    dict(name="elfexec-dyn-hello", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", 'elfexec-dyn hello a "b c"; echo "status $?"']),
+    dict(name="elfexec-dyn-fork", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn fork"]),
+    dict(name="elfexec-dyn-exec", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn exec 3"]),
+    dict(name="elfexec-dyn-maps", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn maps"]),
+    dict(name="elfexec-dyn-thread", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn thread"]),
+    dict(name="elfexec-dyn-dlopen", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn dlopen"]),
 ]

@@ -231,11 +231,13 @@ class Suite:
                 # Inside the rootfs, so that the metadata backend applies;
                 # its store sits at the root, outside what is compared.
                 wine_dir = os.path.join(self.passwd_root(top), "work")
+            elif case.get("elfroot"):
+                wine_dir = os.path.join(self.elf_root(top, case), "work")
             self.make_start(case, native_dir)
             self.make_start(case, wine_dir)
             stdin = self.stdin_file(case, top)
             env = dict(BASE_ENV, **case.get("env", {}))
-            if case.get("rootfs"):
+            if case.get("rootfs") or case.get("elfroot"):
                 # Wine maps Windows names to Unix ones in the locale's
                 # charset: the U+F000 names of the metadata store need UTF-8.
                 env["LC_ALL"] = "C.UTF-8"
@@ -252,15 +254,19 @@ class Suite:
                 native_path, conv_path = self.path_dirs()
                 env = dict(env, PATH=native_path)
                 wine_env["LXNT_PATH"] = "/mnt/z" + conv_path
+            if case.get("elfroot"):
+                env["PATH"] = self.elf_native_bin(top, case) + ":" + env["PATH"]
+                wine_env["LXNT_PATH"] = "/bin:/usr/bin"
             native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
-            if case.get("rootfs"):
+            if case.get("rootfs") or case.get("elfroot"):
                 wine_env["LXNT_ROOT"] = "Z:" + os.path.dirname(wine_dir).replace("/", "\\")
             elif case.get("passwd"):
                 wine_env["LXNT_ROOT"] = "Z:" + self.passwd_root(top)
             wine = run_side(self.wine.command(exe, args), None, wine_dir,
                             self.wine.env(wine_env), stdin, timeout)
             problems = compare(native, wine, native_dir, wine_dir,
-                               os.path.dirname(wine_dir) if case.get("rootfs") else None)
+                               os.path.dirname(wine_dir)
+                               if case.get("rootfs") or case.get("elfroot") else None)
             counts = self.add_stats(stats)
             if not counts:
                 problems.append("the runtime wrote no LXNT_STATS line")
@@ -286,6 +292,70 @@ class Suite:
         for name in ("passwd", "group"):
             shutil.copyfile(os.path.join("/etc", name), os.path.join(etc, name))
         return os.path.dirname(etc)
+
+    def elfroot_files(self, case):
+        """{path in the root: file on this machine} for an `elfroot` case:
+        its entries (a tests/guest program by name, or a path), and the
+        shared objects that `ldd` names for each dynamic one, at the paths
+        ld.so looks them up by."""
+        files = {}
+        for rel, origin in case["elfroot"].items():
+            path = origin if origin.startswith("/") else self.elf_of(origin)[0]
+            files[rel] = path
+            r = subprocess.run(["ldd", path], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+            for line in r.stdout.decode().splitlines():
+                m = re.match(r"\s*(?:\S+ => )?(/\S+) \(0x", line)
+                if m:
+                    files.setdefault(m.group(1).lstrip("/"), m.group(1))
+        return files
+
+    def elf_native_bin(self, top, case):
+        """The native side's directory of the root's bin/ programs, first
+        on its PATH, so that both sides find them by the same names."""
+        d = os.path.join(top, "native-bin")
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            for rel, path in self.elfroot_files(case).items():
+                if rel.startswith("bin/"):
+                    os.symlink(path, os.path.join(d, os.path.basename(rel)))
+        return d
+
+    def elf_rewritten(self, path):
+        """--force-trap: path rewritten with every site on the trap rung,
+        once per run; convert copies an already rewritten file as it is."""
+        out = os.path.join(self.bindir, "elf-trap", path.strip("/").replace("/", "_"))
+        with self.gen_lock:
+            if not os.path.exists(out):
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                subprocess.run([self.lxnt, "rewrite", path, "-o", out + ".tmp", "-q",
+                                "--force-trap"], check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                os.rename(out + ".tmp", out)
+        return out
+
+    def elf_root(self, top, case):
+        """A root made by `lxnt convert` from a tree holding this machine's
+        /etc/passwd and /etc/group, an empty /tmp and the case's ELF files
+        (mode 0755), as a converted Debian root holds its programs and
+        libraries; the work directory is made afterwards."""
+        src, root = os.path.join(top, "elfsrc"), os.path.join(top, "root")
+        os.makedirs(os.path.join(src, "etc"))
+        os.makedirs(os.path.join(src, "tmp"))
+        os.chmod(os.path.join(src, "tmp"), 0o1777)
+        for name in ("passwd", "group"):
+            shutil.copyfile(os.path.join("/etc", name), os.path.join(src, "etc", name))
+        for rel, path in self.elfroot_files(case).items():
+            dest = os.path.join(src, rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(self.elf_rewritten(path) if self.force_trap else path, dest)
+            os.chmod(dest, 0o755)
+        cache = os.path.join(self.work, "convert-cache")
+        r = subprocess.run([self.lxnt, "convert", src, root, "-q", "--cache", cache],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise RuntimeError("lxnt convert: %s" % r.stdout.decode(errors="replace")[-300:])
+        return root
 
     def add_stats(self, path):
         """Adds one run's counts to the suite's totals and returns them."""
