@@ -42,6 +42,7 @@ depends on directory read order, which Linux does not define: directories
 that a command walks unsorted (find, grep -r, cp -r) hold one entry each,
 or the output is independent of the order.
 """
+import os
 
 BIG_SORT = {"big.txt": "lines_5m"}
 BLOB_32M = {"blob.bin": "blob_32m"}
@@ -51,6 +52,13 @@ UTF8 = {"LC_ALL": "C.UTF-8"}
 ELF_SPIE = {"bin/elfexec-spie": "elfexec-spie"}
 ELF_DYN = {"bin/elfexec-dyn": "elfexec-dyn",
            "lib/x86_64-linux-gnu/libm.so.6": "/lib/x86_64-linux-gnu/libm.so.6"}
+# Dynamic programs of this machine (Debian's bash and coreutils).
+ELF_HOST_TOOLS = {"bin/" + os.path.basename(p): p for p in (
+    "/bin/bash", "/bin/ls", "/bin/cat", "/usr/bin/sort", "/usr/bin/tr", "/usr/bin/wc",
+    "/usr/bin/seq", "/usr/bin/head", "/usr/bin/env")}
+# The locale the elfroot cases run in (LC_ALL=C.UTF-8), for programs
+# that load it (bash warns without it).
+ELF_HOST_TOOLS["usr/lib/locale/C.utf8"] = "/usr/lib/locale/C.utf8"
 
 CASES = [
     # Output and arguments.
@@ -478,4 +486,9 @@ CASES = [
          args=["sh", "-c", "elfexec-dyn thread"]),
     dict(name="elfexec-dyn-dlopen", prog="busybox", elfroot=ELF_DYN, timeout=60,
          args=["sh", "-c", "elfexec-dyn dlopen"]),
+    dict(name="elfexec-dyn-bash-pipeline", prog="busybox", elfroot=ELF_HOST_TOOLS,
+         fixture="text", timeout=120, args=["sh", "-c",
+         "bash -c 'seq 1 2000 | sort -r | tr 0-9 a-j | wc -c; echo \"${PIPESTATUS[@]}\"; ls; "
+         "x=$(cat lines.txt | sort | head -n 3); echo \"$x\"; (exit 7); echo $?; "
+         "env -i A=1 env; echo $((6 * 7))'"]),
 ]

@@ -295,13 +295,16 @@ class Suite:
 
     def elfroot_files(self, case):
         """{path in the root: file on this machine} for an `elfroot` case:
-        its entries (a tests/guest program by name, or a path), and the
+        its entries (a tests/guest program by name, or a path: a
+        directory is copied whole), and the
         shared objects that `ldd` names for each dynamic one, at the paths
         ld.so looks them up by."""
         files = {}
         for rel, origin in case["elfroot"].items():
             path = origin if origin.startswith("/") else self.elf_of(origin)[0]
             files[rel] = path
+            if os.path.isdir(path):
+                continue
             r = subprocess.run(["ldd", path], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
             for line in r.stdout.decode().splitlines():
@@ -348,6 +351,9 @@ class Suite:
         for rel, path in self.elfroot_files(case).items():
             dest = os.path.join(src, rel)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
+            if os.path.isdir(path):
+                shutil.copytree(path, dest)
+                continue
             shutil.copyfile(self.elf_rewritten(path) if self.force_trap else path, dest)
             os.chmod(dest, 0o755)
         cache = os.path.join(self.work, "convert-cache")

@@ -10,6 +10,7 @@
  *   elfexec maps           the program's and libc's lines of /proc/self/maps
  *   elfexec thread         two threads with their own TLS
  *   elfexec dlopen         libm by dlopen, a call into it, dlclose (dynamic)
+ *   elfexec execve PATH    execve PATH; prints the error if it returns
  */
 #include <elf.h>
 #include <errno.h>
@@ -186,6 +187,11 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "dlopen"))
 		return do_dlopen();
 #endif
-	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen\n");
+	if (!strcmp(mode, "execve") && argc > 2) {
+		execv(argv[2], argv + 2);
+		printf("execve %s: %s\n", argv[2], strerror(errno));
+		return 0;
+	}
+	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen|execve PATH\n");
 	return 2;
 }
