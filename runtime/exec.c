@@ -148,7 +148,9 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	if (!r) {
 		uint32_t a = lx_handoff_put(&b, argv->p, argv->len);
 		uint32_t e = lx_handoff_put(&b, envp->p ? envp->p : "", envp->len ? envp->len : 1);
-		uint32_t f = lx_handoff_put_str(&b, xf->linux_path);
+		/* AT_EXECFN is the name as given (bprm->filename): the
+		 * script's for a script, "/proc/self/exe" as such. */
+		uint32_t f = lx_handoff_put_str(&b, path);
 		lx_handoff_head(&b)->argc = argv->n;
 		lx_handoff_head(&b)->argv_off = a;
 		lx_handoff_head(&b)->envc = envp->n;

@@ -11,11 +11,14 @@
  *   elfexec thread         two threads with their own TLS
  *   elfexec dlopen         libm by dlopen, a call into it, dlclose (dynamic)
  *   elfexec execve PATH    execve PATH; prints the error if it returns
+ *   elfexec spawn          posix_spawn of /proc/self/exe (glibc's
+ *                          clone(CLONE_VM|CLONE_VFORK)), waited for
  */
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +156,28 @@ static int thread(void)
 	return 0;
 }
 
+extern char **environ;
+
+static int spawn(void)
+{
+	char *args[] = { "spawned", "hello", "from-spawn", NULL };
+	pid_t pid;
+	int status, err;
+
+	fflush(stdout);
+	err = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, args, environ);
+	if (err) {
+		printf("posix_spawn: %s\n", strerror(err));
+		return 1;
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return 1;
+	printf("spawned child exited %d\n", WEXITSTATUS(status));
+	err = posix_spawn(&pid, "/nonexistent", NULL, NULL, args, environ);
+	printf("posix_spawn of a missing file: %s\n", strerror(err));
+	return 0;
+}
+
 #ifdef ELFEXEC_DYNAMIC
 static int do_dlopen(void)
 {
@@ -183,6 +208,8 @@ int main(int argc, char **argv)
 		return maps();
 	if (!strcmp(mode, "thread"))
 		return thread();
+	if (!strcmp(mode, "spawn"))
+		return spawn();
 #ifdef ELFEXEC_DYNAMIC
 	if (!strcmp(mode, "dlopen"))
 		return do_dlopen();
@@ -192,6 +219,6 @@ int main(int argc, char **argv)
 		printf("execve %s: %s\n", argv[2], strerror(errno));
 		return 0;
 	}
-	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen|execve PATH\n");
+	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen|execve PATH|spawn\n");
 	return 2;
 }
