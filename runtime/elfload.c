@@ -204,10 +204,11 @@ static long check_file(const struct lx_exec_file *xf, char *interp)
 		return lx_errno_from_win32(GetLastError());
 	r = object_check(&src, &o, xf->linux_path);
 	interp[0] = '\0';
-	if (r == 0 && o.interp)
-		r = interp_read(&src, &o, interp);
-	if (r == 0)
+	if (r == 0) {
+		if (o.interp)
+			r = interp_read(&src, &o, interp);
 		object_free(&o);
+	}
 	CloseHandle(src.handle);
 	return r;
 }
