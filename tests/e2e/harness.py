@@ -156,8 +156,10 @@ class Suite:
         os.makedirs(self.bindir, exist_ok=True)
         for d in ("path", "path.tmp", "path-native"):
             shutil.rmtree(os.path.join(self.bindir, d), ignore_errors=True)
-        # Applet copies are made from this run's busybox.exe, not an older one.
+        # Applet copies are made from this run's busybox.exe, not an older one;
+        # so are the forced-trap rewrites of elfroot files (elf_rewritten).
         shutil.rmtree(os.path.join(self.bindir, "applets"), ignore_errors=True)
+        shutil.rmtree(os.path.join(self.bindir, "elf-trap"), ignore_errors=True)
         progs = {c["prog"] for c in cases}
         if any(c.get("path") for c in cases):
             progs |= {"busybox", "bash"}
