@@ -307,3 +307,10 @@ int64_t lx_sys_openat(struct lx_syscall *sc)
 	return lx_vfs_open((int)sc->arg[0], (uint64_t)sc->arg[1], (unsigned)sc->arg[2],
 	                   (unsigned)sc->arg[3]);
 }
+
+/* Linux creat(2): open(path, O_CREAT | O_WRONLY | O_TRUNC, mode). */
+int64_t lx_sys_creat(struct lx_syscall *sc)
+{
+	return lx_vfs_open(LX_AT_FDCWD, (uint64_t)sc->arg[0],
+	                   LX_O_CREAT | LX_O_WRONLY | LX_O_TRUNC, (unsigned)sc->arg[1]);
+}

@@ -495,4 +495,7 @@ CASES = [
          "bash -c 'seq 1 2000 | sort -r | tr 0-9 a-j | wc -c; echo \"${PIPESTATUS[@]}\"; ls; "
          "x=$(cat lines.txt | sort | head -n 3); echo \"$x\"; (exit 7); echo $?; "
          "env -i A=1 env; echo $((6 * 7))'"]),
+
+    # creat(2) and the extended-attribute calls (vfs/xattr.c).
+    dict(name="vfs-creat", prog="xattrs", args=[], rootfs=True),
 ]
