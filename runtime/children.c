@@ -394,6 +394,45 @@ static void waiter_remove(struct report_waiter *w)
 	}
 }
 
+/*
+ * Child times (kernel/exit.c, wait_task_zombie): the CPU time of a child
+ * is that of its Windows processes, each of which adds its own to the
+ * record as it ends (lx_proc_account_image: the last image from
+ * lx_exit_process, each earlier one, left as the stub of an execve, when
+ * it ends), plus what it collected from its own waited-for children.
+ * Each process reports its own time because GetProcessTimes of another
+ * process is not dependable: Wine answers it with the caller's times.
+ * Reaping adds the total to the reaper's record; children that are never
+ * waited for, or reaped by the system (SIGCHLD ignored), count for
+ * nobody, as in Linux.
+ */
+static int64_t filetime_100ns(const FILETIME *f)
+{
+	return (int64_t)(((uint64_t)f->dwHighDateTime << 32) | f->dwLowDateTime);
+}
+
+static void child_times(const struct lx_child *c, int64_t *utime, int64_t *stime)
+{
+	*utime = c->rec->image_utime + c->rec->child_utime;
+	*stime = c->rec->image_stime + c->rec->child_stime;
+}
+
+void lx_proc_account_image(void)
+{
+	FILETIME c, e, k, u;
+
+	if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
+		return;
+	InterlockedAdd64((volatile LONG64 *)&lx_proc_self->image_utime, filetime_100ns(&u));
+	InterlockedAdd64((volatile LONG64 *)&lx_proc_self->image_stime, filetime_100ns(&k));
+}
+
+void lx_children_times(int64_t *utime, int64_t *stime)
+{
+	*utime = lx_proc_self->child_utime;
+	*stime = lx_proc_self->child_stime;
+}
+
 /* An exited child for wait (lock held): reaps it unless WNOWAIT; a
  * SIGCHLD the watcher still owes is raised by the caller (*raise). */
 static void child_reap(struct lx_child *c, int options, struct lx_wait_result *out,
@@ -407,7 +446,10 @@ static void child_reap(struct lx_child *c, int options, struct lx_wait_result *o
 	 * and comes now. */
 	if (*raise)
 		child_ended(c, info);
+	child_times(c, &out->utime, &out->stime);
 	if (!(options & LX_WNOWAIT)) {
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->child_utime, out->utime);
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->child_stime, out->stime);
 		child_bury(c);
 		if (watcher_wake)
 			SetEvent(watcher_wake);
@@ -462,6 +504,7 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 				out->pid = c->pid;
 				out->status = status;
 				out->uid = c->rec->uid;
+				child_times(c, &out->utime, &out->stime);
 				found = c->pid;
 				continue;
 			}

@@ -15,6 +15,9 @@
 
 enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
 
+/* Thread-directed signals from other processes that may wait at once. */
+#define LX_THREAD_POSTS 16
+
 /*
  * One small section per process, created by the parent at fork and handed
  * on through every execve, so that the wait status survives the Windows
@@ -49,6 +52,19 @@ struct lx_proc_record {
 	char comm[16];             /* TASK_COMM_LEN: execve's base name, PR_SET_NAME */
 	char exe[4096];            /* Linux path of the current image */
 	char cwd[4096];            /* kept by chdir and fchdir (vfs/resolve.c) */
+	/* tgkill and tkill from another process (sys_kill.c): a slot holds
+	 * tid << 8 | sig once its sender has filled it, -1 meanwhile, 0 when
+	 * free; the listener raises it in thread tid and frees the slot. */
+	struct lx_thread_post {
+		volatile int64_t word;
+		volatile long sender, sender_uid;
+	} thread_post[LX_THREAD_POSTS];
+	/* CPU time in 100 ns units (children.c, "Child times"): of the
+	 * process's Windows processes that have ended (each adds its own),
+	 * and of its waited-for children, theirs included, as the kernel's
+	 * signal_struct cutime and cstime. */
+	volatile int64_t image_utime, image_stime;
+	volatile int64_t child_utime, child_stime;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -71,6 +87,11 @@ void lx_signal_listener_start(void);
  * permission check (sys_kill.c): for tkill and tgkill aimed at the main
  * thread of another process, whose tid is its pid. */
 long lx_signal_process(long pid, int sig);
+/* The same for thread tid of process tgid (tgkill; tgid 0: tkill, any
+ * process), with si_code SI_TKILL: -LX_ESRCH when tid is no thread of
+ * tgid, -LX_EAGAIN when the target has LX_THREAD_POSTS signals from
+ * others still to take. */
+long lx_signal_thread(long tgid, long tid, int sig);
 /* Waits until the children's watcher runs (proc.c). */
 void lx_children_quiesce(void);
 /* Waits until it runs, so that the process may end (sys_kill.c). */
@@ -104,6 +125,16 @@ int lx_proc_report_take(struct lx_proc_record *r, int options);
 long lx_proc_alloc_child(void *process);
 void lx_proc_free_pid(long pid, void *process);
 
+/* Child times (children.c): adds the CPU time of this Windows process,
+ * an image of the Linux process that is ending, to the record (the end
+ * of the process, and the end of an execve's stub). */
+void lx_proc_account_image(void);
+/* RUSAGE_CHILDREN's user and system time, 100 ns units. */
+void lx_children_times(int64_t *utime, int64_t *stime);
+/* Writes a struct rusage with these times (100 ns) and nothing else to
+ * guest address uaddr (sys_sched.c); -LX_EFAULT or 0. */
+long lx_rusage_copy_out(uint64_t uaddr, int64_t utime, int64_t stime);
+
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
 
@@ -124,6 +155,7 @@ struct lx_wait_result {
 	long pid;
 	int status;
 	long uid;                  /* the child's real uid, for siginfo's si_uid */
+	int64_t utime, stime;      /* a reaped child's, its children's included (100 ns) */
 };
 
 /* do_wait (children.c): an ended child matching sel (wait4's pid

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lxnt/linux/time.h"
+#include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
 
@@ -119,12 +120,29 @@ static struct lx_timeval tv_of_filetime(const FILETIME *f)
 	return (struct lx_timeval){ (int64_t)(t / 10000000), (int64_t)(t % 10000000 / 10) };
 }
 
-/* Linux getrusage(2): CPU times; children count as none until fork exists. */
+static struct lx_timeval tv_of_100ns(int64_t t)
+{
+	return (struct lx_timeval){ t / 10000000, t % 10000000 / 10 };
+}
+
+long lx_rusage_copy_out(uint64_t uaddr, int64_t utime, int64_t stime)
+{
+	struct lx_rusage ru;
+
+	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime = tv_of_100ns(utime);
+	ru.ru_stime = tv_of_100ns(stime);
+	return lx_copy_to_user(uaddr, &ru, sizeof(ru)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* Linux getrusage(2): CPU times; RUSAGE_CHILDREN those of the waited-for
+ * children (children.c); the other fields stay zero. */
 int64_t lx_sys_getrusage(struct lx_syscall *sc)
 {
 	int who = (int)sc->arg[0];
 	struct lx_rusage ru;
 	FILETIME c, e, k, u;
+	int64_t cu, cs;
 
 	memset(&ru, 0, sizeof(ru));
 	switch (who) {
@@ -137,7 +155,8 @@ int64_t lx_sys_getrusage(struct lx_syscall *sc)
 			return lx_errno_from_win32(GetLastError());
 		break;
 	case LX_RUSAGE_CHILDREN:
-		return lx_copy_to_user((uint64_t)sc->arg[1], &ru, sizeof(ru));
+		lx_children_times(&cu, &cs);
+		return lx_rusage_copy_out((uint64_t)sc->arg[1], cu, cs);
 	default:
 		return -LX_EINVAL;
 	}
@@ -157,6 +176,9 @@ int64_t lx_sys_times(struct lx_syscall *sc)
 			return lx_errno_from_win32(GetLastError());
 		tms[0] = (int64_t)((((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime) / 100000);
 		tms[1] = (int64_t)((((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime) / 100000);
+		lx_children_times(&tms[2], &tms[3]);
+		tms[2] /= 100000;
+		tms[3] /= 100000;
 		if (lx_copy_to_user((uint64_t)sc->arg[0], tms, sizeof(tms)) < 0)
 			return -LX_EFAULT;
 	}

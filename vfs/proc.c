@@ -48,8 +48,13 @@ const struct lx_proc_entry lx_proc_entries[P_COUNT] = {
 	[P_MOUNTINFO] = { "mountinfo", P_PID, R },
 	[P_COMM] = { "comm", P_PID, R },
 	[P_MAPS] = { "maps", P_PID, R },
+	[P_TASK] = { "task", P_PID, D },
 	[P_FD_N] = { NULL, P_FD, L },
 	[P_FDINFO_N] = { NULL, P_FDINFO, R },
+	[P_TASK_N] = { NULL, P_TASK, D },
+	[P_TSTAT] = { "stat", P_TASK_N, R },
+	[P_TSTATUS] = { "status", P_TASK_N, R },
+	[P_TCOMM] = { "comm", P_TASK_N, R },
 	[S_ROOT] = { "sys", -1, D },
 	[S_DEVICES] = { "devices", S_ROOT, D },
 	[S_SYSTEM] = { "system", S_DEVICES, D },
@@ -104,6 +109,11 @@ static int child(int at, long at_arg, const char *name, size_t n, long *arg)
 	if (at == P_ROOT && parse_number(name, n, &v) && lx_proc_pid_exists(v)) {
 		*arg = v;
 		return P_PID;
+	}
+	/* proc_task_lookup: a thread of this thread group only. */
+	if (at == P_TASK && parse_number(name, n, &v) && lx_proc_tid_in(at_arg, v)) {
+		*arg = v;
+		return P_TASK_N;
 	}
 	/* Another process's fds live in its own table (docs/vfs.md). */
 	if ((at == P_FD || at == P_FDINFO) && !lx_proc_pid_is_self(at_arg))
@@ -410,6 +420,23 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 	return lx_proc_file_open(node, flags, out);
 }
 
+/* /proc/<pid>/task (proc_task_readdir): the tids of the thread group,
+ * main thread first.  A pid that names a thread lists that thread's
+ * group, as the kernel lists the group of the task it found. */
+static long list_tasks(long pid, lx_dir_emit emit, void *ctx)
+{
+	long tids[512];
+	size_t n = lx_proc_tids_list(pid, tids, 512);
+	char name[24];
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		lx_snprintf(name, sizeof(name), "%lld", (long long)tids[i]);
+		if (!emit(ctx, name, LX_DT_DIR, entry_ino(P_TASK_N, tids[i])))
+			return 0;
+	}
+	return 0;
+}
+
 /* Lists a /proc directory: its fixed entries, then pids or fds. */
 long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx)
 {
@@ -427,6 +454,8 @@ long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx)
 				return 0;
 		}
 	}
+	if (e == P_TASK)
+		return list_tasks(arg, emit, ctx);
 	if ((e == P_FD || e == P_FDINFO) && !lx_proc_pid_is_self(arg))
 		return -LX_EACCES;
 	if (e == P_FD || e == P_FDINFO) {

@@ -12,9 +12,11 @@ enum lx_proc_ent {
 	P_RANDOM, P_UUID,
 	/* below /proc/<pid>: arg is the pid */
 	P_PID, P_EXE, P_CWD, P_FD, P_FDINFO, P_STATUS, P_PSTAT, P_CMDLINE, P_ENVIRON,
-	P_PMOUNTS, P_MOUNTINFO, P_COMM, P_MAPS,
+	P_PMOUNTS, P_MOUNTINFO, P_COMM, P_MAPS, P_TASK,
 	/* /proc/<pid>/fd/N and fdinfo/N: arg is the fd */
 	P_FD_N, P_FDINFO_N,
+	/* /proc/<pid>/task/<tid> and its files: arg is the tid */
+	P_TASK_N, P_TSTAT, P_TSTATUS, P_TCOMM,
 	/* /sys */
 	S_ROOT, S_DEVICES, S_SYSTEM, S_CPU, S_CPU_ONLINE, S_CPU_POSSIBLE, S_CPU_PRESENT,
 	S_FS, S_KERNEL,

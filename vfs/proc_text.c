@@ -283,6 +283,10 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
 		break;
+	/* task/<tid>/: the thread's own view, as /proc/<tid> gives it. */
+	case P_TSTAT: err = pid_text(P_PSTAT, arg, &t); break;
+	case P_TSTATUS: err = pid_text(P_STATUS, arg, &t); break;
+	case P_TCOMM: err = pid_text(P_COMM, arg, &t); break;
 	case P_MAPS:
 		free(t.buf);
 		return lx_proc_maps_text(arg, text, len);

@@ -442,4 +442,9 @@ CASES = [
     dict(name="proc-kill-during-exec", prog="busybox", path=True, timeout=60, args=["sh", "-c",
          '(for i in 1 2 3 4 5 6; do sleep 5 & p=$!; kill -TERM $p; wait $p; '
          'echo "$?"; done) 2>/dev/null']),
+    # The remaining process gaps (tests/guest/procx.c): /proc/<pid>/task of
+    # another process and tgkill/tkill to each of its threads; the CPU
+    # time of waited-for children in wait4, getrusage and times.
+    dict(name="procx-task", prog="procx", args=["task"], timeout=60),
+    dict(name="procx-rusage", prog="procx", args=["rusage"], timeout=90),
 ]

@@ -211,6 +211,15 @@ long lx_instance_tgid(long tid)
 	return tid == (long)GetCurrentProcessId() ? tid : 0;
 }
 
+size_t lx_instance_tids(long tgid, long *tids, size_t cap)
+{
+	if (!lx_instance_tgid(tgid))
+		return 0;
+	if (cap > 0)
+		tids[0] = tgid;
+	return 1;
+}
+
 long lx_proc_info_get(long pid, struct lx_proc_info *info)
 {
 	memset(info, 0, sizeof(*info));

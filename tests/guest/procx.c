@@ -1,0 +1,394 @@
+/*
+ * Differential cases for the threads and times of other processes
+ * (docs/runtime.md "Processes", docs/vfs.md "/proc and /sys").  Pids,
+ * tids and CPU times differ between two runs, so the program prints what
+ * it checked, not the values.  Modes:
+ *   task    /proc/<pid>/task of a child with two threads, and tgkill and
+ *           tkill aimed at each of them from the parent
+ *   rusage  wait4's rusage, getrusage(RUSAGE_CHILDREN) and times() after
+ *           children that burn CPU, one of them through an execve and one
+ *           through a grandchild it waits for
+ *   burn    (used by rusage) burns about 200 ms of user CPU and exits
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/times.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *yes(int ok)
+{
+	return ok ? "yes" : "NO";
+}
+
+static ssize_t slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while (n < (ssize_t)cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = 0;
+	return n;
+}
+
+static long do_tgkill(long tgid, long tid, int sig)
+{
+	return syscall(SYS_tgkill, tgid, tid, sig) == 0 ? 0 : -errno;
+}
+
+static long do_tkill(long tid, int sig)
+{
+	return syscall(SYS_tkill, tid, sig) == 0 ? 0 : -errno;
+}
+
+/* ---- task ---- */
+
+struct thread_note {
+	int index;
+	long tid;
+};
+
+static int to_parent = -1;           /* the child's notes and acknowledgements */
+static __thread volatile int got;   /* SIGUSR1 handled in this thread */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got++;
+}
+
+/* Each thread says who it is, then waits for its signal with SIGUSR1
+ * blocked but in sigsuspend: when the handler has run in this very
+ * thread, it acknowledges with its index (a signal that went to the
+ * other thread would be acknowledged with the other index). */
+static void *thread_main(void *arg)
+{
+	struct thread_note note = { (int)(long)arg, syscall(SYS_gettid) };
+	sigset_t open_mask;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &open_mask);
+	sigdelset(&open_mask, SIGUSR1);
+	if (write(to_parent, &note, sizeof(note)) != sizeof(note))
+		_exit(3);
+	for (int round = 0; round < 2; round++) {
+		while (got <= round)
+			sigsuspend(&open_mask);
+		char ack = (char)('0' + note.index);
+		if (write(to_parent, &ack, 1) != 1)
+			_exit(3);
+	}
+	return NULL;
+}
+
+/* The child: SIGUSR1 blocked in every thread, so that a signal stays
+ * with the thread it names until that thread's sigsuspend; two threads;
+ * it ends when the parent closes its pipe. */
+static void task_child(int notes, int done)
+{
+	pthread_t th[2];
+	sigset_t usr1;
+	char c;
+
+	to_parent = notes;
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, thread_main, (void *)i);
+	while (read(done, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The tids /proc/<pid>/task lists, sorted. */
+static int list_task(long pid, long *tids, int cap)
+{
+	char path[64];
+	struct dirent *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' && n < cap)
+			tids[n++] = atol(d->d_name);
+	closedir(dir);
+	qsort(tids, (size_t)n, sizeof(long), cmp_long);
+	return n;
+}
+
+/* task/<tid>/stat, status and comm describe thread tid of process pid. */
+static void check_task_files(long pid, long tid, const char *what)
+{
+	char path[96], buf[4096], comm[64], pcomm[64];
+	long got = 0, tgid = -1, spid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	slurp(path, pcomm, sizeof(pcomm));
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/comm", pid, tid);
+	int comm_ok = slurp(path, comm, sizeof(comm)) > 0 && !strcmp(comm, pcomm);
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/stat", pid, tid);
+	int stat_ok = slurp(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%ld", &got) == 1 &&
+	              got == tid;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", pid, tid);
+	if (slurp(path, buf, sizeof(buf)) > 0) {
+		char *t = strstr(buf, "\nTgid:"), *p = strstr(buf, "\nPid:");
+		if (t)
+			tgid = atol(t + 6);
+		if (p)
+			spid = atol(p + 5);
+	}
+	printf("%s: comm as the process's %s, stat names the tid %s, status Tgid %s Pid %s\n",
+	       what, yes(comm_ok), yes(stat_ok), yes(tgid == pid), yes(spid == tid));
+}
+
+static void expect_ack(int fd, int index, const char *what)
+{
+	char ack = 0;
+
+	int ok = read(fd, &ack, 1) == 1 && ack == '0' + index;
+	printf("%s: the handler ran in that thread %s\n", what, yes(ok));
+}
+
+static int task(void)
+{
+	int notes[2], done[2];
+	struct thread_note n[2], note;
+	long tids[8], tid[2];
+	char path[96];
+	pid_t child;
+	int status;
+
+	if (pipe(notes) || pipe(done))
+		return 2;
+	child = fork();
+	if (child == 0) {
+		close(notes[0]);
+		close(done[1]);
+		task_child(notes[1], done[0]);
+	}
+	close(notes[1]);
+	close(done[0]);
+	for (int i = 0; i < 2; i++)
+		if (read(notes[0], &note, sizeof(note)) != sizeof(note) || note.index < 0 ||
+		    note.index > 1)
+			return 2;
+		else
+			n[note.index] = note;
+	tid[0] = n[0].tid;
+	tid[1] = n[1].tid;
+
+	int count = list_task(child, tids, 8);
+	int has_main = 0, has_0 = 0, has_1 = 0;
+	for (int i = 0; i < count; i++) {
+		has_main |= tids[i] == child;
+		has_0 |= tids[i] == tid[0];
+		has_1 |= tids[i] == tid[1];
+	}
+	printf("task of the child: %d entries, main %s, thread 0 %s, thread 1 %s\n", count,
+	       yes(has_main), yes(has_0), yes(has_1));
+	count = list_task(getpid(), tids, 8);
+	printf("own task: %d entries, own pid %s\n", count, yes(count == 1 && tids[0] == getpid()));
+	check_task_files(child, child, "main thread");
+	check_task_files(child, tid[0], "thread 0");
+	check_task_files(child, tid[1], "thread 1");
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld", (long)child, (long)getpid());
+	printf("a tid of another group under task: %s\n",
+	       access(path, F_OK) < 0 && errno == ENOENT ? "ENOENT" : "found");
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/stat", (long)getpid(), tid[0]);
+	printf("another process's tid under own task: %s\n",
+	       access(path, F_OK) < 0 && errno == ENOENT ? "ENOENT" : "found");
+
+	printf("tgkill(child, thread 1, 0): %ld\n", do_tgkill(child, tid[1], 0));
+	printf("tgkill(self, thread 1, 0): %s\n", do_tgkill(getpid(), tid[1], 0) == -ESRCH ? "ESRCH" : "other");
+	printf("tkill(thread 0, 0): %ld\n", do_tkill(tid[0], 0));
+	/* Twice each, crossing the order, so that a signal that went to the
+	 * process rather than the thread would show. */
+	printf("tgkill(child, thread 1, SIGUSR1): %ld\n", do_tgkill(child, tid[1], SIGUSR1));
+	expect_ack(notes[0], 1, "tgkill thread 1");
+	printf("tgkill(child, thread 0, SIGUSR1): %ld\n", do_tgkill(child, tid[0], SIGUSR1));
+	expect_ack(notes[0], 0, "tgkill thread 0");
+	printf("tkill(thread 1, SIGUSR1): %ld\n", do_tkill(tid[1], SIGUSR1));
+	expect_ack(notes[0], 1, "tkill thread 1");
+	printf("tkill(thread 0, SIGUSR1): %ld\n", do_tkill(tid[0], SIGUSR1));
+	expect_ack(notes[0], 0, "tkill thread 0");
+
+	close(done[1]);
+	if (waitpid(child, &status, 0) != child)
+		return 2;
+	printf("child: exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	printf("tgkill(reaped child, thread 0, 0): %s\n",
+	       do_tgkill(child, tid[0], 0) == -ESRCH ? "ESRCH" : "other");
+	return 0;
+}
+
+/* ---- rusage ---- */
+
+#define BURN_US 200000
+
+static long long usec(struct timeval tv)
+{
+	return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Burns about BURN_US of user CPU, measured by the process itself. */
+static int burn(void)
+{
+	struct rusage ru;
+	volatile unsigned long x = 0;
+
+	do {
+		for (int i = 0; i < 1000000; i++)
+			x += (unsigned long)i * 7;
+		getrusage(RUSAGE_SELF, &ru);
+	} while (usec(ru.ru_utime) < BURN_US);
+	return 0;
+}
+
+/* Plausible for `burners` children of BURN_US each: at least 3/4 of it,
+ * and less than 10 s. */
+static const char *plausible(long long us, int burners)
+{
+	if (us < (long long)burners * BURN_US * 3 / 4)
+		return "too small";
+	return us < 10000000 ? "plausible" : "too large";
+}
+
+/* The kernel sums the children's times in nanoseconds and rounds once;
+ * the sum of the rounded values may differ by a little. */
+static int near(long long a, long long b)
+{
+	return a - b < 10000 && b - a < 10000;
+}
+
+static pid_t spawn_burner(char *self)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(burn());
+	(void)self;
+	return p;
+}
+
+static pid_t spawn_exec_burner(char *self)
+{
+	pid_t p = fork();
+
+	if (p == 0) {
+		char *argv[] = { self, "burn", NULL };
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	return p;
+}
+
+/* A child that waits for its own burning child, then exits at once. */
+static pid_t spawn_grand_burner(char *self)
+{
+	pid_t p = fork();
+
+	if (p == 0) {
+		int st;
+		pid_t g = spawn_burner(self);
+		_exit(waitpid(g, &st, 0) == g ? 0 : 2);
+	}
+	return p;
+}
+
+static void reap(pid_t p, const char *what, int burners, long long *total)
+{
+	struct rusage ru;
+	int st;
+
+	memset(&ru, 0xff, sizeof(ru));
+	pid_t got = wait4(p, &st, 0, &ru);
+	printf("%s: reaped %s, exit %d, wait4 utime %s\n", what, yes(got == p),
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1, plausible(usec(ru.ru_utime), burners));
+	*total += usec(ru.ru_utime);
+	if (getenv("PROCX_VERBOSE"))
+		fprintf(stderr, "%s: utime %lld us, stime %lld us\n", what, usec(ru.ru_utime),
+		        usec(ru.ru_stime));
+}
+
+static int rusage_mode(char *self)
+{
+	struct rusage ru;
+	struct tms t;
+	long long total = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	int st;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("before any child: children utime zero %s\n", yes(usec(ru.ru_utime) == 0));
+
+	pid_t a = spawn_burner(self);
+	/* Ended but not yet waited for: not counted (wait_task_zombie adds
+	 * the times only when the child is reaped). */
+	siginfo_t si;
+	waitid(P_PID, (id_t)a, &si, WEXITED | WNOWAIT);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("ended, not reaped: children utime zero %s\n", yes(usec(ru.ru_utime) == 0));
+	reap(a, "burning child", 1, &total);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("after one: RUSAGE_CHILDREN utime %s, wait4's within 10 ms %s\n",
+	       plausible(usec(ru.ru_utime), 1), yes(near(usec(ru.ru_utime), total)));
+
+	reap(spawn_exec_burner(self), "child burning after execve", 1, &total);
+	reap(spawn_grand_burner(self), "child whose waited-for child burned", 1, &total);
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("after three: RUSAGE_CHILDREN utime %s, the sum of wait4's within 10 ms %s\n",
+	       plausible(usec(ru.ru_utime), 3), yes(near(usec(ru.ru_utime), total)));
+	times(&t);
+	printf("times: tms_cutime %s, tms_cstime small %s\n",
+	       plausible((long long)t.tms_cutime * 1000000 / hz, 3),
+	       yes((long long)t.tms_cstime * 1000000 / hz < 2000000));
+	/* A stopped-and-reported child is not reaped: wait4 (WNOHANG, none
+	 * ended) leaves the totals alone. */
+	pid_t s = fork();
+	if (s == 0) {
+		pause();
+		_exit(0);
+	}
+	printf("wait4 WNOHANG on a running child: %d\n", (int)wait4(s, &st, WNOHANG, &ru));
+	kill(s, SIGKILL);
+	waitpid(s, &st, 0);
+	printf("SIGKILLed child: signalled %s\n", yes(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "task"))
+		return task();
+	if (argc > 1 && !strcmp(argv[1], "rusage"))
+		return rusage_mode(argv[0]);
+	if (argc > 1 && !strcmp(argv[1], "burn"))
+		return burn();
+	fprintf(stderr, "usage: procx task|rusage|burn\n");
+	return 2;
+}
