@@ -65,6 +65,13 @@ struct lx_proc_record {
 	 * signal_struct cutime and cstime. */
 	volatile int64_t image_utime, image_stime;
 	volatile int64_t child_utime, child_stime;
+	/* /proc/<pid>/fd, fdinfo and maps asked by another process
+	 * (runtime/proc_query.c): the pid of the reader holding the query
+	 * (0: free), what it asks (enum lx_proc_query_kind), and the count
+	 * of questions asked and answered. */
+	volatile long query_owner;
+	volatile long query_kind;
+	volatile int64_t query_asked, query_answered;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -92,6 +99,11 @@ long lx_signal_process(long pid, int sig);
  * tgid, -LX_EAGAIN when the target has LX_THREAD_POSTS signals from
  * others still to take. */
 long lx_signal_thread(long tgid, long tid, int sig);
+/* Sets pid's listener event, so that it looks at its record (sys_kill.c). */
+void lx_signal_listener_wake(long pid);
+/* The listener found a question from a reader of /proc in record r:
+ * starts the thread that answers it (proc_query.c). */
+void lx_proc_query_serve(struct lx_proc_record *r);
 /* Waits until the children's watcher runs (proc.c). */
 void lx_children_quiesce(void);
 /* Waits until it runs, so that the process may end (sys_kill.c). */

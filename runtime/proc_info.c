@@ -23,9 +23,13 @@
  * means the process's. */
 static _Thread_local char thread_comm[16];
 
+/* The main thread, or a runtime thread (the answer to another process's
+ * /proc question, proc_query.c), which speaks for the process. */
 static bool is_main_thread(void)
 {
-	return lx_current_thread()->tid == lx_getpid();
+	struct lx_thread *t = lx_current_thread();
+
+	return !t || t->tid == lx_getpid();
 }
 
 static void text_begin(struct lx_proc_record *r)

@@ -63,6 +63,7 @@ static DWORD WINAPI listener(void *arg)
 		if (listener_stopping)
 			return 0;
 		take_thread_posts(listener_record);
+		lx_proc_query_serve(listener_record);
 		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&listener_record->sigpending, 0);
 		for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
 			if (!(bits & SIGBIT(sig)))
@@ -90,7 +91,8 @@ void lx_signal_listener_start(void)
 	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
 	listener_thread = CreateThread(NULL, 64 * 1024, listener, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
 	/* Signals posted before the event existed wait in the record. */
-	bool posted = listener_record->sigpending != 0;
+	bool posted = listener_record->sigpending != 0 ||
+	              listener_record->query_asked != listener_record->query_answered;
 	for (int i = 0; i < LX_THREAD_POSTS; i++)
 		posted |= listener_record->thread_post[i].word != 0;
 	if (posted)
@@ -192,7 +194,7 @@ static long post_signal(long pid, int sig)
 	return err;
 }
 
-static void wake_listener(long pid)
+void lx_signal_listener_wake(long pid)
 {
 	wchar_t name[96];
 
@@ -260,7 +262,7 @@ long lx_signal_thread(long tgid, long tid, int sig)
 	else if (r->state == LX_PROC_EXITED || sig == 0)
 		err = 0;
 	else if ((err = post_thread_bits(r, tid, sig)) == 0)
-		wake_listener(owner);
+		lx_signal_listener_wake(owner);
 	lx_proc_record_close(r);
 	return err;
 }

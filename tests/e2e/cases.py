@@ -447,4 +447,10 @@ CASES = [
     # time of waited-for children in wait4, getrusage and times.
     dict(name="procx-task", prog="procx", args=["task"], timeout=60),
     dict(name="procx-rusage", prog="procx", args=["rusage"], timeout=90),
+    # fd, fdinfo and maps of another process, answered by that process.
+    dict(name="procx-fds", prog="procx", args=["fds"], timeout=60),
+    dict(name="procx-fds-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
+         'exec 3>procx-out; sleep 5 </dev/null 4<&3 & p=$!; sleep 0.3; ls /proc/$p/fd; '
+         'readlink /proc/$p/fd/0; basename "$(readlink /proc/$p/fd/4)"; '
+         'grep -c . /proc/$p/maps >/dev/null && echo maps read; kill $p; wait $p; echo $?']),
 ]

@@ -8,6 +8,8 @@
  *   rusage  wait4's rusage, getrusage(RUSAGE_CHILDREN) and times() after
  *           children that burn CPU, one of them through an execve and one
  *           through a grandchild it waits for
+ *   fds     /proc/<pid>/fd, fdinfo and maps of a child, read by its
+ *           parent, and the permission check of a reader of another uid
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
  */
 #include <dirent.h>
@@ -18,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/times.h>
 #include <sys/wait.h>
@@ -380,6 +384,170 @@ static int rusage_mode(char *self)
 	return 0;
 }
 
+/* ---- fds ---- */
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The fds /proc/<pid>/fd (or fdinfo) lists, sorted, printed. */
+static void print_fd_list(long pid, const char *dir)
+{
+	char path[64];
+	int fds[64], n = 0;
+	struct dirent *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", pid, dir);
+	DIR *dp = opendir(path);
+	if (!dp) {
+		printf("%s: %s\n", dir, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dp)))
+		if (d->d_name[0] != '.' && n < 64)
+			fds[n++] = atoi(d->d_name);
+	closedir(dp);
+	qsort(fds, (size_t)n, sizeof(int), cmp_int);
+	printf("%s:", dir);
+	for (int i = 0; i < n; i++)
+		printf(" %d", fds[i]);
+	printf("\n");
+}
+
+static const char *base_name(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return slash ? slash + 1 : p;
+}
+
+/* A child of another uid may not look at the fds or maps of a root
+ * process: EACCES, as ptrace_may_access refuses. */
+static void check_other_uid(long target)
+{
+	char path[64];
+	pid_t p = fork();
+	int st;
+
+	if (p == 0) {
+		if (setuid(4242) < 0) {
+			printf("other uid: setuid: %s\n", strerror(errno));
+			_exit(0);
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/fd", target);
+		printf("other uid: opendir fd %s\n", opendir(path) ? "ok" : strerror(errno));
+		snprintf(path, sizeof(path), "/proc/%ld/fd/0", target);
+		char buf[256];
+		printf("other uid: readlink fd/0 %s\n",
+		       readlink(path, buf, sizeof(buf)) >= 0 ? "ok" : strerror(errno));
+		snprintf(path, sizeof(path), "/proc/%ld/maps", target);
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+		printf("other uid: maps %s\n", fd < 0 ? strerror(errno) : n > 0 ? "read" : "empty or error");
+		_exit(0);
+	}
+	waitpid(p, &st, 0);
+}
+
+static int fds(void)
+{
+	int ready[2], done[2], side[2];
+	char c, path[96], buf[4096];
+	pid_t child;
+	int st;
+
+	int fd = open("procx-file", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, "0123456789abcdef", 16) != 16)
+		return 2;
+	close(fd);
+	if (pipe(ready) || pipe(done))
+		return 2;
+	child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		close(done[1]);
+		int f = open("procx-file", O_RDWR);
+		dup2(f, 7);
+		close(f);
+		lseek(7, 5, SEEK_SET);
+		if (pipe2(side, O_CLOEXEC) || dup2(side[1], 9) < 0)
+			_exit(3);
+		close(side[0]);
+		close(side[1]);
+		void *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 7, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		while (read(done[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	if (read(ready[0], &c, 1) != 1)
+		return 2;
+
+	print_fd_list(child, "fd");
+	print_fd_list(child, "fdinfo");
+	snprintf(path, sizeof(path), "/proc/%ld/fd/7", (long)child);
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("fd/7 links to an absolute path %s, named %s\n", yes(buf[0] == '/'), base_name(buf));
+	snprintf(path, sizeof(path), "/proc/%ld/fd/9", (long)child);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("fd/9 is a pipe: %s\n", yes(!strncmp(buf, "pipe:[", 6)));
+	snprintf(path, sizeof(path), "/proc/%ld/fd/99", (long)child);
+	printf("fd/99: %s\n", readlink(path, buf, sizeof(buf)) < 0 ? strerror(errno) : "found");
+
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/7", (long)child);
+	printf("stat fd/7 is the file: %s\n",
+	       yes(stat(path, &a) == 0 && stat("procx-file", &b) == 0 && a.st_ino == b.st_ino &&
+	           a.st_dev == b.st_dev));
+	/* Opened anew, from the start, whatever the child's offset. */
+	fd = open(path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, 4) : -1;
+	printf("open fd/7 reads: %.*s\n", n > 0 ? (int)n : 0, buf);
+	if (fd >= 0)
+		close(fd);
+
+	snprintf(path, sizeof(path), "/proc/%ld/fdinfo/7", (long)child);
+	long pos = -1, flags = -1;
+	if (slurp(path, buf, sizeof(buf)) > 0)
+		sscanf(buf, "pos:\t%ld\nflags:\t%lo", &pos, &flags);
+	printf("fdinfo/7: pos %ld, access mode %ld\n", pos, flags & 3);
+	snprintf(path, sizeof(path), "/proc/%ld/fdinfo/9", (long)child);
+	if (slurp(path, buf, sizeof(buf)) > 0)
+		sscanf(buf, "pos:\t%ld\nflags:\t%lo", &pos, &flags);
+	printf("fdinfo/9: access mode %ld, O_CLOEXEC %s\n", flags & 3, yes(flags & O_CLOEXEC));
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)child);
+	int lines = 0, file_line = 0;
+	if (slurp(path, buf, sizeof(buf)) > 0) {
+		for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			lines++;
+			char *nl = strchr(l, '\n');
+			if (nl)
+				*nl = 0;
+			if (strstr(l, "/procx-file") && strstr(l, " r--s "))
+				file_line = 1;
+			if (nl)
+				*nl = '\n';
+		}
+	}
+	printf("maps: several lines %s, the shared file mapping %s\n", yes(lines > 3), yes(file_line));
+	check_other_uid(child);
+
+	close(done[1]);
+	waitpid(child, &st, 0);
+	printf("child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	unlink("procx-file");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -387,8 +555,10 @@ int main(int argc, char **argv)
 		return task();
 	if (argc > 1 && !strcmp(argv[1], "rusage"))
 		return rusage_mode(argv[0]);
+	if (argc > 1 && !strcmp(argv[1], "fds"))
+		return fds();
 	if (argc > 1 && !strcmp(argv[1], "burn"))
 		return burn();
-	fprintf(stderr, "usage: procx task|rusage|burn\n");
+	fprintf(stderr, "usage: procx task|rusage|fds|burn\n");
 	return 2;
 }
