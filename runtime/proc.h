@@ -99,6 +99,15 @@ long lx_signal_process(long pid, int sig);
  * tgid, -LX_EAGAIN when the target has LX_THREAD_POSTS signals from
  * others still to take. */
 long lx_signal_thread(long tgid, long tid, int sig);
+/* __kill_pgrp_info with SEND_SIG_PRIV: sig to every other process of
+ * group pgid, without a permission check (sys_kill.c). */
+void lx_signal_group_kernel(long pgid, int sig);
+/* Orphaned process groups (orphan.c): whether the caller's group is one
+ * (get_signal's discarding of SIGTSTP, SIGTTIN and SIGTTOU), and the
+ * SIGHUP and SIGCONT that an exit sends to a group it orphans with a
+ * stopped member (kill_orphaned_pgrp). */
+bool lx_pgrp_orphaned_self(void);
+void lx_pgrp_orphans_at_exit(void);
 /* Sets pid's listener event, so that it looks at its record (sys_kill.c). */
 void lx_signal_listener_wake(long pid);
 /* The listener found a question from a reader of /proc in record r:

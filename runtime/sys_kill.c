@@ -164,8 +164,9 @@ static long kill_hard(struct lx_proc_record *r)
 	return 0;
 }
 
-/* Posts sig to another process of the instance. */
-static long post_signal(long pid, int sig)
+/* Posts sig to another process of the instance: from the caller, or
+ * from the kernel (SEND_SIG_PRIV: no permission check, si_pid 0). */
+static long post_signal_from(long pid, int sig, bool kernel)
 {
 	struct lx_proc_record *r = lx_proc_record_open(pid);
 	wchar_t name[96];
@@ -173,15 +174,15 @@ static long post_signal(long pid, int sig)
 
 	if (!r)
 		return -LX_ESRCH;
-	if (!may_signal(r, sig)) {
+	if (!kernel && !may_signal(r, sig)) {
 		err = -LX_EPERM;
 	} else if (r->state == LX_PROC_EXITED || sig == 0) {
 		err = 0; /* a zombie can be signalled, to no effect */
 	} else if (sig == LX_SIGKILL) {
 		err = kill_hard(r);
 	} else {
-		r->sender[sig - 1] = lx_getpid();
-		r->sender_uid[sig - 1] = lx_uid;
+		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
+		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;
 		post_bits(r, sig);
 		event_name(pid, name);
 		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
@@ -192,6 +193,11 @@ static long post_signal(long pid, int sig)
 	}
 	lx_proc_record_close(r);
 	return err;
+}
+
+static long post_signal(long pid, int sig)
+{
+	return post_signal_from(pid, sig, false);
 }
 
 void lx_signal_listener_wake(long pid)
@@ -322,6 +328,16 @@ static long signal_group(long pgid, int sig)
 		retval = err;
 	}
 	return success ? 0 : retval;
+}
+
+void lx_signal_group_kernel(long pgid, int sig)
+{
+	long pids[512];
+	size_t n = lx_instance_pids(pids, 512);
+
+	for (size_t i = 0; i < n && i < 512; i++)
+		if (pids[i] != lx_getpid() && pgid_of(pids[i]) == pgid)
+			post_signal_from(pids[i], sig, true);
 }
 
 /*

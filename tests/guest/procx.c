@@ -10,6 +10,9 @@
  *           through a grandchild it waits for
  *   fds     /proc/<pid>/fd, fdinfo and maps of a child, read by its
  *           parent, and the permission check of a reader of another uid
+ *   orphan  a group orphaned with a stopped member gets SIGHUP and
+ *           SIGCONT; SIGTSTP, SIGTTIN and SIGTTOU with their default action
+ *           are discarded in an orphaned group and stop one that is not
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
  */
 #include <dirent.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -548,6 +552,105 @@ static int fds(void)
 	return 0;
 }
 
+/* ---- orphan ---- */
+
+static int orphan_report = -1;
+
+static void note_signal(int sig)
+{
+	char c = sig == SIGHUP ? 'H' : sig == SIGCONT ? 'C' : 'U';
+
+	if (write(orphan_report, &c, 1) != 1)
+		_exit(3);
+}
+
+/* The next byte of fd within ms, or 0. */
+static char next_note(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c = 0;
+
+	if (poll(&p, 1, ms) == 1 && read(fd, &c, 1) != 1)
+		c = 0;
+	return c;
+}
+
+/* The grandchild: handlers for SIGHUP, SIGCONT and SIGUSR1, none for the
+ * terminal's stops; it stops itself and then waits to be told. */
+static void orphan_grandchild(void)
+{
+	struct sigaction sa = { .sa_handler = note_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+}
+
+static int orphan(void)
+{
+	int report[2], st;
+	pid_t c, g = 0;
+
+	if (pipe(report))
+		return 2;
+	orphan_report = report[1];
+	/* The group leader C, in a group of its own below us, makes G and
+	 * waits until G has stopped; its exit orphans the group. */
+	int gpipe[2];
+	if (pipe(gpipe))
+		return 2;
+	c = fork();
+	if (c == 0) {
+		setpgid(0, 0);
+		pid_t gc = fork();
+		if (gc == 0)
+			orphan_grandchild();
+		if (write(gpipe[1], &gc, sizeof(gc)) != sizeof(gc))
+			_exit(3);
+		_exit(waitpid(gc, &st, WUNTRACED) == gc && WIFSTOPPED(st) ? 0 : 4);
+	}
+	close(gpipe[1]);
+	if (read(gpipe[0], &g, sizeof(g)) != sizeof(g))
+		return 2;
+	waitpid(c, &st, 0);
+	printf("leader: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	/* Both are pending when G goes on; the kernel builds one frame after
+	 * the other, so the order the handlers run in is not the point. */
+	char first = next_note(report[0], 5000), second = next_note(report[0], 5000);
+	printf("orphaned stopped group: SIGHUP %s, SIGCONT %s\n", yes(first == 'H' || second == 'H'),
+	       yes(first == 'C' || second == 'C'));
+
+	int sigs[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+	const char *names[] = { "SIGTSTP", "SIGTTIN", "SIGTTOU" };
+	for (int i = 0; i < 3; i++) {
+		kill(g, sigs[i]);
+		kill(g, SIGUSR1);
+		printf("%s to the orphaned group: discarded (still handles SIGUSR1) %s\n", names[i],
+		       yes(next_note(report[0], 3000) == 'U'));
+	}
+	kill(g, SIGKILL);
+
+	/* A group that is not orphaned: its leader's parent (us) is in
+	 * another group of the session. */
+	pid_t d = fork();
+	if (d == 0) {
+		setpgid(0, 0);
+		for (;;)
+			pause();
+	}
+	setpgid(d, d);
+	kill(d, SIGTSTP);
+	printf("SIGTSTP to a group that is not orphaned: stopped %s\n",
+	       yes(waitpid(d, &st, WUNTRACED) == d && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP));
+	kill(d, SIGKILL);
+	waitpid(d, &st, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -557,8 +660,10 @@ int main(int argc, char **argv)
 		return rusage_mode(argv[0]);
 	if (argc > 1 && !strcmp(argv[1], "fds"))
 		return fds();
+	if (argc > 1 && !strcmp(argv[1], "orphan"))
+		return orphan();
 	if (argc > 1 && !strcmp(argv[1], "burn"))
 		return burn();
-	fprintf(stderr, "usage: procx task|rusage|fds|burn\n");
+	fprintf(stderr, "usage: procx task|rusage|fds|orphan|burn\n");
 	return 2;
 }
