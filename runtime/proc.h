@@ -91,8 +91,7 @@ void lx_proc_init(void);
 /* Starts the thread that takes signals other processes post (sys_kill.c). */
 void lx_signal_listener_start(void);
 /* Posts sig to another process of the instance as kill(2) does, with its
- * permission check (sys_kill.c): for tkill and tgkill aimed at the main
- * thread of another process, whose tid is its pid. */
+ * permission check (sys_kill.c). */
 long lx_signal_process(long pid, int sig);
 /* The same for thread tid of process tgid (tgkill; tgid 0: tkill, any
  * process), with si_code SI_TKILL: -LX_ESRCH when tid is no thread of

@@ -164,42 +164,6 @@ static long kill_hard(struct lx_proc_record *r)
 	return 0;
 }
 
-/* Posts sig to another process of the instance: from the caller, or
- * from the kernel (SEND_SIG_PRIV: no permission check, si_pid 0). */
-static long post_signal_from(long pid, int sig, bool kernel)
-{
-	struct lx_proc_record *r = lx_proc_record_open(pid);
-	wchar_t name[96];
-	long err = 0;
-
-	if (!r)
-		return -LX_ESRCH;
-	if (!kernel && !may_signal(r, sig)) {
-		err = -LX_EPERM;
-	} else if (r->state == LX_PROC_EXITED || sig == 0) {
-		err = 0; /* a zombie can be signalled, to no effect */
-	} else if (sig == LX_SIGKILL) {
-		err = kill_hard(r);
-	} else {
-		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
-		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;
-		post_bits(r, sig);
-		event_name(pid, name);
-		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
-		if (ev) {
-			SetEvent(ev);
-			CloseHandle(ev);
-		}
-	}
-	lx_proc_record_close(r);
-	return err;
-}
-
-static long post_signal(long pid, int sig)
-{
-	return post_signal_from(pid, sig, false);
-}
-
 void lx_signal_listener_wake(long pid)
 {
 	wchar_t name[96];
@@ -210,6 +174,40 @@ void lx_signal_listener_wake(long pid)
 		SetEvent(ev);
 		CloseHandle(ev);
 	}
+}
+
+/* Posts sig to another process of the instance: from the caller, or
+ * from the kernel (SEND_SIG_PRIV: no permission check, si_pid 0). */
+static long post_signal_from(long pid, int sig, bool kernel)
+{
+	struct lx_proc_record *r = lx_proc_record_open(pid);
+	long err = 0;
+
+	if (!r)
+		return -LX_ESRCH;
+	/* Reaped already (its table entry is gone), though its parent's
+	 * watcher still holds the record (group_of in sys_process.c). */
+	if (r->state == LX_PROC_EXITED && !lx_instance_tgid(pid)) {
+		err = -LX_ESRCH;
+	} else if (!kernel && !may_signal(r, sig)) {
+		err = -LX_EPERM;
+	} else if (r->state == LX_PROC_EXITED || sig == 0) {
+		err = 0; /* a zombie can be signalled, to no effect */
+	} else if (sig == LX_SIGKILL) {
+		err = kill_hard(r);
+	} else {
+		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
+		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;
+		post_bits(r, sig);
+		lx_signal_listener_wake(pid);
+	}
+	lx_proc_record_close(r);
+	return err;
+}
+
+static long post_signal(long pid, int sig)
+{
+	return post_signal_from(pid, sig, false);
 }
 
 /*
