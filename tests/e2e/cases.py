@@ -452,6 +452,15 @@ CASES = [
     # Orphaned process groups: SIGHUP and SIGCONT when one is orphaned with
     # a stopped member, the terminal's stops discarded in it.
     dict(name="procx-orphan", prog="procx", args=["orphan"], timeout=60),
+    # Two readers at once asking three processes for their fds and maps:
+    # each target answers one question at a time (runtime/proc_query.c).
+    dict(name="procx-fds-concurrent", prog="busybox", path=True, timeout=120, args=["sh", "-c",
+         'sleep 30 & a=$!; sleep 30 & b=$!; sleep 30 & c=$!; '
+         'look() { i=0; while [ $i -lt 4 ]; do for p in $a $b $c; do '
+         'n=$(ls /proc/$p/fd | wc -l); m=$(grep -c . /proc/$p/maps); '
+         '[ "$n" -ge 3 ] && [ "$m" -ge 3 ] || echo "bad $p: $n $m"; done; i=$((i+1)); done; '
+         'echo "$1 done"; }; look one > out1 & look two; wait $!; cat out1; '
+         'kill $a $b $c; wait 2>/dev/null']),
     # A FIFO opened O_RDWR, without blocking, by a shell that writes and
     # reads it back (fifo(7)).
     dict(name="procx-fifo-rdwr", prog="busybox", path=True, rootfs=True, timeout=20,
