@@ -59,12 +59,13 @@ struct lx_proc_record {
 		volatile int64_t word;
 		volatile long sender, sender_uid;
 	} thread_post[LX_THREAD_POSTS];
-	/* CPU time in 100 ns units (children.c, "Child times"): of the
-	 * process's Windows processes that have ended (each adds its own),
-	 * and of its waited-for children, theirs included, as the kernel's
-	 * signal_struct cutime and cstime. */
-	volatile int64_t image_utime, image_stime;
-	volatile int64_t child_utime, child_stime;
+	/* CPU time in 100 ns units and the peak resident set in kB
+	 * (children.c, "Child times"): of the process's Windows processes
+	 * that have ended (each adds its own), and of its waited-for
+	 * children, theirs included, as the kernel's signal_struct cutime,
+	 * cstime, maxrss and cmaxrss. */
+	volatile int64_t image_utime, image_stime, image_maxrss;
+	volatile int64_t child_utime, child_stime, child_maxrss;
 	/* /proc/<pid>/fd, fdinfo and maps asked by another process
 	 * (runtime/proc_query.c): the pid of the reader holding the query
 	 * (0: free), what it asks (enum lx_proc_query_kind), and the count
@@ -145,15 +146,20 @@ int lx_proc_report_take(struct lx_proc_record *r, int options);
 long lx_proc_alloc_child(void *process);
 void lx_proc_free_pid(long pid, void *process);
 
-/* Child times (children.c): adds the CPU time of this Windows process,
- * an image of the Linux process that is ending, to the record (the end
- * of the process, and the end of an execve's stub). */
+/* What struct rusage says of a process here: user and system time in
+ * 100 ns units, the peak resident set in kB. */
+struct lx_cpu_usage {
+	int64_t utime, stime, maxrss;
+};
+/* Child times (children.c): adds the CPU time and peak resident set of
+ * this Windows process, an image of the Linux process that is ending, to
+ * the record (the end of the process, and the end of an execve's stub). */
 void lx_proc_account_image(void);
-/* RUSAGE_CHILDREN's user and system time, 100 ns units. */
-void lx_children_times(int64_t *utime, int64_t *stime);
-/* Writes a struct rusage with these times (100 ns) and nothing else to
- * guest address uaddr (sys_sched.c); -LX_EFAULT or 0. */
-long lx_rusage_copy_out(uint64_t uaddr, int64_t utime, int64_t stime);
+/* RUSAGE_CHILDREN's. */
+void lx_children_times(struct lx_cpu_usage *u);
+/* Writes a struct rusage with u and nothing else to guest address uaddr
+ * (sys_sched.c); -LX_EFAULT or 0. */
+long lx_rusage_copy_out(uint64_t uaddr, const struct lx_cpu_usage *u);
 
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
@@ -175,7 +181,7 @@ struct lx_wait_result {
 	long pid;
 	int status;
 	long uid;                  /* the child's real uid, for siginfo's si_uid */
-	int64_t utime, stime;      /* a reaped child's, its children's included (100 ns) */
+	struct lx_cpu_usage usage; /* a reaped child's, its children's included */
 };
 
 /* do_wait (children.c): an ended child matching sel (wait4's pid

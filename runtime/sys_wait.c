@@ -23,7 +23,7 @@ int64_t lx_sys_wait4(struct lx_syscall *sc)
 		return r;
 	if (ustatus && lx_copy_to_user(ustatus, &w.status, sizeof(w.status)) < 0)
 		return -LX_EFAULT;
-	if (urusage && lx_rusage_copy_out(urusage, w.utime, w.stime) < 0)
+	if (urusage && lx_rusage_copy_out(urusage, &w.usage) < 0)
 		return -LX_EFAULT;
 	return r;
 }
@@ -57,7 +57,7 @@ int64_t lx_sys_waitid(struct lx_syscall *sc)
 	if (r > 0)
 		lx_chld_info_uid(&info, w.pid, w.status, w.uid);
 	/* The rusage argument (kernel_waitid's fifth), only for a child found. */
-	if (r > 0 && sc->arg[4] && lx_rusage_copy_out((uint64_t)sc->arg[4], w.utime, w.stime) < 0)
+	if (r > 0 && sc->arg[4] && lx_rusage_copy_out((uint64_t)sc->arg[4], &w.usage) < 0)
 		return -LX_EFAULT;
 	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
 	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)

@@ -374,6 +374,30 @@ static int rusage_mode(char *self)
 	printf("times: tms_cutime %s, tms_cstime small %s\n",
 	       plausible((long long)t.tms_cutime * 1000000 / hz, 3),
 	       yes((long long)t.tms_cstime * 1000000 / hz < 2000000));
+	/* ru_maxrss: a child that touches 64 MiB; the children's maximum
+	 * follows it (kernel's cmaxrss). */
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("children maxrss below 64 MiB so far: %s\n", yes(ru.ru_maxrss < 64 * 1024));
+	if (getenv("PROCX_VERBOSE"))
+		fprintf(stderr, "children maxrss so far: %ld kB\n", ru.ru_maxrss);
+	pid_t big = fork();
+	if (big == 0) {
+		volatile char *p = malloc(64 << 20);
+		if (!p)
+			_exit(3);
+		for (size_t i = 0; i < (64u << 20); i += 4096)
+			p[i] = 1;
+		_exit(p[4096 * 100] == 1 ? 0 : 4);
+	}
+	memset(&ru, 0, sizeof(ru));
+	wait4(big, &st, 0, &ru);
+	printf("64 MiB child: exit %d, wait4 maxrss at least 64 MiB %s, below 2 GiB %s\n",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1, yes(ru.ru_maxrss >= 64 * 1024),
+	       yes(ru.ru_maxrss < 2 * 1024 * 1024));
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("RUSAGE_CHILDREN maxrss at least 64 MiB: %s\n", yes(ru.ru_maxrss >= 64 * 1024));
+	getrusage(RUSAGE_SELF, &ru);
+	printf("RUSAGE_SELF maxrss: %s\n", yes(ru.ru_maxrss > 0));
 	/* A stopped-and-reported child is not reaped: wait4 (WNOHANG, none
 	 * ended) leaves the totals alone. */
 	pid_t s = fork();
