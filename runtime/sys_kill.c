@@ -210,28 +210,41 @@ static long post_signal(long pid, int sig)
 	return post_signal_from(pid, sig, false);
 }
 
+/* How long a sender waits for the target's listener to free a slot
+ * before tgkill gives up with EAGAIN: the slots only carry signals to the
+ * target's own queue, which takes them at once. */
+#define THREAD_POST_TRIES 200
+
 /*
  * Claims a free slot of r's thread posts for tid << 8 | sig.  A standard
  * signal already waiting there for the same thread is merged into it, as
- * legacy_queue merges it in the target's pending set.
+ * legacy_queue merges it in the target's pending set.  With every slot
+ * taken it wakes the target's listener and tries again, a millisecond
+ * apart.
  */
-static long post_thread_bits(struct lx_proc_record *r, long tid, int sig)
+static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int sig)
 {
 	int64_t word = ((int64_t)tid << 8) | sig;
 
-	if (sig < 32)
-		for (int i = 0; i < LX_THREAD_POSTS; i++)
-			if (r->thread_post[i].word == word)
-				return 0;
-	for (int i = 0; i < LX_THREAD_POSTS; i++) {
-		struct lx_thread_post *p = &r->thread_post[i];
-		if (InterlockedCompareExchange64(&p->word, -1, 0) != 0)
-			continue;
-		p->sender = lx_getpid();
-		p->sender_uid = lx_uid;
-		MemoryBarrier();
-		InterlockedExchange64(&p->word, word);
-		return 0;
+	for (int tries = 0; tries < THREAD_POST_TRIES; tries++) {
+		if (sig < 32)
+			for (int i = 0; i < LX_THREAD_POSTS; i++)
+				if (r->thread_post[i].word == word)
+					return 0;
+		for (int i = 0; i < LX_THREAD_POSTS; i++) {
+			struct lx_thread_post *p = &r->thread_post[i];
+			if (InterlockedCompareExchange64(&p->word, -1, 0) != 0)
+				continue;
+			p->sender = lx_getpid();
+			p->sender_uid = lx_uid;
+			MemoryBarrier();
+			InterlockedExchange64(&p->word, word);
+			return 0;
+		}
+		if (r->state == LX_PROC_EXITED)
+			return 0;
+		lx_signal_listener_wake(owner);
+		Sleep(1);
 	}
 	return -LX_EAGAIN;
 }
@@ -265,7 +278,7 @@ long lx_signal_thread(long tgid, long tid, int sig)
 		err = -LX_EPERM;
 	else if (r->state == LX_PROC_EXITED || sig == 0)
 		err = 0;
-	else if ((err = post_thread_bits(r, tid, sig)) == 0)
+	else if ((err = post_thread_bits(r, owner, tid, sig)) == 0)
 		lx_signal_listener_wake(owner);
 	lx_proc_record_close(r);
 	return err;

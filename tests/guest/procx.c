@@ -68,6 +68,9 @@ struct thread_note {
 	long tid;
 };
 
+/* Real-time signals tgkill queues for one thread of another process. */
+#define RT_BURST 40
+
 static int to_parent = -1;           /* the child's notes and acknowledgements */
 static __thread volatile int got;   /* SIGUSR1 handled in this thread */
 
@@ -97,6 +100,19 @@ static void *thread_main(void *arg)
 		if (write(to_parent, &ack, 1) != 1)
 			_exit(3);
 	}
+	/* Thread 1 then takes a burst of queued real-time signals. */
+	if (note.index == 1) {
+		sigset_t rt;
+		siginfo_t si;
+		int n = 0;
+		sigemptyset(&rt);
+		sigaddset(&rt, SIGRTMIN);
+		while (n < RT_BURST && sigwaitinfo(&rt, &si) == SIGRTMIN)
+			n++;
+		char ack = n == RT_BURST ? 'R' : 'r';
+		if (write(to_parent, &ack, 1) != 1)
+			_exit(3);
+	}
 	return NULL;
 }
 
@@ -113,6 +129,7 @@ static void task_child(int notes, int done)
 	signal(SIGUSR1, on_usr1);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGRTMIN);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	for (long i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, thread_main, (void *)i);
@@ -242,6 +259,15 @@ static int task(void)
 	expect_ack(notes[0], 1, "tkill thread 1");
 	printf("tkill(thread 0, SIGUSR1): %ld\n", do_tkill(tid[0], SIGUSR1));
 	expect_ack(notes[0], 0, "tkill thread 0");
+
+	int sent = 0;
+	for (int i = 0; i < RT_BURST; i++)
+		sent += do_tgkill(child, tid[1], SIGRTMIN) == 0;
+	char burst = 0;
+	if (read(notes[0], &burst, 1) != 1)
+		burst = 0;
+	printf("tgkill of %d queued real-time signals: %d sent, all taken by thread 1 %s\n",
+	       RT_BURST, sent, yes(burst == 'R'));
 
 	close(done[1]);
 	if (waitpid(child, &status, 0) != child)
