@@ -17,6 +17,8 @@ enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
 
 /* Thread-directed signals from other processes that may wait at once. */
 #define LX_THREAD_POSTS 16
+/* Threads whose own names others can read in /proc. */
+#define LX_THREAD_NAMES 32
 
 /*
  * One small section per process, created by the parent at fork and handed
@@ -73,6 +75,13 @@ struct lx_proc_record {
 	volatile long query_owner;
 	volatile long query_kind;
 	volatile int64_t query_asked, query_answered;
+	/* The names that threads other than the main one gave themselves
+	 * (PR_SET_NAME), for /proc/<pid>/task/<tid>/comm (proc_info.c): tid 0
+	 * is a free slot; a thread that leaves the registry frees its own. */
+	struct lx_thread_name {
+		volatile long tid;
+		char comm[16];
+	} thread_name[LX_THREAD_NAMES];
 };
 
 /* This process's record: mapped from the hand-off, or private for a

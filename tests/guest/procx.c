@@ -25,6 +25,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -88,6 +89,10 @@ static void *thread_main(void *arg)
 {
 	struct thread_note note = { (int)(long)arg, syscall(SYS_gettid) };
 	sigset_t open_mask;
+
+	/* Thread 0 names itself, as PR_SET_NAME names the calling thread. */
+	if (note.index == 0)
+		prctl(PR_SET_NAME, "procx-worker0");
 
 	pthread_sigmask(SIG_BLOCK, NULL, &open_mask);
 	sigdelset(&open_mask, SIGUSR1);
@@ -164,19 +169,26 @@ static int list_task(long pid, long *tids, int cap)
 	return n;
 }
 
-/* task/<tid>/stat, status and comm describe thread tid of process pid. */
-static void check_task_files(long pid, long tid, const char *what)
+/* task/<tid>/stat, status and comm describe thread tid of process pid;
+ * its name is the process's, or `named` when it gave itself one. */
+static void check_task_files(long pid, long tid, const char *what, const char *named)
 {
-	char path[96], buf[4096], comm[64], pcomm[64];
+	char path[96], buf[4096], comm[64], pcomm[64], want[64];
 	long got = 0, tgid = -1, spid = -1;
 
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	slurp(path, pcomm, sizeof(pcomm));
+	if (named)
+		snprintf(want, sizeof(want), "%s\n", named);
+	else
+		snprintf(want, sizeof(want), "%s", pcomm);
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/comm", pid, tid);
-	int comm_ok = slurp(path, comm, sizeof(comm)) > 0 && !strcmp(comm, pcomm);
+	int comm_ok = slurp(path, comm, sizeof(comm)) > 0 && !strcmp(comm, want);
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/stat", pid, tid);
+	want[strcspn(want, "\n")] = 0;
 	int stat_ok = slurp(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%ld", &got) == 1 &&
-	              got == tid;
+	              got == tid && strstr(buf, want) && strchr(buf, '(') &&
+	              !strncmp(strchr(buf, '(') + 1, want, strlen(want));
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", pid, tid);
 	if (slurp(path, buf, sizeof(buf)) > 0) {
 		char *t = strstr(buf, "\nTgid:"), *p = strstr(buf, "\nPid:");
@@ -185,8 +197,9 @@ static void check_task_files(long pid, long tid, const char *what)
 		if (p)
 			spid = atol(p + 5);
 	}
-	printf("%s: comm as the process's %s, stat names the tid %s, status Tgid %s Pid %s\n",
-	       what, yes(comm_ok), yes(stat_ok), yes(tgid == pid), yes(spid == tid));
+	printf("%s: comm %s %s, stat names the tid and comm %s, status Tgid %s Pid %s\n",
+	       what, named ? "its own" : "the process's", yes(comm_ok), yes(stat_ok),
+	       yes(tgid == pid), yes(spid == tid));
 }
 
 static void expect_ack(int fd, int index, const char *what)
@@ -236,9 +249,9 @@ static int task(void)
 	       yes(has_main), yes(has_0), yes(has_1));
 	count = list_task(getpid(), tids, 8);
 	printf("own task: %d entries, own pid %s\n", count, yes(count == 1 && tids[0] == getpid()));
-	check_task_files(child, child, "main thread");
-	check_task_files(child, tid[0], "thread 0");
-	check_task_files(child, tid[1], "thread 1");
+	check_task_files(child, child, "main thread", NULL);
+	check_task_files(child, tid[0], "thread 0", "procx-worker0");
+	check_task_files(child, tid[1], "thread 1", NULL);
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld", (long)child, (long)getpid());
 	printf("a tid of another group under task: %s\n",
 	       access(path, F_OK) < 0 && errno == ENOENT ? "ENOENT" : "found");
