@@ -142,7 +142,7 @@ long lx_proc_query(long pid, int kind, char **text, size_t *len)
 		*len = 0;
 		err = *text ? 0 : -LX_ENOMEM;
 	} else if (!query_take(r)) {
-		err = -LX_EAGAIN;
+		err = -LX_EACCES; /* another reader's question has not been answered */
 	} else {
 		err = ask(tgid, r, kind, text, len);
 		InterlockedExchange(&r->query_owner, 0);
