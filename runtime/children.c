@@ -7,6 +7,7 @@
  * parent's handle always follows the Linux process.
  */
 #include <windows.h>
+#include <psapi.h>
 #include <string.h>
 
 #include "handoff.h"
@@ -394,6 +395,64 @@ static void waiter_remove(struct report_waiter *w)
 	}
 }
 
+/*
+ * Child times (kernel/exit.c, wait_task_zombie): the CPU time of a child
+ * is that of its Windows processes, each of which adds its own to the
+ * record as it ends (lx_proc_account_image: the last image from
+ * lx_exit_process, each earlier one, left as the stub of an execve, when
+ * it ends), plus what it collected from its own waited-for children.
+ * Each process reports its own time because GetProcessTimes of another
+ * process is not dependable: Wine answers it with the caller's times.
+ * Reaping adds the total to the reaper's record; children that are never
+ * waited for, or reaped by the system (SIGCHLD ignored), count for
+ * nobody, as in Linux.
+ */
+static int64_t filetime_100ns(const FILETIME *f)
+{
+	return (int64_t)(((uint64_t)f->dwHighDateTime << 32) | f->dwLowDateTime);
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Raises *at to v, against other writers of the record. */
+static void store_max(volatile int64_t *at, int64_t v)
+{
+	for (int64_t old = *at; v > old; old = *at)
+		if (InterlockedCompareExchange64((volatile LONG64 *)at, v, old) == old)
+			return;
+}
+
+static void child_usage(const struct lx_child *c, struct lx_cpu_usage *u)
+{
+	u->utime = c->rec->image_utime + c->rec->child_utime;
+	u->stime = c->rec->image_stime + c->rec->child_stime;
+	u->maxrss = max64(c->rec->image_maxrss, c->rec->child_maxrss);
+}
+
+void lx_proc_account_image(void)
+{
+	FILETIME c, e, k, u;
+	PROCESS_MEMORY_COUNTERS mem;
+
+	if (GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u)) {
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->image_utime, filetime_100ns(&u));
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->image_stime, filetime_100ns(&k));
+	}
+	/* setmax_mm_hiwater_rss: the peak over the images. */
+	if (K32GetProcessMemoryInfo(GetCurrentProcess(), &mem, sizeof(mem)))
+		store_max(&lx_proc_self->image_maxrss, (int64_t)(mem.PeakWorkingSetSize / 1024));
+}
+
+void lx_children_times(struct lx_cpu_usage *u)
+{
+	u->utime = lx_proc_self->child_utime;
+	u->stime = lx_proc_self->child_stime;
+	u->maxrss = lx_proc_self->child_maxrss;
+}
+
 /* An exited child for wait (lock held): reaps it unless WNOWAIT; a
  * SIGCHLD the watcher still owes is raised by the caller (*raise). */
 static void child_reap(struct lx_child *c, int options, struct lx_wait_result *out,
@@ -407,7 +466,11 @@ static void child_reap(struct lx_child *c, int options, struct lx_wait_result *o
 	 * and comes now. */
 	if (*raise)
 		child_ended(c, info);
+	child_usage(c, &out->usage);
 	if (!(options & LX_WNOWAIT)) {
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->child_utime, out->usage.utime);
+		InterlockedAdd64((volatile LONG64 *)&lx_proc_self->child_stime, out->usage.stime);
+		store_max(&lx_proc_self->child_maxrss, out->usage.maxrss);
 		child_bury(c);
 		if (watcher_wake)
 			SetEvent(watcher_wake);
@@ -462,6 +525,7 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 				out->pid = c->pid;
 				out->status = status;
 				out->uid = c->rec->uid;
+				child_usage(c, &out->usage);
 				found = c->pid;
 				continue;
 			}

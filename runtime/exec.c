@@ -60,6 +60,7 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 	 * Linux; their tids go back to the instance. */
 	lx_ptable_free_threads(lx_getpid(), GetCurrentProcessId());
 	WaitForSingleObject(process, INFINITE);
+	lx_proc_account_image();
 	GetExitCodeProcess(process, &code);
 	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {
 		lx_proc_self->wait_status = (long)((code & 0xff) << 8);

@@ -161,6 +161,25 @@ size_t lx_instance_pids(long *pids, size_t cap)
 	return n;
 }
 
+size_t lx_instance_tids(long tgid, long *tids, size_t cap)
+{
+	struct lx_ptable *t = lx_ptable_get(NULL);
+	size_t n = 1;
+
+	if (!t || tgid <= 0 || tgid >= LX_PTABLE_PID_MAX || t->e[tgid].kind != LX_PT_PROCESS)
+		return 0;
+	if (cap > 0)
+		tids[0] = tgid;
+	for (long id = 2; id < LX_PTABLE_PID_MAX; id++) {
+		if (t->e[id].kind != LX_PT_THREAD || t->e[id].tgid != tgid)
+			continue;
+		if (n < cap)
+			tids[n] = id;
+		n++;
+	}
+	return n;
+}
+
 long lx_instance_tgid(long tid)
 {
 	struct lx_ptable *t = lx_ptable_get(NULL);

@@ -37,4 +37,8 @@ size_t lx_instance_pids(long *pids, size_t cap);
  * such thread exists. */
 long lx_instance_tgid(long tid);
 
+/* The tids of process tgid (tgid itself first, then ascending), up to
+ * cap of them in tids; returns how many there are (0: no such process). */
+size_t lx_instance_tids(long tgid, long *tids, size_t cap);
+
 #endif

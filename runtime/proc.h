@@ -15,6 +15,11 @@
 
 enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
 
+/* Thread-directed signals from other processes that may wait at once. */
+#define LX_THREAD_POSTS 16
+/* Threads whose own names others can read in /proc. */
+#define LX_THREAD_NAMES 32
+
 /*
  * One small section per process, created by the parent at fork and handed
  * on through every execve, so that the wait status survives the Windows
@@ -49,6 +54,34 @@ struct lx_proc_record {
 	char comm[16];             /* TASK_COMM_LEN: execve's base name, PR_SET_NAME */
 	char exe[4096];            /* Linux path of the current image */
 	char cwd[4096];            /* kept by chdir and fchdir (vfs/resolve.c) */
+	/* tgkill and tkill from another process (sys_kill.c): a slot holds
+	 * tid << 8 | sig once its sender has filled it, -1 meanwhile, 0 when
+	 * free; the listener raises it in thread tid and frees the slot. */
+	struct lx_thread_post {
+		volatile int64_t word;
+		volatile long sender, sender_uid;
+	} thread_post[LX_THREAD_POSTS];
+	/* CPU time in 100 ns units and the peak resident set in kB
+	 * (children.c, "Child times"): of the process's Windows processes
+	 * that have ended (each adds its own), and of its waited-for
+	 * children, theirs included, as the kernel's signal_struct cutime,
+	 * cstime, maxrss and cmaxrss. */
+	volatile int64_t image_utime, image_stime, image_maxrss;
+	volatile int64_t child_utime, child_stime, child_maxrss;
+	/* /proc/<pid>/fd, fdinfo and maps asked by another process
+	 * (runtime/proc_query.c): the pid of the reader holding the query
+	 * (0: free), what it asks (enum lx_proc_query_kind), and the count
+	 * of questions asked and answered. */
+	volatile long query_owner;
+	volatile long query_kind;
+	volatile int64_t query_asked, query_answered;
+	/* The names that threads other than the main one gave themselves
+	 * (PR_SET_NAME), for /proc/<pid>/task/<tid>/comm (proc_info.c): tid 0
+	 * is a free slot; a thread that leaves the registry frees its own. */
+	struct lx_thread_name {
+		volatile long tid;
+		char comm[16];
+	} thread_name[LX_THREAD_NAMES];
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -68,9 +101,27 @@ void lx_proc_init(void);
 /* Starts the thread that takes signals other processes post (sys_kill.c). */
 void lx_signal_listener_start(void);
 /* Posts sig to another process of the instance as kill(2) does, with its
- * permission check (sys_kill.c): for tkill and tgkill aimed at the main
- * thread of another process, whose tid is its pid. */
+ * permission check (sys_kill.c). */
 long lx_signal_process(long pid, int sig);
+/* The same for thread tid of process tgid (tgkill; tgid 0: tkill, any
+ * process), with si_code SI_TKILL: -LX_ESRCH when tid is no thread of
+ * tgid, -LX_EAGAIN when the target has LX_THREAD_POSTS signals from
+ * others still to take. */
+long lx_signal_thread(long tgid, long tid, int sig);
+/* __kill_pgrp_info with SEND_SIG_PRIV: sig to every other process of
+ * group pgid, without a permission check (sys_kill.c). */
+void lx_signal_group_kernel(long pgid, int sig);
+/* Orphaned process groups (orphan.c): whether the caller's group is one
+ * (get_signal's discarding of SIGTSTP, SIGTTIN and SIGTTOU), and the
+ * SIGHUP and SIGCONT that an exit sends to a group it orphans with a
+ * stopped member (kill_orphaned_pgrp). */
+bool lx_pgrp_orphaned_self(void);
+void lx_pgrp_orphans_at_exit(void);
+/* Sets pid's listener event, so that it looks at its record (sys_kill.c). */
+void lx_signal_listener_wake(long pid);
+/* The listener found a question from a reader of /proc in record r:
+ * starts the thread that answers it (proc_query.c). */
+void lx_proc_query_serve(struct lx_proc_record *r);
 /* Waits until the children's watcher runs (proc.c). */
 void lx_children_quiesce(void);
 /* Waits until it runs, so that the process may end (sys_kill.c). */
@@ -104,6 +155,21 @@ int lx_proc_report_take(struct lx_proc_record *r, int options);
 long lx_proc_alloc_child(void *process);
 void lx_proc_free_pid(long pid, void *process);
 
+/* What struct rusage says of a process here: user and system time in
+ * 100 ns units, the peak resident set in kB. */
+struct lx_cpu_usage {
+	int64_t utime, stime, maxrss;
+};
+/* Child times (children.c): adds the CPU time and peak resident set of
+ * this Windows process, an image of the Linux process that is ending, to
+ * the record (the end of the process, and the end of an execve's stub). */
+void lx_proc_account_image(void);
+/* RUSAGE_CHILDREN's. */
+void lx_children_times(struct lx_cpu_usage *u);
+/* Writes a struct rusage with u and nothing else to guest address uaddr
+ * (sys_sched.c); -LX_EFAULT or 0. */
+long lx_rusage_copy_out(uint64_t uaddr, const struct lx_cpu_usage *u);
+
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
 
@@ -124,6 +190,7 @@ struct lx_wait_result {
 	long pid;
 	int status;
 	long uid;                  /* the child's real uid, for siginfo's si_uid */
+	struct lx_cpu_usage usage; /* a reaped child's, its children's included */
 };
 
 /* do_wait (children.c): an ended child matching sel (wait4's pid

@@ -23,9 +23,13 @@
  * means the process's. */
 static _Thread_local char thread_comm[16];
 
+/* The main thread, or a runtime thread (the answer to another process's
+ * /proc question, proc_query.c), which speaks for the process. */
 static bool is_main_thread(void)
 {
-	return lx_current_thread()->tid == lx_getpid();
+	struct lx_thread *t = lx_current_thread();
+
+	return !t || t->tid == lx_getpid();
 }
 
 static void text_begin(struct lx_proc_record *r)
@@ -134,15 +138,74 @@ void lx_proc_note_args(void)
 	lx_proc_self->env_end = lx_arg_layout.env_end;
 }
 
+/* The registry changed (its lock is held): the names of threads that
+ * have left it go, so that a tid handed out again starts unnamed. */
 void lx_proc_note_threads(long n)
 {
-	lx_proc_self->threads = n;
+	struct lx_proc_record *r = lx_proc_self;
+
+	r->threads = n;
+	for (int i = 0; i < LX_THREAD_NAMES; i++) {
+		long tid = r->thread_name[i].tid;
+		if (tid && !lx_thread_find(tid))
+			InterlockedCompareExchange(&r->thread_name[i].tid, 0, tid);
+	}
+}
+
+/* Publishes the calling thread's own name in the record, in its slot or
+ * a free one; with none free the name stays this process's to see. */
+static void publish_thread_name(long tid, const char *name)
+{
+	struct lx_proc_record *r = lx_proc_self;
+	struct lx_thread_name *slot = NULL;
+
+	for (int i = 0; i < LX_THREAD_NAMES && !slot; i++)
+		if (r->thread_name[i].tid == tid)
+			slot = &r->thread_name[i];
+	for (int i = 0; i < LX_THREAD_NAMES && !slot; i++)
+		if (InterlockedCompareExchange(&r->thread_name[i].tid, tid, 0) == 0)
+			slot = &r->thread_name[i];
+	if (!slot)
+		return;
+	text_begin(r);
+	copy_text(slot->comm, name, sizeof(slot->comm));
+	text_end(r);
+}
+
+/* The name thread tid of record r gave itself, copied under the record's
+ * sequence count; false when it has none. */
+static bool thread_name_of(struct lx_proc_record *r, long tid, char *out)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		long seq = r->text_seq;
+		bool found = false;
+		if (seq & 1) {
+			SwitchToThread();
+			continue;
+		}
+		MemoryBarrier();
+		char name[16];
+		for (int i = 0; i < LX_THREAD_NAMES && !found; i++) {
+			if (r->thread_name[i].tid != tid)
+				continue;
+			copy_text(name, r->thread_name[i].comm, sizeof(name));
+			found = name[0] != 0;
+		}
+		MemoryBarrier();
+		if (r->text_seq != seq)
+			continue;
+		if (found)
+			copy_text(out, name, 16);
+		return found;
+	}
+	return false;
 }
 
 void lx_proc_set_comm(const char *name)
 {
 	if (!is_main_thread()) {
 		copy_text(thread_comm, name, sizeof(thread_comm));
+		publish_thread_name(lx_current_thread()->tid, name);
 		return;
 	}
 	text_begin(lx_proc_self);
@@ -229,6 +292,8 @@ static long info_of_other(long tgid, struct lx_proc_info *info)
 	if (!r)
 		return -LX_ESRCH;
 	from_record(r, info);
+	if (info->pid != tgid)
+		thread_name_of(r, info->pid, info->comm);
 	lx_proc_record_close(r);
 	if (info->state == 'Z') {
 		/* A zombie has no memory and no names left (proc_pid_cmdline_read
@@ -270,8 +335,8 @@ long lx_proc_info_get(long pid, struct lx_proc_info *info)
 	info->env_start = lx_arg_layout.env_start;
 	info->env_end = lx_arg_layout.env_end;
 	lx_cwd_copy(info->cwd); /* the vfs's own copy is never torn */
-	if (!is_main_thread() && pid == lx_current_thread()->tid && thread_comm[0])
-		copy_text(info->comm, thread_comm, sizeof(info->comm));
+	if (pid != tgid)
+		thread_name_of(lx_proc_self, pid, info->comm);
 	windows_counters(GetCurrentProcess(), info);
 	return 0;
 }

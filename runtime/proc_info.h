@@ -37,6 +37,24 @@ long lx_proc_info_get(long pid, struct lx_proc_info *info);
  * Returns 0, -LX_EFAULT or -LX_EACCES. */
 long lx_proc_read_memory(const struct lx_proc_info *info, uint64_t addr, void *buf, size_t n);
 
+/*
+ * /proc/<pid>/fd, fdinfo and maps of another process (proc_query.c): the
+ * text the process itself makes of them (lx_proc_answer_text, in the
+ * vfs), asked for through its record.  FDS is, for each open fd in
+ * ascending order, "N", its link text and its fdinfo text, each ended by
+ * a NUL; MAPS is the text of /proc/self/maps.
+ */
+enum lx_proc_query_kind { LX_PROC_QUERY_FDS = 1, LX_PROC_QUERY_MAPS = 2 };
+/* The answer of process pid (heap text, *len bytes); -LX_ESRCH without
+ * such a process, -LX_EACCES when the caller may not look (ptrace's read
+ * access: root, or its fsuid is the target's real and saved uid) or no
+ * answer came. */
+long lx_proc_query(long pid, int kind, char **text, size_t *len);
+/* The permission check alone: 0, -LX_EACCES or -LX_ESRCH. */
+long lx_proc_may_inspect(long pid);
+/* This process's own answer, made on a thread that is not a Linux thread. */
+long lx_proc_answer_text(int kind, char **text, size_t *len);
+
 /* Keeps this process's record current. */
 void lx_proc_note_cwd(const char *path);          /* chdir, fchdir */
 /* start and execve: exe is the Linux path of the running image; the

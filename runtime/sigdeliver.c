@@ -8,6 +8,7 @@
 
 #include "lxnt/layout.h"
 #include "mman.h"
+#include "proc.h"
 #include "signal.h"
 #include "syscall_table.h"
 
@@ -225,6 +226,10 @@ static void default_action(int sig)
 	case LX_SIGDFL_CONT:
 		return;
 	case LX_SIGDFL_STOP:
+		/* get_signal: the terminal's stops are discarded in an orphaned
+		 * group, which nobody would continue; SIGSTOP never is. */
+		if (sig != LX_SIGSTOP && lx_pgrp_orphaned_self())
+			return;
 		lx_signal_group_stop(sig);
 		return;
 	case LX_SIGDFL_CORE:

@@ -34,6 +34,26 @@ static HANDLE listener_event, listener_thread, listener_running;
 static struct lx_proc_record *listener_record;
 static volatile LONG listener_stopping;
 
+/* Raises the thread-directed signals other processes posted
+ * (lx_signal_thread); one whose thread has ended meanwhile is dropped,
+ * as the kernel's signals die with their thread. */
+static void take_thread_posts(struct lx_proc_record *r)
+{
+	for (int i = 0; i < LX_THREAD_POSTS; i++) {
+		struct lx_thread_post *p = &r->thread_post[i];
+		int64_t word = p->word;
+		if (word <= 0)
+			continue;
+		MemoryBarrier();
+		struct lx_siginfo info = {
+			.si_signo = (int)(word & 0xff), .si_code = LX_SI_TKILL,
+			.u.kill = { .pid = (int32_t)p->sender, .uid = (uint32_t)p->sender_uid },
+		};
+		InterlockedExchange64(&p->word, 0);
+		lx_signal_send((long)(word >> 8), info.si_signo, &info);
+	}
+}
+
 static DWORD WINAPI listener(void *arg)
 {
 	(void)arg;
@@ -42,6 +62,8 @@ static DWORD WINAPI listener(void *arg)
 		WaitForSingleObject(listener_event, INFINITE);
 		if (listener_stopping)
 			return 0;
+		take_thread_posts(listener_record);
+		lx_proc_query_serve(listener_record);
 		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&listener_record->sigpending, 0);
 		for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
 			if (!(bits & SIGBIT(sig)))
@@ -69,7 +91,11 @@ void lx_signal_listener_start(void)
 	listener_running = CreateEventW(NULL, TRUE, FALSE, NULL);
 	listener_thread = CreateThread(NULL, 64 * 1024, listener, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
 	/* Signals posted before the event existed wait in the record. */
-	if (listener_record->sigpending)
+	bool posted = listener_record->sigpending != 0 ||
+	              listener_record->query_asked != listener_record->query_answered;
+	for (int i = 0; i < LX_THREAD_POSTS; i++)
+		posted |= listener_record->thread_post[i].word != 0;
+	if (posted)
 		SetEvent(listener_event);
 }
 
@@ -138,32 +164,122 @@ static long kill_hard(struct lx_proc_record *r)
 	return 0;
 }
 
-/* Posts sig to another process of the instance. */
-static long post_signal(long pid, int sig)
+void lx_signal_listener_wake(long pid)
+{
+	wchar_t name[96];
+
+	event_name(pid, name);
+	HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+	if (ev) {
+		SetEvent(ev);
+		CloseHandle(ev);
+	}
+}
+
+/* Posts sig to another process of the instance: from the caller, or
+ * from the kernel (SEND_SIG_PRIV: no permission check, si_pid 0). */
+static long post_signal_from(long pid, int sig, bool kernel)
 {
 	struct lx_proc_record *r = lx_proc_record_open(pid);
-	wchar_t name[96];
 	long err = 0;
 
 	if (!r)
 		return -LX_ESRCH;
-	if (!may_signal(r, sig)) {
+	/* Reaped already (its table entry is gone), though its parent's
+	 * watcher still holds the record (group_of in sys_process.c). */
+	if (r->state == LX_PROC_EXITED && !lx_instance_tgid(pid)) {
+		err = -LX_ESRCH;
+	} else if (!kernel && !may_signal(r, sig)) {
 		err = -LX_EPERM;
 	} else if (r->state == LX_PROC_EXITED || sig == 0) {
 		err = 0; /* a zombie can be signalled, to no effect */
 	} else if (sig == LX_SIGKILL) {
 		err = kill_hard(r);
 	} else {
-		r->sender[sig - 1] = lx_getpid();
-		r->sender_uid[sig - 1] = lx_uid;
+		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
+		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;
 		post_bits(r, sig);
-		event_name(pid, name);
-		HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
-		if (ev) {
-			SetEvent(ev);
-			CloseHandle(ev);
-		}
+		lx_signal_listener_wake(pid);
 	}
+	lx_proc_record_close(r);
+	return err;
+}
+
+static long post_signal(long pid, int sig)
+{
+	return post_signal_from(pid, sig, false);
+}
+
+/* How long a sender waits for the target's listener to free a slot
+ * before tgkill gives up with EAGAIN: the slots only carry signals to the
+ * target's own queue, which takes them at once. */
+#define THREAD_POST_TRIES 200
+
+/*
+ * Claims a free slot of r's thread posts for tid << 8 | sig.  A standard
+ * signal already waiting there for the same thread is merged into it, as
+ * legacy_queue merges it in the target's pending set.  With every slot
+ * taken it wakes the target's listener and tries again, a millisecond
+ * apart.
+ */
+static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int sig)
+{
+	int64_t word = ((int64_t)tid << 8) | sig;
+
+	for (int tries = 0; tries < THREAD_POST_TRIES; tries++) {
+		if (sig < 32)
+			for (int i = 0; i < LX_THREAD_POSTS; i++)
+				if (r->thread_post[i].word == word)
+					return 0;
+		for (int i = 0; i < LX_THREAD_POSTS; i++) {
+			struct lx_thread_post *p = &r->thread_post[i];
+			if (InterlockedCompareExchange64(&p->word, -1, 0) != 0)
+				continue;
+			p->sender = lx_getpid();
+			p->sender_uid = lx_uid;
+			MemoryBarrier();
+			InterlockedExchange64(&p->word, word);
+			return 0;
+		}
+		if (r->state == LX_PROC_EXITED)
+			return 0;
+		lx_signal_listener_wake(owner);
+		Sleep(1);
+	}
+	return -LX_EAGAIN;
+}
+
+/* do_send_specific for a thread of another process: the permission check
+ * of kill(2) against the process's record; SIGKILL ends the whole
+ * process (it always does), the others wait in the record until the
+ * target's listener raises them in the thread. */
+long lx_signal_thread(long tgid, long tid, int sig)
+{
+	long owner = lx_instance_tgid(tid);
+	struct lx_proc_record *r;
+	long err;
+
+	if (sig < 0 || sig > LX_NSIG)
+		return -LX_EINVAL;
+	/* A process the table does not list may still have a record (see
+	 * lx_sys_kill); its only thread is its main one. */
+	if (!owner && (tgid == 0 || tgid == tid))
+		return post_signal(tid, sig);
+	/* The caller's own threads are its registry's (sys_signal.c): one
+	 * that is not there has ended. */
+	if (!owner || (tgid > 0 && owner != tgid) || owner == lx_getpid())
+		return -LX_ESRCH;
+	if (sig == LX_SIGKILL || (owner == tid && sig == 0))
+		return post_signal(owner, sig);
+	r = lx_proc_record_open(owner);
+	if (!r)
+		return -LX_ESRCH;
+	if (!may_signal(r, sig))
+		err = -LX_EPERM;
+	else if (r->state == LX_PROC_EXITED || sig == 0)
+		err = 0;
+	else if ((err = post_thread_bits(r, owner, tid, sig)) == 0)
+		lx_signal_listener_wake(owner);
 	lx_proc_record_close(r);
 	return err;
 }
@@ -223,6 +339,16 @@ static long signal_group(long pgid, int sig)
 		retval = err;
 	}
 	return success ? 0 : retval;
+}
+
+void lx_signal_group_kernel(long pgid, int sig)
+{
+	long pids[512];
+	size_t n = lx_instance_pids(pids, 512);
+
+	for (size_t i = 0; i < n && i < 512; i++)
+		if (pids[i] != lx_getpid() && pgid_of(pids[i]) == pgid)
+			post_signal_from(pids[i], sig, true);
 }
 
 /*

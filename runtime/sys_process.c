@@ -44,6 +44,8 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
 	lx_locks_exit();
+	lx_pgrp_orphans_at_exit();
+	lx_proc_account_image();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();
@@ -146,6 +148,13 @@ static long group_of(long pid, bool sid)
 	if (pid == 0 || tgid == lx_getpid())
 		return sid ? lx_proc_self->sid : lx_proc_self->pgid;
 	r = pid > 0 ? lx_proc_record_open(tgid ? tgid : pid) : NULL;
+	/* A reaped child's record outlives its table entry while its parent's
+	 * watcher has not let go of it yet: a pid the table no longer has and
+	 * whose record says it ended is gone. */
+	if (r && !tgid && r->state == LX_PROC_EXITED) {
+		lx_proc_record_close(r);
+		r = NULL;
+	}
 	if (!r)
 		return -LX_ESRCH;
 	v = sid ? r->sid : r->pgid;

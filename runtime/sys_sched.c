@@ -3,9 +3,11 @@
  * sched_setaffinity(2), getrusage(2), times(2).
  */
 #include <windows.h>
+#include <psapi.h>
 #include <string.h>
 
 #include "lxnt/linux/time.h"
+#include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
 
@@ -113,20 +115,41 @@ struct lx_rusage {
 #define LX_RUSAGE_CHILDREN (-1)
 #define LX_RUSAGE_THREAD 1
 
-static struct lx_timeval tv_of_filetime(const FILETIME *f)
+static struct lx_timeval tv_of_100ns(int64_t t)
 {
-	uint64_t t = ((uint64_t)f->dwHighDateTime << 32) | f->dwLowDateTime; /* 100 ns */
-	return (struct lx_timeval){ (int64_t)(t / 10000000), (int64_t)(t % 10000000 / 10) };
+	return (struct lx_timeval){ t / 10000000, t % 10000000 / 10 };
 }
 
-/* Linux getrusage(2): CPU times; children count as none until fork exists. */
+long lx_rusage_copy_out(uint64_t uaddr, const struct lx_cpu_usage *u)
+{
+	struct lx_rusage ru;
+
+	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime = tv_of_100ns(u->utime);
+	ru.ru_stime = tv_of_100ns(u->stime);
+	ru.rest[0] = u->maxrss; /* ru_maxrss, kB */
+	return lx_copy_to_user(uaddr, &ru, sizeof(ru)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* The peak resident set of the current image, kB (the mm's hiwater_rss;
+ * RUSAGE_THREAD gives it too). */
+static int64_t own_maxrss(void)
+{
+	PROCESS_MEMORY_COUNTERS mem;
+
+	if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &mem, sizeof(mem)))
+		return 0;
+	return (int64_t)(mem.PeakWorkingSetSize / 1024);
+}
+
+/* Linux getrusage(2): CPU times and ru_maxrss; RUSAGE_CHILDREN those of
+ * the waited-for children (children.c); the other fields stay zero. */
 int64_t lx_sys_getrusage(struct lx_syscall *sc)
 {
 	int who = (int)sc->arg[0];
-	struct lx_rusage ru;
+	struct lx_cpu_usage usage;
 	FILETIME c, e, k, u;
 
-	memset(&ru, 0, sizeof(ru));
 	switch (who) {
 	case LX_RUSAGE_SELF:
 		if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
@@ -137,13 +160,15 @@ int64_t lx_sys_getrusage(struct lx_syscall *sc)
 			return lx_errno_from_win32(GetLastError());
 		break;
 	case LX_RUSAGE_CHILDREN:
-		return lx_copy_to_user((uint64_t)sc->arg[1], &ru, sizeof(ru));
+		lx_children_times(&usage);
+		return lx_rusage_copy_out((uint64_t)sc->arg[1], &usage);
 	default:
 		return -LX_EINVAL;
 	}
-	ru.ru_utime = tv_of_filetime(&u);
-	ru.ru_stime = tv_of_filetime(&k);
-	return lx_copy_to_user((uint64_t)sc->arg[1], &ru, sizeof(ru));
+	usage.utime = (int64_t)(((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime);
+	usage.stime = (int64_t)(((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime);
+	usage.maxrss = own_maxrss();
+	return lx_rusage_copy_out((uint64_t)sc->arg[1], &usage);
 }
 
 /* Linux times(2): clock ticks of 1/100 s (AT_CLKTCK); returns ticks since boot. */
@@ -157,6 +182,10 @@ int64_t lx_sys_times(struct lx_syscall *sc)
 			return lx_errno_from_win32(GetLastError());
 		tms[0] = (int64_t)((((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime) / 100000);
 		tms[1] = (int64_t)((((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime) / 100000);
+		struct lx_cpu_usage children;
+		lx_children_times(&children);
+		tms[2] = children.utime / 100000;
+		tms[3] = children.stime / 100000;
 		if (lx_copy_to_user((uint64_t)sc->arg[0], tms, sizeof(tms)) < 0)
 			return -LX_EFAULT;
 	}

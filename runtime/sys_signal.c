@@ -146,15 +146,14 @@ static int64_t do_tkill(int32_t tgid, int32_t tid, int sig)
 		return -LX_EINVAL;
 	if (sig < 0 || sig > LX_NSIG)
 		return -LX_EINVAL;
-	/* Another process: only its main thread is reachable, whose tid is
-	 * its pid (kill's path, sys_kill.c). */
+	/* A thread of another process: through its record (sys_kill.c). */
 	if (tgid > 0 && tgid != (int32_t)lx_getpid())
-		return tid == tgid ? lx_signal_process(tgid, sig) : -LX_ESRCH;
+		return lx_signal_thread(tgid, tid, sig);
 	lx_thread_registry_lock();
 	bool found = lx_thread_find(tid) != NULL;
 	lx_thread_registry_unlock();
 	if (!found)
-		return tgid == 0 ? lx_signal_process(tid, sig) : -LX_ESRCH;
+		return tgid == 0 ? lx_signal_thread(0, tid, sig) : -LX_ESRCH;
 	if (sig == 0)
 		return 0;
 	return lx_signal_send(tid, sig, &info);

@@ -23,11 +23,8 @@ int64_t lx_sys_wait4(struct lx_syscall *sc)
 		return r;
 	if (ustatus && lx_copy_to_user(ustatus, &w.status, sizeof(w.status)) < 0)
 		return -LX_EFAULT;
-	if (urusage) {
-		unsigned char zero[144] = { 0 }; /* struct rusage: no child times yet */
-		if (lx_copy_to_user(urusage, zero, sizeof(zero)) < 0)
-			return -LX_EFAULT;
-	}
+	if (urusage && lx_rusage_copy_out(urusage, &w.usage) < 0)
+		return -LX_EFAULT;
 	return r;
 }
 
@@ -59,6 +56,9 @@ int64_t lx_sys_waitid(struct lx_syscall *sc)
 	struct lx_siginfo info = { 0 };
 	if (r > 0)
 		lx_chld_info_uid(&info, w.pid, w.status, w.uid);
+	/* The rusage argument (kernel_waitid's fifth), only for a child found. */
+	if (r > 0 && sc->arg[4] && lx_rusage_copy_out((uint64_t)sc->arg[4], &w.usage) < 0)
+		return -LX_EFAULT;
 	/* WNOHANG with nothing to report zeroes si_pid (and all of it here). */
 	if (uinfo && lx_copy_to_user(uinfo, &info, sizeof(info)) < 0)
 		return -LX_EFAULT;

@@ -9,6 +9,7 @@
 
 #include "vfs.h"
 #include "proc.h"
+#include "proc_info.h"
 #include "proc_pids.h"
 #include "syscall_table.h"
 #include "nt.h"
@@ -48,8 +49,13 @@ const struct lx_proc_entry lx_proc_entries[P_COUNT] = {
 	[P_MOUNTINFO] = { "mountinfo", P_PID, R },
 	[P_COMM] = { "comm", P_PID, R },
 	[P_MAPS] = { "maps", P_PID, R },
+	[P_TASK] = { "task", P_PID, D },
 	[P_FD_N] = { NULL, P_FD, L },
 	[P_FDINFO_N] = { NULL, P_FDINFO, R },
+	[P_TASK_N] = { NULL, P_TASK, D },
+	[P_TSTAT] = { "stat", P_TASK_N, R },
+	[P_TSTATUS] = { "status", P_TASK_N, R },
+	[P_TCOMM] = { "comm", P_TASK_N, R },
 	[S_ROOT] = { "sys", -1, D },
 	[S_DEVICES] = { "devices", S_ROOT, D },
 	[S_SYSTEM] = { "system", S_DEVICES, D },
@@ -90,6 +96,76 @@ static bool fd_open(long fd)
 	return true;
 }
 
+/*
+ * Another process's fds, as it answers (lx_proc_query FDS): "N", the link
+ * text and the fdinfo text of each open fd, each ended by a NUL.
+ */
+struct fd_answer {
+	char *text;
+	size_t len;
+};
+
+static long fd_answer_get(long pid, struct fd_answer *a)
+{
+	return lx_proc_query(pid, LX_PROC_QUERY_FDS, &a->text, &a->len);
+}
+
+/* The next fd of the answer after *at, or false at its end. */
+static bool fd_answer_next(const struct fd_answer *a, size_t *at, long *fd, const char **link,
+                           const char **info)
+{
+	const char *p = a->text + *at, *end = a->text + a->len, *f[3];
+
+	for (int i = 0; i < 3; i++) {
+		const char *z = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
+		if (!z)
+			return false;
+		f[i] = p;
+		p = z + 1;
+	}
+	*fd = strtol(f[0], NULL, 10);
+	*link = f[1];
+	*info = f[2];
+	*at = (size_t)(p - a->text);
+	return true;
+}
+
+static bool other_fd_exists(long pid, long fd)
+{
+	struct fd_answer a;
+	const char *link, *info;
+	size_t at = 0;
+	long n;
+	bool found = false;
+
+	if (fd_answer_get(pid, &a) < 0)
+		return false;
+	while (!found && fd_answer_next(&a, &at, &n, &link, &info))
+		found = n == fd;
+	free(a.text);
+	return found;
+}
+
+long lx_proc_other_fd_text(long arg, bool fdinfo, char **out)
+{
+	struct fd_answer a;
+	const char *link, *info;
+	size_t at = 0;
+	long n, err = fd_answer_get(LX_PROC_ARG_PID(arg), &a);
+
+	if (err < 0)
+		return err;
+	err = -LX_ENOENT;
+	while (err == -LX_ENOENT && fd_answer_next(&a, &at, &n, &link, &info)) {
+		if (n != LX_PROC_ARG_FD(arg))
+			continue;
+		*out = strdup(fdinfo ? info : link);
+		err = *out ? 0 : -LX_ENOMEM;
+	}
+	free(a.text);
+	return err;
+}
+
 /* The child of entry `at` named [name, name+n): a fixed entry, a pid
  * directory or an fd; -1 if there is none, -2 if it may not be seen. */
 static int child(int at, long at_arg, const char *name, size_t n, long *arg)
@@ -105,11 +181,22 @@ static int child(int at, long at_arg, const char *name, size_t n, long *arg)
 		*arg = v;
 		return P_PID;
 	}
-	/* Another process's fds live in its own table (docs/vfs.md). */
-	if ((at == P_FD || at == P_FDINFO) && !lx_proc_pid_is_self(at_arg))
-		return -2;
-	if ((at == P_FD || at == P_FDINFO) && parse_number(name, n, &v) && fd_open(v)) {
+	/* proc_task_lookup: a thread of this thread group only. */
+	if (at == P_TASK && parse_number(name, n, &v) && lx_proc_tid_in(at_arg, v)) {
 		*arg = v;
+		return P_TASK_N;
+	}
+	if (at == P_FD || at == P_FDINFO) {
+		bool self = lx_proc_pid_is_self(at_arg);
+		/* Another process's fds live in its own table: it answers, to
+		 * a reader that may look (docs/vfs.md). */
+		if (!self && lx_proc_may_inspect(at_arg) == -LX_EACCES)
+			return -2;
+		if (!parse_number(name, n, &v) || v >= LX_FD_MAX)
+			return -1;
+		if (self ? !fd_open(v) : !other_fd_exists(at_arg, v))
+			return -1;
+		*arg = LX_PROC_FD_ARG(at_arg, v);
 		return at == P_FD ? P_FD_N : P_FDINFO_N;
 	}
 	return -1;
@@ -210,7 +297,7 @@ void lx_procfs_self_pid(long *pid)
 
 /* The path an fd stands for: its Linux path, else the Windows file's path
  * translated, else what Linux shows for nameless files. */
-static long fd_link_text(long fd, char *out, size_t cap)
+long lx_proc_own_fd_link(long fd, char *out, size_t cap)
 {
 	struct lx_file *f = lx_fd_get((int)fd);
 	long err = 0;
@@ -240,6 +327,21 @@ static long fd_link_text(long fd, char *out, size_t cap)
 	}
 	lx_file_put(f);
 	return err;
+}
+
+static long fd_link_text(long arg, char *out, size_t cap)
+{
+	char *text;
+	long err;
+
+	if (lx_proc_pid_is_self(LX_PROC_ARG_PID(arg)))
+		return lx_proc_own_fd_link(LX_PROC_ARG_FD(arg), out, cap);
+	err = lx_proc_other_fd_text(arg, false, &text);
+	if (err < 0)
+		return err;
+	lx_snprintf(out, cap, "%s", text);
+	free(text);
+	return 0;
 }
 
 long lx_proc_link_text(int e, long arg, char *out, size_t cap)
@@ -321,8 +423,10 @@ static long link_target(struct lx_node *node, struct lx_node *target, struct lx_
 	long err;
 
 	*f = NULL;
-	if (node->which == P_FD_N) {
-		*f = lx_fd_get((int)node->arg);
+	/* The own fd's open file description; another process's fd is
+	 * opened anew by its path, as Linux opens it. */
+	if (node->which == P_FD_N && lx_proc_pid_is_self(LX_PROC_ARG_PID(node->arg))) {
+		*f = lx_fd_get((int)LX_PROC_ARG_FD(node->arg));
 		return *f ? 0 : -LX_ENOENT;
 	}
 	text = malloc(LX_PATH_MAX);
@@ -391,8 +495,11 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 	}
 	if (type == LX_DT_DIR && ((flags & LX_O_ACCMODE) != LX_O_RDONLY || (flags & LX_O_CREAT)))
 		return -LX_EISDIR;
-	if ((node->which == P_FD || node->which == P_FDINFO) && !lx_proc_pid_is_self(node->arg))
-		return -LX_EACCES;
+	if ((node->which == P_FD || node->which == P_FDINFO) && !lx_proc_pid_is_self(node->arg)) {
+		err = lx_proc_may_inspect(node->arg);
+		if (err < 0)
+			return err;
+	}
 	if (type == LX_DT_REG && (flags & LX_O_DIRECTORY))
 		return -LX_ENOTDIR;
 	if (node->trailing_slash && type != LX_DT_DIR)
@@ -408,6 +515,49 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 			return err;
 	}
 	return lx_proc_file_open(node, flags, out);
+}
+
+/* /proc/<pid>/task (proc_task_readdir): the tids of the thread group,
+ * main thread first.  A pid that names a thread lists that thread's
+ * group, as the kernel lists the group of the task it found. */
+static long list_tasks(long pid, lx_dir_emit emit, void *ctx)
+{
+	long tids[512];
+	size_t n = lx_proc_tids_list(pid, tids, 512);
+	char name[24];
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		lx_snprintf(name, sizeof(name), "%lld", (long long)tids[i]);
+		if (!emit(ctx, name, LX_DT_DIR, entry_ino(P_TASK_N, tids[i])))
+			return 0;
+	}
+	return 0;
+}
+
+static bool emit_fd(int e, long pid, long fd, lx_dir_emit emit, void *ctx)
+{
+	char name[16];
+
+	lx_snprintf(name, sizeof(name), "%ld", fd);
+	return emit(ctx, name, e == P_FD ? LX_DT_LNK : LX_DT_REG,
+	            entry_ino(e == P_FD ? P_FD_N : P_FDINFO_N, LX_PROC_FD_ARG(pid, fd)));
+}
+
+/* fd and fdinfo of another process: the fds of its answer. */
+static long list_other_fds(int e, long pid, lx_dir_emit emit, void *ctx)
+{
+	struct fd_answer a;
+	const char *link, *info;
+	size_t at = 0;
+	long fd, err = fd_answer_get(pid, &a);
+
+	if (err < 0)
+		return err;
+	while (fd_answer_next(&a, &at, &fd, &link, &info))
+		if (!emit_fd(e, pid, fd, emit, ctx))
+			break;
+	free(a.text);
+	return 0;
 }
 
 /* Lists a /proc directory: its fixed entries, then pids or fds. */
@@ -427,18 +577,14 @@ long lx_proc_list(int e, long arg, lx_dir_emit emit, void *ctx)
 				return 0;
 		}
 	}
+	if (e == P_TASK)
+		return list_tasks(arg, emit, ctx);
 	if ((e == P_FD || e == P_FDINFO) && !lx_proc_pid_is_self(arg))
-		return -LX_EACCES;
+		return list_other_fds(e, arg, emit, ctx);
 	if (e == P_FD || e == P_FDINFO) {
-		char name[16];
-		for (int fd = 0; fd < LX_FD_MAX; fd++) {
-			if (!fd_open(fd))
-				continue;
-			lx_snprintf(name, sizeof(name), "%d", fd);
-			if (!emit(ctx, name, e == P_FD ? LX_DT_LNK : LX_DT_REG,
-			          entry_ino(e == P_FD ? P_FD_N : P_FDINFO_N, ((long)arg << 12) | fd)))
+		for (int fd = 0; fd < LX_FD_MAX; fd++)
+			if (fd_open(fd) && !emit_fd(e, arg, fd, emit, ctx))
 				return 0;
-		}
 	}
 	return 0;
 }

@@ -12,9 +12,11 @@ enum lx_proc_ent {
 	P_RANDOM, P_UUID,
 	/* below /proc/<pid>: arg is the pid */
 	P_PID, P_EXE, P_CWD, P_FD, P_FDINFO, P_STATUS, P_PSTAT, P_CMDLINE, P_ENVIRON,
-	P_PMOUNTS, P_MOUNTINFO, P_COMM, P_MAPS,
-	/* /proc/<pid>/fd/N and fdinfo/N: arg is the fd */
+	P_PMOUNTS, P_MOUNTINFO, P_COMM, P_MAPS, P_TASK,
+	/* /proc/<pid>/fd/N and fdinfo/N: arg is LX_PROC_FD_ARG(pid, N) */
 	P_FD_N, P_FDINFO_N,
+	/* /proc/<pid>/task/<tid> and its files: arg is the tid */
+	P_TASK_N, P_TSTAT, P_TSTATUS, P_TCOMM,
 	/* /sys */
 	S_ROOT, S_DEVICES, S_SYSTEM, S_CPU, S_CPU_ONLINE, S_CPU_POSSIBLE, S_CPU_PRESENT,
 	S_FS, S_KERNEL,
@@ -28,6 +30,18 @@ struct lx_proc_entry {
 };
 
 extern const struct lx_proc_entry lx_proc_entries[P_COUNT];
+
+/* The arg of an fd entry: pids stay below 2^15 (LX_PTABLE_PID_MAX), fds
+ * below 2^16, so both fit in a 32-bit long. */
+#define LX_PROC_FD_ARG(pid, fd) (((pid) << 16) | (fd))
+#define LX_PROC_ARG_PID(arg) ((arg) >> 16)
+#define LX_PROC_ARG_FD(arg) ((arg) & 0xffff)
+
+/* The link text of the caller's own fd (proc.c). */
+long lx_proc_own_fd_link(long fd, char *out, size_t cap);
+/* fd N of another process, from its answer (proc.c): its link or its
+ * fdinfo text, written to out; -LX_ENOENT when it has no such fd. */
+long lx_proc_other_fd_text(long arg, bool fdinfo, char **out);
 
 void lx_procfs_self_pid(long *pid);
 long lx_proc_link_text(int e, long arg, char *out, size_t cap);

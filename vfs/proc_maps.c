@@ -138,9 +138,10 @@ long lx_proc_maps_text(long pid, char **text, size_t *len)
 		return -LX_ENOMEM;
 	}
 	err = lx_proc_info_get(pid, info);
-	if (!err && !info->self)
-		err = -LX_EACCES; /* another process's map lives in its own memory */
-	if (err) {
+	if (err || !info->self) {
+		/* Another process's map lives in its own memory: it answers. */
+		if (!err)
+			err = lx_proc_query(pid, LX_PROC_QUERY_MAPS, text, len);
 		free(info);
 		free(t);
 		return err;

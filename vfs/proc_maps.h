@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-/* The text of the calling process's maps; -LX_EACCES for another
- * process, -LX_ESRCH for no process. */
+/* The text of pid's maps: the calling process's own, or what another
+ * answers (lx_proc_query); -LX_ESRCH for no process. */
 long lx_proc_maps_text(long pid, char **text, size_t *len);
 
 #endif

@@ -19,6 +19,20 @@ size_t lx_proc_pids_list(long *pids, size_t cap)
 	return lx_instance_pids(pids, cap);
 }
 
+size_t lx_proc_tids_list(long pid, long *tids, size_t cap)
+{
+	long tgid = pid > 0 ? lx_instance_tgid(pid) : 0;
+
+	return tgid ? lx_instance_tids(tgid, tids, cap) : 0;
+}
+
+int lx_proc_tid_in(long pid, long tid)
+{
+	long tgid = pid > 0 ? lx_instance_tgid(pid) : 0;
+
+	return tgid && tid > 0 && lx_instance_tgid(tid) == tgid;
+}
+
 int lx_proc_pid_exists(long pid)
 {
 	return pid > 0 && lx_instance_tgid(pid) != 0;

@@ -29,6 +29,11 @@ size_t lx_proc_pids_list(long *pids, size_t cap);
 /* Fills facts for pid; -LX_ESRCH when there is no such process. */
 long lx_proc_pid_facts(long pid, struct lx_proc_facts *facts);
 void lx_proc_facts_free(struct lx_proc_facts *facts);
+/* The tids of pid's thread group (pid itself first, then ascending),
+ * up to cap of them; returns how many there are. */
+size_t lx_proc_tids_list(long pid, long *tids, size_t cap);
+/* Whether tid is a thread of the thread group pid belongs to. */
+int lx_proc_tid_in(long pid, long tid);
 /* Whether pid is a process or thread /proc resolves. */
 int lx_proc_pid_exists(long pid);
 /* Whether pid belongs to the calling process (its fd table is ours). */

@@ -9,6 +9,7 @@
 #include "vfs.h"
 #include "proc.h"
 #include "proc_maps.h"
+#include "proc_info.h"
 #include "proc_pids.h"
 #include "text.h"
 #include "lxnt/linux/utsname.h"
@@ -236,6 +237,61 @@ static void fdinfo(struct lx_text *t, long fd)
 	lx_file_put(f);
 }
 
+/* fdinfo of the own fd, or what another process answered of its own. */
+static long fdinfo_text(struct lx_text *t, long arg)
+{
+	char *text;
+	long err;
+
+	if (lx_proc_pid_is_self(LX_PROC_ARG_PID(arg))) {
+		fdinfo(t, LX_PROC_ARG_FD(arg));
+		return 0;
+	}
+	err = lx_proc_other_fd_text(arg, true, &text);
+	if (err < 0)
+		return err;
+	lx_text_put(t, "%s", text);
+	free(text);
+	return 0;
+}
+
+/* The answer to another process's question (runtime/proc_info.h). */
+long lx_proc_answer_text(int kind, char **text, size_t *len)
+{
+	struct lx_text t = { NULL, 0, 0, false };
+	char *link;
+	long pid;
+
+	if (kind == LX_PROC_QUERY_MAPS) {
+		lx_procfs_self_pid(&pid);
+		return lx_proc_maps_text(pid, text, len);
+	}
+	if (kind != LX_PROC_QUERY_FDS)
+		return -LX_EINVAL;
+	link = malloc(LX_PATH_MAX);
+	if (!link)
+		return -LX_ENOMEM;
+	lx_text_bytes(&t, "", 0);
+	for (long fd = 0; fd < LX_FD_MAX; fd++) {
+		if (lx_proc_own_fd_link(fd, link, LX_PATH_MAX) < 0)
+			continue;
+		lx_text_put(&t, "%ld", fd);
+		lx_text_bytes(&t, "", 1);
+		lx_text_put(&t, "%s", link);
+		lx_text_bytes(&t, "", 1);
+		fdinfo(&t, fd);
+		lx_text_bytes(&t, "", 1);
+	}
+	free(link);
+	if (t.failed) {
+		free(t.buf);
+		return -LX_ENOMEM;
+	}
+	*text = t.buf;
+	*len = t.len;
+	return 0;
+}
+
 static long pid_text(int e, long pid, struct lx_text *t)
 {
 	struct lx_proc_facts f;
@@ -283,13 +339,19 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
 		break;
+	/* task/<tid>/: the thread's own view, as /proc/<tid> gives it. */
+	case P_TSTAT: err = pid_text(P_PSTAT, arg, &t); break;
+	case P_TSTATUS: err = pid_text(P_STATUS, arg, &t); break;
+	case P_TCOMM: err = pid_text(P_COMM, arg, &t); break;
 	case P_MAPS:
 		free(t.buf);
 		return lx_proc_maps_text(arg, text, len);
 	case P_PMOUNTS: case P_MOUNTINFO:
 		free(t.buf);
 		return lx_mount_table_text(e == P_MOUNTINFO, text, len);
-	case P_FDINFO_N: fdinfo(&t, arg); break;
+	case P_FDINFO_N:
+		err = fdinfo_text(&t, arg);
+		break;
 	case S_CPU_ONLINE: case S_CPU_POSSIBLE: case S_CPU_PRESENT:
 		if (ncpus() == 1)
 			lx_text_put(&t, "0\n");
