@@ -193,6 +193,24 @@ void lx_metacache_changed(const wchar_t *store, uint64_t file_id)
 	bump(store, (unsigned)(file_id % SLOTS));
 }
 
+/* The writer keeps what it wrote only if no other write of the slot ended
+ * between its tag and its bump (the counter moved by exactly its own one):
+ * a writer that ends later bumps again and makes the copy stale. */
+void lx_metacache_wrote(const struct lx_metacache_tag *before, uint64_t file_id,
+                        const struct lx_meta *m)
+{
+	int64_t after;
+
+	if (!before->gen)
+		return;
+	after = InterlockedIncrement64((volatile LONG64 *)before->gen);
+	if (m && after == before->value + 1) {
+		struct lx_metacache_tag t = *before;
+		t.value = after;
+		lx_metacache_put(&t, file_id, m, 0);
+	}
+}
+
 void lx_metacache_dirs_changed(const wchar_t *store)
 {
 	bump(store, SLOTS);

@@ -442,4 +442,17 @@ CASES = [
     dict(name="proc-kill-during-exec", prog="busybox", path=True, timeout=60, args=["sh", "-c",
          '(for i in 1 2 3 4 5 6; do sleep 5 & p=$!; kill -TERM $p; wait $p; '
          'echo "$?"; done) 2>/dev/null']),
+    # The stat cache (vfs/statcache.c, tests/guest/statcache.c): a name
+    # this process stated, which another process then replaces, removes,
+    # links, moves with its directory, chmods or writes; "windows" makes
+    # the change with cmd.exe under Wine, outside lxnt.
+    dict(name="statcache-replace", prog="statcache", args=["replace"], rootfs=True),
+    dict(name="statcache-unlink", prog="statcache", args=["unlink"], rootfs=True),
+    dict(name="statcache-link", prog="statcache", args=["link"], rootfs=True),
+    dict(name="statcache-unlink-other", prog="statcache", args=["unlink-other"], rootfs=True),
+    dict(name="statcache-rename-dir", prog="statcache", args=["rename-dir"], rootfs=True),
+    dict(name="statcache-chmod", prog="statcache", args=["chmod"], rootfs=True),
+    dict(name="statcache-write", prog="statcache", args=["write"], rootfs=True),
+    dict(name="statcache-created", prog="statcache", args=["created"], rootfs=True),
+    dict(name="statcache-windows", prog="statcache", args=["windows"], rootfs=True),
 ]
