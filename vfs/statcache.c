@@ -38,6 +38,7 @@
 
 #define NAME_SLOTS 65536u   /* name generations in the instance's section */
 #define ENTRIES 16384u      /* bindings per process (a power of two) */
+#define WAYS 4u             /* entries a path may take (one bucket) */
 #define DIRS 16u            /* directories whose misses are counted */
 /* 32 ms in 100 ns units: above the clock tick of Windows (15.6 ms) and of
  * Linux file times under Wine (1 to 10 ms). */
@@ -166,9 +167,29 @@ static bool tag_current(volatile int64_t *slot, int64_t value, const struct lx_m
 	return slot && load(slot) == value && lx_metacache_current(d);
 }
 
-static struct entry *entry_of(uint64_t hash)
+/* The entry of nt_path in its bucket, or NULL; called with the lock. */
+static struct entry *find(const wchar_t *nt_path, uint64_t hash)
 {
-	return &entries[hash & (ENTRIES - 1)];
+	struct entry *b = &entries[(hash & (ENTRIES / WAYS - 1)) * WAYS];
+
+	for (unsigned i = 0; i < WAYS; i++)
+		if (b[i].path && b[i].hash == hash && !wcscmp(b[i].path, nt_path))
+			return &b[i];
+	return NULL;
+}
+
+/* Where nt_path goes: its own entry, a free one, or one of the bucket in
+ * turn; called with the lock held exclusively. */
+static struct entry *place(const wchar_t *nt_path, uint64_t hash)
+{
+	static unsigned turn;
+	struct entry *b = &entries[(hash & (ENTRIES / WAYS - 1)) * WAYS];
+	struct entry *e = find(nt_path, hash);
+
+	for (unsigned i = 0; !e && i < WAYS; i++)
+		if (!b[i].path)
+			e = &b[i];
+	return e ? e : &b[turn++ % WAYS];
 }
 
 /* A ChangeTime that a later change could repeat is kept as "none". */
@@ -186,7 +207,7 @@ static void put(const wchar_t *nt_path, const struct lx_statcache_tag *t, uint64
 	if (!t->slot || !entries || !(copy = _wcsdup(nt_path)))
 		return;
 	AcquireSRWLockExclusive(&lock);
-	struct entry *e = entry_of(h);
+	struct entry *e = place(nt_path, h);
 	free(e->path);
 	e->hash = h;
 	e->path = copy;
@@ -227,9 +248,8 @@ static bool lookup(const wchar_t *nt_path, uint64_t h, struct entry *out)
 	bool hit = false;
 
 	AcquireSRWLockShared(&lock);
-	struct entry *e = entry_of(h);
-	if (e->path && e->hash == h && !wcscmp(e->path, nt_path) &&
-	    tag_current(e->slot, e->slot_value, &e->dirs)) {
+	struct entry *e = find(nt_path, h);
+	if (e && tag_current(e->slot, e->slot_value, &e->dirs)) {
 		*out = *e;
 		out->path = NULL;
 		hit = true;
@@ -254,8 +274,8 @@ static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMAT
 	path[n + 1 + wlen] = 0;
 	uint64_t h = hash_path(path, n + 1 + wlen);
 	AcquireSRWLockExclusive(&lock);
-	struct entry *c = entry_of(h);
-	if (c->path && c->hash == h && !wcscmp(c->path, path) && !c->ctime &&
+	struct entry *c = find(path, h);
+	if (c && !c->ctime &&
 	    c->id == (uint64_t)e->FileId.QuadPart &&
 	    tag_current(c->slot, c->slot_value, &c->dirs))
 		c->ctime = trusted_ctime(e->ChangeTime.QuadPart, now);
