@@ -167,10 +167,17 @@ static bool tag_current(volatile int64_t *slot, int64_t value, const struct lx_m
 	return slot && load(slot) == value && lx_metacache_current(d);
 }
 
+/* The first entry of hash's bucket: FNV's low bits alone cluster for
+ * names that differ in their last characters (f000001, f000002 ...). */
+static struct entry *bucket(uint64_t hash)
+{
+	return &entries[((hash * 0x9e3779b97f4a7c15ull) >> 52) * WAYS]; /* ENTRIES / WAYS = 2^12 */
+}
+
 /* The entry of nt_path in its bucket, or NULL; called with the lock. */
 static struct entry *find(const wchar_t *nt_path, uint64_t hash)
 {
-	struct entry *b = &entries[(hash & (ENTRIES / WAYS - 1)) * WAYS];
+	struct entry *b = bucket(hash);
 
 	for (unsigned i = 0; i < WAYS; i++)
 		if (b[i].path && b[i].hash == hash && !wcscmp(b[i].path, nt_path))
@@ -183,7 +190,7 @@ static struct entry *find(const wchar_t *nt_path, uint64_t hash)
 static struct entry *place(const wchar_t *nt_path, uint64_t hash)
 {
 	static unsigned turn;
-	struct entry *b = &entries[(hash & (ENTRIES / WAYS - 1)) * WAYS];
+	struct entry *b = bucket(hash);
 	struct entry *e = find(nt_path, hash);
 
 	for (unsigned i = 0; !e && i < WAYS; i++)
