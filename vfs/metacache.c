@@ -234,8 +234,10 @@ void lx_metacache_wrote(const struct lx_metacache_tag *before, uint64_t file_id,
 	after = InterlockedIncrement64((volatile LONG64 *)before->gen);
 	if (m && after == before->value + 1) {
 		struct lx_metacache_tag t = *before;
+		struct lx_meta copy = *m;
 		t.value = after;
-		lx_metacache_put(&t, file_id, m, 0);
+		copy.link_len = 0; /* as a record read from disk has it */
+		lx_metacache_put(&t, file_id, &copy, 0);
 	}
 }
 

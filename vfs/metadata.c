@@ -263,8 +263,7 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 		if (!NT_SUCCESS(s))
 			err = s == STATUS_OBJECT_NAME_COLLISION ? -LX_EEXIST : lx_errno_from_ntstatus(s);
 		else
-			lx_statcache_created(node->nt_path, node->mount->dev, &tag, id,
-			                     (options & FILE_DIRECTORY_FILE) != 0);
+			lx_statcache_created(node->nt_path, &tag, id, (options & FILE_DIRECTORY_FILE) != 0);
 	}
 	if (err) {
 		if (v && id)

@@ -240,10 +240,9 @@ void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_t
 	put(node->nt_path, tag, st->ino, change_time, is_dir, !is_dir);
 }
 
-void lx_statcache_created(const wchar_t *nt_path, uint64_t dev,
-                          const struct lx_statcache_tag *tag, uint64_t id, bool is_dir)
+void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag *tag,
+                          uint64_t id, bool is_dir)
 {
-	(void)dev;
 	if (id)
 		put(nt_path, tag, id, 0, is_dir, !is_dir);
 }

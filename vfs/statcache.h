@@ -36,8 +36,8 @@ void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_t
                          const struct lx_kstat *st, int64_t change_time);
 /* lx_meta_create made file id at nt_path (tag taken before its rename
  * into place): one link, its ChangeTime still to come. */
-void lx_statcache_created(const wchar_t *nt_path, uint64_t dev,
-                          const struct lx_statcache_tag *tag, uint64_t id, bool is_dir);
+void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag *tag,
+                          uint64_t id, bool is_dir);
 /* The name at nt_path may now name another file or none, or its file
  * gained a link: rename (both names), unlink, rmdir, link (both names).
  * Called after the change, whatever its outcome. */
