@@ -6,18 +6,19 @@
  * under Wine every open is a wineserver request.  NtQueryFullAttributesFile,
  * which needs no handle (and Wine answers without its server), gives the
  * rest.  So each process remembers, per NT path, the id and, for a file
- * with exactly one link, that count, and a stat is that query plus the
- * record (vfs/metacache.c).
+ * with exactly one link (or a directory), that count, and a stat is that
+ * query plus the record (vfs/metacache.c).
  *
  * What a cached binding is checked against:
  * - lxnt's own changes: every rename, unlink, rmdir and link bumps the
  *   generation of the names involved (65536 counters in a section of the
- *   instance, hashed from the upper-cased NT path), and a directory's
+ *   instance, indexed by a hash of the NT path), and a directory's
  *   rename or removal the store's directory counter; a binding noted
  *   before such a bump is never used again.
  * - Windows programs outside lxnt: the file's ChangeTime, which moves with
- *   every change of the file and whenever it is renamed or linked, must be
- *   what it was when the binding was read.  A ChangeTime within
+ *   every change of the file (and under Wine, Linux's ctime, with every
+ *   rename and link of it), must be what it was when the binding was
+ *   read.  A ChangeTime within
  *   RACY_WINDOW of that moment is not trusted (two changes in one clock
  *   tick can leave the same time), nor is a binding that has none.
  *
