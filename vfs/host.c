@@ -103,6 +103,14 @@ long lx_host_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
 
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st)
 {
+	int64_t change_time;
+
+	return lx_host_stat_handle_ctime(handle, path, dev, st, &change_time);
+}
+
+long lx_host_stat_handle_ctime(void *handle, const char *path, uint64_t dev, struct lx_kstat *st,
+                               int64_t *change_time)
+{
 	FILE_BASIC_INFORMATION basic;
 	FILE_STANDARD_INFORMATION std;
 	FILE_INTERNAL_INFORMATION internal;
@@ -141,6 +149,7 @@ long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx
 	st->mtime = lx_time_from_nt(basic.LastWriteTime.QuadPart);
 	st->ctime = lx_time_from_nt(basic.ChangeTime.QuadPart);
 	st->btime = lx_time_from_nt(basic.CreationTime.QuadPart);
+	*change_time = basic.ChangeTime.QuadPart;
 	if (lx_meta_store(dev))
 		lx_meta_overlay(lx_meta_store(dev), handle, basic.FileAttributes,
 		                basic.LastAccessTime.QuadPart, basic.LastWriteTime.QuadPart, st);

@@ -7,6 +7,7 @@
 
 #include "vfs.h"
 #include "metadata.h"
+#include "statcache.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -61,6 +62,9 @@ static long link_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath, 
 		if (!err) {
 			s = lx_host_set_name(h, LX_FileLinkInformation, FALSE, to.nt_path);
 			NtClose(h);
+			/* The file has one more name: its count changed. */
+			lx_statcache_name_changed(from.nt_path);
+			lx_statcache_name_changed(to.nt_path);
 			if (!NT_SUCCESS(s))
 				err = lx_errno_from_ntstatus(s);
 		}

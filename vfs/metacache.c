@@ -23,7 +23,8 @@
 #include "metacache.h"
 
 #define SLOTS 4096      /* generation counters per store, and the directories' */
-#define ENTRIES 8192    /* cached records per process */
+#define ENTRIES 16384   /* cached records per process */
+#define WAYS 4          /* entries a record may take (one bucket) */
 #define STORES 8
 
 #ifndef STATUS_OBJECT_NAME_NOT_FOUND
@@ -111,10 +112,37 @@ static int store_index(const wchar_t *path)
 	return found;
 }
 
-static struct entry *entry_of(unsigned store, uint64_t file_id)
+/* The first entry of the record's bucket: a set of WAYS, so that the
+ * records of a directory of thousands of files do not push each other
+ * out, as one entry per hash did. */
+static struct entry *bucket_of(unsigned store, uint64_t file_id)
 {
 	uint64_t h = (file_id ^ ((uint64_t)store << 56)) * 0x9e3779b97f4a7c15ull;
-	return &entries[h >> (64 - 13)]; /* ENTRIES = 2^13 */
+	return &entries[(h >> (64 - 12)) * WAYS]; /* ENTRIES / WAYS = 2^12 */
+}
+
+static struct entry *find(unsigned store, uint64_t file_id)
+{
+	struct entry *b = bucket_of(store, file_id);
+
+	for (unsigned i = 0; i < WAYS; i++)
+		if (b[i].store == store && b[i].file_id == file_id)
+			return &b[i];
+	return NULL;
+}
+
+/* The record's entry, a free one, or one of its bucket in turn; called
+ * with the lock held exclusively. */
+static struct entry *place(unsigned store, uint64_t file_id)
+{
+	static unsigned turn;
+	struct entry *b = bucket_of(store, file_id);
+	struct entry *e = find(store, file_id);
+
+	for (unsigned i = 0; !e && i < WAYS; i++)
+		if (!b[i].store)
+			e = &b[i];
+	return e ? e : &b[turn++ % WAYS];
 }
 
 static struct lx_metacache_tag tag_of(const wchar_t *store, unsigned slot)
@@ -153,8 +181,8 @@ bool lx_metacache_get(const struct lx_metacache_tag *t, uint64_t file_id, struct
 	if (!t->gen)
 		return false;
 	AcquireSRWLockShared(&lock);
-	struct entry *e = entry_of(t->store, file_id);
-	if (e->store == t->store && e->file_id == file_id && e->gen == t->value) {
+	struct entry *e = find(t->store, file_id);
+	if (e && e->gen == t->value) {
 		*status = e->status;
 		if (e->status == 0)
 			*m = e->m;
@@ -170,7 +198,7 @@ void lx_metacache_put(const struct lx_metacache_tag *t, uint64_t file_id,
 	if (!t->gen || (status != 0 && status != STATUS_OBJECT_NAME_NOT_FOUND))
 		return;
 	AcquireSRWLockExclusive(&lock);
-	struct entry *e = entry_of(t->store, file_id);
+	struct entry *e = place(t->store, file_id);
 	e->store = t->store;
 	e->file_id = file_id;
 	e->gen = t->value;
@@ -191,6 +219,26 @@ static void bump(const wchar_t *store, unsigned slot)
 void lx_metacache_changed(const wchar_t *store, uint64_t file_id)
 {
 	bump(store, (unsigned)(file_id % SLOTS));
+}
+
+/* The writer keeps what it wrote only if no other write of the slot ended
+ * between its tag and its bump (the counter moved by exactly its own one):
+ * a writer that ends later bumps again and makes the copy stale. */
+void lx_metacache_wrote(const struct lx_metacache_tag *before, uint64_t file_id,
+                        const struct lx_meta *m)
+{
+	int64_t after;
+
+	if (!before->gen)
+		return;
+	after = InterlockedIncrement64((volatile LONG64 *)before->gen);
+	if (m && after == before->value + 1) {
+		struct lx_metacache_tag t = *before;
+		struct lx_meta copy = *m;
+		t.value = after;
+		copy.link_len = 0; /* as a record read from disk has it */
+		lx_metacache_put(&t, file_id, &copy, 0);
+	}
 }
 
 void lx_metacache_dirs_changed(const wchar_t *store)

@@ -32,6 +32,10 @@ void lx_metacache_put(const struct lx_metacache_tag *t, uint64_t file_id,
 /* After a record was written or deleted, whatever the outcome: every
  * process's cached copy of it becomes stale. */
 void lx_metacache_changed(const wchar_t *store, uint64_t file_id);
+/* The same for a writer that took tag before it wrote m (NULL when the
+ * write failed): its own copy stays current unless another write raced. */
+void lx_metacache_wrote(const struct lx_metacache_tag *before, uint64_t file_id,
+                        const struct lx_meta *m);
 
 /* The directories of a store as the path walk caches them (vfs/resolve.c):
  * one more counter, bumped after a directory is removed or renamed or its

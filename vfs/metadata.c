@@ -12,6 +12,7 @@
 #include "metacache.h"
 #include "metadata.h"
 #include "metaimport.h"
+#include "statcache.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -257,9 +258,12 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 	if (!err && v)
 		err = v->ops->create(v, h, id, &m, content, n);
 	if (!err) {
+		struct lx_statcache_tag tag = lx_statcache_begin(node);
 		s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, node->nt_path);
 		if (!NT_SUCCESS(s))
 			err = s == STATUS_OBJECT_NAME_COLLISION ? -LX_EEXIST : lx_errno_from_ntstatus(s);
+		else
+			lx_statcache_created(node->nt_path, &tag, id, (options & FILE_DIRECTORY_FILE) != 0);
 	}
 	if (err) {
 		if (v && id)
@@ -370,6 +374,7 @@ long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 	} else {
 		err = lx_unlink_file(h, node->nt_path, node->mount->dev);
 	}
+	lx_statcache_name_changed(node->nt_path);
 	if (!err && last)
 		store->ops->forget(store, id);
 	if (!err && is_dir && store)

@@ -289,6 +289,8 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	HANDLE h;
 	NTSTATUS s;
 
+	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
+
 	lx_metarec_encode(m, file_id, rec);
 	lx_metastore_path(store, file_id, true, tmp, 600);
 	lx_metastore_path(store, file_id, false, path, 600);
@@ -309,7 +311,7 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	if (!NT_SUCCESS(s))
 		delete_handle(h);
 	NtClose(h);
-	lx_metacache_changed(store, file_id);
+	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
 	return s;
 }
 

@@ -9,6 +9,7 @@
 #include "metaback.h"
 #include "metacache.h"
 #include "metadata.h"
+#include "statcache.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -182,6 +183,8 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	if (!strcmp(from->path, to->path))
 		return 0;
 	err = rename_entry(from, to, flags, to_exists, to_dir);
+	lx_statcache_name_changed(from->nt_path);
+	lx_statcache_name_changed(to->nt_path);
 	/* A directory moved: every path under it changed, and the walk
 	 * caches directories by path (vfs/resolve.c). */
 	store = lx_meta_store(from->mount->dev);

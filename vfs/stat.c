@@ -7,6 +7,7 @@
 
 #include "vfs.h"
 #include "metadata.h"
+#include "statcache.h"
 #include "syscall_table.h"
 #include "nt.h"
 
@@ -17,12 +18,36 @@ long lx_file_stat(struct lx_file *f, struct lx_kstat *st)
 	return f->ops->stat(f, st);
 }
 
+/* stat of a host node through a handle of it, noting what the stat cache
+ * keeps (vfs/statcache.c). */
+static long stat_by_open(struct lx_node *node, struct lx_kstat *st)
+{
+	struct lx_statcache_tag tag = lx_statcache_begin(node);
+	int64_t change_time;
+	HANDLE h;
+	long err;
+
+	/* The metadata backend may read more than the attributes; where that
+	 * access is refused (an ACL), stat goes on without it. */
+	err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES | lx_meta_stat_access(node->mount->dev),
+	                   FILE_OPEN, 0, 0, (void **)&h);
+	if (err == -LX_EACCES && lx_meta_stat_access(node->mount->dev))
+		err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0, (void **)&h);
+	if (err)
+		return err;
+	err = lx_host_stat_handle_ctime(h, node->path, node->mount->dev, st, &change_time);
+	NtClose(h);
+	if (!err)
+		lx_statcache_opened(node, &tag, st, change_time);
+	return err;
+}
+
 /* stat of a resolved node; follow says whether a final link (the /dev/std*
  * entries) is followed, as stat(2) does and lstat(2) does not. */
 long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 {
 	struct lx_file *f;
-	HANDLE h;
+	bool answered;
 	long err;
 
 	switch (node->kind) {
@@ -52,17 +77,10 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 			*st = node->seen;
 			err = 0;
 		} else {
-			/* The metadata backend may read more than the attributes; where
-			 * that access is refused (an ACL), stat goes on without it. */
-			err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES |
-			                   lx_meta_stat_access(node->mount->dev), FILE_OPEN, 0, 0, (void **)&h);
-			if (err == -LX_EACCES && lx_meta_stat_access(node->mount->dev))
-				err = lx_host_open(node->nt_path, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, 0,
-				                   (void **)&h);
-			if (err)
-				return err;
-			err = lx_host_stat_handle(h, node->path, node->mount->dev, st);
-			NtClose(h);
+			/* Without an open where the stat cache can answer. */
+			err = lx_statcache_stat(node, st, &answered);
+			if (!answered)
+				err = stat_by_open(node, st);
 		}
 		if (!err && node->trailing_slash && !LX_S_ISDIR(st->mode))
 			err = -LX_ENOTDIR;

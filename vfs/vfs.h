@@ -308,6 +308,9 @@ bool lx_pe_is_packed(const char *head, size_t n);
 long lx_file_stat(struct lx_file *f, struct lx_kstat *st);
 long lx_host_is_dir(void *handle, bool *is_dir);
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
+/* The same, and the file's NT ChangeTime (the stat cache's check). */
+long lx_host_stat_handle_ctime(void *handle, const char *path, uint64_t dev, struct lx_kstat *st,
+                               int64_t *change_time);
 long lx_host_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
                   uint32_t options, uint32_t attributes, void **handle);
 long lx_host_file_new(void *handle, unsigned flags, struct lx_node *node, bool is_dir,

@@ -530,4 +530,17 @@ CASES = [
          'exec 3>procx-out; sleep 5 </dev/null 4<&3 & p=$!; sleep 0.3; ls /proc/$p/fd; '
          'readlink /proc/$p/fd/0; basename "$(readlink /proc/$p/fd/4)"; '
          'grep -c . /proc/$p/maps >/dev/null && echo maps read; kill $p; wait $p 2>/dev/null; echo $?']),
+    # The stat cache (vfs/statcache.c, tests/guest/statcache.c): a name
+    # this process stated, which another process then replaces, removes,
+    # links, moves with its directory, chmods or writes; "windows" makes
+    # the change with cmd.exe under Wine, outside lxnt.
+    dict(name="statcache-replace", prog="statcache", args=["replace"], rootfs=True),
+    dict(name="statcache-unlink", prog="statcache", args=["unlink"], rootfs=True),
+    dict(name="statcache-link", prog="statcache", args=["link"], rootfs=True),
+    dict(name="statcache-unlink-other", prog="statcache", args=["unlink-other"], rootfs=True),
+    dict(name="statcache-rename-dir", prog="statcache", args=["rename-dir"], rootfs=True),
+    dict(name="statcache-chmod", prog="statcache", args=["chmod"], rootfs=True),
+    dict(name="statcache-write", prog="statcache", args=["write"], rootfs=True),
+    dict(name="statcache-created", prog="statcache", args=["created"], rootfs=True),
+    dict(name="statcache-windows", prog="statcache", args=["windows"], rootfs=True),
 ]

@@ -1,0 +1,46 @@
+/*
+ * The stat cache (vfs/statcache.c): what a name of a portable-format
+ * mount is bound to (file id, and a link count of one), so that stat needs
+ * no open of the file, only NtQueryFullAttributesFile (docs/vfs.md,
+ * "Metadata", "The stat cache").
+ */
+#ifndef LXNT_VFS_STATCACHE_H
+#define LXNT_VFS_STATCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "vfs.h"
+#include "metacache.h"
+
+/* What must be noted before a name's binding is read (from an open, a
+ * listing or a creation): the name's generation, the store's directory
+ * counter, and the system time (for timestamps too recent to trust). */
+struct lx_statcache_tag {
+	volatile int64_t *slot;
+	int64_t value;
+	struct lx_metacache_tag dirs;
+	int64_t now;
+};
+
+/* The stat of a host node from the cache and one NtQueryFullAttributesFile:
+ * 0, an error the query settles (ENOENT for a missing last name), or
+ * false in *answered when the caller must open the file. */
+long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered);
+/* Taken before the open whose results lx_statcache_opened keeps. */
+struct lx_statcache_tag lx_statcache_begin(const struct lx_node *node);
+/* After a stat through a handle of node: st as lx_host_stat_handle gave
+ * it, change_time the file's ChangeTime from the same handle. */
+void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_tag *tag,
+                         const struct lx_kstat *st, int64_t change_time);
+/* lx_meta_create made file id at nt_path (tag taken before its rename
+ * into place): one link, its ChangeTime still to come. */
+void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag *tag,
+                          uint64_t id, bool is_dir);
+/* The name at nt_path may now name another file or none, or its file
+ * gained a link: rename (both names), unlink, rmdir, link (both names).
+ * Called after the change, whatever its outcome. */
+void lx_statcache_name_changed(const wchar_t *nt_path);
+
+#endif
