@@ -380,11 +380,13 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 	HANDLE h;
 	NTSTATUS s;
 
+	/* Deleted as it is closed: one request less than a disposition set
+	 * on an open handle (every unlink of a file's last name pays it). */
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
+	                      &h);
 	if (!NT_SUCCESS(s))
 		return s;
-	delete_handle(h);
 	NtClose(h);
 	lx_metacache_changed(store, file_id);
 	return 0; /* STATUS_SUCCESS */
