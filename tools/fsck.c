@@ -14,7 +14,8 @@
  * file with data.  Garbage, reported but not damage, removed by --repair:
  * records of files that no longer exist (a kill between an unlink and the
  * record's deletion), temporaries of interrupted record writes and
- * creations.  A manifest not imported yet is reported, not damage.  Exit
+ * creations (in the store's staging directory, or in a guest directory
+ * for trees written before it existed).  A manifest not imported yet is reported, not damage.  Exit
  * status 0 without damage, 1 with (or when an import did not finish), 2
  * when the tree cannot be read.
  */
@@ -207,9 +208,48 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Files and directories of creations that did not reach their rename, in
+ * the store's staging directory: garbage, with their records. */
+static void scan_staging(struct fsck *c)
+{
+	wchar_t pattern[700], path[700];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+
+	swprintf(pattern, 700, L"\\\\?\\%ls\\%ls\\*", c->store + 4, LX_METASTORE_STAGING);
+	h = FindFirstFileW(pattern, &fd);
+	if (h == INVALID_HANDLE_VALUE)
+		return;
+	do {
+		FILE_INTERNAL_INFORMATION in;
+		IO_STATUS_BLOCK io;
+		HANDLE f;
+
+		if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+			continue;
+		swprintf(path, 700, L"%ls\\%ls\\%ls", c->store, LX_METASTORE_STAGING, fd.cFileName);
+		c->temporaries++;
+		say("temporary", path, NULL);
+		if (!NT_SUCCESS(open_dir(path, FILE_READ_ATTRIBUTES, &f)))
+			continue;
+		if (NT_SUCCESS(NtQueryInformationFile(f, &io, &in, sizeof(in),
+		                                      (FILE_INFORMATION_CLASS)LX_FileInternalInformation))) {
+			if (c->repair)
+				lx_metastore_delete(c->store, (uint64_t)in.IndexNumber.QuadPart);
+			else
+				remember(c, (uint64_t)in.IndexNumber.QuadPart);
+		}
+		NtClose(f);
+		if (c->repair)
+			delete_path(path);
+	} while (FindNextFileW(h, &fd));
+	FindClose(h);
+}
+
 /* Records of ids the walk did not meet, and temporaries of record writes. */
 static void scan_store(struct fsck *c)
 {
+	scan_staging(c);
 	qsort(c->ids, c->nids, sizeof(*c->ids), cmp_id);
 	for (unsigned b = 0; b < 256; b++) {
 		wchar_t pattern[700], path[700];

@@ -17,8 +17,30 @@
 
 #define LX_STATUS_IO_REPARSE_TAG_NOT_HANDLED ((NTSTATUS)0xC0000279L)
 
+static NTSTATUS nt_open_once(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
+                             uint32_t options, uint32_t attributes, HANDLE *h);
+
+/* An unlink in another process holds the file alone for an instant (it
+ * opens it sharing nothing, remove.c): an open that meets that is tried
+ * again, about a millisecond apart, for a while; a Windows program that
+ * keeps a file to itself still makes it EBUSY. */
+#define LX_SHARING_RETRIES 200
+
 static NTSTATUS nt_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
                         uint32_t options, uint32_t attributes, HANDLE *h)
+{
+	NTSTATUS s = nt_open_once(nt_path, access, disposition, options, attributes, h);
+
+	for (int tries = 0; s == (NTSTATUS)0xC0000043L /* STATUS_SHARING_VIOLATION */ &&
+	                    tries < LX_SHARING_RETRIES; tries++) {
+		Sleep(tries < 10 ? 0 : 1);
+		s = nt_open_once(nt_path, access, disposition, options, attributes, h);
+	}
+	return s;
+}
+
+static NTSTATUS nt_open_once(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
+                             uint32_t options, uint32_t attributes, HANDLE *h)
 {
 	UNICODE_STRING name;
 	OBJECT_ATTRIBUTES oa;

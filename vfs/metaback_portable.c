@@ -45,7 +45,7 @@ static long portable_create(const struct lx_meta_vol *v, void *h, uint64_t id,
 {
 	long err = write_content(h, target, n);
 
-	if (!err && !NT_SUCCESS(lx_metastore_write(v->store, id, m)))
+	if (!err && !NT_SUCCESS(lx_metastore_write_new(v->store, id, m)))
 		err = -LX_EIO;
 	return err;
 }

@@ -211,26 +211,48 @@ static long file_id(HANDLE h, uint64_t *id)
 	return 0;
 }
 
-/* The temporary's NT path: node's directory and a name of our own. */
-static wchar_t *tmp_path_of(const wchar_t *nt_path)
+/* The temporary's NT path: in the store's staging directory where the
+ * mount has a store (metastore.h: the guest's directory may be large, and
+ * Wine scans it for each name it does not find), else in node's own
+ * directory under a name of our own. */
+static wchar_t *tmp_path_of(const struct lx_meta_vol *v, const wchar_t *nt_path)
 {
 	const wchar_t *slash = wcsrchr(nt_path, L'\\');
 	size_t dir = slash ? (size_t)(slash - nt_path) : 0;
-	wchar_t *p = malloc((dir + 64) * sizeof(wchar_t));
+	size_t cap = (v && v->store ? wcslen(v->store) : dir) + 80;
+	wchar_t *p = malloc(cap * sizeof(wchar_t));
 
 	if (!p)
 		return NULL;
+	if (v && v->store) {
+		lx_metastore_staging_path(v->store, p, cap);
+		return p;
+	}
 	wmemcpy(p, nt_path, dir);
 	p[dir] = L'\\';
 	lx_metastore_tmpname(p + dir + 1, 62);
 	return p;
 }
 
+/* Creates the temporary; the staging directory is made the first time. */
+static long create_tmp(const struct lx_meta_vol *v, const wchar_t *tmp, uint32_t access,
+                       uint32_t options, HANDLE *h)
+{
+	uint32_t all = access | DELETE | FILE_READ_ATTRIBUTES | (v ? v->ops->create_access : 0);
+	long err;
+
+	options |= v ? v->ops->open_options : 0;
+	err = lx_host_open(tmp, all, FILE_CREATE, options, FILE_ATTRIBUTE_NORMAL, (void **)h);
+	if (err == -LX_ENOENT && v && v->store && NT_SUCCESS(lx_metastore_make_staging(v->store)))
+		err = lx_host_open(tmp, all, FILE_CREATE, options, FILE_ATTRIBUTE_NORMAL, (void **)h);
+	return err;
+}
+
 long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t access,
                     uint32_t options, const void *content, size_t n, void **handle)
 {
 	const struct lx_meta_vol *v = lx_meta_store(node->mount->dev);
-	wchar_t *tmp = tmp_path_of(node->nt_path);
+	wchar_t *tmp = tmp_path_of(v, node->nt_path);
 	struct lx_meta m;
 	uint64_t id = 0;
 	HANDLE h;
@@ -247,10 +269,7 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 		free(tmp);
 		return err;
 	}
-	err = lx_host_open(tmp, access | DELETE | FILE_READ_ATTRIBUTES |
-	                   (v ? v->ops->create_access : 0), FILE_CREATE,
-	                   options | (v ? v->ops->open_options : 0), FILE_ATTRIBUTE_NORMAL,
-	                   (void **)&h);
+	err = create_tmp(v, tmp, access, options, &h);
 	free(tmp);
 	if (err)
 		return err;
@@ -272,6 +291,7 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 		NtClose(h);
 		return err;
 	}
+	node->seen_absent = false;
 	*handle = h;
 	return 0;
 }
@@ -352,7 +372,7 @@ long lx_may_delete(const struct lx_node *node)
 	return err;
 }
 
-long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
+long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir, bool exclusive)
 {
 	const struct lx_meta_vol *store = lx_meta_store(node->mount->dev);
 	FILE_STANDARD_INFORMATION std;
@@ -372,7 +392,7 @@ long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir)
 			err = lx_host_delete(h);
 		NtClose(h);
 	} else {
-		err = lx_unlink_file(h, node->nt_path, node->mount->dev);
+		err = lx_unlink_file(h, node->nt_path, node->mount->dev, exclusive);
 	}
 	lx_statcache_name_changed(node->nt_path);
 	if (!err && last)
@@ -419,7 +439,8 @@ long lx_meta_mkdir(struct lx_node *node, unsigned mode, void **h)
 	 * and tar ask for every parent again, and the walk has them cached,
 	 * while a creation that collides costs a temporary directory and a
 	 * record made and removed again. */
-	if (lx_meta_store(node->mount->dev) && lx_resolve_dir_stat(node->path, &st, &meta) == 0 && meta)
+	if (lx_meta_store(node->mount->dev) && !node->seen_absent &&
+	    lx_resolve_dir_stat(node->path, &st, &meta) == 0 && meta)
 		return -LX_EEXIST;
 	if (!lx_meta_store(node->mount->dev))
 		err = lx_host_open(node->nt_path, FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES,

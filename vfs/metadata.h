@@ -80,8 +80,9 @@ long lx_may_delete(const struct lx_node *node);
 /* Removes the name node of the file behind h (unlink, rmdir, rename over a
  * file), after lx_may_delete: a directory by lx_host_delete, a file by
  * lx_unlink_file, so that descriptors open on it keep working.  A file's
- * record goes with its last name.  Closes h. */
-long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir);
+ * record goes with its last name.  Closes h.  exclusive: h shares nothing
+ * (lx_open_for_removal). */
+long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir, bool exclusive);
 /* may_delete on the source, and on the target when it exists, else
  * may_create (rename(2)). */
 long lx_may_rename(const struct lx_node *from, const struct lx_node *to);

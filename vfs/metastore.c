@@ -155,6 +155,16 @@ void lx_metastore_tmpname(wchar_t *out, size_t cap)
 	out[cap - 1] = 0;
 }
 
+void lx_metastore_staging_path(const wchar_t *store, wchar_t *out, size_t cap)
+{
+	size_t n;
+
+	_snwprintf(out, cap, L"%ls\\%ls\\", store, LX_METASTORE_STAGING);
+	out[cap - 1] = 0;
+	n = wcslen(out);
+	lx_metastore_tmpname(out + n, cap - n);
+}
+
 long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
                        uint32_t options, void **h)
 {
@@ -315,17 +325,70 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	return s;
 }
 
+long lx_metastore_make_staging(const wchar_t *store)
+{
+	wchar_t path[600];
+	HANDLE h;
+	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+
+	if (!NT_SUCCESS(s))
+		return s;
+	NtClose(h);
+	_snwprintf(path, 600, L"%ls\\%ls", store, LX_METASTORE_STAGING);
+	path[599] = 0;
+	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	if (NT_SUCCESS(s))
+		NtClose(h);
+	return s;
+}
+
+/* FILE_OVERWRITE_IF: a record of the same id may be left from a file whose
+ * id Windows gave again (docs/formats.md, "Recycled ids"). */
+long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
+{
+	wchar_t path[600];
+	unsigned char rec[LX_METAREC_SIZE];
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	HANDLE h;
+	NTSTATUS s;
+
+	lx_metarec_encode(m, file_id, rec);
+	lx_metastore_path(store, file_id, false, path, 600);
+	s = lx_metastore_open(path, FILE_WRITE_DATA, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, &h);
+	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
+		s = make_bucket(store, file_id);
+		if (NT_SUCCESS(s))
+			s = lx_metastore_open(path, FILE_WRITE_DATA, FILE_OVERWRITE_IF,
+			                      FILE_NON_DIRECTORY_FILE, &h);
+	}
+	/* Another process reads or replaces a stale record of this id at this
+	 * instant: the ordinary write waits for it. */
+	if (transient(s))
+		return lx_metastore_write(store, file_id, m);
+	if (!NT_SUCCESS(s))
+		return s;
+	s = NtWriteFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
+	if (NT_SUCCESS(s) && io.Information != sizeof(rec))
+		s = STATUS_DISK_FULL;
+	NtClose(h);
+	lx_metacache_changed(store, file_id);
+	return s;
+}
+
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 {
 	wchar_t path[600];
 	HANDLE h;
 	NTSTATUS s;
 
+	/* Deleted as it is closed: one request less than a disposition set
+	 * on an open handle (every unlink of a file's last name pays it). */
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
+	                      &h);
 	if (!NT_SUCCESS(s))
 		return s;
-	delete_handle(h);
 	NtClose(h);
 	lx_metacache_changed(store, file_id);
 	return 0; /* STATUS_SUCCESS */

@@ -63,6 +63,11 @@ long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t dispositio
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
+/* The first record of a file being created, which has no Linux name yet
+ * (it is still in the staging directory): nobody can look for its record,
+ * so it is written in place, without a temporary and a rename.  A record
+ * left torn by a kill belongs to a file that never got its name. */
+long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 /* Serialises read-modify-write of one record across processes: a lock
  * file <id>.lock made with FILE_CREATE and FILE_DELETE_ON_CLOSE, so that
  * a holder that is killed releases it.  Returns the handle to pass to
@@ -76,6 +81,16 @@ void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t
 /* A unique name for a temporary in a guest directory, LX_METATMP_PREFIX
  * first (cap WCHARs). */
 void lx_metastore_tmpname(wchar_t *out, size_t cap);
+/* The staging directory, <store>\new: files and directories being created
+ * are made there and renamed to their Linux name once they have their
+ * record.  A small directory of its own: a name Wine does not find costs
+ * it a scan of the whole directory (its case-insensitive lookup), and the
+ * guest's directory may hold thousands of entries. */
+#define LX_METASTORE_STAGING L"new"
+/* A unique NT path in the staging directory (cap WCHARs). */
+void lx_metastore_staging_path(const wchar_t *store, wchar_t *out, size_t cap);
+/* Makes the staging directory (it may exist already); an NTSTATUS. */
+long lx_metastore_make_staging(const wchar_t *store);
 
 /* The WSL format: $LXUID, $LXGID, $LXMOD, $LXDEV extended attributes and
  * the LX reparse points (docs/formats.md, "The WSL format"). */

@@ -41,6 +41,14 @@ static uint32_t nt_access(unsigned flags, bool *writes)
 	return access;
 }
 
+/* O_CREAT | O_EXCL of a plain file: the walk need not look at the last
+ * component (vfs_open passes LX_AT_NO_LAST). */
+static bool exclusive_create(unsigned flags)
+{
+	return (flags & LX_O_CREAT) && (flags & LX_O_EXCL) && !(flags & LX_O_DIRECTORY) &&
+	       (flags & LX_O_TMPFILE) != LX_O_TMPFILE;
+}
+
 static uint32_t nt_disposition(unsigned flags)
 {
 	if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL))
@@ -112,6 +120,21 @@ static long create_with_meta(struct lx_node *node, unsigned flags, unsigned mode
 	                      FILE_NON_DIRECTORY_FILE, NULL, 0, (void **)h);
 }
 
+/* O_CREAT | O_EXCL on a volume with Linux metadata, where the walk did not
+ * look at the last component (LX_AT_NO_LAST): the creation itself says
+ * whether the name exists, as its final rename never replaces.  Only an
+ * existing name wins over a refused permission (lookup_open, fs/namei.c),
+ * so a refusal looks. */
+static long create_exclusive(struct lx_node *node, unsigned flags, unsigned mode, HANDLE *h)
+{
+	struct lx_kstat st;
+	long err = create_with_meta(node, flags, mode, h);
+
+	if ((err == -LX_EACCES || err == -LX_EPERM) && lx_node_stat(node, false, &st) == 0)
+		err = -LX_EEXIST;
+	return err;
+}
+
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,
  * O_DIRECTORY and write access on a directory (EISDIR). */
 static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out)
@@ -126,6 +149,15 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 
 	if ((flags & LX_O_CREAT) && node->trailing_slash)
 		return -LX_EISDIR;
+	if (lx_meta_store(node->mount->dev) && exclusive_create(flags)) {
+		err = create_exclusive(node, flags, mode, &h);
+		if (err)
+			return err;
+		err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
+		if (err)
+			NtClose(h);
+		return err;
+	}
 	if (lx_meta_store(node->mount->dev)) {
 		struct lx_kstat st = { 0 };
 		bool exists;
@@ -140,6 +172,7 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 			/* Created by another process meanwhile: open that one. */
 			if (err != -LX_EEXIST || (flags & LX_O_EXCL) || tries)
 				break;
+			node->seen_absent = false;
 		}
 		if (err)
 			return err;
@@ -220,6 +253,7 @@ static long vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode, u
 	/* O_CREAT | O_EXCL does not follow a final link (open(2)). */
 	if (err >= 0)
 		err = lx_resolve_at2(dirfd, path,
+		                     exclusive_create(flags) ? LX_AT_NO_LAST :
 		                     (flags & LX_O_NOFOLLOW) ||
 		                     ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) ? 0 : LX_AT_FOLLOW,
 		                     resolve, &node, NULL);

@@ -129,13 +129,20 @@ static bool posix_delete(HANDLE h, long *err)
 	return true;
 }
 
-long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev)
+long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev, bool exclusive)
 {
 	wchar_t *hidden = NULL;
 	uint64_t ino = 0;
 	long err;
 
 	if (posix_delete(h, &err)) {
+		NtClose(h);
+		return err;
+	}
+	/* Nobody else holds the file: the classic delete takes the name away
+	 * when this, the only handle, is closed, just below. */
+	if (exclusive) {
+		err = lx_host_delete(h);
 		NtClose(h);
 		return err;
 	}
@@ -150,6 +157,43 @@ long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev)
 	return err;
 }
 
+/*
+ * An open that shares nothing succeeds only when no other handle of the
+ * file exists, in this process or any other (Windows programs included):
+ * then the classic delete is as good as a POSIX one, and the hidden name,
+ * whose rename costs Wine a scan of the whole directory (its
+ * case-insensitive lookup of a name that is not there), is not needed.
+ * Handles with no data or delete access (an O_PATH fd, a stat in progress)
+ * do not count in Windows' sharing check: such a handle keeps the name
+ * until it is closed.
+ */
+long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle,
+                         bool *exclusive)
+{
+	UNICODE_STRING name = { (USHORT)(wcslen(nt_path) * sizeof(wchar_t)),
+	                        (USHORT)(wcslen(nt_path) * sizeof(wchar_t)), (PWSTR)nt_path };
+	uint32_t access = DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	NTSTATUS s;
+
+	*exclusive = false;
+	if (wcslen(nt_path) * sizeof(wchar_t) > 0xfffe)
+		return -LX_ENAMETOOLONG;
+	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+	s = NtCreateFile((HANDLE *)handle, access | SYNCHRONIZE, &oa, &io, NULL, 0, 0, FILE_OPEN,
+	                 options | FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	if (NT_SUCCESS(s)) {
+		*exclusive = true;
+		return 0;
+	}
+	if (s == STATUS_OBJECT_NAME_NOT_FOUND)
+		return -LX_ENOENT;
+	/* Open elsewhere (a sharing violation), or an answer whose errno
+	 * the shared open works out (a path through a file: ENOTDIR). */
+	return lx_host_open(nt_path, access, FILE_OPEN, options | FILE_OPEN_REPARSE_POINT, 0, handle);
+}
+
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
  * directory, ENOTDIR for rmdir of a file, EINVAL/ENOTEMPTY for a final
  * "." or "..", EBUSY for a mount point, EROFS in synthetic directories. */
@@ -157,7 +201,7 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
 	struct lx_node node;
 	HANDLE h;
-	bool is_dir = false;
+	bool is_dir = false, exclusive = false;
 	long err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
 
 	if (!err && want_dir && lx_last_is_dots(node.last))
@@ -167,8 +211,7 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 	if (!err && node.kind != LX_NODE_HOST)
 		err = -LX_EROFS;
 	if (!err)
-		err = lx_host_open(node.nt_path, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
-		                   FILE_OPEN, FILE_OPEN_REPARSE_POINT, 0, (void **)&h);
+		err = lx_open_for_removal(node.nt_path, 0, (void **)&h, &exclusive);
 	if (!err) {
 		err = lx_host_is_dir(h, &is_dir);
 		if (!err && is_dir && !want_dir)
@@ -176,7 +219,7 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 		else if (!err && !is_dir && (want_dir || node.trailing_slash))
 			err = -LX_ENOTDIR;
 		if (!err)
-			err = lx_meta_remove(&node, h, is_dir); /* closes h */
+			err = lx_meta_remove(&node, h, is_dir, exclusive); /* closes h */
 		else
 			NtClose(h);
 	}

@@ -59,13 +59,12 @@ static long rename_checks(struct lx_node *from, struct lx_node *to, unsigned fla
 static long replace_by_unlink(struct lx_node *to)
 {
 	HANDLE t;
-	long err = lx_host_open(to->nt_path, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
-	                        FILE_OPEN, FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE, 0,
-	                        (void **)&t);
+	bool exclusive;
+	long err = lx_open_for_removal(to->nt_path, FILE_NON_DIRECTORY_FILE, (void **)&t, &exclusive);
 
 	if (err)
 		return err;
-	return lx_meta_remove(to, t, false); /* the replaced file's record goes too */
+	return lx_meta_remove(to, t, false, exclusive); /* the replaced file's record goes too */
 }
 
 static bool dir_is_empty(HANDLE h)
@@ -193,6 +192,27 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	return err;
 }
 
+/*
+ * The walk did not look at the target (LX_AT_NO_LAST): a look for a name
+ * that does not exist costs Wine a scan of the whole directory, and so
+ * does the rename to it.  The rename is first tried as if the target did
+ * not exist, never replacing; a collision says it does, and the whole
+ * rename is done again knowing it (its checks, may_delete, replacing).
+ */
+static long rename_maybe_new(struct lx_node *from, struct lx_node *to, unsigned flags)
+{
+	long err;
+
+	if (to->kind != LX_NODE_HOST || to->have_seen || to->seen_absent)
+		return lx_may_rename(from, to) ?: do_rename(from, to, flags);
+	to->seen_absent = true;
+	err = lx_may_rename(from, to) ?: do_rename(from, to, flags | LX_RENAME_NOREPLACE);
+	to->seen_absent = false;
+	if (err != -LX_EEXIST || (flags & LX_RENAME_NOREPLACE))
+		return err;
+	return lx_may_rename(from, to) ?: do_rename(from, to, flags);
+}
+
 static long rename_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
                       unsigned flags)
 {
@@ -208,13 +228,11 @@ static long rename_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath
 		lx_node_free(&from);
 		return err;
 	}
-	err = lx_resolve_user(newdir, newpath, 0, &to, NULL);
+	err = lx_resolve_user(newdir, newpath, LX_AT_NO_LAST, &to, NULL);
 	if (err == -LX_ENOENT && to.path[0] && lx_mount_parent_synthetic(to.path))
 		err = from.kind == LX_NODE_HOST ? -LX_EXDEV : -LX_EROFS;
 	if (!err)
-		err = lx_may_rename(&from, &to);
-	if (!err)
-		err = do_rename(&from, &to, flags);
+		err = rename_maybe_new(&from, &to, flags);
 	lx_node_free(&from);
 	lx_node_free(&to);
 	return err;

@@ -319,6 +319,8 @@ struct walk {
 	unsigned resolve;
 	uint64_t start_dev;
 	struct place last;      /* what the walk last saw of cur */
+	bool no_last;           /* LX_AT_NO_LAST */
+	bool absent;            /* the last component was looked for and is not there */
 };
 
 static long step_into(struct walk *w, const char *c, size_t n)
@@ -427,10 +429,16 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 			break;
 		if ((err = step_into(w, c, n)))
 			break;
+		if (last && w->no_last && !trailing) {
+			strcpy(w->cur, w->next);
+			w->last.meta = false;
+			return 0;
+		}
 		err = look(w->next, &pl);
 		if (err == -LX_ENOENT && last) {
 			strcpy(w->cur, w->next);
 			w->last.meta = false; /* pl is the parent's */
+			w->absent = true;
 			return 0;
 		}
 		if (!err)
@@ -459,9 +467,11 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 /* The walk from base along path into out; *seen gets the stat of the
  * last component when the walk looked at it just now on a volume with
  * Linux metadata (the operation that follows need not look again). */
-static long walk(const char *base, const char *path, bool follow, bool trailing,
-                 unsigned resolve, char *out, struct lx_kstat *seen, bool *have_seen)
+static long walk(const char *base, const char *path, int at_flags, bool trailing,
+                 unsigned resolve, char *out, struct lx_kstat *seen, bool *have_seen,
+                 bool *absent)
 {
+	bool follow = (at_flags & LX_AT_FOLLOW) != 0;
 	struct walk *w = malloc(sizeof(*w));
 	long err = 0;
 
@@ -475,11 +485,14 @@ static long walk(const char *base, const char *path, bool follow, bool trailing,
 	if (path[0] == '/')
 		err = restart_at_root(w);
 	w->last.meta = false;
+	w->no_last = (at_flags & LX_AT_NO_LAST) != 0;
+	w->absent = false;
 	if (!err)
 		err = walk_steps(w, follow, trailing);
 	if (!err)
 		strcpy(out, w->cur);
 	*have_seen = !err && w->last.meta && w->last.fresh;
+	*absent = !err && w->absent;
 	if (*have_seen)
 		*seen = w->last.st;
 	free(w);
@@ -565,15 +578,16 @@ long lx_resolve_at2(int dirfd, const char *path, int at_flags, unsigned resolve,
 	err = lx_path_join(path[0] == '/' && !(resolve & LX_RESOLVE_IN_ROOT) ? "/" : base, path,
 	                   node->path, sizeof(node->path), &node->trailing_slash, node->last);
 	bool walked = !err && (lx_meta_rootfs() || resolve);
-	bool seen = false;
+	bool seen = false, absent = false;
 	if (walked)
-		err = walk(base, path, (at_flags & LX_AT_FOLLOW) != 0, node->trailing_slash, resolve,
-		           node->path, &node->seen, &seen);
+		err = walk(base, path, at_flags, node->trailing_slash, resolve, node->path, &node->seen,
+		           &seen, &absent);
 	else if (!err && strstr(path, ".."))
 		err = check_dotdot(base, path);
 	if (!err)
 		err = lx_mount_lookup(node);
 	node->have_seen = !err && seen && node->kind == LX_NODE_HOST;
+	node->seen_absent = !err && absent && node->kind == LX_NODE_HOST;
 	if (!err && !walked && (at_flags & LX_AT_FOLLOW))
 		err = follow_synthetic(node);
 	return err;

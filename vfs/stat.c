@@ -73,6 +73,8 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 		lx_file_put(f);
 		return err;
 	default:
+		if (node->seen_absent)
+			return -LX_ENOENT;
 		if (node->have_seen) {
 			*st = node->seen;
 			err = 0;

@@ -102,6 +102,10 @@ struct lx_node {
 	 * (lx_node_stat answers from it instead of opening it again). */
 	bool have_seen;
 	struct lx_kstat seen;
+	/* HOST: the walk looked for the last component during this call and
+	 * it was not there (lx_node_stat says ENOENT without asking again);
+	 * whoever creates it through this node clears the flag. */
+	bool seen_absent;
 };
 
 #define LX_MAX_MOUNTS 32
@@ -258,6 +262,12 @@ long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t
  * last component too (stat, open without O_NOFOLLOW, chdir ...).  Links
  * before the last component are always followed. */
 #define LX_AT_FOLLOW 0x40000000
+/* Another vfs-internal bit: the walk does not look at the last component
+ * (unless a trailing slash needs it), as Linux's LOOKUP_PARENT.  For
+ * callers that learn whether it exists from the operation itself (a
+ * creation that fails on a collision): under Wine a look for a name that
+ * does not exist scans the whole directory. */
+#define LX_AT_NO_LAST 0x20000000
 /* The most links one walk follows (MAXSYMLINKS, fs/namei.c). */
 #define LX_MAXSYMLINKS 40
 
@@ -348,8 +358,15 @@ int lx_last_is_dots(const char *last);       /* 1 for ".", 2 for "..", else 0 */
 long lx_host_delete(void *handle);
 /* unlink of the file behind handle (opened with DELETE, closed here) at
  * nt_path on the mount with st_dev dev: its name goes at once even where
- * the volume lacks POSIX delete (remove.c). */
-long lx_unlink_file(void *handle, const wchar_t *nt_path, uint64_t dev);
+ * the volume lacks POSIX delete (remove.c).  exclusive: handle was opened
+ * sharing nothing, so no other handle of the file exists anywhere and a
+ * classic delete removes the name when it is closed. */
+long lx_unlink_file(void *handle, const wchar_t *nt_path, uint64_t dev, bool exclusive);
+/* Opens nt_path for removal (DELETE and attribute access, the node itself,
+ * not a link's target) sharing nothing where nobody else has the file
+ * open, else sharing everything; *exclusive says which (remove.c). */
+long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle,
+                         bool *exclusive);
 /* Renames the file or directory behind handle (at nt_path) to a reserved
  * name in its directory; *hidden gets that NT path (malloc'd), *ino the
  * file id (remove.c). */

@@ -543,4 +543,34 @@ CASES = [
     dict(name="statcache-write", prog="statcache", args=["write"], rootfs=True),
     dict(name="statcache-created", prog="statcache", args=["created"], rootfs=True),
     dict(name="statcache-windows", prog="statcache", args=["windows"], rootfs=True),
+    # Names operations without needless lookups (vfs/remove.c, vfs/rename.c,
+    # vfs/metadata.c; docs/vfs.md "Names operations"): unlink of a file
+    # nobody holds (a plain delete) and of one another process holds open
+    # (the hidden name: the reader keeps its data, the name goes at once
+    # and can be made again); rename over an unopened and an open file;
+    # O_CREAT|O_EXCL (the shell's noclobber) on new and existing names,
+    # where only the rename into place says whether the name exists.
+    dict(name="unlink-unopened", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'echo a > a; ln a b; chmod 444 a; rm -f a; stat -c "%h %a" b; ls; rm b; '
+         'ln -s nowhere l; rm l; ls; echo new > a; cat a; rm a; ls; echo done']),
+    dict(name="unlink-open-other-process", prog="busybox", path=True, rootfs=True, timeout=30,
+         args=["sh", "-c",
+               'mkfifo p q; echo data > f; '
+               '( exec 3<f; echo opened > q; read x < p; cat <&3; echo reader done ) & '
+               'read y < q; rm f; [ -e f ] || echo gone; ls; echo again > f; cat f; '
+               'echo go > p; wait; rm f p q; ls']),
+    dict(name="rename-over-open-unopened", prog="busybox", path=True, rootfs=True, timeout=30,
+         args=["sh", "-c",
+               'echo old > t; echo new > s; mv s t; cat t; ls; '
+               'mkfifo p q; echo old2 > u; echo new2 > v; '
+               '( exec 3<u; echo opened > q; read x < p; cat <&3 ) & '
+               'read y < q; mv v u; cat u; ls; echo go > p; wait; '
+               'echo old3 > w; echo new3 > x; exec 4<w; mv x w; cat w; cat <&4; exec 4<&-; '
+               'rm p q; ls']),
+    dict(name="create-excl-existing", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'set -C; echo x > n && echo created; echo y > n 2>/dev/null || echo refused; cat n; '
+         'ln -s n l; echo z > l 2>/dev/null || echo refused-link; ln -s nowhere dl; '
+         'echo z > dl 2>/dev/null || echo refused-dangling; mkdir d; '
+         'echo z > d 2>/dev/null || echo refused-dir; ls; '
+         'set +C; mv n m; mv m d; ls . d; mv d/m n; mv n l 2>&1; ls -l l | cut -c1']),
 ]

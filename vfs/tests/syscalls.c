@@ -979,6 +979,15 @@ static int test_rootfs(void)
 	fd = SYS(open, P("/etc-file"), LX_O_CREAT | LX_O_RDWR, 0644);
 	EXPECT(SYS(write, fd, P("root"), 4), 4);
 	EXPECT(SYS(close, fd), 0);
+	/* A creation stages its temporary in the store's own directory and
+	 * leaves nothing there; O_EXCL learns of an existing name from the
+	 * rename into place, which never replaces (docs/formats.md). */
+	swprintf(path, MAX_PATH, L"%ls\\\xF000lxnt\\new", root);
+	EXPECT(count_win_entries(path), 0);
+	EXPECT(SYS(open, P("/etc-file"), LX_O_CREAT | LX_O_EXCL | LX_O_RDWR, 0644), -LX_EEXIST);
+	EXPECT(count_win_entries(path), 0);
+	EXPECT(SYS(stat, P("/etc-file"), P(&st)), 0);
+	EXPECT(st.st_size, 4);
 	fd = SYS(open, P("/"), LX_O_RDONLY | LX_O_DIRECTORY, 0);
 	list_dir(fd, names, sizeof(names));
 	CHECK(has_name(names, "sub") && has_name(names, "etc-file"));
