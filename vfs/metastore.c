@@ -352,6 +352,7 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	LARGE_INTEGER off = { 0 };
 	HANDLE h;
 	NTSTATUS s;
+	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 
 	lx_metarec_encode(m, file_id, rec);
 	lx_metastore_path(store, file_id, false, path, 600);
@@ -372,7 +373,7 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	if (NT_SUCCESS(s) && io.Information != sizeof(rec))
 		s = STATUS_DISK_FULL;
 	NtClose(h);
-	lx_metacache_changed(store, file_id);
+	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
 	return s;
 }
 
