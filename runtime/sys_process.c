@@ -9,6 +9,7 @@
 #include <windows.h>
 
 #include "clone.h"
+#include "fork_spare.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
@@ -44,6 +45,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
 	lx_locks_exit();
+	lx_fork_spare_drop();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();
