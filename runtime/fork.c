@@ -1,11 +1,12 @@
 /*
  * fork, vfork and clone without CLONE_THREAD: child processes
  * (runtime/clone.h), by Cygwin's method (design.md): a new Windows process
- * of the same image, created suspended; the Linux address space (the
- * runtime's map of the guest window, and the image window's data) and the
- * calling thread's registers copied in; the runtime state rebuilt in the
- * child from the hand-off (runtime/handoff.h, runtime/child.c), where fork
- * returns 0.
+ * of the same image that runs none of the runtime's code yet (created
+ * suspended, or made ahead and waiting: runtime/fork_spare.c); the Linux
+ * address space (the runtime's map of the guest window, and the image
+ * window's data) and the calling thread's registers copied in; the
+ * runtime state rebuilt in the child from the hand-off (runtime/handoff.h,
+ * runtime/child.c), where fork returns 0.
  */
 #include <windows.h>
 #include <string.h>
