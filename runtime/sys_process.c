@@ -42,10 +42,10 @@ _Noreturn void lx_exit_process(int wait_status)
 	int sig = wait_status & 0x7f;
 
 	lx_threads_wait_exiting();
+	lx_fork_spare_drop(); /* no thread is left to fork meanwhile */
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
 	lx_locks_exit();
-	lx_fork_spare_drop();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();
