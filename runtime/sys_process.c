@@ -42,7 +42,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	int sig = wait_status & 0x7f;
 
 	lx_threads_wait_exiting();
-	lx_fork_spare_drop(); /* no thread is left to fork meanwhile */
+	lx_fork_spare_drop(); /* a fork still running in another thread ends its new spare */
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
 	lx_locks_exit();
