@@ -24,6 +24,7 @@
 
 #include "elfload.h"
 #include "exec.h"
+#include "fork_spare.h"
 #include "handoff.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
@@ -54,6 +55,7 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 		if (sig != LX_SIGKILL && sig != LX_SIGSTOP)
 			lx_sys_rt_sigaction(&sc);
 	}
+	lx_fork_spare_drop();
 	lx_vfs_close_all();
 	lx_mm_unmap_shared();
 	/* de_thread: the other threads of the old image are no more, for

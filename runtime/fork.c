@@ -1,16 +1,18 @@
 /*
  * fork, vfork and clone without CLONE_THREAD: child processes
  * (runtime/clone.h), by Cygwin's method (design.md): a new Windows process
- * of the same image, created suspended; the Linux address space (the
- * runtime's map of the guest window, and the image window's data) and the
- * calling thread's registers copied in; the runtime state rebuilt in the
- * child from the hand-off (runtime/handoff.h, runtime/child.c), where fork
- * returns 0.
+ * of the same image that runs none of the runtime's code yet (created
+ * suspended, or made ahead and waiting: runtime/fork_spare.c); the Linux
+ * address space (the runtime's map of the guest window, and the image
+ * window's data) and the calling thread's registers copied in; the
+ * runtime state rebuilt in the child from the hand-off (runtime/handoff.h,
+ * runtime/child.c), where fork returns 0.
  */
 #include <windows.h>
 #include <string.h>
 
 #include "clone.h"
+#include "fork_spare.h"
 #include "handoff.h"
 #include "identity.h"
 #include "image.h"
@@ -262,27 +264,6 @@ long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMAT
 	}
 }
 
-/*
- * The child is a new process of the file this one was started from: if
- * the file was replaced since (a rebuilt program), its image is another
- * program's and the copied state would not fit it.  The headers (section
- * table, .lxnt size and times included) tell.
- */
-static long same_image(HANDLE proc)
-{
-	static unsigned char ours[4096], theirs[4096];
-	const void *base = GetModuleHandleW(NULL);
-
-	memcpy(ours, base, sizeof(ours));
-	if (!ReadProcessMemory(proc, base, theirs, sizeof(theirs), NULL))
-		return lx_errno_from_win32(GetLastError());
-	if (memcmp(ours, theirs, sizeof(ours))) {
-		lx_log("lxnt: fork: the program file changed since this process started");
-		return -LX_EAGAIN;
-	}
-	return 0;
-}
-
 static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE record,
                                const struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
@@ -309,40 +290,34 @@ static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE rec
 
 static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *ca)
 {
-	wchar_t module[MAX_PATH];
-	PROCESS_INFORMATION pi;
+	struct lx_fork_spare sp;
 	struct lx_handoff_buf b = { 0 };
 	HANDLE section;
 	struct lx_proc_record *rec;
 	long r, pid;
 
-	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
-	if (n == 0 || n >= MAX_PATH)
-		return -LX_ENOMEM;
-	r = lx_process_create(module, GetCommandLineW(), &pi);
+	r = lx_fork_spare_take(&sp);
 	if (r < 0)
 		return r;
-	pid = lx_proc_alloc_child(pi.hProcess);
+	/* The pid, the table entry and the record are the child's from here:
+	 * a spare has none while it waits (runtime/fork_spare.c). */
+	pid = lx_proc_alloc_child(sp.pi.hProcess);
 	r = pid ? lx_proc_record_new(pid, &section, &rec) : -LX_EAGAIN;
 	if (r < 0) {
 		if (pid)
-			lx_proc_free_pid(pid, pi.hProcess);
-		TerminateProcess(pi.hProcess, 127);
-		CloseHandle(pi.hThread);
-		CloseHandle(pi.hProcess);
+			lx_proc_free_pid(pid, sp.pi.hProcess);
+		lx_fork_spare_abandon(&sp);
 		return r;
 	}
 	rec->pgid = lx_proc_self->pgid ? lx_proc_self->pgid : lx_getpid();
 	rec->sid = lx_proc_self->sid ? lx_proc_self->sid : lx_getpid();
 	rec->ppid = lx_getpid();
-	rec->win_pid = (long)pi.dwProcessId;
+	rec->win_pid = (long)sp.pi.dwProcessId;
 	lx_proc_record_inherit(rec);
-	r = same_image(pi.hProcess);
-	if (r == 0)
-		r = build_fork_handoff(&b, pi.hProcess, section, sc, ca);
+	r = build_fork_handoff(&b, sp.pi.hProcess, section, sc, ca);
 	if (r == 0) {
 		lx_handoff_head(&b)->pid = (int32_t)pid;
-		r = lx_handoff_deliver(&b, pi.hProcess);
+		r = lx_handoff_deliver(&b, sp.pi.hProcess);
 	}
 	lx_handoff_free(&b);
 	if (r < 0)
@@ -352,18 +327,16 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 		r = -LX_EFAULT;
 		goto fail_process;
 	}
-	r = lx_child_add(pid, pi.hProcess, section, rec);
+	r = lx_child_add(pid, sp.pi.hProcess, section, rec);
 	if (r < 0)
 		goto fail_process;
-	ResumeThread(pi.hThread);
-	CloseHandle(pi.hThread);
+	lx_fork_spare_start(&sp);
+	lx_fork_spare_refill();
 	return pid;
 
 fail_process:
-	lx_proc_free_pid(pid, pi.hProcess);
-	TerminateProcess(pi.hProcess, 127);
-	CloseHandle(pi.hThread);
-	CloseHandle(pi.hProcess);
+	lx_proc_free_pid(pid, sp.pi.hProcess);
+	lx_fork_spare_abandon(&sp);
 	UnmapViewOfFile(rec);
 	CloseHandle(section);
 	return r;

@@ -10,6 +10,7 @@
 /* Lives in the runtime's .data, at the same address in every packed
  * program; written by the creator while the new process is suspended. */
 const struct lx_handoff *volatile lx_handoff_block = (const struct lx_handoff *)0;
+void *volatile lx_handoff_wait[2];
 
 uint32_t lx_handoff_put(struct lx_handoff_buf *b, const void *data, size_t n)
 {

@@ -134,6 +134,12 @@ void lx_handoff_free(struct lx_handoff_buf *b);
 
 /* Set by the creator in the new process; NULL in a process started by Windows. */
 extern const struct lx_handoff *volatile lx_handoff_block;
+/* Set by the creator of a process that starts up before its hand-off is
+ * written (a fork spare, runtime/fork_spare.c): an event set once the
+ * block is in place, and the creator's process.  NULL otherwise. */
+extern void *volatile lx_handoff_wait[2];
+/* Waits for the hand-off, or ends the process if it will get none. */
+void lx_handoff_await(void);
 
 /* vfs/handoff.c: the fd table and cwd, out to a new process and back in. */
 long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec);

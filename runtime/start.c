@@ -20,6 +20,8 @@
 int main(void)
 {
 	lx_errno_check_tables();
+	if (lx_handoff_wait[0])
+		lx_handoff_await(); /* a fork spare (runtime/fork_spare.c) */
 	if (lx_handoff_block && lx_handoff_block->kind == LX_HANDOFF_DAEMON)
 		lx_daemon_main(); /* runs no guest code */
 	lx_claim_teb_slots();

@@ -9,6 +9,7 @@
 #include <windows.h>
 
 #include "clone.h"
+#include "fork_spare.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
@@ -41,6 +42,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	int sig = wait_status & 0x7f;
 
 	lx_threads_wait_exiting();
+	lx_fork_spare_drop(); /* a fork still running in another thread ends its new spare */
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
 	lx_locks_exit();

@@ -11,9 +11,8 @@ fails when a cycle fails, when the Wine processes of the prefix are more
 (other than its services) after the N cycles than before them, when a Windows process naming the
 run's directory is left, or when the converted process ends the long run
 holding more than HANDLE_SLACK handles more than the short one (its
-LXNT_HANDLES line, runtime/stats.c).  meson test runs it with 200
-cycles (suite e2e, test proc-stress); the full 1,000 take several minutes
-under Wine.
+LXNT_HANDLES line, runtime/stats.c).  meson test runs it with the full
+1,000 cycles (suite e2e, test proc-stress).
 
 Then KILL_CYCLES cycles under busybox sh while the instance daemon is
 killed (SIGKILL to its Wine process) every KILL_PERIOD seconds: the run
