@@ -138,6 +138,16 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	long vpid = 0;
 	if (vfork_child)
 		r = lx_vfork_record(pi.hProcess, &vpid, &rec, &vrec);
+	/* Otherwise the new image starts up while its hand-off is built, and
+	 * waits for it; should this process be killed before it is woken (an
+	 * instance ended meanwhile), it ends by itself instead of staying
+	 * suspended where nothing would ever see it. */
+	HANDLE go = NULL;
+	if (!r && !vfork_child) {
+		go = CreateEventW(NULL, TRUE, FALSE, NULL);
+		r = go ? lx_process_arm(pi.hProcess, pi.hThread, go)
+		       : lx_errno_from_win32(GetLastError());
+	}
 	if (!r && !lx_handoff_begin(&b, LX_HANDOFF_EXEC))
 		r = -LX_ENOMEM;
 	if (!r)
@@ -174,6 +184,8 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 		TerminateProcess(pi.hProcess, 127);
 		CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);
+		if (go)
+			CloseHandle(go);
 		if (vrec) {
 			UnmapViewOfFile(vrec);
 			CloseHandle(rec);
@@ -196,7 +208,8 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
 	if (publish_image(pi.hProcess))
-		ResumeThread(pi.hThread);
+		SetEvent(go);
+	CloseHandle(go);
 	CloseHandle(pi.hThread);
 	become_stub(pi.hProcess, false);
 }

@@ -78,17 +78,22 @@ static void spare_end(struct lx_fork_spare *s, DWORD wait_ms)
 
 /* Gives the suspended process a wake-up event and this process's handle
  * in its lx_handoff_wait, then lets it start up. */
-static long spare_arm(struct lx_fork_spare *s)
+long lx_process_arm(HANDLE process, HANDLE thread, HANDLE go)
 {
 	HANDLE self = GetCurrentProcess(), remote[2];
 
-	if (!DuplicateHandle(self, s->go, s->pi.hProcess, &remote[0], SYNCHRONIZE, FALSE, 0) ||
-	    !DuplicateHandle(self, self, s->pi.hProcess, &remote[1], SYNCHRONIZE, FALSE, 0) ||
-	    !WriteProcessMemory(s->pi.hProcess, (void *)lx_handoff_wait, remote, sizeof(remote), NULL))
+	if (!DuplicateHandle(self, go, process, &remote[0], SYNCHRONIZE, FALSE, 0) ||
+	    !DuplicateHandle(self, self, process, &remote[1], SYNCHRONIZE, FALSE, 0) ||
+	    !WriteProcessMemory(process, (void *)lx_handoff_wait, remote, sizeof(remote), NULL))
 		return lx_errno_from_win32(GetLastError());
-	if (ResumeThread(s->pi.hThread) == (DWORD)-1)
+	if (ResumeThread(thread) == (DWORD)-1)
 		return lx_errno_from_win32(GetLastError());
 	return 0;
+}
+
+static long spare_arm(struct lx_fork_spare *s)
+{
+	return lx_process_arm(s->pi.hProcess, s->pi.hThread, s->go);
 }
 
 static long spare_make(struct lx_fork_spare *s)

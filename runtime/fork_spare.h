@@ -30,4 +30,10 @@ void lx_fork_spare_refill(void);
  * becomes an execve stub. */
 void lx_fork_spare_drop(void);
 
+/* Lets a process of this runtime, made suspended, start up at once and
+ * wait at the top of its main until go is set, or end if this process
+ * ends first (lx_handoff_await): fork spares, and execve's new image, so
+ * that a caller killed before the hand-off leaves nothing behind. */
+long lx_process_arm(HANDLE process, HANDLE thread, HANDLE go);
+
 #endif
