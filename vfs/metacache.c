@@ -22,7 +22,7 @@
 
 #include "metacache.h"
 
-#define SLOTS 4096      /* generation counters per store, and the directories' */
+#define SLOTS 65536     /* generation counters per store (512 KiB), and the directories' */
 #define ENTRIES 16384   /* cached records per process */
 #define WAYS 4          /* entries a record may take (one bucket) */
 #define STORES 8
