@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import winectl  # noqa: E402
@@ -27,7 +28,7 @@ import winectl  # noqa: E402
 # Programs of the root: {path in the root: file on this machine}.
 PROGRAMS = {"bin/bash": "/bin/bash", "bin/sh": "/bin/dash", "bin/cat": "/bin/cat",
             "bin/id": "/usr/bin/id", "bin/tr": "/usr/bin/tr", "bin/env": "/usr/bin/env",
-            "bin/chmod": "/bin/chmod"}
+            "bin/chmod": "/bin/chmod", "bin/sleep": "/bin/sleep"}
 ALT_UID, ALT_GID, STAFF_GID = 4242, 4343, 50
 MINBASE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
                        "lxnt", "minbase-bookworm")
@@ -141,6 +142,54 @@ class WslExe:
             if s.encode() not in err:
                 problems.append("stderr %r lacks %r" % (err[-300:], s))
         return problems
+
+
+def wait_for(pred, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.3)
+    return pred()
+
+
+def instance_client(t):
+    """lxnt.exe is a Windows client of its root's instance: lxnt-instance
+    lists it as one while it runs, and the instance ends with it, its
+    background job and daemon included (runtime/proc.c, daemon.c)."""
+    tool = os.path.join(t.build, "tools", "lxnt-instance.exe")
+    env = t.wine.env({"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+
+    def tool_out(*args):
+        r = subprocess.run(t.wine.command(tool, list(args)), env=env, timeout=60,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+        return r.stdout.decode(errors="replace")
+
+    def ours():
+        return [c for _, c in winectl.prefix_processes(t.wine.prefix)
+                if "lxnt.exe" in c and "lxnt-guard" not in c]
+
+    problems = []
+    p = subprocess.Popen(t.wine.command(t.exe, ["--root", t.win(t.root), "--exec", "bash", "-c",
+                                                "sleep 4"]),
+                         env=t.wine.env({"LXNT_PATH": "/bin", "LC_ALL": "C.UTF-8"}),
+                         cwd=os.path.join(t.root, "work"), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = wait_for(lambda: [l for l in tool_out("list", t.win(t.root)).splitlines()
+                             if "windows-client" in l], 20)
+    p.wait(timeout=120)
+    if not rows:
+        problems.append("lxnt-instance list showed no Windows client: %r" %
+                        tool_out("list", t.win(t.root)))
+    rc, out, err = t.run(["sleep", "100", "&", "echo", "started"])
+    if (rc, out) != (0, b"started\n"):
+        problems.append("sleep 100 & echo started: status %d, %r, %r" % (rc, out, err))
+    left = wait_for(lambda: not ours(), 20)
+    if not left:
+        problems.append("left running after the client ended: %r" % ours())
+    return problems
 
 
 def minbase(t):
@@ -265,6 +314,8 @@ def main():
     try:
         t.prepare()
         results = list(tests(t))
+        results.append(("a Windows client of the instance: listed, and its end ends the "
+                        "instance", instance_client(t)))
         results.append(("minbase's bash, sh and login shell, converted, as natively",
                          minbase(t)))
     finally:
