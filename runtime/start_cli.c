@@ -138,6 +138,17 @@ static const wchar_t *option_value(const wchar_t *p, const char *option, char **
 	return p;
 }
 
+static char *full_windows_path(const char *path)
+{
+	wchar_t *w = wide_of(path), full[MAX_PATH];
+	DWORD n = GetFullPathNameW(w, MAX_PATH, full, NULL);
+
+	if (n == 0 || n >= MAX_PATH)
+		refuse("--cd: not a usable Windows path: ", path);
+	HeapFree(GetProcessHeap(), 0, w);
+	return utf8_of(full);
+}
+
 /* The rest of the command line as typed, without the blanks around it. */
 static char *raw_rest(const wchar_t *p)
 {
@@ -181,6 +192,10 @@ struct lx_cli *lx_cli_parse(void)
 		p = next;
 	}
 	settle_root(root);
+	/* A Windows --cd is taken against the Windows cwd, which the vfs
+	 * gives up at start-up (vfs/init.c). */
+	if (cli->cd && strcmp(cli->cd, "~") && cli->cd[0] != '/')
+		cli->cd = full_windows_path(cli->cd);
 	if (!cli->exec) {
 		cli->command = raw_rest(p);
 		if (!cli->command[0])
@@ -440,9 +455,7 @@ static void change_dir(const char *cd, const struct lx_strvec *envp)
 	} else if (cd[0] == '/') {
 		copy_field(path, LX_PATH_MAX, cd);
 	} else {
-		wchar_t *w = wide_of(cd), full[MAX_PATH];
-		DWORD n = GetFullPathNameW(w, MAX_PATH, full, NULL);
-		r = n && n < MAX_PATH ? lx_linux_path_of_win32(full, path, LX_PATH_MAX) : -LX_ENOENT;
+		r = lx_linux_path_of_win32(wide_of(cd), path, LX_PATH_MAX);
 	}
 	if (r == 0) {
 		struct lx_syscall sc = { .nr = 80, .arg = { (int64_t)(uintptr_t)path } };

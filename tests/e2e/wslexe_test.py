@@ -291,6 +291,7 @@ def tests(t):
            t.expect(["--cd", "~", "--exec", "bash", "-c", "pwd; echo $HOME"], 0,
                     b"/home/me\n/home/me\n") +
            t.expect(["--cd", t.win(t.root + "/tmp"), "pwd"], 0, b"/tmp\n") +
+           t.expect(["--cd", "work", "pwd"], 0, b"/work\n", cwd=t.root) +
            t.expect(["--cd", "/nowhere", "pwd"], 1, b"", ["--cd /nowhere"]))
     yield ("no CMD: the user's login shell from /etc/passwd",
            t.expect([], 0, b"-bash\nlogin\n%d\n/home/me me me /bin/bash\n" % t.uid,
