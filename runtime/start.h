@@ -3,6 +3,7 @@
 #define LXNT_RUNTIME_START_H
 
 #include "lx.h"
+#include "lxnt/linux/fs.h"
 
 /* A NULL-terminated vector of UTF-8 strings on the runtime heap. */
 struct lx_strvec {
@@ -44,6 +45,22 @@ void lx_fault_init(void);
  */
 struct lx_cli;
 struct lx_cli *lx_cli_parse(void);
+
+/* The root's passwd(5) entry of lxnt.exe's user (start_passwd.c). */
+struct lx_passwd {
+	bool found;
+	char name[256];
+	long uid, gid;
+	char home[LX_PATH_MAX], shell[LX_PATH_MAX];
+};
+/* The entry of name, or with name NULL the first of uid, as getpwnam
+ * and getpwuid find them; pw->found false when there is none. */
+void lx_passwd_find(const char *name, long uid, struct lx_passwd *pw);
+/* initgroups(3): the credentials' groups become pw's primary group and
+ * every group(5) entry that lists pw's name, sorted. */
+void lx_passwd_groups(const struct lx_passwd *pw);
+/* A decimal id of passwd(5) (0 to 2^32 - 2); false for anything else. */
+bool lx_parse_id(const char *s, long *id);
 struct lx_thread;
 _Noreturn void lx_cli_start(struct lx_cli *cli, struct lx_thread *self);
 

@@ -33,21 +33,11 @@
 #include "thread.h"
 #include "trace.h"
 
-#define PASSWD_MAX (4u << 20) /* /etc/passwd and /etc/group are read whole */
-
 struct lx_cli {
 	bool exec;             /* --exec: args is CMD and ARGS */
 	char *user, *cd;       /* --user, --cd, or NULL */
 	char *command;         /* a command for /bin/sh -c, or NULL */
 	struct lx_strvec args;
-};
-
-/* The root's passwd entry of the user who runs the program. */
-struct passwd_entry {
-	bool found;
-	char name[256];
-	long uid, gid;
-	char home[LX_PATH_MAX], shell[LX_PATH_MAX];
 };
 
 static const char usage[] =
@@ -246,179 +236,29 @@ static const char *error_text(long err)
 	}
 }
 
-static long sys_open(const char *path, int flags)
-{
-	struct lx_syscall sc = { .nr = 257, .arg = { LX_AT_FDCWD, (int64_t)(uintptr_t)path, flags, 0 } };
-
-	return lx_sys_openat(&sc);
-}
-
-static void sys_close(int fd)
-{
-	struct lx_syscall sc = { .nr = 3, .arg = { fd } };
-
-	lx_sys_close(&sc);
-}
-
-/* A text file of the root, whole and NUL-terminated, or NULL. */
-static char *read_text(const char *path)
-{
-	long fd = sys_open(path, LX_O_RDONLY | LX_O_CLOEXEC);
-	size_t len = 0, cap = 65536;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = xalloc(cap + 1);
-	for (;;) {
-		long got = lx_vfs_pread_host((int)fd, buf + len, cap - len, (int64_t)len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-		if (len == cap) {
-			if (cap >= PASSWD_MAX)
-				break;
-			char *n = xalloc(cap * 2 + 1);
-			memcpy(n, buf, len);
-			HeapFree(GetProcessHeap(), 0, buf);
-			buf = n;
-			cap *= 2;
-		}
-	}
-	sys_close((int)fd);
-	buf[len] = '\0';
-	return buf;
-}
-
-/* Splits a line at ':' into at most max fields; returns how many. */
-static int split_fields(char *line, char **field, int max)
-{
-	int n = 0;
-
-	field[n++] = line;
-	for (char *c = line; *c && n < max; c++) {
-		if (*c == ':') {
-			*c = '\0';
-			field[n++] = c + 1;
-		}
-	}
-	return n;
-}
-
-static bool parse_id(const char *s, long *id)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end || v > 0xfffffffeul)
-		return false;
-	*id = (long)v;
-	return true;
-}
-
-static void copy_field(char *out, size_t cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-/* passwd(5): name:password:uid:gid:gecos:home:shell; the entry of name,
- * or when name is NULL of uid (the first, as getpwuid finds it). */
-static void passwd_find(const char *name, long uid, struct passwd_entry *pw)
-{
-	char *text = read_text("/etc/passwd");
-	char *line = text, *field[7];
-	long id, gid;
-
-	memset(pw, 0, sizeof(*pw));
-	while (line && *line && !pw->found) {
-		char *eol = strchr(line, '\n');
-		if (eol)
-			*eol = '\0';
-		if (split_fields(line, field, 7) == 7 && parse_id(field[2], &id) &&
-		    parse_id(field[3], &gid) && (name ? !strcmp(field[0], name) : id == uid)) {
-			pw->found = true;
-			copy_field(pw->name, sizeof(pw->name), field[0]);
-			pw->uid = id;
-			pw->gid = gid;
-			copy_field(pw->home, sizeof(pw->home), field[5]);
-			copy_field(pw->shell, sizeof(pw->shell), field[6]);
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	if (text)
-		HeapFree(GetProcessHeap(), 0, text);
-}
-
-static int gid_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* initgroups(3): the primary group and every group(5) entry that lists
- * the user, sorted as the credentials keep them. */
-static void init_groups(const struct passwd_entry *pw)
-{
-	char *text = read_text("/etc/group");
-	char *line = text, *field[4];
-	long gid;
-
-	lx_groups[0] = (uint32_t)pw->gid;
-	lx_ngroups = 1;
-	while (line && *line) {
-		char *eol = strchr(line, '\n');
-		if (eol)
-			*eol = '\0';
-		if (split_fields(line, field, 4) == 4 && parse_id(field[2], &gid) && gid != pw->gid) {
-			for (char *m = field[3], *e; m && *m && lx_ngroups < LX_NGROUPS_MAX; m = e) {
-				e = strchr(m, ',');
-				if (e)
-					*e++ = '\0';
-				if (!strcmp(m, pw->name)) {
-					lx_groups[lx_ngroups++] = (uint32_t)gid;
-					break;
-				}
-			}
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	qsort(lx_groups, (size_t)lx_ngroups, sizeof(lx_groups[0]), gid_cmp);
-	if (text)
-		HeapFree(GetProcessHeap(), 0, text);
-}
-
 /*
  * --user: a name of the root's /etc/passwd, or a number (which needs no
  * entry; without one the group stays the default).  The process becomes
  * that user as login(1) makes it: every uid, every gid, the groups.
  */
-static void become_user(const char *user, struct passwd_entry *pw)
+static void become_user(const char *user, struct lx_passwd *pw)
 {
 	long uid;
-	bool numeric = parse_id(user, &uid);
+	bool numeric = lx_parse_id(user, &uid);
 
-	passwd_find(numeric ? NULL : user, uid, pw);
+	lx_passwd_find(numeric ? NULL : user, uid, pw);
 	if (!pw->found && !numeric)
 		fail(1, "--user: no such user in the root's /etc/passwd: ", user);
 	lx_uid = lx_euid = lx_suid = lx_fsuid = numeric ? uid : pw->uid;
 	if (pw->found) {
 		lx_gid = lx_egid = lx_sgid = lx_fsgid = pw->gid;
-		init_groups(pw);
+		lx_passwd_groups(pw);
 	}
 	lx_cred_publish();
 }
 
 /* login(1)'s variables, from the entry; LXNT_HOME still names HOME. */
-static void user_environment(const struct passwd_entry *pw, struct lx_strvec *envp)
+static void user_environment(const struct lx_passwd *pw, struct lx_strvec *envp)
 {
 	if (!pw->found)
 		return;
@@ -451,9 +291,9 @@ static void change_dir(const char *cd, const struct lx_strvec *envp)
 
 	if (!strcmp(cd, "~")) {
 		const char *home = env_get(envp, "HOME");
-		copy_field(path, LX_PATH_MAX, home ? home : "/");
+		lx_snprintf(path, LX_PATH_MAX, "%s", home ? home : "/");
 	} else if (cd[0] == '/') {
-		copy_field(path, LX_PATH_MAX, cd);
+		lx_snprintf(path, LX_PATH_MAX, "%s", cd);
 	} else {
 		r = lx_linux_path_of_win32(wide_of(cd), path, LX_PATH_MAX);
 	}
@@ -574,7 +414,7 @@ static char *login_name(const char *shell)
 
 _Noreturn void lx_cli_start(struct lx_cli *cli, struct lx_thread *self)
 {
-	struct passwd_entry *pw = xalloc(sizeof(*pw));
+	struct lx_passwd *pw = xalloc(sizeof(*pw));
 	struct lx_exec_file *xf = xalloc(sizeof(*xf));
 	struct lx_strvec argv, envp;
 	const char *path;
@@ -582,7 +422,7 @@ _Noreturn void lx_cli_start(struct lx_cli *cli, struct lx_thread *self)
 	if (cli->user)
 		become_user(cli->user, pw);
 	else
-		passwd_find(NULL, lx_uid, pw);
+		lx_passwd_find(NULL, lx_uid, pw);
 	lx_build_envp(&envp);
 	user_environment(pw, &envp);
 	if (cli->cd)
