@@ -161,13 +161,14 @@ static void find_sites(void)
 		lx_fatal("lxnt: the packed program has no site table (PT_LXNT_SITES): it was not rewritten");
 }
 
-void lx_image_load(void)
+bool lx_image_load(void)
 {
 	const struct lxnt_pack_header *p = find_pack_section();
 
+	/* The bare runtime: lxnt.exe, or a process of it that execve or fork
+	 * made, which maps an ELF file or copies one (runtime/start_cli.c). */
 	if (!p)
-		lx_fatal("lxnt: this runtime has no packed program (no %s section); use `lxnt pack`",
-		         LXNT_PACK_SECTION);
+		return false;
 	if (memcmp(p->magic, LXNT_PACK_MAGIC, 8) != 0 || p->version != LXNT_PACK_VERSION)
 		lx_fatal("lxnt: the %s section is damaged or of another version", LXNT_PACK_SECTION);
 	if (p->phentsize != sizeof(struct lx_elf64_phdr))
@@ -180,6 +181,7 @@ void lx_image_load(void)
 	lx_image.phnum = p->phnum;
 	lx_image.phent = p->phentsize;
 	find_sites();
+	return true;
 }
 
 long lx_sites_handoff_out(struct lx_handoff_buf *b)

@@ -26,8 +26,9 @@ struct lx_image {
 extern struct lx_image lx_image;
 
 /* Finds .lxnt and registers the packed program's site table, or ends the
- * process with a diagnostic. */
-void lx_image_load(void);
+ * process with a diagnostic when it is damaged; false when the image has
+ * no .lxnt section (lxnt.exe, runtime/start_cli.c). */
+bool lx_image_load(void);
 
 /*
  * Registers the site table of an object mapped at [lo, hi) with load bias

@@ -3,6 +3,8 @@
  * finds the packed ELF, builds the Linux stack and enters the program at
  * its entry point with the registers the x86-64 psABI prescribes (rsp at
  * argc, rdx = 0 for "no finalizer from the dynamic linker", all else 0).
+ * The runtime without a packed program is lxnt.exe, which starts a
+ * program of a converted root named on its command line (start_cli.c).
  */
 #include <windows.h>
 
@@ -30,12 +32,17 @@ int main(void)
 	lx_fault_init();
 	lx_identity_init();
 	lx_mm_init();
-	lx_image_load();
+	struct lx_cli *cli = NULL;
+	/* Before the vfs and the instance: the command line names the root. */
+	if (!lx_image_load() && !lx_handoff_block)
+		cli = lx_cli_parse();
 	lx_brk_init();
 	lx_vfs_init();
 	if (lx_handoff_block)
 		lx_child_start(self); /* a process of the instance: fork or execve */
 	lx_proc_init();
+	if (cli)
+		lx_cli_start(cli, self);
 
 	struct lx_strvec argv, envp;
 	lx_build_argv(&argv);

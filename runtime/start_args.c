@@ -39,28 +39,35 @@ static void push(struct lx_strvec *v, char *s, size_t *cap)
 	v->v[v->n] = NULL;
 }
 
+/* The program-name token, which follows CommandLineToArgvW: quotes
+ * delimit, backslashes are literal.  [*start, *end) is the name. */
+static const wchar_t *program_name(const wchar_t *p, const wchar_t **start, const wchar_t **end)
+{
+	if (*p == L'"') {
+		*start = ++p;
+		while (*p && *p != L'"')
+			p++;
+		*end = p;
+		if (*p)
+			p++;
+	} else {
+		*start = p;
+		while (*p && *p != L' ' && *p != L'\t')
+			p++;
+		*end = p;
+	}
+	return p;
+}
+
 /*
  * argv[0]: the base name the program was started by, without ".exe", so
- * that multi-call programs (busybox) see the applet name.  The program-name
- * token follows CommandLineToArgvW: quotes delimit, backslashes are literal.
+ * that multi-call programs (busybox) see the applet name.
  */
 static const wchar_t *parse_program_name(const wchar_t *p, struct lx_strvec *argv, size_t *cap)
 {
 	const wchar_t *start, *end;
 
-	if (*p == L'"') {
-		start = ++p;
-		while (*p && *p != L'"')
-			p++;
-		end = p;
-		if (*p)
-			p++;
-	} else {
-		start = p;
-		while (*p && *p != L' ' && *p != L'\t')
-			p++;
-		end = p;
-	}
+	p = program_name(p, &start, &end);
 	const wchar_t *base = start;
 	for (const wchar_t *q = start; q < end; q++)
 		if (*q == L'\\' || *q == L'/')
@@ -71,62 +78,75 @@ static const wchar_t *parse_program_name(const wchar_t *p, struct lx_strvec *arg
 	return p;
 }
 
+const wchar_t *lx_args_begin(void)
+{
+	const wchar_t *start, *end;
+
+	return program_name(GetCommandLineW(), &start, &end);
+}
+
 /*
- * The other arguments, by the rules of "Parsing C command-line arguments"
+ * One argument, by the rules of "Parsing C command-line arguments"
  * (Microsoft C runtime documentation): whitespace separates, quotes group,
  * 2n backslashes before a quote give n backslashes, 2n+1 give n and a
  * literal quote, "" inside quotes is a literal quote.  No globbing.
  */
-void lx_build_argv(struct lx_strvec *argv)
+const wchar_t *lx_next_arg(const wchar_t *p, char **arg)
 {
-	const wchar_t *p = GetCommandLineW();
-	size_t cap = 0;
-	size_t len = wcslen(p);
-	wchar_t *buf = xalloc((len + 1) * sizeof(wchar_t));
+	wchar_t *buf;
+	size_t o = 0;
+	bool quoted = false;
 
-	argv->v = NULL;
-	argv->n = 0;
-	p = parse_program_name(p, argv, &cap);
-	for (;;) {
-		while (*p == L' ' || *p == L'\t')
-			p++;
-		if (!*p)
-			break;
-		size_t o = 0;
-		bool quoted = false;
-		while (*p && (quoted || (*p != L' ' && *p != L'\t'))) {
-			if (*p == L'\\') {
-				size_t nb = 0;
-				while (*p == L'\\') {
-					nb++;
-					p++;
-				}
-				if (*p == L'"') {
-					for (size_t k = 0; k < nb / 2; k++)
-						buf[o++] = L'\\';
-					if (nb % 2) {
-						buf[o++] = L'"';
-						p++;
-					}
-				} else {
-					for (size_t k = 0; k < nb; k++)
-						buf[o++] = L'\\';
-				}
-			} else if (*p == L'"') {
-				if (quoted && p[1] == L'"') {
+	while (*p == L' ' || *p == L'\t')
+		p++;
+	if (!*p)
+		return NULL;
+	buf = xalloc((wcslen(p) + 1) * sizeof(wchar_t));
+	while (*p && (quoted || (*p != L' ' && *p != L'\t'))) {
+		if (*p == L'\\') {
+			size_t nb = 0;
+			while (*p == L'\\') {
+				nb++;
+				p++;
+			}
+			if (*p == L'"') {
+				for (size_t k = 0; k < nb / 2; k++)
+					buf[o++] = L'\\';
+				if (nb % 2) {
 					buf[o++] = L'"';
-					p += 2;
-				} else {
-					quoted = !quoted;
 					p++;
 				}
 			} else {
-				buf[o++] = *p++;
+				for (size_t k = 0; k < nb; k++)
+					buf[o++] = L'\\';
 			}
+		} else if (*p == L'"') {
+			if (quoted && p[1] == L'"') {
+				buf[o++] = L'"';
+				p += 2;
+			} else {
+				quoted = !quoted;
+				p++;
+			}
+		} else {
+			buf[o++] = *p++;
 		}
-		push(argv, utf8_of(buf, (int)o), &cap);
 	}
+	*arg = utf8_of(buf, (int)o);
 	HeapFree(GetProcessHeap(), 0, buf);
+	return p;
+}
+
+void lx_build_argv(struct lx_strvec *argv)
+{
+	size_t cap = 0;
+	char *arg;
+
+	argv->v = NULL;
+	argv->n = 0;
+	const wchar_t *p = parse_program_name(GetCommandLineW(), argv, &cap);
+	while ((p = lx_next_arg(p, &arg)) != NULL)
+		push(argv, arg, &cap);
 }
 
 char *lx_linux_path_of_windows(const wchar_t *path)
@@ -230,4 +250,22 @@ void lx_build_envp(struct lx_strvec *envp)
 		push(envp, join("TERM", "xterm-256color"), &cap);
 	if (!have_lang)
 		push(envp, join("LANG", "C.UTF-8"), &cap);
+}
+
+void lx_env_set(struct lx_strvec *envp, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	char *entry = join(name, value);
+
+	for (size_t i = 0; i < envp->n; i++) {
+		if (!strncmp(envp->v[i], name, n) && envp->v[i][n] == '=') {
+			envp->v[i] = entry;
+			return;
+		}
+	}
+	char **v = xalloc((envp->n + 2) * sizeof(*v));
+	memcpy(v, envp->v, envp->n * sizeof(*v));
+	v[envp->n++] = entry;
+	v[envp->n] = NULL;
+	envp->v = v;
 }

@@ -29,6 +29,11 @@ Fields (only `name`, `prog` and `args` are required):
            programs under bin/ are on both sides' PATH by the same names
            (natively the originals), so that execve of ELF files of the
            rootfs runs them (runtime/elfload.c)
+  wslexe   the converted side runs lxnt.exe (runtime/start_cli.c) with these
+           arguments instead of the packed prog, in the case's elfroot
+           (from LXNT_ROOT); natively prog runs args, so that `bash -c
+           'exec bash -c "$1"' bash X` is the oracle of `lxnt.exe --exec
+           bash -c X`
   path     both sides get a directory of commands on PATH (harness.py,
            path_dirs): every busybox applet and bash, by the same names
   known_gap  a behaviour lxnt does not have yet, with the issue that brings
@@ -59,6 +64,10 @@ ELF_HOST_TOOLS = {"bin/" + os.path.basename(p): p for p in (
 # The locale the elfroot cases run in (LC_ALL=C.UTF-8), for programs
 # that load it (bash warns without it).
 ELF_HOST_TOOLS["usr/lib/locale/C.utf8"] = "/usr/lib/locale/C.utf8"
+# lxnt.exe's cases: the same tools, and dash as the root's /bin/sh.
+ELF_WSLEXE = dict(ELF_HOST_TOOLS, **{"bin/sh": "/bin/dash"})
+WSLEXE_SCRIPT = ("echo $((6 * 7)); seq 1 500 | sort -r | head -n 2; cat lines.txt | wc -l; "
+                 "(exit 7); echo $?; kill -TERM $$")
 
 CASES = [
     # Output and arguments.
@@ -573,4 +582,22 @@ CASES = [
          'echo z > dl 2>/dev/null || echo refused-dangling; mkdir d; '
          'echo z > d 2>/dev/null || echo refused-dir; ls; '
          'set +C; mv n m; mv m d; ls . d; mv d/m n; mv n l 2>&1; ls -l l | cut -c1']),
+
+    # lxnt.exe, the wsl.exe-like entry point (runtime/start_cli.c): --exec
+    # and a command line for /bin/sh -c (Wine joins the words; sh parses
+    # the line) against the same programs natively, which bash-static's
+    # exec finds on PATH (busybox would run its own applets instead).
+    dict(name="wslexe-exec-bash", prog="bash", elfroot=ELF_WSLEXE, fixture="text",
+         timeout=120, args=["-c", 'exec bash -c "$1"', "bash", WSLEXE_SCRIPT],
+         wslexe=["--exec", "bash", "-c", WSLEXE_SCRIPT]),
+    dict(name="wslexe-sh-line", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
+         args=["-c", 'exec sh -c "$1"', "bash",
+               "seq 1 3 | tr 0-9 a-j; echo $((6*7)) done; exit 5"],
+         wslexe="seq 1 3 | tr 0-9 a-j; echo $((6*7)) done; exit 5".split()),
+    dict(name="wslexe-sh-missing", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
+         args=["-c", 'exec sh -c "$1"', "bash", "no-such-command x"],
+         wslexe=["no-such-command", "x"]),
+    dict(name="wslexe-exec-stdin", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
+         stdin=("text", "pear\napple\nfig\n"), args=["-c", "exec sort"],
+         wslexe=["--exec", "sort"]),
 ]

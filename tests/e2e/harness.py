@@ -115,6 +115,7 @@ class Suite:
         self.gendir = os.path.join(self.work, "gen")
         self.lxnt = os.path.join(self.build, "tools", "lxnt")
         self.guard = os.path.join(self.build, "tools", "lxnt-guard")
+        self.lxnt_exe = os.path.join(self.build, "runtime", "lxnt.exe")
         self.keep = args.keep
         self.wine = winectl.Wine(os.path.join(self.build, "wineprefix"), self.guard)
         self.packed = {}    # prog -> exe path or error string
@@ -226,6 +227,10 @@ class Suite:
         args = list(case["args"])
         if case.get("applet"):
             exe, argv0 = self.applet_exe(case["applet"]), case["applet"]
+        conv_args = args
+        if case.get("wslexe") is not None:
+            # lxnt.exe runs the root's program (runtime/start_cli.c).
+            exe, conv_args = self.lxnt_exe, list(case["wslexe"])
         top = tempfile.mkdtemp(prefix="lxnt-e2e-%s-" % case["name"])
         try:
             native_dir, wine_dir = os.path.join(top, "native"), os.path.join(top, "wine")
@@ -264,7 +269,7 @@ class Suite:
                 wine_env["LXNT_ROOT"] = "Z:" + os.path.dirname(wine_dir).replace("/", "\\")
             elif case.get("passwd"):
                 wine_env["LXNT_ROOT"] = "Z:" + self.passwd_root(top)
-            wine = run_side(self.wine.command(exe, args), None, wine_dir,
+            wine = run_side(self.wine.command(exe, conv_args), None, wine_dir,
                             self.wine.env(wine_env), stdin, timeout)
             problems = compare(native, wine, native_dir, wine_dir,
                                os.path.dirname(wine_dir)
