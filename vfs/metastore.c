@@ -244,6 +244,21 @@ static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
 	return s;
 }
 
+/* Creates or overwrites a file of the record's bucket, making the bucket
+ * (and the store) when it is not there yet. */
+static NTSTATUS open_in_bucket(const wchar_t *store, uint64_t file_id, const wchar_t *path,
+                               ACCESS_MASK access, HANDLE *h)
+{
+	NTSTATUS s = lx_metastore_open(path, access, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, h);
+
+	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
+		s = make_bucket(store, file_id);
+		if (NT_SUCCESS(s))
+			s = lx_metastore_open(path, access, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, h);
+	}
+	return s;
+}
+
 /* FileRenameInformationEx with POSIX semantics replaces a record that a
  * reader holds open (NTFS); the classic class cannot, so where only it
  * exists (Wine 8) the rename is tried again until the reader is done. */
@@ -304,13 +319,7 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	lx_metarec_encode(m, file_id, rec);
 	lx_metastore_path(store, file_id, true, tmp, 600);
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = lx_metastore_open(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, &h);
-	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
-		s = make_bucket(store, file_id);
-		if (NT_SUCCESS(s))
-			s = lx_metastore_open(tmp, FILE_WRITE_DATA | DELETE, FILE_OVERWRITE_IF,
-			              FILE_NON_DIRECTORY_FILE, &h);
-	}
+	s = open_in_bucket(store, file_id, tmp, FILE_WRITE_DATA | DELETE, &h);
 	if (!NT_SUCCESS(s))
 		return s;
 	s = NtWriteFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
@@ -356,13 +365,7 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 
 	lx_metarec_encode(m, file_id, rec);
 	lx_metastore_path(store, file_id, false, path, 600);
-	s = lx_metastore_open(path, FILE_WRITE_DATA, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, &h);
-	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
-		s = make_bucket(store, file_id);
-		if (NT_SUCCESS(s))
-			s = lx_metastore_open(path, FILE_WRITE_DATA, FILE_OVERWRITE_IF,
-			                      FILE_NON_DIRECTORY_FILE, &h);
-	}
+	s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, &h);
 	/* Another process reads or replaces a stale record of this id at this
 	 * instant: the ordinary write waits for it. */
 	if (transient(s))
