@@ -243,7 +243,7 @@ static const char *error_text(long err)
  */
 static void become_user(const char *user, struct lx_passwd *pw)
 {
-	long uid;
+	long uid = 0;
 	bool numeric = lx_parse_id(user, &uid);
 
 	lx_passwd_find(numeric ? NULL : user, uid, pw);
