@@ -34,15 +34,12 @@ static HANDLE daemon_open(struct lx_ptable *t)
 static HANDLE daemon_start(struct lx_ptable *t)
 {
 	wchar_t module[MAX_PATH], cmd[] = L"lxnt-daemon";
-	STARTUPINFOW si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi;
 	struct lx_handoff_buf b;
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 
 	if (n == 0 || n >= MAX_PATH ||
-	    !CreateProcessW(module, cmd, NULL, NULL, FALSE,
-	                    CREATE_SUSPENDED | DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, NULL, NULL,
-	                    &si, &pi))
+	    lx_process_create(module, cmd, DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, &pi) < 0)
 		return NULL;
 	/* The table's handle goes with it: the name lasts only as long as a
 	 * handle, and its creator may end before the daemon opens it. */

@@ -130,7 +130,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 
 	if ((!vfork_child && !rec) || !cmd)
 		return -LX_ENOMEM;
-	r = lx_process_create(module, cmd, &pi);
+	r = lx_process_create(module, cmd, 0, &pi);
 	HeapFree(GetProcessHeap(), 0, cmd);
 	if (r < 0)
 		return r;

@@ -239,10 +239,12 @@ static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
 
 /*
  * Creates the suspended Windows process of a new Linux process running
- * module (the same image for fork, the new program for execve); the
- * caller fills and delivers the hand-off, then resumes it.
+ * module (the same image for fork, the new program for execve; flags
+ * added to CREATE_SUSPENDED, for the daemon); the caller fills and
+ * delivers the hand-off, then resumes it.
  */
-long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMATION *pi)
+long lx_process_create(const wchar_t *module, wchar_t *cmdline, DWORD flags,
+                       PROCESS_INFORMATION *pi)
 {
 	STARTUPINFOW si = { .cb = sizeof(si) };
 
@@ -255,8 +257,8 @@ long lx_process_create(const wchar_t *module, wchar_t *cmdline, PROCESS_INFORMAT
 	 * again, a bounded number of times.
 	 */
 	for (int attempt = 0;; attempt++) {
-		if (CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si,
-		                   pi))
+		if (CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED | flags, NULL,
+		                   NULL, &si, pi))
 			return 0;
 		DWORD err = GetLastError();
 		if (err != ERROR_INTERNAL_ERROR || attempt == 2)

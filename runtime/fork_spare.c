@@ -107,7 +107,7 @@ static long spare_make(struct lx_fork_spare *s)
 	s->go = CreateEventW(NULL, FALSE, FALSE, NULL);
 	if (!s->go)
 		return lx_errno_from_win32(GetLastError());
-	r = lx_process_create(module, GetCommandLineW(), &s->pi);
+	r = lx_process_create(module, GetCommandLineW(), 0, &s->pi);
 	if (r < 0) {
 		CloseHandle(s->go);
 		return r;

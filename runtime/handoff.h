@@ -127,7 +127,8 @@ static inline struct lx_handoff *lx_handoff_head(struct lx_handoff_buf *b)
 bool lx_handoff_begin(struct lx_handoff_buf *b, enum lx_handoff_kind kind);
 /* Creates the suspended process of a new Linux process (runtime/fork.c). */
 struct _PROCESS_INFORMATION;
-long lx_process_create(const wchar_t *module, wchar_t *cmdline, struct _PROCESS_INFORMATION *pi);
+long lx_process_create(const wchar_t *module, wchar_t *cmdline, unsigned long flags,
+                       struct _PROCESS_INFORMATION *pi);
 /* Copies the block into process proc and points its lx_handoff_block at it. */
 long lx_handoff_deliver(struct lx_handoff_buf *b, void *proc);
 void lx_handoff_free(struct lx_handoff_buf *b);

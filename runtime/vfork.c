@@ -160,14 +160,13 @@ int64_t lx_vfork_exec_done(struct lx_syscall *sc, long pid, void *process, void 
 int64_t lx_vfork_exit(struct lx_syscall *sc, int wait_status)
 {
 	wchar_t module[MAX_PATH];
-	STARTUPINFOW si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi;
 	HANDLE section;
 	struct lx_proc_record *rec;
 
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH ||
-	    !CreateProcessW(module, NULL, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi))
+	    lx_process_create(module, NULL, 0, &pi) < 0)
 		lx_fatal("lxnt: vfork: cannot create the process of a child that exits (error %lu)",
 		         GetLastError());
 	long pid;

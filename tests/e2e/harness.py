@@ -30,6 +30,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases as case_table  # noqa: E402
+import elfroot  # noqa: E402
 import winectl  # noqa: E402
 
 SRC_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -312,12 +313,8 @@ class Suite:
             files[rel] = path
             if os.path.isdir(path):
                 continue
-            r = subprocess.run(["ldd", path], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
-            for line in r.stdout.decode().splitlines():
-                m = re.match(r"\s*(?:\S+ => )?(/\S+) \(0x", line)
-                if m:
-                    files.setdefault(m.group(1).lstrip("/"), m.group(1))
+            for lib in elfroot.shared_objects(path):
+                files.setdefault(lib.lstrip("/"), lib)
         return files
 
     def elf_native_bin(self, top, case):

@@ -23,6 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import elfroot  # noqa: E402
 import winectl  # noqa: E402
 
 # Programs of the root: {path in the root: file on this machine}.
@@ -35,19 +36,6 @@ MINBASE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~
 MINBASE_SCRIPT = (r"""echo "$BASH_VERSION"; seq 1 200 | sort -rn | head -3 | tr '\n' ' '; echo; """
                   r"""x=$(expr 6 \* 7); echo "x=$x"; ( exit 3 ); echo "sub=$?"; """
                   r"""perl -e 'print join(",", map { $_ * 2 } 1..5), "\n"'""")
-
-
-def libraries(path):
-    """The shared objects ldd names for path, at the paths ld.so finds them."""
-    r = subprocess.run(["ldd", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = []
-    for line in r.stdout.decode().splitlines():
-        parts = line.split()
-        for p in parts:
-            if p.startswith("/"):
-                out.append(p)
-                break
-    return out
 
 
 class WslExe:
@@ -73,7 +61,7 @@ class WslExe:
         os.makedirs(self.native_bin)
         os.makedirs(self.native_work)
         for rel, path in PROGRAMS.items():
-            for lib in libraries(path):
+            for lib in elfroot.shared_objects(path):
                 dest = os.path.join(src, lib.lstrip("/"))
                 if not os.path.exists(dest):
                     os.makedirs(os.path.dirname(dest), exist_ok=True)
