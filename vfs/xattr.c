@@ -41,9 +41,9 @@ static long target_path(struct xattr_target *t, uint64_t upath, bool follow)
 
 	memset(t, 0, sizeof(*t));
 	err = lx_resolve_user(LX_AT_FDCWD, upath, follow ? LX_AT_FOLLOW : 0, &t->node, &t->file);
+	t->have_node = true; /* freed by target_put, whatever the walk answered */
 	if (err)
 		return err;
-	t->have_node = true;
 	if (t->file)
 		return lx_file_stat(t->file, &t->st);
 	return lx_node_stat_alias(&t->node, follow, &t->st);
