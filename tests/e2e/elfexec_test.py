@@ -21,6 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 import winectl  # noqa: E402
 
 BUSYBOX = "/bin/busybox"
@@ -135,23 +136,17 @@ class ElfExec:
         return problems
 
 
-def report(n, name, problems):
-    print("%s %d - %s" % ("ok" if not problems else "not ok", n, name), flush=True)
-    for p in problems:
-        print("#   " + p.replace("\n", "\n#   "))
-
-
 def main():
     t = ElfExec(sys.argv[1])
     print("1..4", flush=True)
     t.wine.start()
     try:
         t.prepare()
-        report(1, "a rewritten static-pie of the root runs", t.runs())
-        report(2, "an ELF file that was not rewritten: ENOEXEC naming lxnt convert",
+        tap.report(1, "a rewritten static-pie of the root runs", t.runs())
+        tap.report(2, "an ELF file that was not rewritten: ENOEXEC naming lxnt convert",
                t.refused("/bin/raw-spie", "/bin/raw-spie is a Linux ELF file that was not "
                          "rewritten: convert the root with `lxnt convert`"))
-        report(3, "a rewritten ET_EXEC file: ENOEXEC naming lxnt pack",
+        tap.report(3, "a rewritten ET_EXEC file: ENOEXEC naming lxnt pack",
                t.refused("/bin/busybox-static", "/bin/busybox-static is linked at a fixed "
                          "address (ET_EXEC): run it packed with `lxnt pack`"))
         problems = t.minbase()
@@ -159,7 +154,7 @@ def main():
             print("ok 4 - minbase bash and tools # SKIP no minbase rootfs "
                   "(run scripts/minbase as root)", flush=True)
         else:
-            report(4, "minbase's bash and tools, converted, as natively", problems)
+            tap.report(4, "minbase's bash and tools, converted, as natively", problems)
     finally:
         t.wine.stop()
         shutil.rmtree(t.top, ignore_errors=True)

@@ -37,6 +37,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 import winectl  # noqa: E402
 
 BUSYBOX = "/bin/busybox"
@@ -360,22 +361,16 @@ class Import:
         return problems
 
 
-def report(n, name, problems):
-    print("%s %d - %s" % ("ok" if not problems else "not ok", n, name), flush=True)
-    for p in problems:
-        print("#   " + p.replace("\n", "\n#   "))
-
-
 def main():
     t = Import(sys.argv[1])
     print("1..4", flush=True)
     t.wine.start()
     try:
         t.pack()
-        report(1, "lxnt-fsck --import: ls and stat under lxnt equal the source's", t.imported())
-        report(2, "import by the first two processes at once", t.automatic())
-        report(3, "import killed midway and run again ends consistent", t.killed())
-        report(4, "a manifest cut short is refused and kept", t.damaged())
+        tap.report(1, "lxnt-fsck --import: ls and stat under lxnt equal the source's", t.imported())
+        tap.report(2, "import by the first two processes at once", t.automatic())
+        tap.report(3, "import killed midway and run again ends consistent", t.killed())
+        tap.report(4, "a manifest cut short is refused and kept", t.damaged())
     finally:
         t.wine.stop()
         shutil.rmtree(t.top, ignore_errors=True)

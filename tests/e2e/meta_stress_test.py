@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 import winectl  # noqa: E402
 
 ROUNDS = 8
@@ -155,12 +156,6 @@ class Stress:
         return problems
 
 
-def report(n, name, problems):
-    print("%s %d - %s" % ("ok" if not problems else "not ok", n, name))
-    for p in problems:
-        print("#   " + p.replace("\n", "\n#   "))
-
-
 def main():
     s = Stress(sys.argv[1])
     print("1..4", flush=True)
@@ -168,11 +163,11 @@ def main():
     try:
         s.pack()
         problems, root = s.crash()
-        report(1, "crash: killed writers leave consistent metadata", problems)
-        report(2, "checker: a damaged record is reported", s.checker(root))
-        report(3, "concurrency: %d processes x %d files in one directory" % (WRITERS, FILES_EACH),
-               s.concurrency())
-        report(4, "changers: chmod and chown of one file from two processes", s.changers())
+        tap.report(1, "crash: killed writers leave consistent metadata", problems)
+        tap.report(2, "checker: a damaged record is reported", s.checker(root))
+        tap.report(3, "concurrency: %d processes x %d files in one directory"
+                   % (WRITERS, FILES_EACH), s.concurrency())
+        tap.report(4, "changers: chmod and chown of one file from two processes", s.changers())
     finally:
         s.wine.stop()
         shutil.rmtree(s.top, ignore_errors=True)

@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfroot  # noqa: E402
+import tap  # noqa: E402
 import winectl  # noqa: E402
 
 # Programs of the root: {path in the root: file on this machine}.
@@ -222,12 +223,6 @@ def minbase(t):
     return problems
 
 
-def report(n, name, problems):
-    print("%s %d - %s" % ("ok" if not problems else "not ok", n, name), flush=True)
-    for p in problems:
-        print("#   " + p.replace("\n", "\n#   "))
-
-
 def tests(t):
     yield ("--exec bash -c, as natively",
            t.same(["--exec", "bash", "-c", 'echo $((6*7)); echo "$0" "$@"; echo $#', "zero",
@@ -315,7 +310,7 @@ def main():
         if problems is None:
             print("ok %d - %s # SKIP no minbase rootfs (run scripts/minbase as root)" % (n, name))
         else:
-            report(n, name, problems)
+            tap.report(n, name, problems)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 struct area {
 	unsigned long start, end, off, inode;
 	unsigned major, minor;
@@ -27,11 +29,6 @@ static char text[1 << 20];
 static struct area areas[4096];
 static int nareas;
 static int format_ok;
-
-static const char *yes(int ok)
-{
-	return ok ? "yes" : "NO";
-}
 
 static void load(void)
 {

@@ -15,24 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static const char *yes(int ok)
-{
-	return ok ? "yes" : "NO";
-}
-
-static ssize_t slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while (n < (ssize_t)cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
+#include "guest.h"
 
 static long field_of(const char *text, const char *key)
 {

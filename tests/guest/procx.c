@@ -33,24 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *yes(int ok)
-{
-	return ok ? "yes" : "NO";
-}
-
-static ssize_t slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while (n < (ssize_t)cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
+#include "guest.h"
 
 static long do_tgkill(long tgid, long tid, int sig)
 {
