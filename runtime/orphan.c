@@ -155,34 +155,53 @@ static bool may_orphan(void)
 	return may || n == 64;
 }
 
-void lx_pgrp_orphans_at_exit(void)
+/* exit_notify's two checks for the process `dying`, from a snapshot in
+ * which it has exited. */
+static void orphans_at_exit_of(const struct snapshot *s, long dying)
 {
-	long self = lx_getpid();
-	struct snapshot *s;
+	const struct member *me = find(s, dying);
 
-	if (!may_orphan() || !(s = malloc(sizeof(*s))))
-		return;
-	snapshot_take(s);
-	const struct member *me = find(s, self);
 	if (!me)
-		goto out;
+		return;
 	/* forget_original_parent: each child in another group of our session
 	 * whose group we were the last link of. */
 	for (size_t i = 0; i < s->n; i++) {
 		const struct member *c = &s->m[i];
 		bool seen = false;
-		if (c->ppid != self || c->exited || c->pgid == me->pgid || c->sid != me->sid)
+		if (c->ppid != dying || c->exited || c->pgid == me->pgid || c->sid != me->sid)
 			continue;
 		for (size_t j = 0; j < i; j++)
-			seen |= s->m[j].ppid == self && s->m[j].pgid == c->pgid;
-		if (!seen && orphaned(s, c->pgid, 0, self) && has_stopped_jobs(s, c->pgid))
+			seen |= s->m[j].ppid == dying && s->m[j].pgid == c->pgid;
+		if (!seen && orphaned(s, c->pgid, 0, dying) && has_stopped_jobs(s, c->pgid))
 			hangup(c->pgid);
 	}
 	/* exit_notify: our own group, when our parent was its link. */
 	const struct member *p = me->windows ? NULL : find(s, me->ppid);
-	if (p && p->pgid != me->pgid && p->sid == me->sid && orphaned(s, me->pgid, self, self) &&
+	if (p && p->pgid != me->pgid && p->sid == me->sid && orphaned(s, me->pgid, dying, dying) &&
 	    has_stopped_jobs(s, me->pgid))
 		hangup(me->pgid);
-out:
+}
+
+void lx_pgrp_orphans_at_exit(void)
+{
+	struct snapshot *s;
+
+	if (!may_orphan() || !(s = malloc(sizeof(*s))))
+		return;
+	snapshot_take(s);
+	orphans_at_exit_of(s, lx_getpid());
+	free(s);
+}
+
+/* A process ended by SIGKILL (TerminateProcess) runs no exit of its own:
+ * its killer makes the checks for it, once its record says it has exited. */
+void lx_pgrp_orphans_after_kill(long pid)
+{
+	struct snapshot *s = malloc(sizeof(*s));
+
+	if (!s)
+		return;
+	snapshot_take(s);
+	orphans_at_exit_of(s, pid);
 	free(s);
 }

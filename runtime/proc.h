@@ -117,6 +117,9 @@ void lx_signal_group_kernel(long pgid, int sig);
  * stopped member (kill_orphaned_pgrp). */
 bool lx_pgrp_orphaned_self(void);
 void lx_pgrp_orphans_at_exit(void);
+/* The same checks for pid, which the caller has just ended with SIGKILL:
+ * a process ended from outside runs no exit of its own. */
+void lx_pgrp_orphans_after_kill(long pid);
 /* Sets pid's listener event, so that it looks at its record (sys_kill.c). */
 void lx_signal_listener_wake(long pid);
 /* The listener found a question from a reader of /proc in record r:

@@ -194,7 +194,8 @@ static long post_signal_from(long pid, int sig, bool kernel)
 	} else if (r->state == LX_PROC_EXITED || sig == 0) {
 		err = 0; /* a zombie can be signalled, to no effect */
 	} else if (sig == LX_SIGKILL) {
-		err = kill_hard(r);
+		if ((err = kill_hard(r)) == 0)
+			lx_pgrp_orphans_after_kill(pid);
 	} else {
 		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
 		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;

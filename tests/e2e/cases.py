@@ -517,6 +517,9 @@ CASES = [
     # Orphaned process groups: SIGHUP and SIGCONT when one is orphaned with
     # a stopped member, the terminal's stops discarded in it.
     dict(name="procx-orphan", prog="procx", args=["orphan"], timeout=60),
+    # The same when the group's last link is killed by SIGKILL, which ends
+    # its Windows process without letting it run its exit.
+    dict(name="procx-orphan-kill", prog="procx", args=["orphan-kill"], timeout=60),
     # Two readers at once asking three processes for their fds and maps:
     # each target answers one question at a time (runtime/proc_query.c).
     dict(name="procx-fds-concurrent", prog="busybox", path=True, timeout=120, args=["sh", "-c",

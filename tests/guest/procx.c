@@ -13,6 +13,7 @@
  *   orphan  a group orphaned with a stopped member gets SIGHUP and
  *           SIGCONT; SIGTSTP, SIGTTIN and SIGTTOU with their default action
  *           are discarded in an orphaned group and stop one that is not
+ *   orphan-kill  the same, with the group's last link killed by SIGKILL
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
  */
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,7 +638,9 @@ static void orphan_grandchild(void)
 		pause();
 }
 
-static int orphan(void)
+/* killed: the leader does not exit but is killed with SIGKILL, so the
+ * group is orphaned by a death the leader itself never sees. */
+static int orphan(bool killed)
 {
 	int report[2], st;
 	pid_t c, g = 0;
@@ -645,7 +649,8 @@ static int orphan(void)
 		return 2;
 	orphan_report = report[1];
 	/* The group leader C, in a group of its own below us, makes G and
-	 * waits until G has stopped; its exit orphans the group. */
+	 * waits until G has stopped; its end orphans the group.  It says that
+	 * G has stopped by sending G's pid. */
 	int gpipe[2];
 	if (pipe(gpipe))
 		return 2;
@@ -655,15 +660,24 @@ static int orphan(void)
 		pid_t gc = fork();
 		if (gc == 0)
 			orphan_grandchild();
+		if (waitpid(gc, &st, WUNTRACED) != gc || !WIFSTOPPED(st))
+			_exit(4);
 		if (write(gpipe[1], &gc, sizeof(gc)) != sizeof(gc))
 			_exit(3);
-		_exit(waitpid(gc, &st, WUNTRACED) == gc && WIFSTOPPED(st) ? 0 : 4);
+		while (killed)
+			pause();
+		_exit(0);
 	}
 	close(gpipe[1]);
 	if (read(gpipe[0], &g, sizeof(g)) != sizeof(g))
 		return 2;
+	if (killed)
+		kill(c, SIGKILL);
 	waitpid(c, &st, 0);
-	printf("leader: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (killed)
+		printf("leader: killed by %s\n", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "-");
+	else
+		printf("leader: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	/* Both are pending when G goes on; the kernel builds one frame after
 	 * the other, so the order the handlers run in is not the point. */
 	char first = next_note(report[0], 5000), second = next_note(report[0], 5000);
@@ -707,9 +721,11 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "fds"))
 		return fds();
 	if (argc > 1 && !strcmp(argv[1], "orphan"))
-		return orphan();
+		return orphan(false);
+	if (argc > 1 && !strcmp(argv[1], "orphan-kill"))
+		return orphan(true);
 	if (argc > 1 && !strcmp(argv[1], "burn"))
 		return burn();
-	fprintf(stderr, "usage: procx task|rusage|fds|orphan|burn\n");
+	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|burn\n");
 	return 2;
 }
