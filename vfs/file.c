@@ -1,5 +1,6 @@
 /*
- * read(2), write(2), readv(2), writev(2), pread(2), pwrite(2), lseek(2).
+ * read(2), write(2), readv(2), writev(2), pread(2), pwrite(2), preadv(2),
+ * pwritev(2), preadv2(2), pwritev2(2), lseek(2).
  * Data moves through a bounce buffer: guest memory is only touched by the
  * copy helpers.  Transfers up to LX_BOUNCE_STACK bytes, the common case of
  * line-at-a-time programs, use one on the stack instead of the heap.
@@ -247,7 +248,8 @@ static int64_t import_iovec(uint64_t uiov, int64_t cnt, struct lx_iovec **out)
 
 /* A small writev is gathered and written at once, so that it reaches a
  * pipe as one write, atomic up to PIPE_BUF as pipe(7) promises. */
-static int64_t gather_write(int fd, const struct lx_iovec *iov, int64_t cnt, size_t sum)
+static int64_t gather_write(int fd, const struct lx_iovec *iov, int64_t cnt, size_t sum,
+                            const int64_t *at)
 {
 	char *buf = malloc(sum ? sum : 1);
 	size_t used = 0;
@@ -265,30 +267,29 @@ static int64_t gather_write(int fd, const struct lx_iovec *iov, int64_t cnt, siz
 		r = f ? -LX_EFAULT : -LX_EBADF;
 		lx_file_put(f);
 	} else {
-		r = write_fd(fd, buf, 0, used, NULL);
+		r = write_fd(fd, buf, 0, used, at);
 	}
 	free(buf);
 	return r;
 }
 
-/* readv(2)/writev(2): the vectors are done in order, stopping at the first
- * short transfer. */
-static int64_t vector_io(struct lx_syscall *sc, bool writing)
+/* readv(2)/writev(2) and their positioned forms: the vectors are done in
+ * order, stopping at the first short transfer.  at is the offset of
+ * preadv/pwritev, or NULL for the file offset. */
+static int64_t vector_io(int fd, uint64_t uiov, int64_t cnt, const int64_t *at, bool writing)
 {
-	int fd = (int)sc->arg[0];
-	int64_t cnt = (int)sc->arg[2];
 	struct lx_iovec *iov = NULL;
 	struct lx_file *f = lx_fd_get(fd);
-	int64_t total = 0, sum;
+	int64_t total = 0, sum, pos = at ? *at : 0;
 
 	if (!f)
 		return -LX_EBADF;
 	lx_file_put(f);
-	sum = import_iovec((uint64_t)sc->arg[1], cnt, &iov);
+	sum = import_iovec(uiov, cnt, &iov);
 	if (sum < 0)
 		return sum;
 	if (writing && sum <= LX_BOUNCE) {
-		total = gather_write(fd, iov, cnt, (size_t)sum);
+		total = gather_write(fd, iov, cnt, (size_t)sum, at);
 		free(iov);
 		return total;
 	}
@@ -300,14 +301,15 @@ static int64_t vector_io(struct lx_syscall *sc, bool writing)
 			continue;
 		if (len > (size_t)(LX_MAX_RW_COUNT - total))
 			len = (size_t)(LX_MAX_RW_COUNT - total);
-		r = writing ? write_fd(fd, NULL, iov[i].iov_base, len, NULL)
-		            : read_fd(fd, iov[i].iov_base, len, NULL);
+		r = writing ? write_fd(fd, NULL, iov[i].iov_base, len, at ? &pos : NULL)
+		            : read_fd(fd, iov[i].iov_base, len, at ? &pos : NULL);
 		if (r < 0) {
 			if (total == 0)
 				total = r;
 			break;
 		}
 		total += r;
+		pos += r;
 		if ((size_t)r < len)
 			break;
 	}
@@ -318,13 +320,66 @@ static int64_t vector_io(struct lx_syscall *sc, bool writing)
 /* Linux readv(2). */
 int64_t lx_sys_readv(struct lx_syscall *sc)
 {
-	return vector_io(sc, false);
+	return vector_io((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2], NULL, false);
 }
 
 /* Linux writev(2). */
 int64_t lx_sys_writev(struct lx_syscall *sc)
 {
-	return vector_io(sc, true);
+	return vector_io((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2], NULL, true);
+}
+
+/* The offset of preadv and pwritev comes in two halves (pos_from_hilo);
+ * on x86-64 the low one holds all 64 bits. */
+static int64_t vector_pos(const struct lx_syscall *sc)
+{
+	return sc->arg[3];
+}
+
+/* Linux preadv(2). */
+int64_t lx_sys_preadv(struct lx_syscall *sc)
+{
+	int64_t at = vector_pos(sc);
+	return vector_io((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2], &at, false);
+}
+
+/* Linux pwritev(2). */
+int64_t lx_sys_pwritev(struct lx_syscall *sc)
+{
+	int64_t at = vector_pos(sc);
+	return vector_io((int)sc->arg[0], (uint64_t)sc->arg[1], (int)sc->arg[2], &at, true);
+}
+
+/* preadv2(2)/pwritev2(2): an offset of -1 is the file offset.  Of the
+ * RWF_ flags, RWF_HIPRI (a polling hint) changes nothing, RWF_DSYNC and
+ * RWF_SYNC flush the file after a write (vfs/sync.c); RWF_NOWAIT and
+ * RWF_APPEND are EOPNOTSUPP, as for files that do not support them. */
+static int64_t vector_io2(struct lx_syscall *sc, bool writing)
+{
+	int64_t at = vector_pos(sc), r;
+	uint64_t flags = (uint64_t)sc->arg[5];
+	int fd = (int)sc->arg[0];
+
+	if (flags & ~(uint64_t)(LX_RWF_HIPRI | LX_RWF_DSYNC | LX_RWF_SYNC))
+		return -LX_EOPNOTSUPP;
+	if (at < -1)
+		return -LX_EINVAL;
+	r = vector_io(fd, (uint64_t)sc->arg[1], (int)sc->arg[2], at == -1 ? NULL : &at, writing);
+	if (r > 0 && writing && (flags & (LX_RWF_DSYNC | LX_RWF_SYNC)))
+		lx_vfs_fsync(fd);
+	return r;
+}
+
+/* Linux preadv2(2). */
+int64_t lx_sys_preadv2(struct lx_syscall *sc)
+{
+	return vector_io2(sc, false);
+}
+
+/* Linux pwritev2(2). */
+int64_t lx_sys_pwritev2(struct lx_syscall *sc)
+{
+	return vector_io2(sc, true);
 }
 
 /* lseek(2), including SEEK_DATA/SEEK_HOLE with the whole file as data

@@ -1,5 +1,6 @@
 /*
  * Changing what stat reports: truncate(2), ftruncate(2), utimensat(2),
+ * utimes(2), futimesat(2),
  * chmod(2), fchmod(2), fchmodat(2).  Sizes and times are real Windows
  * metadata (FileEndOfFileInformation, FileBasicInformation); of the mode,
  * only the write bits have a Windows form, the read-only attribute, as
@@ -7,6 +8,7 @@
  */
 #include <string.h>
 
+#include "lxnt/linux/time.h"
 #include "vfs.h"
 #include "metadata.h"
 #include "syscall_table.h"
@@ -190,15 +192,11 @@ static long may_set_times(HANDLE h, uint64_t dev, bool explicit_times)
 	return lx_permission(&st, LX_W_OK, false);
 }
 
-/* Linux utimensat(2), also futimens(3) (a NULL path names dirfd).  On a
- * volume with Linux metadata the nanoseconds go to the record. */
-int64_t lx_sys_utimensat(struct lx_syscall *sc)
+/* do_utimes: sets the times t (both LX_UTIME_NOW for a NULL times
+ * argument) of upath, or of dirfd itself when upath is 0 (futimens).  On
+ * a volume with Linux metadata the nanoseconds go to the record. */
+static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2], int flags)
 {
-	int dirfd = (int)sc->arg[0];
-	uint64_t upath = (uint64_t)sc->arg[1];
-	uint64_t utimes = (uint64_t)sc->arg[2];
-	int flags = (int)sc->arg[3];
-	struct lx_utimespec t[2] = { { 0, LX_UTIME_NOW }, { 0, LX_UTIME_NOW } };
 	struct lx_meta_change c;
 	FILE_BASIC_INFORMATION basic;
 	FILETIME ft;
@@ -208,10 +206,6 @@ int64_t lx_sys_utimensat(struct lx_syscall *sc)
 	bool is_dir;
 	long err;
 
-	if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
-		return -LX_EINVAL;
-	if (utimes && lx_copy_from_user(t, utimes, sizeof(t)))
-		return -LX_EFAULT;
 	GetSystemTimeAsFileTime(&ft);
 	now = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
 	memset(&basic, 0, sizeof(basic));
@@ -255,6 +249,51 @@ int64_t lx_sys_utimensat(struct lx_syscall *sc)
 	}
 	NtClose(h);
 	return err;
+}
+
+/* Linux utimensat(2), also futimens(3) (a NULL path names dirfd). */
+int64_t lx_sys_utimensat(struct lx_syscall *sc)
+{
+	uint64_t utimes = (uint64_t)sc->arg[2];
+	int flags = (int)sc->arg[3];
+	struct lx_utimespec t[2] = { { 0, LX_UTIME_NOW }, { 0, LX_UTIME_NOW } };
+
+	if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+		return -LX_EINVAL;
+	if (utimes && lx_copy_from_user(t, utimes, sizeof(t)))
+		return -LX_EFAULT;
+	return set_times((int)sc->arg[0], (uint64_t)sc->arg[1], t, flags);
+}
+
+/* futimesat(2) and utimes(2): times in microseconds, links followed
+ * (do_futimesat). */
+static long set_times_usec(int dirfd, uint64_t upath, uint64_t utimes)
+{
+	struct lx_utimespec t[2] = { { 0, LX_UTIME_NOW }, { 0, LX_UTIME_NOW } };
+	struct lx_timeval tv[2];
+
+	if (utimes) {
+		if (lx_copy_from_user(tv, utimes, sizeof(tv)))
+			return -LX_EFAULT;
+		for (int i = 0; i < 2; i++) {
+			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+				return -LX_EINVAL;
+			t[i] = (struct lx_utimespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+		}
+	}
+	return set_times(dirfd, upath, t, 0);
+}
+
+/* Linux futimesat(2). */
+int64_t lx_sys_futimesat(struct lx_syscall *sc)
+{
+	return set_times_usec((int)sc->arg[0], (uint64_t)sc->arg[1], (uint64_t)sc->arg[2]);
+}
+
+/* Linux utimes(2). */
+int64_t lx_sys_utimes(struct lx_syscall *sc)
+{
+	return set_times_usec(LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1]);
 }
 
 /* chmod on a volume with Linux metadata (chmod_common, notify_change):

@@ -237,6 +237,9 @@ long lx_fd_close(int fd);
 long lx_fd_get_cloexec(int fd);
 long lx_fd_set_cloexec(int fd, bool on);
 
+/* fsync(2) of fd (sync.c), also for pwritev2's RWF_SYNC. */
+long lx_vfs_fsync(int fd);
+
 /* Advisory locks (lock_syscalls.c, docs/vfs.md "File locks"). */
 
 /* fcntl(2)'s F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms. */

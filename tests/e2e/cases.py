@@ -209,6 +209,11 @@ CASES = [
 
     # Programs built here (tests/guest).
     dict(name="guest-fileops", prog="fileops", args=[], rootfs=True),
+    # fsync and friends, the I/O hints, preadv/pwritev and their v2 forms,
+    # utimes and futimesat (vfs/sync.c, vfs/file.c, vfs/setattr.c): in the
+    # rootfs and on a Windows drive.
+    dict(name="guest-syncio", prog="syncio", args=[], rootfs=True),
+    dict(name="guest-syncio-drive", prog="syncio", args=[]),
     dict(name="guest-exitcode", prog="exitcode", args=["3", "two words", ""]),
     dict(name="guest-abort", prog="exitcode", args=["abort"]),
     dict(name="guest-segv", prog="exitcode", args=["segv"]),

@@ -46,6 +46,13 @@
 #define LX_AT_EMPTY_PATH       0x1000
 #define LX_AT_STATX_SYNC_TYPE  0x6000
 
+/* preadv2(2)/pwritev2(2) flags (include/uapi/linux/fs.h). */
+#define LX_RWF_HIPRI  0x01
+#define LX_RWF_DSYNC  0x02
+#define LX_RWF_SYNC   0x04
+#define LX_RWF_NOWAIT 0x08
+#define LX_RWF_APPEND 0x10
+
 /* renameat2(2) flags. */
 #define LX_RENAME_NOREPLACE 1
 #define LX_RENAME_EXCHANGE  2
