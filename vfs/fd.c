@@ -1,6 +1,6 @@
 /*
- * close(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor and status
- * flags, pipe sizes; record locks are lock_syscalls.c's).
+ * close(2), close_range(2), dup(2), dup2(2), dup3(2), fcntl(2) (descriptor
+ * and status flags, pipe sizes; record locks are lock_syscalls.c's).
  */
 #include "vfs.h"
 #include "syscall_table.h"
@@ -9,6 +9,33 @@
 int64_t lx_sys_close(struct lx_syscall *sc)
 {
 	return lx_fd_close((int)sc->arg[0]);
+}
+
+#define LX_CLOSE_RANGE_UNSHARE (1u << 1)
+#define LX_CLOSE_RANGE_CLOEXEC (1u << 2)
+
+/* Linux close_range(2): closes, or with CLOSE_RANGE_CLOEXEC marks
+ * close-on-exec, every open fd from first to last.  The table of a process
+ * is shared by all its threads and cannot be unshared, so
+ * CLOSE_RANGE_UNSHARE acts on the shared one (the same thing for the
+ * single-threaded caller it is meant for, a child between fork and
+ * execve). */
+int64_t lx_sys_close_range(struct lx_syscall *sc)
+{
+	unsigned first = (unsigned)sc->arg[0], last = (unsigned)sc->arg[1];
+	unsigned flags = (unsigned)sc->arg[2];
+
+	if ((flags & ~(LX_CLOSE_RANGE_UNSHARE | LX_CLOSE_RANGE_CLOEXEC)) || first > last)
+		return -LX_EINVAL;
+	if (last >= LX_FD_MAX)
+		last = LX_FD_MAX - 1;
+	for (unsigned fd = first; fd <= last && fd < LX_FD_MAX; fd++) {
+		if (flags & LX_CLOSE_RANGE_CLOEXEC)
+			lx_fd_set_cloexec((int)fd, true);
+		else
+			lx_fd_close((int)fd);
+	}
+	return 0;
 }
 
 static long dup_from(int oldfd, int minfd, bool cloexec)

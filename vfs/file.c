@@ -28,14 +28,14 @@ static void bounce_put(char *bounce, const char *stack)
 		free(bounce);
 }
 
-static long check_readable(struct lx_file *f)
+long lx_file_readable(struct lx_file *f)
 {
 	if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
 		return -LX_EBADF;
 	return 0;
 }
 
-static long check_writable(struct lx_file *f)
+long lx_file_writable(struct lx_file *f)
 {
 	if ((f->flags & LX_O_PATH) || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
 		return -LX_EBADF;
@@ -66,10 +66,11 @@ static void transfer_end(struct lx_file *f, const int64_t *at, int64_t pos, long
 	lx_file_unlock(f);
 }
 
-/* Reads into guest memory at ubuf.  at is the explicit offset of pread,
- * or NULL to use (and advance) the file offset.  Stops at the first short
- * transfer, as a pipe or a file's end gives. */
-static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_t *at)
+/* Reads into guest memory at ubuf, or into host memory when host is not
+ * NULL (sendfile's and copy_file_range's buffer).  at is the explicit
+ * offset of pread, or NULL to use (and advance) the file offset.  Stops at
+ * the first short transfer, as a pipe or a file's end gives. */
+static long do_read(struct lx_file *f, char *host, uint64_t ubuf, size_t count, const int64_t *at)
 {
 	size_t chunk = count < LX_BOUNCE ? count : LX_BOUNCE;
 	char stack[LX_BOUNCE_STACK];
@@ -83,20 +84,21 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 		count = LX_MAX_RW_COUNT;
 	if (count == 0)
 		return 0;
-	bounce = bounce_get(chunk, stack);
-	if (!bounce)
+	bounce = host ? NULL : bounce_get(chunk, stack);
+	if (!host && !bounce)
 		return -LX_ENOMEM;
 	pos = transfer_begin(f, at);
 	while ((size_t)total < count) {
 		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
-		long got = f->ops->read(f, bounce, want, f->ops->seekable ? &pos : NULL);
+		char *to = host ? host + total : bounce;
+		long got = f->ops->read(f, to, want, f->ops->seekable ? &pos : NULL);
 
 		if (got < 0) {
 			if (total == 0)
 				total = got;
 			break;
 		}
-		if (got > 0 && lx_copy_to_user(ubuf + (uint64_t)total, bounce, (size_t)got)) {
+		if (!host && got > 0 && lx_copy_to_user(ubuf + (uint64_t)total, bounce, (size_t)got)) {
 			if (total == 0)
 				total = -LX_EFAULT;
 			break;
@@ -107,8 +109,14 @@ static long do_read(struct lx_file *f, uint64_t ubuf, size_t count, const int64_
 			break;
 	}
 	transfer_end(f, at, pos, total);
-	bounce_put(bounce, stack);
+	if (!host)
+		bounce_put(bounce, stack);
 	return total;
+}
+
+long lx_file_read(struct lx_file *f, void *buf, size_t count, const int64_t *at)
+{
+	return do_read(f, buf, 0, count, at);
 }
 
 /* Writes count bytes from guest memory at ubuf, or from host memory when
@@ -157,6 +165,11 @@ static long do_write(struct lx_file *f, const char *host, uint64_t ubuf, size_t 
 	return total;
 }
 
+long lx_file_write(struct lx_file *f, const void *buf, size_t count, const int64_t *at)
+{
+	return do_write(f, buf, 0, count, at);
+}
+
 static long read_fd(int fd, uint64_t ubuf, size_t count, const int64_t *at)
 {
 	struct lx_file *f = lx_fd_get(fd);
@@ -164,13 +177,13 @@ static long read_fd(int fd, uint64_t ubuf, size_t count, const int64_t *at)
 
 	if (!f)
 		return -LX_EBADF;
-	r = check_readable(f);
+	r = lx_file_readable(f);
 	if (!r && at && !f->ops->seekable)
 		r = -LX_ESPIPE;
 	if (!r && at && *at < 0)
 		r = -LX_EINVAL;
 	if (!r)
-		r = do_read(f, ubuf, count, at);
+		r = do_read(f, NULL, ubuf, count, at);
 	lx_file_put(f);
 	return r;
 }
@@ -182,7 +195,7 @@ static long write_fd(int fd, const char *host, uint64_t ubuf, size_t count, cons
 
 	if (!f)
 		return -LX_EBADF;
-	r = check_writable(f);
+	r = lx_file_writable(f);
 	if (!r && at && !f->ops->seekable)
 		r = -LX_ESPIPE;
 	if (!r && at && *at < 0)
@@ -385,7 +398,7 @@ int64_t lx_sys_pwritev2(struct lx_syscall *sc)
 /* lseek(2), including SEEK_DATA/SEEK_HOLE with the whole file as data
  * (generic_file_llseek_size); on a directory the offset is a getdents64
  * cookie. */
-static int64_t do_lseek(struct lx_file *f, int64_t off, int whence)
+int64_t lx_file_lseek(struct lx_file *f, int64_t off, int whence)
 {
 	int64_t base = 0, size = 0, pos;
 	long err = 0;
@@ -439,7 +452,7 @@ int64_t lx_sys_lseek(struct lx_syscall *sc)
 
 	if (!f)
 		return -LX_EBADF;
-	r = (f->flags & LX_O_PATH) ? -LX_EBADF : do_lseek(f, sc->arg[1], (int)sc->arg[2]);
+	r = (f->flags & LX_O_PATH) ? -LX_EBADF : lx_file_lseek(f, sc->arg[1], (int)sc->arg[2]);
 	lx_file_put(f);
 	return r;
 }

@@ -237,6 +237,16 @@ long lx_fd_close(int fd);
 long lx_fd_get_cloexec(int fd);
 long lx_fd_set_cloexec(int fd, bool on);
 
+/* Transfers with file.c's rules (offset lock, MAX_RW_COUNT, stop at the
+ * first short transfer) through host memory: at is an explicit offset or
+ * NULL for the file offset.  The checks are read(2)'s and write(2)'s
+ * EBADF; lseek is lseek(2)'s. */
+long lx_file_readable(struct lx_file *f);
+long lx_file_writable(struct lx_file *f);
+long lx_file_read(struct lx_file *f, void *buf, size_t count, const int64_t *at);
+long lx_file_write(struct lx_file *f, const void *buf, size_t count, const int64_t *at);
+int64_t lx_file_lseek(struct lx_file *f, int64_t off, int whence);
+
 /* fsync(2) of fd (sync.c), also for pwritev2's RWF_SYNC. */
 long lx_vfs_fsync(int fd);
 

@@ -2,13 +2,14 @@
  * A differential guest for the flushing calls, the I/O hints and the
  * vectored positioned I/O: fsync, fdatasync, sync_file_range, syncfs,
  * sync, posix_fadvise, readahead, preadv, pwritev, preadv2, pwritev2,
- * utimes and futimesat.  Each result is printed as its value or errno
+ * utimes and futimesat; sendfile, copy_file_range and close_range.  Each result is printed as its value or errno
  * name, so a difference names the call.  Works in the current directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -179,12 +180,114 @@ static void times_usec(void)
 	close(fd);
 }
 
+static void show_file(const char *what, const char *path)
+{
+	char text[64];
+	ssize_t n = slurp(path, text, sizeof(text));
+
+	printf("%s: %zd [%s]\n", what, n, n < 0 ? "" : text);
+}
+
+static void copies(void)
+{
+	int src = open("copy-src", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int dst = open("copy-dst", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int app = open("copy-dst", O_WRONLY | O_APPEND), p[2];
+	int dir = open(".", O_RDONLY | O_DIRECTORY);
+	off_t off, off2;
+	char text[32];
+
+	report("write src", write(src, "the quick brown fox", 19));
+	lseek(src, 4, SEEK_SET);
+	report("sendfile from the offset", sendfile(dst, src, NULL, 5));
+	report("src offset after", lseek(src, 0, SEEK_CUR));
+	off = 10;
+	report("sendfile at 10", sendfile(dst, src, &off, 100));
+	printf("offset now: %lld\n", (long long)off);
+	report("src offset untouched", lseek(src, 0, SEEK_CUR));
+	show_file("dst", "copy-dst");
+	off = -1;
+	report("sendfile negative offset", sendfile(dst, src, &off, 1));
+	report("sendfile to O_APPEND", sendfile(app, src, NULL, 1));
+	report("sendfile bad fd", sendfile(dst, 999, NULL, 1));
+	report("sendfile from a directory", sendfile(dst, dir, NULL, 1));
+	if (pipe(p) == 0) {
+		off = 0;
+		report("sendfile to a pipe", sendfile(p[1], src, &off, 9));
+		memset(text, 0, sizeof(text));
+		report("read pipe", read(p[0], text, sizeof(text)));
+		printf("pipe: %s\n", text);
+		report("sendfile from a pipe with an offset", sendfile(dst, p[0], &off, 1));
+		close(p[0]);
+		close(p[1]);
+	}
+
+	off = 4;
+	off2 = 0;
+	report("copy_file_range at offsets", copy_file_range(src, &off, dst, &off2, 5, 0));
+	printf("offsets now: %lld %lld\n", (long long)off, (long long)off2);
+	report("dst offset", lseek(dst, 0, SEEK_CUR));
+	lseek(src, 16, SEEK_SET);
+	report("copy_file_range at the file offsets", copy_file_range(src, NULL, dst, NULL, 50, 0));
+	report("src offset after", lseek(src, 0, SEEK_CUR));
+	report("dst offset after", lseek(dst, 0, SEEK_CUR));
+	show_file("dst", "copy-dst");
+	off = 100;
+	report("copy_file_range past the end", copy_file_range(src, &off, dst, NULL, 5, 0));
+	report("copy_file_range flags", copy_file_range(src, NULL, dst, NULL, 5, 1));
+	report("copy_file_range to O_APPEND", copy_file_range(src, NULL, app, NULL, 5, 0));
+	report("copy_file_range directory", copy_file_range(dir, NULL, dst, NULL, 5, 0));
+	off = 0;
+	off2 = 2;
+	report("copy_file_range overlapping", copy_file_range(src, &off, src, &off2, 5, 0));
+	off2 = 10;
+	report("copy_file_range same file apart", copy_file_range(src, &off, src, &off2, 5, 0));
+	show_file("src", "copy-src");
+	report("copy_file_range bad fd", copy_file_range(999, NULL, dst, NULL, 5, 0));
+	report("copy_file_range zero", copy_file_range(src, NULL, dst, NULL, 0, 0));
+	if (pipe(p) == 0) {
+		report("copy_file_range pipe", copy_file_range(p[0], NULL, dst, NULL, 5, 0));
+		close(p[0]);
+		close(p[1]);
+	}
+	close(dir);
+	close(app);
+	close(dst);
+	close(src);
+	unlink("copy-src");
+	unlink("copy-dst");
+}
+
+static void close_ranges(void)
+{
+	int base = open("/dev/null", O_RDONLY);
+	for (int i = 0; i < 6; i++)
+		dup2(base, 100 + i);
+	report("close_range cloexec", syscall(SYS_close_range, 100, 101, 4));
+	report("fd 100 flags", fcntl(100, F_GETFD));
+	report("fd 102 flags", fcntl(102, F_GETFD));
+	report("close_range", syscall(SYS_close_range, 102, 104, 0));
+	for (int fd = 100; fd < 106; fd++) {
+		char what[32];
+		snprintf(what, sizeof(what), "fd %d open", fd);
+		report(what, fcntl(fd, F_GETFD) >= 0 ? 1 : 0);
+	}
+	report("close_range first > last", syscall(SYS_close_range, 5, 4, 0));
+	report("close_range bad flags", syscall(SYS_close_range, 100, 101, 1));
+	report("close_range to ~0", syscall(SYS_close_range, 100, ~0u, 0));
+	report("fd 105 open", fcntl(105, F_GETFD) >= 0 ? 1 : 0);
+	report("fd base open", fcntl(base, F_GETFD) >= 0 ? 1 : 0);
+	close(base);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	flushing();
 	vectored();
 	times_usec();
+	copies();
+	close_ranges();
 	unlink("sync-file");
 	unlink("vec-file");
 	unlink("times-file");
