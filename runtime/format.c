@@ -82,19 +82,24 @@ int lx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			while (*f >= '0' && *f <= '9')
 				prec = prec * 10 + (*f++ - '0');
 		}
-		int lng = 0;
+		/* The argument's size: int, long (32 bits on Windows, 64 on
+		 * Linux: va_arg of long is right on both), or 64 bits for ll
+		 * and z. */
+		int nl = 0;
+		bool wide = false;
 		while (*f == 'l' || *f == 'z' || *f == 'h') {
-			if (*f != 'h')
-				lng++;
+			nl += *f == 'l';
+			wide |= *f == 'z';
 			f++;
 		}
+		wide |= nl >= 2;
 		char num[24], *end = num + sizeof(num);
 		unsigned long long u;
 		size_t n;
 		switch (*f) {
 		case 'd':
 		case 'i': {
-			long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
+			long long v = wide ? va_arg(ap, long long) : nl ? va_arg(ap, long) : va_arg(ap, int);
 			bool neg = v < 0;
 			n = utoa(end, neg ? 0ULL - (unsigned long long)v : (unsigned long long)v, 10);
 			if (neg) {
@@ -107,7 +112,8 @@ int lx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'u':
 		case 'x':
 		case 'o':
-			u = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
+			u = wide ? va_arg(ap, unsigned long long)
+			         : nl ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
 			n = utoa(end, u, *f == 'u' ? 10 : *f == 'x' ? 16 : 8);
 			put_padded(&o, end - n, n, width, left, pad);
 			break;

@@ -66,6 +66,13 @@ static void test_format(void)
 	CHECK(strcmp(b, "deadbeefcafe 18446744073709551615 7 -9223372036854775808") == 0);
 	lx_snprintf(b, sizeof(b), "%s|%.3s|%c|%o|%%|%p", "abc", "abcdef", 'x', 8, (void *)0x10);
 	CHECK(strcmp(b, "abc|abc|x|10|%|0x10") == 0);
+	/* long is 32 bits here: a negative one, and ones passed on the stack
+	 * (past the fourth argument), whose slot's upper half is not the
+	 * value's. */
+	volatile long neg = -5, nine = 9;
+	volatile unsigned long big = 4000000000UL;
+	lx_snprintf(b, sizeof(b), "%ld %d %d %d %ld %lu %ld", neg, 1, 2, 3, nine, big, neg);
+	CHECK(strcmp(b, "-5 1 2 3 9 4000000000 -5") == 0);
 	/* truncation keeps the would-be length and a terminated buffer */
 	CHECK(lx_snprintf(b, 4, "%s", "abcdef") == 6);
 	CHECK(strcmp(b, "abc") == 0);
