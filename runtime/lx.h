@@ -75,6 +75,8 @@ int lx_snprintf(char *buf, size_t size, const char *fmt, ...)
  * an unsorted table ends the process instead of mis-translating.
  */
 void lx_errno_check_tables(void);
+/* The soft limit of an RLIMIT_ resource (sys_info.c). */
+uint64_t lx_rlimit_cur(int resource);
 
 /* Process-wide Linux state that the vfs needs. */
 extern unsigned lx_umask;

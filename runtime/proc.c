@@ -115,6 +115,7 @@ void lx_proc_init(void)
 		FILETIME create, exit_t, kernel, user;
 		r->pgid = r->sid = lx_getpid();
 		r->ppid = lx_ppid;
+		r->nice = lx_prio_of_windows_class();
 		/* Started by Windows: the process began with its Windows process. */
 		if (GetProcessTimes(GetCurrentProcess(), &create, &exit_t, &kernel, &user))
 			r->start_time = (int64_t)(((uint64_t)create.dwHighDateTime << 32) |
@@ -154,6 +155,7 @@ void lx_proc_record_adopt(void *section)
 	r->win_pid = (long)GetCurrentProcessId();
 	r->threads = 1; /* a new image starts with its main thread */
 	r->umask = (long)lx_umask;
+	lx_prio_apply_self();
 }
 
 void *lx_proc_record_section(void)

@@ -82,6 +82,10 @@ struct lx_proc_record {
 		volatile long tid;
 		char comm[16];
 	} thread_name[LX_THREAD_NAMES];
+	/* The nice value (setpriority, runtime/sys_prio.c), kept across fork
+	 * and execve, and the effective uid its permission check compares
+	 * with the caller's (set_one_prio). */
+	volatile long nice, euid;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -135,6 +139,12 @@ void lx_signal_listener_stop(void);
 void lx_children_watcher_stop(void);
 /* Maps a record section handed over by the creator. */
 void lx_proc_record_adopt(void *section);
+/* Gives this process the Windows priority class of the nice value its
+ * record carries from its parent or its previous image (sys_prio.c). */
+void lx_prio_apply_self(void);
+/* The nice value of the Windows priority class a process Windows started
+ * was given (start /low, Task Manager). */
+long lx_prio_of_windows_class(void);
 /* The section handle of this process's record (NULL without one). */
 void *lx_proc_record_section(void);
 

@@ -128,6 +128,7 @@ void lx_proc_record_inherit(struct lx_proc_record *child)
 	child->env_start = r->env_start;
 	child->env_end = r->env_end;
 	child->umask = (long)lx_umask;
+	child->nice = r->nice;
 }
 
 void lx_proc_note_args(void)
@@ -274,6 +275,7 @@ static void from_record(struct lx_proc_record *r, struct lx_proc_info *info)
 	info->gid = r->gid;
 	info->threads = r->threads ? r->threads : 1;
 	info->umask = r->umask;
+	info->nice = r->nice;
 	info->win_pid = (unsigned long)r->win_pid;
 	info->arg_start = r->arg_start;
 	info->arg_end = r->arg_end;

@@ -16,6 +16,7 @@
 struct lx_proc_info {
 	long pid;               /* as asked: a tid shows as itself */
 	long tgid, ppid, pgid, sid, uid, gid, threads, umask;
+	long nice;              /* -20 to 19 */
 	char state;             /* 'R', 'S' or 'Z' (fs/proc/array.c task_state_array) */
 	bool self;              /* the calling process */
 	char comm[16];

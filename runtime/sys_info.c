@@ -138,6 +138,16 @@ static long do_prlimit(int resource, uint64_t new_p, uint64_t old_p)
 	return r;
 }
 
+uint64_t lx_rlimit_cur(int resource)
+{
+	uint64_t cur;
+
+	AcquireSRWLockShared(&limits_lock);
+	cur = limits[resource].rlim_cur;
+	ReleaseSRWLockShared(&limits_lock);
+	return cur;
+}
+
 /* Linux getrlimit(2). */
 int64_t lx_sys_getrlimit(struct lx_syscall *sc)
 {

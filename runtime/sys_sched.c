@@ -1,12 +1,15 @@
 /*
  * Scheduling and resource usage: sched_yield(2), sched_getaffinity(2),
- * sched_setaffinity(2), getrusage(2), times(2).
+ * sched_setaffinity(2), sched_getscheduler(2), sched_getparam(2),
+ * sched_get_priority_max(2), sched_get_priority_min(2), getcpu(2),
+ * membarrier(2), getrusage(2), times(2).
  */
 #include <windows.h>
 #include <psapi.h>
 #include <string.h>
 
 #include "lxnt/linux/time.h"
+#include "instance.h"
 #include "proc.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -114,6 +117,127 @@ struct lx_rusage {
 #define LX_RUSAGE_SELF 0
 #define LX_RUSAGE_CHILDREN (-1)
 #define LX_RUSAGE_THREAD 1
+
+#define LX_SCHED_OTHER 0
+#define LX_SCHED_FIFO 1
+#define LX_SCHED_RR 2
+#define LX_SCHED_BATCH 3
+#define LX_SCHED_IDLE 5
+#define LX_SCHED_DEADLINE 6
+
+/* The process pid (0: the caller) exists: -LX_EINVAL for a negative pid,
+ * -LX_ESRCH for none (find_process_by_pid). */
+static long sched_target(int32_t pid)
+{
+	if (pid < 0)
+		return -LX_EINVAL;
+	if (pid == 0 || lx_instance_tgid(pid))
+		return 0;
+	return -LX_ESRCH;
+}
+
+/* Linux sched_getscheduler(2): every thread here is SCHED_OTHER, since
+ * no call can make one anything else (sched_setscheduler is ENOSYS). */
+int64_t lx_sys_sched_getscheduler(struct lx_syscall *sc)
+{
+	long err = sched_target((int32_t)sc->arg[0]);
+
+	return err ? err : LX_SCHED_OTHER;
+}
+
+/* Linux sched_getparam(2): SCHED_OTHER's static priority is 0. */
+int64_t lx_sys_sched_getparam(struct lx_syscall *sc)
+{
+	int32_t param = 0;
+	long err;
+
+	if (!sc->arg[1])
+		return -LX_EINVAL;
+	if ((err = sched_target((int32_t)sc->arg[0])))
+		return err;
+	return lx_copy_to_user((uint64_t)sc->arg[1], &param, sizeof(param)) ? -LX_EFAULT : 0;
+}
+
+/* Linux sched_get_priority_max(2) and _min(2): 1..99 for the real-time
+ * policies, 0 for the others. */
+static long priority_bound(int policy, long rt)
+{
+	switch (policy) {
+	case LX_SCHED_FIFO:
+	case LX_SCHED_RR:
+		return rt;
+	case LX_SCHED_OTHER:
+	case LX_SCHED_BATCH:
+	case LX_SCHED_IDLE:
+	case LX_SCHED_DEADLINE:
+		return 0;
+	default:
+		return -LX_EINVAL;
+	}
+}
+
+int64_t lx_sys_sched_get_priority_max(struct lx_syscall *sc)
+{
+	return priority_bound((int)sc->arg[0], 99);
+}
+
+int64_t lx_sys_sched_get_priority_min(struct lx_syscall *sc)
+{
+	return priority_bound((int)sc->arg[0], 1);
+}
+
+/* Linux getcpu(2): the processor the thread runs on (numbered across
+ * processor groups of 64) and its NUMA node; the third argument is
+ * unused since Linux 2.6.24. */
+int64_t lx_sys_getcpu(struct lx_syscall *sc)
+{
+	PROCESSOR_NUMBER pn;
+	USHORT node = 0;
+	uint32_t cpu, numa;
+
+	GetCurrentProcessorNumberEx(&pn);
+	cpu = (uint32_t)pn.Group * 64 + pn.Number;
+	if (!GetNumaProcessorNodeEx(&pn, &node) || node == 0xffff)
+		node = 0;
+	numa = node;
+	if (sc->arg[0] && lx_copy_to_user((uint64_t)sc->arg[0], &cpu, sizeof(cpu)))
+		return -LX_EFAULT;
+	if (sc->arg[1] && lx_copy_to_user((uint64_t)sc->arg[1], &numa, sizeof(numa)))
+		return -LX_EFAULT;
+	return 0;
+}
+
+#define LX_MEMBARRIER_CMD_QUERY 0
+#define LX_MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define LX_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+
+static volatile LONG membarrier_registered;
+
+/* Linux membarrier(2): the private expedited barrier, which is what
+ * FlushProcessWriteBuffers does (every processor running a thread of the
+ * process passes a full barrier).  The global commands would need every
+ * process of the system and are not offered. */
+int64_t lx_sys_membarrier(struct lx_syscall *sc)
+{
+	int cmd = (int)sc->arg[0];
+
+	if (sc->arg[1] != 0)
+		return -LX_EINVAL;
+	switch (cmd) {
+	case LX_MEMBARRIER_CMD_QUERY:
+		return LX_MEMBARRIER_CMD_PRIVATE_EXPEDITED | LX_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+	case LX_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+		InterlockedExchange(&membarrier_registered, 1);
+		return 0;
+	case LX_MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+		if (!membarrier_registered)
+			return -LX_EPERM;
+		FlushProcessWriteBuffers();
+		return 0;
+	default:
+		return -LX_EINVAL;
+	}
+}
 
 static struct lx_timeval tv_of_100ns(int64_t t)
 {

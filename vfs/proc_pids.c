@@ -95,6 +95,7 @@ long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 	f->uid = info->uid;
 	f->gid = info->gid;
 	f->umask = info->umask;
+	f->nice = info->nice;
 	f->threads = info->threads;
 	f->utime = info->utime;
 	f->stime = info->stime;

@@ -14,6 +14,7 @@ struct lx_proc_facts {
 	char comm[16];          /* the name, at most 15 bytes (TASK_COMM_LEN) */
 	char state;             /* 'R', 'S', 'Z' */
 	long uid, gid, umask;
+	long nice;              /* -20 to 19 */
 	long threads;
 	uint64_t utime, stime;  /* clock ticks (USER_HZ, 100) */
 	uint64_t start_ticks;   /* start time after boot, clock ticks */

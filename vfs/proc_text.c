@@ -208,12 +208,12 @@ static void pid_stat(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	long long pid = f->pid;
 
-	lx_text_put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 %lld 0"
+	lx_text_put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 %lld %lld %lld 0"
 	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0"
 	       " 0 0 %llu %llu %llu %llu 0\n",
 	    pid, f->comm, f->state, (long long)f->ppid, (long long)f->pgid, (long long)f->sid,
-	    (unsigned long long)f->utime, (unsigned long long)f->stime, (long long)f->threads,
-	    (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,
+	    (unsigned long long)f->utime, (unsigned long long)f->stime, (long long)(20 + f->nice), (long long)f->nice,
+	    (long long)f->threads, (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,
 	    (unsigned long long)f->rss, (unsigned long long)f->arg_start,
 	    (unsigned long long)f->arg_end, (unsigned long long)f->env_start,
 	    (unsigned long long)f->env_end);

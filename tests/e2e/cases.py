@@ -214,6 +214,9 @@ CASES = [
     # rootfs and on a Windows drive.
     dict(name="guest-syncio", prog="syncio", args=[], rootfs=True),
     dict(name="guest-syncio-drive", prog="syncio", args=[]),
+    # Nice values across processes, fork and execve, and the scheduling
+    # queries (runtime/sys_prio.c, runtime/sys_sched.c).
+    dict(name="guest-sched", prog="sched", args=[], timeout=60),
     dict(name="guest-exitcode", prog="exitcode", args=["3", "two words", ""]),
     dict(name="guest-abort", prog="exitcode", args=["abort"]),
     dict(name="guest-segv", prog="exitcode", args=["segv"]),
