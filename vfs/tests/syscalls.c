@@ -737,7 +737,7 @@ static void test_poll_wakeup(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
-/* The FIFO rendezvous (fifo.c), both sides in this process. */
+/* FIFOs (fifo.c), both sides in this process. */
 static void test_fifo(void)
 {
 	struct lx_file *fr, *fw;
@@ -756,8 +756,42 @@ static void test_fifo(void)
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
 	EXPECT(SYS(close, wfd), 0);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	/* A later writer's bytes reach the reader that is still open. */
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(write, wfd, P("again"), 5), 5);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 5);
+	CHECK(memcmp(buf, "again", 5) == 0);
 	EXPECT(SYS(close, rfd), 0);
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR, &fr), -LX_EINVAL);
+	/* No reader left: EPIPE (and SIGPIPE). */
+	EXPECT(SYS(write, wfd, P("x"), 1), -LX_EPIPE);
+	EXPECT(SYS(close, wfd), 0);
+
+	/* O_RDWR is both ends and never blocks; the buffer holds 64 KiB. */
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(write, rfd, P("both"), 4), 4);
+	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	CHECK(memcmp(buf, "both", 4) == 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	{
+		static char big[4096];
+		long total = 0, r;
+		while ((r = SYS(write, wfd, P(big), sizeof(big))) > 0)
+			total += r;
+		EXPECT(r, -LX_EAGAIN);
+		EXPECT(total, 65536);
+	}
+	EXPECT(SYS(close, wfd), 0);
+	EXPECT(SYS(close, rfd), 0);
+	EXPECT(lx_fifo_open(7, ino, LX_O_ACCMODE, &fr), -LX_EINVAL);
+	/* Nobody has it open: the buffer went with the last description. */
+	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	EXPECT(SYS(close, rfd), 0);
 
 	/* Blocking opens wait for the other side until a signal comes. */
 	test_signal_after_ms = 30;
