@@ -166,8 +166,6 @@ static long fifo_attach(uint64_t dev, uint64_t ino, HANDLE section, struct lx_fi
 		return err ? err : -LX_ENOMEM;
 	}
 	/* A new section is zeroed: an empty ring that nobody has opened. */
-	fx->ring->dev = dev;
-	fx->ring->ino = ino;
 	*out = fx;
 	return 0;
 }
@@ -280,18 +278,16 @@ static void fifo_release(struct lx_file *f)
 	fifo_free(fx);
 }
 
-/* The node's key and the type of a FIFO; the node's other attributes are
- * not kept by the description. */
+/* The node as the latest open of the FIFO found it (fifo.h). */
 static long fifo_stat(struct lx_file *f, struct lx_kstat *st)
 {
 	struct lx_fifo *fx = f->priv;
+	long r = lx_fifo_enter(fx);
 
-	memset(st, 0, sizeof(*st));
-	st->dev = fx->ring->dev;
-	st->ino = fx->ring->ino;
-	st->nlink = 1;
-	st->mode = LX_S_IFIFO | 0600;
-	lx_kstat_owner(st);
+	if (r)
+		return r;
+	*st = fx->ring->node;
+	lx_fifo_leave(fx);
 	return 0;
 }
 
@@ -320,14 +316,14 @@ static long fifo_file_new(struct lx_fifo *fx, unsigned flags, struct lx_file **o
 	return 0;
 }
 
-long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out)
+long lx_fifo_open(const struct lx_kstat *node, unsigned flags, struct lx_file **out)
 {
 	struct lx_fifo *fx;
 	long r;
 
 	if ((flags & LX_O_ACCMODE) == LX_O_ACCMODE)
 		return -LX_EINVAL;
-	r = fifo_attach(dev, ino, NULL, &fx);
+	r = fifo_attach(node->dev, node->ino, NULL, &fx);
 	if (r)
 		return r;
 	r = lx_fifo_enter(fx);
@@ -335,6 +331,7 @@ long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **o
 		fifo_free(fx);
 		return r;
 	}
+	fx->ring->node = *node;
 	r = open_roles(fx, flags);
 	if (r)
 		drop_roles(fx);
@@ -392,7 +389,7 @@ long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out)
 	long r = ring ? 0 : -LX_EBADF;
 
 	if (ring) {
-		r = fifo_attach(ring->dev, ring->ino, section, &fx);
+		r = fifo_attach(ring->node.dev, ring->node.ino, section, &fx);
 		UnmapViewOfFile(ring);
 	} else if (section) {
 		CloseHandle(section);

@@ -17,7 +17,9 @@
  * abandoned, and the next owner goes on with a whole ring).
  */
 struct lx_fifo_ring {
-	uint64_t dev, ino;                 /* the node, for the hand-off */
+	/* The node as its latest opener found it: its key names the objects
+	 * again after a hand-off, and fstat answers with it. */
+	struct lx_kstat node;
 	volatile uint64_t head, tail;
 	/* How many opens each role has had (r_counter and w_counter of
 	 * pipe_inode_info): a blocked open waits for the other's to move. */

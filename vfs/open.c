@@ -68,7 +68,7 @@ static long truncate_handle(HANDLE h)
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
 
-/* may_open's answer for a FIFO that the caller may open: the rendezvous
+/* may_open's answer for a FIFO that the caller may open: the shared buffer
  * of vfs/fifo.c, not the file, is what is opened. */
 #define MAY_OPEN_FIFO 1
 
@@ -164,8 +164,7 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 		for (int tries = 0;; tries++) {
 			err = may_open(node, flags, &exists, &st);
 			if (err == MAY_OPEN_FIFO)
-				return lx_fifo_open(st.dev, st.ino, flags & (LX_O_ACCMODE | LX_O_NONBLOCK),
-				                    out);
+				return lx_fifo_open(&st, flags & (LX_O_ACCMODE | LX_O_NONBLOCK), out);
 			if (err || exists)
 				break;
 			err = create_with_meta(node, flags, mode, &h);

@@ -346,10 +346,11 @@ void lx_pipe_raise_sigpipe(void);
 long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out);
 /* Whether f is an end of a pipe (vfs/pipe.c). */
 bool lx_file_is_pipe(const struct lx_file *f);
-/* Opens the FIFO whose node has the stable key (dev, ino) with open(2)'s
- * flags (fifo.c, fifo(7)): blocks until the other side comes unless
- * O_NONBLOCK, which a reader ignores and a writer answers with ENXIO. */
-long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out);
+/* Opens the FIFO node whose stat is node (its stable key is dev and ino)
+ * with open(2)'s flags (fifo.c, fifo(7)): O_RDONLY and O_WRONLY block
+ * until the other side comes unless O_NONBLOCK, which a reader ignores and
+ * a writer answers with ENXIO; O_RDWR never blocks. */
+long lx_fifo_open(const struct lx_kstat *node, unsigned flags, struct lx_file **out);
 /* Whether f is an open FIFO (fifo.c), and its description across fork and
  * execve: the role handles and the ring go over, duplicated into proc. */
 bool lx_file_is_fifo(const struct lx_file *f);

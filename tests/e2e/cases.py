@@ -613,4 +613,5 @@ CASES = [
     dict(name="fifo-sigpipe", prog="fifos", args=["sigpipe"], rootfs=True, timeout=30),
     dict(name="fifo-writers-at-once", prog="fifos", args=["writers"], rootfs=True, timeout=60),
     dict(name="fifo-kill-writer", prog="fifos", args=["kill"], rootfs=True, timeout=30),
+    dict(name="fifo-fork-writer", prog="fifos", args=["fork"], rootfs=True, timeout=30),
 ]

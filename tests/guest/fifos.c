@@ -3,7 +3,7 @@
  * the current directory, drives it from one or more processes and prints
  * what Linux answers, so that the native run is the expected output.
  *
- *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill
+ *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -83,7 +83,10 @@ static void mode_rdwr(void)
 	fd = open(FIFO, O_RDWR);
 	show("open O_RDWR", fd >= 0 ? 0 : -1);
 	show("fstat", fstat(fd, &st));
-	printf("fifo %d\n", S_ISFIFO(st.st_mode));
+	struct stat node;
+	stat(FIFO, &node);
+	printf("fifo %d mode %o same inode %d\n", S_ISFIFO(st.st_mode), st.st_mode & 07777,
+	       st.st_ino == node.st_ino && st.st_dev == node.st_dev);
 	show("F_GETPIPE_SZ", fcntl(fd, F_GETPIPE_SZ));
 	show("write", write(fd, "both ends", 9));
 	ioctl(fd, FIONREAD, &n);
@@ -118,6 +121,32 @@ static void mode_nonblock(void)
 	printf("got '%s'\n", buf);
 	show("read again", read(fd, buf, sizeof(buf)));
 	close(fd);
+	unlink(FIFO);
+}
+
+/* A forked child shares the writer's description: its copy keeps the
+ * FIFO's write end open after the parent closes its own. */
+static void mode_fork(void)
+{
+	char buf[64] = { 0 };
+	int r, w;
+	pid_t pid;
+
+	make_fifo();
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	pid = fork();
+	if (pid == 0) {
+		usleep(200000);
+		_exit(write(w, "from the child", 14) == 14 ? 0 : 1);
+	}
+	close(w);
+	fcntl(r, F_SETFL, 0);
+	show("read", read(r, buf, sizeof(buf)));
+	printf("got '%s'\n", buf);
+	show("read after the child", read(r, buf, sizeof(buf)));
+	child_status(pid);
+	close(r);
 	unlink(FIFO);
 }
 
@@ -317,7 +346,7 @@ int main(int argc, char **argv)
 	} modes[] = {
 		{ "rdwr", mode_rdwr }, { "nonblock", mode_nonblock }, { "enxio", mode_enxio },
 		{ "poll", mode_poll }, { "sigpipe", mode_sigpipe }, { "writers", mode_writers },
-		{ "kill", mode_kill },
+		{ "kill", mode_kill }, { "fork", mode_fork },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -326,6 +355,6 @@ int main(int argc, char **argv)
 			modes[i].run();
 			return 0;
 		}
-	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill\n");
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork\n");
 	return 2;
 }

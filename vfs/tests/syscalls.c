@@ -737,6 +737,13 @@ static void test_poll_wakeup(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
+static long fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out)
+{
+	struct lx_kstat node = { .dev = dev, .ino = ino, .nlink = 1, .mode = LX_S_IFIFO | 0640 };
+
+	return lx_fifo_open(&node, flags, out);
+}
+
 /* FIFOs (fifo.c), both sides in this process. */
 static void test_fifo(void)
 {
@@ -745,11 +752,11 @@ static void test_fifo(void)
 	char buf[16];
 	long rfd, wfd;
 
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
+	EXPECT(fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
 	rfd = lx_fd_install(fr, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0); /* no writer yet */
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
 	wfd = lx_fd_install(fw, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
 	EXPECT(SYS(write, wfd, P("fifo"), 4), 4);
@@ -757,7 +764,7 @@ static void test_fifo(void)
 	EXPECT(SYS(close, wfd), 0);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
 	/* A later writer's bytes reach the reader that is still open. */
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
 	wfd = lx_fd_install(fw, 0, false);
 	EXPECT(SYS(write, wfd, P("again"), 5), 5);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 5);
@@ -768,14 +775,18 @@ static void test_fifo(void)
 	EXPECT(SYS(close, wfd), 0);
 
 	/* O_RDWR is both ends and never blocks; the buffer holds 64 KiB. */
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR | LX_O_NONBLOCK, &fr), 0);
+	EXPECT(fifo_open(7, ino, LX_O_RDWR | LX_O_NONBLOCK, &fr), 0);
 	rfd = lx_fd_install(fr, 0, false);
 	EXPECT(SYS(write, rfd, P("both"), 4), 4);
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), 0);
 	wfd = lx_fd_install(fw, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
 	CHECK(memcmp(buf, "both", 4) == 0);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	{
+		struct lx_kstat st;
+		CHECK(lx_file_stat(fr, &st) == 0 && st.ino == ino && st.mode == (LX_S_IFIFO | 0640));
+	}
 	{
 		static char big[4096];
 		long total = 0, r;
@@ -786,18 +797,18 @@ static void test_fifo(void)
 	}
 	EXPECT(SYS(close, wfd), 0);
 	EXPECT(SYS(close, rfd), 0);
-	EXPECT(lx_fifo_open(7, ino, LX_O_ACCMODE, &fr), -LX_EINVAL);
+	EXPECT(fifo_open(7, ino, LX_O_ACCMODE, &fr), -LX_EINVAL);
 	/* Nobody has it open: the buffer went with the last description. */
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	EXPECT(fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
 	rfd = lx_fd_install(fr, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
 	EXPECT(SYS(close, rfd), 0);
 
 	/* Blocking opens wait for the other side until a signal comes. */
 	test_signal_after_ms = 30;
-	EXPECT(lx_fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
+	EXPECT(fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
 	test_signal_after_ms = 30;
-	EXPECT(lx_fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
+	EXPECT(fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
 }
 
 static void test_emfile(void)
