@@ -88,6 +88,10 @@ static void mode_rdwr(void)
 	printf("fifo %d mode %o same inode %d\n", S_ISFIFO(st.st_mode), st.st_mode & 07777,
 	       st.st_ino == node.st_ino && st.st_dev == node.st_dev);
 	show("F_GETPIPE_SZ", fcntl(fd, F_GETPIPE_SZ));
+	char link[64], target[4096] = { 0 };
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (readlink(link, target, sizeof(target) - 1) > 0)
+		printf("fd link ends in %s\n", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
 	show("write", write(fd, "both ends", 9));
 	ioctl(fd, FIONREAD, &n);
 	printf("FIONREAD %d\n", n);
