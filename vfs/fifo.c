@@ -93,11 +93,20 @@ long lx_fifo_wait(struct lx_fifo *fx, enum lx_fifo_role who)
 	long r;
 
 	ResetEvent(ev);
+	fx->ring->waiting[who]++;
 	lx_fifo_leave(fx);
 	r = lx_wait_interruptible(1, &ev, LX_FIFO_RECHECK_MS);
 	if (lx_fifo_enter(fx))
 		return -LX_EIO;
+	if (fx->ring->waiting[who])
+		fx->ring->waiting[who]--;
 	return r == -LX_ERESTARTSYS ? r : 0;
+}
+
+void lx_fifo_wake(struct lx_fifo *fx, enum lx_fifo_role who)
+{
+	if (fx->ring->waiting[who])
+		SetEvent(fx->wake[who]);
 }
 
 static void fifo_free(struct lx_fifo *fx)

@@ -24,6 +24,13 @@ struct lx_fifo_ring {
 	/* How many opens each role has had (r_counter and w_counter of
 	 * pipe_inode_info): a blocked open waits for the other's to move. */
 	volatile uint64_t readers_opened, writers_opened;
+	/* Calls waiting on each wake event (lx_fifo_wait), so that a transfer
+	 * sets it only when someone waits; one that a killed process left
+	 * too high costs a needless SetEvent, never a lost wake-up. */
+	volatile uint32_t waiting[2];
+	/* The least room a waiting writer needs (0: none said), so that a
+	 * reader does not wake a writer for every few bytes it takes. */
+	volatile uint32_t room_wanted;
 	unsigned char data[LX_PIPE_CAPACITY];
 };
 
@@ -72,6 +79,9 @@ long lx_fifo_count(struct lx_fifo *fx, enum lx_fifo_role role);
  * (at most LX_FIFO_RECHECK_MS, through lx_wait_interruptible) and takes
  * the mutex again.  0, or -LX_ERESTARTSYS for a signal (mutex held too). */
 long lx_fifo_wait(struct lx_fifo *fx, enum lx_fifo_role who);
+
+/* Sets wake[who] if a call waits on it; under the mutex. */
+void lx_fifo_wake(struct lx_fifo *fx, enum lx_fifo_role who);
 
 /* fifo_io.c */
 long lx_fifo_read(struct lx_file *f, void *buf, size_t n, int64_t *pos);

@@ -36,6 +36,27 @@ static void ring_put(struct lx_fifo_ring *r, const char *buf, size_t n)
 	__atomic_store_n(&r->tail, r->tail + n, __ATOMIC_RELEASE);
 }
 
+/* After a read: wakes the waiting writers once there is the room the
+ * neediest of them asked for. */
+static void wake_writers(struct lx_fifo_ring *r, struct lx_fifo *fx)
+{
+	if (LX_PIPE_CAPACITY - ring_used(r) < r->room_wanted)
+		return;
+	r->room_wanted = 0;
+	lx_fifo_wake(fx, LX_FIFO_WRITER);
+}
+
+/* Before a writer waits: the room it needs, all of a write up to PIPE_BUF
+ * (atomic), else half the ring, or what is left if less. */
+static void want_room(struct lx_fifo_ring *r, size_t total, size_t left)
+{
+	uint32_t need = total <= LX_PIPE_BUF ? (uint32_t)left :
+	                left < LX_PIPE_CAPACITY / 2 ? (uint32_t)left : LX_PIPE_CAPACITY / 2;
+
+	if (!r->room_wanted || need < r->room_wanted)
+		r->room_wanted = need;
+}
+
 /* pipe_read: what is there, up to n; without data, end of file when no
  * writer has the FIFO open, EAGAIN for O_NONBLOCK, else a wait. */
 long lx_fifo_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
@@ -52,7 +73,7 @@ long lx_fifo_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
 		if (used) {
 			size_t take = used < n ? (size_t)used : n;
 			ring_take(fx->ring, buf, take);
-			SetEvent(fx->wake[LX_FIFO_WRITER]);
+			wake_writers(fx->ring, fx);
 			r = (long)take;
 			break;
 		}
@@ -106,7 +127,7 @@ long lx_fifo_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
 		size_t put = write_fits(n, n - done, LX_PIPE_CAPACITY - ring_used(fx->ring));
 		if (put) {
 			ring_put(fx->ring, (const char *)buf + done, put);
-			SetEvent(fx->wake[LX_FIFO_READER]);
+			lx_fifo_wake(fx, LX_FIFO_READER);
 			done += put;
 			continue;
 		}
@@ -114,6 +135,7 @@ long lx_fifo_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
 			r = -LX_EAGAIN;
 			break;
 		}
+		want_room(fx->ring, n, n - done);
 		r = lx_fifo_wait(fx, LX_FIFO_WRITER);
 		if (r < 0)
 			break;
