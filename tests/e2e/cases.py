@@ -604,7 +604,8 @@ CASES = [
     # of file when the first has gone, and a second reader meets the
     # second writer; a reader held open across both reads them both.
     dict(name="fifo-writers-in-turn", prog="busybox", path=True, rootfs=True, timeout=30,
-         args=["sh", "-c", 'mkfifo f; (echo a > f; sleep 0.5; echo b > f) & cat f; cat f; wait; '
+         args=["sh", "-c", 'mkfifo f; (echo a > f; until [ -e read1 ]; do sleep 0.1; done; '
+               'echo b > f) & cat f; touch read1; cat f; wait; rm read1; '
                '(echo c > f; echo d > f) & p=$!; exec 3<f; wait $p; cat <&3; exec 3<&-; rm f']),
     dict(name="fifo-rdwr", prog="fifos", args=["rdwr"], rootfs=True, timeout=30),
     dict(name="fifo-nonblock-reader", prog="fifos", args=["nonblock"], rootfs=True, timeout=30),
@@ -614,4 +615,5 @@ CASES = [
     dict(name="fifo-writers-at-once", prog="fifos", args=["writers"], rootfs=True, timeout=60),
     dict(name="fifo-kill-writer", prog="fifos", args=["kill"], rootfs=True, timeout=30),
     dict(name="fifo-fork-writer", prog="fifos", args=["fork"], rootfs=True, timeout=30),
+    dict(name="fifo-eintr", prog="fifos", args=["eintr"], rootfs=True, timeout=30),
 ]

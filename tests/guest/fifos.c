@@ -3,7 +3,7 @@
  * the current directory, drives it from one or more processes and prints
  * what Linux answers, so that the native run is the expected output.
  *
- *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork
+ *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork | eintr
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,36 @@ static void mode_fork(void)
 	show("read after the child", read(r, buf, sizeof(buf)));
 	child_status(pid);
 	close(r);
+	unlink(FIFO);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void alarm_in_ms(int ms)
+{
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* A signal whose handler has no SA_RESTART ends a blocking open and a
+ * blocking read with EINTR. */
+static void mode_eintr(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	char buf[8];
+	int fd;
+
+	make_fifo();
+	sigaction(SIGALRM, &sa, NULL);
+	alarm_in_ms(200);
+	show("open O_RDONLY, no writer", open(FIFO, O_RDONLY));
+	fd = open(FIFO, O_RDWR);
+	alarm_in_ms(200);
+	show("read, empty", read(fd, buf, sizeof(buf)));
+	close(fd);
 	unlink(FIFO);
 }
 
@@ -351,6 +382,7 @@ int main(int argc, char **argv)
 		{ "rdwr", mode_rdwr }, { "nonblock", mode_nonblock }, { "enxio", mode_enxio },
 		{ "poll", mode_poll }, { "sigpipe", mode_sigpipe }, { "writers", mode_writers },
 		{ "kill", mode_kill }, { "fork", mode_fork },
+		{ "eintr", mode_eintr },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -359,6 +391,6 @@ int main(int argc, char **argv)
 			modes[i].run();
 			return 0;
 		}
-	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork\n");
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr\n");
 	return 2;
 }
