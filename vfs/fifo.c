@@ -126,7 +126,8 @@ static void fifo_free(struct lx_fifo *fx)
 	free(fx);
 }
 
-/* A named object of the FIFO, made or opened: an event or the mutex. */
+/* A named event of the FIFO (a wake event or a role object), made or
+ * opened. */
 static HANDLE named_event(const struct lx_fifo *fx, const wchar_t *suffix)
 {
 	wchar_t name[LX_FIFO_NAME];

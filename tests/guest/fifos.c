@@ -100,6 +100,9 @@ static void mode_rdwr(void)
 	printf("got '%s'\n", buf);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	show("read empty nonblock", read(fd, buf, sizeof(buf)));
+	show("lseek", lseek(fd, 0, SEEK_CUR));
+	show("pread", pread(fd, buf, 1, 0));
+	show("F_GETFL accmode", fcntl(fd, F_GETFL) & O_ACCMODE);
 	close(fd);
 	unlink(FIFO);
 }
