@@ -616,4 +616,5 @@ CASES = [
     dict(name="fifo-kill-writer", prog="fifos", args=["kill"], rootfs=True, timeout=30),
     dict(name="fifo-fork-writer", prog="fifos", args=["fork"], rootfs=True, timeout=30),
     dict(name="fifo-eintr", prog="fifos", args=["eintr"], rootfs=True, timeout=30),
+    dict(name="fifo-kill-reader", prog="fifos", args=["killreader"], rootfs=True, timeout=30),
 ]

@@ -4,6 +4,7 @@
  * what Linux answers, so that the native run is the expected output.
  *
  *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork | eintr
+ *         | killreader
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -129,6 +130,38 @@ static void mode_nonblock(void)
 	printf("got '%s'\n", buf);
 	show("read again", read(fd, buf, sizeof(buf)));
 	close(fd);
+	unlink(FIFO);
+}
+
+/* The reader is killed while a writer waits for room: the write returns
+ * what went in, and the next one is EPIPE. */
+static void mode_killreader(void)
+{
+	static char buf[1 << 20];
+	pid_t reader, killer;
+	int w;
+
+	make_fifo();
+	signal(SIGPIPE, SIG_IGN);
+	reader = fork();
+	if (reader == 0) {
+		int r = open(FIFO, O_RDONLY);
+		(void)r;
+		for (;;)
+			pause();
+	}
+	w = open(FIFO, O_WRONLY);
+	killer = fork();
+	if (killer == 0) {
+		usleep(300000);
+		kill(reader, SIGKILL);
+		_exit(0);
+	}
+	show("write 1 MiB", write(w, buf, sizeof(buf)));
+	show("write again", write(w, buf, 1));
+	child_status(reader);
+	child_status(killer);
+	close(w);
 	unlink(FIFO);
 }
 
@@ -385,7 +418,7 @@ int main(int argc, char **argv)
 		{ "rdwr", mode_rdwr }, { "nonblock", mode_nonblock }, { "enxio", mode_enxio },
 		{ "poll", mode_poll }, { "sigpipe", mode_sigpipe }, { "writers", mode_writers },
 		{ "kill", mode_kill }, { "fork", mode_fork },
-		{ "eintr", mode_eintr },
+		{ "eintr", mode_eintr }, { "killreader", mode_killreader },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -394,6 +427,6 @@ int main(int argc, char **argv)
 			modes[i].run();
 			return 0;
 		}
-	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr\n");
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader\n");
 	return 2;
 }
