@@ -382,6 +382,8 @@ long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *
 	long r;
 
 	hf->is_fifo = 1;
+	/* A FIFO has no offset: pos carries the POLLHUP gate instead. */
+	hf->pos = fx->hup_gated ? (int64_t)(fx->hup_seen + 1) : 0;
 	r = dup_into(proc, fx->role[LX_FIFO_READER], &hf->handle);
 	if (!r)
 		r = dup_into(proc, fx->role[LX_FIFO_WRITER], &hf->handle2);
@@ -407,7 +409,8 @@ long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out)
 	if (!r) {
 		fx->role[0] = role[0];
 		fx->role[1] = role[1];
-		fx->hup_gated = false;
+		fx->hup_gated = hf->pos != 0;
+		fx->hup_seen = (uint64_t)hf->pos - 1;
 		r = fifo_file_new(fx, hf->flags, out);
 		if (r)
 			fifo_free(fx);

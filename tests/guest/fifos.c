@@ -248,6 +248,12 @@ static void mode_poll(void)
 	make_fifo();
 	r = open(FIFO, O_RDONLY | O_NONBLOCK);
 	show_poll("reader, no writer yet", r, POLLIN, 0);
+	pid = fork();
+	if (pid == 0) {
+		show_poll("reader, no writer yet, in a child", r, POLLIN, 0);
+		_exit(0);
+	}
+	child_status(pid);
 	w = open(FIFO, O_WRONLY);
 	show_poll("reader, writer open", r, POLLIN, 0);
 	show_poll("writer", w, POLLOUT, 0);
