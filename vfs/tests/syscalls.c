@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "fifo.h"
 #include "lxnt/linux/poll.h"
 #include "lxnt/linux/signal.h"
 #include "lxnt/linux/time.h"
@@ -737,6 +738,12 @@ static void test_poll_wakeup(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
+static DWORD WINAPI take_and_die(void *mutex)
+{
+	WaitForSingleObject(mutex, INFINITE);
+	return 0;
+}
+
 static long fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out)
 {
 	struct lx_kstat node = { .dev = dev, .ino = ino, .nlink = 1, .mode = LX_S_IFIFO | 0640 };
@@ -794,6 +801,16 @@ static void test_fifo(void)
 			total += r;
 		EXPECT(r, -LX_EAGAIN);
 		EXPECT(total, 65536);
+	}
+	/* A thread that dies holding the mutex abandons it: the ring is
+	 * whole and the next call goes on. */
+	{
+		struct lx_fifo *fx = fr->priv;
+		HANDLE t = CreateThread(NULL, 0, take_and_die, fx->mutex, 0, NULL);
+		WaitForSingleObject(t, INFINITE);
+		CloseHandle(t);
+		EXPECT(SYS(read, rfd, P(buf), 4), 4);
+		EXPECT(SYS(write, wfd, P(buf), 4), 4);
 	}
 	EXPECT(SYS(close, wfd), 0);
 	EXPECT(SYS(close, rfd), 0);
