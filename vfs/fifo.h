@@ -73,7 +73,9 @@ static inline bool lx_fifo_writes(const struct lx_file *f)
  * is unusable) and given back with leave. */
 long lx_fifo_enter(struct lx_fifo *fx);
 void lx_fifo_leave(struct lx_fifo *fx);
-/* Open descriptions of a role (at least 0), or -errno; under the mutex. */
+/* Under the mutex: whether a description anywhere has the role, as a
+ * count that only means something as 0 or not 0 (a description handed to
+ * a child holds two handles; our own role answers 1), or -errno. */
 long lx_fifo_count(struct lx_fifo *fx, enum lx_fifo_role role);
 /* Under the mutex: resets wake[who], lets the mutex go, waits on wake[who]
  * (at most LX_FIFO_RECHECK_MS, through lx_wait_interruptible) and takes
