@@ -34,8 +34,9 @@ struct lx_handoff_file {
 	uint32_t flags;            /* LX_O_* */
 	int32_t which;
 	uint32_t path_off;         /* 0: no path */
-	uint8_t is_dir, pos_shared, is_pipe, pad;
+	uint8_t is_dir, pos_shared, is_pipe, is_fifo;
 	uint64_t lock_id, lock_obj; /* the description as a lock owner (vfs/locks.c) */
+	uint64_t handle3;          /* a FIFO's ring section (vfs/fifo.c) */
 };
 
 struct lx_handoff_fd {

@@ -1,121 +1,423 @@
 /*
- * FIFOs (fifo(7)): the rendezvous of the readers and writers of one FIFO
- * node through a Windows named pipe whose name comes from the node's
- * stable key, so that every process of every instance that opens the node
- * meets at the same name (docs/vfs.md, "FIFOs").  The node itself, and
+ * FIFOs (fifo(7)): one pipe buffer shared by every open of a FIFO node in
+ * every process of the instance, as fifo_open of fs/pipe.c shares one
+ * pipe_inode_info (docs/vfs.md, "FIFOs").  The node's stable key (st_dev,
+ * st_ino) names the instance's objects for it (runtime/instance.h):
+ *
+ *   fifo-DEV-INO-ring   section: struct lx_fifo_ring, the 64 KiB buffer
+ *   fifo-DEV-INO-lock   mutex over the ring
+ *   fifo-DEV-INO-data   event for the readers, -room for the writers
+ *   fifo-DEV-INO-r, -w  role objects: one handle per reading (writing)
+ *                       description, wherever it lives
+ *
+ * Readers and writers are counted as the handle counts of the role objects
+ * (NtQueryObject, ObjectBasicInformation), so that a killed process, whose
+ * handles Windows closes, cannot leave a count wrong, and a description
+ * handed to a child by fork, whose handle is duplicated, keeps its end open
+ * until the last process holding it closes it, as Linux counts open file
+ * descriptions.  Reads and writes are fifo_io.c's.  The node itself, and
  * the call of lx_fifo_open when open(2) meets one, are the metadata
- * backend's.  Once connected, the ends are ordinary pipe files (pipe.c).
+ * backend's.
  */
-#include "pipe.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "fifo.h"
+#include "handoff.h"
+#include "instance.h"
 #include "signal.h"
 
-/* How often a writer looks again for a reader that has not come yet. */
-#define LX_FIFO_RETRY_MS 10
+#define LX_FIFO_NAME 160
 
-/* \\.\pipe\lxnt-fifo-DEV-INO (hexadecimal). */
-static void fifo_name(wchar_t *out, uint64_t dev, uint64_t ino)
+static const wchar_t *const role_suffix[2] = { L"r", L"w" };
+
+/* The instance's name of the FIFO's object `suffix`. */
+static bool object_name(const struct lx_fifo *fx, const wchar_t *suffix, wchar_t *out)
 {
-	static const wchar_t prefix[] = L"\\\\.\\pipe\\lxnt-fifo-";
-	wchar_t *at = out;
+	wchar_t what[64];
+	size_t n = wcslen(fx->what);
 
-	for (const wchar_t *p = prefix; *p; p++)
-		*at++ = *p;
-	lx_pipe_append_hex(&at, dev, L'-');
-	lx_pipe_append_hex(&at, ino, 0);
+	if (n + wcslen(suffix) + 1 > sizeof(what) / sizeof(what[0]))
+		return false;
+	memcpy(what, fx->what, n * sizeof(wchar_t));
+	wcscpy(what + n, suffix);
+	return lx_instance_object_name(what, out, LX_FIFO_NAME);
 }
 
-/* Waits, interruptibly, until a writer connects to the server instance h. */
-static long wait_for_writer(HANDLE h)
+long lx_fifo_enter(struct lx_fifo *fx)
 {
-	OVERLAPPED ov = { 0 };
-	DWORD unused;
-	long r = 0;
+	/* WAIT_ABANDONED: its owner died inside; the ring is whole (fifo.h). */
+	DWORD r = WaitForSingleObject(fx->mutex, INFINITE);
 
-	ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (!ov.hEvent)
-		return lx_errno_from_win32(GetLastError());
-	if (!ConnectNamedPipe(h, &ov)) {
-		DWORD e = GetLastError();
-		if (e == ERROR_IO_PENDING) {
-			void *ev = ov.hEvent;
-			r = lx_wait_interruptible(1, &ev, -1);
-			if (r < 0)
-				CancelIoEx(h, &ov);
-			/* A writer may have connected while the cancel was on its way. */
-			if (GetOverlappedResult(h, &ov, &unused, TRUE))
-				r = 0;
-			else if (r >= 0)
-				r = lx_errno_from_win32(GetLastError());
-		} else if (e != ERROR_PIPE_CONNECTED) {
-			r = lx_errno_from_win32(e);
-		}
-	}
-	CloseHandle(ov.hEvent);
-	return r < 0 ? r : 0;
+	return r == WAIT_OBJECT_0 || r == WAIT_ABANDONED ? 0 : -LX_EIO;
+}
+
+void lx_fifo_leave(struct lx_fifo *fx)
+{
+	ReleaseMutex(fx->mutex);
 }
 
 /*
- * A reader makes a server instance of the name.  Without O_NONBLOCK it
- * waits for a writer (fifo_open of fs/pipe.c: wait_for_partner); with it,
- * it returns at once and reads end of file until a writer comes.
+ * The handle count of the role object, less the handle opened here to ask.
+ * Every change of a count that is not a death (open, close, this probe)
+ * happens under the mutex, so no other probe is counted; a fork's
+ * duplicate adds to a count that is already above 0.
  */
-static long open_reader(const wchar_t *name, unsigned flags, struct lx_file **out)
+long lx_fifo_count(struct lx_fifo *fx, enum lx_fifo_role role)
 {
-	HANDLE h = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED,
-	                            PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
-	                            PIPE_REJECT_REMOTE_CLIENTS,
-	                            PIPE_UNLIMITED_INSTANCES, 0, LX_PIPE_CAPACITY, 0, NULL);
+	PUBLIC_OBJECT_BASIC_INFORMATION info;
+	wchar_t name[LX_FIFO_NAME];
+	NTSTATUS st;
+	HANDLE h;
+
+	if (fx->role[role])
+		return 1; /* ours, at least */
+	if (!object_name(fx, role_suffix[role], name))
+		return -LX_ENAMETOOLONG;
+	h = OpenEventW(SYNCHRONIZE, FALSE, name);
+	if (!h) {
+		DWORD e = GetLastError();
+		/* No handle of it anywhere: nobody has that end open. */
+		return e == ERROR_FILE_NOT_FOUND ? 0 : lx_errno_from_win32(e);
+	}
+	st = NtQueryObject(h, ObjectBasicInformation, &info, sizeof(info), NULL);
+	CloseHandle(h);
+	if (!NT_SUCCESS(st))
+		return lx_errno_from_ntstatus(st);
+	return info.HandleCount > 0 ? (long)info.HandleCount - 1 : 0;
+}
+
+long lx_fifo_wait(struct lx_fifo *fx, enum lx_fifo_role who)
+{
+	void *ev = fx->wake[who];
 	long r;
 
-	if (h == INVALID_HANDLE_VALUE)
-		return lx_errno_from_win32(GetLastError());
-	if (!(flags & LX_O_NONBLOCK)) {
-		r = wait_for_writer(h);
-		if (r < 0) {
-			CloseHandle(h);
-			return r;
-		}
+	ResetEvent(ev);
+	fx->ring->waiting[who]++;
+	lx_fifo_leave(fx);
+	r = lx_wait_interruptible(1, &ev, LX_FIFO_RECHECK_MS);
+	if (lx_fifo_enter(fx))
+		return -LX_EIO;
+	if (fx->ring->waiting[who])
+		fx->ring->waiting[who]--;
+	return r == -LX_ERESTARTSYS ? r : 0;
+}
+
+void lx_fifo_wake(struct lx_fifo *fx, enum lx_fifo_role who)
+{
+	if (fx->ring->waiting[who])
+		SetEvent(fx->wake[who]);
+}
+
+static void fifo_free(struct lx_fifo *fx)
+{
+	if (fx->ring)
+		UnmapViewOfFile(fx->ring);
+	for (int i = 0; i < 2; i++) {
+		if (fx->wake[i])
+			CloseHandle(fx->wake[i]);
+		if (fx->role[i])
+			CloseHandle(fx->role[i]);
 	}
-	return lx_pipe_end_new(h, LX_O_RDONLY | (flags & LX_O_NONBLOCK), out);
+	if (fx->mutex)
+		CloseHandle(fx->mutex);
+	if (fx->section)
+		CloseHandle(fx->section);
+	free(fx);
+}
+
+/* A named event of the FIFO (a wake event or a role object), made or
+ * opened. */
+static HANDLE named_event(const struct lx_fifo *fx, const wchar_t *suffix)
+{
+	wchar_t name[LX_FIFO_NAME];
+
+	if (!object_name(fx, suffix, name))
+		return NULL;
+	return CreateEventW(lx_instance_security(), TRUE, FALSE, name);
 }
 
 /*
- * A writer connects to a reader's instance.  With no reader it waits
- * (interruptibly, looking again every LX_FIFO_RETRY_MS), or with
- * O_NONBLOCK fails with ENXIO as fifo(7) says.
+ * Makes or opens the FIFO's objects and maps its ring.  section, when not
+ * NULL, is the ring's handle (handed over by fork or execve) and is taken.
  */
-static long open_writer(const wchar_t *name, unsigned flags, struct lx_file **out)
+static long fifo_attach(uint64_t dev, uint64_t ino, HANDLE section, struct lx_fifo **out)
 {
-	for (;;) {
-		HANDLE h = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0, NULL,
-		                       OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
-		if (h != INVALID_HANDLE_VALUE)
-			return lx_pipe_end_new(h, LX_O_WRONLY | (flags & LX_O_NONBLOCK), out);
-		DWORD e = GetLastError();
-		/* No instance (no reader) or none free (every reader taken). */
-		if (e != ERROR_FILE_NOT_FOUND && e != ERROR_PIPE_BUSY)
-			return lx_errno_from_win32(e);
-		if (flags & LX_O_NONBLOCK)
-			return -LX_ENXIO;
-		long r = lx_wait_interruptible(0, NULL, LX_FIFO_RETRY_MS);
-		if (r != -LX_ETIMEDOUT)
-			return r < 0 ? r : -LX_EIO;
+	struct lx_fifo *fx = calloc(1, sizeof(*fx));
+	wchar_t name[LX_FIFO_NAME];
+	wchar_t *at;
+
+	if (!fx) {
+		if (section)
+			CloseHandle(section);
+		return -LX_ENOMEM;
+	}
+	wcscpy(fx->what, L"fifo-");
+	at = fx->what + 5;
+	lx_pipe_append_hex(&at, dev, L'-');
+	lx_pipe_append_hex(&at, ino, L'-');
+	*at = 0;
+	fx->section = section;
+	if (!fx->section && object_name(fx, L"ring", name))
+		fx->section = CreateFileMappingW(INVALID_HANDLE_VALUE, lx_instance_security(),
+		                                 PAGE_READWRITE, 0, sizeof(struct lx_fifo_ring), name);
+	if (fx->section && object_name(fx, L"lock", name))
+		fx->mutex = CreateMutexW(lx_instance_security(), FALSE, name);
+	if (fx->mutex) {
+		fx->wake[LX_FIFO_READER] = named_event(fx, L"data");
+		fx->wake[LX_FIFO_WRITER] = named_event(fx, L"room");
+	}
+	if (fx->wake[LX_FIFO_READER] && fx->wake[LX_FIFO_WRITER])
+		fx->ring = MapViewOfFile(fx->section, FILE_MAP_ALL_ACCESS, 0, 0,
+		                         sizeof(struct lx_fifo_ring));
+	if (!fx->ring) {
+		long err = lx_errno_from_win32(GetLastError());
+		fifo_free(fx);
+		return err ? err : -LX_ENOMEM;
+	}
+	/* A new section is zeroed: an empty ring that nobody has opened. */
+	*out = fx;
+	return 0;
+}
+
+/* Takes a handle of the role object (under the mutex). */
+static long take_role(struct lx_fifo *fx, enum lx_fifo_role role)
+{
+	fx->role[role] = named_event(fx, role_suffix[role]);
+	return fx->role[role] ? 0 : lx_errno_from_win32(GetLastError());
+}
+
+/* Gives the description's roles back and wakes the other side, which may
+ * now see end of file, EPIPE or POLLHUP/POLLERR (pipe_release). */
+static void drop_roles(struct lx_fifo *fx)
+{
+	for (int role = 0; role < 2; role++) {
+		if (!fx->role[role])
+			continue;
+		CloseHandle(fx->role[role]);
+		fx->role[role] = NULL;
+		SetEvent(fx->wake[!role]);
 	}
 }
 
-long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out)
+/*
+ * wait_for_partner of fs/pipe.c: until the other role has a description
+ * open, or has had one opened since (a writer that came and went at once
+ * still ends a reader's open).
+ */
+static long wait_for_partner(struct lx_fifo *fx, enum lx_fifo_role me)
 {
-	wchar_t name[64];
+	enum lx_fifo_role partner = !me;
+	volatile uint64_t *opened = partner == LX_FIFO_WRITER ? &fx->ring->writers_opened :
+	                                                       &fx->ring->readers_opened;
+	uint64_t seen = *opened;
 
-	fifo_name(name, dev, ino);
+	for (;;) {
+		long n = lx_fifo_count(fx, partner);
+		if (n != 0)
+			return n < 0 ? n : 0;
+		if (*opened != seen)
+			return 0;
+		long r = lx_fifo_wait(fx, me);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* fifo_open of fs/pipe.c, under the mutex. */
+static long open_roles(struct lx_fifo *fx, unsigned flags)
+{
+	bool nonblock = (flags & LX_O_NONBLOCK) != 0;
+	long r;
+
 	switch (flags & LX_O_ACCMODE) {
 	case LX_O_RDONLY:
-		return open_reader(name, flags, out);
+		/* O_NONBLOCK never waits for a writer. */
+		r = take_role(fx, LX_FIFO_READER);
+		if (r)
+			return r;
+		fx->ring->readers_opened++;
+		SetEvent(fx->wake[LX_FIFO_WRITER]);
+		r = lx_fifo_count(fx, LX_FIFO_WRITER);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		if (nonblock) {
+			fx->hup_gated = true;
+			fx->hup_seen = fx->ring->writers_opened;
+			return 0;
+		}
+		return wait_for_partner(fx, LX_FIFO_READER);
 	case LX_O_WRONLY:
-		return open_writer(name, flags, out);
+		/* O_NONBLOCK without a reader: ENXIO (fifo(7)). */
+		r = lx_fifo_count(fx, LX_FIFO_READER);
+		if (r < 0)
+			return r;
+		if (r == 0 && nonblock)
+			return -LX_ENXIO;
+		r = take_role(fx, LX_FIFO_WRITER);
+		if (r)
+			return r;
+		fx->ring->writers_opened++;
+		SetEvent(fx->wake[LX_FIFO_READER]);
+		return wait_for_partner(fx, LX_FIFO_WRITER);
+	case LX_O_RDWR:
+		/* Both ends at once: it never blocks (fifo(7), "O_RDWR"). */
+		r = take_role(fx, LX_FIFO_READER);
+		if (!r)
+			r = take_role(fx, LX_FIFO_WRITER);
+		if (r)
+			return r;
+		fx->ring->readers_opened++;
+		fx->ring->writers_opened++;
+		SetEvent(fx->wake[LX_FIFO_READER]);
+		SetEvent(fx->wake[LX_FIFO_WRITER]);
+		return 0;
 	default:
-		/* O_RDWR never blocks on Linux and makes the opener both reader
-		 * and writer of the one pipe; a pipe file holds one end. */
 		return -LX_EINVAL;
 	}
+}
+
+static void fifo_release(struct lx_file *f)
+{
+	struct lx_fifo *fx = f->priv;
+
+	if (!lx_fifo_enter(fx)) {
+		drop_roles(fx);
+		lx_fifo_leave(fx);
+	}
+	fifo_free(fx);
+}
+
+/* The node as the latest open of the FIFO found it (fifo.h). */
+static long fifo_stat(struct lx_file *f, struct lx_kstat *st)
+{
+	struct lx_fifo *fx = f->priv;
+	long r = lx_fifo_enter(fx);
+
+	if (r)
+		return r;
+	*st = fx->ring->node;
+	lx_fifo_leave(fx);
+	return 0;
+}
+
+static const struct lx_file_ops fifo_ops = {
+	.read = lx_fifo_read,
+	.write = lx_fifo_write,
+	.stat = fifo_stat,
+	.ioctl = lx_fifo_ioctl,
+	.release = fifo_release,
+	.poll = lx_fifo_poll,
+};
+
+bool lx_file_is_fifo(const struct lx_file *f)
+{
+	return f->ops == &fifo_ops;
+}
+
+static long fifo_file_new(struct lx_fifo *fx, unsigned flags, struct lx_file **out)
+{
+	struct lx_file *f = lx_file_new(&fifo_ops, flags);
+
+	if (!f)
+		return -LX_ENOMEM;
+	f->priv = fx;
+	*out = f;
+	return 0;
+}
+
+long lx_fifo_open(const struct lx_kstat *node, unsigned flags, struct lx_file **out)
+{
+	struct lx_fifo *fx;
+	long r;
+
+	if ((flags & LX_O_ACCMODE) == LX_O_ACCMODE)
+		return -LX_EINVAL;
+	r = fifo_attach(node->dev, node->ino, NULL, &fx);
+	if (r)
+		return r;
+	r = lx_fifo_enter(fx);
+	if (r) {
+		fifo_free(fx);
+		return r;
+	}
+	fx->ring->node = *node;
+	r = open_roles(fx, flags);
+	if (r)
+		drop_roles(fx);
+	lx_fifo_leave(fx);
+	if (!r)
+		r = fifo_file_new(fx, flags & (LX_O_ACCMODE | LX_O_NONBLOCK), out);
+	if (r) {
+		if (fx->role[0] || fx->role[1]) { /* the file could not be made */
+			if (!lx_fifo_enter(fx)) {
+				drop_roles(fx);
+				lx_fifo_leave(fx);
+			}
+		}
+		fifo_free(fx);
+	}
+	return r;
+}
+
+static long dup_into(HANDLE proc, HANDLE h, uint64_t *out)
+{
+	HANDLE d = NULL;
+
+	*out = 0;
+	if (!h)
+		return 0;
+	if (!DuplicateHandle(GetCurrentProcess(), h, proc, &d, 0, FALSE, DUPLICATE_SAME_ACCESS))
+		return lx_errno_from_win32(GetLastError());
+	*out = (uint64_t)(uintptr_t)d;
+	return 0;
+}
+
+/* The role handles go over as handle (reader) and handle2 (writer), the
+ * ring's section as handle3: the new process's copies keep the ends open
+ * and the buffer alive even if this process closes them first. */
+long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *hf)
+{
+	struct lx_fifo *fx = f->priv;
+	long r;
+
+	hf->is_fifo = 1;
+	/* A FIFO has no offset: pos carries the POLLHUP gate instead. */
+	hf->pos = fx->hup_gated ? (int64_t)(fx->hup_seen + 1) : 0;
+	r = dup_into(proc, fx->role[LX_FIFO_READER], &hf->handle);
+	if (!r)
+		r = dup_into(proc, fx->role[LX_FIFO_WRITER], &hf->handle2);
+	if (!r)
+		r = dup_into(proc, fx->section, &hf->handle3);
+	return r;
+}
+
+long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out)
+{
+	HANDLE role[2] = { (HANDLE)(uintptr_t)hf->handle, (HANDLE)(uintptr_t)hf->handle2 };
+	HANDLE section = (HANDLE)(uintptr_t)hf->handle3;
+	struct lx_fifo_ring *ring = section ? MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0) : NULL;
+	struct lx_fifo *fx;
+	long r = ring ? 0 : -LX_EBADF;
+
+	if (ring) {
+		r = fifo_attach(ring->node.dev, ring->node.ino, section, &fx);
+		UnmapViewOfFile(ring);
+	} else if (section) {
+		CloseHandle(section);
+	}
+	if (!r) {
+		fx->role[0] = role[0];
+		fx->role[1] = role[1];
+		fx->hup_gated = hf->pos != 0;
+		fx->hup_seen = (uint64_t)hf->pos - 1;
+		r = fifo_file_new(fx, hf->flags, out);
+		if (r)
+			fifo_free(fx);
+		return r;
+	}
+	for (int i = 0; i < 2; i++)
+		if (role[i])
+			CloseHandle(role[i]);
+	return r;
 }

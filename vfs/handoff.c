@@ -96,9 +96,13 @@ long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec)
 		/* Without an id (no object could be made) the child's locks on
 		 * this description are its own: no reason to fail the fork. */
 		lx_locks_desc_handoff(f, proc, &tmp[k].lock_id, &tmp[k].lock_obj);
-		r = dup_into(proc, f->handle, &tmp[k].handle);
-		if (!r)
-			r = dup_into(proc, f->handle2, &tmp[k].handle2);
+		if (lx_file_is_fifo(f)) {
+			r = lx_fifo_handoff_out(f, proc, &tmp[k]);
+		} else {
+			r = dup_into(proc, f->handle, &tmp[k].handle);
+			if (!r)
+				r = dup_into(proc, f->handle2, &tmp[k].handle2);
+		}
 		if (!r && f->path)
 			tmp[k].path_off = lx_handoff_put_str(b, f->path);
 	}
@@ -128,11 +132,13 @@ static long file_in(const struct lx_handoff *h, const struct lx_handoff_file *hf
 	DWORD mode;
 	long r;
 
-	if (!handle && hf->is_dir)
+	if (!hf->is_fifo && !handle && hf->is_dir)
 		return lx_synth_dir_open(hf->which, path ? path : "/", hf->flags, out);
-	if (!handle)
+	if (!hf->is_fifo && !handle)
 		return lx_dev_open(hf->which, hf->flags, out);
-	if (hf->is_pipe) /* its other end is in whichever processes hold it */
+	if (hf->is_fifo)
+		r = lx_fifo_handoff_in(hf, out);
+	else if (hf->is_pipe) /* its other end is in whichever processes hold it */
 		r = lx_pipe_end_new(handle, hf->flags, out);
 	else if (handle2 || (GetFileType(handle) == FILE_TYPE_CHAR && GetConsoleMode(handle, &mode)))
 		r = lx_console_file_new(handle, handle2, hf->flags, out);

@@ -68,7 +68,7 @@ static long truncate_handle(HANDLE h)
 	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
 }
 
-/* may_open's answer for a FIFO that the caller may open: the rendezvous
+/* may_open's answer for a FIFO that the caller may open: the shared buffer
  * of vfs/fifo.c, not the file, is what is opened. */
 #define MAY_OPEN_FIFO 1
 
@@ -135,6 +135,18 @@ static long create_exclusive(struct lx_node *node, unsigned flags, unsigned mode
 	return err;
 }
 
+/* A FIFO node opens its shared buffer (fifo.c); the file keeps the
+ * node's path for /proc/PID/fd. */
+static long open_fifo(struct lx_node *node, const struct lx_kstat *st, unsigned flags,
+                      struct lx_file **out)
+{
+	long err = lx_fifo_open(st, flags & (LX_O_ACCMODE | LX_O_NONBLOCK), out);
+
+	if (!err)
+		(*out)->path = strdup(node->path);
+	return err;
+}
+
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,
  * O_DIRECTORY and write access on a directory (EISDIR). */
 static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out)
@@ -164,8 +176,7 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 		for (int tries = 0;; tries++) {
 			err = may_open(node, flags, &exists, &st);
 			if (err == MAY_OPEN_FIFO)
-				return lx_fifo_open(st.dev, st.ino, flags & (LX_O_ACCMODE | LX_O_NONBLOCK),
-				                    out);
+				return open_fifo(node, &st, flags, out);
 			if (err || exists)
 				break;
 			err = create_with_meta(node, flags, mode, &h);

@@ -75,18 +75,19 @@ static const struct lx_file_ops pipe_ops = {
  */
 long lx_pipe_fcntl(struct lx_file *f, int cmd, long arg)
 {
-	struct lx_pipe *p = f->ops == &pipe_ops ? f->priv : NULL;
+	unsigned capacity = f->ops == &pipe_ops ? ((struct lx_pipe *)f->priv)->capacity :
+	                    lx_file_is_fifo(f) ? LX_PIPE_CAPACITY : 0;
 	uint64_t size = 4096;
 
-	if (!p)
+	if (!capacity)
 		return -LX_EBADF;
 	if (cmd == LX_F_GETPIPE_SZ)
-		return (long)p->capacity;
+		return (long)capacity;
 	if (arg < 0 || (uint64_t)arg > (1ULL << 31))
 		return -LX_EINVAL;
 	while (size < (uint64_t)arg)
 		size <<= 1;
-	if (size != p->capacity)
+	if (size != capacity)
 		return -LX_EPERM;
 	return (long)size;
 }

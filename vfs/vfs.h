@@ -354,14 +354,22 @@ unsigned lx_stream_poll(struct lx_file *f);
 long lx_pipe_fcntl(struct lx_file *f, int cmd, long arg);
 void lx_pipe_raise_sigpipe(void);
 /* A pipe file for one end of a Windows named pipe opened for overlapped
- * I/O (the FIFO rendezvous); takes the handle, closing it on failure. */
+ * I/O (an end handed over by fork or execve); takes the handle, closing it
+ * on failure. */
 long lx_pipe_end_new(void *handle, unsigned flags, struct lx_file **out);
-/* Whether f is an end of a pipe or FIFO (vfs/pipe.c). */
+/* Whether f is an end of a pipe (vfs/pipe.c). */
 bool lx_file_is_pipe(const struct lx_file *f);
-/* Opens the FIFO whose node has the stable key (dev, ino) with open(2)'s
- * flags (fifo.c, fifo(7)): blocks until the other side comes unless
- * O_NONBLOCK, which a reader ignores and a writer answers with ENXIO. */
-long lx_fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out);
+/* Opens the FIFO node whose stat is node (its stable key is dev and ino)
+ * with open(2)'s flags (fifo.c, fifo(7)): O_RDONLY and O_WRONLY block
+ * until the other side comes unless O_NONBLOCK, which a reader ignores and
+ * a writer answers with ENXIO; O_RDWR never blocks. */
+long lx_fifo_open(const struct lx_kstat *node, unsigned flags, struct lx_file **out);
+/* Whether f is an open FIFO (fifo.c), and its description across fork and
+ * execve: the role handles and the ring go over, duplicated into proc. */
+bool lx_file_is_fifo(const struct lx_file *f);
+struct lx_handoff_file;
+long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *hf);
+long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out);
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
 
 /* Name operations (namei.c). */

@@ -541,9 +541,7 @@ CASES = [
     # reads it back (fifo(7)).
     dict(name="procx-fifo-rdwr", prog="busybox", path=True, rootfs=True, timeout=20,
          args=["sh", "-c", 'mkfifo f; exec 3<>f; echo both ends >&3; read x <&3; echo "$x"; '
-               'exec 3<&-; rm f'],
-         known_gap="issue 5: O_RDWR on a FIFO is EINVAL (vfs/fifo.c: a pipe file holds one "
-                   "end of one Windows named-pipe instance)"),
+               'exec 3<&-; rm f']),
     # busybox sh may report the killed job on stderr when it reaps it
     # before `wait` runs (a race natively too), so that is dropped.
     dict(name="procx-fds-sh", prog="busybox", path=True, timeout=30, args=["sh", "-c",
@@ -611,4 +609,23 @@ CASES = [
     dict(name="wslexe-exec-stdin", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
          stdin=("text", "pear\napple\nfig\n"), args=["-c", "exec sort"],
          wslexe=["--exec", "sort"]),
+
+    # FIFOs: one pipe buffer shared by every open of the node (vfs/fifo.c,
+    # tests/guest/fifos.c).  Two writers in turn: the first reader sees end
+    # of file when the first has gone, and a second reader meets the
+    # second writer; a reader held open across both reads them both.
+    dict(name="fifo-writers-in-turn", prog="busybox", path=True, rootfs=True, timeout=30,
+         args=["sh", "-c", 'mkfifo f; (echo a > f; until [ -e read1 ]; do sleep 0.1; done; '
+               'echo b > f) & cat f; touch read1; cat f; wait; rm read1; '
+               '(echo c > f; echo d > f) & p=$!; exec 3<f; wait $p; cat <&3; exec 3<&-; rm f']),
+    dict(name="fifo-rdwr", prog="fifos", args=["rdwr"], rootfs=True, timeout=30),
+    dict(name="fifo-nonblock-reader", prog="fifos", args=["nonblock"], rootfs=True, timeout=30),
+    dict(name="fifo-enxio", prog="fifos", args=["enxio"], rootfs=True, timeout=30),
+    dict(name="fifo-poll", prog="fifos", args=["poll"], rootfs=True, timeout=30),
+    dict(name="fifo-sigpipe", prog="fifos", args=["sigpipe"], rootfs=True, timeout=30),
+    dict(name="fifo-writers-at-once", prog="fifos", args=["writers"], rootfs=True, timeout=60),
+    dict(name="fifo-kill-writer", prog="fifos", args=["kill"], rootfs=True, timeout=30),
+    dict(name="fifo-fork-writer", prog="fifos", args=["fork"], rootfs=True, timeout=30),
+    dict(name="fifo-eintr", prog="fifos", args=["eintr"], rootfs=True, timeout=30),
+    dict(name="fifo-kill-reader", prog="fifos", args=["killreader"], rootfs=True, timeout=30),
 ]

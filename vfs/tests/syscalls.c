@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "vfs.h"
+#include "fifo.h"
 #include "lxnt/linux/poll.h"
 #include "lxnt/linux/signal.h"
 #include "lxnt/linux/time.h"
@@ -737,7 +738,20 @@ static void test_poll_wakeup(void)
 	EXPECT(SYS(close, fds[1]), 0);
 }
 
-/* The FIFO rendezvous (fifo.c), both sides in this process. */
+static DWORD WINAPI take_and_die(void *mutex)
+{
+	WaitForSingleObject(mutex, INFINITE);
+	return 0;
+}
+
+static long fifo_open(uint64_t dev, uint64_t ino, unsigned flags, struct lx_file **out)
+{
+	struct lx_kstat node = { .dev = dev, .ino = ino, .nlink = 1, .mode = LX_S_IFIFO | 0640 };
+
+	return lx_fifo_open(&node, flags, out);
+}
+
+/* FIFOs (fifo.c), both sides in this process. */
 static void test_fifo(void)
 {
 	struct lx_file *fr, *fw;
@@ -745,25 +759,73 @@ static void test_fifo(void)
 	char buf[16];
 	long rfd, wfd;
 
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), -LX_ENXIO);
+	EXPECT(fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
 	rfd = lx_fd_install(fr, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0); /* no writer yet */
-	EXPECT(lx_fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
 	wfd = lx_fd_install(fw, 0, false);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
 	EXPECT(SYS(write, wfd, P("fifo"), 4), 4);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
 	EXPECT(SYS(close, wfd), 0);
 	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	/* A later writer's bytes reach the reader that is still open. */
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(write, wfd, P("again"), 5), 5);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 5);
+	CHECK(memcmp(buf, "again", 5) == 0);
 	EXPECT(SYS(close, rfd), 0);
-	EXPECT(lx_fifo_open(7, ino, LX_O_RDWR, &fr), -LX_EINVAL);
+	/* No reader left: EPIPE (and SIGPIPE). */
+	EXPECT(SYS(write, wfd, P("x"), 1), -LX_EPIPE);
+	EXPECT(SYS(close, wfd), 0);
+
+	/* O_RDWR is both ends and never blocks; the buffer holds 64 KiB. */
+	EXPECT(fifo_open(7, ino, LX_O_RDWR | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(write, rfd, P("both"), 4), 4);
+	EXPECT(fifo_open(7, ino, LX_O_WRONLY | LX_O_NONBLOCK, &fw), 0);
+	wfd = lx_fd_install(fw, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 4);
+	CHECK(memcmp(buf, "both", 4) == 0);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), -LX_EAGAIN);
+	{
+		struct lx_kstat st;
+		CHECK(lx_file_stat(fr, &st) == 0 && st.ino == ino && st.mode == (LX_S_IFIFO | 0640));
+	}
+	{
+		static char big[4096];
+		long total = 0, r;
+		while ((r = SYS(write, wfd, P(big), sizeof(big))) > 0)
+			total += r;
+		EXPECT(r, -LX_EAGAIN);
+		EXPECT(total, 65536);
+	}
+	/* A thread that dies holding the mutex abandons it: the ring is
+	 * whole and the next call goes on. */
+	{
+		struct lx_fifo *fx = fr->priv;
+		HANDLE t = CreateThread(NULL, 0, take_and_die, fx->mutex, 0, NULL);
+		WaitForSingleObject(t, INFINITE);
+		CloseHandle(t);
+		EXPECT(SYS(read, rfd, P(buf), 4), 4);
+		EXPECT(SYS(write, wfd, P(buf), 4), 4);
+	}
+	EXPECT(SYS(close, wfd), 0);
+	EXPECT(SYS(close, rfd), 0);
+	EXPECT(fifo_open(7, ino, LX_O_ACCMODE, &fr), -LX_EINVAL);
+	/* Nobody has it open: the buffer went with the last description. */
+	EXPECT(fifo_open(7, ino, LX_O_RDONLY | LX_O_NONBLOCK, &fr), 0);
+	rfd = lx_fd_install(fr, 0, false);
+	EXPECT(SYS(read, rfd, P(buf), sizeof(buf)), 0);
+	EXPECT(SYS(close, rfd), 0);
 
 	/* Blocking opens wait for the other side until a signal comes. */
 	test_signal_after_ms = 30;
-	EXPECT(lx_fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
+	EXPECT(fifo_open(8, ino, LX_O_RDONLY, &fr), -LX_ERESTARTSYS);
 	test_signal_after_ms = 30;
-	EXPECT(lx_fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
+	EXPECT(fifo_open(8, ino, LX_O_WRONLY, &fw), -LX_ERESTARTSYS);
 }
 
 static void test_emfile(void)

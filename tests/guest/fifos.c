@@ -1,0 +1,438 @@
+/*
+ * FIFOs (fifo(7)) for the differential suite: each mode makes a FIFO in
+ * the current directory, drives it from one or more processes and prints
+ * what Linux answers, so that the native run is the expected output.
+ *
+ *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork | eintr
+ *         | killreader
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FIFO "fifo-test"
+
+static void show(const char *what, long r)
+{
+	if (r < 0)
+		printf("%s = -1 %s\n", what, strerrorname_np(errno));
+	else
+		printf("%s = %ld\n", what, r);
+	fflush(stdout);
+}
+
+static void make_fifo(void)
+{
+	unlink(FIFO);
+	if (mkfifo(FIFO, 0644)) {
+		perror("mkfifo");
+		exit(2);
+	}
+}
+
+static void show_poll(const char *what, int fd, short events, int timeout)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r = poll(&p, 1, timeout);
+
+	printf("%s: poll = %d revents", what, r);
+	if (p.revents & POLLIN)
+		printf(" IN");
+	if (p.revents & POLLOUT)
+		printf(" OUT");
+	if (p.revents & POLLHUP)
+		printf(" HUP");
+	if (p.revents & POLLERR)
+		printf(" ERR");
+	printf("\n");
+	fflush(stdout);
+}
+
+static int child_status(pid_t pid)
+{
+	int st = 0;
+
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st))
+		printf("child killed by signal %d\n", WTERMSIG(st));
+	else
+		printf("child exited %d\n", WEXITSTATUS(st));
+	fflush(stdout);
+	return st;
+}
+
+/* O_RDWR never blocks and is both ends: write, then read it back. */
+static void mode_rdwr(void)
+{
+	char buf[64] = { 0 };
+	struct stat st;
+	int fd, n = -1;
+
+	make_fifo();
+	fd = open(FIFO, O_RDWR);
+	show("open O_RDWR", fd >= 0 ? 0 : -1);
+	show("fstat", fstat(fd, &st));
+	struct stat node;
+	stat(FIFO, &node);
+	printf("fifo %d mode %o same inode %d\n", S_ISFIFO(st.st_mode), st.st_mode & 07777,
+	       st.st_ino == node.st_ino && st.st_dev == node.st_dev);
+	show("F_GETPIPE_SZ", fcntl(fd, F_GETPIPE_SZ));
+	char link[64], target[4096] = { 0 };
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (readlink(link, target, sizeof(target) - 1) > 0)
+		printf("fd link ends in %s\n", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	show("write", write(fd, "both ends", 9));
+	ioctl(fd, FIONREAD, &n);
+	printf("FIONREAD %d\n", n);
+	show("read", read(fd, buf, sizeof(buf)));
+	printf("got '%s'\n", buf);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	show("read empty nonblock", read(fd, buf, sizeof(buf)));
+	show("lseek", lseek(fd, 0, SEEK_CUR));
+	show("pread", pread(fd, buf, 1, 0));
+	show("F_GETFL accmode", fcntl(fd, F_GETFL) & O_ACCMODE);
+	close(fd);
+	unlink(FIFO);
+}
+
+/* A reader opened O_NONBLOCK before any writer reads end of file; a
+ * writer that comes and goes leaves its bytes for it. */
+static void mode_nonblock(void)
+{
+	char buf[64] = { 0 };
+	int fd;
+	pid_t pid;
+
+	make_fifo();
+	fd = open(FIFO, O_RDONLY | O_NONBLOCK);
+	show("open O_RDONLY|O_NONBLOCK", fd >= 0 ? 0 : -1);
+	show("read without writer", read(fd, buf, sizeof(buf)));
+	pid = fork();
+	if (pid == 0) {
+		int w = open(FIFO, O_WRONLY);
+		_exit(write(w, "from the writer", 15) == 15 ? 0 : 1);
+	}
+	child_status(pid);
+	show("read after writer", read(fd, buf, sizeof(buf)));
+	printf("got '%s'\n", buf);
+	show("read again", read(fd, buf, sizeof(buf)));
+	close(fd);
+	unlink(FIFO);
+}
+
+/* The reader is killed while a writer waits for room: the write returns
+ * what went in, and the next one is EPIPE. */
+static void mode_killreader(void)
+{
+	static char buf[1 << 20];
+	pid_t reader, killer;
+	int w;
+
+	make_fifo();
+	signal(SIGPIPE, SIG_IGN);
+	reader = fork();
+	if (reader == 0) {
+		int r = open(FIFO, O_RDONLY);
+		(void)r;
+		for (;;)
+			pause();
+	}
+	w = open(FIFO, O_WRONLY);
+	killer = fork();
+	if (killer == 0) {
+		usleep(300000);
+		kill(reader, SIGKILL);
+		_exit(0);
+	}
+	show("write 1 MiB", write(w, buf, sizeof(buf)));
+	show("write again", write(w, buf, 1));
+	child_status(reader);
+	child_status(killer);
+	close(w);
+	unlink(FIFO);
+}
+
+/* A forked child shares the writer's description: its copy keeps the
+ * FIFO's write end open after the parent closes its own. */
+static void mode_fork(void)
+{
+	char buf[64] = { 0 };
+	int r, w;
+	pid_t pid;
+
+	make_fifo();
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	pid = fork();
+	if (pid == 0) {
+		usleep(200000);
+		_exit(write(w, "from the child", 14) == 14 ? 0 : 1);
+	}
+	close(w);
+	fcntl(r, F_SETFL, 0);
+	show("read", read(r, buf, sizeof(buf)));
+	printf("got '%s'\n", buf);
+	show("read after the child", read(r, buf, sizeof(buf)));
+	child_status(pid);
+	close(r);
+	unlink(FIFO);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void alarm_in_ms(int ms)
+{
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* A signal whose handler has no SA_RESTART ends a blocking open and a
+ * blocking read with EINTR. */
+static void mode_eintr(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	char buf[8];
+	int fd;
+
+	make_fifo();
+	sigaction(SIGALRM, &sa, NULL);
+	alarm_in_ms(200);
+	show("open O_RDONLY, no writer", open(FIFO, O_RDONLY));
+	fd = open(FIFO, O_RDWR);
+	alarm_in_ms(200);
+	show("read, empty", read(fd, buf, sizeof(buf)));
+	close(fd);
+	unlink(FIFO);
+}
+
+/* O_WRONLY|O_NONBLOCK without a reader is ENXIO; with one it opens. */
+static void mode_enxio(void)
+{
+	int r, w;
+
+	make_fifo();
+	show("open O_WRONLY|O_NONBLOCK", open(FIFO, O_WRONLY | O_NONBLOCK));
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY | O_NONBLOCK);
+	show("open O_WRONLY|O_NONBLOCK with a reader", w >= 0 ? 0 : -1);
+	close(w);
+	close(r);
+	show("open O_WRONLY|O_NONBLOCK after the reader", open(FIFO, O_WRONLY | O_NONBLOCK));
+	unlink(FIFO);
+}
+
+/* poll on both ends, and a blocking poll that a writer in another
+ * process ends. */
+static void mode_poll(void)
+{
+	char buf[64];
+	int r, w;
+	pid_t pid;
+
+	make_fifo();
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	show_poll("reader, no writer yet", r, POLLIN, 0);
+	pid = fork();
+	if (pid == 0) {
+		show_poll("reader, no writer yet, in a child", r, POLLIN, 0);
+		_exit(0);
+	}
+	child_status(pid);
+	w = open(FIFO, O_WRONLY);
+	show_poll("reader, writer open", r, POLLIN, 0);
+	show_poll("writer", w, POLLOUT, 0);
+	write(w, "x", 1);
+	show_poll("reader, data", r, POLLIN, 0);
+	close(w);
+	show_poll("reader, data, writer gone", r, POLLIN, 0);
+	read(r, buf, sizeof(buf));
+	show_poll("reader, writer gone", r, POLLIN, 0);
+	close(r);
+
+	r = open(FIFO, O_RDWR);
+	pid = fork();
+	if (pid == 0) {
+		int cw = open(FIFO, O_WRONLY);
+		usleep(200000);
+		write(cw, "late", 4);
+		_exit(0);
+	}
+	show_poll("O_RDWR, blocking until the child writes", r, POLLIN, 10000);
+	child_status(pid);
+	show("read", read(r, buf, sizeof(buf)));
+	close(r);
+
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	close(r);
+	show_poll("writer, reader gone", w, POLLOUT, 0);
+	close(w);
+	unlink(FIFO);
+}
+
+static void on_sigpipe(int sig)
+{
+	static const char msg[] = "SIGPIPE caught\n";
+	(void)sig;
+	write(1, msg, sizeof(msg) - 1);
+}
+
+/* The reader goes: the writer gets SIGPIPE (and EPIPE when it survives). */
+static void mode_sigpipe(void)
+{
+	pid_t pid;
+	int w;
+
+	make_fifo();
+	pid = fork();
+	if (pid == 0) {
+		int r = open(FIFO, O_RDONLY);
+		char c;
+		read(r, &c, 1);
+		_exit(0); /* the reader goes after one byte */
+	}
+	w = open(FIFO, O_WRONLY);
+	signal(SIGPIPE, on_sigpipe);
+	show("write one", write(w, "1", 1));
+	child_status(pid);
+	show("write without reader", write(w, "2", 1));
+	close(w);
+
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int cw = open(FIFO, O_WRONLY);
+		usleep(100000);
+		write(cw, "x", 1);
+		_exit(0);
+	}
+	int r = open(FIFO, O_RDONLY);
+	close(r);
+	child_status(pid);
+	unlink(FIFO);
+}
+
+/* Two writers at once, each writing whole lines of at most PIPE_BUF
+ * bytes: no line is torn, none is lost.  Both have the FIFO open before
+ * either writes, so that the reader's end of file comes after both. */
+static void mode_writers(void)
+{
+	enum { LINES = 400, LEN = 100 };
+	static char all[2 * LINES * LEN + 1];
+	int ready[2], go[2];
+	pid_t pids[2];
+	size_t got = 0;
+	long r;
+	int fd;
+	char c;
+
+	make_fifo();
+	pipe(ready);
+	pipe(go);
+	fd = open(FIFO, O_RDONLY | O_NONBLOCK);
+	for (int k = 0; k < 2; k++) {
+		pids[k] = fork();
+		if (pids[k] == 0) {
+			char line[LEN];
+			int w = open(FIFO, O_WRONLY);
+			close(go[1]);
+			write(ready[1], "r", 1);
+			read(go[0], &c, 1); /* end of file: go */
+			memset(line, k ? 'B' : 'A', LEN - 1);
+			line[LEN - 1] = '\n';
+			for (int i = 0; i < LINES; i++)
+				if (write(w, line, LEN) != LEN)
+					_exit(1);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	read(ready[0], &c, 1);
+	read(ready[0], &c, 1);
+	close(go[1]);
+	fcntl(fd, F_SETFL, 0);
+	while ((r = read(fd, all + got, sizeof(all) - 1 - got)) > 0)
+		got += (size_t)r;
+	for (int k = 0; k < 2; k++)
+		child_status(pids[k]);
+	int counts[2] = { 0, 0 }, torn = 0;
+	for (size_t at = 0; at + LEN <= got; at += LEN) {
+		char first = all[at];
+		for (int i = 0; i < LEN - 1; i++)
+			if (all[at + i] != first)
+				torn++;
+		if (all[at + LEN - 1] != '\n')
+			torn++;
+		if (first == 'A' || first == 'B')
+			counts[first == 'B']++;
+	}
+	printf("bytes %zu lines A %d B %d torn %d\n", got, counts[0], counts[1], torn);
+	close(fd);
+	unlink(FIFO);
+}
+
+/* A writer killed in the middle of a large write: the reader reads what
+ * came and then end of file, and does not hang. */
+static void mode_kill(void)
+{
+	static char buf[1 << 20];
+	pid_t pid;
+	long r, total = 0;
+	int fd;
+
+	make_fifo();
+	pid = fork();
+	if (pid == 0) {
+		int w = open(FIFO, O_WRONLY);
+		for (;;)
+			write(w, buf, sizeof(buf));
+	}
+	fd = open(FIFO, O_RDONLY);
+	r = read(fd, buf, 4096);
+	printf("first read %s\n", r > 0 ? "got data" : "failed");
+	kill(pid, SIGKILL);
+	child_status(pid);
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		total += r;
+	printf("then %s\n", r == 0 ? "end of file" : "an error");
+	close(fd);
+	unlink(FIFO);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*run)(void);
+	} modes[] = {
+		{ "rdwr", mode_rdwr }, { "nonblock", mode_nonblock }, { "enxio", mode_enxio },
+		{ "poll", mode_poll }, { "sigpipe", mode_sigpipe }, { "writers", mode_writers },
+		{ "kill", mode_kill }, { "fork", mode_fork },
+		{ "eintr", mode_eintr }, { "killreader", mode_killreader },
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[1], modes[i].name)) {
+			modes[i].run();
+			return 0;
+		}
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader\n");
+	return 2;
+}
