@@ -44,6 +44,7 @@ void lx_cred_publish(void)
 	lx_proc_self->uid = lx_uid;
 	lx_proc_self->suid = lx_suid;
 	lx_proc_self->euid = lx_euid;
+	lx_proc_self->gid = lx_gid;
 }
 
 void lx_identity_init(void)

@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "lx.h"
+#include "lxnt/linux/resource.h"
 #include "lxnt/linux/signal.h"
 
 enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
@@ -86,6 +87,11 @@ struct lx_proc_record {
 	 * and execve, and the effective uid its permission check compares
 	 * with the caller's (set_one_prio). */
 	volatile long nice, euid;
+	/* The resource limits (runtime/sys_info.c), kept across fork and
+	 * execve and read by prlimit64 of other processes; a record whose
+	 * rlimits_set is 0 has the defaults. */
+	struct lx_rlimit rlimits[LX_RLIM_NLIMITS];
+	volatile long rlimits_set;
 };
 
 /* This process's record: mapped from the hand-off, or private for a

@@ -129,6 +129,8 @@ void lx_proc_record_inherit(struct lx_proc_record *child)
 	child->env_end = r->env_end;
 	child->umask = (long)lx_umask;
 	child->nice = r->nice;
+	memcpy(child->rlimits, r->rlimits, sizeof(child->rlimits));
+	child->rlimits_set = r->rlimits_set;
 }
 
 void lx_proc_note_args(void)

@@ -1,6 +1,6 @@
 /*
  * System information and limits: uname(2), sysinfo(2), getrandom(2),
- * getrlimit(2), prlimit64(2).
+ * getrlimit(2), setrlimit(2), prlimit64(2).
  */
 #include <windows.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "identity.h"
 #include "lxnt/linux/resource.h"
 #include "lxnt/linux/utsname.h"
+#include "proc.h"
 #include "syscall_table.h"
 
 /* Linux uname(2). */
@@ -88,9 +89,12 @@ int64_t lx_sys_getrandom(struct lx_syscall *sc)
 /*
  * Resource limits: what a default Linux login gets (ulimit -a on Debian),
  * RLIMIT_NOFILE 1024/1048576 and RLIMIT_STACK 8 MiB as the runtime
- * reserves it.  Setting is accepted within the hard limits and remembered.
+ * reserves it.  Setting is accepted within the hard limits and
+ * remembered, not enforced.  They live in the process's record, so that
+ * fork and execve keep them (copy_signal, as Linux's signal_struct) and
+ * prlimit64 reaches other processes.
  */
-static struct lx_rlimit limits[LX_RLIM_NLIMITS] = {
+static const struct lx_rlimit default_limits[LX_RLIM_NLIMITS] = {
 	[LX_RLIMIT_CPU] = { LX_RLIM_INFINITY, LX_RLIM_INFINITY },
 	[LX_RLIMIT_FSIZE] = { LX_RLIM_INFINITY, LX_RLIM_INFINITY },
 	[LX_RLIMIT_DATA] = { LX_RLIM_INFINITY, LX_RLIM_INFINITY },
@@ -110,9 +114,39 @@ static struct lx_rlimit limits[LX_RLIM_NLIMITS] = {
 };
 static SRWLOCK limits_lock = SRWLOCK_INIT;
 
-static long do_prlimit(int resource, uint64_t new_p, uint64_t old_p)
+/* The limit of resource in record r (lock held). */
+static struct lx_rlimit limit_of(const struct lx_proc_record *r, int resource)
+{
+	return r->rlimits_set ? r->rlimits[resource] : default_limits[resource];
+}
+
+static void limit_set(struct lx_proc_record *r, int resource, const struct lx_rlimit *l)
+{
+	if (!r->rlimits_set) {
+		memcpy(r->rlimits, default_limits, sizeof(r->rlimits));
+		r->rlimits_set = 1;
+	}
+	r->rlimits[resource] = *l;
+}
+
+uint64_t lx_rlimit_cur(int resource)
+{
+	uint64_t cur;
+
+	AcquireSRWLockShared(&limits_lock);
+	cur = limit_of(lx_proc_self, resource).rlim_cur;
+	ReleaseSRWLockShared(&limits_lock);
+	return cur;
+}
+
+/* do_prlimit on record r: only root raises a hard limit (kernel/sys.c).
+ * The lock orders this process's own changes; two processes changing a
+ * third's limits at once is left to chance, as a torn pair would still
+ * be one of the two values written for each field. */
+static long do_prlimit(struct lx_proc_record *r, int resource, uint64_t new_p, uint64_t old_p)
 {
 	struct lx_rlimit nl, old;
+	long err = 0;
 
 	if (resource < 0 || resource >= LX_RLIM_NLIMITS)
 		return -LX_EINVAL;
@@ -123,29 +157,17 @@ static long do_prlimit(int resource, uint64_t new_p, uint64_t old_p)
 			return -LX_EINVAL;
 	}
 	AcquireSRWLockExclusive(&limits_lock);
-	old = limits[resource];
-	long r = 0;
+	old = limit_of(r, resource);
 	if (new_p) {
-		/* Only privileged processes may raise a hard limit (kernel/sys.c). */
-		if (nl.rlim_max > old.rlim_max)
-			r = -LX_EPERM;
+		if (nl.rlim_max > old.rlim_max && lx_euid != 0)
+			err = -LX_EPERM;
 		else
-			limits[resource] = nl;
+			limit_set(r, resource, &nl);
 	}
 	ReleaseSRWLockExclusive(&limits_lock);
-	if (r == 0 && old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
-		r = -LX_EFAULT;
-	return r;
-}
-
-uint64_t lx_rlimit_cur(int resource)
-{
-	uint64_t cur;
-
-	AcquireSRWLockShared(&limits_lock);
-	cur = limits[resource].rlim_cur;
-	ReleaseSRWLockShared(&limits_lock);
-	return cur;
+	if (err == 0 && old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
+		err = -LX_EFAULT;
+	return err;
 }
 
 /* Linux getrlimit(2). */
@@ -153,15 +175,45 @@ int64_t lx_sys_getrlimit(struct lx_syscall *sc)
 {
 	if (!sc->arg[1])
 		return -LX_EFAULT;
-	return do_prlimit((int)sc->arg[0], 0, (uint64_t)sc->arg[1]);
+	return do_prlimit(lx_proc_self, (int)sc->arg[0], 0, (uint64_t)sc->arg[1]);
 }
 
-/* Linux prlimit64(2): only this process (pid 0 or our own pid). */
+/* Linux setrlimit(2). */
+int64_t lx_sys_setrlimit(struct lx_syscall *sc)
+{
+	if (!sc->arg[1])
+		return -LX_EFAULT;
+	return do_prlimit(lx_proc_self, (int)sc->arg[0], (uint64_t)sc->arg[1], 0);
+}
+
+/* check_prlimit_permission: the caller's real uid is each of the target's
+ * uids and its real gid the target's, or the caller is root. */
+static bool may_prlimit(const struct lx_proc_record *r)
+{
+	return lx_euid == 0 ||
+	       (r->uid == lx_uid && r->euid == lx_uid && r->suid == lx_uid && r->gid == lx_gid);
+}
+
+/* Linux prlimit64(2): of this process or another of the instance. */
 int64_t lx_sys_prlimit64(struct lx_syscall *sc)
 {
 	long pid = sc->arg[0];
+	struct lx_proc_record *r;
+	long err;
 
-	if (pid != 0 && pid != lx_getpid())
-		return -LX_ESRCH;
-	return do_prlimit((int)sc->arg[1], (uint64_t)sc->arg[2], (uint64_t)sc->arg[3]);
+	if (pid < 0)
+		return -LX_EINVAL;
+	if (pid == 0 || pid == lx_getpid())
+		return do_prlimit(lx_proc_self, (int)sc->arg[1], (uint64_t)sc->arg[2],
+		                  (uint64_t)sc->arg[3]);
+	r = lx_proc_record_open(pid);
+	if (!r || r->state == LX_PROC_EXITED)
+		err = -LX_ESRCH;
+	else if (!may_prlimit(r))
+		err = -LX_EPERM;
+	else
+		err = do_prlimit(r, (int)sc->arg[1], (uint64_t)sc->arg[2], (uint64_t)sc->arg[3]);
+	if (r)
+		lx_proc_record_close(r);
+	return err;
 }

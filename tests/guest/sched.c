@@ -3,7 +3,8 @@
  * getpriority and setpriority (PRIO_PROCESS, PRIO_PGRP, PRIO_USER, across
  * fork and execve, of another process, the permission checks),
  * /proc/<pid>/stat's priority and nice, sched_getscheduler,
- * sched_getparam, sched_get_priority_max/min, getcpu and membarrier.
+ * sched_getparam, sched_get_priority_max/min, getcpu and membarrier;
+ * resource limits across fork and execve and prlimit of another process.
  * Values that differ between machines (CPU numbers, membarrier's full
  * mask) are printed as checks.  Modes: (none) everything; "show" prints
  * the caller's nice value (run through execve).
@@ -122,6 +123,64 @@ static void nice_values(const char *self)
 	printf("unprivileged child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+static void show_limit(const char *what, pid_t pid)
+{
+	struct rlimit rl;
+
+	errno = 0;
+	if (prlimit(pid, RLIMIT_NOFILE, NULL, &rl))
+		report(what, -1);
+	else
+		printf("%s: %llu %llu\n", what, (unsigned long long)rl.rlim_cur,
+		       (unsigned long long)rl.rlim_max);
+}
+
+static void limits(const char *self)
+{
+	struct rlimit rl = { 512, 4096 }, child_rl = { 300, 4096 }, up = { 512, 8192 };
+	int ready[2], go[2], st;
+	char c;
+
+	report("setrlimit NOFILE 512 4096", setrlimit(RLIMIT_NOFILE, &rl));
+	show_limit("own", 0);
+	if (pipe(ready) || pipe(go))
+		return;
+	pid_t c1 = fork();
+	if (c1 == 0) {
+		show_limit("child: inherited", 0);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		show_limit("child: after the parent's prlimit", 0);
+		execl(self, self, "show", "limit", (char *)NULL);
+		_exit(3);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		return;
+	show_limit("parent: child's", c1);
+	errno = 0;
+	report("parent: prlimit of the child", prlimit(c1, RLIMIT_NOFILE, &child_rl, NULL));
+	if (write(go[1], "g", 1) != 1)
+		return;
+	waitpid(c1, &st, 0);
+	printf("child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	errno = 0;
+	report("prlimit no such pid", prlimit(999999, RLIMIT_NOFILE, NULL, &rl));
+	report("prlimit bad resource", prlimit(0, 99, NULL, &rl));
+
+	pid_t c2 = fork();
+	if (c2 == 0) {
+		if (getuid() == 0 && setuid(65534))
+			_exit(2);
+		errno = 0;
+		report("unprivileged: raise the hard limit", setrlimit(RLIMIT_NOFILE, &up));
+		report("unprivileged: lower the soft limit", setrlimit(RLIMIT_NOFILE, &child_rl));
+		report("unprivileged: prlimit of the parent", prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl));
+		_exit(0);
+	}
+	waitpid(c2, &st, 0);
+	printf("unprivileged child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 static void sched_queries(void)
 {
 	int policies[] = { SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, 6, 42 };
@@ -162,6 +221,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "show")) {
 		report("after execve", get_prio(PRIO_PROCESS, 0));
+		if (argc > 2)
+			show_limit("after execve", 0);
 		return 0;
 	}
 	/* The program's own path, for the execve. */
@@ -172,5 +233,6 @@ int main(int argc, char **argv)
 	self[n] = 0;
 	nice_values(self);
 	sched_queries();
+	limits(self);
 	return 0;
 }
