@@ -29,11 +29,27 @@ static void report(const char *what, long ret)
 		printf("%s: %ld\n", what, ret);
 }
 
+/* The nice value the program started with: a nice(1) around the suite
+ * sets it natively, and a process Windows started begins at 0.  Every
+ * value set below is base plus at most 4, and printed relative to base,
+ * so the two runs compare while base is at most 15. */
+static long base;
+
 /* getpriority can return -1 as a value: errno says which it is. */
 static long get_prio(int which, id_t who)
 {
 	errno = 0;
 	return getpriority(which, who);
+}
+
+static void show_prio(const char *what, int which, id_t who)
+{
+	long v = get_prio(which, who);
+
+	if (v == -1 && errno)
+		report(what, -1);
+	else
+		printf("%s: base%+ld\n", what, v - base);
 }
 
 static long set_prio(int which, id_t who, int nice)
@@ -53,7 +69,8 @@ static void stat_nice(const char *what, pid_t pid)
 	if (p)
 		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %ld %ld",
 		       &prio, &nice);
-	printf("%s: priority %ld nice %ld\n", what, prio, nice);
+	printf("%s: priority is 20 + nice %s, nice base%+ld\n", what, yes(prio == 20 + nice),
+	       nice - base);
 }
 
 static void nice_values(const char *self)
@@ -63,16 +80,12 @@ static void nice_values(const char *self)
 
 	/* A group of our own: PRIO_PGRP then means us and our children. */
 	setpgid(0, 0);
-	/* The starting value is the caller's (a nice(1) around the suite):
-	 * the values set below are all above the ones it is run at. */
-	printf("getpriority self at most 5: %s\n", yes(get_prio(PRIO_PROCESS, 0) <= 5));
-	report("setpriority self 5", set_prio(PRIO_PROCESS, 0, 5));
-	report("getpriority self", get_prio(PRIO_PROCESS, 0));
-	report("getpriority own pid", get_prio(PRIO_PROCESS, getpid()));
+	base = get_prio(PRIO_PROCESS, 0);
+	printf("started at most at 15: %s\n", yes(base <= 15));
+	report("setpriority self +1", set_prio(PRIO_PROCESS, 0, (int)base + 1));
+	show_prio("getpriority self", PRIO_PROCESS, 0);
+	show_prio("getpriority own pid", PRIO_PROCESS, getpid());
 	stat_nice("own stat", getpid());
-	report("setpriority clamped", set_prio(PRIO_PROCESS, 0, 100));
-	report("getpriority self", get_prio(PRIO_PROCESS, 0));
-	report("setpriority 6", set_prio(PRIO_PROCESS, 0, 6));
 	report("getpriority bad which", get_prio(7, 0));
 	report("setpriority bad which", set_prio(7, 0, 1));
 	report("getpriority no such pid", get_prio(PRIO_PROCESS, 999999));
@@ -83,40 +96,45 @@ static void nice_values(const char *self)
 		return;
 	pid_t c1 = fork();
 	if (c1 == 0) {
-		report("child: inherited", get_prio(PRIO_PROCESS, 0));
-		report("child: setpriority 9", set_prio(PRIO_PROCESS, 0, 9));
+		show_prio("child: inherited", PRIO_PROCESS, 0);
+		report("child: setpriority +2", set_prio(PRIO_PROCESS, 0, (int)base + 2));
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
-		report("child: after the parent's change", get_prio(PRIO_PROCESS, 0));
-		execl(self, self, "show", (char *)NULL);
+		show_prio("child: after the parent's changes", PRIO_PROCESS, 0);
+		char arg[16];
+		snprintf(arg, sizeof(arg), "%ld", base);
+		execl(self, self, "show", arg, (char *)NULL);
 		_exit(3);
 	}
 	if (read(ready[0], &c, 1) != 1)
 		return;
-	report("parent: child's", get_prio(PRIO_PROCESS, c1));
+	show_prio("parent: child's", PRIO_PROCESS, c1);
 	stat_nice("child's stat", c1);
-	report("parent: PRIO_PGRP lowest", get_prio(PRIO_PGRP, 0));
-	report("parent: setpriority child 11", set_prio(PRIO_PROCESS, c1, 11));
-	report("parent: child's", get_prio(PRIO_PROCESS, c1));
-	report("parent: setpriority PRIO_PGRP 12", set_prio(PRIO_PGRP, 0, 12));
-	report("parent: own", get_prio(PRIO_PROCESS, 0));
-	report("parent: child's", get_prio(PRIO_PROCESS, c1));
-	report("parent: setpriority child 13", set_prio(PRIO_PROCESS, c1, 13));
+	show_prio("parent: PRIO_PGRP lowest", PRIO_PGRP, 0);
+	report("parent: setpriority child +3", set_prio(PRIO_PROCESS, c1, (int)base + 3));
+	show_prio("parent: child's", PRIO_PROCESS, c1);
+	report("parent: setpriority PRIO_PGRP +3", set_prio(PRIO_PGRP, 0, (int)base + 3));
+	show_prio("parent: own", PRIO_PROCESS, 0);
+	show_prio("parent: PRIO_PGRP lowest", PRIO_PGRP, 0);
+	report("parent: setpriority child +4", set_prio(PRIO_PROCESS, c1, (int)base + 4));
 	if (write(go[1], "g", 1) != 1)
 		return;
 	waitpid(c1, &st, 0);
 	printf("child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
 	/* Permission: an unprivileged process may not lower its value
-	 * (RLIMIT_NICE is 0) nor change another user's process. */
+	 * (RLIMIT_NICE is 0) nor change another user's process; values are
+	 * clamped to 19. */
 	pid_t c2 = fork();
 	if (c2 == 0) {
 		if (getuid() == 0 && setuid(65534))
 			_exit(2);
-		report("unprivileged: raise to 15", set_prio(PRIO_PROCESS, 0, 15));
-		report("unprivileged: lower to 14", set_prio(PRIO_PROCESS, 0, 14));
-		report("unprivileged: same 15", set_prio(PRIO_PROCESS, 0, 15));
+		report("unprivileged: raise to +4", set_prio(PRIO_PROCESS, 0, (int)base + 4));
+		report("unprivileged: lower to +3", set_prio(PRIO_PROCESS, 0, (int)base + 3));
+		report("unprivileged: same +4", set_prio(PRIO_PROCESS, 0, (int)base + 4));
 		report("unprivileged: the parent's", set_prio(PRIO_PROCESS, getppid(), 19));
+		report("unprivileged: 100", set_prio(PRIO_PROCESS, 0, 100));
+		report("unprivileged: clamped to", get_prio(PRIO_PROCESS, 0));
 		_exit(0);
 	}
 	waitpid(c2, &st, 0);
@@ -151,7 +169,9 @@ static void limits(const char *self)
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
 		show_limit("child: after the parent's prlimit", 0);
-		execl(self, self, "show", "limit", (char *)NULL);
+		char arg[16];
+		snprintf(arg, sizeof(arg), "%ld", base);
+		execl(self, self, "show", arg, "limit", (char *)NULL);
 		_exit(3);
 	}
 	if (read(ready[0], &c, 1) != 1)
@@ -219,9 +239,10 @@ static void sched_queries(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc > 1 && !strcmp(argv[1], "show")) {
-		report("after execve", get_prio(PRIO_PROCESS, 0));
-		if (argc > 2)
+	if (argc > 2 && !strcmp(argv[1], "show")) {
+		base = strtol(argv[2], NULL, 10);
+		show_prio("after execve", PRIO_PROCESS, 0);
+		if (argc > 3)
 			show_limit("after execve", 0);
 		return 0;
 	}
