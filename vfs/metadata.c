@@ -118,10 +118,28 @@ static unsigned fields_of(const struct lx_meta_change *c)
 	       (c->set_atime || c->set_mtime ? LX_META_TIMES : 0);
 }
 
-long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
+bool lx_meta_by_id(uint64_t dev)
 {
 	const struct lx_meta_vol *v = lx_meta_store(dev);
+
+	return v && v->ops->by_id;
+}
+
+long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
+{
 	struct lx_kstat st;
+	long err;
+
+	if (!lx_meta_store(dev))
+		return -LX_EPERM;
+	err = lx_host_stat_handle(h, NULL, dev, &st);
+	return err ? err : lx_meta_change_stat(h, dev, &st, c);
+}
+
+long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
+                         const struct lx_meta_change *c)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
 	struct lx_meta m;
 	struct lx_timespec64 now;
 	int64_t now_nt;
@@ -130,17 +148,14 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 
 	if (!v)
 		return -LX_EPERM;
-	err = lx_host_stat_handle(h, NULL, dev, &st);
-	if (err)
-		return err;
 	/* Another process may change the same file: read, change and write
 	 * under the backend's lock (the portable record's), so that no change
 	 * is lost; the WSL format writes only the attributes that change. */
-	lock = v->ops->lock ? v->ops->lock(v, st.ino) : NULL;
-	meta_from_kstat(&st, &m);
-	if (v->ops->read(v, h, st.ino, attributes_of(st.mode), &m) != 0 ||
-	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
-		meta_from_kstat(&st, &m);
+	lock = v->ops->lock ? v->ops->lock(v, st->ino) : NULL;
+	meta_from_kstat(st, &m);
+	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0 ||
+	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st->mode))
+		meta_from_kstat(st, &m);
 	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
 		m.mode &= ~(uint32_t)LX_S_ISUID;
 		if (m.mode & 010)
@@ -165,7 +180,7 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	now = now_ts(&now_nt);
 	m.ctime_sec = now.sec;
 	m.ctime_nsec = now.nsec;
-	err = v->ops->write(v, h, st.ino, &m, fields_of(c));
+	err = v->ops->write(v, lock, h, st->ino, &m, fields_of(c));
 	if (v->ops->unlock)
 		v->ops->unlock(lock);
 	if (LX_S_ISDIR(m.mode))
