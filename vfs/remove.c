@@ -196,13 +196,16 @@ long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle
 
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
  * directory, ENOTDIR for rmdir of a file, EINVAL/ENOTEMPTY for a final
- * "." or "..", EBUSY for a mount point, EROFS in synthetic directories. */
+ * "." or "..", EBUSY for a mount point, EROFS in synthetic directories.
+ * The walk stops at the parent (LX_AT_NO_LAST, as the kernel's
+ * LOOKUP_PARENT): the open for removal is the one look at the name, and
+ * says ENOENT when it is not there. */
 static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
 	struct lx_node node;
 	HANDLE h;
 	bool is_dir = false, exclusive = false;
-	long err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	long err = lx_resolve_user(dirfd, upath, LX_AT_NO_LAST, &node, NULL);
 
 	if (!err && want_dir && lx_last_is_dots(node.last))
 		err = lx_last_is_dots(node.last) == 1 ? -LX_EINVAL : -LX_ENOTEMPTY;
