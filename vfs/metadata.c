@@ -136,6 +136,44 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	return err ? err : lx_meta_change_stat(h, dev, &st, c);
 }
 
+/* Whether a time set by utimensat needs the record: the Windows time
+ * alone gives it back where Windows keeps it exactly (100 ns units after
+ * 1601), unless the record holds that same Windows time with other
+ * nanoseconds (lx_meta_overlay would prefer them). */
+static bool time_needs_record(bool set, struct lx_timespec64 t, int64_t nt, int64_t rec_nt,
+                              int64_t rec_sec, uint32_t rec_nsec)
+{
+	struct lx_timespec64 kept = lx_time_from_nt(nt);
+
+	if (!set)
+		return false;
+	if (kept.sec != t.sec || kept.nsec != t.nsec)
+		return true;
+	return rec_nt == nt && (rec_sec != t.sec || rec_nsec != t.nsec);
+}
+
+/* A change of times alone on a backend that keeps them beside the Windows
+ * ones (the portable record): the caller has set the Windows times, and
+ * ctime is the later of the record's and Windows' (lx_meta_overlay), so
+ * where both times are exact in Windows the record is left alone, which
+ * saves the record's lock, read and write (busybox tar sets whole
+ * seconds on every file). */
+static bool times_in_windows_only(const struct lx_meta_vol *v, void *h,
+                                  const struct lx_kstat *st, const struct lx_meta_change *c)
+{
+	struct lx_meta m;
+
+	if (!v->ops->by_id || c->set_mode || c->set_uid || c->set_gid || c->kill_suid)
+		return false;
+	memset(&m, 0, sizeof(m));
+	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0)
+		memset(&m, 0, sizeof(m)); /* no record: Windows has it all */
+	return !time_needs_record(c->set_atime, c->atime, c->atime_nt, m.atime_nt, m.atime_sec,
+	                          m.atime_nsec) &&
+	       !time_needs_record(c->set_mtime, c->mtime, c->mtime_nt, m.mtime_nt, m.mtime_sec,
+	                          m.mtime_nsec);
+}
+
 long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
                          const struct lx_meta_change *c)
 {
@@ -148,6 +186,8 @@ long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
 
 	if (!v)
 		return -LX_EPERM;
+	if (times_in_windows_only(v, h, st, c))
+		return 0;
 	/* Another process may change the same file: read, change and write
 	 * under the backend's lock (the portable record's), so that no change
 	 * is lost; the WSL format writes only the attributes that change. */
