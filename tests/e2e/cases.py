@@ -610,6 +610,11 @@ CASES = [
          'rm d/ 2>&1; unlink d 2>&1; rmdir ld 2>&1; rmdir lf 2>&1; '
          'rm ld/f; ls d; [ -e lf ] || echo lf-dangling; rm lf; echo b > d/g; rmdir d 2>&1; '
          'unlink d/g; rmdir d; ls; rm ld; ls; echo done']),
+    dict(name="vwrite-remove-slash", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir d; echo a > d/f; ln -s d ld; ln -s d/f lf; mkdir em; ln -s em lem; '
+         'rmdir ld/ 2>&1; rmdir lem/ 2>&1; unlink lf/ 2>&1; unlink ld/ 2>&1; '
+         'unlink d/f/ 2>&1; unlink nothere/ 2>&1; rmdir nothere/ 2>&1; rmdir d/f/ 2>&1; '
+         'unlink em/ 2>&1; rmdir em/; ls; rm lem; ls d']),
     dict(name="vwrite-change-paths", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
          'echo a > f; ln -s f l; chmod 600 l; stat -c "%a %F" f l; '
          'touch -d @1000000000 ref; touch -r ref l; [ $(stat -c %Y f) = 1000000000 ] && echo followed; '
