@@ -158,7 +158,7 @@ int lx_metarec_pick(const unsigned char *buf, size_t got, uint64_t file_id, stru
 	*torn = false;
 	for (int i = 0; i < LX_METAREC_SLOTS && got >= (size_t)(i + 1) * LX_METAREC_SIZE; i++) {
 		const unsigned char *slot = buf + i * LX_METAREC_SIZE;
-		struct lx_meta cand;
+		struct lx_meta cand = { 0 };
 		uint32_t cand_seq = get32(slot + 96);
 
 		if (!lx_metarec_decode(slot, file_id, &cand)) {
@@ -176,16 +176,10 @@ int lx_metarec_pick(const unsigned char *buf, size_t got, uint64_t file_id, stru
 
 /* <store>\<low byte of the id, 2 hex>\<id, 16 hex>: 256 buckets keep
  * each directory small on volumes whose lookups are linear (FAT). */
-void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
-                       size_t cap)
+void lx_metastore_path(const wchar_t *store, uint64_t file_id, wchar_t *out, size_t cap)
 {
-	if (tmp)
-		_snwprintf(out, cap, L"%ls\\%02x\\%016llx.%lx.%lx.tmp", store,
-		           (unsigned)(file_id & 0xff), (unsigned long long)file_id,
-		           GetCurrentProcessId(), GetCurrentThreadId());
-	else
-		_snwprintf(out, cap, L"%ls\\%02x\\%016llx", store, (unsigned)(file_id & 0xff),
-		           (unsigned long long)file_id);
+	_snwprintf(out, cap, L"%ls\\%02x\\%016llx", store, (unsigned)(file_id & 0xff),
+	           (unsigned long long)file_id);
 	out[cap - 1] = 0;
 }
 
@@ -286,6 +280,7 @@ struct rec_view {
 	int slot;
 	uint32_t seq;
 	bool torn;
+	size_t got;             /* the bytes the file holds, up to two slots */
 	struct lx_meta m;
 };
 
@@ -302,6 +297,7 @@ static NTSTATUS read_slots(HANDLE h, uint64_t file_id, struct rec_view *v)
 	}
 	if (!NT_SUCCESS(s))
 		return s;
+	v->got = io.Information;
 	v->slot = lx_metarec_pick(buf, io.Information, file_id, &v->m, &v->seq, &v->torn);
 	return 0; /* STATUS_SUCCESS */
 }
@@ -334,7 +330,7 @@ static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *
 	HANDLE h;
 	NTSTATUS s;
 
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
 		s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 		if (!transient(s))
@@ -354,6 +350,10 @@ static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *
 	NtClose(h);
 	if (!NT_SUCCESS(s))
 		return s;
+	/* Shorter than a slot: the file a change of a file without a record
+	 * opened (empty) and a kill stopped before its first write ended. */
+	if (v.slot < 0 && v.got < LX_METAREC_SIZE)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (v.slot < 0)
 		return STATUS_FILE_CORRUPT_ERROR;
 	*m = v.m;
@@ -388,7 +388,7 @@ static NTSTATUS open_for_update(const wchar_t *store, uint64_t file_id, HANDLE *
 	wchar_t path[600];
 	NTSTATUS s;
 
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
 		s = open_in_bucket(store, file_id, path, FILE_READ_DATA | FILE_WRITE_DATA,
 		                   FILE_OPEN_IF, FILE_SHARE_READ | FILE_SHARE_DELETE, h);
@@ -452,7 +452,7 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	NTSTATUS s;
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, FILE_OVERWRITE_IF,
 	                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &h);
 	/* Another process reads or changes a stale record of this id at this
@@ -475,7 +475,7 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 
 	/* Deleted as it is closed: one request less than a disposition set
 	 * on an open handle (every unlink of a file's last name pays it). */
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
 	                      &h);
 	if (!NT_SUCCESS(s))

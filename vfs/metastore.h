@@ -91,9 +91,8 @@ void lx_metastore_unlock(void *lock);
  * hold the current record. */
 long lx_metastore_write_locked(void *lock, const wchar_t *store, uint64_t file_id,
                                const struct lx_meta *m);
-/* The record's NT path (cap WCHARs); a temporary name when tmp is set. */
-void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
-                       size_t cap);
+/* The record file's NT path (cap WCHARs). */
+void lx_metastore_path(const wchar_t *store, uint64_t file_id, wchar_t *out, size_t cap);
 /* A unique name for a temporary in a guest directory, LX_METATMP_PREFIX
  * first (cap WCHARs). */
 void lx_metastore_tmpname(wchar_t *out, size_t cap);

@@ -485,7 +485,10 @@ def meta_record(root, ino):
     except FileNotFoundError:
         return None
     # One or two slots; the current record is the intact slot of this
-    # inode with the later sequence number (field 17, which wraps).
+    # inode with the later sequence number (field 17, which wraps).  A
+    # file shorter than a slot holds none (a first write cut by a kill).
+    if len(data) < METAREC.size:
+        return None
     best = None
     for off in range(0, min(len(data), 2 * METAREC.size) - METAREC.size + 1, METAREC.size):
         rec = METAREC.unpack_from(data, off)
