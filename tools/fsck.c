@@ -8,12 +8,15 @@
  * --import first imports the manifest that `lxnt convert` left in ROOT
  * (docs/formats.md, "The import manifest"; vfs/metaimport.c), as the first
  * process of the rootfs would, then checks.
- * Damage: a record that is not whole (wrong size, magic, id or CRC), a
+ * Damage: a record file without one whole slot (wrong size, magic, id or
+ * CRC; a torn slot beside a whole one is what a cut write leaves, and the
+ * reader takes the whole one), a
  * record whose type contradicts the file (a directory against a file), a
  * symlink whose target is empty or longer than PATH_MAX - 1, a special
  * file with data.  Garbage, reported but not damage, removed by --repair:
  * records of files that no longer exist (a kill between an unlink and the
- * record's deletion), temporaries of interrupted record writes and
+ * record's deletion), temporaries of record writes interrupted before
+ * records were written in place (<id>.<pid>.<tid>.tmp, <id>.lock) and of
  * creations (in the store's staging directory, or in a guest directory
  * for trees written before it existed).  A manifest not imported yet is reported, not damage.  Exit
  * status 0 without damage, 1 with (or when an import did not finish), 2

@@ -27,9 +27,10 @@ struct lx_meta_backend {
 	 * -LX_ENODATA when the file has none (made outside lxnt and WSL). */
 	long (*read)(const struct lx_meta_vol *v, void *h, uint64_t id, uint32_t attributes,
 	             struct lx_meta *m);
-	/* Stores the fields of m named by fields (LX_META_*). */
-	long (*write)(const struct lx_meta_vol *v, void *h, uint64_t id, const struct lx_meta *m,
-	              unsigned fields);
+	/* Stores the fields of m named by fields (LX_META_*); lock is what
+	 * lock gave for id (NULL when the backend has none or it failed). */
+	long (*write)(const struct lx_meta_vol *v, void *lock, void *h, uint64_t id,
+	              const struct lx_meta *m, unsigned fields);
 	/* Gives a new file, before it has its Linux name, what m says:
 	 * metadata, and for a symlink its target (n bytes, no NUL); a FIFO,
 	 * socket or device node is marked as one. */
@@ -49,6 +50,9 @@ struct lx_meta_backend {
 	 * processes; NULL when the backend needs no lock. */
 	void *(*lock)(const struct lx_meta_vol *v, uint64_t id);
 	void (*unlock)(void *lock);
+	/* read, write and lock need only the id, no handle of the file (h
+	 * may be NULL): a change of metadata alone need not open the file. */
+	bool by_id;
 };
 
 /* The metadata of one mount. */

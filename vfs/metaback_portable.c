@@ -18,12 +18,16 @@ static long portable_read(const struct lx_meta_vol *v, void *h, uint64_t id, uin
 }
 
 /* The whole record is written: the caller holds the record's lock
- * (portable_lock) around its read, change and write. */
-static long portable_write(const struct lx_meta_vol *v, void *h, uint64_t id,
+ * (portable_lock) around its read, change and write, and the write goes
+ * through it; without it (it could not be had) the write takes it alone. */
+static long portable_write(const struct lx_meta_vol *v, void *lock, void *h, uint64_t id,
                            const struct lx_meta *m, unsigned fields)
 {
+	NTSTATUS s = lock ? lx_metastore_write_locked(lock, v->store, id, m) :
+	                    lx_metastore_write(v->store, id, m);
+
 	(void)h, (void)fields;
-	return NT_SUCCESS(lx_metastore_write(v->store, id, m)) ? 0 : -LX_EIO;
+	return NT_SUCCESS(s) ? 0 : -LX_EIO;
 }
 
 static long write_content(HANDLE h, const void *content, size_t n)
@@ -106,4 +110,5 @@ const struct lx_meta_backend lx_meta_portable = {
 	.forget = portable_forget,
 	.lock = portable_lock,
 	.unlock = lx_metastore_unlock,
+	.by_id = true,
 };

@@ -186,10 +186,10 @@ static long set_lx(void *h, const struct lx_meta *m, unsigned fields)
 
 /* Times are the NTFS times, set by the caller (utimensat) as WSL does:
  * they keep 100 ns, not the nanoseconds. */
-static long wsl_write(const struct lx_meta_vol *v, void *h, uint64_t id, const struct lx_meta *m,
-                      unsigned fields)
+static long wsl_write(const struct lx_meta_vol *v, void *lock, void *h, uint64_t id,
+                      const struct lx_meta *m, unsigned fields)
 {
-	(void)v, (void)id;
+	(void)v, (void)lock, (void)id;
 	return set_lx(h, m, fields & (LX_META_MODE | LX_META_UID | LX_META_GID | LX_META_RDEV));
 }
 

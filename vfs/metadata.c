@@ -118,10 +118,66 @@ static unsigned fields_of(const struct lx_meta_change *c)
 	       (c->set_atime || c->set_mtime ? LX_META_TIMES : 0);
 }
 
-long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
+bool lx_meta_by_id(uint64_t dev)
 {
 	const struct lx_meta_vol *v = lx_meta_store(dev);
+
+	return v && v->ops->by_id;
+}
+
+long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
+{
 	struct lx_kstat st;
+	long err;
+
+	if (!lx_meta_store(dev))
+		return -LX_EPERM;
+	err = lx_host_stat_handle(h, NULL, dev, &st);
+	return err ? err : lx_meta_change_stat(h, dev, &st, c);
+}
+
+/* Whether a time set by utimensat needs the record: the Windows time
+ * alone gives it back where Windows keeps it exactly (100 ns units after
+ * 1601), unless the record holds that same Windows time with other
+ * nanoseconds (lx_meta_overlay would prefer them). */
+static bool time_needs_record(bool set, struct lx_timespec64 t, int64_t nt, int64_t rec_nt,
+                              int64_t rec_sec, uint32_t rec_nsec)
+{
+	struct lx_timespec64 kept = lx_time_from_nt(nt);
+
+	if (!set)
+		return false;
+	if (kept.sec != t.sec || kept.nsec != t.nsec)
+		return true;
+	return rec_nt == nt && (rec_sec != t.sec || rec_nsec != t.nsec);
+}
+
+/* A change of times alone on a backend that keeps them beside the Windows
+ * ones (the portable record): the caller has set the Windows times, and
+ * ctime is the later of the record's and Windows' (lx_meta_overlay), so
+ * where both times are exact in Windows the record is left alone, which
+ * saves the record's lock, read and write (busybox tar sets whole
+ * seconds on every file). */
+static bool times_in_windows_only(const struct lx_meta_vol *v, void *h,
+                                  const struct lx_kstat *st, const struct lx_meta_change *c)
+{
+	struct lx_meta m;
+
+	if (!v->ops->by_id || c->set_mode || c->set_uid || c->set_gid || c->kill_suid)
+		return false;
+	memset(&m, 0, sizeof(m));
+	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0)
+		memset(&m, 0, sizeof(m)); /* no record: Windows has it all */
+	return !time_needs_record(c->set_atime, c->atime, c->atime_nt, m.atime_nt, m.atime_sec,
+	                          m.atime_nsec) &&
+	       !time_needs_record(c->set_mtime, c->mtime, c->mtime_nt, m.mtime_nt, m.mtime_sec,
+	                          m.mtime_nsec);
+}
+
+long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
+                         const struct lx_meta_change *c)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
 	struct lx_meta m;
 	struct lx_timespec64 now;
 	int64_t now_nt;
@@ -130,17 +186,16 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 
 	if (!v)
 		return -LX_EPERM;
-	err = lx_host_stat_handle(h, NULL, dev, &st);
-	if (err)
-		return err;
+	if (times_in_windows_only(v, h, st, c))
+		return 0;
 	/* Another process may change the same file: read, change and write
 	 * under the backend's lock (the portable record's), so that no change
 	 * is lost; the WSL format writes only the attributes that change. */
-	lock = v->ops->lock ? v->ops->lock(v, st.ino) : NULL;
-	meta_from_kstat(&st, &m);
-	if (v->ops->read(v, h, st.ino, attributes_of(st.mode), &m) != 0 ||
-	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st.mode))
-		meta_from_kstat(&st, &m);
+	lock = v->ops->lock ? v->ops->lock(v, st->ino) : NULL;
+	meta_from_kstat(st, &m);
+	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0 ||
+	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st->mode))
+		meta_from_kstat(st, &m);
 	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
 		m.mode &= ~(uint32_t)LX_S_ISUID;
 		if (m.mode & 010)
@@ -165,7 +220,7 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
 	now = now_ts(&now_nt);
 	m.ctime_sec = now.sec;
 	m.ctime_nsec = now.nsec;
-	err = v->ops->write(v, h, st.ino, &m, fields_of(c));
+	err = v->ops->write(v, lock, h, st->ino, &m, fields_of(c));
 	if (v->ops->unlock)
 		v->ops->unlock(lock);
 	if (LX_S_ISDIR(m.mode))

@@ -57,6 +57,13 @@ struct lx_meta_change {
 /* Applies a change to the record of the file behind h (on the volume of
  * st_dev dev), after the caller's permission checks. */
 long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
+/* The same for the file st describes as it is now; h may be NULL where the
+ * backend works by id alone (lx_meta_by_id). */
+long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
+                         const struct lx_meta_change *c);
+/* Whether the mount dev keeps metadata that a change reaches by the file
+ * id alone, without a handle of the file (the portable format). */
+bool lx_meta_by_id(uint64_t dev);
 
 /* Creates the file node names with its metadata, after may_create: made
  * under a temporary

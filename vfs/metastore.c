@@ -1,9 +1,9 @@
 /*
  * The portable metadata format (docs/formats.md, "The portable format"):
  * one record per file, keyed by its file id, in a store directory at the
- * volume's root.  A record is always written whole to a temporary name and
- * renamed over the old one, so a reader sees the old record or the new one,
- * never a mixture, whenever the writer is killed.
+ * volume's root.  A record file holds two slots; a change writes the slot
+ * that does not hold the current record, so a reader sees the old record or
+ * the new one, never a mixture, whenever the writer is killed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,7 +92,7 @@ void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
 {
 	memset(out, 0, LX_METAREC_SIZE);
 	put32(out + 0, LX_METAREC_MAGIC);
-	put32(out + 4, 1 | (uint32_t)LX_METAREC_SIZE << 16); /* version, size */
+	put32(out + 4, LX_METAREC_VERSION | (uint32_t)LX_METAREC_SIZE << 16);
 	put64(out + 8, file_id);
 	put32(out + 16, m->mode);
 	put32(out + 20, m->uid);
@@ -109,10 +109,22 @@ void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
 	put32(out + 100, lx_crc32(out, 100));
 }
 
+/* A slot of a record file: the record with its sequence number. */
+static void encode_slot(const struct lx_meta *m, uint64_t file_id, uint32_t seq,
+                        unsigned char out[LX_METAREC_SIZE])
+{
+	lx_metarec_encode(m, file_id, out);
+	put32(out + 96, seq);
+	put32(out + 100, lx_crc32(out, 100));
+}
+
 bool lx_metarec_decode(const unsigned char in[LX_METAREC_SIZE], uint64_t file_id,
                        struct lx_meta *m)
 {
-	if (get32(in) != LX_METAREC_MAGIC || get32(in + 4) != (1 | (uint32_t)LX_METAREC_SIZE << 16) ||
+	uint32_t version = get32(in + 4) & 0xffff;
+
+	if (get32(in) != LX_METAREC_MAGIC || get32(in + 4) >> 16 != LX_METAREC_SIZE ||
+	    (version != 1 && version != LX_METAREC_VERSION) ||
 	    get32(in + 100) != lx_crc32(in, 100) || get64(in + 8) != file_id)
 		return false;
 	m->mode = get32(in + 16);
@@ -131,18 +143,43 @@ bool lx_metarec_decode(const unsigned char in[LX_METAREC_SIZE], uint64_t file_id
 	       m->ctime_nsec < 1000000000u;
 }
 
+/* The later of two sequence numbers, which wrap (serial number arithmetic,
+ * RFC 1982): a record changed 2^31 times between two reads is not a case. */
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+int lx_metarec_pick(const unsigned char *buf, size_t got, uint64_t file_id, struct lx_meta *m,
+                    uint32_t *seq, bool *torn)
+{
+	int best = -1;
+
+	*torn = false;
+	for (int i = 0; i < LX_METAREC_SLOTS && got >= (size_t)(i + 1) * LX_METAREC_SIZE; i++) {
+		const unsigned char *slot = buf + i * LX_METAREC_SIZE;
+		struct lx_meta cand = { 0 };
+		uint32_t cand_seq = get32(slot + 96);
+
+		if (!lx_metarec_decode(slot, file_id, &cand)) {
+			*torn = true;
+			continue;
+		}
+		if (best < 0 || seq_after(cand_seq, *seq)) {
+			best = i;
+			*seq = cand_seq;
+			*m = cand;
+		}
+	}
+	return best;
+}
+
 /* <store>\<low byte of the id, 2 hex>\<id, 16 hex>: 256 buckets keep
  * each directory small on volumes whose lookups are linear (FAT). */
-void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
-                       size_t cap)
+void lx_metastore_path(const wchar_t *store, uint64_t file_id, wchar_t *out, size_t cap)
 {
-	if (tmp)
-		_snwprintf(out, cap, L"%ls\\%02x\\%016llx.%lx.%lx.tmp", store,
-		           (unsigned)(file_id & 0xff), (unsigned long long)file_id,
-		           GetCurrentProcessId(), GetCurrentThreadId());
-	else
-		_snwprintf(out, cap, L"%ls\\%02x\\%016llx", store, (unsigned)(file_id & 0xff),
-		           (unsigned long long)file_id);
+	_snwprintf(out, cap, L"%ls\\%02x\\%016llx", store, (unsigned)(file_id & 0xff),
+	           (unsigned long long)file_id);
 	out[cap - 1] = 0;
 }
 
@@ -165,8 +202,8 @@ void lx_metastore_staging_path(const wchar_t *store, wchar_t *out, size_t cap)
 	lx_metastore_tmpname(out + n, cap - n);
 }
 
-long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
-                       uint32_t options, void **h)
+static NTSTATUS open_shared(const wchar_t *path, uint32_t access, uint32_t disposition,
+                            uint32_t options, uint32_t share, HANDLE *h)
 {
 	UNICODE_STRING name;
 	OBJECT_ATTRIBUTES oa;
@@ -176,10 +213,100 @@ long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t dispositio
 	name.Length = (USHORT)(wcslen(path) * sizeof(wchar_t));
 	name.MaximumLength = name.Length;
 	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
-	return NtCreateFile((HANDLE *)h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL,
-	                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, disposition,
-	                    options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	return NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL, share,
+	                    disposition, options | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
 }
+
+long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
+                       uint32_t options, void **h)
+{
+	return open_shared(path, access, disposition, options,
+	                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, (HANDLE *)h);
+}
+
+/* Makes the store and its directory sub (a bucket, the staging directory);
+ * both may exist already: another process can make them at the same
+ * moment. */
+static NTSTATUS make_store_dir(const wchar_t *store, const wchar_t *sub)
+{
+	wchar_t path[600];
+	HANDLE h;
+	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+
+	if (!NT_SUCCESS(s))
+		return s;
+	NtClose(h);
+	_snwprintf(path, 600, L"%ls\\%ls", store, sub);
+	path[599] = 0;
+	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	if (NT_SUCCESS(s))
+		NtClose(h);
+	return s;
+}
+
+static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
+{
+	wchar_t bucket[4];
+
+	_snwprintf(bucket, 4, L"%02x", (unsigned)(file_id & 0xff));
+	bucket[3] = 0;
+	return make_store_dir(store, bucket);
+}
+
+long lx_metastore_make_staging(const wchar_t *store)
+{
+	return make_store_dir(store, LX_METASTORE_STAGING);
+}
+
+/* Opens a file of the record's bucket, making the bucket (and the store)
+ * when it is not there yet. */
+static NTSTATUS open_in_bucket(const wchar_t *store, uint64_t file_id, const wchar_t *path,
+                               ACCESS_MASK access, uint32_t disposition, uint32_t share,
+                               HANDLE *h)
+{
+	NTSTATUS s = open_shared(path, access, disposition, FILE_NON_DIRECTORY_FILE, share, h);
+
+	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
+		s = make_bucket(store, file_id);
+		if (NT_SUCCESS(s))
+			s = open_shared(path, access, disposition, FILE_NON_DIRECTORY_FILE, share, h);
+	}
+	return s;
+}
+
+/* What a record file holds: its current record (slot, -1 for none) and
+ * whether a slot is torn.  The bytes of both slots are read in one read. */
+struct rec_view {
+	int slot;
+	uint32_t seq;
+	bool torn;
+	size_t got;             /* the bytes the file holds, up to two slots */
+	struct lx_meta m;
+};
+
+static NTSTATUS read_slots(HANDLE h, uint64_t file_id, struct rec_view *v)
+{
+	unsigned char buf[LX_METAREC_SLOTS * LX_METAREC_SIZE];
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	NTSTATUS s = NtReadFile(h, NULL, NULL, NULL, &io, buf, sizeof(buf), &off, NULL);
+
+	if (s == STATUS_END_OF_FILE) {
+		s = 0; /* STATUS_SUCCESS: an empty file holds no record */
+		io.Information = 0;
+	}
+	if (!NT_SUCCESS(s))
+		return s;
+	v->got = io.Information;
+	v->slot = lx_metarec_pick(buf, io.Information, file_id, &v->m, &v->seq, &v->torn);
+	return 0; /* STATUS_SUCCESS */
+}
+
+/* How many times a reader reads again a record file with a torn slot: a
+ * write is under way (or was cut by a kill, which the next write mends),
+ * and the other slot may be older than what was current when the read
+ * began (docs/formats.md). */
+#define LX_METASTORE_REREADS 3
 
 static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 
@@ -199,13 +326,11 @@ long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m
 static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *m)
 {
 	wchar_t path[600];
-	unsigned char rec[LX_METAREC_SIZE];
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
+	struct rec_view v;
 	HANDLE h;
 	NTSTATUS s;
 
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
 		s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 		if (!transient(s))
@@ -216,76 +341,57 @@ static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *
 		s = STATUS_OBJECT_NAME_NOT_FOUND; /* no bucket yet: no record */
 	if (!NT_SUCCESS(s))
 		return s;
-	s = NtReadFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
+	for (int tries = 0; tries < LX_METASTORE_REREADS; tries++) {
+		s = read_slots(h, file_id, &v);
+		if (!NT_SUCCESS(s) || !v.torn || v.slot < 0)
+			break;
+		Sleep(0);
+	}
 	NtClose(h);
-	if (!NT_SUCCESS(s) && s != STATUS_END_OF_FILE)
+	if (!NT_SUCCESS(s))
 		return s;
-	if (!NT_SUCCESS(s) || io.Information != sizeof(rec) || !lx_metarec_decode(rec, file_id, m))
+	/* Shorter than a slot: the file a change of a file without a record
+	 * opened (empty) and a kill stopped before its first write ended. */
+	if (v.slot < 0 && v.got < LX_METAREC_SIZE)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (v.slot < 0)
 		return STATUS_FILE_CORRUPT_ERROR;
+	*m = v.m;
 	return 0; /* STATUS_SUCCESS */
 }
 
-/* Makes the store and the record's bucket (both may exist already: another
- * process can make them at the same moment). */
-static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
+/* One slot, whole, in one write. */
+static NTSTATUS put_slot(HANDLE h, const struct lx_meta *m, uint64_t file_id, uint32_t seq,
+                         int slot)
 {
-	wchar_t path[600];
-	HANDLE h;
-	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
-
-	if (!NT_SUCCESS(s))
-		return s;
-	NtClose(h);
-	_snwprintf(path, 600, L"%ls\\%02x", store, (unsigned)(file_id & 0xff));
-	path[599] = 0;
-	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
-	if (NT_SUCCESS(s))
-		NtClose(h);
-	return s;
-}
-
-/* Creates or overwrites a file of the record's bucket, making the bucket
- * (and the store) when it is not there yet. */
-static NTSTATUS open_in_bucket(const wchar_t *store, uint64_t file_id, const wchar_t *path,
-                               ACCESS_MASK access, HANDLE *h)
-{
-	NTSTATUS s = lx_metastore_open(path, access, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, h);
-
-	if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
-		s = make_bucket(store, file_id);
-		if (NT_SUCCESS(s))
-			s = lx_metastore_open(path, access, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, h);
-	}
-	return s;
-}
-
-/* FileRenameInformationEx with POSIX semantics replaces a record that a
- * reader holds open (NTFS); the classic class cannot, so where only it
- * exists (Wine 8) the rename is tried again until the reader is done. */
-static NTSTATUS rename_over(HANDLE h, const wchar_t *target)
-{
-	size_t len = wcslen(target) * sizeof(wchar_t);
-	unsigned char buf[sizeof(struct lx_nt_rename) + 1200];
-	struct lx_nt_rename *info = (void *)buf;
+	unsigned char rec[LX_METAREC_SIZE];
 	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off;
 	NTSTATUS s;
 
-	if (len > 1200)
-		return STATUS_NAME_TOO_LONG;
-	memset(info, 0, sizeof(*info));
-	info->Flags = LX_FILE_RENAME_REPLACE_IF_EXISTS | LX_FILE_RENAME_POSIX_SEMANTICS;
-	info->FileNameLength = (ULONG)len;
-	memcpy(info->FileName, target, len);
-	s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
-	                         (FILE_INFORMATION_CLASS)LX_FileRenameInformationEx);
-	if (NT_SUCCESS(s) || !(s == STATUS_INVALID_INFO_CLASS || s == STATUS_NOT_IMPLEMENTED ||
-	                       s == (NTSTATUS)STATUS_INVALID_PARAMETER || s == STATUS_NOT_SUPPORTED))
-		return s;
-	info->Flags = 0;
-	info->ReplaceIfExists = TRUE;
+	encode_slot(m, file_id, seq, rec);
+	off.QuadPart = (LONGLONG)slot * LX_METAREC_SIZE;
+	s = NtWriteFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
+	if (NT_SUCCESS(s) && io.Information != sizeof(rec))
+		s = STATUS_DISK_FULL;
+	return s;
+}
+
+/* The record file opened to change it: for reading and writing, sharing
+ * only reading and deletion, so that a second writer's open fails with a
+ * sharing violation until this one closes it (the record's lock; a holder
+ * that is killed releases it with its handles), while readers and the
+ * deletion of the record are not held up.  Made empty when missing (a
+ * file made outside lxnt gets its first record). */
+static NTSTATUS open_for_update(const wchar_t *store, uint64_t file_id, HANDLE *h)
+{
+	wchar_t path[600];
+	NTSTATUS s;
+
+	lx_metastore_path(store, file_id, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
-		s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
-		                         (FILE_INFORMATION_CLASS)LX_FileRenameInformation);
+		s = open_in_bucket(store, file_id, path, FILE_READ_DATA | FILE_WRITE_DATA,
+		                   FILE_OPEN_IF, FILE_SHARE_READ | FILE_SHARE_DELETE, h);
 		if (!transient(s))
 			break;
 		pause_try(tries);
@@ -293,88 +399,69 @@ static NTSTATUS rename_over(HANDLE h, const wchar_t *target)
 	return s;
 }
 
-static void delete_handle(HANDLE h)
+void *lx_metastore_lock(const wchar_t *store, uint64_t file_id)
 {
-	FILE_DISPOSITION_INFORMATION d = { TRUE };
-	IO_STATUS_BLOCK io;
+	HANDLE h;
 
-	NtSetInformationFile(h, &io, &d, sizeof(d),
-	                     (FILE_INFORMATION_CLASS)LX_FileDispositionInformation);
+	return NT_SUCCESS(open_for_update(store, file_id, &h)) ? h : NULL;
 }
 
-/* Written whole under a temporary name of this thread, then renamed over
- * the record (FileRenameInformation, ReplaceIfExists): atomic on NTFS and
- * on every volume whose rename is. */
-long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
+void lx_metastore_unlock(void *lock)
 {
-	wchar_t tmp[600], path[600];
-	unsigned char rec[LX_METAREC_SIZE];
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
-	HANDLE h;
-	NTSTATUS s;
+	if (lock)
+		NtClose(lock);
+}
 
+/* Writes the slot that does not hold the current record, with the next
+ * sequence number: a kill in the middle of the write tears only that
+ * slot, and readers keep taking the other one.  The counter of the cache
+ * moves after the write and before the lock is let go. */
+long lx_metastore_write_locked(void *lock, const wchar_t *store, uint64_t file_id,
+                               const struct lx_meta *m)
+{
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
+	struct rec_view cur;
+	NTSTATUS s = read_slots(lock, file_id, &cur);
 
-	lx_metarec_encode(m, file_id, rec);
-	lx_metastore_path(store, file_id, true, tmp, 600);
-	lx_metastore_path(store, file_id, false, path, 600);
-	s = open_in_bucket(store, file_id, tmp, FILE_WRITE_DATA | DELETE, &h);
-	if (!NT_SUCCESS(s))
-		return s;
-	s = NtWriteFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
-	if (NT_SUCCESS(s) && io.Information != sizeof(rec))
-		s = STATUS_DISK_FULL;
 	if (NT_SUCCESS(s))
-		s = rename_over(h, path);
-	if (!NT_SUCCESS(s))
-		delete_handle(h);
-	NtClose(h);
+		s = cur.slot < 0 ? put_slot(lock, m, file_id, 0, 0) :
+		                   put_slot(lock, m, file_id, cur.seq + 1, 1 - cur.slot);
 	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
 	return s;
 }
 
-long lx_metastore_make_staging(const wchar_t *store)
+long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
 {
-	wchar_t path[600];
 	HANDLE h;
-	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	NTSTATUS s = open_for_update(store, file_id, &h);
 
 	if (!NT_SUCCESS(s))
 		return s;
+	s = lx_metastore_write_locked(h, store, file_id, m);
 	NtClose(h);
-	_snwprintf(path, 600, L"%ls\\%ls", store, LX_METASTORE_STAGING);
-	path[599] = 0;
-	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
-	if (NT_SUCCESS(s))
-		NtClose(h);
 	return s;
 }
 
 /* FILE_OVERWRITE_IF: a record of the same id may be left from a file whose
- * id Windows gave again (docs/formats.md, "Recycled ids"). */
+ * id Windows gave again (docs/formats.md, "Recycled ids"); it goes, slots
+ * and all, and the new record is the first slot. */
 long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
 {
 	wchar_t path[600];
-	unsigned char rec[LX_METAREC_SIZE];
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
 	HANDLE h;
 	NTSTATUS s;
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 
-	lx_metarec_encode(m, file_id, rec);
-	lx_metastore_path(store, file_id, false, path, 600);
-	s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, &h);
-	/* Another process reads or replaces a stale record of this id at this
+	lx_metastore_path(store, file_id, path, 600);
+	s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, FILE_OVERWRITE_IF,
+	                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &h);
+	/* Another process reads or changes a stale record of this id at this
 	 * instant: the ordinary write waits for it. */
 	if (transient(s))
 		return lx_metastore_write(store, file_id, m);
 	if (!NT_SUCCESS(s))
 		return s;
-	s = NtWriteFile(h, NULL, NULL, NULL, &io, rec, sizeof(rec), &off, NULL);
-	if (NT_SUCCESS(s) && io.Information != sizeof(rec))
-		s = STATUS_DISK_FULL;
+	s = put_slot(h, m, file_id, 0, 0);
 	NtClose(h);
 	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
 	return s;
@@ -388,7 +475,7 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 
 	/* Deleted as it is closed: one request less than a disposition set
 	 * on an open handle (every unlink of a file's last name pays it). */
-	lx_metastore_path(store, file_id, false, path, 600);
+	lx_metastore_path(store, file_id, path, 600);
 	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
 	                      &h);
 	if (!NT_SUCCESS(s))
@@ -396,34 +483,4 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 	NtClose(h);
 	lx_metacache_changed(store, file_id);
 	return 0; /* STATUS_SUCCESS */
-}
-
-void *lx_metastore_lock(const wchar_t *store, uint64_t file_id)
-{
-	wchar_t path[600];
-	HANDLE h;
-
-	lx_metastore_path(store, file_id, false, path, 590);
-	wcscat(path, L".lock");
-	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
-		NTSTATUS s = lx_metastore_open(path, DELETE, FILE_CREATE,
-		                       FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, &h);
-		if (NT_SUCCESS(s))
-			return h;
-		if (s == STATUS_OBJECT_PATH_NOT_FOUND) {
-			if (!NT_SUCCESS(make_bucket(store, file_id)))
-				return NULL;
-			continue;
-		}
-		if (s != STATUS_OBJECT_NAME_COLLISION && !transient(s))
-			return NULL;
-		pause_try(tries);
-	}
-	return NULL;
-}
-
-void lx_metastore_unlock(void *lock)
-{
-	if (lock)
-		NtClose(lock);
 }

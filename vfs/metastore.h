@@ -36,9 +36,13 @@ struct lx_meta {
 #define LX_META_TIMES 16u
 #define LX_META_ALL   31u
 
-/* The portable record: LX_METAREC_SIZE bytes, little-endian. */
+/* The portable record: LX_METAREC_SIZE bytes, little-endian.  A record
+ * file holds up to LX_METAREC_SLOTS of them, each with its sequence
+ * number; the current record is the intact slot with the later one. */
 #define LX_METAREC_SIZE 104
 #define LX_METAREC_MAGIC 0x314d584cu /* "LXM1" */
+#define LX_METAREC_VERSION 2         /* 1: a file of one record, no sequence */
+#define LX_METAREC_SLOTS 2
 
 void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
                        unsigned char out[LX_METAREC_SIZE]);
@@ -46,6 +50,13 @@ void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
 bool lx_metarec_decode(const unsigned char in[LX_METAREC_SIZE], uint64_t file_id,
                        struct lx_meta *m);
 uint32_t lx_crc32(const void *data, size_t n);
+/* The current record among the slots of a record file's first got bytes
+ * (buf): the index of the intact slot of file_id with the later sequence
+ * number (its record in *m, its number in *seq), or -1 when none is
+ * intact.  *torn says whether a whole slot failed its checks: a write
+ * under way, or one cut by a kill. */
+int lx_metarec_pick(const unsigned char *buf, size_t got, uint64_t file_id, struct lx_meta *m,
+                    uint32_t *seq, bool *torn);
 
 /* The store's directory in a volume's root ("<root>\U+F000lxnt"): a name
  * that the name codec never produces, so no guest path reaches it. */
@@ -59,7 +70,8 @@ uint32_t lx_crc32(const void *data, size_t n);
 long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
                        uint32_t options, void **h);
 /* Record store operations; each returns an NTSTATUS.  store is the NT
- * path of the store directory. */
+ * path of the store directory.  lx_metastore_write takes the record's lock
+ * for the time of the write. */
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
@@ -68,16 +80,19 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
  * so it is written in place, without a temporary and a rename.  A record
  * left torn by a kill belongs to a file that never got its name. */
 long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
-/* Serialises read-modify-write of one record across processes: a lock
- * file <id>.lock made with FILE_CREATE and FILE_DELETE_ON_CLOSE, so that
- * a holder that is killed releases it.  Returns the handle to pass to
- * lx_metastore_unlock, or NULL when the lock could not be had within a few
- * seconds (the change then goes ahead unserialised). */
+/* Serialises read-modify-write of one record across processes: the record
+ * file itself, opened to be written and sharing no writing (made empty
+ * when missing), so that a holder that is killed releases it.  Returns the
+ * handle to pass to lx_metastore_write_locked and lx_metastore_unlock, or
+ * NULL when it could not be had within a few seconds. */
 void *lx_metastore_lock(const wchar_t *store, uint64_t file_id);
 void lx_metastore_unlock(void *lock);
-/* The record's NT path (cap WCHARs); a temporary name when tmp is set. */
-void lx_metastore_path(const wchar_t *store, uint64_t file_id, bool tmp, wchar_t *out,
-                       size_t cap);
+/* Writes the record through its lock, in place: the slot that does not
+ * hold the current record. */
+long lx_metastore_write_locked(void *lock, const wchar_t *store, uint64_t file_id,
+                               const struct lx_meta *m);
+/* The record file's NT path (cap WCHARs). */
+void lx_metastore_path(const wchar_t *store, uint64_t file_id, wchar_t *out, size_t cap);
 /* A unique name for a temporary in a guest directory, LX_METATMP_PREFIX
  * first (cap WCHARs). */
 void lx_metastore_tmpname(wchar_t *out, size_t cap);

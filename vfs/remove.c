@@ -196,13 +196,18 @@ long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle
 
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
  * directory, ENOTDIR for rmdir of a file, EINVAL/ENOTEMPTY for a final
- * "." or "..", EBUSY for a mount point, EROFS in synthetic directories. */
+ * "." or "..", EBUSY for a mount point, EROFS in synthetic directories.
+ * The walk stops at the parent (LX_AT_NO_LAST, as the kernel's
+ * LOOKUP_PARENT), also before a trailing slash, which never makes the
+ * kernel follow a link there ("link/" is ENOTDIR for both): the open for
+ * removal is the one look at the name, and says ENOENT when it is not
+ * there. */
 static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
 	struct lx_node node;
 	HANDLE h;
 	bool is_dir = false, exclusive = false;
-	long err = lx_resolve_user(dirfd, upath, 0, &node, NULL);
+	long err = lx_resolve_user(dirfd, upath, LX_AT_NO_LAST | LX_AT_NO_LAST_SLASH, &node, NULL);
 
 	if (!err && want_dir && lx_last_is_dots(node.last))
 		err = lx_last_is_dots(node.last) == 1 ? -LX_EINVAL : -LX_ENOTEMPTY;

@@ -320,6 +320,7 @@ struct walk {
 	uint64_t start_dev;
 	struct place last;      /* what the walk last saw of cur */
 	bool no_last;           /* LX_AT_NO_LAST */
+	bool no_last_slash;     /* LX_AT_NO_LAST_SLASH */
 	bool absent;            /* the last component was looked for and is not there */
 };
 
@@ -429,7 +430,7 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 			break;
 		if ((err = step_into(w, c, n)))
 			break;
-		if (last && w->no_last && !trailing) {
+		if (last && w->no_last && (!trailing || w->no_last_slash)) {
 			strcpy(w->cur, w->next);
 			w->last.meta = false;
 			return 0;
@@ -486,6 +487,7 @@ static long walk(const char *base, const char *path, int at_flags, bool trailing
 		err = restart_at_root(w);
 	w->last.meta = false;
 	w->no_last = (at_flags & LX_AT_NO_LAST) != 0;
+	w->no_last_slash = (at_flags & LX_AT_NO_LAST_SLASH) != 0;
 	w->absent = false;
 	if (!err)
 		err = walk_steps(w, follow, trailing);

@@ -47,41 +47,93 @@ static long reopen_fd(int fd, uint32_t access, HANDLE *h, uint64_t *dev)
 	return err;
 }
 
-/* Opens what (dirfd, path) names, or the fd dirfd itself when path is
- * NULL, with the given access, for the calls that change a host file. */
-static long open_for_change(int dirfd, const uint64_t *upath, int flags, uint32_t access,
-                            HANDLE *h, bool *is_dir, uint64_t *dev)
+/* Whether the file behind h, which the walk did not look at, is a link
+ * the call must follow (only mounts with Linux metadata have links). */
+static bool is_link_to_follow(HANDLE h, uint64_t dev, int flags)
+{
+	struct lx_kstat st;
+
+	return (flags & LX_AT_FOLLOW) && lx_meta_store(dev) &&
+	       lx_host_stat_handle(h, NULL, dev, &st) == 0 && LX_S_ISLNK(st.mode);
+}
+
+/* Opens what (dirfd, path) names, for open_for_change.  no_last: the walk
+ * stops at the parent (LX_AT_NO_LAST) and the open is the one look at the
+ * name; when that finds a link to follow, or a node the vfs serves itself
+ * (a /proc link), the whole walk is done again.  With seen, for a change
+ * of metadata alone: on a mount whose metadata a change reaches by file
+ * id (lx_meta_by_id), a file the walk has just looked at is not opened
+ * (*h is NULL) and *seen is what the walk saw; the change then reaches
+ * the file the lookup found, as the kernel changes the inode its lookup
+ * found. */
+static long open_path_for_change(int dirfd, uint64_t upath, int flags, uint32_t access,
+                                 HANDLE *h, uint64_t *dev, struct lx_kstat *seen,
+                                 bool no_last, struct lx_file **f)
 {
 	struct lx_node node;
+	long err = lx_resolve_user(dirfd, upath, (flags & (LX_AT_EMPTY_PATH | LX_AT_FOLLOW)) |
+	                           (no_last ? LX_AT_NO_LAST : 0), &node, f);
+
+	if (!err && *f) {
+		lx_node_free(&node);
+		return 0;
+	}
+	if (!err && node.kind != LX_NODE_HOST) {
+		lx_node_free(&node);
+		return no_last ? open_path_for_change(dirfd, upath, flags, access, h, dev, seen, false, f) :
+		                 -LX_EROFS;
+	}
+	if (!err)
+		*dev = node.mount->dev;
+	if (!err && seen && node.have_seen && lx_meta_by_id(*dev)) {
+		*seen = node.seen;
+		*h = NULL;
+		err = node.trailing_slash && !LX_S_ISDIR(seen->mode) ? -LX_ENOTDIR : 0;
+		lx_node_free(&node);
+		return err;
+	}
+	if (!err)
+		err = lx_host_open(node.nt_path, access | FILE_READ_ATTRIBUTES, FILE_OPEN,
+		                   FILE_OPEN_REPARSE_POINT, 0, (void **)h);
+	if (!err && no_last && is_link_to_follow(*h, *dev, flags)) {
+		NtClose(*h);
+		lx_node_free(&node);
+		return open_path_for_change(dirfd, upath, flags, access, h, dev, seen, false, f);
+	}
+	if (!err && node.trailing_slash) {
+		bool dir = false;
+		err = lx_host_is_dir(*h, &dir);
+		if (!err && !dir)
+			err = -LX_ENOTDIR;
+		if (err)
+			NtClose(*h);
+	}
+	lx_node_free(&node);
+	return err;
+}
+
+/* Opens what (dirfd, path) names, or the fd dirfd itself when path is
+ * NULL, with the given access, for the calls that change a host file;
+ * seen as for open_path_for_change.  A call that opens the file anyway
+ * (seen NULL) has the walk stop at the parent. */
+static long open_for_change(int dirfd, const uint64_t *upath, int flags, uint32_t access,
+                            HANDLE *h, bool *is_dir, uint64_t *dev, struct lx_kstat *seen)
+{
 	struct lx_file *f = NULL;
 	long err;
 
 	if (!upath) {
 		err = reopen_fd(dirfd, access, h, dev);
 	} else {
-		err = lx_resolve_user(dirfd, *upath, flags & (LX_AT_EMPTY_PATH | LX_AT_FOLLOW), &node, &f);
+		err = open_path_for_change(dirfd, *upath, flags, access, h, dev, seen, !seen, &f);
 		if (!err && f) {
-			int fd = dirfd;
 			lx_file_put(f);
-			lx_node_free(&node);
-			return open_for_change(fd, NULL, 0, access, h, is_dir, dev);
+			return open_for_change(dirfd, NULL, 0, access, h, is_dir, dev, NULL);
 		}
-		if (!err && node.kind != LX_NODE_HOST)
-			err = -LX_EROFS;
-		if (!err)
-			*dev = node.mount->dev;
-		if (!err)
-			err = lx_host_open(node.nt_path, access | FILE_READ_ATTRIBUTES, FILE_OPEN,
-			                   FILE_OPEN_REPARSE_POINT, 0, (void **)h);
-		if (!err && node.trailing_slash) {
-			bool dir = false;
-			err = lx_host_is_dir(*h, &dir);
-			if (!err && !dir)
-				err = -LX_ENOTDIR;
-			if (err)
-				NtClose(*h);
+		if (!err && !*h) {
+			*is_dir = LX_S_ISDIR(seen->mode);
+			return 0;
 		}
-		lx_node_free(&node);
 	}
 	if (!err) {
 		err = lx_host_is_dir(*h, is_dir);
@@ -121,7 +173,8 @@ int64_t lx_sys_truncate(struct lx_syscall *sc)
 	uint64_t dev;
 	struct lx_kstat st;
 
-	err = open_for_change(LX_AT_FDCWD, &upath, LX_AT_FOLLOW, FILE_WRITE_DATA, &h, &is_dir, &dev);
+	err = open_for_change(LX_AT_FDCWD, &upath, LX_AT_FOLLOW, FILE_WRITE_DATA, &h, &is_dir, &dev,
+	                      NULL);
 	if (err)
 		return err;
 	err = is_dir ? -LX_EISDIR : 0;
@@ -220,7 +273,7 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 	err = open_for_change(dirfd, upath ? &upath : NULL,
 	                      (flags & LX_AT_EMPTY_PATH) |
 	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
-	                      FILE_WRITE_ATTRIBUTES, &h, &is_dir, &dev);
+	                      FILE_WRITE_ATTRIBUTES, &h, &is_dir, &dev, NULL);
 	if (err)
 		return err;
 	/* Both omitted: the name is checked, nothing changes (vfs_utimes). */
@@ -298,13 +351,17 @@ int64_t lx_sys_utimes(struct lx_syscall *sc)
 
 /* chmod on a volume with Linux metadata (chmod_common, notify_change):
  * only the owner or root; the set-group-ID bit of a file goes unless the
- * caller is in its group or root (inode_change_ok). */
-static long chmod_meta(HANDLE h, uint64_t dev, unsigned mode)
+ * caller is in its group or root (inode_change_ok).  The file is h, or
+ * without a handle the one seen describes. */
+static long chmod_meta(HANDLE h, const struct lx_kstat *seen, uint64_t dev, unsigned mode)
 {
 	struct lx_meta_change c;
 	struct lx_kstat st;
 	uint32_t uid = lx_cred_fsuid();
-	long err = lx_host_stat_handle(h, NULL, dev, &st);
+	long err = h ? lx_host_stat_handle(h, NULL, dev, &st) : 0;
+
+	if (!h)
+		st = *seen;
 
 	if (err)
 		return err;
@@ -315,7 +372,7 @@ static long chmod_meta(HANDLE h, uint64_t dev, unsigned mode)
 	c.mode = mode & 07777;
 	if (uid != 0 && !lx_cred_in_group(st.gid))
 		c.mode &= ~(uint32_t)LX_S_ISGID;
-	return lx_meta_change(h, dev, &c);
+	return lx_meta_change_stat(h, dev, &st, &c);
 }
 
 /* chmod(2): on a volume with Linux metadata the whole mode is kept;
@@ -330,12 +387,14 @@ static long chmod_at(int dirfd, const uint64_t *upath, unsigned mode)
 	HANDLE h;
 	bool is_dir;
 	uint64_t dev;
+	struct lx_kstat seen;
 	long err = open_for_change(dirfd, upath, LX_AT_FOLLOW, FILE_WRITE_ATTRIBUTES, &h, &is_dir,
-	                           &dev);
+	                           &dev, &seen);
 
 	if (!err && lx_meta_store(dev)) {
-		err = chmod_meta(h, dev, mode);
-		NtClose(h);
+		err = chmod_meta(h, &seen, dev, mode);
+		if (h)
+			NtClose(h);
 		return err;
 	}
 	if (err || is_dir) {
@@ -397,10 +456,11 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 		return -LX_EINVAL;
 	err = open_for_change(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
 	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
-	                      FILE_READ_ATTRIBUTES, &h, &is_dir, &dev);
+	                      FILE_READ_ATTRIBUTES, &h, &is_dir, &dev, &st);
 	if (err)
 		return err;
-	err = lx_host_stat_handle(h, NULL, dev, &st);
+	if (h)
+		err = lx_host_stat_handle(h, NULL, dev, &st);
 	memset(&c, 0, sizeof(c));
 	c.set_uid = uid != (uint32_t)-1;
 	c.set_gid = gid != (uint32_t)-1;
@@ -416,9 +476,10 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 		err = (c.set_uid && uid != st.uid) || (c.set_gid && gid != st.gid) ? -LX_EPERM : 0;
 	else if (!err) {
 		c.kill_suid = true;
-		err = lx_meta_change(h, dev, &c);
+		err = lx_meta_change_stat(h, dev, &st, &c);
 	}
-	NtClose(h);
+	if (h)
+		NtClose(h);
 	return err;
 }
 

@@ -281,6 +281,10 @@ long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t
  * creation that fails on a collision): under Wine a look for a name that
  * does not exist scans the whole directory. */
 #define LX_AT_NO_LAST 0x20000000
+/* With LX_AT_NO_LAST: not even a trailing slash makes the walk look at the
+ * last component (unlink and rmdir: the kernel never follows their last
+ * component, and a trailing slash only asks for a directory). */
+#define LX_AT_NO_LAST_SLASH 0x10000000
 /* The most links one walk follows (MAXSYMLINKS, fs/namei.c). */
 #define LX_MAXSYMLINKS 40
 

@@ -628,4 +628,35 @@ CASES = [
     dict(name="fifo-fork-writer", prog="fifos", args=["fork"], rootfs=True, timeout=30),
     dict(name="fifo-eintr", prog="fifos", args=["eintr"], rootfs=True, timeout=30),
     dict(name="fifo-kill-reader", prog="fifos", args=["killreader"], rootfs=True, timeout=30),
+    # The write path of the metadata store (vwrite): unlink and rmdir walk
+    # to the parent only and let the removal's open say what the name is;
+    # chmod and chown reach the file the walk saw, utimensat opens the
+    # name itself and walks again for a link; record changes in place.
+    dict(name="vwrite-remove-paths", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir d; echo a > d/f; ln -s d ld; ln -s d/f lf; '
+         'rm d/missing 2>&1; unlink d/missing 2>&1; rm -f d/missing && echo quiet; '
+         'rm d/ 2>&1; unlink d 2>&1; rmdir ld 2>&1; rmdir lf 2>&1; '
+         'rm ld/f; ls d; [ -e lf ] || echo lf-dangling; rm lf; echo b > d/g; rmdir d 2>&1; '
+         'unlink d/g; rmdir d; ls; rm ld; ls; echo done']),
+    dict(name="vwrite-remove-slash", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir d; echo a > d/f; ln -s d ld; ln -s d/f lf; mkdir em; ln -s em lem; '
+         'rmdir ld/ 2>&1; rmdir lem/ 2>&1; unlink lf/ 2>&1; unlink ld/ 2>&1; '
+         'unlink d/f/ 2>&1; unlink nothere/ 2>&1; rmdir nothere/ 2>&1; rmdir d/f/ 2>&1; '
+         'unlink em/ 2>&1; rmdir em/; ls; rm lem; ls d']),
+    dict(name="vwrite-change-paths", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'echo a > f; ln -s f l; chmod 600 l; stat -c "%a %F" f l; '
+         'touch -d @1000000000 ref; touch -r ref l; [ $(stat -c %Y f) = 1000000000 ] && echo followed; '
+         'ln -s nowhere dl; chmod 644 dl 2>&1; touch -c dl; ls; '
+         'for i in 1 2 3 4 5; do chmod 60$i f; done; stat -c %a f; '
+         'chown $(id -u):$(id -g) f; stat -c %a f; chmod 4755 f; chown $(id -u) f; stat -c %a f; '
+         'rm f; echo b > f; stat -c %a f; '
+         'mkdir dd; chmod 700 dd/; stat -c %a dd; chmod 700 f/ 2>&1; touch f/ 2>&1; '
+         'chown $(id -u) f/ 2>&1; touch -d @1200000000 dd/; stat -c %Y dd; echo done']),
+    dict(name="vwrite-times-exact", prog="metaops", args=["times-exact"], rootfs=True),
+    dict(name="vwrite-untar", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir -p s/a/b; for i in 1 2 3 4 5 6; do echo $i > s/a/f$i; echo $i > s/a/b/g$i; done; '
+         'chmod 640 s/a/f1; chmod 4755 s/a/f2; chmod 700 s/a/b; ln -s f1 s/a/l; '
+         'touch -d @1100000000 s/a/f3 s/a/b; tar cf t.tar s; rm -r s; tar xf t.tar; '
+         'tar xf t.tar; ls -lR s | grep -v total | cut -c1-10; stat -c "%n %a %Y" s/a/f3; '
+         'cat s/a/l; rm -r s t.tar; ls']),
 ]

@@ -469,8 +469,8 @@ def snapshot(top):
     return tree
 
 
-# The portable metadata format (docs/formats.md): a record per file id in
-# the store at the rootfs's root.  Under Wine a file id is the Unix inode
+# The portable metadata format (docs/formats.md): a record file per file id
+# in the store at the rootfs's root, holding one or two records (slots).  Under Wine a file id is the Unix inode
 # number, so the host can read a converted side's tree as lxnt sees it.
 METASTORE = "\uf000lxnt"
 METAREC = struct.Struct("<IIQIIIIQqqqIIIIqqII")
@@ -484,9 +484,19 @@ def meta_record(root, ino):
             data = f.read()
     except FileNotFoundError:
         return None
-    if len(data) != METAREC.size or zlib.crc32(data[:100]) != METAREC.unpack(data)[-1]:
-        return "damaged"
-    return METAREC.unpack(data)[3]
+    # One or two slots; the current record is the intact slot of this
+    # inode with the later sequence number (field 17, which wraps).  A
+    # file shorter than a slot holds none (a first write cut by a kill).
+    if len(data) < METAREC.size:
+        return None
+    best = None
+    for off in range(0, min(len(data), 2 * METAREC.size) - METAREC.size + 1, METAREC.size):
+        rec = METAREC.unpack_from(data, off)
+        if rec[0] != 0x314d584c or rec[2] != ino or zlib.crc32(data[off:off + 100]) != rec[-1]:
+            continue
+        if best is None or 0 < (rec[17] - best[17]) % (1 << 32) < (1 << 31):
+            best = rec
+    return "damaged" if best is None else best[3]
 
 
 def linux_name(name):

@@ -162,6 +162,49 @@ static void times(void)
 	report("utimensat now", utimensat(AT_FDCWD, "timed", NULL, 0));
 }
 
+static void show_times(const char *name)
+{
+	struct stat st;
+
+	if (stat(name, &st) == 0)
+		printf("%s atime %lld.%09ld mtime %lld.%09ld\n", name, (long long)st.st_atim.tv_sec,
+		       st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+/* Times that Windows keeps exactly (whole 100 ns) next to ones it cannot:
+ * a whole second after a time one nanosecond later (the same in 100 ns
+ * units), on a file, a directory and a link's target; then a write. */
+static void times_exact(void)
+{
+	struct timespec ts[2] = { { 1300000000, 1 }, { 1400000000, 5 } };
+	int fd = open("exact", O_CREAT | O_WRONLY, 0644);
+
+	close(fd);
+	report("mkdir", mkdir("exactdir", 0755));
+	report("symlink", symlink("exact", "exactlink"));
+	report("utimensat ns", utimensat(AT_FDCWD, "exactlink", ts, 0));
+	report("utimensat dir ns", utimensat(AT_FDCWD, "exactdir", ts, 0));
+	show_times("exact");
+	show_times("exactdir");
+	ts[0].tv_nsec = 0;
+	ts[1].tv_nsec = 0;
+	report("utimensat whole", utimensat(AT_FDCWD, "exactlink", ts, 0));
+	report("utimensat dir whole", utimensat(AT_FDCWD, "exactdir", ts, 0));
+	show_times("exact");
+	show_times("exactdir");
+	ts[0].tv_sec = 1310000000;
+	ts[0].tv_nsec = 500;
+	ts[1].tv_nsec = UTIME_OMIT;
+	report("utimensat 500 ns", utimensat(AT_FDCWD, "exact", ts, 0));
+	show_times("exact");
+	ts[0].tv_nsec = 501;
+	report("utimensat 501 ns", utimensat(AT_FDCWD, "exact", ts, 0));
+	show_times("exact");
+	ts[0].tv_nsec = 500;
+	report("utimensat 500 ns again", utimensat(AT_FDCWD, "exact", ts, 0));
+	show_times("exact");
+}
+
 static void links(void)
 {
 	char buf[64];
@@ -517,6 +560,8 @@ int main(int argc, char **argv)
 		owners();
 	if (!strcmp(what, "all") || !strcmp(what, "times"))
 		times();
+	if (!strcmp(what, "times-exact"))
+		times_exact();
 	if (!strcmp(what, "all") || !strcmp(what, "links"))
 		links();
 	if (!strcmp(what, "all") || !strcmp(what, "specials"))

@@ -226,6 +226,48 @@ static void test_meta(void)
 	CHECK(lx_permission(&st, LX_W_OK, false) == -LX_EACCES);
 }
 
+/* A record file's slots: the intact one with the later sequence number is
+ * current, numbers wrap, a torn slot is reported and skipped. */
+static void record_slot(unsigned char *slot, uint32_t mode, uint32_t seq)
+{
+	struct lx_meta m = { .mode = mode };
+
+	lx_metarec_encode(&m, 7, slot);
+	slot[96] = (unsigned char)seq, slot[97] = (unsigned char)(seq >> 8);
+	slot[98] = (unsigned char)(seq >> 16), slot[99] = (unsigned char)(seq >> 24);
+	uint32_t crc = lx_crc32(slot, 100);
+	for (int i = 0; i < 4; i++)
+		slot[100 + i] = (unsigned char)(crc >> (8 * i));
+}
+
+static void test_record_slots(void)
+{
+	unsigned char file[2 * LX_METAREC_SIZE];
+	struct lx_meta m;
+	uint32_t seq;
+	bool torn;
+
+	record_slot(file, 0100644, 0);
+	CHECK(lx_metarec_pick(file, LX_METAREC_SIZE, 7, &m, &seq, &torn) == 0 && !torn &&
+	      m.mode == 0100644 && seq == 0);
+	CHECK(lx_metarec_pick(file, LX_METAREC_SIZE, 8, &m, &seq, &torn) == -1 && torn);
+	CHECK(lx_metarec_pick(file, 50, 7, &m, &seq, &torn) == -1 && !torn); /* cut short */
+	record_slot(file + LX_METAREC_SIZE, 0100600, 1);
+	CHECK(lx_metarec_pick(file, sizeof(file), 7, &m, &seq, &torn) == 1 && !torn &&
+	      m.mode == 0100600 && seq == 1);
+	record_slot(file, 0100700, 2);
+	CHECK(lx_metarec_pick(file, sizeof(file), 7, &m, &seq, &torn) == 0 && m.mode == 0100700);
+	file[LX_METAREC_SIZE + 40] ^= 1; /* the other slot torn by a write cut short */
+	CHECK(lx_metarec_pick(file, sizeof(file), 7, &m, &seq, &torn) == 0 && torn &&
+	      m.mode == 0100700);
+	record_slot(file, 0100700, 0xffffffffu);
+	record_slot(file + LX_METAREC_SIZE, 0100640, 0); /* 0 follows 2^32 - 1 */
+	CHECK(lx_metarec_pick(file, sizeof(file), 7, &m, &seq, &torn) == 1 && m.mode == 0100640);
+	file[10] ^= 1;
+	file[LX_METAREC_SIZE + 10] ^= 1;
+	CHECK(lx_metarec_pick(file, sizeof(file), 7, &m, &seq, &torn) == -1 && torn);
+}
+
 /* The portable record and the WSL layouts, byte for byte against the
  * tables of docs/formats.md. */
 static void test_formats(void)
@@ -238,7 +280,7 @@ static void test_formats(void)
 
 	CHECK(lx_crc32("123456789", 9) == 0xCBF43926u);
 	lx_metarec_encode(&m, 0x1122334455667788ull, rec);
-	CHECK(!memcmp(rec, "LXM1\x01\x00\x68\x00\x88\x77\x66\x55\x44\x33\x22\x11", 16));
+	CHECK(!memcmp(rec, "LXM1\x02\x00\x68\x00\x88\x77\x66\x55\x44\x33\x22\x11", 16));
 	CHECK(rec[16] == 0xff && rec[17] == 0xa1 && rec[20] == 0xe8 && rec[21] == 0x03 && rec[24] == 100);
 	CHECK(rec[32] == 0x01 && rec[33] == 0x08 && rec[68] == 0xb1 && rec[88] == 42);
 	CHECK(lx_metarec_decode(rec, 0x1122334455667788ull, &back));
@@ -247,6 +289,7 @@ static void test_formats(void)
 	CHECK(!lx_metarec_decode(rec, 0x1122334455667789ull, &back)); /* another file's */
 	rec[50] ^= 1;
 	CHECK(!lx_metarec_decode(rec, 0x1122334455667788ull, &back)); /* torn or damaged */
+	test_record_slots();
 
 	m.mode = LX_S_IFCHR | 0620;
 	m.rdev = lx_makedev(4, 1);

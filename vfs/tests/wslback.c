@@ -327,16 +327,16 @@ static void test_regular(void)
 	m.mode = LX_S_IFREG | 04755;
 	m.uid = 12345;
 	set_ea_calls = 0;
-	CHECK(lx_meta_wsl.write(&vol, &sh, 1, &m, LX_META_MODE | LX_META_TIMES) == 0);
+	CHECK(lx_meta_wsl.write(&vol, NULL, &sh, 1, &m, LX_META_MODE | LX_META_TIMES) == 0);
 	CHECK(set_ea_calls == 2); /* denied without FILE_WRITE_EA, then reopened */
 	CHECK(stat_of(f, &st) == 0 && st.mode == (LX_S_IFREG | 04755) && st.uid == 1000);
 	m.uid = 0;
 	m.gid = 5;
-	CHECK(lx_meta_wsl.write(&vol, &h, 1, &m, LX_META_UID | LX_META_GID) == 0);
+	CHECK(lx_meta_wsl.write(&vol, NULL, &h, 1, &m, LX_META_UID | LX_META_GID) == 0);
 	CHECK(stat_of(f, &st) == 0 && st.uid == 0 && st.gid == 5 && st.mode == (LX_S_IFREG | 04755));
 	/* times only: no EA is touched (they are the NTFS times) */
 	set_ea_calls = 0;
-	CHECK(lx_meta_wsl.write(&vol, &h, 1, &m, LX_META_TIMES) == 0 && set_ea_calls == 0);
+	CHECK(lx_meta_wsl.write(&vol, NULL, &h, 1, &m, LX_META_TIMES) == 0 && set_ea_calls == 0);
 	free(f);
 }
 
@@ -498,7 +498,7 @@ static void test_probe(void)
 	CHECK(lx_wsl_has_lx_ea(&h) && ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0755) && f->nea == 1);
 	{
 		struct lx_meta m = { .mode = LX_S_IFDIR | 0700 };
-		CHECK(lx_meta_wsl.write(&vol, &h, 1, &m, LX_META_MODE) == 0);
+		CHECK(lx_meta_wsl.write(&vol, NULL, &h, 1, &m, LX_META_MODE) == 0);
 		lx_wsl_stamp_dir(&h); /* a root with attributes is left alone */
 		CHECK(ea_u32(f, "$LXMOD") == (LX_S_IFDIR | 0700));
 	}
