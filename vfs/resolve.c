@@ -168,16 +168,22 @@ static void node_put(struct lx_node *n)
  * all stale.  What a look of a directory gives the walk (type, mode,
  * owner, device) changes only so.
  */
-#define DCACHE 256
+#define DCACHE_SETS 64
+#define DCACHE_WAYS 4
 
+/* An entry; a set's least recently used one makes room.  Four ways keep
+ * a directory whose hash meets the cwd's from pushing it out at every
+ * step, as a direct-mapped table did. */
 struct dentry {
 	uint64_t hash;
 	char *path;
 	struct lx_metacache_tag tag;
 	struct place pl;
+	volatile LONG used;    /* the clock at its last hit or fill */
 };
 
-static struct dentry dcache[DCACHE];
+static struct dentry dcache[DCACHE_SETS][DCACHE_WAYS];
+static volatile LONG dcache_clock;
 static SRWLOCK dcache_lock = SRWLOCK_INIT;
 
 static uint64_t path_hash(const char *path)
@@ -189,34 +195,66 @@ static uint64_t path_hash(const char *path)
 	return h;
 }
 
+static struct dentry *dcache_set(uint64_t hash)
+{
+	return dcache[hash % DCACHE_SETS];
+}
+
 static bool dcache_get(const char *path, uint64_t hash, struct place *pl)
 {
-	struct dentry *d = &dcache[hash % DCACHE];
+	struct dentry *set = dcache_set(hash);
 	bool hit = false;
 
 	AcquireSRWLockShared(&dcache_lock);
-	if (d->path && d->hash == hash && !strcmp(d->path, path) && lx_metacache_current(&d->tag)) {
-		*pl = d->pl;
-		hit = true;
+	for (int w = 0; w < DCACHE_WAYS && !hit; w++) {
+		struct dentry *d = &set[w];
+		if (d->path && d->hash == hash && !strcmp(d->path, path) &&
+		    lx_metacache_current(&d->tag)) {
+			*pl = d->pl;
+			/* Under the shared lock: a racing hit may store an older
+			 * stamp, which only makes this entry less likely to stay. */
+			d->used = InterlockedIncrement(&dcache_clock);
+			hit = true;
+		}
 	}
 	ReleaseSRWLockShared(&dcache_lock);
 	return hit;
 }
 
+/* The way of a set that path takes: its own, else an empty one, else the
+ * least recently used. */
+static struct dentry *dcache_victim(struct dentry *set, const char *path, uint64_t hash)
+{
+	struct dentry *v = &set[0];
+
+	for (int w = 0; w < DCACHE_WAYS; w++) {
+		struct dentry *d = &set[w];
+		if (d->path && d->hash == hash && !strcmp(d->path, path))
+			return d;
+		if (!d->path)
+			return d;
+		if ((LONG)(d->used - v->used) < 0)
+			v = d;
+	}
+	return v;
+}
+
 static void dcache_put(const char *path, uint64_t hash, const struct lx_metacache_tag *tag,
                        const struct place *pl)
 {
-	struct dentry *d = &dcache[hash % DCACHE];
 	char *copy = strdup(path);
+	struct dentry *d;
 
 	if (!copy)
 		return;
 	AcquireSRWLockExclusive(&dcache_lock);
+	d = dcache_victim(dcache_set(hash), path, hash);
 	free(d->path);
 	d->path = copy;
 	d->hash = hash;
 	d->tag = *tag;
 	d->pl = *pl;
+	d->used = InterlockedIncrement(&dcache_clock);
 	ReleaseSRWLockExclusive(&dcache_lock);
 }
 
