@@ -55,12 +55,17 @@ struct lx_proc_record {
 	char comm[16];             /* TASK_COMM_LEN: execve's base name, PR_SET_NAME */
 	char exe[4096];            /* Linux path of the current image */
 	char cwd[4096];            /* kept by chdir and fchdir (vfs/resolve.c) */
-	/* tgkill and tkill from another process (sys_kill.c): a slot holds
-	 * tid << 8 | sig once its sender has filled it, -1 meanwhile, 0 when
-	 * free; the listener raises it in thread tid and frees the slot. */
+	/* Signals another process sends with tgkill, tkill, rt_sigqueueinfo
+	 * or rt_tgsigqueueinfo (sys_kill.c): a slot holds tid << 8 | sig once
+	 * its sender has filled it (tid 0: to the process), -1 meanwhile, 0
+	 * when free; the listener raises it and frees the slot.  A queued
+	 * signal carries its sender's si_code and the first 24 bytes of its
+	 * union (pid, uid and the sigval of SI_QUEUE). */
 	struct lx_thread_post {
 		volatile int64_t word;
 		volatile long sender, sender_uid;
+		volatile long queued, code;
+		volatile uint64_t data[3];
 	} thread_post[LX_THREAD_POSTS];
 	/* CPU time in 100 ns units and the peak resident set in kB
 	 * (children.c, "Child times"): of the process's Windows processes
@@ -113,6 +118,10 @@ void lx_signal_listener_start(void);
 /* Posts sig to another process of the instance as kill(2) does, with its
  * permission check (sys_kill.c). */
 long lx_signal_process(long pid, int sig);
+/* rt_sigqueueinfo and rt_tgsigqueueinfo to process tgid (tid 0) or its
+ * thread tid, another process of the instance, with the caller's
+ * siginfo (sys_kill.c). */
+long lx_signal_queue_other(long tgid, long tid, int sig, const struct lx_siginfo *info);
 /* The same for thread tid of process tgid (tgkill; tgid 0: tkill, any
  * process), with si_code SI_TKILL: -LX_ESRCH when tid is no thread of
  * tgid, -LX_EAGAIN when the target has LX_THREAD_POSTS signals from

@@ -8,6 +8,7 @@
  * sender records the death and ends the target's Windows process.
  */
 #include <windows.h>
+#include <string.h>
 
 #include "identity.h"
 #include "instance.h"
@@ -49,6 +50,10 @@ static void take_thread_posts(struct lx_proc_record *r)
 			.si_signo = (int)(word & 0xff), .si_code = LX_SI_TKILL,
 			.u.kill = { .pid = (int32_t)p->sender, .uid = (uint32_t)p->sender_uid },
 		};
+		if (p->queued) {
+			info.si_code = (int32_t)p->code;
+			memcpy(info.u.raw, (const void *)p->data, sizeof(p->data));
+		}
 		InterlockedExchange64(&p->word, 0);
 		lx_signal_send((long)(word >> 8), info.si_signo, &info);
 	}
@@ -217,13 +222,15 @@ static long post_signal(long pid, int sig)
 #define THREAD_POST_TRIES 200
 
 /*
- * Claims a free slot of r's thread posts for tid << 8 | sig.  A standard
+ * Claims a free slot of r's thread posts for tid << 8 | sig, with the
+ * sender's siginfo when info is given (rt_sigqueueinfo).  A standard
  * signal already waiting there for the same thread is merged into it, as
  * legacy_queue merges it in the target's pending set.  With every slot
  * taken it wakes the target's listener and tries again, a millisecond
  * apart.
  */
-static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int sig)
+static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int sig,
+                             const struct lx_siginfo *info)
 {
 	int64_t word = ((int64_t)tid << 8) | sig;
 
@@ -238,6 +245,11 @@ static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int
 				continue;
 			p->sender = lx_getpid();
 			p->sender_uid = lx_uid;
+			p->queued = info != NULL;
+			if (info) {
+				p->code = info->si_code;
+				memcpy((void *)p->data, info->u.raw, sizeof(p->data));
+			}
 			MemoryBarrier();
 			InterlockedExchange64(&p->word, word);
 			return 0;
@@ -279,7 +291,33 @@ long lx_signal_thread(long tgid, long tid, int sig)
 		err = -LX_EPERM;
 	else if (r->state == LX_PROC_EXITED || sig == 0)
 		err = 0;
-	else if ((err = post_thread_bits(r, owner, tid, sig)) == 0)
+	else if ((err = post_thread_bits(r, owner, tid, sig, NULL)) == 0)
+		lx_signal_listener_wake(owner);
+	lx_proc_record_close(r);
+	return err;
+}
+
+/* do_rt_sigqueueinfo and do_rt_tgsigqueueinfo towards another process
+ * (tid 0: the process itself): kill(2)'s permission check, then the
+ * caller's siginfo goes through a slot of the target's record. */
+long lx_signal_queue_other(long tgid, long tid, int sig, const struct lx_siginfo *info)
+{
+	long owner = tid ? lx_instance_tgid(tid) : lx_instance_tgid(tgid);
+	struct lx_proc_record *r;
+	long err;
+
+	if (!owner || owner != tgid)
+		return -LX_ESRCH;
+	if (sig == LX_SIGKILL)
+		return post_signal(owner, sig);
+	r = lx_proc_record_open(owner);
+	if (!r)
+		return -LX_ESRCH;
+	if (!may_signal(r, sig))
+		err = -LX_EPERM;
+	else if (r->state == LX_PROC_EXITED || sig == 0)
+		err = 0;
+	else if ((err = post_thread_bits(r, owner, tid, sig, info)) == 0)
 		lx_signal_listener_wake(owner);
 	lx_proc_record_close(r);
 	return err;

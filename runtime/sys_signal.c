@@ -187,9 +187,9 @@ static int64_t queue_info(int32_t tgid, int32_t tid, int sig, uint64_t info_p)
 		return -LX_EPERM;
 	if (sig < 0 || sig > LX_NSIG || tgid <= 0 || (tid != 0 && tid <= 0))
 		return -LX_EINVAL;
-	if (tgid != (int32_t)lx_getpid())
-		return -LX_ESRCH; /* other processes come with the instance daemon */
 	info.si_signo = sig;
+	if (tgid != (int32_t)lx_getpid())
+		return lx_signal_queue_other(tgid, tid, sig, &info);
 	if (sig == 0)
 		return tid ? do_tkill(tgid, tid, 0) : 0;
 	return lx_signal_send(tid, sig, &info);

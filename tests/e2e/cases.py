@@ -528,6 +528,9 @@ CASES = [
     # The same when the group's last link is killed by SIGKILL, which ends
     # its Windows process without letting it run its exit.
     dict(name="procx-orphan-kill", prog="procx", args=["orphan-kill"], timeout=60),
+    # sigqueue and rt_tgsigqueueinfo to another process: the sender's
+    # siginfo arrives, real-time signals queue, standard ones merge.
+    dict(name="procx-sigqueue", prog="procx", args=["queue"], timeout=60),
     # Two readers at once asking three processes for their fds and maps:
     # each target answers one question at a time (runtime/proc_query.c).
     dict(name="procx-fds-concurrent", prog="busybox", path=True, timeout=120, args=["sh", "-c",

@@ -14,6 +14,8 @@
  *           SIGCONT; SIGTSTP, SIGTTIN and SIGTTOU with their default action
  *           are discarded in an orphaned group and stop one that is not
  *   orphan-kill  the same, with the group's last link killed by SIGKILL
+ *   queue   sigqueue and rt_tgsigqueueinfo to a child: si_code, si_value
+ *           and si_pid arrive, real-time signals queue, standard ones merge
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
  */
 #include <dirent.h>
@@ -711,6 +713,108 @@ static int orphan(bool killed)
 	return 0;
 }
 
+/* ---- queue ---- */
+
+static struct queued {
+	int sig, code, value;
+	bool from_parent;
+} qgot[8];
+static volatile sig_atomic_t nqgot;
+
+static void on_queued(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (nqgot < 8)
+		qgot[nqgot++] = (struct queued){ sig, si->si_code, si->si_value.sival_int,
+		                               si->si_pid == getppid() };
+}
+
+/* Waits up to 5 s until every signal of set is pending: another
+ * process's signal may reach us a moment after its sender returns. */
+static bool all_pending(const sigset_t *set)
+{
+	for (int i = 0; i < 500; i++) {
+		sigset_t p;
+		bool all = true;
+		sigpending(&p);
+		for (int sig = 1; sig < 65; sig++)
+			if (sigismember(set, sig) && !sigismember(&p, sig))
+				all = false;
+		if (all)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void queue_child(int ready, int go, const sigset_t *set)
+{
+	struct sigaction sa = { .sa_sigaction = on_queued, .sa_flags = SA_SIGINFO };
+	char c;
+
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGRTMIN, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(2);
+	printf("child: all pending before unblocking %s\n", yes(all_pending(set)));
+	sigprocmask(SIG_UNBLOCK, set, NULL);
+	for (int i = 0; i < 200 && nqgot < 5; i++)
+		usleep(10000);
+	usleep(50000); /* a sixth would be a merge that did not happen */
+	for (int i = 0; i < nqgot; i++)
+		printf("child: %s code %s value %d from the parent %s\n", strsignal(qgot[i].sig),
+		       qgot[i].code == SI_QUEUE ? "SI_QUEUE" : "other", qgot[i].value,
+		       yes(qgot[i].from_parent));
+	_exit(0);
+}
+
+static void queue_report(const char *what, int r)
+{
+	printf("%s: %s\n", what, r == 0 ? "0" : strerrorname_np(errno));
+}
+
+static int queue_mode(void)
+{
+	int ready[2], go[2], st;
+	sigset_t set;
+	char c;
+
+	if (pipe(ready) || pipe(go))
+		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pid_t child = fork();
+	if (child == 0)
+		queue_child(ready[1], go[0], &set);
+	if (read(ready[0], &c, 1) != 1)
+		return 2;
+	for (int i = 1; i <= 3; i++)
+		queue_report("sigqueue SIGRTMIN", sigqueue(child, SIGRTMIN, (union sigval){ .sival_int = 40 + i }));
+	queue_report("sigqueue SIGUSR1", sigqueue(child, SIGUSR1, (union sigval){ .sival_int = 7 }));
+	queue_report("sigqueue SIGUSR1 again", sigqueue(child, SIGUSR1, (union sigval){ .sival_int = 8 }));
+	siginfo_t si = { .si_signo = SIGUSR2, .si_code = SI_QUEUE };
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 9;
+	queue_report("rt_tgsigqueueinfo SIGUSR2",
+	             (int)syscall(SYS_rt_tgsigqueueinfo, child, child, SIGUSR2, &si));
+	queue_report("sigqueue no such pid", sigqueue(999999, SIGUSR1, (union sigval){ 0 }));
+	queue_report("sigqueue bad signal", sigqueue(child, 99, (union sigval){ 0 }));
+	si.si_code = SI_USER;
+	queue_report("rt_sigqueueinfo posing as kill", (int)syscall(SYS_rt_sigqueueinfo, child, SIGUSR2, &si));
+	queue_report("sigqueue signal 0", sigqueue(child, 0, (union sigval){ 0 }));
+	if (write(go[1], "g", 1) != 1)
+		return 2;
+	waitpid(child, &st, 0);
+	printf("child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -726,6 +830,8 @@ int main(int argc, char **argv)
 		return orphan(true);
 	if (argc > 1 && !strcmp(argv[1], "burn"))
 		return burn();
-	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|burn\n");
+	if (argc > 1 && !strcmp(argv[1], "queue"))
+		return queue_mode();
+	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|queue|burn\n");
 	return 2;
 }
