@@ -600,4 +600,15 @@ CASES = [
     dict(name="wslexe-exec-stdin", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
          stdin=("text", "pear\napple\nfig\n"), args=["-c", "exec sort"],
          wslexe=["--exec", "sort"]),
+    # The stat and record caches that the processes of an instance share
+    # (vfs/sharedcache.c, tests/guest/statcache.c "shared-"): process A
+    # stats a file, changes it, a new process B stats it, A changes it
+    # again while B runs, and B stats it once more.
+    dict(name="statcache-shared-chmod", prog="statcache", args=["shared-chmod"], rootfs=True),
+    dict(name="statcache-shared-chown", prog="statcache", args=["shared-chown"], rootfs=True),
+    dict(name="statcache-shared-utimens", prog="statcache", args=["shared-utimens"], rootfs=True),
+    dict(name="statcache-shared-rename", prog="statcache", args=["shared-rename"], rootfs=True),
+    dict(name="statcache-shared-recreate", prog="statcache", args=["shared-recreate"],
+         rootfs=True),
+    dict(name="statcache-shared-link", prog="statcache", args=["shared-link"], rootfs=True),
 ]

@@ -173,6 +173,12 @@ bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
 	return swprintf(out, cap, L"Local\\lxnt-test%lu-%ls", GetCurrentProcessId(), what) > 0;
 }
 
+/* The default DACL: the test's objects live as long as its process. */
+struct _SECURITY_ATTRIBUTES *lx_instance_security(void)
+{
+	return NULL;
+}
+
 /* No vfork child runs here (runtime/vfork.c). */
 bool lx_vfork_active(void) { return false; }
 
