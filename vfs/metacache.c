@@ -149,8 +149,10 @@ static int find(uint64_t store, uint64_t file_id, struct record *r)
 {
 	size_t b = bucket_of(store, file_id);
 
+	/* The id, the payload's second word, is looked at before a copy. */
 	for (unsigned i = 0; i < WAYS; i++)
-		if (lx_shared_read(entry_at(b + i), r, RECORD_WORDS) && r->store == store &&
+		if (entry_at(b + i)->words[1] == file_id &&
+		    lx_shared_read(entry_at(b + i), r, RECORD_WORDS) && r->store == store &&
 		    r->file_id == file_id)
 			return (int)i;
 	return -1;

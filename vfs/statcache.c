@@ -205,8 +205,10 @@ static int find(uint64_t hash, uint64_t key, struct binding *b)
 {
 	size_t first = bucket(hash);
 
+	/* The hash, the payload's first word, is looked at before a copy. */
 	for (unsigned i = 0; i < WAYS; i++)
-		if (lx_shared_read(entry_at(first + i), b, BINDING_WORDS) && b->hash == hash &&
+		if (entry_at(first + i)->words[0] == hash &&
+		    lx_shared_read(entry_at(first + i), b, BINDING_WORDS) && b->hash == hash &&
 		    b->key == key)
 			return (int)i;
 	return -1;
