@@ -175,6 +175,9 @@ static struct lx_shared_entry *place(uint64_t store, uint64_t file_id)
 	return entry_at(b + (size_t)i);
 }
 
+/* A counter is read with a plain load (an aligned 64-bit load is atomic
+ * on x86-64): a locked instruction would take the cache line from every
+ * other core for a mere read, on every stat. */
 static struct lx_metacache_tag tag_of(const wchar_t *store, unsigned slot)
 {
 	struct lx_metacache_tag t = { 0 };
@@ -182,7 +185,7 @@ static struct lx_metacache_tag tag_of(const wchar_t *store, unsigned slot)
 
 	if (i >= 0 && stores[i].gen) {
 		t.gen = &stores[i].gen[slot];
-		t.value = InterlockedCompareExchange64((volatile LONG64 *)t.gen, 0, 0);
+		t.value = *t.gen;
 		t.store = (unsigned)i + 1;
 	}
 	return t;
@@ -200,7 +203,7 @@ struct lx_metacache_tag lx_metacache_dirs_tag(const wchar_t *store)
 
 bool lx_metacache_current(const struct lx_metacache_tag *t)
 {
-	return t->gen && InterlockedCompareExchange64((volatile LONG64 *)t->gen, 0, 0) == t->value;
+	return t->gen && *t->gen == t->value;
 }
 
 bool lx_metacache_get(const struct lx_metacache_tag *t, uint64_t file_id, struct lx_meta *m,
