@@ -49,6 +49,8 @@
 #define RACY_WINDOW 320000
 /* Misses among created files of one directory before it is listed. */
 #define LIST_AFTER 4
+/* Listed entries that cost about what one miss does (below, listed()). */
+#define LIST_PER_MISS 32
 
 /* FILE_NETWORK_OPEN_INFORMATION (wdm.h). */
 struct lx_nt_network_open {
@@ -126,8 +128,8 @@ static volatile int64_t *name_slots(void)
 		return names;
 	AcquireSRWLockExclusive(&lock);
 	if (!names_tried && lx_instance_object_name(L"namegen", name, 128)) {
-		HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
-		                              NAME_SLOTS * sizeof(int64_t), name);
+		HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, lx_instance_security(),
+		                              PAGE_READWRITE, 0, NAME_SLOTS * sizeof(int64_t), name);
 		void *v = s ? MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0,
 		                            NAME_SLOTS * sizeof(int64_t)) : NULL;
 		/* The handle stays open: under Wine a view alone does not keep
@@ -279,10 +281,11 @@ void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag 
 
 /* Whether a binding read from the shared entries still holds as far as
  * lxnt's own changes go: its name's generation and its store's directory
- * counter have not moved since it was read. */
-static bool current(const struct binding *b, const struct lx_meta_vol *v)
+ * counter (dirs, the store's tag as the caller took it) have not moved
+ * since it was read. */
+static bool current(const struct binding *b, const struct lx_metacache_tag *dirs)
 {
-	struct lx_metacache_tag d = lx_metacache_dirs_tag(v->cache_key);
+	struct lx_metacache_tag d = *dirs;
 
 	d.value = b->dirs_value;
 	return load(&names[b->hash % NAME_SLOTS]) == b->slot_value && lx_metacache_current(&d);
@@ -291,17 +294,18 @@ static bool current(const struct binding *b, const struct lx_meta_vol *v)
 /* The binding of the name (hash, key) when it is still current, and its
  * entry's index in its bucket (-1 for none); 0 ctime means known but
  * without a time to check it by. */
-static int lookup(uint64_t hash, uint64_t key, const struct lx_meta_vol *v, struct binding *b)
+static int lookup(uint64_t hash, uint64_t key, const struct lx_metacache_tag *dirs,
+                  struct binding *b)
 {
 	int i = find(hash, key, b);
 
-	return i >= 0 && current(b, v) ? i : -1;
+	return i >= 0 && current(b, dirs) ? i : -1;
 }
 
 /* Gives the created files of the listed directory (dir, n characters)
  * their ChangeTime, where the listing shows the same id under the name. */
 static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMATION *e,
-                         int64_t now, const struct lx_meta_vol *v)
+                         int64_t now, const struct lx_metacache_tag *dirs)
 {
 	size_t wlen = e->FileNameLength / sizeof(wchar_t);
 	wchar_t path[1024];
@@ -315,16 +319,18 @@ static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMAT
 	wmemcpy(path + n + 1, e->FileName, wlen);
 	path[n + 1 + wlen] = 0;
 	uint64_t h = hash_path(path, n + 1 + wlen);
-	i = lookup(h, exact_hash(path, n + 1 + wlen), v, &b);
+	i = lookup(h, exact_hash(path, n + 1 + wlen), dirs, &b);
 	if (i >= 0 && !b.ctime && b.id == (uint64_t)e->FileId.QuadPart) {
 		b.ctime = trusted_ctime(e->ChangeTime.QuadPart, now);
 		lx_shared_write(entry_at(bucket(h) + (size_t)i), &b, BINDING_WORDS);
 	}
 }
 
-/* Lists the directory of nt_path once, for merge_listed. */
-static void list_dir(const wchar_t *nt_path, const struct lx_meta_vol *v)
+/* Lists the directory of nt_path once, for merge_listed; returns how
+ * many entries it saw. */
+static size_t list_dir(const wchar_t *nt_path, const struct lx_metacache_tag *dirs)
 {
+	size_t seen = 0;
 	const wchar_t *slash = wcsrchr(nt_path, L'\\');
 	size_t n = slash ? (size_t)(slash - nt_path) : 0;
 	size_t cap = 64 * 1024;
@@ -342,7 +348,7 @@ static void list_dir(const wchar_t *nt_path, const struct lx_meta_vol *v)
 	                                 0, (void **)&h)) {
 		free(dir);
 		free(buf);
-		return;
+		return 0;
 	}
 	for (;;) {
 		IO_STATUS_BLOCK io;
@@ -354,7 +360,8 @@ static void list_dir(const wchar_t *nt_path, const struct lx_meta_vol *v)
 			break;
 		for (unsigned char *p = buf;;) {
 			FILE_ID_BOTH_DIR_INFORMATION *e = (void *)p;
-			merge_listed(dir, n, e, now, v);
+			merge_listed(dir, n, e, now, dirs);
+			seen++;
 			if (!e->NextEntryOffset)
 				break;
 			p += e->NextEntryOffset;
@@ -363,6 +370,23 @@ static void list_dir(const wchar_t *nt_path, const struct lx_meta_vol *v)
 	NtClose(h);
 	free(dir);
 	free(buf);
+	return seen;
+}
+
+/* The directory dirs[] entry of nt_path's directory; called with the lock
+ * held exclusively. */
+static struct dir_misses *dir_of(const wchar_t *nt_path)
+{
+	const wchar_t *slash = wcsrchr(nt_path, L'\\');
+	uint64_t h = hash_path(nt_path, slash ? (size_t)(slash - nt_path) : 0);
+	struct dir_misses *d = &dirs[h % DIRS];
+
+	if (d->hash != h) {
+		d->hash = h;
+		d->misses = 0;
+		d->threshold = LIST_AFTER;
+	}
+	return d;
 }
 
 /* Counts a miss on a created file of nt_path's directory; true when the
@@ -370,17 +394,11 @@ static void list_dir(const wchar_t *nt_path, const struct lx_meta_vol *v)
  * directory, so that listing stays O(1) per miss however large it is. */
 static bool count_miss(const wchar_t *nt_path)
 {
-	const wchar_t *slash = wcsrchr(nt_path, L'\\');
-	uint64_t h = hash_path(nt_path, slash ? (size_t)(slash - nt_path) : 0);
-	struct dir_misses *d = &dirs[h % DIRS];
+	struct dir_misses *d;
 	bool list;
 
 	AcquireSRWLockExclusive(&lock);
-	if (d->hash != h) {
-		d->hash = h;
-		d->misses = 0;
-		d->threshold = LIST_AFTER;
-	}
+	d = dir_of(nt_path);
 	list = ++d->misses >= d->threshold;
 	if (list) {
 		d->threshold += d->misses; /* doubles: each listing is paid for twice over */
@@ -388,6 +406,23 @@ static bool count_miss(const wchar_t *nt_path)
 	}
 	ReleaseSRWLockExclusive(&lock);
 	return list;
+}
+
+/* After a listing of entries entries: the next one waits for a number of
+ * misses in proportion, as a listed entry costs Wine about what a stat
+ * does, and a miss (an open of the file and of its record) about what
+ * LIST_PER_MISS of them do.  The files created in the last moments
+ * before a listing (their ChangeTime too recent to trust) are then
+ * opened one by one rather than making a large directory listed again. */
+static void listed(const wchar_t *nt_path, size_t entries)
+{
+	struct dir_misses *d;
+
+	AcquireSRWLockExclusive(&lock);
+	d = dir_of(nt_path);
+	if (d->threshold < entries / LIST_PER_MISS)
+		d->threshold = (unsigned)(entries / LIST_PER_MISS);
+	ReleaseSRWLockExclusive(&lock);
 }
 
 /* st from the query, as lx_host_stat_handle builds it from a handle. */
@@ -431,6 +466,7 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	struct lx_nt_network_open a;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
+	struct lx_metacache_tag dirs;
 	struct binding b;
 	NTSTATUS s;
 	size_t len;
@@ -456,11 +492,12 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 		return 0; /* the open says which error, ENOENT or ENOTDIR */
 	h = hash_path(node->nt_path, len);
 	key = exact_hash(node->nt_path, len);
-	if (lookup(h, key, v, &b) < 0)
+	dirs = lx_metacache_dirs_tag(v->cache_key);
+	if (lookup(h, key, &dirs, &b) < 0)
 		return 0;
 	if (!b.ctime && count_miss(node->nt_path)) {
-		list_dir(node->nt_path, v);
-		if (lookup(h, key, v, &b) < 0)
+		listed(node->nt_path, list_dir(node->nt_path, &dirs));
+		if (lookup(h, key, &dirs, &b) < 0)
 			return 0;
 	}
 	if (!usable(&b, &a))
