@@ -1,6 +1,7 @@
 /*
- * A per-process cache of portable metadata records (vfs/metacache.c), kept
- * coherent across processes by generation counters the stores share.
+ * A cache of portable metadata records (vfs/metacache.c), one for all the
+ * processes of an instance, kept coherent by generation counters that
+ * every process writing a store shares.
  */
 #ifndef LXNT_VFS_METACACHE_H
 #define LXNT_VFS_METACACHE_H

@@ -5,9 +5,11 @@
  * its link count, which Windows gives only through an open handle, and
  * under Wine every open is a wineserver request.  NtQueryFullAttributesFile,
  * which needs no handle (and Wine answers without its server), gives the
- * rest.  So each process remembers, per NT path, the id and, for a file
- * with exactly one link (or a directory), that count, and a stat is that
- * query plus the record (vfs/metacache.c).
+ * rest.  So the instance remembers, per NT path, the id and, for a file
+ * with exactly one link (or a directory), that count, in a section that
+ * all its processes share (vfs/sharedcache.c), and a stat is that query
+ * plus the record (vfs/metacache.c, shared the same way): a process
+ * finds there what the others created or met.
  *
  * What a cached binding is checked against:
  * - lxnt's own changes: every rename, unlink, rmdir and link bumps the
@@ -22,8 +24,8 @@
  *   RACY_WINDOW of that moment is not trusted (two changes in one clock
  *   tick can leave the same time), nor is a binding that has none.
  *
- * A file that lxnt created in this process has its binding from the
- * creation but no ChangeTime yet; when stats keep meeting such files in
+ * A file that lxnt created has its binding from the creation but no
+ * ChangeTime yet; when stats keep meeting such files in
  * one directory, the directory is listed once (FileIdBothDirectoryInformation)
  * to give them theirs.
  */
@@ -36,9 +38,10 @@
 #include "metadata.h"
 #include "nt.h"
 #include "instance.h"
+#include "sharedcache.h"
 
 #define NAME_SLOTS 65536u   /* name generations in the instance's section */
-#define ENTRIES 16384u      /* bindings per process (a power of two) */
+#define ENTRIES 32768u      /* bindings in the instance (a power of two) */
 #define WAYS 4u             /* entries a path may take (one bucket) */
 #define DIRS 16u            /* directories whose misses are counted */
 /* 32 ms in 100 ns units: above the clock tick of Windows (15.6 ms) and of
@@ -46,6 +49,8 @@
 #define RACY_WINDOW 320000
 /* Misses among created files of one directory before it is listed. */
 #define LIST_AFTER 4
+/* Listed entries that cost about what one miss does (below, listed()). */
+#define LIST_PER_MISS 32
 
 /* FILE_NETWORK_OPEN_INFORMATION (wdm.h). */
 struct lx_nt_network_open {
@@ -55,17 +60,21 @@ struct lx_nt_network_open {
 };
 NTSTATUS NTAPI NtQueryFullAttributesFile(POBJECT_ATTRIBUTES, struct lx_nt_network_open *);
 
-struct entry {
-	uint64_t hash;
-	wchar_t *path;
+/* A binding as the instance's shared entry holds it (vfs/sharedcache.c). */
+struct binding {
+	uint64_t hash;        /* hash_path: the bucket and the name's generation; 0: empty */
+	uint64_t key;         /* exact_hash: which name of the bucket it is */
 	uint64_t id;
-	int64_t ctime;          /* the file's ChangeTime with this binding; 0: none */
-	bool is_dir;
-	bool one_link;          /* known to have exactly one name */
-	volatile int64_t *slot; /* the name's generation ... */
-	int64_t slot_value;     /* ... when the binding was read */
-	struct lx_metacache_tag dirs;
+	int64_t ctime;        /* the file's ChangeTime with this binding; 0: none */
+	int64_t slot_value;   /* the name's generation when the binding was read */
+	int64_t dirs_value;   /* the store's directory counter then */
+	uint64_t flags;       /* BOUND_* */
 };
+
+#define BOUND_DIR 1u
+#define BOUND_ONE_LINK 2u  /* known to have exactly one name */
+#define BINDING_WORDS (sizeof(struct binding) / sizeof(uint64_t))
+#define ENTRY_BYTES (sizeof(struct lx_shared_entry) + sizeof(struct binding))
 
 struct dir_misses {
 	uint64_t hash;
@@ -73,8 +82,8 @@ struct dir_misses {
 };
 
 static volatile int64_t *names;
+static unsigned char *entries; /* ENTRIES of ENTRY_BYTES, shared by the instance */
 static bool names_tried;
-static struct entry *entries;
 static struct dir_misses dirs[DIRS];
 static SRWLOCK lock = SRWLOCK_INIT;
 
@@ -92,8 +101,25 @@ static uint64_t hash_path(const wchar_t *p, size_t n)
 	return h;
 }
 
-/* The instance's name generations, mapped at first use; NULL when they
- * cannot be had (then nothing is cached). */
+/* A second, independent hash of the exact path: with hash_path, 128 bits
+ * name an entry, since the shared entries cannot hold paths of any
+ * length.  Two names with both hashes equal are not expected among the
+ * 2^15 entries of an instance (odds about 2^-98 per pair). */
+static uint64_t exact_hash(const wchar_t *p, size_t n)
+{
+	uint64_t h = 0x6a09e667f3bcc909ull ^ n;
+
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ (uint16_t)p[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* The instance's name generations and bindings, mapped at the first stat
+ * (a few requests once per process).  Without the generations nothing is
+ * cached and nothing bumped; without the bindings the generations are
+ * still bumped, for the other processes' sake. */
 static volatile int64_t *name_slots(void)
 {
 	wchar_t name[128];
@@ -102,25 +128,28 @@ static volatile int64_t *name_slots(void)
 		return names;
 	AcquireSRWLockExclusive(&lock);
 	if (!names_tried && lx_instance_object_name(L"namegen", name, 128)) {
-		HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
-		                              NAME_SLOTS * sizeof(int64_t), name);
+		HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, lx_instance_security(),
+		                              PAGE_READWRITE, 0, NAME_SLOTS * sizeof(int64_t), name);
 		void *v = s ? MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0,
 		                            NAME_SLOTS * sizeof(int64_t)) : NULL;
 		/* The handle stays open: under Wine a view alone does not keep
 		 * the name (vfs/metacache.c). */
 		if (!v && s)
 			CloseHandle(s);
-		entries = v ? calloc(ENTRIES, sizeof(*entries)) : NULL;
-		names = entries ? v : NULL;
+		if (v)
+			entries = lx_shared_map(L"statcache", (size_t)ENTRIES * ENTRY_BYTES);
+		names = v;
 	}
 	names_tried = true;
 	ReleaseSRWLockExclusive(&lock);
 	return names;
 }
 
+/* A plain load (atomic for an aligned 64-bit word on x86-64), as
+ * vfs/metacache.c reads its counters. */
 static int64_t load(volatile int64_t *p)
 {
-	return InterlockedCompareExchange64((volatile LONG64 *)p, 0, 0);
+	return *p;
 }
 
 static int64_t system_time(void)
@@ -163,41 +192,47 @@ void lx_statcache_name_changed(const wchar_t *nt_path)
 		                                                 NAME_SLOTS]);
 }
 
-static bool tag_current(volatile int64_t *slot, int64_t value, const struct lx_metacache_tag *d)
+/* The bindings' bucket: FNV's low bits alone cluster for names that
+ * differ in their last characters (f000001, f000002 ...). */
+static size_t bucket(uint64_t hash)
 {
-	return slot && load(slot) == value && lx_metacache_current(d);
+	return (size_t)((hash * 0x9e3779b97f4a7c15ull) >> 51) * WAYS; /* ENTRIES / WAYS = 2^13 */
 }
 
-/* The first entry of hash's bucket: FNV's low bits alone cluster for
- * names that differ in their last characters (f000001, f000002 ...). */
-static struct entry *bucket(uint64_t hash)
+static struct lx_shared_entry *entry_at(size_t i)
 {
-	return &entries[((hash * 0x9e3779b97f4a7c15ull) >> 52) * WAYS]; /* ENTRIES / WAYS = 2^12 */
+	return (struct lx_shared_entry *)(entries + i * ENTRY_BYTES);
 }
 
-/* The entry of nt_path in its bucket, or NULL; called with the lock. */
-static struct entry *find(const wchar_t *nt_path, uint64_t hash)
+/* The entry of the name (hash, key), copied into *b; -1 if there is none. */
+static int find(uint64_t hash, uint64_t key, struct binding *b)
 {
-	struct entry *b = bucket(hash);
+	size_t first = bucket(hash);
 
+	/* The hash, the payload's first word, is looked at before a copy. */
 	for (unsigned i = 0; i < WAYS; i++)
-		if (b[i].path && b[i].hash == hash && !wcscmp(b[i].path, nt_path))
-			return &b[i];
-	return NULL;
+		if (entry_at(first + i)->words[0] == hash &&
+		    lx_shared_read(entry_at(first + i), b, BINDING_WORDS) && b->hash == hash &&
+		    b->key == key)
+			return (int)i;
+	return -1;
 }
 
-/* Where nt_path goes: its own entry, a free one, or one of the bucket in
- * turn; called with the lock held exclusively. */
-static struct entry *place(const wchar_t *nt_path, uint64_t hash)
+/* Where the name goes: its own entry, one never written, or one of the
+ * bucket in turn. */
+static struct lx_shared_entry *place(uint64_t hash, uint64_t key)
 {
-	static unsigned turn;
-	struct entry *b = bucket(hash);
-	struct entry *e = find(nt_path, hash);
+	static volatile LONG turn;
+	size_t first = bucket(hash);
+	struct binding b;
+	int i = find(hash, key, &b);
 
-	for (unsigned i = 0; !e && i < WAYS; i++)
-		if (!b[i].path)
-			e = &b[i];
-	return e ? e : &b[turn++ % WAYS];
+	for (unsigned k = 0; i < 0 && k < WAYS; k++)
+		if (entry_at(first + k)->seq == 0)
+			i = (int)k;
+	if (i < 0)
+		i = (int)((unsigned)InterlockedIncrement(&turn) % WAYS);
+	return entry_at(first + (size_t)i);
 }
 
 /* A ChangeTime that a later change could repeat is kept as "none". */
@@ -209,24 +244,20 @@ static int64_t trusted_ctime(int64_t ctime, int64_t now)
 static void put(const wchar_t *nt_path, const struct lx_statcache_tag *t, uint64_t id,
                 int64_t ctime, bool is_dir, bool one_link)
 {
-	uint64_t h = hash_path(nt_path, wcslen(nt_path));
-	wchar_t *copy;
+	size_t n = wcslen(nt_path);
+	struct binding b;
 
-	if (!t->slot || !entries || !(copy = _wcsdup(nt_path)))
+	if (!t->slot || !t->dirs.gen || !entries)
 		return;
-	AcquireSRWLockExclusive(&lock);
-	struct entry *e = place(nt_path, h);
-	free(e->path);
-	e->hash = h;
-	e->path = copy;
-	e->id = id;
-	e->ctime = trusted_ctime(ctime, t->now);
-	e->is_dir = is_dir;
-	e->one_link = one_link;
-	e->slot = t->slot;
-	e->slot_value = t->value;
-	e->dirs = t->dirs;
-	ReleaseSRWLockExclusive(&lock);
+	memset(&b, 0, sizeof(b));
+	b.hash = hash_path(nt_path, n);
+	b.key = exact_hash(nt_path, n);
+	b.id = id;
+	b.ctime = trusted_ctime(ctime, t->now);
+	b.slot_value = t->value;
+	b.dirs_value = t->dirs.value;
+	b.flags = (is_dir ? BOUND_DIR : 0) | (one_link ? BOUND_ONE_LINK : 0);
+	lx_shared_write(place(b.hash, b.key), &b, BINDING_WORDS);
 }
 
 void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_tag *tag,
@@ -248,30 +279,38 @@ void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag 
 		put(nt_path, tag, id, 0, is_dir, !is_dir);
 }
 
-/* The binding of nt_path when it is still current: 0 ctime means known
- * but without a time to check it by. */
-static bool lookup(const wchar_t *nt_path, uint64_t h, struct entry *out)
+/* Whether a binding read from the shared entries still holds as far as
+ * lxnt's own changes go: its name's generation and its store's directory
+ * counter (dirs, the store's tag as the caller took it) have not moved
+ * since it was read. */
+static bool current(const struct binding *b, const struct lx_metacache_tag *dirs)
 {
-	bool hit = false;
+	struct lx_metacache_tag d = *dirs;
 
-	AcquireSRWLockShared(&lock);
-	struct entry *e = find(nt_path, h);
-	if (e && tag_current(e->slot, e->slot_value, &e->dirs)) {
-		*out = *e;
-		out->path = NULL;
-		hit = true;
-	}
-	ReleaseSRWLockShared(&lock);
-	return hit;
+	d.value = b->dirs_value;
+	return load(&names[b->hash % NAME_SLOTS]) == b->slot_value && lx_metacache_current(&d);
+}
+
+/* The binding of the name (hash, key) when it is still current, and its
+ * entry's index in its bucket (-1 for none); 0 ctime means known but
+ * without a time to check it by. */
+static int lookup(uint64_t hash, uint64_t key, const struct lx_metacache_tag *dirs,
+                  struct binding *b)
+{
+	int i = find(hash, key, b);
+
+	return i >= 0 && current(b, dirs) ? i : -1;
 }
 
 /* Gives the created files of the listed directory (dir, n characters)
  * their ChangeTime, where the listing shows the same id under the name. */
 static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMATION *e,
-                         int64_t now)
+                         int64_t now, const struct lx_metacache_tag *dirs)
 {
 	size_t wlen = e->FileNameLength / sizeof(wchar_t);
 	wchar_t path[1024];
+	struct binding b;
+	int i;
 
 	if (n + 1 + wlen >= 1024)
 		return;
@@ -280,18 +319,18 @@ static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMAT
 	wmemcpy(path + n + 1, e->FileName, wlen);
 	path[n + 1 + wlen] = 0;
 	uint64_t h = hash_path(path, n + 1 + wlen);
-	AcquireSRWLockExclusive(&lock);
-	struct entry *c = find(path, h);
-	if (c && !c->ctime &&
-	    c->id == (uint64_t)e->FileId.QuadPart &&
-	    tag_current(c->slot, c->slot_value, &c->dirs))
-		c->ctime = trusted_ctime(e->ChangeTime.QuadPart, now);
-	ReleaseSRWLockExclusive(&lock);
+	i = lookup(h, exact_hash(path, n + 1 + wlen), dirs, &b);
+	if (i >= 0 && !b.ctime && b.id == (uint64_t)e->FileId.QuadPart) {
+		b.ctime = trusted_ctime(e->ChangeTime.QuadPart, now);
+		lx_shared_write(entry_at(bucket(h) + (size_t)i), &b, BINDING_WORDS);
+	}
 }
 
-/* Lists the directory of nt_path once, for merge_listed. */
-static void list_dir(const wchar_t *nt_path)
+/* Lists the directory of nt_path once, for merge_listed; returns how
+ * many entries it saw. */
+static size_t list_dir(const wchar_t *nt_path, const struct lx_metacache_tag *dirs)
 {
+	size_t seen = 0;
 	const wchar_t *slash = wcsrchr(nt_path, L'\\');
 	size_t n = slash ? (size_t)(slash - nt_path) : 0;
 	size_t cap = 64 * 1024;
@@ -309,7 +348,7 @@ static void list_dir(const wchar_t *nt_path)
 	                                 0, (void **)&h)) {
 		free(dir);
 		free(buf);
-		return;
+		return 0;
 	}
 	for (;;) {
 		IO_STATUS_BLOCK io;
@@ -321,7 +360,8 @@ static void list_dir(const wchar_t *nt_path)
 			break;
 		for (unsigned char *p = buf;;) {
 			FILE_ID_BOTH_DIR_INFORMATION *e = (void *)p;
-			merge_listed(dir, n, e, now);
+			merge_listed(dir, n, e, now, dirs);
+			seen++;
 			if (!e->NextEntryOffset)
 				break;
 			p += e->NextEntryOffset;
@@ -330,6 +370,23 @@ static void list_dir(const wchar_t *nt_path)
 	NtClose(h);
 	free(dir);
 	free(buf);
+	return seen;
+}
+
+/* The directory dirs[] entry of nt_path's directory; called with the lock
+ * held exclusively. */
+static struct dir_misses *dir_of(const wchar_t *nt_path)
+{
+	const wchar_t *slash = wcsrchr(nt_path, L'\\');
+	uint64_t h = hash_path(nt_path, slash ? (size_t)(slash - nt_path) : 0);
+	struct dir_misses *d = &dirs[h % DIRS];
+
+	if (d->hash != h) {
+		d->hash = h;
+		d->misses = 0;
+		d->threshold = LIST_AFTER;
+	}
+	return d;
 }
 
 /* Counts a miss on a created file of nt_path's directory; true when the
@@ -337,17 +394,11 @@ static void list_dir(const wchar_t *nt_path)
  * directory, so that listing stays O(1) per miss however large it is. */
 static bool count_miss(const wchar_t *nt_path)
 {
-	const wchar_t *slash = wcsrchr(nt_path, L'\\');
-	uint64_t h = hash_path(nt_path, slash ? (size_t)(slash - nt_path) : 0);
-	struct dir_misses *d = &dirs[h % DIRS];
+	struct dir_misses *d;
 	bool list;
 
 	AcquireSRWLockExclusive(&lock);
-	if (d->hash != h) {
-		d->hash = h;
-		d->misses = 0;
-		d->threshold = LIST_AFTER;
-	}
+	d = dir_of(nt_path);
 	list = ++d->misses >= d->threshold;
 	if (list) {
 		d->threshold += d->misses; /* doubles: each listing is paid for twice over */
@@ -357,24 +408,41 @@ static bool count_miss(const wchar_t *nt_path)
 	return list;
 }
 
+/* After a listing of entries entries: the next one waits for a number of
+ * misses in proportion, as a listed entry costs Wine about what a stat
+ * does, and a miss (an open of the file and of its record) about what
+ * LIST_PER_MISS of them do.  The files created in the last moments
+ * before a listing (their ChangeTime too recent to trust) are then
+ * opened one by one rather than making a large directory listed again. */
+static void listed(const wchar_t *nt_path, size_t entries)
+{
+	struct dir_misses *d;
+
+	AcquireSRWLockExclusive(&lock);
+	d = dir_of(nt_path);
+	if (d->threshold < entries / LIST_PER_MISS)
+		d->threshold = (unsigned)(entries / LIST_PER_MISS);
+	ReleaseSRWLockExclusive(&lock);
+}
+
 /* st from the query, as lx_host_stat_handle builds it from a handle. */
-static void fill(const struct lx_node *node, const struct lx_nt_network_open *a,
-                 const struct entry *e, struct lx_kstat *st)
+static void fill(const struct lx_node *node, const struct lx_meta_vol *v,
+                 const struct lx_nt_network_open *a, const struct binding *b, struct lx_kstat *st)
 {
 	const char *name = strrchr(node->path, '/');
-	uint32_t attributes = a->FileAttributes | (e->is_dir ? FILE_ATTRIBUTE_DIRECTORY : 0);
-	const struct lx_meta_vol *v = lx_meta_store(node->mount->dev);
+	bool is_dir = (b->flags & BOUND_DIR) != 0;
+	uint32_t attributes = a->FileAttributes | (is_dir ? FILE_ATTRIBUTE_DIRECTORY : 0);
 
 	memset(st, 0, sizeof(*st));
 	st->dev = node->mount->dev;
-	st->ino = e->id;
+	st->ino = b->id;
 	st->nlink = 1;
 	st->mode = lx_mode_from_attributes(attributes, name ? name + 1 : NULL);
 	lx_mount_apply_masks(st->dev, &st->mode);
 	lx_kstat_owner(st);
-	st->size = e->is_dir ? 4096 : a->EndOfFile.QuadPart;
+	st->size = is_dir ? 4096 : a->EndOfFile.QuadPart;
 	st->blocks = a->AllocationSize.QuadPart / 512;
-	if (e->is_dir && st->blocks == 0)
+	if (is_dir && st->blocks == 0)
 		st->blocks = 8;
 	st->atime = lx_time_from_nt(a->LastAccessTime.QuadPart);
 	st->mtime = lx_time_from_nt(a->LastWriteTime.QuadPart);
@@ -384,12 +452,12 @@ static void fill(const struct lx_node *node, const struct lx_nt_network_open *a,
 	                a->LastWriteTime.QuadPart, st);
 }
 
-static bool usable(const struct entry *e, const struct lx_nt_network_open *a)
+static bool usable(const struct binding *b, const struct lx_nt_network_open *a)
 {
 	bool is_dir = (a->FileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
 
-	return e->ctime && e->ctime == a->ChangeTime.QuadPart && e->is_dir == is_dir &&
-	       (is_dir || e->one_link);
+	return b->ctime && b->ctime == a->ChangeTime.QuadPart && !!(b->flags & BOUND_DIR) == is_dir &&
+	       (is_dir || (b->flags & BOUND_ONE_LINK));
 }
 
 long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered)
@@ -398,13 +466,14 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	struct lx_nt_network_open a;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
-	struct entry e;
+	struct lx_metacache_tag dirs;
+	struct binding b;
 	NTSTATUS s;
 	size_t len;
-	uint64_t h;
+	uint64_t h, key;
 
 	*answered = false;
-	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots())
+	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots() || !entries)
 		return 0;
 	v = lx_meta_store(node->mount->dev);
 	len = wcslen(node->nt_path);
@@ -422,16 +491,18 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	if (!NT_SUCCESS(s))
 		return 0; /* the open says which error, ENOENT or ENOTDIR */
 	h = hash_path(node->nt_path, len);
-	if (!lookup(node->nt_path, h, &e))
+	key = exact_hash(node->nt_path, len);
+	dirs = lx_metacache_dirs_tag(v->cache_key);
+	if (lookup(h, key, &dirs, &b) < 0)
 		return 0;
-	if (!e.ctime && count_miss(node->nt_path)) {
-		list_dir(node->nt_path);
-		if (!lookup(node->nt_path, h, &e))
+	if (!b.ctime && count_miss(node->nt_path)) {
+		listed(node->nt_path, list_dir(node->nt_path, &dirs));
+		if (lookup(h, key, &dirs, &b) < 0)
 			return 0;
 	}
-	if (!usable(&e, &a))
+	if (!usable(&b, &a))
 		return 0;
-	fill(node, &a, &e, st);
+	fill(node, v, &a, &b, st);
 	*answered = true;
 	return 0;
 }

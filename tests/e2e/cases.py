@@ -662,4 +662,15 @@ CASES = [
          'touch -d @1100000000 s/a/f3 s/a/b; tar cf t.tar s; rm -r s; tar xf t.tar; '
          'tar xf t.tar; ls -lR s | grep -v total | cut -c1-10; stat -c "%n %a %Y" s/a/f3; '
          'cat s/a/l; rm -r s t.tar; ls']),
+    # The stat and record caches that the processes of an instance share
+    # (vfs/sharedcache.c, tests/guest/statcache.c "shared-"): process A
+    # stats a file, changes it, a new process B stats it, A changes it
+    # again while B runs, and B stats it once more.
+    dict(name="statcache-shared-chmod", prog="statcache", args=["shared-chmod"], rootfs=True),
+    dict(name="statcache-shared-chown", prog="statcache", args=["shared-chown"], rootfs=True),
+    dict(name="statcache-shared-utimens", prog="statcache", args=["shared-utimens"], rootfs=True),
+    dict(name="statcache-shared-rename", prog="statcache", args=["shared-rename"], rootfs=True),
+    dict(name="statcache-shared-recreate", prog="statcache", args=["shared-recreate"],
+         rootfs=True),
+    dict(name="statcache-shared-link", prog="statcache", args=["shared-link"], rootfs=True),
 ]

@@ -6,12 +6,19 @@
  * differ between runs, so only their relations are printed.
  *
  *   statcache replace|unlink|link|unlink-other|rename-dir|chmod|write|created|windows
+ *   statcache shared-chmod|shared-chown|shared-utimens|shared-rename|shared-recreate|shared-link
+ *
+ * The "shared-" scenarios are for the cache that the processes of an
+ * instance share: process A stats a file (filling it), changes it, and
+ * starts a new process B (an exec of this program), which stats the file;
+ * A changes it again while B waits, and B stats it once more.
  *
  * "windows" has the change made by a Windows program when there is one
  * (lxnt under Wine: cmd.exe's `move /y`, which lxnt never sees), and by
  * rename(2) natively: the result must be the same.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,12 +126,124 @@ static void windows_move(void)
 	must(rename("wb", "wa"), "rename");
 }
 
+/* What B prints of a stat: the fields a change can move (the times only
+ * where the scenario set them), and whether the inode is the one B saw
+ * first. */
+static void show_b(const char *what, const char *path, const struct stat *first, bool times)
+{
+	struct stat st;
+	int err = look(path, &st);
+
+	if (err) {
+		printf("%s: %s: %s\n", what, path, strerror(-err));
+	} else {
+		printf("%s: %s mode %o size %lld nlink %lu uid %u gid %u ino %s", what, path,
+		       (unsigned)(st.st_mode & 07777), (long long)st.st_size,
+		       (unsigned long)st.st_nlink, (unsigned)st.st_uid, (unsigned)st.st_gid,
+		       first ? (st.st_ino == first->st_ino ? "same" : "other") : "-");
+		if (times)
+			printf(" atime %lld.%09ld mtime %lld.%09ld", (long long)st.st_atim.tv_sec,
+			       st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* B: stats path, says so on fd 4, waits for a byte on fd 3, stats again. */
+static int peek(const char *path, const char *scenario)
+{
+	bool times = !strcmp(scenario, "shared-utimens");
+	struct stat first;
+	char c;
+
+	look(path, &first);
+	show_b("B first", path, NULL, times);
+	if (write(4, "r", 1) != 1 || read(3, &c, 1) != 1)
+		return 1;
+	/* Linux may give a new file the inode number of the one just
+	 * unlinked, or not: nothing to compare there. */
+	show_b("B again", path, strcmp(scenario, "shared-recreate") ? &first : NULL, times);
+	return 0;
+}
+
+static void set_times(const char *path, long sec)
+{
+	struct timespec ts[2] = { { sec, 0 }, { sec, 123456789 } };
+	must(utimensat(AT_FDCWD, path, ts, 0), "utimensat");
+}
+
+/* The change number n (1 or 2) of scenario s, made by A on "s1". */
+static void shared_change(const char *s, int n)
+{
+	if (!strcmp(s, "shared-chmod")) {
+		must(chmod("s1", n == 1 ? 0640 : 0604), "chmod");
+	} else if (!strcmp(s, "shared-chown")) {
+		must(chown("s1", n == 1 ? 1234 : 4321, n == 1 ? 5678 : 8765), "chown");
+	} else if (!strcmp(s, "shared-utimens")) {
+		set_times("s1", n == 1 ? 1000000000 : 1200000000);
+	} else if (!strcmp(s, "shared-rename")) {
+		put("s2", n == 1 ? "second\n" : "third one\n", n == 1 ? 0700 : 0750);
+		must(rename("s2", "s1"), "rename");
+	} else if (!strcmp(s, "shared-recreate")) {
+		must(unlink("s1"), "unlink");
+		put("s1", n == 1 ? "made again\n" : "and again, longer\n", n == 1 ? 0664 : 0606);
+	} else if (!strcmp(s, "shared-link")) {
+		if (n == 1)
+			must(link("s1", "s1-link"), "link");
+		else
+			must(unlink("s1-link"), "unlink");
+	}
+}
+
+/* A: the file, stated (so that the shared cache has it), changed, then
+ * B started and stated, the file changed again while B waits. */
+static int shared(const char *s)
+{
+	int ready[2], go[2], status;
+	pid_t pid;
+	char c;
+
+	put("s1", "first\n", 0644);
+	settle();
+	show("A before", "s1", NULL);
+	shared_change(s, 1);
+	settle();
+	show("A after 1", "s1", NULL);
+	fflush(stdout);
+	if (pipe(ready) || pipe(go))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(go[0], 3);
+		dup2(ready[1], 4);
+		execl("/proc/self/exe", "statcache", "peek", "s1", s, (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		return 1;
+	shared_change(s, 2);
+	settle();
+	show("A after 2", "s1", NULL);
+	fflush(stdout);
+	if (write(go[1], "g", 1) != 1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 1;
+	unlink("s1");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
 	struct stat st, st2;
 
-	if (!strcmp(s, "replace")) {
+	if (!strcmp(s, "peek") && argc > 3) {
+		return peek(argv[2], argv[3]);
+	} else if (!strncmp(s, "shared-", 7)) {
+		return shared(s);
+	} else if (!strcmp(s, "replace")) {
 		put("a", "1\n", 0600);
 		put("b", "22\n", 0755);
 		settle();

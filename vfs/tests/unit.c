@@ -1,6 +1,7 @@
 /*
  * Unit tests of the pure parts of the vfs: path normalisation, the name
- * codec, mode and time conversion.
+ * codec, mode and time conversion, the record cache and the entries of the
+ * caches that an instance's processes share.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 
 #include "vfs.h"
 #include "metastore.h"
+#include "metacache.h"
+#include "sharedcache.h"
 
 static int failures;
 
@@ -316,12 +319,112 @@ static void test_formats(void)
 	CHECK(lx_wsl_type_of_tag(0xA000001Du) == LX_S_IFLNK && lx_wsl_type_of_tag(0x80000024u) == LX_S_IFIFO);
 }
 
+/* Two views of one named section stand for two processes. */
+static void test_shared_entries(void)
+{
+	struct lx_shared_entry *a = lx_shared_map(L"unit-shared", 4096);
+	struct lx_shared_entry *b = lx_shared_map(L"unit-shared", 4096);
+	uint64_t in[3] = { 1, 2, 3 }, other[3] = { 7, 8, 9 }, out[3];
+
+	CHECK(a && b && a != b);
+	if (!a || !b)
+		return;
+	CHECK(!lx_shared_read(b, out, 3)); /* never written */
+	lx_shared_write(a, in, 3);
+	CHECK(lx_shared_read(b, out, 3) && !memcmp(out, in, sizeof(in)));
+	a->seq++; /* a writer at it, or killed in the middle */
+	CHECK(!lx_shared_read(b, out, 3));
+	lx_shared_write(b, other, 3); /* the next writer takes it over */
+	CHECK(!(a->seq & 1) && lx_shared_read(a, out, 3) && !memcmp(out, other, sizeof(other)));
+	a->words[1] = 2; /* a payload mixed from two writers */
+	CHECK(!lx_shared_read(b, out, 3));
+}
+
+/* Writers racing at one entry (taking it over from each other in the
+ * middle, as from a killed writer) and a reader: every read the entry
+ * gives is one writer's whole payload, never a mixture. */
+#define RACE_WORDS 12
+#define RACE_ROUNDS 200000
+
+static struct lx_shared_entry *race_entry;
+static volatile LONG race_done;
+
+static DWORD WINAPI race_writer(void *arg)
+{
+	uint64_t w[RACE_WORDS], base = (uint64_t)(uintptr_t)arg;
+
+	for (unsigned i = 0; i < RACE_ROUNDS && !race_done; i++) {
+		for (unsigned k = 0; k < RACE_WORDS; k++)
+			w[k] = base + i; /* a payload whose words all agree */
+		lx_shared_write(race_entry, w, RACE_WORDS);
+	}
+	return 0;
+}
+
+static void test_shared_race(void)
+{
+	HANDLE t[2];
+	uint64_t out[RACE_WORDS];
+	unsigned reads = 0, torn = 0;
+
+	race_entry = lx_shared_map(L"unit-race", 4096);
+	CHECK(race_entry != NULL);
+	if (!race_entry)
+		return;
+	t[0] = CreateThread(NULL, 0, race_writer, (void *)(uintptr_t)1, 0, NULL);
+	t[1] = CreateThread(NULL, 0, race_writer, (void *)(uintptr_t)0x100000000ull, 0, NULL);
+	for (unsigned i = 0; i < 4 * RACE_ROUNDS; i++) {
+		if (!lx_shared_read(race_entry, out, RACE_WORDS))
+			continue;
+		reads++;
+		for (unsigned k = 1; k < RACE_WORDS; k++)
+			torn += out[k] != out[0];
+	}
+	race_done = 1;
+	WaitForMultipleObjects(2, t, TRUE, INFINITE);
+	CloseHandle(t[0]);
+	CloseHandle(t[1]);
+	CHECK(reads > 0 && torn == 0);
+	printf("vfs-unit: shared entry race: %u whole reads, %u torn\n", reads, torn);
+}
+
+/* A cached record holds until its slot's counter moves, in any process. */
+static void test_record_cache(void)
+{
+	const wchar_t *store = L"\\??\\Z:\\lxnt-unit-no-such-store";
+	struct lx_meta m = { .mode = LX_S_IFREG | 0640, .uid = 5 }, got;
+	struct lx_metacache_tag t = lx_metacache_tag(store, 77), now;
+	long status = -1;
+
+	CHECK(t.gen != NULL);
+	if (!t.gen)
+		return;
+	CHECK(!lx_metacache_get(&t, 77, &got, &status));
+	lx_metacache_put(&t, 77, &m, 0);
+	now = lx_metacache_tag(store, 77);
+	CHECK(lx_metacache_get(&now, 77, &got, &status) && status == 0 && got.uid == 5 &&
+	      got.mode == m.mode);
+	CHECK(!lx_metacache_get(&now, 78, &got, &status));
+	lx_metacache_changed(store, 77); /* another writer */
+	now = lx_metacache_tag(store, 77);
+	CHECK(!lx_metacache_get(&now, 77, &got, &status));
+	m.uid = 6; /* a writer keeps the copy it wrote */
+	lx_metacache_wrote(&now, 77, &m);
+	now = lx_metacache_tag(store, 77);
+	CHECK(lx_metacache_get(&now, 77, &got, &status) && got.uid == 6);
+	lx_metacache_put(&now, 79, NULL, 0xC0000034L); /* no record */
+	CHECK(lx_metacache_get(&now, 79, &got, &status) && status == (long)0xC0000034L);
+}
+
 int main(void)
 {
 	test_path_join();
 	test_name_codec();
 	test_meta();
 	test_formats();
+	test_shared_entries();
+	test_shared_race();
+	test_record_cache();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else
