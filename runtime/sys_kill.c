@@ -262,6 +262,26 @@ static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int
 	return -LX_EAGAIN;
 }
 
+/* A signal for thread tid (0: the process) of process owner, with the
+ * sender's siginfo or none: kill(2)'s permission check against its
+ * record, then a slot of it, and its listener woken. */
+static long post_to_record(long owner, long tid, int sig, const struct lx_siginfo *info)
+{
+	struct lx_proc_record *r = lx_proc_record_open(owner);
+	long err;
+
+	if (!r)
+		return -LX_ESRCH;
+	if (!may_signal(r, sig))
+		err = -LX_EPERM;
+	else if (r->state == LX_PROC_EXITED || sig == 0)
+		err = 0;
+	else if ((err = post_thread_bits(r, owner, tid, sig, info)) == 0)
+		lx_signal_listener_wake(owner);
+	lx_proc_record_close(r);
+	return err;
+}
+
 /* do_send_specific for a thread of another process: the permission check
  * of kill(2) against the process's record; SIGKILL ends the whole
  * process (it always does), the others wait in the record until the
@@ -269,8 +289,6 @@ static long post_thread_bits(struct lx_proc_record *r, long owner, long tid, int
 long lx_signal_thread(long tgid, long tid, int sig)
 {
 	long owner = lx_instance_tgid(tid);
-	struct lx_proc_record *r;
-	long err;
 
 	if (sig < 0 || sig > LX_NSIG)
 		return -LX_EINVAL;
@@ -284,17 +302,7 @@ long lx_signal_thread(long tgid, long tid, int sig)
 		return -LX_ESRCH;
 	if (sig == LX_SIGKILL || (owner == tid && sig == 0))
 		return post_signal(owner, sig);
-	r = lx_proc_record_open(owner);
-	if (!r)
-		return -LX_ESRCH;
-	if (!may_signal(r, sig))
-		err = -LX_EPERM;
-	else if (r->state == LX_PROC_EXITED || sig == 0)
-		err = 0;
-	else if ((err = post_thread_bits(r, owner, tid, sig, NULL)) == 0)
-		lx_signal_listener_wake(owner);
-	lx_proc_record_close(r);
-	return err;
+	return post_to_record(owner, tid, sig, NULL);
 }
 
 /* do_rt_sigqueueinfo and do_rt_tgsigqueueinfo towards another process
@@ -303,24 +311,12 @@ long lx_signal_thread(long tgid, long tid, int sig)
 long lx_signal_queue_other(long tgid, long tid, int sig, const struct lx_siginfo *info)
 {
 	long owner = tid ? lx_instance_tgid(tid) : lx_instance_tgid(tgid);
-	struct lx_proc_record *r;
-	long err;
 
 	if (!owner || owner != tgid)
 		return -LX_ESRCH;
 	if (sig == LX_SIGKILL)
 		return post_signal(owner, sig);
-	r = lx_proc_record_open(owner);
-	if (!r)
-		return -LX_ESRCH;
-	if (!may_signal(r, sig))
-		err = -LX_EPERM;
-	else if (r->state == LX_PROC_EXITED || sig == 0)
-		err = 0;
-	else if ((err = post_thread_bits(r, owner, tid, sig, info)) == 0)
-		lx_signal_listener_wake(owner);
-	lx_proc_record_close(r);
-	return err;
+	return post_to_record(owner, tid, sig, info);
 }
 
 long lx_signal_process(long pid, int sig)

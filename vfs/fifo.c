@@ -360,19 +360,6 @@ long lx_fifo_open(const struct lx_kstat *node, unsigned flags, struct lx_file **
 	return r;
 }
 
-static long dup_into(HANDLE proc, HANDLE h, uint64_t *out)
-{
-	HANDLE d = NULL;
-
-	*out = 0;
-	if (!h)
-		return 0;
-	if (!DuplicateHandle(GetCurrentProcess(), h, proc, &d, 0, FALSE, DUPLICATE_SAME_ACCESS))
-		return lx_errno_from_win32(GetLastError());
-	*out = (uint64_t)(uintptr_t)d;
-	return 0;
-}
-
 /* The role handles go over as handle (reader) and handle2 (writer), the
  * ring's section as handle3: the new process's copies keep the ends open
  * and the buffer alive even if this process closes them first. */
@@ -384,11 +371,11 @@ long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *
 	hf->is_fifo = 1;
 	/* A FIFO has no offset: pos carries the POLLHUP gate instead. */
 	hf->pos = fx->hup_gated ? (int64_t)(fx->hup_seen + 1) : 0;
-	r = dup_into(proc, fx->role[LX_FIFO_READER], &hf->handle);
+	r = lx_handoff_dup_into(proc, fx->role[LX_FIFO_READER], &hf->handle);
 	if (!r)
-		r = dup_into(proc, fx->role[LX_FIFO_WRITER], &hf->handle2);
+		r = lx_handoff_dup_into(proc, fx->role[LX_FIFO_WRITER], &hf->handle2);
 	if (!r)
-		r = dup_into(proc, fx->section, &hf->handle3);
+		r = lx_handoff_dup_into(proc, fx->section, &hf->handle3);
 	return r;
 }
 

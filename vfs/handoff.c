@@ -36,7 +36,7 @@ static bool shares_position(struct lx_file *f)
 	return f->handle && !f->is_dir && f->ops->seekable && GetFileType(f->handle) == FILE_TYPE_DISK;
 }
 
-static long dup_into(HANDLE proc, void *h, uint64_t *out)
+long lx_handoff_dup_into(void *proc, void *h, uint64_t *out)
 {
 	HANDLE d = NULL;
 
@@ -99,9 +99,9 @@ long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec)
 		if (lx_file_is_fifo(f)) {
 			r = lx_fifo_handoff_out(f, proc, &tmp[k]);
 		} else {
-			r = dup_into(proc, f->handle, &tmp[k].handle);
+			r = lx_handoff_dup_into(proc, f->handle, &tmp[k].handle);
 			if (!r)
-				r = dup_into(proc, f->handle2, &tmp[k].handle2);
+				r = lx_handoff_dup_into(proc, f->handle2, &tmp[k].handle2);
 		}
 		if (!r && f->path)
 			tmp[k].path_off = lx_handoff_put_str(b, f->path);

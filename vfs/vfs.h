@@ -323,6 +323,10 @@ long lx_set_cwd(const char *path);
 
 /* Workers shared by handlers. */
 
+/* Duplicates handle h into process proc for a hand-off (handoff.c): 0
+ * and *out 0 for no handle. */
+long lx_handoff_dup_into(void *proc, void *h, uint64_t *out);
+
 long lx_vfs_open(int dirfd, uint64_t upath, unsigned flags, unsigned mode);
 long lx_open_node(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
 long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
