@@ -600,4 +600,10 @@ CASES = [
     dict(name="wslexe-exec-stdin", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
          stdin=("text", "pear\napple\nfig\n"), args=["-c", "exec sort"],
          wslexe=["--exec", "sort"]),
+
+    # Process exit against signal delivery (runtime/sigkick.c): a main
+    # thread that exits while another thread signals it without a pause
+    # (under Wine the exit could stay suspended for good, as a full run
+    # once saw with busybox sh and its SIGCHLD).
+    dict(name="sig-exit-while-signalled", prog="signals", args=["exit-signalled"], timeout=60),
 ]
