@@ -537,6 +537,33 @@ static int t_exit_signalled(void)
 	return 0;
 }
 
+/* One SIGCHLD per child that ends, whether the parent's wait or the
+ * kernel's notice of the end comes first (do_notify_parent). */
+static int t_sigchld_once(void)
+{
+	int children = 30;
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	install(SIGCHLD, count_hit, SA_RESTART);
+	for (int i = 0; i < children; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 2;
+		if (pid == 0)
+			_exit(0);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* Late signals are counted too: up to 2 s for the last one, then
+	 * 300 ms for any that should not come. */
+	for (int t = 0; t < 200 && hits < children; t++)
+		nanosleep(&step, NULL);
+	for (int t = 0; t < 30; t++)
+		nanosleep(&step, NULL);
+	printf("%d SIGCHLD for %d children\n", (int)hits, children);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -561,6 +588,7 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "thread-busy")) return t_thread_busy();
 	if (!strcmp(t, "raise") && argc > 2) return t_raise(argv[2]);
 	if (!strcmp(t, "exit-signalled")) return t_exit_signalled();
+	if (!strcmp(t, "sigchld-once")) return t_sigchld_once();
 	fprintf(stderr, "usage: signals SCENARIO\n");
 	return 2;
 }
