@@ -87,15 +87,19 @@ static bool try_kick(struct lx_thread *t)
 }
 
 /* Held by a kick from its SuspendThread to its ResumeThread; taken for
- * good by lx_signal_kicks_close. */
+ * good by lx_signal_kicks_close.  kicker is the Windows thread id of its
+ * holder. */
 static SRWLOCK kick_lock = SRWLOCK_INIT;
+static volatile DWORD kicker;
 static volatile LONG kicks_closed;
 
 void lx_signal_kick(struct lx_thread *t)
 {
 	AcquireSRWLockExclusive(&kick_lock);
+	kicker = GetCurrentThreadId();
 	for (int i = 0; i < KICK_TRIES && !kicks_closed && !try_kick(t); i++)
 		Sleep(i < 20 ? 0 : 1);
+	kicker = 0;
 	ReleaseSRWLockExclusive(&kick_lock);
 }
 
@@ -113,5 +117,9 @@ void lx_signal_kick(struct lx_thread *t)
 void lx_signal_kicks_close(void)
 {
 	InterlockedExchange(&kicks_closed, 1);
+	/* A runtime fault inside a kick ends the process from the kicker
+	 * (fault.c, unhandled_filter), which holds the lock already. */
+	if (kicker == GetCurrentThreadId())
+		return;
 	AcquireSRWLockExclusive(&kick_lock);
 }
