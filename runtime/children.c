@@ -352,11 +352,18 @@ static DWORD WINAPI watcher(void *arg)
 			return 0;
 		if (r <= WAIT_OBJECT_0 + 1 || r >= WAIT_OBJECT_0 + n)
 			continue;
+		/* A wait4 that reaped the child meanwhile raised its SIGCHLD
+		 * (child_reap): one per child, as do_notify_parent sends.  The
+		 * child is then in the graveyard, which only this thread frees. */
 		struct lx_siginfo info;
+		struct lx_child *c = who[r - WAIT_OBJECT_0];
 		AcquireSRWLockExclusive(&children_lock);
-		child_ended(who[r - WAIT_OBJECT_0], &info);
+		bool raise = !c->notified;
+		if (raise)
+			child_ended(c, &info);
 		ReleaseSRWLockExclusive(&children_lock);
-		lx_signal_send(0, LX_SIGCHLD, &info);
+		if (raise)
+			lx_signal_send(0, LX_SIGCHLD, &info);
 	}
 	return 0;
 }

@@ -68,6 +68,8 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 		lx_proc_self->wait_status = (long)((code & 0xff) << 8);
 		lx_proc_self->state = LX_PROC_EXITED;
 	}
+	/* Threads of the old image may still be running until then. */
+	lx_signal_kicks_close();
 	ExitProcess(code);
 }
 

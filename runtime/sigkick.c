@@ -86,12 +86,40 @@ static bool try_kick(struct lx_thread *t)
 	return done;
 }
 
+/* Held by a kick from its SuspendThread to its ResumeThread; taken for
+ * good by lx_signal_kicks_close.  kicker is the Windows thread id of its
+ * holder. */
+static SRWLOCK kick_lock = SRWLOCK_INIT;
+static volatile DWORD kicker;
+static volatile LONG kicks_closed;
+
 void lx_signal_kick(struct lx_thread *t)
 {
-	static SRWLOCK kick_lock = SRWLOCK_INIT;
-
 	AcquireSRWLockExclusive(&kick_lock);
-	for (int i = 0; i < KICK_TRIES && !try_kick(t); i++)
+	kicker = GetCurrentThreadId();
+	for (int i = 0; i < KICK_TRIES && !kicks_closed && !try_kick(t); i++)
 		Sleep(i < 20 ? 0 : 1);
+	kicker = 0;
 	ReleaseSRWLockExclusive(&kick_lock);
+}
+
+/*
+ * ExitProcess first ends every other thread of the process
+ * (NtTerminateProcess with no handle), a kicker included.  A kicker ended
+ * between its SuspendThread and its ResumeThread leaves its target
+ * suspended for good, and when the target is the exiting thread itself,
+ * the process never ends: under Wine a suspension takes effect only when
+ * the thread next runs with signals unblocked (SIGUSR1), which for a
+ * thread inside the terminate call is right after it, once the kicker is
+ * gone.  So the exit waits for the kick under way, if any, and lets no
+ * other one start: the lock is never given back.
+ */
+void lx_signal_kicks_close(void)
+{
+	InterlockedExchange(&kicks_closed, 1);
+	/* A runtime fault inside a kick ends the process from the kicker
+	 * (fault.c, unhandled_filter), which holds the lock already. */
+	if (kicker == GetCurrentThreadId())
+		return;
+	AcquireSRWLockExclusive(&kick_lock);
 }

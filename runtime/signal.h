@@ -130,6 +130,10 @@ void lx_signal_redirect(struct lx_thread *t, void *c, int64_t nr, uint64_t resta
  * signals now (sigkick.c); t must not be the calling thread. */
 void lx_signal_kick(struct lx_thread *t);
 
+/* Called right before ExitProcess: waits for a kick under way to resume
+ * its thread and lets no other kick start (sigkick.c). */
+void lx_signal_kicks_close(void);
+
 /* sigaltstack state (include/linux/sched/signal.h on_sig_stack,
  * sas_ss_flags) and the do_sigaltstack worker (sys_signal.c); sp is the
  * guest's rsp. */

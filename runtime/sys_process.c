@@ -13,6 +13,7 @@
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
+#include "signal.h"
 #include "stats.h"
 #include "syscall_table.h"
 #include "thread.h"
@@ -51,6 +52,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;
 	lx_stats_write();
+	lx_signal_kicks_close();
 	ExitProcess(sig ? 128u + (unsigned)sig : (unsigned)((wait_status >> 8) & 0xff));
 }
 

@@ -673,4 +673,11 @@ CASES = [
     dict(name="statcache-shared-recreate", prog="statcache", args=["shared-recreate"],
          rootfs=True),
     dict(name="statcache-shared-link", prog="statcache", args=["shared-link"], rootfs=True),
+    # Process exit against signal delivery (runtime/sigkick.c): a main
+    # thread that exits while another thread signals it without a pause
+    # (under Wine the exit could stay suspended for good, as a full run
+    # once saw with busybox sh and its SIGCHLD), and one SIGCHLD per
+    # child whether wait4 or the children's watcher sees the end first.
+    dict(name="sig-exit-while-signalled", prog="signals", args=["exit-signalled"], timeout=60),
+    dict(name="sig-sigchld-once", prog="signals", args=["sigchld-once"], timeout=30),
 ]

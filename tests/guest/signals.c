@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -488,6 +490,80 @@ static int t_raise(const char *what)
 	return 0;
 }
 
+/* --- exit while other threads send signals --- */
+
+static pid_t main_tid;
+
+static void count_hit(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig; (void)si; (void)uc;
+	hits++;
+}
+
+static void *tgkill_main(void *arg)
+{
+	(void)arg;
+	for (;;)
+		syscall(SYS_tgkill, getpid(), main_tid, SIGUSR1);
+	return NULL;
+}
+
+/* A child whose second thread signals its main thread without a pause
+ * while the main thread calls exit_group: the exit must not wait for
+ * the signalling to stop (runtime/sigkick.c, lx_signal_kicks_close). */
+static int t_exit_signalled(void)
+{
+	int rounds = 20, ok = 0;
+
+	for (int i = 0; i < rounds; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 2;
+		if (pid == 0) {
+			pthread_t th;
+			main_tid = (pid_t)syscall(SYS_gettid);
+			install(SIGUSR1, count_hit, SA_RESTART);
+			if (pthread_create(&th, NULL, tgkill_main, NULL))
+				_exit(2);
+			while (hits < 1 + i % 5)
+				;
+			_exit(i % 7);
+		}
+		int st;
+		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == i % 7)
+			ok++;
+	}
+	printf("%d of %d children exited with their status\n", ok, rounds);
+	return 0;
+}
+
+/* One SIGCHLD per child that ends, whether the parent's wait or the
+ * kernel's notice of the end comes first (do_notify_parent). */
+static int t_sigchld_once(void)
+{
+	int children = 30;
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	install(SIGCHLD, count_hit, SA_RESTART);
+	for (int i = 0; i < children; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 2;
+		if (pid == 0)
+			_exit(0);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* Late signals are counted too: up to 2 s for the last one, then
+	 * 300 ms for any that should not come. */
+	for (int t = 0; t < 200 && hits < children; t++)
+		nanosleep(&step, NULL);
+	for (int t = 0; t < 30; t++)
+		nanosleep(&step, NULL);
+	printf("%d SIGCHLD for %d children\n", (int)hits, children);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -511,6 +587,8 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "preserve")) return t_preserve();
 	if (!strcmp(t, "thread-busy")) return t_thread_busy();
 	if (!strcmp(t, "raise") && argc > 2) return t_raise(argv[2]);
+	if (!strcmp(t, "exit-signalled")) return t_exit_signalled();
+	if (!strcmp(t, "sigchld-once")) return t_sigchld_once();
 	fprintf(stderr, "usage: signals SCENARIO\n");
 	return 2;
 }
