@@ -600,4 +600,9 @@ CASES = [
     dict(name="wslexe-exec-stdin", prog="bash", elfroot=ELF_WSLEXE, timeout=120,
          stdin=("text", "pear\napple\nfig\n"), args=["-c", "exec sort"],
          wslexe=["--exec", "sort"]),
+
+    # Process creation (spawn): the key each new process gets from its
+    # creator (runtime/random.c) gives a forked child its own bytes and
+    # every execve a new AT_RANDOM; /dev/urandom and getrandom with it.
+    dict(name="guest-randoms", prog="randoms", args=[]),
 ]
