@@ -240,7 +240,8 @@ static void mount_drive(int i)
 }
 
 /* Mounts drive 'A' + i if Windows has it: QueryDosDeviceW of "X:" asks
- * for that one name (GetLogicalDrives would list them all). */
+ * for that one name; only when it does not know the name does
+ * GetLogicalDrives, which lists them all, have the last word. */
 static void need_drive(int i)
 {
 	wchar_t name[3] = { (wchar_t)(L'A' + i), L':', 0 };
@@ -248,7 +249,7 @@ static void need_drive(int i)
 
 	if (!automount.enabled || drive_mounted(i))
 		return;
-	if (!QueryDosDeviceW(name, target, LX_PATH_MAX))
+	if (!QueryDosDeviceW(name, target, LX_PATH_MAX) && !(GetLogicalDrives() & (1u << i)))
 		return;
 	AcquireSRWLockExclusive(&drives_lock);
 	mount_drive(i);
