@@ -61,7 +61,11 @@ static BOOL CALLBACK read_user(INIT_ONCE *once, void *param, void **ctx)
 	ULONG len;
 
 	(void)once, (void)param, (void)ctx;
-	if (!NT_SUCCESS(NtOpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)))
+	/* The pseudo-handle of the process's token (GetCurrentProcessToken,
+	 * Windows 8 and later) needs no open and no close. */
+	have_user = NT_SUCCESS(NtQueryInformationToken(GetCurrentProcessToken(), TokenUser,
+	                                               &token_user, sizeof(token_user), &len));
+	if (have_user || !NT_SUCCESS(NtOpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)))
 		return TRUE;
 	have_user = NT_SUCCESS(NtQueryInformationToken(tok, TokenUser, &token_user,
 	                                               sizeof(token_user), &len));
