@@ -1,6 +1,7 @@
 /*
  * Unit tests of runtime pieces that need no guest: the errno tables, the
- * formatter and the random generator.  A Windows program, run by `meson test` through Wine.
+ * formatter and the random generator.  A Windows program, run by `meson
+ * test` through Wine.
  */
 #define WIN32_NO_STATUS
 #include <windows.h>
