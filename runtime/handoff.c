@@ -56,6 +56,9 @@ bool lx_handoff_begin(struct lx_handoff_buf *b, enum lx_handoff_kind kind)
 		return false;
 	lx_handoff_head(b)->magic = LX_HANDOFF_MAGIC;
 	lx_handoff_head(b)->kind = kind;
+	/* Every new process gets its own key (runtime/random.c). */
+	lx_handoff_head(b)->random_seeded =
+		lx_random_bytes(lx_handoff_head(b)->random_seed, LX_RANDOM_SEED_SIZE);
 	return true;
 }
 
@@ -79,6 +82,8 @@ long lx_handoff_deliver(struct lx_handoff_buf *b, void *proc)
 
 void lx_handoff_free(struct lx_handoff_buf *b)
 {
+	if (b->p && b->len >= sizeof(struct lx_handoff))
+		SecureZeroMemory(lx_handoff_head(b)->random_seed, LX_RANDOM_SEED_SIZE);
 	if (b->p)
 		HeapFree(GetProcessHeap(), 0, b->p);
 	memset(b, 0, sizeof(*b));

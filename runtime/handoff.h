@@ -15,6 +15,7 @@
 #include <wchar.h>
 
 #include "lx.h"
+#include "random.h"
 #include "lxnt/linux/fs.h"
 #include "lxnt/linux/signal.h"
 
@@ -73,6 +74,10 @@ struct lx_handoff {
 	 * lx_handoff_sites; EXEC: elf_off names the ELF file (a Linux path)
 	 * to map instead of running the packed program (runtime/elfload.c). */
 	uint32_t image_off, nsites, sites_off, elf_off;
+	/* runtime/random.c: the key of the new process's generator, drawn
+	 * from the creator's (random_seeded 0: none, it asks the system). */
+	uint32_t random_seeded, pad3;
+	uint8_t random_seed[LX_RANDOM_SEED_SIZE];
 };
 
 /* A registered site table (runtime/image.h) across fork. */

@@ -6,7 +6,7 @@
  * keeps two users apart there, and named pipes have no session at all.
  */
 #include <windows.h>
-#include <sddl.h>
+#include <winternl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,27 +30,67 @@ static uint64_t fnv1a(uint64_t h, const wchar_t *s)
 	return h;
 }
 
-/* The user's SID as a string, or "" when the token cannot be read. */
-static void user_sid(wchar_t *out, size_t cap)
+/*
+ * The token calls of ntdll (ZwOpenProcessToken, ZwQueryInformationToken,
+ * RtlConvertSidToUnicodeString, RtlCreateSecurityDescriptor, RtlCreateAcl,
+ * RtlAddAccessAllowedAce and RtlSetDaclSecurityDescriptor in the WDK)
+ * rather than advapi32's: importing advapi32 makes Wine 8 load it,
+ * sechost and ucrtbase into every process (docs/runtime.md, "Start-up").
+ */
+NTSTATUS NTAPI NtOpenProcessToken(HANDLE process, ACCESS_MASK access, PHANDLE token);
+NTSTATUS NTAPI NtQueryInformationToken(HANDLE token, TOKEN_INFORMATION_CLASS cls, PVOID info,
+                                       ULONG len, PULONG retlen);
+NTSTATUS NTAPI RtlCreateSecurityDescriptor(PSECURITY_DESCRIPTOR sd, ULONG revision);
+NTSTATUS NTAPI RtlCreateAcl(PACL acl, ULONG len, ULONG revision);
+NTSTATUS NTAPI RtlAddAccessAllowedAce(PACL acl, ULONG revision, ACCESS_MASK mask, PSID sid);
+NTSTATUS NTAPI RtlSetDaclSecurityDescriptor(PSECURITY_DESCRIPTOR sd, BOOLEAN present, PACL dacl,
+                                            BOOLEAN defaulted);
+
+/* The process user's SID, read once: the key and the security
+ * descriptor both need it. */
+static union {
+	TOKEN_USER user;
+	BYTE bytes[256];
+} token_user;
+static bool have_user;
+static INIT_ONCE user_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK read_user(INIT_ONCE *once, void *param, void **ctx)
 {
 	HANDLE tok;
-	union {
-		TOKEN_USER user;
-		BYTE bytes[256];
-	} buf;
-	DWORD len;
-	wchar_t *s = NULL;
+	ULONG len;
+
+	(void)once, (void)param, (void)ctx;
+	/* The pseudo-handle of the process's token (GetCurrentProcessToken,
+	 * Windows 8 and later) needs no open and no close. */
+	have_user = NT_SUCCESS(NtQueryInformationToken(GetCurrentProcessToken(), TokenUser,
+	                                               &token_user, sizeof(token_user), &len));
+	if (have_user || !NT_SUCCESS(NtOpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)))
+		return TRUE;
+	have_user = NT_SUCCESS(NtQueryInformationToken(tok, TokenUser, &token_user,
+	                                               sizeof(token_user), &len));
+	NtClose(tok);
+	return TRUE;
+}
+
+static PSID user_sid(void)
+{
+	InitOnceExecuteOnce(&user_once, read_user, NULL, NULL);
+	return have_user ? token_user.user.User.Sid : NULL;
+}
+
+/* The user's SID as a string ("S-1-5-21-..."), or "" when the token
+ * cannot be read. */
+static void user_sid_string(wchar_t *out, size_t cap)
+{
+	PSID sid = user_sid();
+	UNICODE_STRING us = { 0, (USHORT)(cap * sizeof(wchar_t) - sizeof(wchar_t)), out };
 
 	out[0] = 0;
-	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
-		return;
-	if (GetTokenInformation(tok, TokenUser, &buf, sizeof(buf), &len) &&
-	    ConvertSidToStringSidW(buf.user.User.Sid, &s)) {
-		if (wcslen(s) < cap)
-			wcscpy(out, s);
-		LocalFree(s);
-	}
-	CloseHandle(tok);
+	if (sid && NT_SUCCESS(RtlConvertSidToUnicodeString(&us, sid, FALSE)))
+		out[us.Length / sizeof(wchar_t)] = 0;
+	else
+		out[0] = 0;
 }
 
 /* The rootfs as a full path, upper-cased and without trailing
@@ -85,7 +125,7 @@ static BOOL CALLBACK make_key(INIT_ONCE *once, void *param, void **ctx)
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	(void)once, (void)param, (void)ctx;
-	user_sid(sid, 192);
+	user_sid_string(sid, 192);
 	root_name(root, MAX_PATH);
 	h = fnv1a(h, sid);
 	h = fnv1a(h, L"\n");
@@ -117,23 +157,33 @@ bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
 }
 
 /* The owner-only security descriptor of every named object of the
- * instance: one ACE granting the user everything, no inherited ones, so
- * that another user in the session (runas) can open none of them. */
+ * instance: one ACE granting the user everything, no inherited ones
+ * (SDDL "D:P(A;;GA;;;SID)"), so that another user in the session (runas)
+ * can open none of them. */
 static SECURITY_ATTRIBUTES owner_sa = { .nLength = sizeof(owner_sa) };
+static SECURITY_DESCRIPTOR owner_sd;
+static union {
+	ACL acl;
+	BYTE bytes[sizeof(ACL) + sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE];
+} owner_dacl;
 static INIT_ONCE sa_once = INIT_ONCE_STATIC_INIT;
 
 static BOOL CALLBACK make_sa(INIT_ONCE *once, void *param, void **ctx)
 {
-	wchar_t sid[192], sddl[256];
-	PSECURITY_DESCRIPTOR sd;
+	PSID sid = user_sid();
 
 	(void)once, (void)param, (void)ctx;
-	user_sid(sid, 192);
-	if (!sid[0])
+	if (!sid)
 		return TRUE; /* the default DACL, which also names the user */
-	_snwprintf(sddl, 256, L"D:P(A;;GA;;;%ls)", sid);
-	if (ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL))
-		owner_sa.lpSecurityDescriptor = sd; /* kept for the process's life */
+	if (!NT_SUCCESS(RtlCreateAcl(&owner_dacl.acl, sizeof(owner_dacl), ACL_REVISION)) ||
+	    !NT_SUCCESS(RtlAddAccessAllowedAce(&owner_dacl.acl, ACL_REVISION, GENERIC_ALL, sid)) ||
+	    !NT_SUCCESS(RtlCreateSecurityDescriptor(&owner_sd, SECURITY_DESCRIPTOR_REVISION)) ||
+	    !NT_SUCCESS(RtlSetDaclSecurityDescriptor(&owner_sd, TRUE, &owner_dacl.acl, FALSE)))
+		return TRUE;
+	/* "P": SE_DACL_PROTECTED, a bit of the documented Control field
+	 * (winnt.h, SECURITY_DESCRIPTOR_CONTROL) of this absolute descriptor. */
+	owner_sd.Control |= SE_DACL_PROTECTED;
+	owner_sa.lpSecurityDescriptor = &owner_sd;
 	return TRUE;
 }
 

@@ -59,7 +59,7 @@ long lx_errno_from_win32(unsigned long err); /* GetLastError() -> -LX_Exxx */
  * one line each, to the Windows stderr handle, never to guest fds.
  * lx_fatal ends the process with exit status 127.
  */
-/* n bytes of the system's cryptographic RNG (vfs/dev.c). */
+/* n cryptographically random bytes (runtime/random.c). */
 bool lx_random_bytes(void *buf, size_t n);
 void lx_log(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
 _Noreturn void lx_fatal(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));

@@ -15,6 +15,7 @@
 #include "mman.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "random.h"
 #include "start.h"
 #include "thread.h"
 #include "trace.h"
@@ -24,6 +25,8 @@ int main(void)
 	lx_errno_check_tables();
 	if (lx_handoff_wait[0])
 		lx_handoff_await(); /* a fork spare (runtime/fork_spare.c) */
+	if (lx_handoff_block)
+		lx_random_handoff_in(lx_handoff_block);
 	if (lx_handoff_block && lx_handoff_block->kind == LX_HANDOFF_DAEMON)
 		lx_daemon_main(); /* runs no guest code */
 	lx_claim_teb_slots();

@@ -9,30 +9,6 @@
 #include "vfs.h"
 #include "nt.h"
 
-/* RtlGenRandom, as <ntsecapi.h> declares it (that header clashes with
- * <winternl.h>). */
-BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
-
-/*
- * The system RNG: RtlGenRandom of advapi32, which every process loads
- * anyway, rather than BCryptGenRandom: under Wine 8, bcrypt.dll's start-up
- * loads GnuTLS into every process, a few milliseconds of every process
- * creation (docs/benchmarks.md).
- */
-bool lx_random_bytes(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-
-	while (n) {
-		ULONG chunk = n > 0x10000 ? 0x10000 : (ULONG)n;
-		if (!SystemFunction036(p, chunk))
-			return false;
-		p += chunk;
-		n -= chunk;
-	}
-	return true;
-}
-
 struct lx_dev_info {
 	const char *name;
 	uint32_t major, minor;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "handoff.h"
 #include "vfs.h"
 #include "nt.h"
 
@@ -126,19 +127,29 @@ static void init_cwd(void)
  * directory, which nobody removes. */
 static void release_win32_cwd(void)
 {
-	wchar_t sys[MAX_PATH];
+	wchar_t sys[MAX_PATH], cur[MAX_PATH];
 	UINT n = GetSystemDirectoryW(sys, MAX_PATH);
+	DWORD c = GetCurrentDirectoryW(MAX_PATH, cur);
 
-	if (n > 0 && n < MAX_PATH)
-		SetCurrentDirectoryW(sys);
+	if (n == 0 || n >= MAX_PATH)
+		return;
+	/* A process of the instance inherits it there from its creator: a
+	 * change to the same directory would still open it again. */
+	if (c >= n && c <= n + 1 && !_wcsnicmp(cur, sys, n) && (c == n || cur[n] == L'\\'))
+		return;
+	SetCurrentDirectoryW(sys);
 }
 
 void lx_vfs_init(void)
 {
 	lx_mount_init();
-	install_std(0, STD_INPUT_HANDLE, LX_O_RDONLY);
-	install_std(1, STD_OUTPUT_HANDLE, LX_O_WRONLY);
-	install_std(2, STD_ERROR_HANDLE, LX_O_WRONLY);
-	init_cwd();
+	/* A process with a hand-off gets its fds and cwd from it
+	 * (lx_vfs_handoff_in), not from Windows. */
+	if (!lx_handoff_block) {
+		install_std(0, STD_INPUT_HANDLE, LX_O_RDONLY);
+		install_std(1, STD_OUTPUT_HANDLE, LX_O_WRONLY);
+		install_std(2, STD_ERROR_HANDLE, LX_O_WRONLY);
+		init_cwd();
+	}
 	release_win32_cwd();
 }

@@ -2,7 +2,8 @@
  * The mount table (docs/vfs.md, "Mounts"): which Linux path prefix lives
  * on which Windows directory, and the synthetic directories "/" (when no
  * rootfs is given), the automount root ("/mnt"), "/dev", "/proc" and
- * "/sys".  mount_conf.c fills the table at start-up.
+ * "/sys".  mount_conf.c fills the table at start-up and mounts the drives
+ * when they are first needed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ bool lx_mount_below(const char *path, const char *prefix)
 
 bool lx_mount_is_point(const char *path)
 {
+	lx_mount_drive_for_path(path);
 	if (!strcmp(path, "/") || is_automount_root(path) || !strcmp(path, "/dev") ||
 	    !strcmp(path, "/proc") || !strcmp(path, "/sys"))
 		return true;
@@ -120,6 +122,7 @@ long lx_mount_lookup(struct lx_node *node)
 		node->which = LX_SYNTH_ROOT;
 		return 0;
 	}
+	lx_mount_drive_for_path(path);
 	for (int i = 0; i < lx_nmounts; i++) {
 		const char *rest;
 		size_t len = strlen(lx_mounts[i].prefix);
@@ -144,12 +147,24 @@ void lx_node_free(struct lx_node *node)
 	node->nt_path = NULL;
 }
 
-const struct lx_mount *lx_mount_by_dev(uint64_t dev)
+static const struct lx_mount *find_dev(uint64_t dev)
 {
 	for (int i = 0; i < lx_nmounts; i++)
 		if (lx_mounts[i].dev == dev)
 			return &lx_mounts[i];
 	return NULL;
+}
+
+const struct lx_mount *lx_mount_by_dev(uint64_t dev)
+{
+	const struct lx_mount *m = find_dev(dev);
+
+	if (m)
+		return m;
+	/* A drive's file this process has not reached by a path (an fd from
+	 * its creator). */
+	lx_mount_drive_for_dev(dev);
+	return find_dev(dev);
 }
 
 /* DrvFs without metadata: the mount's fmask and dmask take permission
@@ -187,6 +202,7 @@ void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx)
 		return;
 	}
 	if (which == LX_SYNTH_MNT) {
+		lx_mount_drives_all();
 		for (int i = 0; i < lx_nmounts; i++)
 			if (!strncmp(lx_mounts[i].prefix, lx_automount_root, n) &&
 			    lx_mounts[i].prefix[n] == '/' &&

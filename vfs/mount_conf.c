@@ -1,7 +1,8 @@
 /*
- * Filling the mount table at start-up: the rootfs (LXNT_ROOT), /tmp, the
- * drives below the automount root, each configured by /etc/lxnt.conf in
- * the rootfs (docs/vfs.md, "Mounts" and "/etc/lxnt.conf").
+ * Filling the mount table: the rootfs (LXNT_ROOT), /tmp and /dev/shm at
+ * start-up, the drives below the automount root when first needed, each
+ * configured by /etc/lxnt.conf in the rootfs (docs/vfs.md, "Mounts" and
+ * "/etc/lxnt.conf").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,18 @@ static wchar_t *nt_path_from_win32(const wchar_t *win)
 	return out;
 }
 
+static void fill_mount(struct lx_mount *m, const char *prefix, wchar_t *nt_root, uint64_t dev,
+                       const char *fstype, const char *source)
+{
+	memset(m, 0, sizeof(*m));
+	strcpy(m->prefix, prefix);
+	m->nt_root = nt_root;
+	m->dev = dev;
+	lx_snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
+	lx_snprintf(m->source, sizeof(m->source), "%s", source);
+}
+
+/* A mount of the start-up, when the process has no other thread yet. */
 static struct lx_mount *add_mount(const char *prefix, wchar_t *nt_root, uint64_t dev,
                                   const char *fstype, const char *source)
 {
@@ -62,12 +75,7 @@ static struct lx_mount *add_mount(const char *prefix, wchar_t *nt_root, uint64_t
 	if (!nt_root || lx_nmounts == LX_MAX_MOUNTS)
 		return NULL;
 	m = &lx_mounts[lx_nmounts++];
-	memset(m, 0, sizeof(*m));
-	strcpy(m->prefix, prefix);
-	m->nt_root = nt_root;
-	m->dev = dev;
-	lx_snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
-	lx_snprintf(m->source, sizeof(m->source), "%s", source);
+	fill_mount(m, prefix, nt_root, dev, fstype, source);
 	return m;
 }
 
@@ -183,30 +191,103 @@ static void apply_drive_options(struct lx_mount *m, const char *list, bool repor
 		strcat(m->options, ",case=off");
 }
 
-static void add_drives(const struct lx_conf *conf)
+/*
+ * The drives below the automount root.  Enumerating them costs a start
+ * what the program may never use (under Wine 8, GetLogicalDrives is a
+ * wineserver request per entry of \DosDevices), so a drive is mounted
+ * when a path below the automount root names it, when a device number
+ * names it (a file handed over by the creator), and all of them when the
+ * automount root is listed or the mount table read.  A drive that Windows
+ * adds later appears at its next such use.  Mounts are never removed:
+ * readers walk lx_mounts without a lock, and a new drive's entry is
+ * complete before lx_nmounts counts it.
+ */
+static struct {
+	bool enabled;
+	char options[160];
+	bool reported;           /* its unsupported options are logged once */
+} automount;
+static SRWLOCK drives_lock = SRWLOCK_INIT;
+static uint32_t drives_mounted; /* bit i: drive 'A' + i has its mount */
+
+static bool drive_mounted(int i)
 {
-	DWORD drives = GetLogicalDrives();
-	bool reported = false;
+	return __atomic_load_n(&drives_mounted, __ATOMIC_ACQUIRE) & (1u << i);
+}
 
-	for (int i = 0; i < 26; i++) {
-		/* "X:" alone would be the drive's current directory. */
-		wchar_t drive[4] = { (wchar_t)(L'A' + i), L':', L'\\', 0 };
-		char prefix[LX_AUTOMOUNT_ROOT_MAX + 4];
-		char source[8] = "A:\\134"; /* "A:\", escaped as in proc(5) */
-		struct lx_mount *m;
+/* Mounts drive 'A' + i (under drives_lock). */
+static void mount_drive(int i)
+{
+	/* "X:" alone would be the drive's current directory. */
+	wchar_t drive[4] = { (wchar_t)(L'A' + i), L':', L'\\', 0 };
+	char prefix[LX_AUTOMOUNT_ROOT_MAX + 4];
+	char source[8] = "A:\\134"; /* "A:\", escaped as in proc(5) */
+	struct lx_mount *m;
+	wchar_t *nt;
+	int n = lx_nmounts;
 
-		if (!(drives & (1u << i)))
-			continue;
-		lx_snprintf(prefix, sizeof(prefix), "%s/%c", lx_automount_root, 'a' + i);
-		source[0] = (char)('A' + i);
-		m = add_mount(prefix, nt_path_from_win32(drive),
-		              lx_makedev(0, LX_DRIVE_MINOR + i), "drvfs", source);
-		if (m) {
-			apply_drive_options(m, conf->options, !reported);
-			lx_meta_mount_drive(m);
-		}
-		reported = reported || m;
-	}
+	if (drive_mounted(i) || n == LX_MAX_MOUNTS || !(nt = nt_path_from_win32(drive)))
+		return;
+	lx_snprintf(prefix, sizeof(prefix), "%s/%c", lx_automount_root, 'a' + i);
+	source[0] = (char)('A' + i);
+	m = &lx_mounts[n];
+	fill_mount(m, prefix, nt, lx_makedev(0, LX_DRIVE_MINOR + i), "drvfs", source);
+	apply_drive_options(m, automount.options, !automount.reported);
+	automount.reported = true;
+	lx_meta_mount_drive(m);
+	__atomic_store_n(&lx_nmounts, n + 1, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&drives_mounted, 1u << i, __ATOMIC_RELEASE);
+}
+
+/* Mounts drive 'A' + i if Windows has it: QueryDosDeviceW of "X:" asks
+ * for that one name; only when it does not know the name does
+ * GetLogicalDrives, which lists them all, have the last word. */
+static void need_drive(int i)
+{
+	wchar_t name[3] = { (wchar_t)(L'A' + i), L':', 0 };
+	wchar_t target[LX_PATH_MAX];
+
+	if (!automount.enabled || drive_mounted(i))
+		return;
+	if (!QueryDosDeviceW(name, target, LX_PATH_MAX) && !(GetLogicalDrives() & (1u << i)))
+		return;
+	AcquireSRWLockExclusive(&drives_lock);
+	mount_drive(i);
+	ReleaseSRWLockExclusive(&drives_lock);
+}
+
+void lx_mount_drive_for_path(const char *path)
+{
+	size_t n = strlen(lx_automount_root);
+	char c;
+
+	if (!automount.enabled || strncmp(path, lx_automount_root, n) || path[n] != '/')
+		return;
+	c = path[n + 1];
+	if (c >= 'a' && c <= 'z' && (path[n + 2] == 0 || path[n + 2] == '/'))
+		need_drive(c - 'a');
+}
+
+void lx_mount_drive_for_dev(uint64_t dev)
+{
+	uint64_t minor = lx_minor(dev);
+
+	if (lx_major(dev) == 0 && minor >= LX_DRIVE_MINOR && minor < LX_DRIVE_MINOR + 26)
+		need_drive((int)(minor - LX_DRIVE_MINOR));
+}
+
+void lx_mount_drives_all(void)
+{
+	DWORD drives;
+
+	if (!automount.enabled)
+		return;
+	drives = GetLogicalDrives();
+	AcquireSRWLockExclusive(&drives_lock);
+	for (int i = 0; i < 26; i++)
+		if (drives & (1u << i))
+			mount_drive(i);
+	ReleaseSRWLockExclusive(&drives_lock);
 }
 
 /* Reads the rootfs's /etc/lxnt.conf into a NUL-terminated heap string. */
@@ -367,8 +448,10 @@ void lx_mount_init(void)
 	strcpy(lx_automount_root, conf.root);
 	if (conf.umask >= 0)
 		lx_umask = (unsigned)conf.umask;
-	if (conf.automount)
-		add_drives(&conf);
+	automount.enabled = conf.automount;
+	automount.reported = false;
+	lx_snprintf(automount.options, sizeof(automount.options), "%s", conf.options);
+	drives_mounted = 0; /* a new table (the vfs's tests start it again) */
 	if (!root) {
 		n = GetTempPathW(LX_PATH_MAX, buf);
 		if (n > 0 && n < LX_PATH_MAX)

@@ -67,6 +67,7 @@ long lx_mount_table_text(bool info, char **out, size_t *outlen)
 
 	if (!b)
 		return -LX_ENOMEM;
+	lx_mount_drives_all();
 	if (!lx_have_rootfs)
 		put_mount(&b, &len, &cap, info, id++, lx_synth_dev(), "none", "/", "lxnt-root", "ro");
 	for (int pass = 0; pass < 2; pass++) {

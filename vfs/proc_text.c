@@ -60,12 +60,48 @@ static void put_cpu_flags(struct lx_text *t)
 	lx_text_put(t, "\n");
 }
 
+/* ZwOpenKey and ZwQueryValueKey (WDK, wdm.h) with the partial form of
+ * KEY_VALUE_INFORMATION_CLASS: ntdll's registry calls, as advapi32 is not
+ * imported (runtime/random.c says why). */
+NTSTATUS NTAPI NtOpenKey(PHANDLE key, ACCESS_MASK access, POBJECT_ATTRIBUTES attr);
+NTSTATUS NTAPI NtQueryValueKey(HANDLE key, PUNICODE_STRING name, int info_class, PVOID info,
+                               ULONG len, PULONG retlen);
+#define LX_KeyValuePartialInformation 2
+struct lx_key_value_partial {
+	ULONG TitleIndex, Type, DataLength;
+	UCHAR Data[16];
+};
+
+/* The clock of CPU 0 as Windows records it, or 0. */
+static DWORD cpu_mhz(void)
+{
+	UNICODE_STRING path, name;
+	OBJECT_ATTRIBUTES attr;
+	struct lx_key_value_partial v;
+	HANDLE key;
+	ULONG len;
+	DWORD mhz = 0;
+
+	RtlInitUnicodeString(&path,
+	    L"\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0");
+	RtlInitUnicodeString(&name, L"~MHz");
+	InitializeObjectAttributes(&attr, &path, OBJ_CASE_INSENSITIVE, NULL, NULL);
+	if (!NT_SUCCESS(NtOpenKey(&key, KEY_QUERY_VALUE, &attr)))
+		return 0;
+	if (NT_SUCCESS(NtQueryValueKey(key, &name, LX_KeyValuePartialInformation, &v, sizeof(v),
+	                               &len)) &&
+	    v.Type == REG_DWORD && v.DataLength == sizeof(mhz))
+		memcpy(&mhz, v.Data, sizeof(mhz));
+	NtClose(key);
+	return mhz;
+}
+
 /* /proc/cpuinfo (arch/x86/kernel/cpu/proc.c): one block per logical CPU. */
 static void cpuinfo(struct lx_text *t)
 {
 	unsigned r[4], vendor[4] = { 0 }, brand[13] = { 0 };
 	unsigned family, model, stepping, n = ncpus();
-	DWORD mhz = 0, size = sizeof(mhz);
+	DWORD mhz;
 
 	__cpuid(0, r[0], vendor[0], vendor[2], vendor[1]);
 	__cpuid(1, r[0], r[1], r[2], r[3]);
@@ -80,8 +116,7 @@ static void cpuinfo(struct lx_text *t)
 		for (unsigned i = 0; i < 3; i++)
 			__cpuid(0x80000002 + i, brand[4 * i], brand[4 * i + 1], brand[4 * i + 2],
 			        brand[4 * i + 3]);
-	RegGetValueW(HKEY_LOCAL_MACHINE, L"HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0",
-	             L"~MHz", RRF_RT_REG_DWORD, NULL, &mhz, &size);
+	mhz = cpu_mhz();
 	for (unsigned i = 0; i < n; i++) {
 		const char *name = (const char *)brand;
 		while (*name == ' ')

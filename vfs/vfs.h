@@ -136,6 +136,11 @@ typedef bool (*lx_dir_emit)(void *ctx, const char *name, uint8_t type, uint64_t 
 void lx_mount_list_synth(int which, lx_dir_emit emit, void *ctx);
 void lx_mount_init(void);
 const struct lx_mount *lx_mount_by_dev(uint64_t dev);
+/* Drives below the automount root are mounted when first needed
+ * (mount_conf.c): the one a path or a device number names, or all. */
+void lx_mount_drive_for_path(const char *path);
+void lx_mount_drive_for_dev(uint64_t dev);
+void lx_mount_drives_all(void);
 /* Called with a directory just made on m (mount_conf.c). */
 void lx_mount_dir_created(const struct lx_mount *m, void *dir);
 void lx_mount_apply_masks(uint64_t dev, uint32_t *mode);

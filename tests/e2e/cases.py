@@ -680,4 +680,8 @@ CASES = [
     # child whether wait4 or the children's watcher sees the end first.
     dict(name="sig-exit-while-signalled", prog="signals", args=["exit-signalled"], timeout=60),
     dict(name="sig-sigchld-once", prog="signals", args=["sigchld-once"], timeout=30),
+    # Process creation (spawn): the key each new process gets from its
+    # creator (runtime/random.c) gives a forked child its own bytes and
+    # every execve a new AT_RANDOM; /dev/urandom and getrandom with it.
+    dict(name="guest-randoms", prog="randoms", args=[]),
 ]
