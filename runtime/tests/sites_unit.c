@@ -11,6 +11,7 @@
 
 #include "handoff.h"
 #include "image.h"
+#include "check.h"
 
 unsigned lx_umask = 022;
 
@@ -25,16 +26,6 @@ long lx_copy_from_user(void *dst, uint64_t src, size_t n)
 	memcpy(dst, (const void *)(uintptr_t)src, n);
 	return 0;
 }
-
-static int failures;
-
-#define CHECK(cond) \
-	do { \
-		if (!(cond)) { \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++; \
-		} \
-	} while (0)
 
 /* A heap table of sites at the given unbiased addresses (sorted). */
 static struct lxnt_site *table(const uint64_t *addr, uint32_t n)
@@ -113,6 +104,5 @@ int main(void)
 	test_lookup();
 	test_forget();
 	test_fork_handoff();
-	printf("%s\n", failures ? "FAILED" : "ok");
-	return failures != 0;
+	return check_result();
 }

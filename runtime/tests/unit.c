@@ -13,6 +13,7 @@
 
 #include "lx.h"
 #include "random.h"
+#include "check.h"
 
 unsigned lx_umask = 022;
 
@@ -20,16 +21,6 @@ _Noreturn void lx_exit_process(int wait_status)
 {
 	ExitProcess((unsigned)wait_status);
 }
-
-static int failures;
-
-#define CHECK(cond) \
-	do { \
-		if (!(cond)) { \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++; \
-		} \
-	} while (0)
 
 static void test_ntstatus(void)
 {
@@ -128,6 +119,5 @@ int main(void)
 	test_format();
 	test_chacha20();
 	test_random();
-	printf("%s\n", failures ? "FAILED" : "ok");
-	return failures != 0;
+	return check_result();
 }
