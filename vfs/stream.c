@@ -77,7 +77,10 @@ static long stream_write(struct lx_file *f, const void *buf, size_t n, int64_t *
 		n = LX_STREAM_CHUNK;
 	if (!WriteFile(f->handle, buf, (DWORD)n, &put, NULL)) {
 		DWORD e = GetLastError();
-		if (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA) {
+		/* The reader is gone: Windows says ERROR_NO_DATA or
+		 * ERROR_BROKEN_PIPE; Wine, for a Unix pipe behind the handle,
+		 * ERROR_PIPE_NOT_CONNECTED (its EPIPE). */
+		if (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED) {
 			lx_pipe_raise_sigpipe();
 			return -LX_EPIPE;
 		}

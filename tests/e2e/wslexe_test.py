@@ -120,6 +120,27 @@ class WslExe:
                 problems.append("%s: native %r, lxnt.exe %r" % (what, a, b))
         return problems
 
+    def closed_early(self, args, native_argv):
+        """lxnt.exe ARGS against native_argv with standard output a pipe
+        whose reader goes after the first line: status and stderr as
+        natively (SIGPIPE for the writers that come after)."""
+        def first_line(argv, cwd, env):
+            p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            line = p.stdout.readline()
+            p.stdout.close()
+            err = p.stderr.read()
+            rc = p.wait(timeout=120)
+            return (rc if rc >= 0 else 128 - rc), line, err
+        want = first_line(native_argv, self.native_work,
+                          {"PATH": self.native_bin, "LC_ALL": "C.UTF-8", "TZ": "UTC"})
+        base = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "TZ": "UTC",
+                "LXNT_PATH": "/bin", "LXNT_UID": str(self.uid), "LXNT_GID": str(self.gid)}
+        got = first_line(self.wine.command(self.exe, ["--root", self.win(self.root)] + list(args)),
+                         os.path.join(self.root, "work"), self.wine.env(base))
+        return ["%s: native %r, lxnt.exe %r" % (what, a, b)
+                for what, a, b in zip(("status", "first line", "stderr"), want, got) if a != b]
+
     def expect(self, args, status, stdout=None, stderr_has=None, **kw):
         rc, out, err = self.run(args, **kw)
         problems = []
@@ -223,6 +244,10 @@ def minbase(t):
     return problems
 
 
+# Writes after its reader has gone: cat and the last echo meet SIGPIPE.
+CLOSED_EARLY = 'echo first; sleep 1; cat /etc/passwd; echo "cat=$?" >&2; echo last'
+
+
 def tests(t):
     yield ("--exec bash -c, as natively",
            t.same(["--exec", "bash", "-c", 'echo $((6*7)); echo "$0" "$@"; echo $#', "zero",
@@ -276,6 +301,10 @@ def tests(t):
            t.expect(["--cd", t.win(t.root + "/tmp"), "pwd"], 0, b"/tmp\n") +
            t.expect(["--cd", "work", "pwd"], 0, b"/work\n", cwd=t.root) +
            t.expect(["--cd", "/nowhere", "pwd"], 1, b"", ["--cd /nowhere"]))
+    # A Windows pipe whose reader has gone: Wine says
+    # ERROR_PIPE_NOT_CONNECTED, which must be SIGPIPE as on Linux.
+    yield ("standard output's reader gone: SIGPIPE, as natively",
+           t.closed_early(["--exec", "sh", "-c", CLOSED_EARLY], ["sh", "-c", CLOSED_EARLY]))
     yield ("no CMD: the user's login shell from /etc/passwd",
            t.expect([], 0, b"-bash\nlogin\n%d\n/home/me me me /bin/bash\n" % t.uid,
                     stdin=b'echo "$0"; shopt -q login_shell && echo login; id -u; '
