@@ -52,7 +52,10 @@ void lx_pipe_raise_sigpipe(void)
 /* Turns a failed pipe transfer into its Linux result. */
 static long pipe_error(DWORD e, bool writing)
 {
-	if (writing && (e == ERROR_NO_DATA || e == ERROR_BROKEN_PIPE)) {
+	/* The reader is gone (ERROR_PIPE_NOT_CONNECTED: a server end that
+	 * disconnected, as vfs/stream.c also meets it). */
+	if (writing && (e == ERROR_NO_DATA || e == ERROR_BROKEN_PIPE ||
+	                e == ERROR_PIPE_NOT_CONNECTED)) {
 		lx_pipe_raise_sigpipe();
 		return -LX_EPIPE;
 	}
