@@ -11,7 +11,6 @@
 #include "vfs.h"
 #include "syscall_table.h"
 
-#define LX_MAX_RW_COUNT 0x7ffff000L
 #define LX_COPY_CHUNK (256u * 1024)
 
 /* Copies up to count bytes from in to out.  in_at and out_at are

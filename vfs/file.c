@@ -11,8 +11,6 @@
 #include "vfs.h"
 #include "syscall_table.h"
 
-/* The largest single transfer, MAX_RW_COUNT of include/linux/fs.h. */
-#define LX_MAX_RW_COUNT 0x7ffff000L
 #define LX_BOUNCE (256u * 1024)
 #define LX_BOUNCE_STACK 4096u
 

@@ -162,17 +162,10 @@ static int find(uint64_t store, uint64_t file_id, struct record *r)
  * bucket in turn. */
 static struct lx_shared_entry *place(uint64_t store, uint64_t file_id)
 {
-	static volatile LONG turn;
 	size_t b = bucket_of(store, file_id);
 	struct record r;
-	int i = find(store, file_id, &r);
 
-	for (unsigned k = 0; i < 0 && k < WAYS; k++)
-		if (entry_at(b + k)->seq == 0)
-			i = (int)k;
-	if (i < 0)
-		i = (int)((unsigned)InterlockedIncrement(&turn) % WAYS);
-	return entry_at(b + (size_t)i);
+	return lx_shared_way(entry_at(b), ENTRY_BYTES, WAYS, find(store, file_id, &r));
 }
 
 /* A counter is read with a plain load (an aligned 64-bit load is atomic

@@ -86,3 +86,16 @@ void lx_shared_write(struct lx_shared_entry *e, const void *in, size_t words)
 	e->check = checksum(w, words);
 	InterlockedCompareExchange64((volatile LONG64 *)&e->seq, mine + 1, mine);
 }
+
+struct lx_shared_entry *lx_shared_way(void *set, size_t entry_bytes, unsigned ways, int found)
+{
+	static volatile LONG turn;
+	char *base = set;
+
+	for (unsigned k = 0; found < 0 && k < ways; k++)
+		if (((struct lx_shared_entry *)(base + k * entry_bytes))->seq == 0)
+			found = (int)k;
+	if (found < 0)
+		found = (int)((unsigned)InterlockedIncrement(&turn) % ways);
+	return (struct lx_shared_entry *)(base + (size_t)found * entry_bytes);
+}

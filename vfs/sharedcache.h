@@ -35,4 +35,9 @@ bool lx_shared_read(const struct lx_shared_entry *e, void *out, size_t words);
  * what the two leave mixed fails its check. */
 void lx_shared_write(struct lx_shared_entry *e, const void *in, size_t words);
 
+/* The entry of a set of `ways` entries of entry_bytes each, from set,
+ * that a write of an entry goes to: the one at index found (>= 0: the
+ * entry already there), else one never written, else each in turn. */
+struct lx_shared_entry *lx_shared_way(void *set, size_t entry_bytes, unsigned ways, int found);
+
 #endif

@@ -222,17 +222,9 @@ static int find(uint64_t hash, uint64_t key, struct binding *b)
  * bucket in turn. */
 static struct lx_shared_entry *place(uint64_t hash, uint64_t key)
 {
-	static volatile LONG turn;
-	size_t first = bucket(hash);
 	struct binding b;
-	int i = find(hash, key, &b);
 
-	for (unsigned k = 0; i < 0 && k < WAYS; k++)
-		if (entry_at(first + k)->seq == 0)
-			i = (int)k;
-	if (i < 0)
-		i = (int)((unsigned)InterlockedIncrement(&turn) % WAYS);
-	return entry_at(first + (size_t)i);
+	return lx_shared_way(entry_at(bucket(hash)), ENTRY_BYTES, WAYS, find(hash, key, &b));
 }
 
 /* A ChangeTime that a later change could repeat is kept as "none". */

@@ -242,6 +242,9 @@ long lx_fd_close(int fd);
 long lx_fd_get_cloexec(int fd);
 long lx_fd_set_cloexec(int fd, bool on);
 
+/* The largest single transfer, MAX_RW_COUNT of include/linux/fs.h. */
+#define LX_MAX_RW_COUNT 0x7ffff000L
+
 /* Transfers with file.c's rules (offset lock, MAX_RW_COUNT, stop at the
  * first short transfer) through host memory: at is an explicit offset or
  * NULL for the file offset.  The checks are read(2)'s and write(2)'s
