@@ -84,6 +84,7 @@ static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *self)
 {
 	struct lx_regs regs = h->regs;
+	struct lx_fp_control fp = h->fp;
 
 	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
 	lx_sites_handoff_in(h);
@@ -93,27 +94,15 @@ static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *s
 		lx_copy_to_user(h->set_child_tid, &(int32_t){ h->pid }, 4);
 	lx_set_thread_pointer(h->tp);
 	VirtualFree((void *)h, 0, MEM_RELEASE);
+	lx_fp_control_load(&fp);
 	lx_enter_guest(&regs, self);
 }
 
 /* Unpacks n NUL-terminated strings from the block into a heap vector. */
 static void strings_in(const struct lx_handoff *h, uint32_t off, uint32_t n, struct lx_strvec *v)
 {
-	const char *s = (const char *)h + off;
-
-	v->v = HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(char *));
-	if (!v->v)
+	if (!lx_strvec_unpack((const char *)h + off, n, v))
 		lx_fatal("lxnt: out of memory for argv");
-	for (uint32_t i = 0; i < n; i++) {
-		size_t len = strlen(s) + 1;
-		v->v[i] = HeapAlloc(GetProcessHeap(), 0, len);
-		if (!v->v[i])
-			lx_fatal("lxnt: out of memory for argv");
-		memcpy(v->v[i], s, len);
-		s += len;
-	}
-	v->v[n] = NULL;
-	v->n = n;
 }
 
 static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *self)
@@ -140,6 +129,7 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 		.rip = lx_image.start,
 		.rflags = 0x202,
 	};
+	lx_fpu_init();
 	lx_enter_guest(&regs, self);
 }
 

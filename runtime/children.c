@@ -224,18 +224,16 @@ static bool child_matches(const struct lx_child *c, long sel)
 }
 
 /*
- * The wait status of an ended child: what it recorded, or, for a process
- * ended from outside (TerminateProcess) before it could record anything,
- * its Windows exit code as an exit status.
+ * The wait status of an ended child: what it or its killer recorded.  A
+ * child ended from outside lxnt recorded nothing; lx_proc_outside_end,
+ * called first by whoever sees the end, writes SIGKILL for it.
  */
 static int child_status(const struct lx_child *c)
 {
-	DWORD code = 0;
-
+	lx_proc_outside_end(c->pid, c->rec, c->process);
 	if (c->rec->state == LX_PROC_EXITED)
 		return (int)c->rec->wait_status;
-	GetExitCodeProcess(c->process, &code);
-	return (int)((code & 0xff) << 8);
+	return LX_SIGKILL; /* not reached: the call above records it */
 }
 
 /* SIGCHLD's disposition asks that children be reaped by the system
@@ -357,6 +355,9 @@ static DWORD WINAPI watcher(void *arg)
 		 * child is then in the graveyard, which only this thread frees. */
 		struct lx_siginfo info;
 		struct lx_child *c = who[r - WAIT_OBJECT_0];
+		/* Outside the lock: the orphaned-group checks of an end from
+		 * outside post signals to other processes. */
+		lx_proc_outside_end(c->pid, c->rec, c->process);
 		AcquireSRWLockExclusive(&children_lock);
 		bool raise = !c->notified;
 		if (raise)

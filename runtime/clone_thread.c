@@ -34,6 +34,7 @@ long lx_new_tid(unsigned long win_tid)
 struct thread_start {
 	struct lx_thread *t;
 	struct lx_regs regs;
+	struct lx_fp_control fp;
 	uint64_t tp;
 	uint64_t flags;
 	uint64_t child_tid;
@@ -50,6 +51,7 @@ static DWORD WINAPI thread_main(void *arg)
 	/* schedule_tail(): a fault here is ignored, as the kernel's put_user is. */
 	if (s.flags & LX_CLONE_CHILD_SETTID)
 		lx_copy_to_user(s.child_tid, &tid, sizeof(tid));
+	lx_fp_control_load(&s.fp);
 	lx_enter_guest(&s.regs, s.t);
 }
 
@@ -109,6 +111,7 @@ int64_t lx_clone_thread(struct lx_syscall *sc, const struct lx_clone_args *ca)
 	/* Without a stack the child runs on the caller's stack pointer, as on Linux. */
 	if (ca->stack)
 		s->regs.rsp = ca->stack + ca->stack_size - frame_rsp_bias(sc, self);
+	lx_fp_control_save(&s->fp);
 	s->tp = ca->flags & LX_CLONE_SETTLS ? ca->tls : self->tp;
 	s->flags = ca->flags;
 	s->child_tid = ca->child_tid;

@@ -8,6 +8,7 @@
 #include <windows.h>
 #include <string.h>
 
+#include "capability.h"
 #include "handoff.h"
 #include "identity.h"
 #include "lxnt/linux/fs.h"
@@ -105,6 +106,19 @@ void lx_cred_exec_setid(bool set_uid, uint32_t uid, bool set_gid, uint32_t gid)
 	lx_cred_publish();
 }
 
+void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid)
+{
+	/* bprm_fill_uid: set-group-ID counts only with group execute;
+	 * either bit, or a permitted set that grew, clears the
+	 * personality's PER_CLEAR_ON_SETID (cap_bprm_creds_from_file). */
+	bool set_uid = mode & LX_S_ISUID;
+	bool set_gid = (mode & (LX_S_ISGID | S_IXGRP_BIT)) == (LX_S_ISGID | S_IXGRP_BIT);
+
+	lx_cred_exec_setid(set_uid, uid, set_gid, gid);
+	bool caps_gained = lx_cap_exec();
+	lx_personality_exec(set_uid || set_gid || caps_gained);
+}
+
 void lx_cred_handoff_out(struct lx_handoff_buf *b)
 {
 	struct lx_handoff_cred c = {
@@ -180,10 +194,7 @@ void lx_cred_handoff_in(const struct lx_handoff *h)
 	lx_ngroups = c->ngroups > LX_NGROUPS_MAX ? LX_NGROUPS_MAX : (int)c->ngroups;
 	memcpy(lx_groups, c + 1, (size_t)lx_ngroups * sizeof(uint32_t));
 	if (h->kind == LX_HANDOFF_EXEC)
-		/* bprm_fill_uid: set-group-ID counts only with group execute. */
-		lx_cred_exec_setid(c->file_mode & LX_S_ISUID, c->file_uid,
-		                   (c->file_mode & (LX_S_ISGID | S_IXGRP_BIT)) == (LX_S_ISGID | S_IXGRP_BIT),
-		                   c->file_gid);
+		lx_cred_exec_file(c->file_mode, c->file_uid, c->file_gid);
 	lx_cred_publish();
 }
 

@@ -1,6 +1,7 @@
 /*
  * The instance daemon (runtime/daemon.h): the instance's init.  It watches
- * every process of the table, gives the children of a process that ended
+ * every process of the table, records the end of one ended from outside
+ * lxnt (runtime/outside_end.c), gives the children of a process that ended
  * to init (record ppid = 1), reaps the orphans that ended (their entries
  * and records go), frees the tids of threads whose Windows process is
  * gone, and ends the instance when its last Windows client has gone, as
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "exec_spare.h"
 #include "handoff.h"
 #include "proc.h"
 #include "ptable.h"
@@ -25,11 +27,13 @@
 /* How long the daemon sleeps without news: thread entries of processes
  * that ended without a watched death (an execve image) are freed then. */
 #define DAEMON_IDLE_MS 2000
+/* How often processes past the first MAXIMUM_WAIT_OBJECTS - 1 watched are
+ * looked at, when there are that many. */
+#define DAEMON_POLL_MS 100
 
 /* What the daemon knows of one process entry. */
 struct watch {
 	HANDLE process;            /* the first Windows process; NULL: not watched */
-	HANDLE wait;               /* RegisterWaitForSingleObject */
 	uint32_t win_pid;
 	int64_t win_ctime;
 	struct lx_proc_record *rec; /* NULL when the record is gone */
@@ -39,16 +43,8 @@ struct watch {
 static struct watch *watches;
 static HANDLE wake;
 
-static void CALLBACK process_ended(void *ctx, BOOLEAN timed_out)
-{
-	(void)ctx, (void)timed_out;
-	SetEvent(wake);
-}
-
 static void unwatch(struct watch *w)
 {
-	if (w->wait)
-		UnregisterWaitEx(w->wait, INVALID_HANDLE_VALUE);
 	if (w->process)
 		CloseHandle(w->process);
 	lx_proc_record_close(w->rec);
@@ -63,10 +59,7 @@ static void watch(long id, const struct lx_ptable_entry *e, struct watch *w)
 	w->win_ctime = e->win_ctime;
 	w->process = lx_ptable_open_process(e, SYNCHRONIZE | PROCESS_TERMINATE);
 	w->rec = lx_proc_record_open(id);
-	if (w->process)
-		RegisterWaitForSingleObject(&w->wait, w->process, process_ended, NULL, INFINITE,
-		                            WT_EXECUTEONLYONCE);
-	else
+	if (!w->process)
 		w->dead = true;
 }
 
@@ -104,7 +97,22 @@ static bool pid_ended(struct lx_ptable *t, long pid)
 	       watches[pid].dead;
 }
 
-/* Pass two: forget_original_parent (kernel/exit.c) for the children of
+/* Pass two, before any child is given to init: a process ended from
+ * outside lxnt gets its status and its orphaned-group checks, which look
+ * for its children by ppid, unless its parent's watcher saw it first. */
+static void note_outside_ends(struct lx_ptable *t)
+{
+	for (long id = 2; id < LX_PTABLE_PID_MAX; id++) {
+		struct watch *w = &watches[id];
+		if (t->e[id].kind != LX_PT_PROCESS || !w->dead)
+			continue;
+		if (!w->rec)
+			w->rec = lx_proc_record_open(id);
+		lx_proc_outside_end(id, w->rec, w->process);
+	}
+}
+
+/* Pass three: forget_original_parent (kernel/exit.c) for the children of
  * every process that ended, then the reaping of ended orphans, which
  * nobody else will wait for. */
 static void reparent_and_reap(struct lx_ptable *t)
@@ -205,11 +213,40 @@ static bool sweep(struct lx_ptable *t, bool idle)
 		lx_ptable_unlock();
 		return false;
 	}
+	note_outside_ends(t);
 	reparent_and_reap(t);
 	if (died || idle)
 		free_dead_threads(t);
 	lx_ptable_unlock();
 	return true;
+}
+
+/*
+ * What the loop waits on: the wake event and the watched processes still
+ * running, as many as one wait takes; *more says that others were left
+ * out, to be looked at by the sweeps of a shorter timeout.  The daemon
+ * waits on its own thread rather than with RegisterWaitForSingleObject,
+ * whose pool starts threads: a daemon ending while one of them still
+ * started made Wine print an error to the standard error the daemon
+ * inherited from the client that started it.
+ */
+static DWORD wait_set(HANDLE *set, bool *more)
+{
+	DWORD n = 0;
+
+	set[n++] = wake;
+	*more = false;
+	for (long id = 2; id < LX_PTABLE_PID_MAX; id++) {
+		const struct watch *w = &watches[id];
+		if (!w->process || w->dead)
+			continue;
+		if (n == MAXIMUM_WAIT_OBJECTS) {
+			*more = true;
+			break;
+		}
+		set[n++] = w->process;
+	}
+	return n;
 }
 
 _Noreturn void lx_daemon_main(void)
@@ -218,11 +255,26 @@ _Noreturn void lx_daemon_main(void)
 	struct lx_ptable *t = lx_ptable_get(&err);
 
 	VirtualFree((void *)lx_handoff_block, 0, MEM_RELEASE);
+	/* init's pid: the orphaned-group checks it makes for a process
+	 * ended from outside skip the caller by pid (orphan.c). */
+	lx_set_pid(1);
 	watches = calloc(LX_PTABLE_PID_MAX, sizeof(*watches));
 	wake = lx_ptable_wake_event();
 	if (!t || !watches || !wake)
 		ExitProcess(127);
-	for (bool idle = false;; idle = WaitForSingleObject(wake, DAEMON_IDLE_MS) == WAIT_TIMEOUT)
+	lx_exec_spare_table_hold();
+	ULONGLONG news = GetTickCount64();
+	for (bool idle = false;;) {
+		HANDLE set[MAXIMUM_WAIT_OBJECTS];
+		bool more;
+
 		if (!sweep(t, idle))
 			ExitProcess(0);
+		DWORD n = wait_set(set, &more);
+		DWORD r = WaitForMultipleObjects(n, set, FALSE, more ? DAEMON_POLL_MS : DAEMON_IDLE_MS);
+		ULONGLONG now = GetTickCount64();
+		idle = r == WAIT_TIMEOUT && now - news >= DAEMON_IDLE_MS;
+		if (r != WAIT_TIMEOUT || idle)
+			news = now;
+	}
 }

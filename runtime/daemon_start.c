@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "handoff.h"
 #include "instance.h"
+#include "process_create.h"
 #include "proc.h"
 #include "ptable.h"
 
@@ -35,11 +36,12 @@ static HANDLE daemon_start(struct lx_ptable *t)
 {
 	wchar_t module[MAX_PATH], cmd[] = L"lxnt-daemon";
 	PROCESS_INFORMATION pi;
+	HANDLE guard;
 	struct lx_handoff_buf b;
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 
 	if (n == 0 || n >= MAX_PATH ||
-	    lx_process_create(module, cmd, DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, &pi) < 0)
+	    lx_process_create(module, cmd, DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, &pi, &guard) < 0)
 		return NULL;
 	/* The table's handle goes with it: the name lasts only as long as a
 	 * handle, and its creator may end before the daemon opens it. */
@@ -56,6 +58,7 @@ static HANDLE daemon_start(struct lx_ptable *t)
 		TerminateProcess(pi.hProcess, 127);
 		CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);
+		lx_process_guard_drop(guard);
 		return NULL;
 	}
 	lx_handoff_free(&b);
@@ -72,6 +75,7 @@ static HANDLE daemon_start(struct lx_ptable *t)
 	t->h.daemon_win_pid = pi.dwProcessId;
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
+	lx_process_guard_release(guard);
 	return pi.hProcess;
 }
 

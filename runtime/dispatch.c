@@ -115,7 +115,7 @@ int lx_syscall_dispatch(struct lx_regs *regs)
 	/* Cleared before the look, so that a sender that finds it clear
 	 * (sigkick.c) knows the look may have missed its signal. */
 	t->in_runtime = 0;
-	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)regs->rax))
+	if (!t->sigreturned && !t->exec_next && !lx_signal_exit_work(t, (int64_t)regs->rax))
 		return 0;
 	t->in_runtime = 1;
 	t->exit_nr = nr;

@@ -45,7 +45,7 @@
 #define FX_XMM0 160                     /* xmm0 in the fxsave layout */
 
 	.text
-	.globl lx_syscall_entry, lx_enter_guest, lx_signal_async_entry
+	.globl lx_syscall_entry, lx_enter_guest, lx_enter_guest_at, lx_signal_async_entry
 
 lx_syscall_entry:
 	/* Only mov/push/lea until pushfq: they leave the flags alone. */
@@ -134,6 +134,15 @@ lx_signal_async_entry:
 	cld
 	call lx_signal_async
 	jmp exit_frame
+
+/*
+ * void lx_enter_guest_at(const struct lx_regs *regs, struct lx_thread *self,
+ *                        uint64_t top): lx_enter_guest from the stack top
+ * given; nothing of the current stack is read after the switch.
+ */
+lx_enter_guest_at:
+	mov %r8, %rsp
+	/* fall through */
 
 /*
  * void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self):

@@ -1,9 +1,10 @@
 /*
- * execve(2) and execveat(2) (fs/exec.c).  The new program runs in a new
- * Windows process; the calling Windows process stays behind as a stub that
- * holds nothing open and ends with the new program's status, so that the
- * parent's handle, the Linux pid and the wait status carry over as on
- * Linux (docs/runtime.md, "Processes").
+ * execve(2) and execveat(2) (fs/exec.c).  But for an ELF file of the
+ * rootfs, the new program runs in a new Windows process; the calling
+ * Windows process stays behind as a stub that holds nothing open and ends
+ * with the new program's status, so that the parent's handle, the Linux
+ * pid and the wait status carry over as on Linux (docs/runtime.md,
+ * "Processes").
  *
  * - a packed lxnt program gets argv, envp, the fds without close-on-exec,
  *   the cwd, identity and signal state through the hand-off (bytes, not a
@@ -13,10 +14,13 @@
  *   argv and fds 0-2 as its standard handles, and its exit code becomes
  *   the exit status, as WSL's interop does;
  * - a rewritten ELF file of the rootfs (static-pie, or a PIE whose ld.so
- *   the rootfs holds, rewritten too) runs in a new process of this
- *   runtime's own image, told by the hand-off to map the file instead of
- *   running its packed program (runtime/elfload.c); any other ELF file
- *   gives ENOEXEC with a message naming `lxnt convert` or `lxnt pack`.
+ *   the rootfs holds, rewritten too) is mapped in this process, which
+ *   stays the Linux process and leaves no stub (runtime/exec_here.c); a
+ *   vfork child or a process of several threads runs it in a new process
+ *   of this runtime's own image, told by the hand-off to map the file
+ *   instead of running its packed program (runtime/elfload.c); any other
+ *   ELF file gives ENOEXEC with a message naming `lxnt convert` or
+ *   `lxnt pack`.
  */
 #include <windows.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 
 #include "elfload.h"
 #include "exec.h"
+#include "exec_spare.h"
 #include "fork_spare.h"
 #include "handoff.h"
 #include "identity.h"
@@ -31,18 +36,25 @@
 #include "mman.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "process_create.h"
 #include "ptable.h"
 #include "signal.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
 
+static DWORD WINAPI spare_thread(void *xf)
+{
+	lx_exec_spare_make((const struct lx_exec_file *)xf);
+	return 0;
+}
+
 /*
  * The stub: what stays of the calling Windows process.  It holds no fd
  * (pipes see their ends close), waits for the new program and ends with
  * its exit code; a Windows program's exit code becomes the status.
  */
-static _Noreturn void become_stub(HANDLE process, bool windows_program)
+static _Noreturn void become_stub(HANDLE process, HANDLE maker)
 {
 	DWORD code = 0;
 
@@ -63,13 +75,21 @@ static _Noreturn void become_stub(HANDLE process, bool windows_program)
 	lx_ptable_free_threads(lx_getpid(), GetCurrentProcessId());
 	WaitForSingleObject(process, INFINITE);
 	lx_proc_account_image();
+	/* A status already written stays: the image's own exit, or SIGKILL
+	 * from another process.  Otherwise the image was ended from outside
+	 * lxnt (SIGKILL), or it is a Windows program, whose exit code is the
+	 * status; either way the stub records it and makes the exit's
+	 * orphaned-group checks (runtime/outside_end.c). */
+	lx_proc_outside_end(lx_getpid(), lx_proc_self, process);
 	GetExitCodeProcess(process, &code);
-	if (windows_program || lx_proc_self->state != LX_PROC_EXITED) {
-		lx_proc_self->wait_status = (long)((code & 0xff) << 8);
-		lx_proc_self->state = LX_PROC_EXITED;
-	}
+	if (lx_proc_self->state == LX_PROC_EXITED && (lx_proc_self->wait_status & 0x7f))
+		code = 128u + (DWORD)(lx_proc_self->wait_status & 0x7f);
 	/* Threads of the old image may still be running until then. */
 	lx_signal_kicks_close();
+	/* A spare being made is waited for: a creator that ends in the
+	 * middle of CreateProcess leaves the new process suspended. */
+	if (maker)
+		WaitForSingleObject(maker, INFINITE);
 	ExitProcess(code);
 }
 
@@ -123,6 +143,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
                         const struct lx_strlist *envp)
 {
 	PROCESS_INFORMATION pi;
+	HANDLE guard = NULL;
 	struct lx_handoff_buf b = { 0 };
 	bool vfork_child = lx_vfork_active();
 	HANDLE rec = vfork_child ? NULL : record_section();
@@ -132,10 +153,15 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 
 	if ((!vfork_child && !rec) || !cmd)
 		return -LX_ENOMEM;
-	r = lx_process_create(module, cmd, 0, &pi);
+	/* Another packed program: a spare of it may wait, started up
+	 * already (runtime/exec_spare.c), and armed by the claim. */
+	HANDLE go = NULL;
+	bool spare = !vfork_child && !elf && lx_exec_spare_claim(xf, &pi, &go);
+	r = spare ? 0 : lx_process_create(module, cmd, 0, &pi, &guard);
 	HeapFree(GetProcessHeap(), 0, cmd);
 	if (r < 0)
 		return r;
+
 	/* A vfork child's process is this new one: its pid is the child's. */
 	long vpid = 0;
 	if (vfork_child)
@@ -144,11 +170,14 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	 * waits for it; should this process be killed before it is woken (an
 	 * instance ended meanwhile), it ends by itself instead of staying
 	 * suspended where nothing would ever see it. */
-	HANDLE go = NULL;
-	if (!r && !vfork_child) {
+	if (!r && !vfork_child && !spare) {
 		go = CreateEventW(NULL, TRUE, FALSE, NULL);
 		r = go ? lx_process_arm(pi.hProcess, pi.hThread, go)
 		       : lx_errno_from_win32(GetLastError());
+		if (!r) {
+			lx_process_guard_release(guard);
+			guard = NULL;
+		}
 	}
 	if (!r && !lx_handoff_begin(&b, LX_HANDOFF_EXEC))
 		r = -LX_ENOMEM;
@@ -184,7 +213,8 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	lx_handoff_free(&b);
 	if (r < 0) {
 		TerminateProcess(pi.hProcess, 127);
-		CloseHandle(pi.hThread);
+		if (pi.hThread)
+			CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);
 		if (go)
 			CloseHandle(go);
@@ -193,6 +223,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 			CloseHandle(rec);
 			lx_proc_free_pid(vpid, pi.hProcess);
 		}
+		lx_process_guard_drop(guard);
 		return r;
 	}
 	/* The new image sets its exe; its name comes from the path as given. */
@@ -200,6 +231,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	if (vfork_child) {
 		ResumeThread(pi.hThread);
 		CloseHandle(pi.hThread);
+		lx_process_guard_release(guard);
 		return lx_vfork_exec_done(sc, vpid, pi.hProcess, rec, vrec);
 	}
 	/* Past the point of no return: the program is replaced, and takes
@@ -209,22 +241,23 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	lx_signal_listener_stop();
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
-	if (publish_image(pi.hProcess))
+	/* The next execve of the same file will find a process of it started
+	 * up (runtime/exec_spare.c), made on a thread of the stub while the
+	 * new image runs; the stub waits for it before it ends.  Not before
+	 * this point: a SIGKILL to the pid now ends the new image, not this
+	 * process, and a creator killed during a CreateProcess would leave
+	 * the new process suspended. */
+	HANDLE maker = NULL;
+	if (publish_image(pi.hProcess)) {
 		SetEvent(go);
+		if (!elf && lx_exec_spare_wanted())
+			maker = CreateThread(NULL, 64 * 1024, spare_thread, (void *)xf,
+			                     STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+	}
 	CloseHandle(go);
-	CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, false);
-}
-
-/* An inheritable duplicate of fd's handle for a Windows program, or NULL. */
-static HANDLE std_handle_of(int fd)
-{
-	HANDLE h = lx_vfs_fd_handle(fd), d = NULL;
-
-	if (h && !DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0, TRUE,
-	                          DUPLICATE_SAME_ACCESS))
-		d = NULL;
-	return d;
+	if (pi.hThread)
+		CloseHandle(pi.hThread);
+	become_stub(pi.hProcess, maker);
 }
 
 static long exec_windows(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
@@ -240,11 +273,22 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 		return -LX_ENOMEM;
 	/* Close-on-exec fds give no standard handle; the stub closes every
 	 * fd once the program runs. */
-	si.hStdInput = std_handle_of(0);
-	si.hStdOutput = std_handle_of(1);
-	si.hStdError = std_handle_of(2);
-	ok = CreateProcessW(xf->win_path, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, cwd, &si, &pi);
+	si.hStdInput = lx_vfs_fd_std_handle(0);
+	si.hStdOutput = lx_vfs_fd_std_handle(1);
+	si.hStdError = lx_vfs_fd_std_handle(2);
+	/* In a kill-on-close job from its creation on: a vfork child's until
+	 * it runs (runtime/process_create.c), otherwise the stub's for good,
+	 * for the stub stays the Linux process: when a signal ends it, the
+	 * job closes and ends the Windows program with it. */
+	HANDLE job = lx_kill_on_close_job();
+	BOOL in_job;
+	ok = lx_create_process_in_job(xf->win_path, cmd, TRUE, CREATE_SUSPENDED, cwd, &si, job, &pi,
+	                              &in_job);
 	DWORD err = GetLastError();
+	if (job && (!ok || !in_job)) {
+		CloseHandle(job);
+		job = NULL;
+	}
 	HeapFree(GetProcessHeap(), 0, cmd);
 	free(cwd);
 	if (si.hStdInput)
@@ -255,49 +299,55 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 		CloseHandle(si.hStdError);
 	if (!ok)
 		return lx_errno_from_win32(err);
+	/* The nice value and policy go with the process, as across any
+	 * execve (a vfork child's may differ from its parent's). */
+	lx_prio_apply_process(pi.hProcess, lx_proc_self);
 	if (lx_vfork_active()) {
 		/* The program's process is the vfork child; its exit code
-		 * becomes the status (proc.c, child_status). */
+		 * becomes the status (runtime/outside_end.c). */
 		HANDLE section;
 		struct lx_proc_record *vrec;
 		long vpid;
-		ResumeThread(pi.hThread);
-		CloseHandle(pi.hThread);
 		if (lx_vfork_record(pi.hProcess, &vpid, &section, &vrec) < 0) {
 			TerminateProcess(pi.hProcess, 127);
+			CloseHandle(pi.hThread);
 			CloseHandle(pi.hProcess);
+			lx_process_guard_drop(job);
 			return -LX_ENOMEM;
 		}
+		/* Before it runs: whoever sees it end takes the exit code as
+		 * its status (runtime/outside_end.c). */
+		vrec->windows_image = 1;
+		ResumeThread(pi.hThread);
+		CloseHandle(pi.hThread);
+		lx_process_guard_release(job);
 		lx_proc_record_name(vrec, xf->linux_path, path);
 		return lx_vfork_exec_done(sc, vpid, pi.hProcess, section, vrec);
 	}
 	lx_locks_exec_cloexec();
 	lx_proc_self->execed = 1;
+	lx_proc_self->windows_image = 1;
 	lx_proc_record_name(lx_proc_self, xf->linux_path, path);
-	/* The stub stays the Linux process: when a signal ends it, the job
-	 * closes and ends the Windows program with it. */
-	HANDLE job = CreateJobObjectW(NULL, NULL);
-	JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim = { 0 };
-	lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-	if (job && SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim, sizeof(lim)))
-		AssignProcessToJobObject(job, pi.hProcess);
 	if (publish_image(pi.hProcess))
 		ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, true);
+	become_stub(pi.hProcess, NULL);
 }
 
 /* A rewritten ELF file: checked here, before the point of no return,
- * then mapped by a new process of this runtime's image. */
+ * then mapped in this process (exec_here.c), or where that cannot be, by
+ * a new process of this runtime's image. */
 static long exec_elf(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
                      const struct lx_strlist *argv, const struct lx_strlist *envp)
 {
 	wchar_t module[MAX_PATH];
-	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	long r = lx_elf_exec_check(xf);
 
 	if (r < 0)
 		return r;
+	if (lx_exec_here_possible())
+		return lx_exec_here_begin(path, xf, false, argv, envp);
+	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH)
 		return -LX_ENOMEM;
 	return exec_packed(sc, path, xf, module, true, argv, envp);
@@ -330,9 +380,12 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 		break;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
-		r = lx_pe_is_packed(xf->head, xf->nhead)
-		        ? exec_packed(sc, path, xf, xf->win_path, false, argv, envp)
-		        : exec_windows(sc, path, xf, argv);
+		if (!lx_pe_is_packed(xf->head, xf->nhead))
+			r = exec_windows(sc, path, xf, argv);
+		else if (lx_exec_here_possible() && lx_exec_here_own_image(xf))
+			r = lx_exec_here_begin(path, xf, true, argv, envp);
+		else
+			r = exec_packed(sc, path, xf, xf->win_path, false, argv, envp);
 	} else if (xf->nhead >= 4 && !memcmp(xf->head, "\x7f" "ELF", 4)) {
 		r = exec_elf(sc, path, xf, argv, envp);
 	} else {

@@ -35,4 +35,21 @@ long lx_script_argv(const struct lx_exec_file *xf, const char *path, struct lx_s
  * quoted as CommandLineToArgvW undoes it; on the heap. */
 wchar_t *lx_command_line(const wchar_t *module, const struct lx_strlist *argv);
 
+/*
+ * execve of an ELF file of the rootfs, or of this image's own packed
+ * program, in this Windows process (runtime/exec_here.c).  lx_exec_here_possible: no vfork child and no
+ * other thread.  lx_exec_here_begin, the syscall's part past its point of
+ * no return, leaves the thread's exec_next set; lx_exec_here_finish, which
+ * the syscall exit path calls on the Windows stack when it finds it set,
+ * maps the program and starts it.
+ */
+struct lx_thread;
+bool lx_exec_here_possible(void);
+/* True when xf, a packed program, is this image: the same runtime and
+ * the same program, byte for byte where the program cannot write. */
+bool lx_exec_here_own_image(const struct lx_exec_file *xf);
+long lx_exec_here_begin(const char *path, const struct lx_exec_file *xf, bool own_image,
+                        const struct lx_strlist *argv, const struct lx_strlist *envp);
+_Noreturn void lx_exec_here_finish(struct lx_thread *t);
+
 #endif

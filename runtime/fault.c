@@ -257,7 +257,7 @@ static void finish_trap_syscall(struct lx_thread *t, CONTEXT *c, int64_t nr, uin
 	if (t->sigreturned)
 		memcpy(&c->FltSave, t->sigreturn_fx, sizeof(t->sigreturn_fx));
 	t->in_runtime = 0;
-	if (!t->sigreturned && !lx_signal_exit_work(t, (int64_t)c->Rax))
+	if (!t->sigreturned && !t->exec_next && !lx_signal_exit_work(t, (int64_t)c->Rax))
 		return;
 	lx_signal_redirect(t, c, t->sigreturned ? -1 : nr, site);
 }

@@ -78,13 +78,15 @@ static long copy_region(HANDLE proc, uint64_t s, uint64_t e, const MEMORY_BASIC_
 /*
  * Shared memory is not copied: the child gets a handle of each view's
  * section, and its range stays reserved until the child maps the
- * section there (lx_mm_adopt), so that nothing else takes it meanwhile.
- * The areas of one view are consecutive.
+ * section there (lx_mm_adopt), so that nothing else takes it meanwhile;
+ * a memfd's writer handle goes with it, so the child's mapping counts
+ * as one more writable mapping (runtime/mman_shm.c).  The areas of one
+ * view are consecutive.
  */
 static long share_views(HANDLE proc, struct lx_mm_area *a, size_t n)
 {
 	uint64_t last = 0;
-	HANDLE handle = NULL;
+	HANDLE handle = NULL, writer = NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		struct lx_shm_view *v = &a[i].view;
@@ -99,8 +101,13 @@ static long share_views(HANDLE proc, struct lx_mm_area *a, size_t n)
 				return lx_errno_from_win32(GetLastError());
 			last = v->start;
 			handle = dup;
+			writer = NULL;
+			if (v->writer && !DuplicateHandle(GetCurrentProcess(), v->writer, proc, &writer, 0,
+			                                  FALSE, DUPLICATE_SAME_ACCESS))
+				return lx_errno_from_win32(GetLastError());
 		}
 		v->section = handle;
+		v->writer = writer;
 	}
 	return 0;
 }
@@ -231,39 +238,11 @@ static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
 		lx_regs_set_syscall_rsp(&h->regs, ca->stack + ca->stack_size);
 	h->tp = (ca->flags & LX_CLONE_SETTLS) ? ca->tls : lx_current_thread()->tp;
 	h->sigmask = lx_current_thread()->sigmask;
+	lx_fp_control_save(&h->fp);
 	if (ca->flags & LX_CLONE_CHILD_SETTID)
 		h->set_child_tid = ca->child_tid;
 	if (ca->flags & LX_CLONE_CHILD_CLEARTID)
 		h->clear_child_tid = ca->child_tid;
-}
-
-/*
- * Creates the suspended Windows process of a new Linux process running
- * module (the same image for fork, the new program for execve; flags
- * added to CREATE_SUSPENDED, for the daemon); the caller fills and
- * delivers the hand-off, then resumes it.
- */
-long lx_process_create(const wchar_t *module, wchar_t *cmdline, DWORD flags,
-                       PROCESS_INFORMATION *pi)
-{
-	STARTUPINFOW si = { .cb = sizeof(si) };
-
-	/*
-	 * Wine 8's NtCreateUserProcess answers STATUS_INTERNAL_ERROR
-	 * (ERROR_INTERNAL_ERROR) when the new Unix process ends before its
-	 * start-up reports success, without an exit status: it was killed or
-	 * crashed in Wine's loader, before any code of this image ran.  Seen
-	 * rarely, under load; nothing was created, so the creation is tried
-	 * again, a bounded number of times.
-	 */
-	for (int attempt = 0;; attempt++) {
-		if (CreateProcessW(module, cmdline, NULL, NULL, FALSE, CREATE_SUSPENDED | flags, NULL,
-		                   NULL, &si, pi))
-			return 0;
-		DWORD err = GetLastError();
-		if (err != ERROR_INTERNAL_ERROR || attempt == 2)
-			return lx_errno_from_win32(err);
-	}
 }
 
 static long build_fork_handoff(struct lx_handoff_buf *b, HANDLE proc, HANDLE record,

@@ -26,6 +26,7 @@
 #include "fork_spare.h"
 #include "handoff.h"
 #include "lx.h"
+#include "process_create.h"
 
 /* How long exit and execve wait for their spare to be gone. */
 #define SPARE_END_WAIT_MS 5000
@@ -77,7 +78,8 @@ static void spare_end(struct lx_fork_spare *s, DWORD wait_ms)
 }
 
 /* Gives the suspended process a wake-up event and this process's handle
- * in its lx_handoff_wait, then lets it start up. */
+ * in its lx_handoff_wait, then lets it start up (thread NULL: an exec
+ * spare, running already, reads them once woken from its first wait). */
 long lx_process_arm(HANDLE process, HANDLE thread, HANDLE go)
 {
 	HANDLE self = GetCurrentProcess(), remote[2];
@@ -86,7 +88,7 @@ long lx_process_arm(HANDLE process, HANDLE thread, HANDLE go)
 	    !DuplicateHandle(self, self, process, &remote[1], SYNCHRONIZE, FALSE, 0) ||
 	    !WriteProcessMemory(process, (void *)lx_handoff_wait, remote, sizeof(remote), NULL))
 		return lx_errno_from_win32(GetLastError());
-	if (ResumeThread(thread) == (DWORD)-1)
+	if (thread && ResumeThread(thread) == (DWORD)-1)
 		return lx_errno_from_win32(GetLastError());
 	return 0;
 }
@@ -107,7 +109,8 @@ static long spare_make(struct lx_fork_spare *s)
 	s->go = CreateEventW(NULL, FALSE, FALSE, NULL);
 	if (!s->go)
 		return lx_errno_from_win32(GetLastError());
-	r = lx_process_create(module, GetCommandLineW(), 0, &s->pi);
+	HANDLE guard;
+	r = lx_process_create(module, GetCommandLineW(), 0, &s->pi, &guard);
 	if (r < 0) {
 		CloseHandle(s->go);
 		return r;
@@ -115,8 +118,13 @@ static long spare_make(struct lx_fork_spare *s)
 	r = same_image(s->pi.hProcess);
 	if (r == 0)
 		r = spare_arm(s);
-	if (r < 0)
+	if (r < 0) {
 		spare_end(s, 0);
+		lx_process_guard_drop(guard);
+	} else {
+		/* Armed: it ends by itself when this process does. */
+		lx_process_guard_release(guard);
+	}
 	return r;
 }
 

@@ -33,7 +33,8 @@ void lx_fork_spare_drop(void);
 /* Lets a process of this runtime, made suspended, start up at once and
  * wait at the top of its main until go is set, or end if this process
  * ends first (lx_handoff_await): fork spares, and execve's new image, so
- * that a caller killed before the hand-off leaves nothing behind. */
+ * that a caller killed before the hand-off leaves nothing behind.  thread
+ * NULL: the process runs already (an exec spare, runtime/exec_spare.c). */
 long lx_process_arm(HANDLE process, HANDLE thread, HANDLE go);
 
 #endif

@@ -37,7 +37,8 @@ struct lx_handoff_file {
 	uint32_t path_off;         /* 0: no path */
 	uint8_t is_dir, pos_shared, is_pipe, is_fifo;
 	uint64_t lock_id, lock_obj; /* the description as a lock owner (vfs/locks.c) */
-	uint64_t handle3;          /* a FIFO's ring section (vfs/fifo.c) */
+	uint64_t handle3;          /* a FIFO's ring section (vfs/fifo.c), a
+	                              memfd's seal section (vfs/memfd_seals.c) */
 };
 
 struct lx_handoff_fd {
@@ -78,6 +79,7 @@ struct lx_handoff {
 	 * from the creator's (random_seeded 0: none, it asks the system). */
 	uint32_t random_seeded, pad3;
 	uint8_t random_seed[LX_RANDOM_SEED_SIZE];
+	struct lx_fp_control fp;   /* FORK: the caller's FP control state */
 };
 
 /* A registered site table (runtime/image.h) across fork. */
@@ -131,10 +133,6 @@ static inline struct lx_handoff *lx_handoff_head(struct lx_handoff_buf *b)
 }
 /* Starts a block with a zeroed header of the given kind. */
 bool lx_handoff_begin(struct lx_handoff_buf *b, enum lx_handoff_kind kind);
-/* Creates the suspended process of a new Linux process (runtime/fork.c). */
-struct _PROCESS_INFORMATION;
-long lx_process_create(const wchar_t *module, wchar_t *cmdline, unsigned long flags,
-                       struct _PROCESS_INFORMATION *pi);
 /* Copies the block into process proc and points its lx_handoff_block at it. */
 long lx_handoff_deliver(struct lx_handoff_buf *b, void *proc);
 void lx_handoff_free(struct lx_handoff_buf *b);
@@ -147,6 +145,11 @@ extern const struct lx_handoff *volatile lx_handoff_block;
 extern void *volatile lx_handoff_wait[2];
 /* Waits for the hand-off, or ends the process if it will get none. */
 void lx_handoff_await(void);
+/* Set by the creator of an exec spare (runtime/exec_spare.c): its wake-up
+ * event, the instance's end, its token and the spare table's section.
+ * NULL otherwise. */
+extern void *volatile lx_exec_spare_wait[4];
+void lx_exec_spare_await(void);
 
 /* vfs/handoff.c: the fd table and cwd, out to a new process and back in. */
 long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec);
@@ -177,9 +180,10 @@ struct lx_exec_file {
 long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec_file *out);
 /* True if the first n bytes of a file are a packed program (vfs/exec.c). */
 bool lx_pe_is_packed(const char *head, size_t n);
-/* The handle behind fd (not referenced; NULL for none or for a
- * close-on-exec fd), for a Windows program's standard handles. */
-void *lx_vfs_fd_handle(int fd);
+/* An inheritable handle for a Windows program's standard handle fd, the
+ * caller's to close: a duplicate of fd's handle, the NUL device for
+ * /dev/null, or NULL (none, or close-on-exec). */
+void *lx_vfs_fd_std_handle(int fd);
 /* The working directory as a Win32 path (malloc'd), or NULL. */
 wchar_t *lx_vfs_windows_cwd(void);
 

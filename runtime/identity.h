@@ -11,8 +11,9 @@
  * The credentials of include/linux/cred.h: real (lx_uid, lx_gid, also
  * what siginfo's si_uid carries), effective, saved and file-system ids,
  * and the supplementary groups, kept sorted as groups_sort keeps them.
- * Root is euid 0, which holds CAP_SETUID and CAP_SETGID; fsuid 0 holds
- * the file capabilities (docs/runtime.md, "Identity").
+ * The capability sets follow them (runtime/capability.h): root, euid 0,
+ * holds every capability unless capset dropped some, and the vfs still
+ * takes fsuid 0 for the file capabilities (docs/runtime.md, "Identity").
  */
 extern long lx_uid, lx_gid;
 extern long lx_euid, lx_suid, lx_fsuid;
@@ -41,6 +42,10 @@ bool lx_cred_in_group_real(uint32_t gid);
  * bprm_fill_uid and commit_creds): effective and saved ids follow the
  * file's owner. */
 void lx_cred_exec_setid(bool set_uid, uint32_t uid, bool set_gid, uint32_t gid);
+/* Every execve, of a file of that mode and owner: its set-ID bits (the
+ * set-group-ID bit counts only with group execute), then the
+ * capabilities and the personality as execve recomputes them. */
+void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid);
 
 /* A copy of the credentials and its return, for vfork's child
  * (runtime/vfork.c); lx_cred_restore frees the copy. */

@@ -161,6 +161,12 @@ static void find_sites(void)
 		lx_fatal("lxnt: the packed program has no site table (PT_LXNT_SITES): it was not rewritten");
 }
 
+void lx_image_reload(void)
+{
+	lx_sites_forget_all();
+	lx_image_load();
+}
+
 bool lx_image_load(void)
 {
 	const struct lxnt_pack_header *p = find_pack_section();
@@ -174,6 +180,8 @@ bool lx_image_load(void)
 	if (p->phentsize != sizeof(struct lx_elf64_phdr))
 		lx_fatal("lxnt: unexpected program header size %u", p->phentsize);
 	lx_image.pack = p;
+	lx_image.elf_file = false;
+	lx_image.interp_base = 0;
 	lx_image.bias = p->load_bias;
 	lx_image.entry = p->entry + p->load_bias;
 	lx_image.start = lx_image.entry;

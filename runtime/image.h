@@ -29,6 +29,9 @@ extern struct lx_image lx_image;
  * process with a diagnostic when it is damaged; false when the image has
  * no .lxnt section (lxnt.exe, runtime/start_cli.c). */
 bool lx_image_load(void);
+/* execve of this image's own program in place (runtime/exec_here.c): the
+ * packed program and its site table become the current ones again. */
+void lx_image_reload(void);
 
 /*
  * Registers the site table of an object mapped at [lo, hi) with load bias

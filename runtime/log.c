@@ -2,6 +2,7 @@
 #include <windows.h>
 
 #include "lx.h"
+#include "signal.h"
 
 static void write_stderr(const char *s, size_t n)
 {
@@ -34,6 +35,13 @@ void lx_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*fatal_hook)(void);
+
+void lx_fatal_set_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
 /* Exit status 127, as a shell reports a program that could not be run. */
 _Noreturn void lx_fatal(const char *fmt, ...)
 {
@@ -42,5 +50,9 @@ _Noreturn void lx_fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(fmt, ap);
 	va_end(ap);
+	if (fatal_hook)
+		fatal_hook();
+	/* A kick under way must resume its thread first (sigkick.c). */
+	lx_signal_kicks_close();
 	ExitProcess(127);
 }

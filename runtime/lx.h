@@ -22,6 +22,12 @@
 
 #include "lxnt/linux/errno.h"
 
+/* The x87 control word and MXCSR (runtime/thread.h). */
+struct lx_fp_control {
+	uint32_t mxcsr;
+	uint16_t fcw, pad;
+};
+
 /* Guest register frame saved by the syscall entry and the trap handler. */
 struct lx_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
@@ -63,6 +69,10 @@ long lx_errno_from_win32(unsigned long err); /* GetLastError() -> -LX_Exxx */
 bool lx_random_bytes(void *buf, size_t n);
 void lx_log(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
 _Noreturn void lx_fatal(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
+/* Called by lx_fatal before the process ends: a process of the instance
+ * records its exit status 127 there (runtime/proc.c), so that its parent
+ * does not take the end for one from outside (runtime/outside_end.c). */
+void lx_fatal_set_hook(void (*hook)(void));
 
 /* vsnprintf semantics: returns the length the whole output would have. */
 int lx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -104,11 +114,15 @@ _Noreturn void lx_exit_process(int wait_status);
  *   Used by mmap to fill private file mappings.
  * lx_vfs_fd_is_dev_zero: true if fd is open on /dev/zero, whose shared
  *   mappings are shared anonymous memory.
+ * lx_vfs_fd_is_memfd: true if fd is a memfd, whose read-only shared
+ *   mappings are views of its section too (vfs/memfd.c).
  * lx_vfs_fd_section: a new section (HANDLE, the caller's to close) of the
  *   regular host file open as fd, for a shared file mapping, with the
  *   file's size then and its identity in the instance; -LX_EBADF,
  *   -LX_EACCES (not open for reading), -LX_ENODEV (not a host file, or
- *   empty).
+ *   empty).  A sealable memfd's (vfs/memfd.c) comes with a writer handle
+ *   when a view of it may write, and says sealed when writes are sealed;
+ *   the caller closes the writer with the view.
  * lx_vfs_map_name: the Linux path, st_dev and st_ino of what fd is, for
  *   /proc/<pid>/maps; -LX_Exxx when it has no path.
  * lx_linux_path_of_win32: the Linux path under which the vfs shows a
@@ -119,10 +133,15 @@ struct lx_vfs_section {
 	uint64_t id;
 	int64_t size;
 	bool writable;   /* open O_RDWR: the section can be written */
+	bool sealed;     /* F_SEAL_WRITE or F_SEAL_FUTURE_WRITE: no writable view */
+	void *writer;    /* HANDLE counting the view as a writable mapping, or NULL */
 };
 void lx_vfs_init(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
+/* Closes every fd marked close-on-exec (execve, runtime/exec_here.c). */
+void lx_vfs_close_on_exec(void);
 bool lx_vfs_fd_is_dev_zero(int fd);
+bool lx_vfs_fd_is_memfd(int fd);
 long lx_vfs_fd_section(int fd, struct lx_vfs_section *out);
 /* Drops the exiting process's POSIX locks (vfs/locks.c). */
 void lx_locks_exit(void);

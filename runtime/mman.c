@@ -47,7 +47,8 @@ void lx_mm_init(void)
 
 static bool in_guest_window(uint64_t addr, uint64_t len)
 {
-	return addr >= LXNT_GUEST_WINDOW_LO && len <= LXNT_GUEST_WINDOW_HI - addr;
+	return addr >= LXNT_GUEST_WINDOW_LO && addr <= LXNT_GUEST_WINDOW_HI &&
+	       len <= LXNT_GUEST_WINDOW_HI - addr;
 }
 
 static bool vma_grow(void)
@@ -254,6 +255,14 @@ void lx_mm_unmap_shared(void)
 	ReleaseSRWLockExclusive(&mm_lock);
 }
 
+void lx_mm_exec_reset(void)
+{
+	AcquireSRWLockExclusive(&mm_lock);
+	unmap_locked(LXNT_GUEST_WINDOW_LO, LXNT_GUEST_WINDOW_HI);
+	ReleaseSRWLockExclusive(&mm_lock);
+	lx_mm_mmap_top = LXNT_GUEST_WINDOW_HI;
+}
+
 /* Highest free range of len bytes below top (Linux's top-down layout). */
 static uint64_t find_free_below(uint64_t top, uint64_t len)
 {
@@ -433,7 +442,7 @@ static int64_t map_shared_locked(uint64_t addr, uint64_t len, int prot, int flag
 
 	if (r < 0) {
 		if (file)
-			CloseHandle(file->section);
+			lx_shm_file_drop(file);
 		return r;
 	}
 	addr = vstart + delta;
@@ -484,7 +493,9 @@ int64_t lx_mm_map(uint64_t addr, uint64_t len, int prot, int flags, int fd, int6
  * end of the file (Linux maps it, and gives SIGBUS there), and the vfs
  * opens no file for execution.  Writable mappings need O_RDWR (EACCES,
  * as mmap(2)); a read-only file's section stays read-only, so a later
- * mprotect(PROT_WRITE) fails as on Linux.
+ * mprotect(PROT_WRITE) fails as on Linux.  A memfd whose writes are
+ * sealed gives EPERM for a writable mapping and a read-only view
+ * otherwise (seal_check_write of include/linux/mm.h clears VM_MAYWRITE).
  */
 int64_t lx_mm_map_file_shared(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
 {
@@ -496,10 +507,12 @@ int64_t lx_mm_map_file_shared(uint64_t addr, uint64_t len, int prot, int flags, 
 	len = LX_PAGE_UP(len);
 	if ((prot & LX_PROT_WRITE) && !file.writable)
 		r = -LX_EACCES;
+	else if ((prot & LX_PROT_WRITE) && file.sealed)
+		r = -LX_EPERM;
 	else if ((prot & LX_PROT_EXEC) || (uint64_t)off + len > LX_PAGE_UP((uint64_t)file.size))
 		r = -LX_ENODEV;
 	if (r < 0) {
-		CloseHandle(file.section);
+		lx_shm_file_drop(&file);
 		return r;
 	}
 	AcquireSRWLockExclusive(&mm_lock);
@@ -542,6 +555,17 @@ static long vma_set_prot(uint64_t s, uint64_t e, int prot)
 	return 0;
 }
 
+/* A shared view that may not write (a file open read-only, a memfd
+ * sealed against writes) in [s, e): PROT_WRITE there is EACCES, as
+ * mprotect_fixup refuses it without VM_MAYWRITE. */
+static bool write_denied(uint64_t s, uint64_t e)
+{
+	for (size_t i = vma_first_above(s); i < nvma && vmas[i].start < e; i++)
+		if (vmas[i].view && !(vmas[i].view->access & FILE_MAP_WRITE))
+			return true;
+	return false;
+}
+
 int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot)
 {
 	long r;
@@ -558,7 +582,9 @@ int64_t lx_mm_protect(uint64_t addr, uint64_t len, int prot)
 	if (!lx_mm_mapped(addr, len))
 		return -LX_ENOMEM;
 	AcquireSRWLockExclusive(&mm_lock);
-	if (prot == LX_PROT_NONE)
+	if ((prot & LX_PROT_WRITE) && write_denied(addr, addr + len))
+		r = -LX_EACCES;
+	else if (prot == LX_PROT_NONE)
 		r = lx_mm_set_protection(addr, addr + len, prot);
 	else {
 		/* Pages of a PROT_NONE area may not be committed yet. */
@@ -725,6 +751,12 @@ __attribute__((weak)) long lx_vfs_fd_section(int fd, struct lx_vfs_section *out)
 
 /* As lx_vfs_pread_host: no vfs, no /dev/zero. */
 __attribute__((weak)) bool lx_vfs_fd_is_dev_zero(int fd)
+{
+	(void)fd;
+	return false;
+}
+
+__attribute__((weak)) bool lx_vfs_fd_is_memfd(int fd)
 {
 	(void)fd;
 	return false;

@@ -38,6 +38,10 @@ int64_t lx_mm_sync(uint64_t addr, uint64_t len);
  * of another process's memory (runtime/exec.c). */
 void lx_mm_unmap_shared(void);
 
+/* execve in place (runtime/exec_here.c): the whole guest window is
+ * unmapped and mmap's area starts again from its top. */
+void lx_mm_exec_reset(void);
+
 /* True if every page of [addr, addr+len) is mapped. */
 bool lx_mm_mapped(uint64_t addr, uint64_t len);
 

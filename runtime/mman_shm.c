@@ -7,7 +7,10 @@
  * keyed by (section, offset), as get_futex_key() keys them by (inode,
  * offset).  A child of fork gets a handle of the same section and maps
  * it at the same address (lx_shm_adopt), as Cygwin's fork fixes up its
- * shared mappings in the child.
+ * shared mappings in the child.  A view of a sealable memfd that may
+ * write holds a handle of the memfd's writer object (vfs/memfd.c), so
+ * that the handle count of that object counts the file's writable
+ * shared mappings in every process, as i_mmap_writable does.
  */
 #include <windows.h>
 #include <wchar.h>
@@ -84,6 +87,8 @@ static long view_install(const struct lx_shm_view *tmpl, struct lx_shm_view **ou
 	if (v)
 		HeapFree(GetProcessHeap(), 0, v);
 	CloseHandle(tmpl->section);
+	if (tmpl->writer)
+		CloseHandle(tmpl->writer);
 	return r;
 }
 
@@ -102,8 +107,9 @@ long lx_shm_map_file(const struct lx_vfs_section *file, uint64_t start, uint64_t
                      uint64_t bytes, struct lx_shm_view **out)
 {
 	struct lx_shm_view v = { .start = start, .end = end, .section = file->section, .id = file->id,
-	                         .off = off, .bytes = bytes,
-	                         .access = file->writable ? FILE_MAP_WRITE : FILE_MAP_READ };
+	                         .off = off, .bytes = bytes, .writer = file->writer,
+	                         .access = file->writable && !file->sealed ? FILE_MAP_WRITE :
+	                                                                     FILE_MAP_READ };
 
 	return view_install(&v, out);
 }
@@ -115,9 +121,18 @@ long lx_shm_adopt(const struct lx_shm_view *parent, struct lx_shm_view **out)
 	return view_install(parent, out);
 }
 
+void lx_shm_file_drop(const struct lx_vfs_section *file)
+{
+	CloseHandle(file->section);
+	if (file->writer)
+		CloseHandle(file->writer);
+}
+
 void lx_shm_destroy(struct lx_shm_view *v)
 {
 	UnmapViewOfFile((void *)(uintptr_t)v->start);
 	CloseHandle(v->section);
+	if (v->writer)
+		CloseHandle(v->writer);
 	HeapFree(GetProcessHeap(), 0, v);
 }

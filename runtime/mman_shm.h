@@ -16,6 +16,7 @@ struct lx_shm_view {
 	uint64_t id;          /* the section's identity in the instance */
 	uint64_t off, bytes;  /* what of the section is mapped at start */
 	uint32_t access;      /* FILE_MAP_* of the view */
+	void *writer;         /* a memfd's writable-mapping handle (vfs/memfd.c), or NULL */
 	struct lx_shm_view *next;
 };
 
@@ -28,9 +29,12 @@ long lx_shm_create(uint64_t start, uint64_t end, struct lx_shm_view **out);
 long lx_shm_map_file(const struct lx_vfs_section *file, uint64_t start, uint64_t end, uint64_t off,
                      uint64_t bytes, struct lx_shm_view **out);
 /* In a child of fork: maps the section handle (valid here) as the
- * parent's view v, every page inaccessible; takes the handle. */
+ * parent's view v, every page inaccessible; takes the handle (and the
+ * writer handle, also valid here). */
 long lx_shm_adopt(const struct lx_shm_view *v, struct lx_shm_view **out);
-/* Unmaps the view and closes the section. */
+/* Closes a file's section and writer handle that no view took. */
+void lx_shm_file_drop(const struct lx_vfs_section *file);
+/* Unmaps the view and closes the section (and the writer handle). */
 void lx_shm_destroy(struct lx_shm_view *v);
 
 #endif

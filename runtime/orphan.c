@@ -197,11 +197,23 @@ void lx_pgrp_orphans_at_exit(void)
  * its killer makes the checks for it, once its record says it has exited. */
 void lx_pgrp_orphans_after_kill(long pid)
 {
+	lx_pgrp_orphans_after_end(pid, NULL);
+}
+
+/* The record of an ended process may have lost its name already: a name
+ * lasts only as long as a handle to the section (under Wine, not as long
+ * as a view), and an orphan's only handle was its own.  So the caller's
+ * view of it stands in. */
+void lx_pgrp_orphans_after_end(long pid, const struct lx_proc_record *r)
+{
 	struct snapshot *s = malloc(sizeof(*s));
+	struct lx_ptable *t = lx_ptable_get(NULL);
 
 	if (!s)
 		return;
 	snapshot_take(s);
+	if (r && !find(s, pid) && s->n < MEMBERS_MAX && pid > 0 && pid < LX_PTABLE_PID_MAX)
+		member_of(&s->m[s->n++], pid, r, t && (t->e[pid].flags & LX_PT_WINDOWS_CLIENT));
 	orphans_at_exit_of(s, pid);
 	free(s);
 }

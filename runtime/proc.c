@@ -5,6 +5,7 @@
 #include <windows.h>
 #include <string.h>
 
+#include "capability.h"
 #include "daemon.h"
 #include "handoff.h"
 #include "identity.h"
@@ -124,6 +125,7 @@ void lx_proc_init(void)
 		UnmapViewOfFile(r);
 		lx_proc_record_adopt(s);
 	}
+	lx_cap_start();
 	lx_signal_listener_start();
 }
 
@@ -144,6 +146,17 @@ void lx_proc_free_pid(long pid, void *process)
 	lx_ptable_free(pid, LX_PT_PROCESS, pid, GetProcessId(process));
 }
 
+/* lx_fatal's status goes into the record like any exit of the process's
+ * own, so that its parent does not take it for an end from outside. */
+static void record_fatal_exit(void)
+{
+	if (lx_proc_self->state != LX_PROC_EXITED) {
+		lx_proc_self->wait_status = 127 << 8;
+		MemoryBarrier();
+		lx_proc_self->state = LX_PROC_EXITED;
+	}
+}
+
 void lx_proc_record_adopt(void *section)
 {
 	struct lx_proc_record *r = MapViewOfFile(section, FILE_MAP_ALL_ACCESS, 0, 0,
@@ -155,6 +168,8 @@ void lx_proc_record_adopt(void *section)
 	r->win_pid = (long)GetCurrentProcessId();
 	r->threads = 1; /* a new image starts with its main thread */
 	r->umask = (long)lx_umask;
+	r->windows_image = 0;
+	lx_fatal_set_hook(record_fatal_exit);
 	lx_prio_apply_self();
 }
 

@@ -97,6 +97,26 @@ struct lx_proc_record {
 	 * rlimits_set is 0 has the defaults. */
 	struct lx_rlimit rlimits[LX_RLIM_NLIMITS];
 	volatile long rlimits_set;
+	/* The execution domain and its flags (personality(2),
+	 * runtime/sys_personality.c), kept across fork and execve. */
+	volatile long personality;
+	/* The capability sets, bit n capability n, and the securebits
+	 * (runtime/capability.c); capget of other processes reads them. */
+	volatile uint64_t cap_effective, cap_permitted, cap_inheritable;
+	volatile long securebits;
+	/* The scheduling policy (enum of include/uapi/linux/sched.h), its
+	 * static priority (1..99 for SCHED_FIFO and SCHED_RR, else 0) and
+	 * SCHED_RESET_ON_FORK (runtime/sys_sched_policy.c). */
+	volatile long sched_policy, sched_priority, sched_reset_on_fork;
+	/* The capability bounding and ambient sets (runtime/capability.c). */
+	volatile uint64_t cap_bset, cap_ambient;
+	/* A process ended from outside lxnt (runtime/outside_end.c): set
+	 * by whoever notices it first (the parent's watcher or wait, the
+	 * daemon, an execve's stub), so that its status, its times and the
+	 * orphaned-group checks are done once; and whether the current
+	 * image is a Windows program, whose exit code is the status. */
+	volatile long outside_end_noted;
+	volatile long windows_image;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -139,6 +159,18 @@ void lx_pgrp_orphans_at_exit(void);
 /* The same checks for pid, which the caller has just ended with SIGKILL:
  * a process ended from outside runs no exit of its own. */
 void lx_pgrp_orphans_after_kill(long pid);
+/* The same with r, the caller's view of pid's record, standing in for
+ * it should its name be gone (a process's own handle kept it). */
+void lx_pgrp_orphans_after_end(long pid, const struct lx_proc_record *r);
+/* A process whose Windows process `process` has ended (process may be
+ * NULL when it could not be opened): if its record r says it did not
+ * end by itself, it was ended from outside lxnt (TerminateProcess, Task
+ * Manager, taskkill /F), which counts as SIGKILL (a Windows program's
+ * exit code is its status instead).  The first to call this for such an
+ * end writes the status, adds the CPU time Windows still reports and
+ * runs the orphaned-group checks; a written status is never touched
+ * (runtime/outside_end.c). */
+void lx_proc_outside_end(long pid, struct lx_proc_record *r, void *process);
 /* Sets pid's listener event, so that it looks at its record (sys_kill.c). */
 void lx_signal_listener_wake(long pid);
 /* The listener found a question from a reader of /proc in record r:
@@ -157,6 +189,9 @@ void lx_proc_record_adopt(void *section);
 /* Gives this process the Windows priority class of the nice value its
  * record carries from its parent or its previous image (sys_prio.c). */
 void lx_prio_apply_self(void);
+/* The same for the Windows program an execve starts (exec.c), which
+ * does not read a record. */
+void lx_prio_apply_process(void *process, const struct lx_proc_record *r);
 /* The nice value of the Windows priority class a process Windows started
  * was given (start /low, Task Manager). */
 long lx_prio_of_windows_class(void);
@@ -197,6 +232,18 @@ void lx_children_times(struct lx_cpu_usage *u);
 /* Writes a struct rusage with u and nothing else to guest address uaddr
  * (sys_sched.c); -LX_EFAULT or 0. */
 long lx_rusage_copy_out(uint64_t uaddr, const struct lx_cpu_usage *u);
+
+/* personality(2) at execve (fs/exec.c, begin_new_exec, and x86-64's
+ * set_personality_64bit): READ_IMPLIES_EXEC goes, and the flags of
+ * PER_CLEAR_ON_SETID too when per_clear (a set-ID file or capabilities
+ * gained). */
+void lx_personality_exec(bool per_clear);
+/* The current personality, for uname(2) (PER_LINUX32, UNAME26). */
+unsigned lx_personality(void);
+
+/* The soft limit of resource in record r, another process's too
+ * (task_rlimit; runtime/sys_info.c). */
+uint64_t lx_rlimit_cur_of(const struct lx_proc_record *r, int resource);
 
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);

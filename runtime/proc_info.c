@@ -17,6 +17,7 @@
 #include "mman.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "sched_policy.h"
 #include "thread.h"
 
 /* The name of a thread other than the main one (PR_SET_NAME); empty
@@ -131,6 +132,14 @@ void lx_proc_record_inherit(struct lx_proc_record *child)
 	child->nice = r->nice;
 	memcpy(child->rlimits, r->rlimits, sizeof(child->rlimits));
 	child->rlimits_set = r->rlimits_set;
+	child->personality = r->personality;
+	child->cap_effective = r->cap_effective;
+	child->cap_permitted = r->cap_permitted;
+	child->cap_inheritable = r->cap_inheritable;
+	child->securebits = r->securebits;
+	child->cap_bset = r->cap_bset;
+	child->cap_ambient = r->cap_ambient;
+	lx_sched_policy_inherit(child, r);
 }
 
 void lx_proc_note_args(void)
@@ -278,6 +287,13 @@ static void from_record(struct lx_proc_record *r, struct lx_proc_info *info)
 	info->threads = r->threads ? r->threads : 1;
 	info->umask = r->umask;
 	info->nice = r->nice;
+	info->sched_policy = r->sched_policy;
+	info->rt_priority = r->sched_priority;
+	info->cap_inh = r->cap_inheritable;
+	info->cap_prm = r->cap_permitted;
+	info->cap_eff = r->cap_effective;
+	info->cap_bnd = r->cap_bset;
+	info->cap_amb = r->cap_ambient;
 	info->win_pid = (unsigned long)r->win_pid;
 	info->arg_start = r->arg_start;
 	info->arg_end = r->arg_end;

@@ -27,6 +27,9 @@ struct lx_proc_info {
 	unsigned long win_pid;  /* the Windows process of the current image */
 	char exe[LX_PATH_MAX];  /* "" when unknown */
 	char cwd[LX_PATH_MAX];
+	long sched_policy, rt_priority;      /* sys_sched_policy.c */
+	uint64_t cap_inh, cap_prm, cap_eff;  /* capability.c */
+	uint64_t cap_bnd, cap_amb;
 };
 
 /* Fills info for pid, a process or thread of the instance; -LX_ESRCH

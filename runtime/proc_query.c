@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "thread.h"
 
 /* The answer: a header, then up to ANSWER_CAP bytes of text. */
 #define ANSWER_SIZE (1u << 20)
@@ -44,11 +46,11 @@ static bool query_name(long pid, const wchar_t *suffix, wchar_t *out)
 	return lx_instance_object_name(what, out, 96);
 }
 
-/* ptrace_may_access in PTRACE_MODE_READ_FSCREDS, without capabilities
- * beyond root: the reader's fsuid is the target's real and saved uid. */
+/* ptrace_may_access in PTRACE_MODE_READ_FSCREDS: CAP_SYS_PTRACE, or the
+ * reader's fsuid is the target's real and saved uid. */
 static bool may_inspect(const struct lx_proc_record *r)
 {
-	return lx_fsuid == 0 || (r->uid == lx_fsuid && r->suid == lx_fsuid);
+	return lx_capable(LX_CAP_SYS_PTRACE) || (r->uid == lx_fsuid && r->suid == lx_fsuid);
 }
 
 /* The query of r: free, or held by a process that is gone (a reader
@@ -225,7 +227,7 @@ void lx_proc_query_serve(struct lx_proc_record *r)
 	if (r->query_answered == r->query_asked || InterlockedCompareExchange(&serving, 1, 0))
 		return;
 	serve_record = r;
-	HANDLE t = CreateThread(NULL, 256 * 1024, serve, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+	HANDLE t = lx_helper_thread(serve, NULL, 256 * 1024);
 	if (t)
 		CloseHandle(t);
 	else

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "exec.h"
 #include "lxnt/layout.h"
 #include "mman.h"
 #include "proc.h"
@@ -303,6 +304,8 @@ void lx_signal_exit_slow(struct lx_regs *regs)
 	struct lx_thread *t = lx_current_thread();
 	void *fx = (char *)regs - FX_SIZE;
 
+	if (t->exec_next)
+		lx_exec_here_finish(t);
 	if (t->sigreturned)
 		memcpy(fx, t->sigreturn_fx, FX_SIZE);
 	lx_signal_syscall_exit(regs, fx, t->exit_nr, t->exit_restart_rip);
@@ -314,6 +317,8 @@ void lx_signal_async(struct lx_regs *regs)
 	struct lx_thread *t = lx_current_thread();
 	int64_t nr = t->exit_nr;
 
+	if (t->exec_next)
+		lx_exec_here_finish(t);
 	t->exit_nr = -1;
 	if (t->rearm_stack_guard) {
 		/* the exception record that used the page is gone now */

@@ -23,6 +23,8 @@
 int main(void)
 {
 	lx_errno_check_tables();
+	if (lx_exec_spare_wait[0])
+		lx_exec_spare_await(); /* an exec spare (runtime/exec_spare.c) */
 	if (lx_handoff_wait[0])
 		lx_handoff_await(); /* a fork spare (runtime/fork_spare.c) */
 	if (lx_handoff_block)
@@ -62,5 +64,6 @@ int main(void)
 		.rip = lx_image.entry,
 		.rflags = 0x202,
 	};
+	lx_fpu_init();
 	lx_enter_guest(&regs, self);
 }

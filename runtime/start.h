@@ -11,6 +11,11 @@ struct lx_strvec {
 	size_t n;
 };
 
+/* n NUL-terminated strings laid end to end from s (argv or envp as the
+ * hand-off and execve carry them) into v, copied to the heap; false when
+ * out of memory, with v->n the strings copied so far (start_args.c). */
+bool lx_strvec_unpack(const char *s, uint32_t n, struct lx_strvec *v);
+
 /* argv from GetCommandLineW (start_args.c). */
 void lx_build_argv(struct lx_strvec *argv);
 /* envp from the Windows environment, with Linux PATH/HOME/TERM/LANG (start_args.c). */
@@ -29,6 +34,9 @@ char *lx_linux_path_of_windows(const wchar_t *path);
 /* Maps the main stack (once) and puts mmap's area below it: before
  * anything else is mapped for the program (runtime/elfload.c). */
 void lx_stack_reserve(void);
+/* execve in place: the main stack went with the old program's memory
+ * (lx_mm_exec_reset); the next lx_stack_reserve maps it anew. */
+void lx_stack_forget(void);
 /* Maps the main stack and writes argc/argv/envp/auxv on it; returns rsp. */
 uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_strvec *envp,
                                 const char *execfn);

@@ -269,3 +269,20 @@ void lx_env_set(struct lx_strvec *envp, const char *name, const char *value)
 	v[envp->n] = NULL;
 	envp->v = v;
 }
+
+bool lx_strvec_unpack(const char *s, uint32_t n, struct lx_strvec *v)
+{
+	v->n = 0;
+	v->v = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, ((size_t)n + 1) * sizeof(char *));
+	if (!v->v)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strlen(s) + 1;
+		if (!(v->v[i] = HeapAlloc(GetProcessHeap(), 0, len)))
+			return false;
+		memcpy(v->v[i], s, len);
+		v->n++;
+		s += len;
+	}
+	return true;
+}

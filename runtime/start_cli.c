@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability.h"
 #include "elfload.h"
 #include "handoff.h"
 #include "identity.h"
@@ -255,6 +256,7 @@ static void become_user(const char *user, struct lx_passwd *pw)
 		lx_passwd_groups(pw);
 	}
 	lx_cred_publish();
+	lx_cap_start(); /* a login's capabilities: all for root, none for others */
 }
 
 /* login(1)'s variables, from the entry; LXNT_HOME still names HOME. */
@@ -387,6 +389,7 @@ static _Noreturn void run_elf(const char *path, struct lx_exec_file *xf, struct 
 		.rip = lx_image.start,
 		.rflags = 0x202,
 	};
+	lx_fpu_init();
 	lx_enter_guest(&regs, self);
 }
 

@@ -51,6 +51,11 @@ static uint64_t put_str(struct image_writer *w, const char *s)
 
 static bool stack_mapped;
 
+void lx_stack_forget(void)
+{
+	stack_mapped = false;
+}
+
 void lx_stack_reserve(void)
 {
 	uint64_t lo = LXNT_GUEST_WINDOW_HI - LX_STACK_GAP - LX_STACK_SIZE;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "proc.h"
 #include "syscall_table.h"
@@ -21,13 +22,6 @@
 
 unsigned lx_umask = 022;
 
-/* CAP_SETUID and CAP_SETGID: the effective set is full exactly while
- * euid is 0 (cap_emulate_setxuid). */
-static bool capable_setid(void)
-{
-	return lx_euid == 0;
-}
-
 /* One of the three ids (r, e, s) of a process without the capability
  * may take (setresuid's rule). */
 static bool among(long id, long r, long e, long s)
@@ -35,25 +29,43 @@ static bool among(long id, long r, long e, long s)
 	return id == r || id == e || id == s;
 }
 
-/* The uid and gid calls share their workers: which selects the set. */
+/* The uid and gid calls share their workers: which selects the set, and
+ * the capability that lifts the rules for it (CAP_SETUID, CAP_SETGID). */
 struct idset {
 	long *r, *e, *s, *fs;
+	int cap;
 };
-static const struct idset uids = { &lx_uid, &lx_euid, &lx_suid, &lx_fsuid };
-static const struct idset gids = { &lx_gid, &lx_egid, &lx_sgid, &lx_fsgid };
+static const struct idset uids = { &lx_uid, &lx_euid, &lx_suid, &lx_fsuid, LX_CAP_SETUID };
+static const struct idset gids = { &lx_gid, &lx_egid, &lx_sgid, &lx_fsgid, LX_CAP_SETGID };
+
+static bool capable_setid(const struct idset *ids)
+{
+	return lx_capable(ids->cap);
+}
+
+/* The end of a change of ids: the capabilities follow the uids
+ * (cap_task_fix_setuid), and the record shows the new ids. */
+static void ids_changed(const struct idset *ids, long old_r, long old_e, long old_s)
+{
+	if (ids == &uids)
+		lx_cap_fix_setuid(old_r, old_e, old_s);
+	lx_cred_publish();
+}
 
 /* __sys_setuid / __sys_setgid. */
 static long do_setid(const struct idset *ids, long id)
 {
+	long old_r = *ids->r, old_e = *ids->e, old_s = *ids->s;
+
 	if (id == NO_ID)
 		return -LX_EINVAL;
-	if (capable_setid()) {
+	if (capable_setid(ids)) {
 		*ids->r = *ids->s = id;
 	} else if (id != *ids->r && id != *ids->s) {
 		return -LX_EPERM;
 	}
 	*ids->e = *ids->fs = id;
-	lx_cred_publish();
+	ids_changed(ids, old_r, old_e, old_s);
 	return 0;
 }
 
@@ -61,7 +73,7 @@ static long do_setid(const struct idset *ids, long id)
 static long do_setreid(const struct idset *ids, long r, long e)
 {
 	long old_r = *ids->r, old_e = *ids->e, old_s = *ids->s;
-	bool cap = capable_setid();
+	bool cap = capable_setid(ids);
 
 	if (r != NO_ID && !cap && r != old_r && r != old_e)
 		return -LX_EPERM;
@@ -74,7 +86,7 @@ static long do_setreid(const struct idset *ids, long r, long e)
 	if (r != NO_ID || (e != NO_ID && e != old_r))
 		*ids->s = *ids->e;
 	*ids->fs = *ids->e;
-	lx_cred_publish();
+	ids_changed(ids, old_r, old_e, old_s);
 	return 0;
 }
 
@@ -83,7 +95,7 @@ static long do_setresid(const struct idset *ids, long r, long e, long s)
 {
 	long old_r = *ids->r, old_e = *ids->e, old_s = *ids->s;
 
-	if (!capable_setid()) {
+	if (!capable_setid(ids)) {
 		if ((r != NO_ID && !among(r, old_r, old_e, old_s)) ||
 		    (e != NO_ID && !among(e, old_r, old_e, old_s)) ||
 		    (s != NO_ID && !among(s, old_r, old_e, old_s)))
@@ -96,7 +108,7 @@ static long do_setresid(const struct idset *ids, long r, long e, long s)
 	if (s != NO_ID)
 		*ids->s = s;
 	*ids->fs = *ids->e;
-	lx_cred_publish();
+	ids_changed(ids, old_r, old_e, old_s);
 	return 0;
 }
 
@@ -108,8 +120,11 @@ static long do_setfsid(const struct idset *ids, long id)
 
 	if (id == NO_ID)
 		return (uint32_t)old;
-	if (among(id, *ids->r, *ids->e, *ids->s) || id == old || capable_setid())
+	if ((among(id, *ids->r, *ids->e, *ids->s) || capable_setid(ids)) && id != old) {
 		*ids->fs = id;
+		if (ids == &uids)
+			lx_cap_fix_setfsuid(old);
+	}
 	return (uint32_t)old;
 }
 
@@ -247,7 +262,7 @@ int64_t lx_sys_setgroups(struct lx_syscall *sc)
 {
 	int size = (int)sc->arg[0];
 
-	if (!capable_setid())
+	if (!capable_setid(&gids))
 		return -LX_EPERM;
 	if ((unsigned)size > LX_NGROUPS_MAX)
 		return -LX_EINVAL;

@@ -5,11 +5,31 @@
 #include <windows.h>
 #include <string.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "lxnt/linux/resource.h"
 #include "lxnt/linux/utsname.h"
 #include "proc.h"
 #include "syscall_table.h"
+
+#define LX_PER_MASK 0xffu
+#define LX_PER_LINUX32 0x0008u
+#define LX_UNAME26 0x0020000u
+/* UNAME26's release for 5.15: 2.6.(patchlevel + 60), then what follows
+ * the version's digits (override_release). */
+#define LX_UNAME26_RELEASE "2.6.75-lxnt"
+
+/* kernel/sys.c override_architecture and override_release: what the
+ * personality makes uname say. */
+static void personality_names(struct lx_new_utsname *u)
+{
+	unsigned p = lx_personality();
+
+	if ((p & LX_PER_MASK) == LX_PER_LINUX32)
+		strcpy(u->machine, "i686");
+	if (p & LX_UNAME26)
+		strcpy(u->release, LX_UNAME26_RELEASE);
+}
 
 /* Linux uname(2). */
 int64_t lx_sys_uname(struct lx_syscall *sc)
@@ -23,6 +43,7 @@ int64_t lx_sys_uname(struct lx_syscall *sc)
 	strcpy(u.release, LX_UNAME_RELEASE);
 	strcpy(u.version, LX_UNAME_VERSION);
 	strcpy(u.machine, "x86_64");
+	personality_names(&u);
 	strcpy(u.domainname, "(none)");
 	/* Linux host names are conventionally lower case; NetBIOS names are upper. */
 	if (GetComputerNameExW(ComputerNameDnsHostname, wname, &n) && n > 0) {
@@ -129,17 +150,23 @@ static void limit_set(struct lx_proc_record *r, int resource, const struct lx_rl
 	r->rlimits[resource] = *l;
 }
 
-uint64_t lx_rlimit_cur(int resource)
+uint64_t lx_rlimit_cur_of(const struct lx_proc_record *r, int resource)
 {
 	uint64_t cur;
 
 	AcquireSRWLockShared(&limits_lock);
-	cur = limit_of(lx_proc_self, resource).rlim_cur;
+	cur = limit_of(r, resource).rlim_cur;
 	ReleaseSRWLockShared(&limits_lock);
 	return cur;
 }
 
-/* do_prlimit on record r: only root raises a hard limit (kernel/sys.c).
+uint64_t lx_rlimit_cur(int resource)
+{
+	return lx_rlimit_cur_of(lx_proc_self, resource);
+}
+
+/* do_prlimit on record r: only CAP_SYS_RESOURCE raises a hard limit
+ * (kernel/sys.c).
  * The lock orders this process's own changes; two processes changing a
  * third's limits at once is left to chance, as a torn pair would still
  * be one of the two values written for each field. */
@@ -159,7 +186,7 @@ static long do_prlimit(struct lx_proc_record *r, int resource, uint64_t new_p, u
 	AcquireSRWLockExclusive(&limits_lock);
 	old = limit_of(r, resource);
 	if (new_p) {
-		if (nl.rlim_max > old.rlim_max && lx_euid != 0)
+		if (nl.rlim_max > old.rlim_max && !lx_capable(LX_CAP_SYS_RESOURCE))
 			err = -LX_EPERM;
 		else
 			limit_set(r, resource, &nl);
@@ -187,10 +214,11 @@ int64_t lx_sys_setrlimit(struct lx_syscall *sc)
 }
 
 /* check_prlimit_permission: the caller's real uid is each of the target's
- * uids and its real gid the target's, or the caller is root. */
+ * uids and its real gid the target's, or the caller holds
+ * CAP_SYS_RESOURCE. */
 static bool may_prlimit(const struct lx_proc_record *r)
 {
-	return lx_euid == 0 ||
+	return lx_capable(LX_CAP_SYS_RESOURCE) ||
 	       (r->uid == lx_uid && r->euid == lx_uid && r->suid == lx_uid && r->gid == lx_gid);
 }
 

@@ -95,9 +95,7 @@ static long set_real(const struct lx_itimerval *v, struct lx_itimerval *old)
 		AcquireSRWLockExclusive(&timer_lock);
 		if (!timer_thread) {
 			timer_changed = CreateEventW(NULL, FALSE, FALSE, NULL);
-			timer_thread = timer_changed ? CreateThread(NULL, 64 * 1024, timer_main, NULL,
-			                                            STACK_SIZE_PARAM_IS_A_RESERVATION, NULL)
-			                             : NULL;
+			timer_thread = timer_changed ? lx_helper_thread(timer_main, NULL, 64 * 1024) : NULL;
 		}
 		ReleaseSRWLockExclusive(&timer_lock);
 		if (!timer_thread)

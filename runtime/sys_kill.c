@@ -10,6 +10,7 @@
 #include <windows.h>
 #include <string.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
@@ -127,12 +128,12 @@ void lx_signal_listener_stop(void)
 	listener_thread = NULL;
 }
 
-/* check_kill_permission and kill_ok_by_cred: CAP_KILL (euid 0), or the
+/* check_kill_permission and kill_ok_by_cred: CAP_KILL, or the
  * sender's real or effective uid is the target's real or saved uid; and
  * SIGCONT to any process of the same session. */
 static bool may_signal(const struct lx_proc_record *r, int sig)
 {
-	if (lx_euid == 0 || lx_euid == r->uid || lx_euid == r->suid || lx_uid == r->uid ||
+	if (lx_capable(LX_CAP_KILL) || lx_euid == r->uid || lx_euid == r->suid || lx_uid == r->uid ||
 	    lx_uid == r->suid)
 		return true;
 	if (sig == LX_SIGCONT) {
@@ -200,7 +201,7 @@ static long post_signal_from(long pid, int sig, bool kernel)
 		err = 0; /* a zombie can be signalled, to no effect */
 	} else if (sig == LX_SIGKILL) {
 		if ((err = kill_hard(r)) == 0)
-			lx_pgrp_orphans_after_kill(pid);
+			lx_pgrp_orphans_after_end(pid, r);
 	} else {
 		r->sender[sig - 1] = kernel ? 0 : lx_getpid();
 		r->sender_uid[sig - 1] = kernel ? 0 : lx_uid;

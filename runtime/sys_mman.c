@@ -5,6 +5,7 @@
  */
 #include <windows.h>
 
+#include "image.h"
 #include "lxnt/layout.h"
 #include "mman.h"
 #include "syscall_table.h"
@@ -81,9 +82,17 @@ int64_t lx_sys_mmap(struct lx_syscall *sc)
 		return -LX_EBADF;
 	/* A writable shared file mapping is a view of the file's section; a
 	 * read-only one is a private copy, which differs only if the file
-	 * is written meanwhile (docs/runtime.md, "Memory map"). */
+	 * is written meanwhile (docs/runtime.md, "Memory map").  A memfd's
+	 * is a view where one can be made: it sees later writes, and its
+	 * seals and their count of writable mappings apply to it
+	 * (vfs/memfd_seals.c). */
 	if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
 		return lx_mm_map_file_shared(addr, len, prot, flags, fd, off);
+	if (type != LX_MAP_PRIVATE && lx_vfs_fd_is_memfd(fd)) {
+		int64_t r = lx_mm_map_file_shared(addr, len, prot, flags, fd, off);
+		if (r != -LX_ENODEV)
+			return r;
+	}
 	return lx_mm_map(addr, len, prot, flags, fd, off);
 }
 
@@ -150,6 +159,42 @@ int64_t lx_sys_msync(struct lx_syscall *sc)
 	if (len == 0)
 		return 0;
 	return lx_mm_sync(addr, len);
+}
+
+/* The packed program's own pages, which the image maps outside the
+ * runtime's map. */
+static bool in_packed_image(uint64_t addr, uint64_t len)
+{
+	const struct lxnt_pack_header *p = lx_image.pack;
+
+	return p && !lx_image.elf_file && addr >= p->image_lo && addr <= p->image_hi &&
+	       len <= p->image_hi - addr;
+}
+
+/* Linux mincore(2) (mm/mincore.c): every mapped page is resident, since
+ * nothing of the map is paged out in a way the program could tell;
+ * ENOMEM for a range with a hole, as do_mincore finds it. */
+int64_t lx_sys_mincore(struct lx_syscall *sc)
+{
+	uint64_t addr = (uint64_t)sc->arg[0], len = (uint64_t)sc->arg[1];
+	uint64_t vec = (uint64_t)sc->arg[2];
+	static const unsigned char resident[256] = { [0 ... 255] = 1 };
+
+	if (addr & (LX_PAGE_SIZE - 1))
+		return -LX_EINVAL;
+	if (LX_PAGE_UP(len) < len)
+		return -LX_ENOMEM;
+	len = LX_PAGE_UP(len);
+	uint64_t pages = len / LX_PAGE_SIZE;
+	if (pages && !lx_mm_mapped(addr, len) && !in_packed_image(addr, len))
+		return -LX_ENOMEM;
+	for (uint64_t done = 0; done < pages;) {
+		uint64_t n = pages - done < sizeof(resident) ? pages - done : sizeof(resident);
+		if (lx_copy_to_user(vec + done, resident, n) < 0)
+			return -LX_EFAULT;
+		done += n;
+	}
+	return 0;
 }
 
 /* Linux madvise(2): advice is accepted; MADV_DONTNEED zeroes the pages. */

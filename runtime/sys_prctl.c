@@ -1,9 +1,16 @@
-/* prctl(2) (kernel/sys.c): the process name, which /proc shows. */
+/* prctl(2) (kernel/sys.c): the process name, which /proc shows, and the
+ * capability options of security/commoncap.c that lxnt keeps. */
+#include "capability.h"
 #include "proc_info.h"
 #include "syscall_table.h"
 
+#define LX_PR_GET_KEEPCAPS 7
+#define LX_PR_SET_KEEPCAPS 8
 #define LX_PR_SET_NAME 15
 #define LX_PR_GET_NAME 16
+#define LX_PR_CAPBSET_READ 23
+#define LX_PR_CAPBSET_DROP 24
+#define LX_PR_CAP_AMBIENT 47
 
 /* Linux prctl(2). */
 int64_t lx_sys_prctl(struct lx_syscall *sc)
@@ -24,6 +31,17 @@ int64_t lx_sys_prctl(struct lx_syscall *sc)
 	case LX_PR_GET_NAME:
 		lx_proc_get_comm(name);
 		return lx_copy_to_user((uint64_t)sc->arg[1], name, sizeof(name)) < 0 ? -LX_EFAULT : 0;
+	case LX_PR_GET_KEEPCAPS:
+		return lx_cap_get_keepcaps();
+	case LX_PR_SET_KEEPCAPS:
+		return lx_cap_set_keepcaps((uint64_t)sc->arg[1]);
+	case LX_PR_CAPBSET_READ:
+		return lx_cap_bset_read((uint64_t)sc->arg[1]);
+	case LX_PR_CAPBSET_DROP:
+		return lx_cap_bset_drop((uint64_t)sc->arg[1]);
+	case LX_PR_CAP_AMBIENT:
+		return lx_cap_ambient((uint64_t)sc->arg[1], (uint64_t)sc->arg[2], (uint64_t)sc->arg[3],
+		                      (uint64_t)sc->arg[4]);
 	default:
 		/* What an older kernel answers for an option it lacks. */
 		return -LX_EINVAL;

@@ -5,18 +5,22 @@
  * A process's nice value lives in its record, where other processes read
  * and change it; fork and execve keep it.  Windows schedules by priority
  * class, so the value also sets the class of the process's Windows
- * process (nice_class).  Linux keeps a nice value per thread and
+ * process (nice_class), unless its scheduling policy decides the class
+ * (record_class).  Linux keeps a nice value per thread and
  * PRIO_PROCESS with a thread id changes that thread only; here it is one
  * value per process, which is what nice(1), renice(1) and setpriority on
  * a pid mean in practice.
  */
 #include <windows.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "instance.h"
 #include "lxnt/linux/resource.h"
 #include "proc.h"
+#include "sched_policy.h"
 #include "syscall_table.h"
+#include "vfork.h"
 
 #define LX_PRIO_PROCESS 0
 #define LX_PRIO_PGRP 1
@@ -41,6 +45,40 @@ static DWORD nice_class(long nice)
 	return IDLE_PRIORITY_CLASS;
 }
 
+/* The class of record r: a real-time policy is high (the realtime class
+ * needs a privilege, without which Windows gives high anyway), SCHED_IDLE
+ * idle, the others their nice value's. */
+static DWORD record_class(const struct lx_proc_record *r)
+{
+	if (lx_sched_rt_policy(r->sched_policy))
+		return HIGH_PRIORITY_CLASS;
+	if (r->sched_policy == LX_SCHED_IDLE)
+		return IDLE_PRIORITY_CLASS;
+	return nice_class(r->nice);
+}
+
+void lx_prio_apply_process(void *process, const struct lx_proc_record *r)
+{
+	SetPriorityClass(process, record_class(r));
+}
+
+void lx_prio_apply(struct lx_proc_record *r)
+{
+	if (r == lx_proc_self) {
+		/* A vfork child runs in its parent's Windows process until its
+		 * execve, whose new process takes the class from the record
+		 * (lx_prio_apply_self, exec.c): the parent's stays. */
+		if (!lx_vfork_active())
+			SetPriorityClass(GetCurrentProcess(), record_class(r));
+		return;
+	}
+	HANDLE h = OpenProcess(PROCESS_SET_INFORMATION, FALSE, (DWORD)r->win_pid);
+	if (h) {
+		SetPriorityClass(h, record_class(r));
+		CloseHandle(h);
+	}
+}
+
 /* The nice value a process Windows started begins with: the middle of
  * its priority class's range, so that nice_class gives the class back. */
 long lx_prio_of_windows_class(void)
@@ -57,8 +95,8 @@ long lx_prio_of_windows_class(void)
 
 void lx_prio_apply_self(void)
 {
-	if (lx_proc_self->nice)
-		SetPriorityClass(GetCurrentProcess(), nice_class(lx_proc_self->nice));
+	if (lx_proc_self->nice || lx_proc_self->sched_policy)
+		lx_prio_apply(lx_proc_self);
 }
 
 /* One process the call is about: its record (lx_proc_self for the caller). */
@@ -99,28 +137,21 @@ static bool matches(int which, long who, long pid, const struct lx_proc_record *
 }
 
 /* set_one_prio: the caller's effective uid is the target's real or
- * effective one, or root's; lowering the value needs root or RLIMIT_NICE
- * (can_nice: 20 - nice within the limit). */
+ * effective one, or it holds CAP_SYS_NICE; lowering the value needs
+ * CAP_SYS_NICE or RLIMIT_NICE (can_nice: 20 - nice within the limit). */
 static long set_one(struct target *t, void *ctx)
 {
 	long nice = *(const long *)ctx;
 
-	if (lx_euid != 0 && lx_euid != t->r->uid && lx_euid != t->r->euid)
+	if (!lx_capable(LX_CAP_SYS_NICE) && lx_euid != t->r->uid && lx_euid != t->r->euid)
 		return -LX_EPERM;
-	if (nice < t->r->nice && lx_euid != 0 && (uint64_t)(20 - nice) > lx_rlimit_cur(LX_RLIMIT_NICE))
+	if (nice < t->r->nice && !lx_capable(LX_CAP_SYS_NICE) &&
+	    (uint64_t)(20 - nice) > lx_rlimit_cur(LX_RLIMIT_NICE))
 		return -LX_EACCES;
 	if (t->r->nice == nice)
 		return 0;
 	t->r->nice = nice;
-	if (t->r == lx_proc_self) {
-		SetPriorityClass(GetCurrentProcess(), nice_class(nice));
-	} else {
-		HANDLE h = OpenProcess(PROCESS_SET_INFORMATION, FALSE, (DWORD)t->r->win_pid);
-		if (h) {
-			SetPriorityClass(h, nice_class(nice));
-			CloseHandle(h);
-		}
-	}
+	lx_prio_apply(t->r);
 	return 0;
 }
 

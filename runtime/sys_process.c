@@ -46,6 +46,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_fork_spare_drop(); /* a fork still running in another thread ends its new spare */
 	lx_signal_listener_quiesce();
 	lx_children_quiesce();
+	lx_helper_threads_quiesce();
 	lx_locks_exit();
 	lx_pgrp_orphans_at_exit();
 	lx_proc_account_image();

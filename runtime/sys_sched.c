@@ -1,8 +1,8 @@
 /*
  * Scheduling and resource usage: sched_yield(2), sched_getaffinity(2),
- * sched_setaffinity(2), sched_getscheduler(2), sched_getparam(2),
- * sched_get_priority_max(2), sched_get_priority_min(2), getcpu(2),
- * membarrier(2), getrusage(2), times(2).
+ * sched_setaffinity(2), sched_get_priority_max(2),
+ * sched_get_priority_min(2), getcpu(2), membarrier(2), getrusage(2),
+ * times(2).  The policies are runtime/sys_sched_policy.c's.
  */
 #include <windows.h>
 #include <psapi.h>
@@ -11,6 +11,7 @@
 #include "lxnt/linux/time.h"
 #include "instance.h"
 #include "proc.h"
+#include "sched_policy.h"
 #include "syscall_table.h"
 #include "thread.h"
 
@@ -117,46 +118,6 @@ struct lx_rusage {
 #define LX_RUSAGE_SELF 0
 #define LX_RUSAGE_CHILDREN (-1)
 #define LX_RUSAGE_THREAD 1
-
-#define LX_SCHED_OTHER 0
-#define LX_SCHED_FIFO 1
-#define LX_SCHED_RR 2
-#define LX_SCHED_BATCH 3
-#define LX_SCHED_IDLE 5
-#define LX_SCHED_DEADLINE 6
-
-/* The process pid (0: the caller) exists: -LX_EINVAL for a negative pid,
- * -LX_ESRCH for none (find_process_by_pid). */
-static long sched_target(int32_t pid)
-{
-	if (pid < 0)
-		return -LX_EINVAL;
-	if (pid == 0 || lx_instance_tgid(pid))
-		return 0;
-	return -LX_ESRCH;
-}
-
-/* Linux sched_getscheduler(2): every thread here is SCHED_OTHER, since
- * no call can make one anything else (sched_setscheduler is ENOSYS). */
-int64_t lx_sys_sched_getscheduler(struct lx_syscall *sc)
-{
-	long err = sched_target((int32_t)sc->arg[0]);
-
-	return err ? err : LX_SCHED_OTHER;
-}
-
-/* Linux sched_getparam(2): SCHED_OTHER's static priority is 0. */
-int64_t lx_sys_sched_getparam(struct lx_syscall *sc)
-{
-	int32_t param = 0;
-	long err;
-
-	if (!sc->arg[1])
-		return -LX_EINVAL;
-	if ((err = sched_target((int32_t)sc->arg[0])))
-		return err;
-	return lx_copy_to_user((uint64_t)sc->arg[1], &param, sizeof(param)) ? -LX_EFAULT : 0;
-}
 
 /* Linux sched_get_priority_max(2) and _min(2): 1..99 for the real-time
  * policies, 0 for the others. */

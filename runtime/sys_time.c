@@ -174,7 +174,9 @@ static long wait_at_most(int clk, int64_t left)
 }
 
 /* Sleeps until clk reaches deadline_ns (do_nanosleep's loop).  Returns 0,
- * or -LX_ERESTARTSYS with *left the time that was still to go. */
+ * or -LX_ERESTARTSYS with *left the time that was still to go when the
+ * signal came; a deadline that has passed by then is 0, as the kernel's
+ * expired timer wins over a pending signal. */
 static long sleep_until(int clk, int64_t deadline_ns, int64_t *left)
 {
 	for (;;) {
@@ -184,10 +186,13 @@ static long sleep_until(int clk, int64_t deadline_ns, int64_t *left)
 			return r;
 		if (now >= deadline_ns)
 			return 0;
+		r = wait_at_most(clk, deadline_ns - now);
+		if (r != -LX_ERESTARTSYS)
+			continue;
+		if (clock_ns(clk, &now) < 0 || now >= deadline_ns)
+			return 0;
 		*left = deadline_ns - now;
-		r = wait_at_most(clk, *left);
-		if (r < 0)
-			return r;
+		return r;
 	}
 }
 

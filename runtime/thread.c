@@ -182,6 +182,23 @@ void lx_refresh_tp_guards(void)
 	TlsSetValue(LXNT_SLOT_POINTER_GUARD, (void *)(uintptr_t)pguard);
 }
 
+void lx_fpu_init(void)
+{
+	unsigned int mxcsr = 0x1f80;
+
+	__asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(mxcsr));
+}
+
+void lx_fp_control_save(struct lx_fp_control *c)
+{
+	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(c->fcw), "=m"(c->mxcsr));
+}
+
+void lx_fp_control_load(const struct lx_fp_control *c)
+{
+	__asm__ volatile("fldcw %0\n\tldmxcsr %1" : : "m"(c->fcw), "m"(c->mxcsr));
+}
+
 void lx_set_thread_pointer(uint64_t tp)
 {
 	struct lx_thread *t = lx_current_thread();
@@ -189,4 +206,53 @@ void lx_set_thread_pointer(uint64_t tp)
 	t->tp = tp;
 	TlsSetValue(LXNT_SLOT_TP, (void *)(uintptr_t)tp);
 	lx_refresh_tp_guards();
+}
+
+/*
+ * The runtime's own threads (the interval timer, the /proc query server):
+ * a thread still starting when its process ends loses its first exchange
+ * with the Windows side, and under Wine that prints "wine client error" on
+ * the process's standard error.  So each counts itself once it runs, and
+ * the exit waits for the count to catch up (a second at most).
+ */
+struct helper_start {
+	LPTHREAD_START_ROUTINE fn;
+	void *arg;
+};
+
+static volatile LONG helpers_created, helpers_running;
+
+static DWORD WINAPI helper_main(void *p)
+{
+	struct helper_start s = *(struct helper_start *)p;
+
+	HeapFree(GetProcessHeap(), 0, p);
+	InterlockedIncrement(&helpers_running);
+	return s.fn(s.arg);
+}
+
+HANDLE lx_helper_thread(LPTHREAD_START_ROUTINE fn, void *arg, SIZE_T stack)
+{
+	struct helper_start *s = HeapAlloc(GetProcessHeap(), 0, sizeof(*s));
+
+	if (!s) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	*s = (struct helper_start){ fn, arg };
+	InterlockedIncrement(&helpers_created);
+	HANDLE h = CreateThread(NULL, stack, helper_main, s, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+	if (!h) {
+		DWORD err = GetLastError();
+		InterlockedDecrement(&helpers_created);
+		HeapFree(GetProcessHeap(), 0, s);
+		SetLastError(err);
+	}
+	return h;
+}
+
+void lx_helper_threads_quiesce(void)
+{
+	for (int ms = 0; ms < 1000 && helpers_running != helpers_created; ms++)
+		Sleep(1);
 }

@@ -69,6 +69,7 @@ struct lx_thread {
 	uint64_t affinity;         /* sched_setaffinity(2) mask, 0 while never set */
 	struct lx_restart_block restart; /* sys_time.c, lx_sys_restart_syscall */
 	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
+	struct lx_exec_next *exec_next; /* an execve in this process, for the exit path (exec_here.c) */
 };
 
 #define LX_THREAD_HOST_STACK_TOP 0
@@ -123,8 +124,31 @@ void lx_set_thread_pointer(uint64_t tp);
 /* Refreshes the TEB copies of tp+0x28 and tp+0x30 (layout.h). */
 void lx_refresh_tp_guards(void);
 
+/*
+ * The FP control state: x87 control word and MXCSR.  A new program starts
+ * with Linux's (lx_fpu_init: fninit's control word 0x37f, 64-bit
+ * precision, and MXCSR 0x1f80), not the one Windows gives a thread (0x27f,
+ * 53-bit precision); a new thread and a fork child start with their
+ * creator's, as fpu_clone copies it (struct lx_fp_control, lx.h).  The
+ * runtime's own code leaves both alone (the Win64 ABI keeps them across
+ * calls), so the values read in a system call are the guest's.
+ */
+/* A thread of the runtime's own (not a guest thread), started so that
+ * lx_helper_threads_quiesce, called before the process ends, can wait
+ * until it runs; the handle as CreateThread's. */
+void *lx_helper_thread(unsigned long (__stdcall *fn)(void *), void *arg, size_t stack);
+void lx_helper_threads_quiesce(void);
+
+void lx_fpu_init(void);
+void lx_fp_control_save(struct lx_fp_control *c);
+void lx_fp_control_load(const struct lx_fp_control *c);
+
 /* entry.S: starts guest code with the given registers; never returns. */
 _Noreturn void lx_enter_guest(const struct lx_regs *regs, struct lx_thread *self);
+/* The same from the stack top given (the thread's own, host_stack_top):
+ * the current stack, whatever its depth, is given up.  regs must not lie
+ * on that stack. */
+_Noreturn void lx_enter_guest_at(const struct lx_regs *regs, struct lx_thread *self, uint64_t top);
 void lx_syscall_entry(void);
 
 /* dispatch.c: runs the syscall of the frame entry.S built; nonzero when

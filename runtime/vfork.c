@@ -22,6 +22,7 @@
 #include "identity.h"
 #include "proc.h"
 #include "proc_info.h"
+#include "process_create.h"
 #include "syscall_table.h"
 #include "thread.h"
 #include "vfork.h"
@@ -161,12 +162,12 @@ int64_t lx_vfork_exit(struct lx_syscall *sc, int wait_status)
 {
 	wchar_t module[MAX_PATH];
 	PROCESS_INFORMATION pi;
-	HANDLE section;
+	HANDLE section, guard;
 	struct lx_proc_record *rec;
 
 	DWORD n = GetModuleFileNameW(NULL, module, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH ||
-	    lx_process_create(module, NULL, 0, &pi) < 0)
+	    lx_process_create(module, NULL, 0, &pi, &guard) < 0)
 		lx_fatal("lxnt: vfork: cannot create the process of a child that exits (error %lu)",
 		         GetLastError());
 	long pid;
@@ -176,5 +177,6 @@ int64_t lx_vfork_exit(struct lx_syscall *sc, int wait_status)
 	rec->state = LX_PROC_EXITED;
 	TerminateProcess(pi.hProcess, (UINT)((wait_status >> 8) & 0xff));
 	CloseHandle(pi.hThread);
+	lx_process_guard_drop(guard);
 	return lx_vfork_exec_done(sc, pid, pi.hProcess, section, rec);
 }

@@ -6,6 +6,7 @@ set -euo pipefail
 lxnt_packages=(
 	gcc meson ninja-build pkg-config python3
 	libzydis-dev libelf-dev llvm-dev libcriterion-dev
+	libarchive-dev xz-utils zstd
 	mingw-w64 wine wine64
 	busybox-static bash-static
 	musl-tools

@@ -1,10 +1,11 @@
 /*
  * lxnt convert SRC DEST [-j N] [--cache DIR | --no-cache] [-q]
  *
- * Copies the rootfs directory SRC to DEST with every ELF64 x86-64
+ * Copies the rootfs directory or tarball SRC to DEST with every ELF64 x86-64
  * executable and shared object rewritten and every name encoded as the vfs
  * stores it (docs/architecture.md, "Converting a rootfs").  The main thread
- * walks SRC and makes directories, symlinks and special files (as the
+ * walks SRC (or reads the tarball, its files' data into a staging
+ * directory next to DEST, removed at the end) and makes directories, symlinks and special files (as the
  * portable format's plain files); worker threads take the regular files
  * from a queue, largest first, and rewrite or copy them; then hard links
  * are made, the manifest of every entry's Linux metadata is written, and
@@ -12,10 +13,12 @@
  */
 #include "convert.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libelf.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@ struct msg_list {
 
 struct convert {
 	const char *src, *dest;
+	const char *root;         /* where entries' rel paths are read: SRC, or NULL */
 	int show_progress;
 	struct cv_tree tree;
 	struct cv_file_job *jobs; /* one per regular file that is not a later hard link */
@@ -84,9 +88,12 @@ static char *join(const char *root, const char *rel)
 }
 
 /* DEST must be new or an empty directory, so that nothing stale is mixed
- * into the converted tree. */
-static int prepare_dest(const char *dest, struct stat *st, char *err, size_t errlen)
+ * into the converted tree; *existed says which, so that a conversion that
+ * fails before writing removes only a DEST it made. */
+static int prepare_dest(const char *dest, struct stat *st, int *existed, char *err,
+	size_t errlen)
 {
+	*existed = 0;
 	if (mkdir(dest, 0700) != 0) {
 		if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: cannot create: %s", dest, strerror(errno));
@@ -96,6 +103,7 @@ static int prepare_dest(const char *dest, struct stat *st, char *err, size_t err
 			snprintf(err, errlen, "%s: exists and is not an empty directory", dest);
 			return -1;
 		}
+		*existed = 1;
 	}
 	return stat(dest, st);
 }
@@ -114,7 +122,8 @@ static int plan_tree(struct convert *cv)
 		cv->job_of_entry[i] = -1;
 		if (i == 0 || e->link_primary >= 0)
 			continue; /* DEST exists; hard links come after their primary */
-		char *src = join(cv->src, e->rel), *dest = join(cv->dest, e->out);
+		char *src = e->from ? strdup(e->from) : join(cv->root ? cv->root : "", e->rel);
+		char *dest = join(cv->dest, e->out);
 		if (!src || !dest)
 			return -1;
 		mode_t type = e->st.st_mode & S_IFMT;
@@ -122,6 +131,7 @@ static int plan_tree(struct convert *cv)
 		if (type == S_IFREG) {
 			struct cv_file_job *j = &cv->jobs[cv->njobs];
 			j->src = src;
+			j->name = e->from ? e->rel : src;
 			j->dest = dest;
 			j->st = &e->st;
 			cv->job_of_entry[i] = (long)cv->njobs++;
@@ -325,7 +335,7 @@ static int summarize(struct convert *cv)
 				sites.by_kind_rung[k][r] += j->sites.by_kind_rung[k][r];
 		sites.trap_red_zone += j->sites.trap_red_zone;
 		if (j->sites.trap_red_zone)
-			note(&red_zone, j->src);
+			note(&red_zone, j->name);
 	}
 	double secs = seconds_since(&cv->start);
 	printf("lxnt convert: %s -> %s\n", cv->src, cv->dest);
@@ -348,6 +358,12 @@ static int summarize(struct convert *cv)
 			cv_cache_bad_entries(cv->cache));
 	printf("time: %.2f s, %.1f MB of ELF input, %.1f MB/s\n", secs, (double)elf_bytes / 1e6,
 		secs > 0 ? (double)elf_bytes / 1e6 / secs : 0.0);
+	/* Not failures: DEST has the entries, without what lxnt cannot store. */
+	if (cv->tree.nnot_kept)
+		printf("not kept: the ACLs or the xattrs of other namespaces than user., "
+			"trusted. and security. of %zu entries (docs/vfs.md)\n", cv->tree.nnot_kept);
+	for (size_t i = 0; i < cv->tree.nnot_kept; i++)
+		printf("  %s\n", cv->tree.not_kept[i]);
 	printf("failed (left out of DEST): %zu\n", cv->failures.n);
 	fflush(stdout);
 	for (size_t i = 0; i < cv->failures.n; i++)
@@ -368,6 +384,122 @@ static void convert_free(struct convert *cv)
 	cv_tree_free(&cv->tree);
 	if (cv->cache)
 		cv_cache_close(cv->cache);
+}
+
+/*
+ * The staging directory of a tarball's file data: a new directory next to
+ * DEST (same file system, so DEST's disk holds it),
+ * "<DEST>.tar-<pid>-XXXXXX", the pid this process's, so that a later
+ * convert can tell a staging directory left by a killed one.
+ */
+static int make_staging(const char *dest, char *buf, size_t len, char *err, size_t errlen)
+{
+	size_t n = strlen(dest);
+	while (n > 1 && dest[n - 1] == '/')
+		n--;
+	if (snprintf(buf, len, "%.*s.tar-%ld-XXXXXX", (int)n, dest, (long)getpid()) >= (int)len ||
+	    !mkdtemp(buf)) {
+		snprintf(err, errlen, "%.*s.tar-%ld-XXXXXX: cannot create the staging directory: %s",
+			(int)n, dest, (long)getpid(), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes the staging directory: it holds only plain files by number. */
+static void remove_staging(const char *staging)
+{
+	DIR *d = opendir(staging);
+	struct dirent *de;
+	char path[PATH_MAX];
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    snprintf(path, sizeof(path), "%s/%s", staging, de->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(staging) != 0)
+		fprintf(stderr, "lxnt convert: %s: cannot remove: %s\n", staging, strerror(errno));
+}
+
+/*
+ * The pid in a staging directory's name "<base>.tar-<pid>-XXXXXX" (name
+ * without the directory), or 0 if name is not one of DEST's.
+ */
+static long staging_owner(const char *name, const char *base, size_t baselen)
+{
+	const char *p = name;
+	char *end;
+
+	if (strncmp(p, base, baselen) || strncmp(p + baselen, ".tar-", 5))
+		return 0;
+	p += baselen + 5;
+	if (*p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	long pid = strtol(p, &end, 10);
+	if (errno || pid <= 0 || *end != '-' || strlen(end + 1) != 6)
+		return 0;
+	return pid;
+}
+
+/*
+ * Staging directories of DEST left by a convert that was killed (its pid
+ * no longer runs) are removed: each holds a copy of a tarball's data.
+ */
+static void sweep_staging(const char *dest)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t n = strlen(dest);
+	while (n > 1 && dest[n - 1] == '/')
+		n--;
+	if (n >= sizeof(dir))
+		return;
+	memcpy(dir, dest, n);
+	dir[n] = 0;
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : dir;
+	size_t baselen = strlen(base);
+	const char *parent = !slash ? "." : slash == dir ? "/" : (*slash = 0, dir);
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		long pid = staging_owner(de->d_name, base, baselen);
+		if (!pid || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >= (int)sizeof(path))
+			continue;
+		fprintf(stderr, "lxnt convert: removing %s, left by a convert that did not finish\n",
+			path);
+		remove_staging(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* DEST must be new or empty: checked before a tarball is read, so that a
+ * refused DEST costs no read; prepare_dest checks again. */
+static int dest_usable(const char *dest, char *err, size_t errlen)
+{
+	DIR *d = opendir(dest);
+	struct dirent *de;
+	int entries = 0;
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", dest, errno == ENOTDIR ?
+			"exists and is not an empty directory" : strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)))
+		entries += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	if (entries) {
+		snprintf(err, errlen, "%s: exists and is not an empty directory", dest);
+		return -1;
+	}
+	return 0;
 }
 
 static int convert_usage(void)
@@ -410,7 +542,7 @@ int lxnt_cmd_convert(int argc, char **argv)
 	struct convert cv = { .src = src, .dest = dest, .opt = &opt,
 		.show_progress = !quiet && isatty(2) };
 	clock_gettime(CLOCK_MONOTONIC, &cv.start);
-	char err[PATH_MAX + 128], dirbuf[PATH_MAX];
+	char err[PATH_MAX + 128], dirbuf[PATH_MAX], staging[PATH_MAX];
 	struct stat dest_st;
 	int rc = 1;
 	/* libelf wants elf_version() before any other call; made once here
@@ -430,32 +562,46 @@ int lxnt_cmd_convert(int argc, char **argv)
 		snprintf(err, sizeof(err), "%s: %s", src, strerror(errno));
 		goto out;
 	}
-	if (S_ISREG(dest_st.st_mode)) {
-		/* Reading tar, GNU and pax headers, xattrs and compressed streams
-		 * is libarchive's job, which lxnt does not depend on yet. */
-		snprintf(err, sizeof(err), "%s: tarball input is not supported (it needs "
-			"libarchive); unpack it as root and convert the directory", src);
+	int tarball = S_ISREG(dest_st.st_mode), existed = 0;
+	if (!tarball && !S_ISDIR(dest_st.st_mode)) {
+		snprintf(err, sizeof(err), "%s: neither a directory nor a tarball", src);
 		goto out;
 	}
-	if (!S_ISDIR(dest_st.st_mode)) {
-		snprintf(err, sizeof(err), "%s: not a directory", src);
-		goto out;
-	}
-	if (prepare_dest(dest, &dest_st, err, sizeof(err)))
-		goto out;
-	if (cv_walk(src, dest_st.st_dev, dest_st.st_ino, &cv.tree, err, sizeof(err))) {
-		rmdir(dest); /* still empty: nothing has been written yet */
-		goto out;
+	if (tarball) {
+		/* The whole archive is read, and its data staged, before DEST is
+		 * touched: a damaged tarball leaves DEST as it was. */
+		sweep_staging(dest);
+		if (dest_usable(dest, err, sizeof(err)) ||
+		    make_staging(dest, staging, sizeof(staging), err, sizeof(err)))
+			goto out;
+		if (cv_read_tarball(src, staging, &cv.tree, err, sizeof(err)) ||
+		    prepare_dest(dest, &dest_st, &existed, err, sizeof(err))) {
+			remove_staging(staging);
+			goto out;
+		}
+	} else {
+		cv.root = src;
+		if (prepare_dest(dest, &dest_st, &existed, err, sizeof(err)))
+			goto out;
+		if (cv_walk(src, dest_st.st_dev, dest_st.st_ino, &cv.tree, err, sizeof(err))) {
+			if (!existed)
+				rmdir(dest); /* still empty: nothing has been written yet */
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < cv.tree.nleft; i++)
 		note(&cv.failures, cv.tree.left_out[i]);
 	if (plan_tree(&cv) || run_workers(&cv, jobs)) {
 		snprintf(err, sizeof(err), "%s: out of memory", src);
+		if (tarball)
+			remove_staging(staging);
 		goto out;
 	}
 	make_hard_links(&cv);
 	write_manifest(&cv);
 	finish_dirs(&cv);
+	if (tarball)
+		remove_staging(staging);
 	rc = summarize(&cv);
 	convert_free(&cv);
 	return rc;

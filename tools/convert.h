@@ -1,7 +1,7 @@
 /*
  * `lxnt convert SRC DEST`: rootfs conversion (docs/architecture.md
- * "Converting a rootfs").  convert.c runs the command, walk.c reads SRC,
- * tree.c builds DEST, elffile.c handles one regular file (copy.c copies
+ * "Converting a rootfs").  convert.c runs the command, walk.c reads a
+ * directory SRC, tarball.c a tarball, tree.c builds DEST, elffile.c handles one regular file (copy.c copies
  * one), cache.c keeps rewritten files by content, manifest.c encodes names
  * and writes the metadata manifest.
  */
@@ -12,17 +12,29 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include <stdbool.h>
+
 #include <lxnt/sitetab.h>
 
 #include "rewrite.h"
 
-/* One entry of SRC (walk.c), in preorder: a directory before its contents. */
+/* The extended attributes of one entry that DEST keeps (xattrs.c). */
+struct cv_xattrs {
+	unsigned char *buf;
+	size_t len;
+};
+
+/* One entry of SRC (walk.c, tarball.c), in preorder: a directory before
+ * its contents. */
 struct cv_entry {
 	char *rel;          /* path relative to the root, "" for the root itself */
 	char *out;          /* the same path in DEST: each name encoded (cv_encode_name) */
-	char *target;       /* a symlink's target (tree.c), else NULL */
+	char *target;       /* a symlink's target (tree.c; tarball.c sets it), else NULL */
+	char *from;         /* a regular file's data when not at SRC/rel (a tarball's
+	                     * staging file), else NULL */
 	struct stat st;     /* lstat(2) of the entry */
 	long link_primary;  /* hard link: index of the first entry of its inode, else -1 */
+	struct cv_xattrs xattrs; /* those of the namespaces the vfs keeps */
 };
 
 struct cv_tree {
@@ -32,7 +44,26 @@ struct cv_tree {
 	 * encoded, a directory it could not read (its contents). */
 	char **left_out;
 	size_t nleft;
+	/* "<path>: <what>" for what an entry had that DEST cannot keep: its
+	 * ACLs and the xattrs of namespaces the vfs does not keep (system.,
+	 * others). */
+	char **not_kept;
+	size_t nnot_kept;
 };
+
+/* Extended attributes (xattrs.c): whether the vfs keeps a name's
+ * namespace (user., trusted., security.); an entry's set. */
+bool cv_xattr_kept(const char *name);
+int cv_xattr_append(struct cv_xattrs *x, const char *name, const void *value, size_t vlen);
+int cv_xattr_copy(struct cv_xattrs *to, const struct cv_xattrs *from);
+void cv_xattr_free(struct cv_xattrs *x);
+void cv_xattr_each(const struct cv_xattrs *x,
+	void (*fn)(void *ctx, const char *name, size_t n, const unsigned char *value, size_t vlen),
+	void *ctx);
+/* The kept attributes of the file at path (not following a symlink) into
+ * x; the names of the others, comma-separated, into dropped (dcap bytes).
+ * -1 out of memory. */
+int cv_read_xattrs(const char *path, struct cv_xattrs *x, char *dropped, size_t dcap);
 
 /* Reads SRC into tree, sorted by name within each directory so that the
  * output and its report do not depend on readdir(3) order.  skip_dev and
@@ -40,6 +71,14 @@ struct cv_tree {
 int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tree,
 	char *err, size_t errlen);
 void cv_tree_free(struct cv_tree *tree);
+
+/* Reads the tarball SRC into tree as cv_walk reads a directory, with
+ * each regular file's data written to a file of the existing, empty
+ * directory staging (cv_entry.from); -1 with "<SRC>: <reason>" in err
+ * when SRC is not a tarball or is damaged.  Members it leaves out (a
+ * ".." name, a hard link to nothing) are in tree->left_out. */
+int cv_read_tarball(const char *src, const char *staging, struct cv_tree *tree,
+	char *err, size_t errlen);
 
 /* What happened to one regular file (elffile.c). */
 enum cv_outcome {
@@ -60,6 +99,7 @@ struct cv_cache;
 
 struct cv_file_job {
 	const char *src, *dest;        /* full paths */
+	const char *name;              /* what messages call it: src, or a tarball member */
 	const struct stat *st;
 	enum cv_outcome outcome;
 	int cache_hit;                 /* rewritten bytes came from the cache */
@@ -87,7 +127,8 @@ int cv_count_sites(const uint8_t *img, size_t n, struct cv_sites *out);
  * the copy must stay readable and writable) and st's times. */
 int cv_apply_meta(const char *path, const struct stat *st, char *err, size_t errlen);
 int cv_make_dir(const char *path, char *err, size_t errlen);
-/* Reads src's target into *target (malloc'd) and writes it as dest's content. */
+/* Reads src's target into *target (malloc'd), unless *target is set
+ * already, and writes it as dest's content. */
 int cv_make_symlink(const char *src, const char *dest, const struct stat *st, char **target,
 	char *err, size_t errlen);
 int cv_make_special(const char *dest, const struct stat *st, char *err, size_t errlen);

@@ -99,7 +99,7 @@ static int rewrite(struct cv_file_job *job, const uint8_t *in, size_t n,
 			return 0;
 		}
 	}
-	if (lxnt_rewrite_image(in, n, job->src, opt, out, outn, NULL, job->err, sizeof(job->err)))
+	if (lxnt_rewrite_image(in, n, job->name, opt, out, outn, NULL, job->err, sizeof(job->err)))
 		return -1;
 	if (cache)
 		cv_cache_put(cache, sha, *out, *outn);
@@ -125,7 +125,7 @@ static void convert_elf(struct cv_file_job *job, const struct lxnt_rewrite_optio
 		job->outcome = CV_FAILED;
 	} else if (cv_count_sites(out, outn, &job->sites)) {
 		snprintf(job->err, sizeof(job->err), "%s: rewritten image has no readable site table",
-			job->src);
+			job->name);
 		job->outcome = CV_FAILED;
 	} else {
 		data = out;
@@ -148,7 +148,7 @@ void cv_convert_file(struct cv_file_job *job, const struct lxnt_rewrite_options 
 	int fd = open(job->src, O_RDONLY | O_CLOEXEC);
 	ssize_t got = fd < 0 ? -1 : pread(fd, ident, sizeof(ident), 0);
 	if (got < 0) {
-		snprintf(job->err, sizeof(job->err), "%s: %s", job->src, strerror(errno));
+		snprintf(job->err, sizeof(job->err), "%s: %s", job->name, strerror(errno));
 		job->outcome = CV_FAILED;
 		if (fd >= 0)
 			close(fd);

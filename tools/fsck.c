@@ -18,7 +18,10 @@
  * record's deletion), temporaries of record writes interrupted before
  * records were written in place (<id>.<pid>.<tid>.tmp, <id>.lock) and of
  * creations (in the store's staging directory, or in a guest directory
- * for trees written before it existed).  A manifest not imported yet is reported, not damage.  Exit
+ * for trees written before it existed), attribute files (<id>.x) of files
+ * that are gone or whose record does not name them, and their
+ * temporaries (<id>.x.<pid>.<tid>.<n>.tmp).  An attribute file that its
+ * record names and that is not whole is damage.  A manifest not imported yet is reported, not damage.  Exit
  * status 0 without damage, 1 with (or when an import did not finish), 2
  * when the tree cannot be read.
  */
@@ -34,6 +37,7 @@
 #include "lxnt/linux/fs.h"
 #include "metaimport.h"
 #include "metastore.h"
+#include "metaxattr.h"
 #include "nt.h"
 
 struct fsck {
@@ -249,6 +253,27 @@ static void scan_staging(struct fsck *c)
 	FindClose(h);
 }
 
+/* An attribute file (docs/formats.md, "Extended attributes"): true when
+ * it is garbage (its file is gone, or its record does not name it: a
+ * change killed before the record's write); damage when the record names
+ * it and it is not whole. */
+static bool check_xattrs(struct fsck *c, const wchar_t *path, uint64_t id)
+{
+	struct lx_xattrs x;
+	struct lx_meta m;
+
+	if (!bsearch(&id, c->ids, c->nids, sizeof(*c->ids), cmp_id) ||
+	    lx_metastore_read(c->store, id, &m) != 0 || !(m.flags & LX_META_F_XATTRS)) {
+		c->orphans++;
+		say("orphan attributes", path, NULL);
+		return true;
+	}
+	if (lx_xattrs_load(c->store, id, &x) != 0)
+		damage(c, path, "attribute file not whole");
+	lx_xattrs_free(&x);
+	return false;
+}
+
 /* Records of ids the walk did not meet, and temporaries of record writes. */
 static void scan_store(struct fsck *c)
 {
@@ -272,7 +297,10 @@ static void scan_store(struct fsck *c)
 				continue;
 			swprintf(path, 700, L"%ls\\%02x\\%ls", c->store, b, fd.cFileName);
 			id = wcstoull(fd.cFileName, &end, 16);
-			if (*end) {
+			if (end != fd.cFileName && !wcscmp(end, L".x")) {
+				if (!check_xattrs(c, path, id))
+					continue;
+			} else if (*end) {
 				c->temporaries++;
 				say("temporary", path, NULL);
 			} else if (!bsearch(&id, c->ids, c->nids, sizeof(*c->ids), cmp_id)) {

@@ -275,7 +275,15 @@ static int cmd_lock(uint32_t state, bool terminate, wchar_t **cmdv, int cmdc)
 	}
 	t->h.install_state = state;
 	wchar_t *cmd = join_args(cmdv, cmdc);
-	if (cmd && CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+	BOOL started = FALSE;
+	/* Wine 8's rare ERROR_INTERNAL_ERROR: the new process died in the
+	 * loader before it ran (runtime/process_create.c); tried again. */
+	for (int attempt = 0; cmd && !started && attempt < 3; attempt++) {
+		started = CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi);
+		if (!started && GetLastError() != ERROR_INTERNAL_ERROR)
+			break;
+	}
+	if (started) {
 		CloseHandle(pi.hThread);
 		WaitForSingleObject(pi.hProcess, INFINITE);
 		GetExitCodeProcess(pi.hProcess, &code);

@@ -124,7 +124,7 @@ static const struct command commands[] = {
 	{ "inspect", cmd_inspect, "FILE: list every site and the rung it took or would take" },
 	{ "verify", cmd_verify, "FILE [--original IN]: check a rewritten file with an independent decoder" },
 	{ "pack", lxnt_cmd_pack, "IN -o OUT.exe [--runtime PATH] [--no-rewrite] [--force-trap] [--no-verify]: build a Windows executable" },
-	{ "convert", lxnt_cmd_convert, "SRC DEST [-j N] [--cache DIR | --no-cache] [-q]: copy a rootfs with every ELF file rewritten" },
+	{ "convert", lxnt_cmd_convert, "SRC DEST [-j N] [--cache DIR | --no-cache] [-q]: copy a rootfs (directory or tarball) with every ELF file rewritten" },
 };
 
 static int usage(FILE *f)

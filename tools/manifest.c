@@ -90,6 +90,30 @@ static void put_escaped(FILE *f, const char *s)
 	}
 }
 
+/* The same for n bytes that may hold any byte, NUL included. */
+static void put_escaped_bytes(FILE *f, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] <= 0x20 || p[i] >= 0x7f || p[i] == '%')
+			fprintf(f, "%%%02X", p[i]);
+		else
+			fputc(p[i], f);
+	}
+}
+
+/* One attribute of the entry above: "x NAME =VALUE" (the value may be
+ * empty; '=' keeps the field there). */
+static void put_xattr(void *ctx, const char *name, size_t n, const unsigned char *value,
+	size_t vlen)
+{
+	FILE *f = ctx;
+	fputs("x ", f);
+	put_escaped_bytes(f, (const unsigned char *)name, n);
+	fputs(" =", f);
+	put_escaped_bytes(f, value, vlen);
+	fputc('\n', f);
+}
+
 static char type_letter(mode_t mode)
 {
 	switch (mode & S_IFMT) {
@@ -155,7 +179,13 @@ int cv_write_manifest(const char *dest, const struct cv_tree *t, char *err, size
 		free(index);
 		return -1;
 	}
-	fprintf(f, "lxnt-manifest 1\n");
+	/* Version 2 when attributes follow some entries, so that an importer
+	 * that knows only version 1 refuses the manifest rather than drop
+	 * them. */
+	bool xattrs = false;
+	for (size_t i = 0; i < t->n && !xattrs; i++)
+		xattrs = t->v[i].xattrs.len != 0;
+	fprintf(f, "lxnt-manifest %d\n", xattrs ? 2 : 1);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cv_entry *e = &t->v[i];
 		char full[PATH_MAX];
@@ -172,6 +202,9 @@ int cv_write_manifest(const char *dest, const struct cv_tree *t, char *err, size
 		if (e->link_primary >= 0)
 			copy.link_primary = index[e->link_primary];
 		put_entry(f, &copy, (long)written, S_ISLNK(e->st.st_mode) ? e->target : NULL);
+		/* A hard-link group's attributes are its first name's. */
+		if (e->link_primary < 0)
+			cv_xattr_each(&e->xattrs, put_xattr, f);
 		written++;
 	}
 	fprintf(f, "end %zu\n", written);

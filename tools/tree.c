@@ -72,6 +72,9 @@ int cv_make_symlink(const char *src, const char *dest, const struct stat *st, ch
 	char *err, size_t errlen)
 {
 	char buf[PATH_MAX];
+	if (*target)
+		return make_plain(dest, *target, strlen(*target), err, errlen) ? -1 :
+			cv_apply_meta(dest, st, err, errlen);
 	ssize_t len = readlink(src, buf, sizeof(buf) - 1);
 	if (len < 0)
 		return tree_fail(err, errlen, src, "readlink");

@@ -18,27 +18,52 @@ static int walk_fail(char *err, size_t errlen, const char *path, const char *why
 	return -1;
 }
 
-/* Notes something left out of the tree; the walk goes on. */
-static int leave_out(struct cv_tree *t, const char *path, const char *why)
+/* Appends "<path>: <what>" to a list of the tree's report. */
+static int note(char ***list, size_t *n, const char *path, const char *what)
 {
-	char **v = realloc(t->left_out, (t->nleft + 1) * sizeof(*v));
-	size_t n = strlen(path) + strlen(why) + 3;
+	char **v = realloc(*list, (*n + 1) * sizeof(*v));
+	size_t len = strlen(path) + strlen(what) + 3;
 	if (!v)
 		return -1;
-	t->left_out = v;
-	if (!(v[t->nleft] = malloc(n)))
+	*list = v;
+	if (!(v[*n] = malloc(len)))
 		return -1;
-	snprintf(v[t->nleft++], n, "%s: %s", path, why);
+	snprintf(v[(*n)++], len, "%s: %s", path, what);
 	return 0;
 }
 
-static int tree_add(struct cv_tree *t, const char *rel, const char *out, const struct stat *st)
+/* Notes something left out of the tree; the walk goes on. */
+static int leave_out(struct cv_tree *t, const char *path, const char *why)
 {
+	return note(&t->left_out, &t->nleft, path, why);
+}
+
+/* Notes the xattrs of an entry that DEST does not keep; the walk goes on. */
+static int not_kept(struct cv_tree *t, const char *rel, const char *names)
+{
+	char what[300];
+	snprintf(what, sizeof(what), "xattrs %s", names);
+	return note(&t->not_kept, &t->nnot_kept, *rel ? rel : ".", what);
+}
+
+/* Adds the entry at full (SRC's path) with its kept extended attributes. */
+static int tree_add(struct cv_tree *t, const char *full, const char *rel, const char *out,
+	const struct stat *st)
+{
+	char dropped[256];
+	struct cv_xattrs x;
+	if (cv_read_xattrs(full, &x, dropped, sizeof(dropped)) ||
+	    (*dropped && not_kept(t, rel, dropped))) {
+		cv_xattr_free(&x);
+		return -1;
+	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		struct cv_entry *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
+		if (!v) {
+			cv_xattr_free(&x);
 			return -1;
+		}
 		t->v = v;
 		t->cap = cap;
 	}
@@ -46,10 +71,11 @@ static int tree_add(struct cv_tree *t, const char *rel, const char *out, const s
 	if (!copy || !out_copy) {
 		free(copy);
 		free(out_copy);
+		cv_xattr_free(&x);
 		return -1;
 	}
 	t->v[t->n++] = (struct cv_entry){ .rel = copy, .out = out_copy, .st = *st,
-		.link_primary = -1 };
+		.link_primary = -1, .xattrs = x };
 	return 0;
 }
 
@@ -149,7 +175,7 @@ static int walk_dir(const char *root, const char *rel, const char *out, dev_t sk
 		}
 		if (S_ISDIR(st.st_mode) && st.st_dev == skip_dev && st.st_ino == skip_ino)
 			continue;
-		if (tree_add(t, child, out_child, &st)) {
+		if (tree_add(t, full, child, out_child, &st)) {
 			rc = walk_fail(err, errlen, full, "out of memory");
 			break;
 		}
@@ -206,7 +232,7 @@ int cv_walk(const char *src, dev_t skip_dev, ino_t skip_ino, struct cv_tree *tre
 		return walk_fail(err, errlen, src, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return walk_fail(err, errlen, src, "not a directory");
-	if (tree_add(tree, "", "", &st) ||
+	if (tree_add(tree, src, "", "", &st) ||
 	    walk_dir(src, "", "", skip_dev, skip_ino, tree, err, errlen) ||
 	    find_hard_links(tree)) {
 		if (!*err)
@@ -222,10 +248,15 @@ void cv_tree_free(struct cv_tree *tree)
 	for (size_t i = 0; i < tree->nleft; i++)
 		free(tree->left_out[i]);
 	free(tree->left_out);
+	for (size_t i = 0; i < tree->nnot_kept; i++)
+		free(tree->not_kept[i]);
+	free(tree->not_kept);
 	for (size_t i = 0; i < tree->n; i++) {
 		free(tree->v[i].rel);
 		free(tree->v[i].out);
 		free(tree->v[i].target);
+		free(tree->v[i].from);
+		cv_xattr_free(&tree->v[i].xattrs);
 	}
 	free(tree->v);
 	memset(tree, 0, sizeof(*tree));

@@ -140,6 +140,11 @@ static const struct lx_file_ops mem_ops = {
 	.seekable = true, /* memory_lseek: any offset is accepted */
 };
 
+bool lx_dev_file_is(const struct lx_file *f, enum lx_dev which)
+{
+	return f->ops == &mem_ops && f->which == (int)which;
+}
+
 /* /dev/tty is the process's console (CONIN$/CONOUT$); without one there
  * is no controlling terminal, and open(2) gives ENXIO. */
 static long tty_open(unsigned flags, struct lx_file **out)

@@ -182,19 +182,31 @@ wchar_t *lx_vfs_windows_cwd(void)
 	return w;
 }
 
-void *lx_vfs_fd_handle(int fd)
+void *lx_vfs_fd_std_handle(int fd)
 {
 	struct lx_file *f = lx_fd_get(fd);
-	void *h;
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+	HANDLE h = NULL;
 
 	if (!f)
 		return NULL;
-	if (lx_fd_get_cloexec(fd) == 1) {
-		lx_file_put(f);
-		return NULL;
+	if (lx_fd_get_cloexec(fd) != 1) {
+		/* a console file reads from handle and writes to handle2 */
+		HANDLE own = (fd > 0 && f->handle2) ? f->handle2 : f->handle;
+		if (own && !DuplicateHandle(GetCurrentProcess(), own, GetCurrentProcess(), &h, 0, TRUE,
+		                            DUPLICATE_SAME_ACCESS))
+			h = NULL;
+		/* /dev/null has no handle of its own: the NUL device reads
+		 * nothing and takes every write, as a Windows program expects of
+		 * `> nul`. */
+		if (!own && lx_dev_file_is(f, LX_DEV_NULL)) {
+			h = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+			                &sa, OPEN_EXISTING, 0, NULL);
+			if (h == INVALID_HANDLE_VALUE)
+				h = NULL;
+		}
 	}
-	/* a console file reads from handle and writes to handle2 */
-	h = (fd > 0 && f->handle2) ? f->handle2 : f->handle;
 	lx_file_put(f);
 	return h;
 }
+

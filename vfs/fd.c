@@ -96,12 +96,28 @@ int64_t lx_sys_dup3(struct lx_syscall *sc)
 /* Flags F_SETFL may change (setfl of fs/fcntl.c); the rest are kept. */
 #define LX_SETFL_MASK (LX_O_APPEND | LX_O_NONBLOCK | LX_O_ASYNC | LX_O_DIRECT | LX_O_NOATIME)
 
+/* setfl: O_NOATIME, newly set, only for the file's owner or CAP_FOWNER
+ * (a file without an owner to ask, as the synthetic ones, lets it be). */
+static long may_set_noatime(struct lx_file *f, unsigned flags)
+{
+	struct lx_kstat st;
+
+	if (!(flags & LX_O_NOATIME) || (f->flags & LX_O_NOATIME) || lx_file_stat(f, &st))
+		return 0;
+	return lx_owner_or_capable(&st) ? 0 : -LX_EPERM;
+}
+
 static long set_status_flags(int fd, unsigned flags)
 {
 	struct lx_file *f = lx_fd_get(fd);
+	long err;
 
 	if (!f)
 		return -LX_EBADF;
+	if ((err = may_set_noatime(f, flags))) {
+		lx_file_put(f);
+		return err;
+	}
 	lx_file_lock(f);
 	f->flags = (f->flags & ~(unsigned)LX_SETFL_MASK) | (flags & LX_SETFL_MASK);
 	lx_file_unlock(f);
@@ -148,6 +164,16 @@ int64_t lx_sys_fcntl(struct lx_syscall *sc)
 		if (!f)
 			return -LX_EBADF;
 		r = lx_pipe_fcntl(f, (int)sc->arg[1], arg);
+		lx_file_put(f);
+		return r;
+	}
+	case LX_F_ADD_SEALS:
+	case LX_F_GET_SEALS: {
+		struct lx_file *f = lx_fd_get(fd);
+		long r;
+		if (!f)
+			return -LX_EBADF;
+		r = lx_memfd_fcntl(f, (int)sc->arg[1], (unsigned)arg);
 		lx_file_put(f);
 		return r;
 	}

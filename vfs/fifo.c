@@ -9,6 +9,7 @@
  *   fifo-DEV-INO-data   event for the readers, -room for the writers
  *   fifo-DEV-INO-r, -w  role objects: one handle per reading (writing)
  *                       description, wherever it lives
+ *   fifo-DEV-INO-qID    event of a description that waits in poll
  *
  * Readers and writers are counted as the handle counts of the role objects
  * (NtQueryObject, ObjectBasicInformation), so that a killed process, whose
@@ -52,9 +53,32 @@ long lx_fifo_enter(struct lx_fifo *fx)
 	return r == WAIT_OBJECT_0 || r == WAIT_ABANDONED ? 0 : -LX_EIO;
 }
 
+static void poll_wake_one(struct lx_fifo *fx, uint32_t id);
+
+/*
+ * Wake-ups are given after ReleaseMutex: a process woken while the mutex
+ * is still held would run, find it held and wait again, one more round
+ * through the kernel (under Wine, its server) for each side, which on two
+ * busy cores made a FIFO's round trip several times slower.
+ */
 void lx_fifo_leave(struct lx_fifo *fx)
 {
+	uint32_t ids[LX_FIFO_POLLERS];
+	unsigned n = fx->wake_n, events = fx->wake_events;
+
+	memcpy(ids, fx->wake_ids, n * sizeof(ids[0]));
+	fx->wake_n = 0;
+	fx->wake_events = 0;
 	ReleaseMutex(fx->mutex);
+	for (int who = 0; who < 2; who++)
+		if (events & (1u << who))
+			SetEvent(fx->wake[who]);
+	if (!n)
+		return;
+	AcquireSRWLockExclusive(&fx->woken_lock);
+	for (unsigned i = 0; i < n; i++)
+		poll_wake_one(fx, ids[i]);
+	ReleaseSRWLockExclusive(&fx->woken_lock);
 }
 
 /*
@@ -65,37 +89,32 @@ void lx_fifo_leave(struct lx_fifo *fx)
  */
 long lx_fifo_count(struct lx_fifo *fx, enum lx_fifo_role role)
 {
-	PUBLIC_OBJECT_BASIC_INFORMATION info;
 	wchar_t name[LX_FIFO_NAME];
-	NTSTATUS st;
-	HANDLE h;
 
 	if (fx->role[role])
 		return 1; /* ours, at least */
 	if (!object_name(fx, role_suffix[role], name))
 		return -LX_ENAMETOOLONG;
-	h = OpenEventW(SYNCHRONIZE, FALSE, name);
-	if (!h) {
-		DWORD e = GetLastError();
-		/* No handle of it anywhere: nobody has that end open. */
-		return e == ERROR_FILE_NOT_FOUND ? 0 : lx_errno_from_win32(e);
-	}
-	st = NtQueryObject(h, ObjectBasicInformation, &info, sizeof(info), NULL);
-	CloseHandle(h);
-	if (!NT_SUCCESS(st))
-		return lx_errno_from_ntstatus(st);
-	return info.HandleCount > 0 ? (long)info.HandleCount - 1 : 0;
+	/* No handle of it anywhere: nobody has that end open. */
+	return lx_event_other_handles(name);
 }
 
+/* Besides its wake event, the wait watches the processes holding the
+ * other end, whose death would change its answer (fifo_peers.c). */
 long lx_fifo_wait(struct lx_fifo *fx, enum lx_fifo_role who)
 {
-	void *ev = fx->wake[who];
+	void *h[1 + LX_FIFO_WATCHED];
+	unsigned watched, ms;
 	long r;
 
-	ResetEvent(ev);
+	h[0] = fx->wake[who];
+	ResetEvent(h[0]);
+	ms = lx_fifo_watch_peers(fx, !who, h + 1, LX_FIFO_WATCHED, &watched);
 	fx->ring->waiting[who]++;
 	lx_fifo_leave(fx);
-	r = lx_wait_interruptible(1, &ev, LX_FIFO_RECHECK_MS);
+	r = lx_wait_interruptible(1 + watched, h, ms);
+	for (unsigned i = 1; i <= watched; i++)
+		CloseHandle(h[i]);
 	if (lx_fifo_enter(fx))
 		return -LX_EIO;
 	if (fx->ring->waiting[who])
@@ -106,13 +125,18 @@ long lx_fifo_wait(struct lx_fifo *fx, enum lx_fifo_role who)
 void lx_fifo_wake(struct lx_fifo *fx, enum lx_fifo_role who)
 {
 	if (fx->ring->waiting[who])
-		SetEvent(fx->wake[who]);
+		fx->wake_events |= 1u << who;
 }
 
 static void fifo_free(struct lx_fifo *fx)
 {
 	if (fx->ring)
 		UnmapViewOfFile(fx->ring);
+	if (fx->poll_event)
+		CloseHandle(fx->poll_event);
+	for (int i = 0; i < LX_FIFO_WOKEN; i++)
+		if (fx->woken[i].event)
+			CloseHandle(fx->woken[i].event);
 	for (int i = 0; i < 2; i++) {
 		if (fx->wake[i])
 			CloseHandle(fx->wake[i]);
@@ -152,6 +176,7 @@ static long fifo_attach(uint64_t dev, uint64_t ino, HANDLE section, struct lx_fi
 			CloseHandle(section);
 		return -LX_ENOMEM;
 	}
+	InitializeSRWLock(&fx->woken_lock);
 	wcscpy(fx->what, L"fifo-");
 	at = fx->what + 5;
 	lx_pipe_append_hex(&at, dev, L'-');
@@ -180,11 +205,113 @@ static long fifo_attach(uint64_t dev, uint64_t ino, HANDLE section, struct lx_fi
 	return 0;
 }
 
+/* The suffix of a description's poll event: "q" and its poll id. */
+static void poll_suffix(uint32_t id, wchar_t out[16])
+{
+	wchar_t *at = out;
+
+	*at++ = L'q';
+	lx_pipe_append_hex(&at, id, 0);
+}
+
+/*
+ * Sets the poll event of the description with poll id `id`, in this
+ * process or another one; a description that has gone is skipped.  The
+ * handle stays in fx->woken: a FIFO's pollers are usually the same few
+ * descriptions again and again.  Ids are not reused while the ring lives,
+ * so a kept handle never sets a later description's event.  Under
+ * woken_lock, after the mutex (lx_fifo_leave).
+ */
+static void poll_wake_one(struct lx_fifo *fx, uint32_t id)
+{
+	wchar_t suffix[16], name[LX_FIFO_NAME];
+	unsigned slot;
+	HANDLE h;
+
+	if (id == fx->poll_id) {
+		SetEvent(fx->poll_event);
+		return;
+	}
+	for (int i = 0; i < LX_FIFO_WOKEN; i++)
+		if (fx->woken[i].id == id) {
+			SetEvent(fx->woken[i].event);
+			return;
+		}
+	poll_suffix(id, suffix);
+	if (!object_name(fx, suffix, name))
+		return;
+	h = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+	if (!h)
+		return;
+	SetEvent(h);
+	slot = fx->woken_next++ % LX_FIFO_WOKEN;
+	if (fx->woken[slot].event)
+		CloseHandle(fx->woken[slot].event);
+	fx->woken[slot].id = id;
+	fx->woken[slot].event = h;
+}
+
+void lx_fifo_changed(struct lx_fifo *fx)
+{
+	struct lx_fifo_ring *r = fx->ring;
+
+	r->gen++;
+	for (int i = 0; i < LX_FIFO_POLLERS; i++) {
+		uint32_t id = r->pollers[i];
+		if (!id)
+			continue;
+		r->pollers[i] = 0;
+		/* Taken off the list once, so it fits in wake_ids. */
+		fx->wake_ids[fx->wake_n++] = id;
+	}
+}
+
+/*
+ * Each description polls through an event of its own, which a change sets
+ * (lx_fifo_changed): an auto-reset event shared by every poller would wake
+ * only one of them, and a shared manual-reset one would need someone to
+ * reset it while others may not have seen it yet.  The event is reset here,
+ * under the mutex, right after the caller saw nothing ready, so that only
+ * a later change sets it.
+ */
+long lx_fifo_poll_enlist(struct lx_fifo *fx)
+{
+	struct lx_fifo_ring *r = fx->ring;
+	int free_slot = -1;
+
+	if (!fx->poll_event) {
+		wchar_t suffix[16];
+		uint32_t id = ++r->poll_ids;
+		if (!id)
+			id = ++r->poll_ids; /* 0 marks a free slot */
+		poll_suffix(id, suffix);
+		fx->poll_event = named_event(fx, suffix);
+		if (!fx->poll_event)
+			return lx_errno_from_win32(GetLastError());
+		fx->poll_id = id;
+	}
+	for (int i = 0; i < LX_FIFO_POLLERS; i++) {
+		if (r->pollers[i] == fx->poll_id)
+			free_slot = i;
+		else if (!r->pollers[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -LX_EAGAIN;
+	ResetEvent(fx->poll_event);
+	r->pollers[free_slot] = fx->poll_id;
+	return 0;
+}
+
 /* Takes a handle of the role object (under the mutex). */
 static long take_role(struct lx_fifo *fx, enum lx_fifo_role role)
 {
 	fx->role[role] = named_event(fx, role_suffix[role]);
-	return fx->role[role] ? 0 : lx_errno_from_win32(GetLastError());
+	if (!fx->role[role])
+		return lx_errno_from_win32(GetLastError());
+	lx_fifo_holder_add(fx, role, 1);
+	lx_fifo_changed(fx);
+	return 0;
 }
 
 /* Gives the description's roles back and wakes the other side, which may
@@ -196,7 +323,9 @@ static void drop_roles(struct lx_fifo *fx)
 			continue;
 		CloseHandle(fx->role[role]);
 		fx->role[role] = NULL;
+		lx_fifo_holder_add(fx, role, -1);
 		SetEvent(fx->wake[!role]);
+		lx_fifo_changed(fx);
 	}
 }
 
@@ -308,6 +437,9 @@ static const struct lx_file_ops fifo_ops = {
 	.ioctl = lx_fifo_ioctl,
 	.release = fifo_release,
 	.poll = lx_fifo_poll,
+	.poll_handle = lx_fifo_poll_handle,
+	/* A process killed with the FIFO open sets nothing (fifo.h). */
+	.poll_recheck_ms = LX_FIFO_RECHECK_MS,
 };
 
 bool lx_file_is_fifo(const struct lx_file *f)
@@ -379,6 +511,22 @@ long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *
 	return r;
 }
 
+/* A description taken over from the process that handed it here: this
+ * process now holds its roles too (fifo_peers.c), and a blocked call of
+ * the other end may now watch it. */
+static void note_handed_roles(struct lx_fifo *fx)
+{
+	if (lx_fifo_enter(fx))
+		return;
+	for (int role = 0; role < 2; role++) {
+		if (!fx->role[role])
+			continue;
+		lx_fifo_holder_add(fx, role, 1);
+		SetEvent(fx->wake[!role]);
+	}
+	lx_fifo_leave(fx);
+}
+
 long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out)
 {
 	HANDLE role[2] = { (HANDLE)(uintptr_t)hf->handle, (HANDLE)(uintptr_t)hf->handle2 };
@@ -398,9 +546,15 @@ long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out)
 		fx->role[1] = role[1];
 		fx->hup_gated = hf->pos != 0;
 		fx->hup_seen = (uint64_t)hf->pos - 1;
+		note_handed_roles(fx);
 		r = fifo_file_new(fx, hf->flags, out);
-		if (r)
+		if (r) {
+			if (!lx_fifo_enter(fx)) {
+				drop_roles(fx);
+				lx_fifo_leave(fx);
+			}
 			fifo_free(fx);
+		}
 		return r;
 	}
 	for (int i = 0; i < 2; i++)

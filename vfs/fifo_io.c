@@ -74,6 +74,7 @@ long lx_fifo_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
 			size_t take = used < n ? (size_t)used : n;
 			ring_take(fx->ring, buf, take);
 			wake_writers(fx->ring, fx);
+			lx_fifo_changed(fx);
 			r = (long)take;
 			break;
 		}
@@ -128,6 +129,7 @@ long lx_fifo_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
 		if (put) {
 			ring_put(fx->ring, (const char *)buf + done, put);
 			lx_fifo_wake(fx, LX_FIFO_READER);
+			lx_fifo_changed(fx);
 			done += put;
 			continue;
 		}
@@ -146,6 +148,12 @@ long lx_fifo_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
 	return done ? (long)done : r;
 }
 
+/* The FIFO and its gen as this thread's latest lx_fifo_poll saw them:
+ * poll asks for the wait handle right after a scan that found the file
+ * not ready (vfs/poll.c), and a change in between must not be missed. */
+static _Thread_local const struct lx_fifo *scanned;
+static _Thread_local uint64_t scanned_gen;
+
 /* pipe_poll: readable with data, hung up without writers (once one has
  * been seen); writable with room, in error without readers. */
 unsigned lx_fifo_poll(struct lx_file *f)
@@ -156,6 +164,8 @@ unsigned lx_fifo_poll(struct lx_file *f)
 
 	if (lx_fifo_enter(fx))
 		return LX_POLLERR;
+	scanned = fx;
+	scanned_gen = fx->ring->gen;
 	used = ring_used(fx->ring);
 	if (lx_fifo_reads(f)) {
 		if (used)
@@ -172,6 +182,28 @@ unsigned lx_fifo_poll(struct lx_file *f)
 	}
 	lx_fifo_leave(fx);
 	return mask;
+}
+
+/*
+ * poll's wait handle: the description's poll event, set by the next change
+ * (lx_fifo_changed).  A change since this thread's scan leaves the event
+ * set, so that poll asks again at once; with the pollers' list full there
+ * is none, and poll looks again at its intervals.
+ */
+void *lx_fifo_poll_handle(struct lx_file *f)
+{
+	struct lx_fifo *fx = f->priv;
+	void *ev = NULL;
+
+	if (lx_fifo_enter(fx))
+		return NULL;
+	if (!lx_fifo_poll_enlist(fx)) {
+		ev = fx->poll_event;
+		if (scanned != fx || scanned_gen != fx->ring->gen)
+			SetEvent(ev);
+	}
+	lx_fifo_leave(fx);
+	return ev;
 }
 
 /* FIONREAD: the bytes in the pipe, from either end (pipe_ioctl). */

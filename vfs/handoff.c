@@ -102,6 +102,8 @@ long lx_vfs_handoff_out(struct lx_handoff_buf *b, void *proc, bool exec)
 			r = lx_handoff_dup_into(proc, f->handle, &tmp[k].handle);
 			if (!r)
 				r = lx_handoff_dup_into(proc, f->handle2, &tmp[k].handle2);
+			if (!r && lx_file_is_memfd(f))
+				r = lx_memfd_seals_handoff(f, proc, &tmp[k].handle3);
 		}
 		if (!r && f->path)
 			tmp[k].path_off = lx_handoff_put_str(b, f->path);
@@ -156,6 +158,12 @@ static long file_in(const struct lx_handoff *h, const struct lx_handoff_file *hf
 	(*out)->lock_obj = (HANDLE)(uintptr_t)hf->lock_obj;
 	if (path)
 		(*out)->path = strdup(path);
+	/* A memfd's seals are the file's: its seal section came along. */
+	if (lx_file_is_memfd(*out) &&
+	    (r = lx_memfd_seals_adopt(*out, (HANDLE)(uintptr_t)hf->handle3))) {
+		lx_file_put(*out);
+		return r;
+	}
 	return 0;
 }
 

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "capability.h"
 #include "vfs.h"
+#include "statcache.h"
 #include "metadata.h"
+#include "metaback.h"
 #include "nt.h"
 
 /* The most bytes one NT read or write moves: Linux itself caps a transfer
@@ -182,8 +185,18 @@ static long host_stat(struct lx_file *f, struct lx_kstat *st)
 {
 	long err = lx_host_stat_handle(f->handle, f->path, f->dev, st);
 
-	if (!err && st->nlink == 1 && !f->is_dir && lx_host_unlinked(st->dev, st->ino))
+	if (!err && f->which == LX_HOST_MEMFD)
+		lx_memfd_stat(st);
+	else if (!err && st->nlink == 1 && !f->is_dir && lx_host_unlinked(st->dev, st->ino))
 		st->nlink = 0;
+	/* A directory's count, from its binding or through its own handle
+	 * (vfs/statcache.c; getdents64 lists from the top each time, dir.c). */
+	if (!err && f->is_dir && st->nlink == 1 && f->handle && !(f->flags & LX_O_PATH) &&
+	    lx_host_counts_subdirs(f->dev)) {
+		uint32_t n = lx_statcache_dir_nlink_fd(f->path, f->dev, st->ino, f->handle);
+		if (n)
+			st->nlink = n;
+	}
 	return err;
 }
 
@@ -244,6 +257,69 @@ static long host_read(struct lx_file *f, void *buf, size_t n, int64_t *pos)
 	return (long)io.Information;
 }
 
+volatile long lx_setid_chmods;
+
+static void setid_seen(struct lx_file *f, uint32_t mode, uint32_t meta_flags, uint64_t ino,
+                       const volatile int64_t *tag_gen, int64_t tag_value)
+{
+	f->setid_seen = (mode & (LX_S_ISUID | LX_S_ISGID)) || (meta_flags & LX_META_F_XATTRS) ?
+	                LX_SETID_SOME : LX_SETID_NONE;
+	f->setid_chmods = lx_setid_chmods;
+	f->setid_gen = tag_gen;
+	f->setid_gen_value = tag_value;
+	f->setid_ino = ino;
+}
+
+/* The metadata cache's tag of file ino's record on the mount dev. */
+static struct lx_metacache_tag setid_tag(uint64_t dev, uint64_t ino)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+
+	if (!v || !v->cache_key || !ino)
+		return (struct lx_metacache_tag){ 0 };
+	return lx_metacache_tag(v->cache_key, ino);
+}
+
+void lx_file_setid_stat(struct lx_file *f, const struct lx_kstat *st)
+{
+	struct lx_metacache_tag t = setid_tag(f->dev, st->ino);
+
+	setid_seen(f, st->mode, st->meta_flags, st->ino, t.gen, t.value);
+}
+
+/* Whether f's file is still known to have no set-ID bits. */
+static bool setid_none(const struct lx_file *f)
+{
+	return f->setid_seen == LX_SETID_NONE && f->setid_chmods == lx_setid_chmods &&
+	       (!f->setid_gen || *f->setid_gen == f->setid_gen_value);
+}
+
+/* file_remove_privs before a write or an allocation: a caller without
+ * CAP_FSETID takes the set-ID bits from the file, and any caller its
+ * security.capability (lx_meta_remove_privs).  A description whose file
+ * has neither set-ID bits nor attributes (setid_seen) skips all of it. */
+long lx_host_remove_privs(struct lx_file *f)
+{
+	struct lx_kstat st;
+	long err;
+
+	if (setid_none(f) || !f->handle || !lx_meta_store(f->dev))
+		return 0;
+	/* The tag before the stat, so that a change after the stat bumps it. */
+	struct lx_metacache_tag t = setid_tag(f->dev, f->setid_ino);
+	err = lx_host_stat_handle(f->handle, NULL, f->dev, &st);
+	if (!err)
+		err = lx_meta_remove_privs(f->handle, f->dev, &st);
+	if (!err) {
+		/* The first stat of the description: a tag read after it. */
+		if (!t.gen)
+			t = setid_tag(f->dev, st.ino);
+		/* What is left: the set-ID bits a CAP_FSETID caller keeps. */
+		setid_seen(f, lx_capable(LX_CAP_FSETID) ? st.mode : 0, 0, st.ino, t.gen, t.value);
+	}
+	return err;
+}
+
 /* O_APPEND: every write goes to the end of the file (open(2)); pos is
  * set to the new end as the kernel does. */
 static long host_write(struct lx_file *f, const void *buf, size_t n, int64_t *pos)
@@ -251,18 +327,23 @@ static long host_write(struct lx_file *f, const void *buf, size_t n, int64_t *po
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER off;
 	NTSTATUS s;
+	long err;
 
 	if (f->is_dir)
 		return -LX_EISDIR;
+	if ((err = lx_host_remove_privs(f)))
+		return err;
 	if (n > LX_HOST_CHUNK)
 		n = LX_HOST_CHUNK;
 	if (f->flags & LX_O_APPEND) {
 		int64_t size = 0;
-		long err = host_size(f, &size);
+		err = host_size(f, &size);
 		if (err)
 			return err;
 		*pos = size;
 	}
+	if (f->which == LX_HOST_MEMFD && (err = lx_memfd_write_check(f, *pos, &n)))
+		return err;
 	off.QuadPart = *pos;
 	s = NtWriteFile(f->handle, NULL, NULL, NULL, &io, buf, (ULONG)n, &off, NULL);
 	s = wait_io(f->handle, s, &io);
@@ -271,9 +352,15 @@ static long host_write(struct lx_file *f, const void *buf, size_t n, int64_t *po
 	return (long)io.Information;
 }
 
-/* Reads the whole directory with FileIdBothDirectoryInformation; "." and
- * ".." come from the caller, so the NT entries of that name are skipped. */
-static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
+/*
+ * Lists the directory behind h from the top (FileIdBothDirectoryInformation)
+ * and calls each(ctx, entry) for every entry the vfs shows: not "." or
+ * ".." (which the callers make themselves), not a name that begins with
+ * LX_METATMP_PREFIX (the metadata store and files being created,
+ * metastore.h).  each returns false to stop.
+ */
+static long list_entries(HANDLE h, bool (*each)(void *ctx, const FILE_ID_BOTH_DIR_INFORMATION *e),
+                         void *ctx)
 {
 	size_t cap = 64 * 1024;
 	unsigned char *buf = malloc(cap);
@@ -284,8 +371,7 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 		return -LX_ENOMEM;
 	for (;;) {
 		IO_STATUS_BLOCK io;
-		NTSTATUS s = NtQueryDirectoryFile(f->handle, NULL, NULL, NULL, &io, buf,
-		                                  (ULONG)cap,
+		NTSTATUS s = NtQueryDirectoryFile(h, NULL, NULL, NULL, &io, buf, (ULONG)cap,
 		                                  (FILE_INFORMATION_CLASS)LX_FileIdBothDirectoryInformation,
 		                                  FALSE, NULL, restart);
 		restart = FALSE;
@@ -298,26 +384,13 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 		for (FILE_ID_BOTH_DIR_INFORMATION *e = (void *)buf;;
 		     e = (void *)((unsigned char *)e + e->NextEntryOffset)) {
 			size_t wlen = e->FileNameLength / sizeof(wchar_t);
-			char name[4 * LX_NAME_MAX + 1];
 
-			/* Names that begin with LX_METATMP_PREFIX are the metadata
-			 * store and files being created (metastore.h). */
 			if (!((wlen == 1 && e->FileName[0] == L'.') ||
 			      (wlen == 2 && e->FileName[0] == L'.' && e->FileName[1] == L'.') ||
 			      (wlen && e->FileName[0] == LX_METATMP_PREFIX)) &&
-			    lx_name_from_nt(e->FileName, wlen, name, sizeof(name)) >= 0) {
-				/* On a volume with Linux metadata a file may be a link or
-				 * a special file: its backend says what the listing tells
-				 * (DT_UNKNOWN sends the reader to lstat, as getdents(2)
-				 * allows). */
-				const struct lx_meta_vol *v = lx_meta_store(f->dev);
-				uint8_t type = v ? v->ops->dtype(e->FileAttributes, e->EaSize) :
-				               lx_dtype_from_attributes(e->FileAttributes);
-				if (!emit(ctx, name, type,
-				          (uint64_t)e->FileId.QuadPart)) {
-					free(buf);
-					return 0;
-				}
+			    !each(ctx, e)) {
+				free(buf);
+				return 0;
 			}
 			if (!e->NextEntryOffset)
 				break;
@@ -325,6 +398,75 @@ static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
 	}
 	free(buf);
 	return err;
+}
+
+struct list_ctx {
+	struct lx_file *f;
+	lx_dir_emit emit;
+	void *ctx;
+};
+
+static bool list_one(void *ctx, const FILE_ID_BOTH_DIR_INFORMATION *e)
+{
+	struct list_ctx *c = ctx;
+	char name[4 * LX_NAME_MAX + 1];
+
+	if (lx_name_from_nt(e->FileName, e->FileNameLength / sizeof(wchar_t), name, sizeof(name)) < 0)
+		return true;
+	/* On a volume with Linux metadata a file may be a link or a special
+	 * file: its backend says what the listing tells (DT_UNKNOWN sends the
+	 * reader to lstat, as getdents(2) allows). */
+	const struct lx_meta_vol *v = lx_meta_store(c->f->dev);
+	uint8_t type = v ? v->ops->dtype(e->FileAttributes, e->EaSize) :
+	               lx_dtype_from_attributes(e->FileAttributes);
+	return c->emit(c->ctx, name, type, (uint64_t)e->FileId.QuadPart);
+}
+
+static long host_list(struct lx_file *f, lx_dir_emit emit, void *ctx)
+{
+	struct list_ctx c = { f, emit, ctx };
+
+	return list_entries(f->handle, list_one, &c);
+}
+
+/* A subdirectory as the listing shows one: the directory attribute and
+ * no reparse point (a link). */
+static bool count_one(void *ctx, const FILE_ID_BOTH_DIR_INFORMATION *e)
+{
+	if ((e->FileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+	    !(e->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+		(*(uint32_t *)ctx)++;
+	return true;
+}
+
+long lx_host_subdirs_handle(void *h, uint32_t *count)
+{
+	*count = 0;
+	return list_entries(h, count_one, count);
+}
+
+long lx_host_subdirs(const wchar_t *nt_path, uint32_t *count)
+{
+	HANDLE h;
+	long err = lx_host_open(nt_path, FILE_LIST_DIRECTORY, FILE_OPEN, FILE_DIRECTORY_FILE, 0,
+	                        (void **)&h);
+
+	*count = 0;
+	if (err)
+		return err;
+	err = lx_host_subdirs_handle(h, count);
+	NtClose(h);
+	return err;
+}
+
+/* Whether directories on the mount of dev count their subdirectories in
+ * st_nlink, as Linux file systems do: a Linux tree (the rootfs's
+ * metadata), not a Windows drive. */
+bool lx_host_counts_subdirs(uint64_t dev)
+{
+	const struct lx_mount *m = lx_mount_by_dev(dev);
+
+	return m && m->meta && !(m->flags & LX_MOUNT_METADATA);
 }
 
 static long host_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
@@ -344,8 +486,16 @@ static long host_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
 	return -LX_ENOTTY;
 }
 
+/* priv: the NT path of a file this description created (open.c), whose
+ * binding in the stat cache takes its ChangeTime at the last close; a
+ * memfd's seal state. */
 static void host_release(struct lx_file *f)
 {
+	if (f->which == LX_HOST_MEMFD)
+		lx_memfd_seals_release(f); /* priv: its seals (memfd_seals.c) */
+	else if (f->priv && f->handle)
+		lx_statcache_closed(f->priv, f->dev, f->handle);
+	free(f->priv);
 	if (f->handle)
 		NtClose(f->handle);
 }
@@ -360,6 +510,16 @@ static const struct lx_file_ops host_ops = {
 	.release = host_release,
 	.seekable = true,
 };
+
+bool lx_file_is_host(const struct lx_file *f)
+{
+	return f->ops == &host_ops;
+}
+
+bool lx_file_is_memfd(const struct lx_file *f)
+{
+	return f->ops == &host_ops && f->which == LX_HOST_MEMFD;
+}
 
 long lx_host_file_new(void *handle, unsigned flags, struct lx_node *node, bool is_dir,
                       struct lx_file **out)
@@ -388,6 +548,8 @@ static long host_section(struct lx_file *f, struct lx_vfs_section *out)
 	BY_HANDLE_FILE_INFORMATION bi;
 	long err = host_size(f, &out->size);
 
+	out->sealed = false;
+	out->writer = NULL;
 	if (err)
 		return err;
 	if (!GetFileInformationByHandle(f->handle, &bi))
@@ -401,6 +563,10 @@ static long host_section(struct lx_file *f, struct lx_vfs_section *out)
 		return lx_errno_from_win32(GetLastError());
 	uint64_t index = (uint64_t)bi.nFileIndexHigh << 32 | bi.nFileIndexLow;
 	out->id = ((index * 0x9e3779b97f4a7c15ULL) ^ bi.dwVolumeSerialNumber) | 1ULL << 63;
+	if (f->which == LX_HOST_MEMFD && (err = lx_memfd_section(f, out))) {
+		CloseHandle(out->section);
+		return err;
+	}
 	return 0;
 }
 
@@ -420,4 +586,22 @@ long lx_vfs_fd_section(int fd, struct lx_vfs_section *out)
 		err = host_section(f, out);
 	lx_file_put(f);
 	return err;
+}
+
+long lx_event_other_handles(const wchar_t *name)
+{
+	PUBLIC_OBJECT_BASIC_INFORMATION info;
+	HANDLE h = OpenEventW(SYNCHRONIZE, FALSE, name);
+	NTSTATUS st;
+
+	if (!h) {
+		DWORD e = GetLastError();
+		/* No handle of it anywhere: the object is gone. */
+		return e == ERROR_FILE_NOT_FOUND ? 0 : lx_errno_from_win32(e);
+	}
+	st = NtQueryObject(h, ObjectBasicInformation, &info, sizeof(info), NULL);
+	CloseHandle(h);
+	if (!NT_SUCCESS(st))
+		return lx_errno_from_ntstatus(st);
+	return info.HandleCount > 0 ? (long)info.HandleCount - 1 : 0;
 }

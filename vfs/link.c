@@ -5,11 +5,35 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "capability.h"
 #include "vfs.h"
 #include "metadata.h"
 #include "statcache.h"
 #include "syscall_table.h"
 #include "nt.h"
+
+/*
+ * may_linkat (fs/namei.c) with fs.protected_hardlinks = 1, Debian's
+ * setting and what /proc/sys/fs/protected_hardlinks shows: the file's
+ * owner (fsuid) or CAP_FOWNER links anything; others only a safe source,
+ * a regular file without set-user-ID or executable set-group-ID that
+ * they may read and write.
+ */
+static long may_linkat(struct lx_node *from)
+{
+	struct lx_kstat st;
+	long err = lx_node_stat(from, false, &st);
+
+	if (err)
+		return err;
+	if (lx_cred_fsuid() == st.uid || lx_capable(LX_CAP_FOWNER))
+		return 0;
+	if (LX_S_ISREG(st.mode) && !(st.mode & LX_S_ISUID) &&
+	    (st.mode & (LX_S_ISGID | 0010)) != (LX_S_ISGID | 0010) &&
+	    lx_permission(&st, LX_R_OK | LX_W_OK, false) == 0)
+		return 0;
+	return -LX_EPERM;
+}
 
 /* link(2) through FileLinkInformation, which never replaces: EEXIST,
  * EPERM for directories, EXDEV across mounts. */
@@ -54,6 +78,8 @@ static long link_at(int olddir, uint64_t oldpath, int newdir, uint64_t newpath, 
 			err = -LX_EEXIST;
 		if (!err && (from.trailing_slash || to.trailing_slash))
 			err = -LX_ENOENT;
+		if (!err)
+			err = may_linkat(&from);
 		if (!err)
 			err = lx_may_create(&to);
 		if (!err)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "vfs.h"
 #include "syscall_table.h"
@@ -66,20 +67,45 @@ uint8_t lx_dtype_from_attributes(uint32_t attributes)
 	return (attributes & FILE_ATTRIBUTE_DIRECTORY) ? LX_DT_DIR : LX_DT_REG;
 }
 
-/* Files without stored owners belong to the process, as in DrvFs. */
+/* Files without stored owners belong to the process, as in DrvFs; they
+ * have no record, so none of its flags. */
 void lx_kstat_owner(struct lx_kstat *st)
 {
 	struct lx_syscall sc = { 0 };
 
+	st->meta_flags = 0;
 	st->uid = (uint32_t)lx_sys_getuid(&sc);
 	st->gid = (uint32_t)lx_sys_getgid(&sc);
+}
+
+bool lx_owner_or_capable(const struct lx_kstat *st)
+{
+	return lx_cred_fsuid() == st->uid || lx_capable(LX_CAP_FOWNER);
+}
+
+/* The capability half of generic_permission() (fs/namei.c), once the
+ * mode bits have said no: CAP_DAC_READ_SEARCH reads any file and reads
+ * and searches any directory; CAP_DAC_OVERRIDE reads and writes anything,
+ * searches any directory and executes a file with at least one x bit. */
+static bool capable_overrides(const struct lx_kstat *st, int mask, bool real_ids)
+{
+	bool (*capable)(int) = real_ids ? lx_capable_real_ids : lx_capable;
+
+	if (LX_S_ISDIR(st->mode)) {
+		if (!(mask & LX_W_OK) && capable(LX_CAP_DAC_READ_SEARCH))
+			return true;
+		return capable(LX_CAP_DAC_OVERRIDE);
+	}
+	if ((!(mask & LX_X_OK) || (st->mode & 0111)) && capable(LX_CAP_DAC_OVERRIDE))
+		return true;
+	return mask == LX_R_OK && capable(LX_CAP_DAC_READ_SEARCH);
 }
 
 /* generic_permission() of fs/namei.c, as the fsuid, fsgid and groups
  * (or, for access(2), the real ids: access_override_creds): the owner's
  * bits for the owner, the group's for a member of the file's group,
- * otherwise the other bits; uid 0 may read and write anything and
- * execute anything with some x bit, and search any directory. */
+ * otherwise the other bits; where they refuse, the capabilities that
+ * override them (capable_overrides). */
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids)
 {
 	struct lx_syscall sc = { 0 };
@@ -88,16 +114,13 @@ long lx_permission(const struct lx_kstat *st, int mask, bool real_ids)
 	uint32_t bits;
 
 	mask &= LX_R_OK | LX_W_OK | LX_X_OK;
-	if (uid == 0) {
-		if (!(mask & LX_X_OK) || LX_S_ISDIR(st->mode) || (st->mode & 0111))
-			return 0;
-		return -LX_EACCES;
-	}
 	if (uid == st->uid)
 		bits = (st->mode >> 6) & 7;
 	else if (member)
 		bits = (st->mode >> 3) & 7;
 	else
 		bits = st->mode & 7;
-	return ((bits & (uint32_t)mask) == (uint32_t)mask) ? 0 : -LX_EACCES;
+	if ((bits & (uint32_t)mask) == (uint32_t)mask)
+		return 0;
+	return capable_overrides(st, mask, real_ids) ? 0 : -LX_EACCES;
 }

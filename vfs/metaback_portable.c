@@ -8,6 +8,7 @@
 
 #include "vfs.h"
 #include "metaback.h"
+#include "metaxattr.h"
 #include "nt.h"
 
 static long portable_read(const struct lx_meta_vol *v, void *h, uint64_t id, uint32_t attributes,
@@ -87,9 +88,16 @@ static uint8_t portable_dtype(uint32_t attributes, uint32_t ea_size)
 	return (attributes & FILE_ATTRIBUTE_DIRECTORY) ? LX_DT_DIR : LX_DT_UNKNOWN;
 }
 
+/* The attribute file goes with the record; the record (cached, as a
+ * stat before the unlink left it) says whether there is one. */
 static void portable_forget(const struct lx_meta_vol *v, uint64_t id)
 {
+	struct lx_meta m;
+	bool xattrs = lx_metastore_read(v->store, id, &m) == 0 && (m.flags & LX_META_F_XATTRS);
+
 	lx_metastore_delete(v->store, id);
+	if (xattrs)
+		lx_xattrs_delete(v->store, id);
 }
 
 static void *portable_lock(const struct lx_meta_vol *v, uint64_t id)

@@ -184,9 +184,24 @@ static struct lx_metacache_tag tag_of(const wchar_t *store, unsigned slot)
 	return t;
 }
 
+/*
+ * The counter of a file id: Fibonacci hashing (the id times 2^64 / phi,
+ * its top 16 bits).  Ids that Windows gives out close together, as a
+ * directory being filled gets them, land on counters far apart and
+ * nearly never on one another's, also when they come in runs spread over
+ * many blocks of 65,536 (ext4 reusing freed inodes under Wine), where the
+ * id modulo 65,536 put one in nine of 5,000 new files on another's
+ * counter: the later creation's bump made the earlier record stale, and
+ * the first stat of it read the record from disk again.
+ */
+static unsigned slot_of(uint64_t file_id)
+{
+	return (unsigned)((file_id * 0x9e3779b97f4a7c15ull) >> 48);
+}
+
 struct lx_metacache_tag lx_metacache_tag(const wchar_t *store, uint64_t file_id)
 {
-	return tag_of(store, (unsigned)(file_id % SLOTS));
+	return tag_of(store, slot_of(file_id));
 }
 
 struct lx_metacache_tag lx_metacache_dirs_tag(const wchar_t *store)
@@ -240,7 +255,7 @@ static void bump(const wchar_t *store, unsigned slot)
 
 void lx_metacache_changed(const wchar_t *store, uint64_t file_id)
 {
-	bump(store, (unsigned)(file_id % SLOTS));
+	bump(store, slot_of(file_id));
 }
 
 /* The writer keeps what it wrote only if no other write of the slot ended

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "capability.h"
 #include "metacache.h"
 #include "metadata.h"
 #include "metaimport.h"
@@ -75,6 +76,7 @@ void lx_meta_overlay(const struct lx_meta_vol *v, void *h, uint32_t attributes,
 	st->uid = m.uid;
 	st->gid = m.gid;
 	st->rdev = m.rdev;
+	st->meta_flags = m.flags;
 	if (m.atime_nt && m.atime_nt == nt_atime)
 		st->atime = ts_of(m.atime_sec, m.atime_nsec);
 	if (m.mtime_nt && m.mtime_nt == nt_mtime)
@@ -152,6 +154,20 @@ static bool time_needs_record(bool set, struct lx_timespec64 t, int64_t nt, int6
 	return rec_nt == nt && (rec_sec != t.sec || rec_nsec != t.nsec);
 }
 
+/* security_inode_killpriv: drops security.capability from the attributes
+ * of id, the record's lock held; m's flag follows. */
+static void kill_caps(const struct lx_meta_vol *v, uint64_t id, struct lx_meta *m)
+{
+	struct lx_xattrs x;
+
+	if (!NT_SUCCESS(lx_xattrs_load(v->store, id, &x)))
+		return;
+	if (lx_xattrs_remove(&x, LX_XATTR_CAPS, strlen(LX_XATTR_CAPS)) &&
+	    NT_SUCCESS(lx_xattrs_store(v->store, id, &x)) && !x.len)
+		m->flags &= ~LX_META_F_XATTRS;
+	lx_xattrs_free(&x);
+}
+
 /* A change of times alone on a backend that keeps them beside the Windows
  * ones (the portable record): the caller has set the Windows times, and
  * ctime is the later of the record's and Windows' (lx_meta_overlay), so
@@ -163,7 +179,8 @@ static bool times_in_windows_only(const struct lx_meta_vol *v, void *h,
 {
 	struct lx_meta m;
 
-	if (!v->ops->by_id || c->set_mode || c->set_uid || c->set_gid || c->kill_suid)
+	if (!v->ops->by_id || c->set_mode || c->set_uid || c->set_gid || c->kill_suid ||
+	    c->kill_priv)
 		return false;
 	memset(&m, 0, sizeof(m));
 	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0)
@@ -196,17 +213,17 @@ long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
 	if (v->ops->read(v, h, st->ino, attributes_of(st->mode), &m) != 0 ||
 	    LX_S_ISDIR(m.mode) != LX_S_ISDIR(st->mode))
 		meta_from_kstat(st, &m);
-	if (c->kill_suid && !LX_S_ISDIR(m.mode)) {
-		m.mode &= ~(uint32_t)LX_S_ISUID;
-		if (m.mode & 010)
-			m.mode &= ~(uint32_t)LX_S_ISGID;
-	}
+	if (c->kill_suid)
+		m.mode &= ~lx_meta_setid_to_kill(m.mode, m.gid);
 	if (c->set_mode)
 		m.mode = (m.mode & LX_S_IFMT) | (c->mode & 07777);
 	if (c->set_uid)
 		m.uid = c->uid;
 	if (c->set_gid)
 		m.gid = c->gid;
+	/* The attribute file first, as lx_meta_xattrs_change writes it. */
+	if (c->kill_priv && (m.flags & LX_META_F_XATTRS) && v->ops == &lx_meta_portable)
+		kill_caps(v, st->ino, &m);
 	if (c->set_atime) {
 		m.atime_sec = c->atime.sec;
 		m.atime_nsec = c->atime.nsec;
@@ -228,12 +245,127 @@ long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
 	return err;
 }
 
+bool lx_meta_keeps_xattrs(uint64_t dev)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+
+	return v && v->ops == &lx_meta_portable;
+}
+
+/* The record of the file st describes: its own, or a fresh one from st
+ * (a file without one, or one whose type contradicts Windows). */
+static void record_of(const struct lx_meta_vol *v, const struct lx_kstat *st, struct lx_meta *m)
+{
+	meta_from_kstat(st, m);
+	if (v->ops->read(v, NULL, st->ino, attributes_of(st->mode), m) != 0 ||
+	    LX_S_ISDIR(m->mode) != LX_S_ISDIR(st->mode))
+		meta_from_kstat(st, m);
+}
+
+long lx_meta_xattrs_get(uint64_t dev, const struct lx_kstat *st, struct lx_xattrs *x)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+	struct lx_meta m;
+
+	memset(x, 0, sizeof(*x));
+	if (!v || v->ops != &lx_meta_portable)
+		return -LX_EOPNOTSUPP;
+	record_of(v, st, &m);
+	if (!(m.flags & LX_META_F_XATTRS))
+		return 0;
+	return NT_SUCCESS(lx_xattrs_load(v->store, st->ino, x)) ? 0 : -LX_EIO;
+}
+
+/* The attribute file first, then the record's flag: a kill in between
+ * leaves a set that the record does not name yet (the change did not
+ * happen), or, when the last attribute went, a flag whose file is gone
+ * (no attributes, as the change said). */
+long lx_meta_xattrs_change(uint64_t dev, const struct lx_kstat *st,
+                           long (*fn)(void *ctx, struct lx_xattrs *x), void *ctx)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+	struct lx_xattrs x = { 0 };
+	struct lx_meta m;
+	struct lx_timespec64 now;
+	int64_t now_nt;
+	void *lock;
+	long err = 0;
+
+	if (!v || v->ops != &lx_meta_portable)
+		return -LX_EOPNOTSUPP;
+	lock = v->ops->lock(v, st->ino);
+	if (!lock)
+		return -LX_EIO;
+	record_of(v, st, &m);
+	if ((m.flags & LX_META_F_XATTRS) && !NT_SUCCESS(lx_xattrs_load(v->store, st->ino, &x)))
+		err = -LX_EIO;
+	if (!err)
+		err = fn(ctx, &x);
+	if (!err && !NT_SUCCESS(lx_xattrs_store(v->store, st->ino, &x)))
+		err = -LX_EIO;
+	if (!err) {
+		m.flags = x.len ? m.flags | LX_META_F_XATTRS : m.flags & ~LX_META_F_XATTRS;
+		now = now_ts(&now_nt);
+		m.ctime_sec = now.sec;
+		m.ctime_nsec = now.nsec;
+		err = v->ops->write(v, lock, NULL, st->ino, &m, LX_META_ALL);
+	}
+	v->ops->unlock(lock);
+	lx_xattrs_free(&x);
+	return err;
+}
+
+/* Set-user-ID always; set-group-ID when group-executable, otherwise
+ * only for a caller neither in the group nor with CAP_FSETID
+ * (setattr_should_drop_sgid); nothing of a directory. */
+uint32_t lx_meta_setid_to_kill(uint32_t mode, uint32_t gid)
+{
+	uint32_t kill = mode & LX_S_ISUID;
+
+	if (LX_S_ISDIR(mode))
+		return 0;
+	if ((mode & LX_S_ISGID) &&
+	    ((mode & 010) || (!lx_cred_in_group(gid) && !lx_capable(LX_CAP_FSETID))))
+		kill |= LX_S_ISGID;
+	return kill;
+}
+
+/* Whether the file st describes has a security.capability attribute. */
+static bool has_caps(uint64_t dev, const struct lx_kstat *st)
+{
+	struct lx_xattrs x;
+	uint32_t vlen;
+	bool caps;
+
+	if (!(st->meta_flags & LX_META_F_XATTRS) || lx_meta_xattrs_get(dev, st, &x))
+		return false;
+	caps = lx_xattrs_find(&x, LX_XATTR_CAPS, strlen(LX_XATTR_CAPS), &vlen) != NULL;
+	lx_xattrs_free(&x);
+	return caps;
+}
+
+long lx_meta_remove_privs(void *h, uint64_t dev, const struct lx_kstat *st)
+{
+	struct lx_meta_change c;
+
+	if (!LX_S_ISREG(st->mode))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.kill_suid = !lx_capable(LX_CAP_FSETID) && lx_meta_setid_to_kill(st->mode, st->gid);
+	c.kill_priv = has_caps(dev, st);
+	if (!c.kill_suid && !c.kill_priv)
+		return 0;
+	return lx_meta_change_stat(h, dev, st, &c);
+}
+
 static long parent_stat(const struct lx_node *node, struct lx_kstat *st, bool *meta);
 
 /* may_create (write and search permission on the directory), and the
  * owner of a new file: the caller's fsuid, and its fsgid or the
  * directory's group when that is set-group-ID, which a new directory
- * inherits (inode_init_owner).  One stat of the directory serves both. */
+ * inherits (inode_init_owner); a new group-executable file there keeps
+ * its own set-group-ID bit only for a member of that group or with
+ * CAP_FSETID (mode_strip_sgid).  One stat of the directory serves all. */
 static long new_owner(const struct lx_node *node, struct lx_meta *m)
 {
 	struct lx_kstat st;
@@ -249,6 +381,9 @@ static long new_owner(const struct lx_node *node, struct lx_meta *m)
 		m->gid = st.gid;
 		if (LX_S_ISDIR(m->mode))
 			m->mode |= LX_S_ISGID;
+		else if ((m->mode & (LX_S_ISGID | 010)) == (LX_S_ISGID | 010) &&
+		         !lx_cred_in_group(st.gid) && !lx_capable(LX_CAP_FSETID))
+			m->mode &= ~(uint32_t)LX_S_ISGID;
 	}
 	return err;
 }
@@ -338,6 +473,8 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 			err = s == STATUS_OBJECT_NAME_COLLISION ? -LX_EEXIST : lx_errno_from_ntstatus(s);
 		else
 			lx_statcache_created(node->nt_path, &tag, id, (options & FILE_DIRECTORY_FILE) != 0);
+		if (NT_SUCCESS(s) && (options & FILE_DIRECTORY_FILE))
+			lx_statcache_parent_changed(node->nt_path);
 	}
 	if (err) {
 		if (v && id)
@@ -421,7 +558,9 @@ long lx_may_delete(const struct lx_node *node)
 	if (err || !meta)
 		return err;
 	err = lx_permission(&dir, LX_W_OK | LX_X_OK, false);
-	if (!err && (dir.mode & LX_S_ISVTX) && uid != 0 && uid != dir.uid &&
+	/* check_sticky: in a sticky directory only the file's owner, the
+	 * directory's, or CAP_FOWNER (inode_owner_or_capable). */
+	if (!err && (dir.mode & LX_S_ISVTX) && uid != dir.uid && !lx_capable(LX_CAP_FOWNER) &&
 	    lx_node_stat((struct lx_node *)node, false, &st) == 0 && st.uid != uid)
 		err = -LX_EPERM;
 	return err;
@@ -450,11 +589,35 @@ long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir, bool exclu
 		err = lx_unlink_file(h, node->nt_path, node->mount->dev, exclusive);
 	}
 	lx_statcache_name_changed(node->nt_path);
+	if (is_dir)
+		lx_statcache_parent_changed(node->nt_path);
 	if (!err && last)
 		store->ops->forget(store, id);
 	if (!err && is_dir && store)
 		lx_metacache_dirs_changed(store->cache_key);
 	return err;
+}
+
+long lx_meta_remove_on_close(const struct lx_node *node, void *h)
+{
+	const struct lx_meta_vol *store = lx_meta_store(node->mount->dev);
+	FILE_STANDARD_INFORMATION std;
+	IO_STATUS_BLOCK io;
+	uint64_t id = 0;
+	bool last = false;
+
+	/* The file's id and link count while h still holds it: the first
+	 * query costs Wine its one request for the handle's fd, the second
+	 * uses that fd. */
+	if (store &&
+	    NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
+	                                      (FILE_INFORMATION_CLASS)LX_FileStandardInformation)))
+		last = std.NumberOfLinks <= 1 && file_id(h, &id) == 0;
+	NtClose(h);
+	lx_statcache_name_changed(node->nt_path);
+	if (last)
+		store->ops->forget(store, id);
+	return 0;
 }
 
 /* Whether a and b name entries of the same directory. */

@@ -10,6 +10,7 @@
 #include "vfs.h"
 #include "metastore.h"
 #include "metaback.h"
+#include "metaxattr.h"
 
 /* The metadata backend of the mount whose st_dev is dev, or NULL when that
  * mount keeps no Linux metadata. */
@@ -46,9 +47,14 @@ long lx_meta_readlink(const struct lx_node *node, char *out, size_t cap);
 /* What a change of metadata sets (chmod, chown, utimensat). */
 struct lx_meta_change {
 	bool set_mode, set_uid, set_gid, set_atime, set_mtime;
-	/* chown: clear set-user-ID, and set-group-ID when group-executable,
-	 * of a non-directory (should_remove_suid), from the mode as it is. */
+	/* chown, truncation: clear set-user-ID, and set-group-ID when
+	 * group-executable or when the caller is neither in the file's group
+	 * nor has CAP_FSETID, of a non-directory (setattr_should_drop_suidgid),
+	 * from the mode as it is. */
 	bool kill_suid;
+	/* chown, truncation, a write: remove security.capability (Linux's
+	 * ATTR_KILL_PRIV, security_inode_killpriv), whoever the caller is. */
+	bool kill_priv;
 	uint32_t mode, uid, gid;
 	struct lx_timespec64 atime, mtime;
 	int64_t atime_nt, mtime_nt; /* the Windows times set with them */
@@ -61,6 +67,14 @@ long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
  * backend works by id alone (lx_meta_by_id). */
 long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
                          const struct lx_meta_change *c);
+/* The mode bits a kill_suid change takes from a file of that mode and
+ * group (setattr_should_drop_suidgid), for the caller as it is. */
+uint32_t lx_meta_setid_to_kill(uint32_t mode, uint32_t gid);
+/* file_remove_privs for a truncation or a write: a caller without
+ * CAP_FSETID takes the set-ID bits from the regular file st describes (h
+ * as for lx_meta_change_stat), and any caller its security.capability;
+ * nothing is written when there is neither. */
+long lx_meta_remove_privs(void *h, uint64_t dev, const struct lx_kstat *st);
 /* Whether the mount dev keeps metadata that a change reaches by the file
  * id alone, without a handle of the file (the portable format). */
 bool lx_meta_by_id(uint64_t dev);
@@ -77,6 +91,19 @@ long lx_meta_create(struct lx_node *node, uint32_t mode, uint64_t rdev, uint32_t
 /* The file behind h loses a name; when it was its last, its record goes. */
 void lx_meta_unlinked(void *h, uint64_t dev, uint32_t nlink_before);
 
+/* Extended attributes (vfs/xattr.c) of the file st describes, where its
+ * mount keeps them (the portable format; false elsewhere). */
+bool lx_meta_keeps_xattrs(uint64_t dev);
+/* Its attributes (an empty set for a file without); -LX_EIO for a
+ * damaged attribute file. */
+long lx_meta_xattrs_get(uint64_t dev, const struct lx_kstat *st, struct lx_xattrs *x);
+/* Changes its attributes under its record's lock: fn changes the set (the
+ * current one), or returns an error to leave it alone; the new set is
+ * stored, then the record says whether there are any and gets a new
+ * ctime. */
+long lx_meta_xattrs_change(uint64_t dev, const struct lx_kstat *st,
+                           long (*fn)(void *ctx, struct lx_xattrs *x), void *ctx);
+
 /* may_create of fs/namei.c: write and search permission on the directory
  * that will hold node (volumes with Linux metadata; elsewhere Windows
  * decides). */
@@ -90,6 +117,10 @@ long lx_may_delete(const struct lx_node *node);
  * record goes with its last name.  Closes h.  exclusive: h shares nothing
  * (lx_open_for_removal). */
 long lx_meta_remove(const struct lx_node *node, void *h, bool is_dir, bool exclusive);
+/* The same for a file that h, its only handle, opened with
+ * FILE_DELETE_ON_CLOSE (unlink's usual case, remove.c): closing h removes
+ * the name; the record goes with the last one.  Closes h. */
+long lx_meta_remove_on_close(const struct lx_node *node, void *h);
 /* may_delete on the source, and on the target when it exists, else
  * may_create (rename(2)). */
 long lx_may_rename(const struct lx_node *from, const struct lx_node *to);

@@ -18,6 +18,7 @@
 #include "lxnt/linux/fs.h"
 #include "metaimport.h"
 #include "metastore.h"
+#include "metaxattr.h"
 #include "nt.h"
 
 #ifndef STATUS_FILE_CORRUPT_ERROR
@@ -48,6 +49,7 @@ struct entry {
 	long link;             /* index of the group's first name, or -1 */
 	wchar_t *path;         /* full NT path */
 	char *target;          /* a symlink's target, else NULL */
+	struct lx_xattrs xattrs; /* its extended attributes (version 2's "x" lines) */
 };
 
 struct import {
@@ -191,6 +193,45 @@ static bool unescape(char *s)
 	}
 	*o = 0;
 	return true;
+}
+
+/* %XX-unescapes n bytes in place, NULs allowed; their new length, or -1
+ * for a bad escape. */
+static long unescape_bytes(char *s, size_t n)
+{
+	char *o = s, *end = s + n;
+
+	for (; s < end; s++) {
+		if (*s == '%') {
+			int hi = end - s > 2 ? hexval(s[1]) : -1, lo = hi < 0 ? -1 : hexval(s[2]);
+			if (lo < 0)
+				return -1;
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	return (long)(o - (end - n));
+}
+
+/* An attribute line of version 2, "x NAME =VALUE", for the entry above:
+ * a name of a namespace the vfs keeps, 1 to 255 bytes, no NUL. */
+static bool parse_xattr(char *line, struct entry *e)
+{
+	char *name = line + 2, *value = strchr(name, ' ');
+	long vlen;
+
+	if (!value || value[1] != '=' || strchr(value + 2, ' '))
+		return false;
+	*value = 0;
+	value += 2;
+	if (!unescape(name) || strlen(name) > 255 || !lx_xattr_kept_prefix(name) ||
+	    !name[lx_xattr_kept_prefix(name)])
+		return false;
+	vlen = unescape_bytes(value, strlen(value));
+	return vlen >= 0 && vlen <= 65536 &&
+	       lx_xattrs_set(&e->xattrs, name, strlen(name), value, (uint32_t)vlen) == 0;
 }
 
 /* Whether a path of Windows names joined by '/' is one the encoder could
@@ -338,7 +379,10 @@ static NTSTATUS parse_manifest(struct import *im, char *text)
 	size_t cap = 1024, declared;
 	char *last;
 
-	if (!line || strcmp(line, "lxnt-manifest 1"))
+	int version = line && !strcmp(line, "lxnt-manifest 1") ? 1 :
+	              line && !strcmp(line, "lxnt-manifest 2") ? 2 : 0;
+
+	if (!version)
 		return STATUS_FILE_CORRUPT_ERROR;
 	if (!(im->v = calloc(cap, sizeof(*im->v))))
 		return STATUS_NO_MEMORY;
@@ -350,6 +394,11 @@ static NTSTATUS parse_manifest(struct import *im, char *text)
 				return STATUS_FILE_CORRUPT_ERROR;
 			im->res->entries = im->n;
 			return 0;
+		}
+		if (!strncmp(line, "x ", 2)) {
+			if (version < 2 || !im->n || !parse_xattr(line, &im->v[im->n - 1]))
+				return STATUS_FILE_CORRUPT_ERROR;
+			continue;
 		}
 		if (im->n == cap) {
 			struct entry *v = realloc(im->v, 2 * cap * sizeof(*v));
@@ -555,6 +604,20 @@ static void write_records(struct import *im, int64_t *root_mtime_nt)
 		m.mtime_nt = basic.LastWriteTime.QuadPart;
 		if (i == 0)
 			*root_mtime_nt = m.mtime_nt;
+		/* The attribute file before the record that names it
+		 * (docs/formats.md, "Extended attributes"); a hard-link
+		 * group's are its first name's. */
+		const struct lx_xattrs *x = e->link >= 0 ? &im->v[e->link].xattrs : &e->xattrs;
+		s = 0; /* STATUS_SUCCESS */
+		if (x->len && (e->link < 0 || (size_t)e->link == i))
+			s = lx_xattrs_store(im->store, id, x);
+		if (x->len)
+			m.flags |= LX_META_F_XATTRS;
+		if (!NT_SUCCESS(s)) {
+			im->res->problems++;
+			sayf(im, "cannot write the attributes", e->path, (unsigned long)s);
+			continue;
+		}
 		s = lx_metastore_write(im->store, id, &m);
 		if (NT_SUCCESS(s)) {
 			im->res->records++;
@@ -639,6 +702,7 @@ long lx_meta_import(const wchar_t *root, const wchar_t *store, lx_import_say *sa
 	for (size_t i = 0; i < im.n; i++) {
 		free(im.v[i].path);
 		free(im.v[i].target);
+		lx_xattrs_free(&im.v[i].xattrs);
 	}
 	free(im.v);
 	return s;

@@ -32,20 +32,16 @@
 #define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 #endif
 
-/* How many times, about a millisecond apart, an operation on a record
- * that another process holds open for an instant is tried again. */
-#define LX_METASTORE_RETRIES 5000
-
 /* A record being replaced or read by another process at this instant:
  * the classic rename cannot replace a file that is open, and a file that
  * is being replaced cannot be opened. */
-static bool transient(NTSTATUS s)
+bool lx_metastore_transient(long s)
 {
 	return s == STATUS_ACCESS_DENIED || s == STATUS_DELETE_PENDING ||
 	       s == STATUS_SHARING_VIOLATION;
 }
 
-static void pause_try(int tries)
+void lx_metastore_pause(int tries)
 {
 	Sleep(tries < 10 ? 0 : 1);
 }
@@ -97,6 +93,7 @@ void lx_metarec_encode(const struct lx_meta *m, uint64_t file_id,
 	put32(out + 16, m->mode);
 	put32(out + 20, m->uid);
 	put32(out + 24, m->gid);
+	put32(out + 28, m->flags);
 	put64(out + 32, m->rdev);
 	put64(out + 40, (uint64_t)m->atime_sec);
 	put64(out + 48, (uint64_t)m->mtime_sec);
@@ -130,6 +127,7 @@ bool lx_metarec_decode(const unsigned char in[LX_METAREC_SIZE], uint64_t file_id
 	m->mode = get32(in + 16);
 	m->uid = get32(in + 20);
 	m->gid = get32(in + 24);
+	m->flags = get32(in + 28);
 	m->rdev = get64(in + 32);
 	m->atime_sec = (int64_t)get64(in + 40);
 	m->mtime_sec = (int64_t)get64(in + 48);
@@ -253,6 +251,11 @@ static NTSTATUS make_bucket(const wchar_t *store, uint64_t file_id)
 	return make_store_dir(store, bucket);
 }
 
+long lx_metastore_make_bucket(const wchar_t *store, uint64_t file_id)
+{
+	return make_bucket(store, file_id);
+}
+
 long lx_metastore_make_staging(const wchar_t *store)
 {
 	return make_store_dir(store, LX_METASTORE_STAGING);
@@ -333,9 +336,9 @@ static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *
 	lx_metastore_path(store, file_id, path, 600);
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
 		s = lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
-		if (!transient(s))
+		if (!lx_metastore_transient(s))
 			break;
-		pause_try(tries);
+		lx_metastore_pause(tries);
 	}
 	if (s == STATUS_OBJECT_PATH_NOT_FOUND)
 		s = STATUS_OBJECT_NAME_NOT_FOUND; /* no bucket yet: no record */
@@ -392,9 +395,9 @@ static NTSTATUS open_for_update(const wchar_t *store, uint64_t file_id, HANDLE *
 	for (int tries = 0; tries < LX_METASTORE_RETRIES; tries++) {
 		s = open_in_bucket(store, file_id, path, FILE_READ_DATA | FILE_WRITE_DATA,
 		                   FILE_OPEN_IF, FILE_SHARE_READ | FILE_SHARE_DELETE, h);
-		if (!transient(s))
+		if (!lx_metastore_transient(s))
 			break;
-		pause_try(tries);
+		lx_metastore_pause(tries);
 	}
 	return s;
 }
@@ -442,9 +445,26 @@ long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_
 	return s;
 }
 
-/* FILE_OVERWRITE_IF: a record of the same id may be left from a file whose
- * id Windows gave again (docs/formats.md, "Recycled ids"); it goes, slots
- * and all, and the new record is the first slot. */
+/* A new file's first record: a record file of its own, made with
+ * FILE_CREATE.  Only when one is there already (a record of a file whose
+ * id Windows gave again, docs/formats.md "Recycled ids") is it opened with
+ * FILE_OVERWRITE_IF, which drops its slots.  Not that disposition every
+ * time: Wine truncates what it opens so (ftruncate, a new file too), and
+ * ext4 then allocates and writes out the file's blocks when it is closed
+ * (auto_da_alloc, its guard for files replaced by truncation), so every
+ * record had a block on disk at once, and every unlink a block to free,
+ * which on a volume mounted with discard waits for the device. */
+static NTSTATUS open_new_record(const wchar_t *store, uint64_t file_id, const wchar_t *path,
+                                HANDLE *h)
+{
+	uint32_t share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+	NTSTATUS s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, FILE_CREATE, share, h);
+
+	if (s == STATUS_OBJECT_NAME_COLLISION)
+		s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, FILE_OVERWRITE_IF, share, h);
+	return s;
+}
+
 long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
 {
 	wchar_t path[600];
@@ -453,11 +473,10 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 
 	lx_metastore_path(store, file_id, path, 600);
-	s = open_in_bucket(store, file_id, path, FILE_WRITE_DATA, FILE_OVERWRITE_IF,
-	                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &h);
+	s = open_new_record(store, file_id, path, &h);
 	/* Another process reads or changes a stale record of this id at this
 	 * instant: the ordinary write waits for it. */
-	if (transient(s))
+	if (lx_metastore_transient(s))
 		return lx_metastore_write(store, file_id, m);
 	if (!NT_SUCCESS(s))
 		return s;
@@ -467,20 +486,28 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	return s;
 }
 
+/* Deleted as it is closed: one request less than a disposition set on an
+ * open handle (every unlink of a file's last name pays it). */
+long lx_metastore_delete_file(const wchar_t *path)
+{
+	HANDLE h;
+	NTSTATUS s = lx_metastore_open(path, DELETE, FILE_OPEN,
+	                               FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE, &h);
+
+	if (NT_SUCCESS(s))
+		NtClose(h);
+	return s;
+}
+
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 {
 	wchar_t path[600];
-	HANDLE h;
 	NTSTATUS s;
 
-	/* Deleted as it is closed: one request less than a disposition set
-	 * on an open handle (every unlink of a file's last name pays it). */
 	lx_metastore_path(store, file_id, path, 600);
-	s = lx_metastore_open(path, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
-	                      &h);
+	s = lx_metastore_delete_file(path);
 	if (!NT_SUCCESS(s))
 		return s;
-	NtClose(h);
 	lx_metacache_changed(store, file_id);
 	return 0; /* STATUS_SUCCESS */
 }

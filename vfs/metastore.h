@@ -16,6 +16,7 @@
 struct lx_meta {
 	uint32_t mode;            /* st_mode, file type included */
 	uint32_t uid, gid;
+	uint32_t flags;           /* LX_META_F_* (the portable record's; 0 elsewhere) */
 	uint64_t rdev;
 	int64_t atime_sec, mtime_sec, ctime_sec;
 	uint32_t atime_nsec, mtime_nsec, ctime_nsec;
@@ -27,6 +28,10 @@ struct lx_meta {
 	 * from the file's data (the WSL format's reparse point), else 0. */
 	uint32_t link_len;
 };
+
+/* The file has extended attributes, in the store's attribute file of its
+ * id (metaxattr.h). */
+#define LX_META_F_XATTRS 1u
 
 /* Which fields of a struct lx_meta a write stores. */
 #define LX_META_MODE  1u
@@ -65,6 +70,15 @@ int lx_metarec_pick(const unsigned char *buf, size_t got, uint64_t file_id, stru
  * renamed to their Linux name (same reason). */
 #define LX_METATMP_PREFIX L'\xF000'
 
+/* How many times, about a millisecond apart (lx_metastore_pause), an
+ * operation on a store file that another process holds open for an
+ * instant is tried again, while lx_metastore_transient says so of its
+ * NTSTATUS (a sharing violation, a delete pending, the classic rename's
+ * access denied over an open file). */
+#define LX_METASTORE_RETRIES 5000
+bool lx_metastore_transient(long status);
+void lx_metastore_pause(int tries);
+
 /* NtCreateFile of an NT path with every share mode and synchronous I/O,
  * as the store and the import open their files; an NTSTATUS. */
 long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t disposition,
@@ -75,6 +89,8 @@ long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t dispositio
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
+/* Deletes the store's file at path (as it closes it); an NTSTATUS. */
+long lx_metastore_delete_file(const wchar_t *path);
 /* The first record of a file being created, which has no Linux name yet
  * (it is still in the staging directory): nobody can look for its record,
  * so it is written in place, without a temporary and a rename.  A record
@@ -104,6 +120,9 @@ void lx_metastore_tmpname(wchar_t *out, size_t cap);
 #define LX_METASTORE_STAGING L"new"
 /* A unique NT path in the staging directory (cap WCHARs). */
 void lx_metastore_staging_path(const wchar_t *store, wchar_t *out, size_t cap);
+/* Makes the bucket directory of file_id's record (it may exist
+ * already); an NTSTATUS. */
+long lx_metastore_make_bucket(const wchar_t *store, uint64_t file_id);
 /* Makes the staging directory (it may exist already); an NTSTATUS. */
 long lx_metastore_make_staging(const wchar_t *store);
 

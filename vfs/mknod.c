@@ -3,13 +3,14 @@
  * on volumes that keep it (docs/vfs.md, "Metadata"): an empty file whose
  * record holds the type and the device number.
  */
+#include "capability.h"
 #include "vfs.h"
 #include "metadata.h"
 #include "syscall_table.h"
 #include "nt.h"
 
-/* vfs_mknod: creating a device node needs CAP_MKNOD (root here); a
- * regular file is allowed too (mode 0 means S_IFREG). */
+/* vfs_mknod: creating a device node needs CAP_MKNOD; a regular file is
+ * allowed too (mode 0 means S_IFREG). */
 static long mknod_at(int dirfd, uint64_t upath, unsigned mode, unsigned dev)
 {
 	struct lx_node node;
@@ -37,7 +38,10 @@ static long mknod_at(int dirfd, uint64_t upath, unsigned mode, unsigned dev)
 		err = -LX_EEXIST;
 	if (!err && node.trailing_slash)
 		err = -LX_ENOENT;
-	if (!err && (type == LX_S_IFCHR || type == LX_S_IFBLK) && lx_cred_fsuid() != 0)
+	/* vfs_mknod: may_create first, so that a directory the caller may not
+	 * write says EACCES before a missing CAP_MKNOD says EPERM. */
+	if (!err && (type == LX_S_IFCHR || type == LX_S_IFBLK) && !(err = lx_may_create(&node)) &&
+	    !lx_capable(LX_CAP_MKNOD))
 		err = -LX_EPERM;
 	if (!err && type != LX_S_IFREG && !lx_meta_store(node.mount->dev))
 		err = -LX_EPERM; /* no place for the type: as a file system without mknod */

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "vfs.h"
 #include "metadata.h"
@@ -104,6 +105,9 @@ static long may_open(struct lx_node *node, unsigned flags, bool *exists, struct 
 		mask |= LX_W_OK;
 	*st_out = st;
 	err = lx_permission(&st, mask, false);
+	/* O_NOATIME only for the owner or CAP_FOWNER. */
+	if (!err && (flags & LX_O_NOATIME) && !lx_owner_or_capable(&st))
+		err = -LX_EPERM;
 	return !err && LX_S_ISFIFO(st.mode) ? MAY_OPEN_FIFO : err;
 }
 
@@ -147,6 +151,25 @@ static long open_fifo(struct lx_node *node, const struct lx_kstat *st, unsigned 
 	return err;
 }
 
+/* The description of a file just created with its metadata: it keeps the
+ * file's NT path so that its last close gives the stat cache's binding
+ * the file's ChangeTime (host.c, vfs/statcache.c). */
+static long created_file_new(HANDLE h, unsigned flags, unsigned mode, struct lx_node *node,
+                             struct lx_file **out)
+{
+	long err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
+
+	if (err) {
+		NtClose(h);
+		return err;
+	}
+	(*out)->priv = node->nt_path ? wcsdup(node->nt_path) : NULL;
+	/* No file id at hand: a later chmod by another process is not seen
+	 * (one of this process's is). */
+	lx_file_setid_stat(*out, &(struct lx_kstat){ .mode = mode });
+	return 0;
+}
+
 /* Opens a host file: open(2) semantics of O_CREAT, O_EXCL, O_TRUNC,
  * O_DIRECTORY and write access on a directory (EISDIR). */
 static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out)
@@ -155,7 +178,8 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 	uint32_t access = nt_access(flags, &writes);
 	uint32_t options = 0;
 	uint32_t attributes = FILE_ATTRIBUTE_NORMAL;
-	bool is_dir = false;
+	bool is_dir = false, meta = false;
+	struct lx_kstat st = { 0 };
 	HANDLE h;
 	long err;
 
@@ -165,14 +189,11 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 		err = create_exclusive(node, flags, mode, &h);
 		if (err)
 			return err;
-		err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
-		if (err)
-			NtClose(h);
-		return err;
+		return created_file_new(h, flags, mode, node, out);
 	}
 	if (lx_meta_store(node->mount->dev)) {
-		struct lx_kstat st = { 0 };
 		bool exists;
+		meta = true;
 		for (int tries = 0;; tries++) {
 			err = may_open(node, flags, &exists, &st);
 			if (err == MAY_OPEN_FIFO)
@@ -187,12 +208,8 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 		}
 		if (err)
 			return err;
-		if (!exists) {
-			err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, false, out);
-			if (err)
-				NtClose(h);
-			return err;
-		}
+		if (!exists)
+			return created_file_new(h, flags, mode, node, out);
 		flags &= ~(unsigned)LX_O_CREAT;
 	}
 	if (flags & LX_O_DIRECTORY)
@@ -209,13 +226,19 @@ static long open_host(struct lx_node *node, unsigned flags, unsigned mode, struc
 		err = -LX_ENOTDIR;
 	if (!err && is_dir && writes)
 		err = -LX_EISDIR;
-	if (!err && (flags & LX_O_TRUNC) && !is_dir && (flags & LX_O_ACCMODE) != LX_O_RDONLY)
+	if (!err && (flags & LX_O_TRUNC) && !is_dir && (flags & LX_O_ACCMODE) != LX_O_RDONLY) {
 		err = truncate_handle(h);
+		/* handle_truncate: do_truncate's ATTR_KILL_SUID and SGID. */
+		if (!err && meta)
+			err = lx_meta_remove_privs(h, node->mount->dev, &st);
+	}
 	/* force_o_largefile(): a 64-bit kernel opens every file large. */
 	if (!err)
 		err = lx_host_file_new(h, (flags & LX_O_KEPT) | LX_O_LARGEFILE, node, is_dir, out);
 	if (err)
 		NtClose(h);
+	else if (meta)
+		lx_file_setid_stat(*out, &st);
 	return err;
 }
 

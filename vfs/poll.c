@@ -43,6 +43,7 @@ struct wait_set {
 	struct lx_file *files[LX_POLL_HANDLES];
 	unsigned n;
 	bool partial;
+	unsigned recheck_ms;  /* the least poll_recheck_ms of the files, 0 for none */
 };
 
 /* Adds a file that is not ready (and that f's caller still holds). */
@@ -57,6 +58,8 @@ static void wait_set_add(struct wait_set *ws, struct lx_file *f)
 	lx_file_get(f);
 	ws->files[ws->n] = f;
 	ws->handles[ws->n++] = h;
+	if (f->ops->poll_recheck_ms && (!ws->recheck_ms || f->ops->poll_recheck_ms < ws->recheck_ms))
+		ws->recheck_ms = f->ops->poll_recheck_ms;
 }
 
 static void wait_set_clear(struct wait_set *ws)
@@ -65,6 +68,7 @@ static void wait_set_clear(struct wait_set *ws)
 		lx_file_put(ws->files[i]);
 	ws->n = 0;
 	ws->partial = false;
+	ws->recheck_ms = 0;
 }
 
 /* When the wait ends, in nanoseconds of the GetTickCount64 clock; -1 for
@@ -104,7 +108,7 @@ static bool expired(const struct poll_deadline *d)
 
 /*
  * Waits until a handle of the set is signalled, the deadline passes or, if
- * the set is partial, one interval.  Returns 0 to ask the files again, 1
+ * the set is partial, one interval (or a file's recheck time).  Returns 0 to ask the files again, 1
  * when the deadline has passed, or -LX_ERESTARTNOHAND when a signal
  * arrived (fs/select.c returns that code: the call restarts only if no
  * handler runs).  Empties the set.
@@ -122,6 +126,8 @@ static long wait_pass(struct wait_set *ws, const struct poll_deadline *d, int64_
 		ms = next_slice(d, slice);
 	else if (d->at_ns >= 0)
 		ms = (d->at_ns - now_ns() + NSEC_PER_MS - 1) / NSEC_PER_MS;
+	if (ws->recheck_ms && (ms < 0 || ms > ws->recheck_ms))
+		ms = ws->recheck_ms;
 	r = lx_wait_interruptible(ws->n, ws->handles, ms < 0 ? -1 : ms);
 	wait_set_clear(ws);
 	if (r == -LX_ERESTARTSYS)

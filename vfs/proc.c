@@ -36,6 +36,8 @@ const struct lx_proc_entry lx_proc_entries[P_COUNT] = {
 	[P_PID_MAX] = { "pid_max", P_SYS_KERNEL, R },
 	[P_RANDOM] = { "random", P_SYS_KERNEL, D },
 	[P_UUID] = { "uuid", P_RANDOM, R },
+	[P_SYS_FS] = { "fs", P_SYS, D },
+	[P_PROTECTED_HARDLINKS] = { "protected_hardlinks", P_SYS_FS, R },
 	[P_PID] = { NULL, P_ROOT, D },
 	[P_EXE] = { "exe", P_PID, L },
 	[P_CWD] = { "cwd", P_PID, L },
@@ -416,6 +418,21 @@ static void stat_entry(int e, long arg, struct lx_kstat *st)
 		lx_time_from_nt((int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime));
 }
 
+bool lx_proc_is_own_memfd(const struct lx_node *node)
+{
+	struct lx_file *f;
+	bool memfd;
+
+	if (node->kind != LX_NODE_PROC || node->which != P_FD_N ||
+	    !lx_proc_pid_is_self(LX_PROC_ARG_PID(node->arg)))
+		return false;
+	f = lx_fd_get((int)LX_PROC_ARG_FD(node->arg));
+	memfd = f && lx_file_is_memfd(f);
+	if (f)
+		lx_file_put(f);
+	return memfd;
+}
+
 /* Opens or stats what a link names (follow). */
 static long link_target(struct lx_node *node, struct lx_node *target, struct lx_file **f)
 {
@@ -484,6 +501,13 @@ long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx
 		if (flags & LX_O_NOFOLLOW)
 			return (flags & LX_O_PATH) ? lx_proc_file_open(node, flags, out) : -LX_ELOOP;
 		err = link_target(node, &target, &f);
+		if (!err && f && lx_file_is_memfd(f)) {
+			/* Its path names nothing: a new description of the same
+			 * file, as Linux opens one (the seals stay the file's). */
+			err = lx_memfd_reopen(f, flags, out);
+			lx_file_put(f);
+			return err;
+		}
 		if (!err && f) {
 			*out = f; /* shares the open file description, as /dev/stdin does */
 			return 0;

@@ -96,6 +96,13 @@ long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 	f->gid = info->gid;
 	f->umask = info->umask;
 	f->nice = info->nice;
+	f->sched_policy = info->sched_policy;
+	f->rt_priority = info->rt_priority;
+	f->cap_inh = info->cap_inh;
+	f->cap_prm = info->cap_prm;
+	f->cap_eff = info->cap_eff;
+	f->cap_bnd = info->cap_bnd;
+	f->cap_amb = info->cap_amb;
 	f->threads = info->threads;
 	f->utime = info->utime;
 	f->stime = info->stime;

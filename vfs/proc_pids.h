@@ -23,6 +23,8 @@ struct lx_proc_facts {
 	char *exe, *cwd;        /* Linux paths, heap; NULL when unknown */
 	char *cmdline, *envp;   /* NUL-separated, heap */
 	size_t cmdline_len, env_len;
+	long sched_policy, rt_priority;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 };
 
 /* Writes up to cap pids in ascending order; returns how many exist. */

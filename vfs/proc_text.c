@@ -236,22 +236,32 @@ static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 	if (f->state != 'Z')
 		lx_text_put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
 	lx_text_put(t, "Threads:\t%lld\n", (long long)f->threads);
+	/* The record's sets (runtime/capability.c). */
+	lx_text_put(t, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+	            "CapBnd:\t%016llx\nCapAmb:\t%016llx\n",
+	            (unsigned long long)f->cap_inh, (unsigned long long)f->cap_prm,
+	            (unsigned long long)f->cap_eff, (unsigned long long)f->cap_bnd,
+	            (unsigned long long)f->cap_amb);
 }
 
-/* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat. */
+/* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat;
+ * the priority is task_prio's, -1 - rt_priority under a real-time policy
+ * (SCHED_FIFO 1, SCHED_RR 2), else 20 + nice. */
 static void pid_stat(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	long long pid = f->pid;
+	bool rt = f->sched_policy == 1 || f->sched_policy == 2;
+	long long prio = rt ? -1 - (long long)f->rt_priority : 20 + (long long)f->nice;
 
 	lx_text_put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 %lld %lld %lld 0"
-	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0"
+	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %lld %lld 0 0 0"
 	       " 0 0 %llu %llu %llu %llu 0\n",
 	    pid, f->comm, f->state, (long long)f->ppid, (long long)f->pgid, (long long)f->sid,
-	    (unsigned long long)f->utime, (unsigned long long)f->stime, (long long)(20 + f->nice), (long long)f->nice,
+	    (unsigned long long)f->utime, (unsigned long long)f->stime, prio, (long long)f->nice,
 	    (long long)f->threads, (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,
-	    (unsigned long long)f->rss, (unsigned long long)f->arg_start,
-	    (unsigned long long)f->arg_end, (unsigned long long)f->env_start,
-	    (unsigned long long)f->env_end);
+	    (unsigned long long)f->rss, (long long)f->rt_priority, (long long)f->sched_policy,
+	    (unsigned long long)f->arg_start, (unsigned long long)f->arg_end,
+	    (unsigned long long)f->env_start, (unsigned long long)f->env_end);
 }
 
 static void fdinfo(struct lx_text *t, long fd)
@@ -371,6 +381,7 @@ long lx_proc_text(int e, long arg, char **text, size_t *len)
 	case P_OSRELEASE: lx_text_put(&t, "%s\n", LX_UNAME_RELEASE); break;
 	case P_PID_MAX: lx_text_put(&t, "4194304\n"); break; /* PID_MAX_LIMIT on 64-bit */
 	case P_UUID: uuid(&t); break;
+	case P_PROTECTED_HARDLINKS: lx_text_put(&t, "1\n"); break; /* vfs/link.c, may_linkat */
 	case P_STATUS: case P_PSTAT: case P_CMDLINE: case P_ENVIRON: case P_COMM:
 		err = pid_text(e, arg, &t);
 		break;

@@ -11,6 +11,13 @@
 #include "syscall_table.h"
 #include "nt.h"
 
+#ifndef STATUS_FILE_IS_A_DIRECTORY
+#define STATUS_FILE_IS_A_DIRECTORY ((NTSTATUS)0xC00000BAL)
+#endif
+#ifndef STATUS_SHARING_VIOLATION
+#define STATUS_SHARING_VIOLATION ((NTSTATUS)0xC0000043L)
+#endif
+
 /*
  * Where the volume has no POSIX delete (FileDispositionInformationEx: FAT,
  * Wine 8), a file deleted while open keeps its name until the last handle
@@ -167,12 +174,20 @@ long lx_unlink_file(void *h, const wchar_t *nt_path, uint64_t dev, bool exclusiv
  * do not count in Windows' sharing check: such a handle keeps the name
  * until it is closed.
  */
+#define REMOVAL_ACCESS (DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES)
+
+static long open_shared_for_removal(const wchar_t *nt_path, uint32_t options, void **handle)
+{
+	return lx_host_open(nt_path, REMOVAL_ACCESS, FILE_OPEN, options | FILE_OPEN_REPARSE_POINT, 0,
+	                    handle);
+}
+
 long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle,
                          bool *exclusive)
 {
 	UNICODE_STRING name = { (USHORT)(wcslen(nt_path) * sizeof(wchar_t)),
 	                        (USHORT)(wcslen(nt_path) * sizeof(wchar_t)), (PWSTR)nt_path };
-	uint32_t access = DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
+	uint32_t access = REMOVAL_ACCESS;
 	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
 	NTSTATUS s;
@@ -191,7 +206,52 @@ long lx_open_for_removal(const wchar_t *nt_path, uint32_t options, void **handle
 		return -LX_ENOENT;
 	/* Open elsewhere (a sharing violation), or an answer whose errno
 	 * the shared open works out (a path through a file: ENOTDIR). */
-	return lx_host_open(nt_path, access, FILE_OPEN, options | FILE_OPEN_REPARSE_POINT, 0, handle);
+	return open_shared_for_removal(nt_path, options, handle);
+}
+
+/*
+ * unlink's usual case in one open and one close, as DeleteFileW makes it:
+ * an open that shares nothing and asks for FILE_DELETE_ON_CLOSE succeeds
+ * only when no other handle of the file exists (lx_open_for_removal), and
+ * then the name goes when this handle closes, as a POSIX delete would take
+ * it; no disposition is set.  A directory is refused by
+ * FILE_NON_DIRECTORY_FILE (EISDIR).  may_delete comes first, as in
+ * vfs_unlink, since a delete on close cannot be taken back; when it
+ * fails, its error is the answer, but for a name that is not there
+ * (ENOENT, which do_unlinkat finds before).  When the open fails for
+ * another reason (a sharing violation, a read-only file:
+ * STATUS_CANNOT_DELETE), 1 sends the caller the general way; *busy says
+ * that another handle holds the file, so that way need not try an
+ * exclusive open again.
+ */
+static long unlink_on_close(struct lx_node *node, bool *busy)
+{
+	UNICODE_STRING name = { (USHORT)(wcslen(node->nt_path) * sizeof(wchar_t)),
+	                        (USHORT)(wcslen(node->nt_path) * sizeof(wchar_t)),
+	                        (PWSTR)node->nt_path };
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	NTSTATUS s;
+	bool exists, is_dir;
+	long err = lx_may_delete(node);
+
+	if (err)
+		return lx_node_probe(node, &exists, &is_dir) == 0 && !exists ? -LX_ENOENT : err;
+	if (wcslen(node->nt_path) * sizeof(wchar_t) > 0xfffe)
+		return 1;
+	InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+	s = NtCreateFile(&h, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &io, NULL, 0, 0,
+	                 FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE |
+	                 FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	if (NT_SUCCESS(s))
+		return lx_meta_remove_on_close(node, h); /* closes h */
+	if (s == STATUS_OBJECT_NAME_NOT_FOUND)
+		return -LX_ENOENT;
+	if (s == STATUS_FILE_IS_A_DIRECTORY)
+		return -LX_EISDIR;
+	*busy = s == STATUS_SHARING_VIOLATION;
+	return 1;
 }
 
 /* do_unlinkat and do_rmdir of fs/namei.c: EISDIR for unlink of a
@@ -206,7 +266,7 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
 	struct lx_node node;
 	HANDLE h;
-	bool is_dir = false, exclusive = false;
+	bool is_dir = false, exclusive = false, busy = false;
 	long err = lx_resolve_user(dirfd, upath, LX_AT_NO_LAST | LX_AT_NO_LAST_SLASH, &node, NULL);
 
 	if (!err && want_dir && lx_last_is_dots(node.last))
@@ -215,10 +275,25 @@ static long remove_at(int dirfd, uint64_t upath, bool want_dir)
 		err = want_dir ? -LX_EBUSY : -LX_EISDIR;
 	if (!err && node.kind != LX_NODE_HOST)
 		err = -LX_EROFS;
-	if (!err)
+	if (!err && !want_dir && !node.trailing_slash) {
+		err = unlink_on_close(&node, &busy);
+		if (err != 1) {
+			lx_node_free(&node);
+			return err;
+		}
+		err = 0;
+	}
+	if (!err && busy)
+		err = open_shared_for_removal(node.nt_path, 0, (void **)&h);
+	else if (!err)
 		err = lx_open_for_removal(node.nt_path, 0, (void **)&h, &exclusive);
 	if (!err) {
 		err = lx_host_is_dir(h, &is_dir);
+		/* may_delete's permission checks come before rmdir's ENOTDIR;
+		 * unlink's trailing-slash errors come before them (do_unlinkat's
+		 * "slashes"). */
+		if (!err && !is_dir && want_dir)
+			err = lx_may_delete(&node);
 		if (!err && is_dir && !want_dir)
 			err = -LX_EISDIR;
 		else if (!err && !is_dir && (want_dir || node.trailing_slash))

@@ -184,6 +184,11 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 	err = rename_entry(from, to, flags, to_exists, to_dir);
 	lx_statcache_name_changed(from->nt_path);
 	lx_statcache_name_changed(to->nt_path);
+	if (from_dir || to_dir) {
+		/* The subdirectories the parents hold (their link counts). */
+		lx_statcache_parent_changed(from->nt_path);
+		lx_statcache_parent_changed(to->nt_path);
+	}
 	/* A directory moved: every path under it changed, and the walk
 	 * caches directories by path (vfs/resolve.c). */
 	store = lx_meta_store(from->mount->dev);

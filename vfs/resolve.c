@@ -116,13 +116,17 @@ struct place {
 /*
  * Whether the walk may treat a /proc node like a rootfs node: any but a
  * link whose text is no path (`pipe:[N]`, `anon_inode:...` of fd/N, which
- * open(2) serves itself by sharing the descriptor's file).  /dev's links
- * (/dev/stdin) are served the same way and are never followed here.
+ * open(2) serves itself by sharing the descriptor's file), or the own
+ * memfd's, whose path names nothing.  /dev's links (/dev/stdin) are
+ * served the same way and are never followed here.
  */
 static bool proc_followable(struct lx_node *n)
 {
 	char text[64];
 	long len = lx_readlink_node(n, text, sizeof(text));
+
+	if (len > 0 && text[0] == '/' && lx_proc_is_own_memfd(n))
+		return false;
 
 	if (len == -LX_EINVAL)
 		return true; /* not a link */
@@ -359,6 +363,7 @@ struct walk {
 	struct place last;      /* what the walk last saw of cur */
 	bool no_last;           /* LX_AT_NO_LAST */
 	bool no_last_slash;     /* LX_AT_NO_LAST_SLASH */
+	bool real_ids;          /* LX_AT_REAL_IDS */
 	bool absent;            /* the last component was looked for and is not there */
 };
 
@@ -464,7 +469,7 @@ static long walk_steps(struct walk *w, bool follow, bool trailing)
 			continue;
 		}
 		/* may_lookup: search permission on the directory. */
-		if (pl.meta && (err = lx_permission(&pl.st, LX_X_OK, false)))
+		if (pl.meta && (err = lx_permission(&pl.st, LX_X_OK, w->real_ids)))
 			break;
 		if ((err = step_into(w, c, n)))
 			break;
@@ -526,6 +531,7 @@ static long walk(const char *base, const char *path, int at_flags, bool trailing
 	w->last.meta = false;
 	w->no_last = (at_flags & LX_AT_NO_LAST) != 0;
 	w->no_last_slash = (at_flags & LX_AT_NO_LAST_SLASH) != 0;
+	w->real_ids = (at_flags & LX_AT_REAL_IDS) != 0;
 	w->absent = false;
 	if (!err)
 		err = walk_steps(w, follow, trailing);

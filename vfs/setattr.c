@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lxnt/linux/time.h"
+#include "capability.h"
 #include "vfs.h"
 #include "metadata.h"
 #include "syscall_table.h"
@@ -183,6 +184,9 @@ int64_t lx_sys_truncate(struct lx_syscall *sc)
 		err = lx_permission(&st, LX_W_OK, false);
 	if (!err)
 		err = set_size(h, length);
+	/* do_truncate: ATTR_KILL_SUID and SGID unless CAP_FSETID. */
+	if (!err && lx_meta_store(dev))
+		err = lx_meta_remove_privs(h, dev, &st);
 	NtClose(h);
 	return err;
 }
@@ -204,8 +208,12 @@ int64_t lx_sys_ftruncate(struct lx_syscall *sc)
 	if (f->is_dir || !f->ops->size || (f->flags & LX_O_PATH) ||
 	    (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
 		err = (f->flags & LX_O_PATH) ? -LX_EBADF : -LX_EINVAL;
-	else
+	else if (!lx_file_is_memfd(f) || !(err = lx_memfd_size_check(f, length, false)))
 		err = set_size(f->handle, length);
+	/* do_truncate, as for truncate(2), through the description's note of
+	 * a file without set-ID bits or attributes, as a write does. */
+	if (!err)
+		err = lx_host_remove_privs(f);
 	lx_file_put(f);
 	return err;
 }
@@ -230,15 +238,15 @@ static long nt_time(const struct lx_utimespec *t, int64_t now, int64_t *out)
 	return 0;
 }
 
-/* The owner or root may set any time; anyone with write permission may
- * set both to now (utimes_common, inode_owner_or_capable). */
+/* The owner (or CAP_FOWNER) may set any time; anyone with write
+ * permission may set both to now (setattr_prepare's ATTR_TIMES_SET,
+ * inode_owner_or_capable). */
 static long may_set_times(HANDLE h, uint64_t dev, bool explicit_times)
 {
 	struct lx_kstat st;
-	uint32_t uid = lx_cred_fsuid();
 	long err = lx_host_stat_handle(h, NULL, dev, &st);
 
-	if (err || uid == 0 || uid == st.uid)
+	if (err || lx_owner_or_capable(&st))
 		return err;
 	if (explicit_times)
 		return -LX_EPERM;
@@ -349,15 +357,14 @@ int64_t lx_sys_utimes(struct lx_syscall *sc)
 	return set_times_usec(LX_AT_FDCWD, (uint64_t)sc->arg[0], (uint64_t)sc->arg[1]);
 }
 
-/* chmod on a volume with Linux metadata (chmod_common, notify_change):
- * only the owner or root; the set-group-ID bit of a file goes unless the
- * caller is in its group or root (inode_change_ok).  The file is h, or
+/* chmod on a volume with Linux metadata (chmod_common, setattr_prepare):
+ * only the owner or CAP_FOWNER; the set-group-ID bit goes unless the
+ * caller is in the file's group or has CAP_FSETID.  The file is h, or
  * without a handle the one seen describes. */
 static long chmod_meta(HANDLE h, const struct lx_kstat *seen, uint64_t dev, unsigned mode)
 {
 	struct lx_meta_change c;
 	struct lx_kstat st;
-	uint32_t uid = lx_cred_fsuid();
 	long err = h ? lx_host_stat_handle(h, NULL, dev, &st) : 0;
 
 	if (!h)
@@ -365,14 +372,19 @@ static long chmod_meta(HANDLE h, const struct lx_kstat *seen, uint64_t dev, unsi
 
 	if (err)
 		return err;
-	if (uid != 0 && uid != st.uid)
+	if (!lx_owner_or_capable(&st))
 		return -LX_EPERM;
 	memset(&c, 0, sizeof(c));
 	c.set_mode = true;
 	c.mode = mode & 07777;
-	if (uid != 0 && !lx_cred_in_group(st.gid))
+	if (!lx_cred_in_group(st.gid) && !lx_capable(LX_CAP_FSETID))
 		c.mode &= ~(uint32_t)LX_S_ISGID;
-	return lx_meta_change_stat(h, dev, &st, &c);
+	err = lx_meta_change_stat(h, dev, &st, &c);
+	/* This process's descriptions of the file look again at their next
+	 * write (other processes' see the record's change). */
+	if (!err && (c.mode & (LX_S_ISUID | LX_S_ISGID)))
+		InterlockedIncrement(&lx_setid_chmods);
+	return err;
 }
 
 /* chmod(2): on a volume with Linux metadata the whole mode is kept;
@@ -438,15 +450,29 @@ int64_t lx_sys_fchmodat(struct lx_syscall *sc)
 	return chmod_at((int)sc->arg[0], &upath, (unsigned)sc->arg[2]);
 }
 
-/* chown_common and notify_change: root may change anything; the owner may
- * only change the group, to one of its own groups.  A change clears
+/* chown_ok and chgrp_ok of fs/attr.c: CAP_CHOWN may change either id;
+ * the owner may only "change" the owner to itself and the group to one
+ * of its own groups. */
+static long may_chown(const struct lx_kstat *st, const struct lx_meta_change *c)
+{
+	uint32_t me = lx_cred_fsuid();
+
+	if (lx_capable(LX_CAP_CHOWN))
+		return 0;
+	if (c->set_uid && !(me == st->uid && c->uid == st->uid))
+		return -LX_EPERM;
+	if (c->set_gid && !(me == st->uid && (lx_cred_in_group(c->gid) || c->gid == st->gid)))
+		return -LX_EPERM;
+	return 0;
+}
+
+/* chown_common and notify_change: see may_chown.  A change clears
  * set-user-ID, and set-group-ID when group-executable, of a non-directory
  * (should_remove_suid). -1 leaves an id alone. */
 static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gid, int flags)
 {
 	struct lx_meta_change c;
 	struct lx_kstat st;
-	uint32_t me = lx_cred_fsuid();
 	uint64_t dev;
 	HANDLE h;
 	bool is_dir;
@@ -466,16 +492,20 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 	c.set_gid = gid != (uint32_t)-1;
 	c.uid = uid;
 	c.gid = gid;
-	/* chown_ok and chgrp_ok of fs/attr.c. */
-	if (!err && me != 0 && c.set_uid && !(me == st.uid && uid == st.uid))
-		err = -LX_EPERM;
-	if (!err && me != 0 && c.set_gid &&
-	    !(me == st.uid && (lx_cred_in_group(gid) || gid == st.gid)))
+	if (!err)
+		err = may_chown(&st, &c);
+	/* The set-ID bits it takes are a change of mode, which notify_change
+	 * leaves to setattr_prepare: the owner or CAP_FOWNER. */
+	if (!err && lx_meta_store(dev) && lx_meta_setid_to_kill(st.mode, st.gid) &&
+	    !lx_owner_or_capable(&st))
 		err = -LX_EPERM;
 	if (!err && !lx_meta_store(dev))
 		err = (c.set_uid && uid != st.uid) || (c.set_gid && gid != st.gid) ? -LX_EPERM : 0;
 	else if (!err) {
 		c.kill_suid = true;
+		/* chown_common: ATTR_KILL_PRIV for a non-directory, even when
+		 * nothing changes. */
+		c.kill_priv = !LX_S_ISDIR(st.mode) && (st.meta_flags & LX_META_F_XATTRS);
 		err = lx_meta_change_stat(h, dev, &st, &c);
 	}
 	if (h)

@@ -86,6 +86,14 @@ long lx_node_stat(struct lx_node *node, bool follow, struct lx_kstat *st)
 		}
 		if (!err && node->trailing_slash && !LX_S_ISDIR(st->mode))
 			err = -LX_ENOTDIR;
+		/* A Linux tree's directory: 2 + its subdirectories, which
+		 * Windows does not count (vfs/statcache.c). */
+		if (!err && LX_S_ISDIR(st->mode) && node->kind == LX_NODE_HOST && node->nt_path &&
+		    lx_host_counts_subdirs(node->mount->dev)) {
+			uint32_t n = lx_statcache_dir_nlink(node, st->ino);
+			if (n)
+				st->nlink = n;
+		}
 		return err;
 	}
 }
@@ -234,7 +242,8 @@ static long access_at(int dirfd, uint64_t upath, int mode, int flags)
 	if (flags & ~(LX_AT_EACCESS | LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
 		return -LX_EINVAL;
 	err = lx_resolve_user(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
-	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &node, &f);
+	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW) |
+	                      ((flags & LX_AT_EACCESS) ? 0 : LX_AT_REAL_IDS), &node, &f);
 	if (!err && f)
 		err = lx_file_stat(f, &k);
 	else if (!err)

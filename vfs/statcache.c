@@ -23,11 +23,17 @@
  *   read.  A ChangeTime within
  *   RACY_WINDOW of that moment is not trusted (two changes in one clock
  *   tick can leave the same time), nor is a binding that has none.
+ *   Directories are the exception: their ChangeTime moves with every
+ *   entry made or removed in them, so that a directory being filled
+ *   (tar xf, a build) would be opened at each stat; a directory's binding
+ *   is checked against lxnt's counters alone, as the walk's cache of
+ *   directories is (vfs/resolve.c).
  *
  * A file that lxnt created has its binding from the creation but no
- * ChangeTime yet; when stats keep meeting such files in
- * one directory, the directory is listed once (FileIdBothDirectoryInformation)
- * to give them theirs.
+ * ChangeTime yet; its creator's last close gives it one
+ * (lx_statcache_closed).  When stats keep meeting such files still
+ * without it in one directory, the directory is listed once
+ * (FileIdBothDirectoryInformation) to give them theirs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +79,7 @@ struct binding {
 
 #define BOUND_DIR 1u
 #define BOUND_ONE_LINK 2u  /* known to have exactly one name */
+#define BOUND_COUNTED 4u   /* a directory: its subdirectories in the top 32 bits */
 #define BINDING_WORDS (sizeof(struct binding) / sizeof(uint64_t))
 #define ENTRY_BYTES (sizeof(struct lx_shared_entry) + sizeof(struct binding))
 
@@ -183,13 +190,20 @@ struct lx_statcache_tag lx_statcache_begin(const struct lx_node *node)
 	return tag_of(node->nt_path, lx_meta_store(node->mount->dev));
 }
 
-void lx_statcache_name_changed(const wchar_t *nt_path)
+/* Moves the generation of the name that the first n characters of
+ * nt_path make. */
+static void bump(const wchar_t *nt_path, size_t n)
 {
 	volatile int64_t *slots = name_slots();
 
-	if (slots && nt_path)
-		InterlockedIncrement64((volatile LONG64 *)&slots[hash_path(nt_path, wcslen(nt_path)) %
-		                                                 NAME_SLOTS]);
+	if (slots)
+		InterlockedIncrement64((volatile LONG64 *)&slots[hash_path(nt_path, n) % NAME_SLOTS]);
+}
+
+void lx_statcache_name_changed(const wchar_t *nt_path)
+{
+	if (nt_path)
+		bump(nt_path, wcslen(nt_path));
 }
 
 /* The bindings' bucket: FNV's low bits alone cluster for names that
@@ -234,7 +248,7 @@ static int64_t trusted_ctime(int64_t ctime, int64_t now)
 }
 
 static void put(const wchar_t *nt_path, const struct lx_statcache_tag *t, uint64_t id,
-                int64_t ctime, bool is_dir, bool one_link)
+                int64_t ctime, bool is_dir, bool one_link, bool made)
 {
 	size_t n = wcslen(nt_path);
 	struct binding b;
@@ -249,6 +263,8 @@ static void put(const wchar_t *nt_path, const struct lx_statcache_tag *t, uint64
 	b.slot_value = t->value;
 	b.dirs_value = t->dirs.value;
 	b.flags = (is_dir ? BOUND_DIR : 0) | (one_link ? BOUND_ONE_LINK : 0);
+	if (is_dir && made)
+		b.flags |= BOUND_COUNTED; /* made now (mkdir): no subdirectory yet */
 	lx_shared_write(place(b.hash, b.key), &b, BINDING_WORDS);
 }
 
@@ -261,14 +277,22 @@ void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_t
 	 * through another name alters), keeps no binding. */
 	if (st->nlink == 0 || (!is_dir && st->nlink != 1) || !st->ino)
 		return;
-	put(node->nt_path, tag, st->ino, change_time, is_dir, !is_dir);
+	put(node->nt_path, tag, st->ino, change_time, is_dir, !is_dir, false);
 }
 
 void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag *tag,
                           uint64_t id, bool is_dir)
 {
 	if (id)
-		put(nt_path, tag, id, 0, is_dir, !is_dir);
+		put(nt_path, tag, id, 0, is_dir, !is_dir, true);
+}
+
+void lx_statcache_parent_changed(const wchar_t *nt_path)
+{
+	const wchar_t *slash = nt_path ? wcsrchr(nt_path, L'\\') : NULL;
+
+	if (slash)
+		bump(nt_path, (size_t)(slash - nt_path));
 }
 
 /* Whether a binding read from the shared entries still holds as far as
@@ -292,6 +316,56 @@ static int lookup(uint64_t hash, uint64_t key, const struct lx_metacache_tag *di
 	int i = find(hash, key, b);
 
 	return i >= 0 && current(b, dirs) ? i : -1;
+}
+
+/*
+ * The creator closes a file it made: its binding (lx_statcache_created)
+ * takes the ChangeTime that the handle now shows, as a stat that opened
+ * the file would, so that stats of new files need neither an open nor a
+ * listing of their directory.  That time is trusted although it is
+ * recent, unlike a stat's (trusted_ctime): what it guards against is a
+ * program outside lxnt that replaces the name, or links the file, within
+ * the same clock tick and leaves the same ChangeTime, since lxnt's own
+ * renames, unlinks and links move the name's generation; the window so
+ * left is the tick after the close, where the listing this replaces left
+ * a link made outside lxnt unseen from the creation to the listing.  The
+ * binding must still be current and name the handle's file with one
+ * link.  The queries go through the handle, whose fd Wine has cached
+ * since the creation read the file's id: no request.
+ */
+void lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h)
+{
+	FILE_BASIC_INFORMATION basic;
+	FILE_STANDARD_INFORMATION std;
+	FILE_INTERNAL_INFORMATION in;
+	IO_STATUS_BLOCK io;
+	struct lx_metacache_tag dirs;
+	const struct lx_meta_vol *v;
+	struct binding b;
+	size_t len = wcslen(nt_path);
+	uint64_t hash = hash_path(nt_path, len);
+	int i;
+
+	if (!name_slots() || !entries)
+		return;
+	v = lx_meta_store(dev);
+	if (!v || !v->store)
+		return;
+	dirs = lx_metacache_dirs_tag(v->cache_key);
+	i = lookup(hash, exact_hash(nt_path, len), &dirs, &b);
+	if (i < 0 || b.ctime || !(b.flags & BOUND_ONE_LINK))
+		return;
+	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &in, sizeof(in),
+	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)) ||
+	    (uint64_t)in.IndexNumber.QuadPart != b.id ||
+	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
+	                                       (FILE_INFORMATION_CLASS)LX_FileStandardInformation)) ||
+	    std.NumberOfLinks != 1 || std.DeletePending ||
+	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &basic, sizeof(basic),
+	                                       (FILE_INFORMATION_CLASS)LX_FileBasicInformation)))
+		return;
+	b.ctime = basic.ChangeTime.QuadPart;
+	lx_shared_write(entry_at(bucket(hash) + (size_t)i), &b, BINDING_WORDS);
 }
 
 /* Gives the created files of the listed directory (dir, n characters)
@@ -417,6 +491,63 @@ static void listed(const wchar_t *nt_path, size_t entries)
 	ReleaseSRWLockExclusive(&lock);
 }
 
+/*
+ * A directory's link count on a Linux tree: 2 + its subdirectories.
+ * Windows counts a directory's names only (1), so the vfs counts its
+ * subdirectories (a listing) and keeps the count in the directory's
+ * binding, where it holds as long as the binding does: every mkdir,
+ * rmdir and rename by lxnt moves the generation of the parent
+ * directories' names (lx_statcache_parent_changed).  A binding counts
+ * only for the directory it names (id, its file id).  A directory
+ * without a binding (the WSL format, a full cache) is counted at each
+ * stat, through h when the caller has a handle of it.
+ */
+static uint32_t dir_nlink(const wchar_t *nt_path, uint64_t dev, uint64_t id, void *h)
+{
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+	size_t len = wcslen(nt_path);
+	uint64_t hash = hash_path(nt_path, len), key = exact_hash(nt_path, len);
+	struct lx_statcache_tag t = tag_of(nt_path, v);
+	struct binding b;
+	uint32_t n;
+
+	if (t.slot && entries && lookup(hash, key, &t.dirs, &b) >= 0 && b.id == id &&
+	    (b.flags & BOUND_COUNTED))
+		return 2 + (uint32_t)(b.flags >> 32);
+	if ((h ? lx_host_subdirs_handle(h, &n) : lx_host_subdirs(nt_path, &n)) < 0)
+		return 0;
+	/* Kept only in a binding that was current before the count began. */
+	if (t.slot && entries && lookup(hash, key, &t.dirs, &b) >= 0 && b.slot_value == t.value &&
+	    b.id == id && (b.flags & BOUND_DIR)) {
+		b.flags = (b.flags & 0xffffffffu) | BOUND_COUNTED | ((uint64_t)n << 32);
+		lx_shared_write(place(hash, key), &b, BINDING_WORDS);
+	}
+	return 2 + n;
+}
+
+uint32_t lx_statcache_dir_nlink(const struct lx_node *node, uint64_t id)
+{
+	return dir_nlink(node->nt_path, node->mount->dev, id, NULL);
+}
+
+uint32_t lx_statcache_dir_nlink_fd(const char *path, uint64_t dev, uint64_t id, void *h)
+{
+	struct lx_node node;
+	uint32_t n = 0;
+
+	/* The description's path names the binding to look at (the id
+	 * checks it is still this directory's); the count goes through h. */
+	if (!path || strlen(path) >= sizeof(node.path))
+		return 0;
+	memset(&node, 0, sizeof(node));
+	strcpy(node.path, path);
+	if (lx_mount_lookup(&node) == 0 && node.kind == LX_NODE_HOST && node.nt_path &&
+	    node.mount->dev == dev)
+		n = dir_nlink(node.nt_path, dev, id, h);
+	lx_node_free(&node);
+	return n;
+}
+
 /* st from the query, as lx_host_stat_handle builds it from a handle. */
 static void fill(const struct lx_node *node, const struct lx_meta_vol *v,
                  const struct lx_nt_network_open *a, const struct binding *b, struct lx_kstat *st)
@@ -448,8 +579,11 @@ static bool usable(const struct binding *b, const struct lx_nt_network_open *a)
 {
 	bool is_dir = (a->FileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
 
-	return b->ctime && b->ctime == a->ChangeTime.QuadPart && !!(b->flags & BOUND_DIR) == is_dir &&
-	       (is_dir || (b->flags & BOUND_ONE_LINK));
+	if (!!(b->flags & BOUND_DIR) != is_dir)
+		return false;
+	if (is_dir)
+		return true;
+	return b->ctime && b->ctime == a->ChangeTime.QuadPart && (b->flags & BOUND_ONE_LINK);
 }
 
 long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered)
@@ -487,7 +621,7 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	dirs = lx_metacache_dirs_tag(v->cache_key);
 	if (lookup(h, key, &dirs, &b) < 0)
 		return 0;
-	if (!b.ctime && count_miss(node->nt_path)) {
+	if (!b.ctime && !(b.flags & BOUND_DIR) && count_miss(node->nt_path)) {
 		listed(node->nt_path, list_dir(node->nt_path, &dirs));
 		if (lookup(h, key, &dirs, &b) < 0)
 			return 0;

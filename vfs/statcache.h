@@ -38,9 +38,22 @@ void lx_statcache_opened(const struct lx_node *node, const struct lx_statcache_t
  * into place): one link, its ChangeTime still to come. */
 void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag *tag,
                           uint64_t id, bool is_dir);
+/* The creator's last close of the file lx_statcache_created bound at
+ * nt_path (on the mount with st_dev dev), through its handle h: the
+ * binding takes the file's ChangeTime (vfs/statcache.c). */
+void lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h);
 /* The name at nt_path may now name another file or none, or its file
  * gained a link: rename (both names), unlink, rmdir, link (both names).
  * Called after the change, whatever its outcome. */
 void lx_statcache_name_changed(const wchar_t *nt_path);
+/* A directory was made, removed or renamed at nt_path: the count of
+ * subdirectories kept for its parent no longer holds. */
+void lx_statcache_parent_changed(const wchar_t *nt_path);
+/* The link count of the directory node, of file id id, on a Linux tree
+ * (2 + its subdirectories), 0 if it cannot be had. */
+uint32_t lx_statcache_dir_nlink(const struct lx_node *node, uint64_t id);
+/* The same for an open directory: its description's path and st_dev,
+ * its id and its handle h. */
+uint32_t lx_statcache_dir_nlink_fd(const char *path, uint64_t dev, uint64_t id, void *h);
 
 #endif

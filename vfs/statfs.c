@@ -121,6 +121,11 @@ int64_t lx_sys_fallocate(struct lx_syscall *sc)
 		err = -LX_ESPIPE;
 	else if (off > INT64_MAX - len)
 		err = -LX_EFBIG;
+	else if (lx_file_is_memfd(f))
+		err = lx_memfd_size_check(f, off + len, true);
+	/* file_modified in the file systems' fallocate: set-ID bits go. */
+	if (!err)
+		err = lx_host_remove_privs(f);
 	if (!err) {
 		s = NtQueryInformationFile(f->handle, &io, &std, sizeof(std),
 		                           (FILE_INFORMATION_CLASS)LX_FileStandardInformation);

@@ -1,8 +1,8 @@
 /*
  * The vfs's internal interface: path resolution, mounts, open file
  * descriptions, the fd table and the metadata rules (docs/vfs.md).
- * The runtime uses only lx_vfs_init, lx_vfs_pread_host (both declared in
- * lx.h) and lx_vfs_close_on_exec.
+ * The runtime uses only lx_vfs_init, lx_vfs_pread_host and
+ * lx_vfs_close_on_exec (declared in lx.h).
  */
 #ifndef LXNT_VFS_H
 #define LXNT_VFS_H
@@ -16,9 +16,6 @@
 #include "lxnt/linux/fs.h"
 #include "lx.h"
 
-/* Closes every fd marked close-on-exec (for execve). */
-void lx_vfs_close_on_exec(void);
-
 /* Metadata (meta.c). */
 
 struct lx_timespec64 {
@@ -30,6 +27,7 @@ struct lx_timespec64 {
 struct lx_kstat {
 	uint64_t dev, ino, nlink, rdev;
 	uint32_t mode, uid, gid;
+	uint32_t meta_flags;      /* the record's LX_META_F_* (metastore.h), 0 without */
 	int64_t size, blocks;
 	struct lx_timespec64 atime, mtime, ctime, btime;
 };
@@ -152,6 +150,9 @@ long lx_proc_lookup(struct lx_node *node);
 long lx_proc_stat(struct lx_node *node, bool follow, struct lx_kstat *st);
 long lx_proc_open(struct lx_node *node, unsigned flags, unsigned mode, struct lx_file **out);
 long lx_proc_readlink(struct lx_node *node, char *out, size_t cap);
+/* Whether node is /proc/self/fd/N of a memfd, whose text names nothing:
+ * the walk does not follow it, open(2) and stat(2) serve it (proc.c). */
+bool lx_proc_is_own_memfd(const struct lx_node *node);
 void lx_node_free(struct lx_node *node);
 uint64_t lx_synth_dev(void);
 
@@ -183,6 +184,10 @@ struct lx_file_ops {
 	 * changed, valid while the caller holds a reference; NULL when there is
 	 * none (then poll and select ask again at intervals). */
 	void *(*poll_handle)(struct lx_file *f);
+	/* With poll_handle: how long a wait may trust the handle alone, in
+	 * ms, for files whose answer can also change unsignalled (a FIFO
+	 * peer's death); 0 for as long as the caller waits. */
+	unsigned poll_recheck_ms;
 	bool seekable;
 };
 
@@ -220,9 +225,32 @@ struct lx_file {
 	uint64_t lock_volume, lock_file;
 	uint64_t lock_id;
 	void *lock_obj;
+	/* A host file on a mount with Linux metadata: whether it had set-ID
+	 * bits when last looked at, so that a write (file_remove_privs) stats
+	 * it only then, or when not known (after a fork), or when a chmod may
+	 * have given it some since: one of this process's (lx_setid_chmods)
+	 * or a change of its record by any process (the metadata cache's
+	 * generation of the record's slot, vfs/metacache.h; NULL: none). */
+	enum lx_setid_seen { LX_SETID_UNKNOWN, LX_SETID_NONE, LX_SETID_SOME } setid_seen;
+	long setid_chmods;
+	const volatile int64_t *setid_gen;
+	int64_t setid_gen_value;
+	uint64_t setid_ino;       /* the file id, once a stat gave it; 0 before */
 };
 
+/* chmod calls of this process that gave a file set-ID bits, and setxattr
+ * calls that gave one capabilities. */
+extern volatile long lx_setid_chmods;
+/* Notes what st, a stat of f's file just now, says of its set-ID bits and
+ * attributes (which may hold capabilities); st->ino is the file id (0:
+ * unknown, and then a change by another process is not seen).  A change
+ * that ends between the stat and this call is missed;
+ * lx_host_remove_privs, knowing the id, reads the tag first. */
+void lx_file_setid_stat(struct lx_file *f, const struct lx_kstat *st);
+
 struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags);
+/* Whether f is the memory device which (/dev/null ...: vfs/dev.c). */
+bool lx_dev_file_is(const struct lx_file *f, enum lx_dev which);
 void lx_file_get(struct lx_file *f);
 void lx_file_put(struct lx_file *f);
 void lx_file_lock(struct lx_file *f);
@@ -293,6 +321,9 @@ long lx_locks_desc_handoff(struct lx_file *f, void *proc, uint64_t *id, uint64_t
  * last component (unlink and rmdir: the kernel never follows their last
  * component, and a trailing slash only asks for a directory). */
 #define LX_AT_NO_LAST_SLASH 0x10000000
+/* The walk's search permission as the real ids (access(2) without
+ * AT_EACCESS: access_override_creds holds for the whole lookup). */
+#define LX_AT_REAL_IDS 0x08000000
 /* The most links one walk follows (MAXSYMLINKS, fs/namei.c). */
 #define LX_MAXSYMLINKS 40
 
@@ -346,7 +377,16 @@ long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st);
 bool lx_pe_is_packed(const char *head, size_t n);
 long lx_file_stat(struct lx_file *f, struct lx_kstat *st);
 long lx_host_is_dir(void *handle, bool *is_dir);
+/* The subdirectories of the directory at nt_path, as the vfs lists them
+ * (2 + this is a Linux directory's link count). */
+long lx_host_subdirs(const wchar_t *nt_path, uint32_t *count);
+/* The same through h, a handle of the directory with FILE_LIST_DIRECTORY. */
+long lx_host_subdirs_handle(void *h, uint32_t *count);
+/* Whether directories of the mount with st_dev dev show that count. */
+bool lx_host_counts_subdirs(uint64_t dev);
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
+/* file_remove_privs of the host file f before a write or an allocation. */
+long lx_host_remove_privs(struct lx_file *f);
 /* The same, and the file's NT ChangeTime (the stat cache's check). */
 long lx_host_stat_handle_ctime(void *handle, const char *path, uint64_t dev, struct lx_kstat *st,
                                int64_t *change_time);
@@ -354,6 +394,37 @@ long lx_host_open(const wchar_t *nt_path, uint32_t access, uint32_t disposition,
                   uint32_t options, uint32_t attributes, void **handle);
 long lx_host_file_new(void *handle, unsigned flags, struct lx_node *node, bool is_dir,
                       struct lx_file **out);
+/* A host file's which when it is a memfd (memfd.c), whose fstat
+ * lx_memfd_stat corrects. */
+#define LX_HOST_MEMFD 1
+void lx_memfd_stat(struct lx_kstat *st);
+bool lx_file_is_host(const struct lx_file *f);
+bool lx_file_is_memfd(const struct lx_file *f);
+/* open(2) of /proc/self/fd/N when N is a memfd: a new description of
+ * the same file with flags (proc.c). */
+long lx_memfd_reopen(struct lx_file *f, unsigned flags, struct lx_file **out);
+/* File seals (memfd_seals.c): the state of a memfd's description
+ * (f->priv), made by memfd_create(MFD_ALLOW_SEALING), found again for a
+ * description rebuilt elsewhere (none: the memfd cannot be sealed), and
+ * dropped by its release. */
+long lx_memfd_seals_new(struct lx_file *f);
+/* section: the seal section's handle a hand-off brought (taken), or NULL
+ * to look for it by the file's identity. */
+long lx_memfd_seals_adopt(struct lx_file *f, void *section);
+/* The seal section duplicated into process proc for a hand-off (*section
+ * 0 when the memfd cannot be sealed). */
+long lx_memfd_seals_handoff(struct lx_file *f, void *proc, uint64_t *section);
+void lx_memfd_seals_release(struct lx_file *f);
+/* fcntl(2)'s F_ADD_SEALS and F_GET_SEALS of any file. */
+long lx_memfd_fcntl(struct lx_file *f, int cmd, unsigned arg);
+/* A memfd's write of *n bytes at pos: -LX_EPERM, or *n cut to what
+ * F_SEAL_GROW lets through. */
+long lx_memfd_write_check(struct lx_file *f, int64_t pos, size_t *n);
+/* A memfd's size becoming new_size (ftruncate; fallocate, grow_only). */
+long lx_memfd_size_check(struct lx_file *f, int64_t new_size, bool grow_only);
+/* A shared mapping's section of a memfd: sealed, or the writer handle. */
+struct lx_vfs_section;
+long lx_memfd_section(struct lx_file *f, struct lx_vfs_section *out);
 long lx_dev_open(int which, unsigned flags, struct lx_file **out);
 long lx_dev_stat(int which, struct lx_kstat *st);
 long lx_dev_find(const char *name);
@@ -387,10 +458,19 @@ struct lx_handoff_file;
 long lx_fifo_handoff_out(struct lx_file *f, void *proc, struct lx_handoff_file *hf);
 long lx_fifo_handoff_in(const struct lx_handoff_file *hf, struct lx_file **out);
 long lx_permission(const struct lx_kstat *st, int mask, bool real_ids);
+/* inode_owner_or_capable() of fs/inode.c (meta.c): the fsuid owns the
+ * file, or CAP_FOWNER stands in for owning it. */
+bool lx_owner_or_capable(const struct lx_kstat *st);
 
 /* Name operations (namei.c). */
 
 bool lx_nt_class_unsupported(long status);
+/* The handles open to the named event name, in every process, less the
+ * one opened here to ask (NtQueryObject's ObjectBasicInformation): 0 when
+ * none is left, a negative errno when the count cannot be had.  A handle
+ * count, unlike a counter in memory, drops when Windows closes a killed
+ * process's handles. */
+long lx_event_other_handles(const wchar_t *name);
 int lx_last_is_dots(const char *last);       /* 1 for ".", 2 for "..", else 0 */
 long lx_host_delete(void *handle);
 /* unlink of the file behind handle (opened with DELETE, closed here) at

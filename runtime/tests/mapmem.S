@@ -1,6 +1,7 @@
 /*
  * mmap 3 anonymous pages, write and read them, munmap; brk up by a page
- * and touch it.  Exit status: 0 ok, 1 mmap, 2 contents, 3 munmap, 4 brk.
+ * and touch it; MAP_FIXED above user space is ENOMEM.  Exit status: 0 ok,
+ * 1 mmap, 2 contents, 3 munmap, 4 brk, 5 the fixed mapping.
  */
 	.globl _start
 	.text
@@ -38,6 +39,16 @@ _start:
 	cmp %rcx, %rax
 	jne fail4
 	movq $1, (%rbx)
+	mov $9, %eax
+	mov $0x800000000000, %rdi
+	mov $0x1000, %esi
+	mov $3, %edx
+	mov $0x32, %r10d        /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED */
+	mov $-1, %r8
+	xor %r9d, %r9d
+	syscall
+	cmp $-12, %rax          /* ENOMEM */
+	jne fail5
 	xor %edi, %edi
 	jmp out
 fail1:	mov $1, %edi
@@ -47,6 +58,8 @@ fail2:	mov $2, %edi
 fail3:	mov $3, %edi
 	jmp out
 fail4:	mov $4, %edi
+	jmp out
+fail5:	mov $5, %edi
 out:	mov $231, %eax
 	syscall
 	.section .note.GNU-stack,"",@progbits

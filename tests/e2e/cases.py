@@ -243,6 +243,24 @@ CASES = [
          ': > m; chmod 644 m; [ -x m ] && echo x1 || echo nx1; sh -c "chmod 755 m"; '
          '[ -x m ] && echo x2 || echo nx2; mkdir -p h/i; chmod 755 h; [ -w h ] && echo w1; '
          'sh -c "chmod 555 h"; ls -ld h | cut -c1-10; mv e/sub/f e/sub/f2 && ls e/sub']),
+    # Records changed right after their file's creation, by the maker and
+    # by another process (the record's lock, docs/formats.md).
+    dict(name="meta-new-record-lock", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         ': > f; sh -c "chmod 600 f; chown 1:2 f 2>/dev/null"; stat -c "%a %u %g" f; '
+         'for i in 1 2 3 4 5; do : > g$i; done; sh -c "chmod 640 g1 g2 g3 g4 g5"; '
+         'stat -c "%a %n" g1 g5; : > h; chmod 700 h; chmod 751 h; stat -c "%a %n" h; '
+         'mkdir d; ln -s f l; sh -c "chmod 700 d; chown -h 3:4 l 2>/dev/null"; '
+         'stat -c "%a %n" d; rm h; : > h; stat -c "%a %n" h']),
+    # A directory's link count, 2 + its subdirectories (vfs/statcache.c),
+    # through mkdir, rmdir, renames into, out of and over directories,
+    # and a change by another process.
+    dict(name="meta-dir-nlink", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
+         'mkdir -p a/b/c a/d a/e; : > a/f; stat -c "%h %n" . a a/b a/b/c a/d; rmdir a/e; '
+         'stat -c "%h %n" a; mv a/b/c a/c; stat -c "%h %n" a a/b; mkdir x; mv x a/d/x; '
+         'stat -c "%h %n" . a/d; mkdir e; mv -T a/c e && stat -c "%h %n" . a e; '
+         'sh -c "mkdir a/g"; stat -c "%h %n" a; ls -ld a | tr -s " " | cut -d" " -f1,2; '
+         'rm -r a/d; stat -c "%h %n" a; ls -ld / | tr -s " " | cut -d" " -f2 | grep -qv "^1$" '
+         '&& echo root counted; exec 3< a; stat -L -c "%h through an fd" /proc/self/fd/3']),
     # Pipes and readiness (tests/guest/pipes.c).
     dict(name="pipe-flags", prog="pipes", args=["flags"]),
     dict(name="pipe-nonblock", prog="pipes", args=["nonblock"]),
@@ -257,6 +275,8 @@ CASES = [
     dict(name="threads-join", prog="threads", args=["join"]),
     dict(name="threads-churn", prog="threads", args=["churn"], timeout=120),
     dict(name="threads-cond", prog="threads", args=["cond"]),
+    # The FP control state at start, in a new thread and in a fork child.
+    dict(name="threads-fp-control", prog="threads", args=["fp-control"]),
     dict(name="threads-tls-errno", prog="threads", args=["tls"]),
     dict(name="threads-thread-exit", prog="threads", args=["thread-exit"]),
     dict(name="threads-main-exit", prog="threads", args=["main-exit"]),
@@ -295,6 +315,9 @@ CASES = [
     dict(name="proc-self-fd", prog="busybox", args=["ls", "/proc/self/fd"]),
     dict(name="proc-cpuinfo", prog="busybox", args=["grep", "-c", "processor", "/proc/cpuinfo"]),
     dict(name="proc-ostype", prog="busybox", args=["cat", "/proc/sys/kernel/ostype"]),
+    # What vfs/link.c models (may_linkat); the oracle machine has Debian's 1.
+    dict(name="proc-protected-hardlinks", prog="busybox",
+         args=["cat", "/proc/sys/fs/protected_hardlinks"]),
     # Signals inside one process (tests/guest/signals.c).
     dict(name="sig-siginfo", prog="signals", args=["siginfo"]),
     dict(name="sig-restart", prog="signals", args=["restart"], timeout=15),
@@ -478,6 +501,24 @@ CASES = [
     dict(name="proc-kill-during-exec", prog="busybox", path=True, timeout=60, args=["sh", "-c",
          '(for i in 1 2 3 4 5 6; do sleep 5 & p=$!; kill -TERM $p; wait $p; '
          'echo "$?"; done) 2>/dev/null']),
+    # Exec spares (runtime/exec_spare.c): the same packed programs (sh,
+    # tr) executed again and again, most of them by a spare that an
+    # earlier execve made, with their status, pid, pipes, environment and
+    # arguments checked each time; then children killed with SIGKILL 0 to
+    # 90 ms after their fork (before, during or after their execve and
+    # its claim), and the programs still run afterwards.
+    dict(name="exec-spare-loop", prog="bash", path=True, timeout=180, args=["-c",
+         'for i in $(seq 1 40); do sh -c "exit $((i % 5))"; s=$?; '
+         '[ $s = $((i % 5)) ] || echo "status $i $s"; '
+         '[ "$(echo $i | tr 0-9 a-j)" = "$(printf "%s\\n" $i | tr 0-9 a-j)" ] || echo "pipe $i"; '
+         'sh -c \'echo $$ > pid.txt\' & p=$!; wait $p; [ "$(cat pid.txt)" = $p ] || echo "pid $i"; '
+         'v=$(FOO=x$i sh -c \'echo $FOO $0 $1\' a$i b$i); [ "$v" = "x$i a$i b$i" ] || '
+         'echo "args $i $v"; done; rm pid.txt; echo done']),
+    dict(name="exec-spare-kill-claimer", prog="bash", path=True, timeout=180, args=["-c",
+         '(for i in $(seq 1 30); do sh -c "exit 3" & p=$!; sleep 0.0$((i % 10)); '
+         'kill -KILL $p; wait $p; s=$?; case $s in 3|137) ;; *) echo "bad $i $s";; '
+         'esac; done) 2>/dev/null; for i in 1 2 3 4 5; do sh -c "exit $i"; echo $?; done; '
+         'echo x | tr x y']),
     # execve of ELF files of a converted rootfs (runtime/elfload.c): the
     # packed busybox sh runs them, static-pie and dynamic with the root's
     # own rewritten ld.so and libc (tests/guest/elfexec.c).
@@ -507,6 +548,30 @@ CASES = [
          args=["sh", "-c", "elfexec-dyn spawn"]),
     dict(name="elfexec-dyn-dlopen", prog="busybox", elfroot=ELF_DYN, timeout=60,
          args=["sh", "-c", "elfexec-dyn dlopen"]),
+    # execve in the calling Windows process (runtime/exec_here.c): what the
+    # new program keeps and what it loses, a chain of 100 execve of one
+    # process, and the path of a new process when another thread runs.
+    dict(name="elfexec-spie-keeps", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie keeps"]),
+    dict(name="elfexec-dyn-keeps", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn keeps"]),
+    dict(name="elfexec-dyn-exec-chain", prog="busybox", elfroot=ELF_DYN, timeout=120,
+         args=["sh", "-c", "elfexec-dyn exec 100 | tail -n 2"]),
+    dict(name="elfexec-spie-exec-threaded", prog="busybox", elfroot=ELF_SPIE, timeout=60,
+         args=["sh", "-c", "elfexec-spie exec-threaded"]),
+    dict(name="elfexec-dyn-exec-threaded", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn exec-threaded"]),
+    dict(name="elfexec-dyn-globals", prog="busybox", elfroot=ELF_DYN, timeout=60,
+         args=["sh", "-c", "elfexec-dyn globals 3"]),
+    # A packed program that execs its own image runs again in place: its
+    # data and bss as the file has them, a static-pie relocated again
+    # (elfexec-spie packed); the same through a fork, and for each of
+    # the other modes that exec /proc/self/exe.
+    dict(name="exec-own-image-globals", prog="elfexec-spie", args=["globals", "3"]),
+    dict(name="exec-own-image-fork", prog="busybox", args=["sh", "-c",
+         "for i in 1 2 3; do /proc/self/exe echo $i; done; /proc/self/exe sh -c 'exit 7'; echo $?"]),
+    dict(name="exec-own-image-keeps", prog="elfexec-spie", args=["keeps"]),
+    dict(name="exec-own-image-threaded", prog="elfexec-spie", args=["exec-threaded"]),
     dict(name="elfexec-dyn-bash-pipeline", prog="busybox", elfroot=ELF_HOST_TOOLS,
          fixture="text", timeout=120, args=["sh", "-c",
          "bash -c 'seq 1 2000 | sort -r | tr 0-9 a-j | wc -c; echo \"${PIPESTATUS[@]}\"; ls; "
@@ -684,4 +749,51 @@ CASES = [
     # creator (runtime/random.c) gives a forked child its own bytes and
     # every execve a new AT_RANDOM; /dev/urandom and getrandom with it.
     dict(name="guest-randoms", prog="randoms", args=[]),
+    # FIFO buffer lifetime and wake-ups (vfs/fifo.c, tests/guest/fifos.c):
+    # the bytes stay while any opener has the FIFO open and go with the
+    # last one.  In the shells: a writer that keeps the FIFO open keeps the
+    # bytes a reader left for the next reader ("o", then "n"); once every
+    # opener has gone (wait), the next pair starts empty, whether the
+    # openers were builtins, programs or subshells.
+    dict(name="fifo-buffer-lifetime", prog="fifos", args=["lifetime"], rootfs=True, timeout=30),
+    dict(name="fifo-writer-keeps-bytes", prog="busybox", path=True, rootfs=True, timeout=30,
+         args=["sh", "-c", 'mkfifo ff; (echo one > ff; exec 3>ff; echo two >&3; sleep 4) & '
+               '(dd bs=1 count=1 2>/dev/null; sleep 0.5) < ff; echo; '
+               'dd if=ff bs=1 count=1 2>/dev/null; echo; wait']),
+    dict(name="fifo-all-closed-empty", prog="busybox", path=True, rootfs=True, timeout=60,
+         args=["sh", "-c", 'mkfifo ff; echo one > a; echo two > b; for i in 1 2 3; do '
+               '(echo one > ff) & head -c1 ff; wait; (echo two > ff) & head -c1 ff; wait; '
+               'cat a > ff & head -c1 ff; wait; cat b > ff & head -c1 ff; wait; '
+               '(exec 3>ff; echo three >&3; sleep 0.2) & head -c1 ff; wait; '
+               'cat b > ff & head -c1 ff; wait; echo; done']),
+    # poll, ppoll and select wait on a FIFO's wake-up rather than looking
+    # again every few ms: round trips between two processes that each wait
+    # before they read (their speed is measured, not compared: docs/vfs.md);
+    # several pollers of one FIFO all wake, a writer waiting for room too.
+    dict(name="fifo-poll-wakeup", prog="fifos", args=["pollwake"], rootfs=True, timeout=60),
+    dict(name="fifo-poll-many", prog="fifos", args=["pollers"], rootfs=True, timeout=60),
+    # A blocked read (write) learns of the death of the process holding the
+    # other end, ten times each.
+    dict(name="fifo-kill-wakes", prog="fifos", args=["killwake"], rootfs=True, timeout=60),
+    # Miscellaneous system calls (tests/guest/sysmisc.c): personality(2)
+    # (runtime/sys_personality.c), capget(2) and capset(2)
+    # (runtime/capability.c), the scheduling policies
+    # (runtime/sys_sched_policy.c), memfd_create(2).
+    dict(name="sysmisc-personality", prog="sysmisc", args=["personality"]),
+    dict(name="sysmisc-caps", prog="sysmisc", args=["caps"], timeout=60),
+    dict(name="sysmisc-setid-exec", prog="sysmisc", args=["setid"], rootfs=True, timeout=60),
+    dict(name="sysmisc-sched", prog="sysmisc", args=["sched"], timeout=60),
+    # memfd_create(2) (vfs/memfd.c), and its file seals (vfs/memfd_seals.c):
+    # each seal and error, across fork and execve, a killed child's mapping.
+    dict(name="sysmisc-memfd", prog="sysmisc", args=["memfd"], timeout=60),
+    dict(name="sysmisc-memfd-seals", prog="sysmisc", args=["memfd-seals"], timeout=60),
+
+    # The vfs's privilege checks by capability (vfs/meta.c lx_permission,
+    # setattr.c, metadata.c lx_may_delete, mknod.c, xattr.c;
+    # tests/guest/creds.c capfiles): root with one capability dropped at a
+    # time, all of them, or a fsuid other than 0, against another user's
+    # files in the rootfs.
+    dict(name="creds-capfiles", prog="creds", args=["capfiles"], rootfs=True, timeout=60),
+    # unlink's and rmdir's errors in a directory the caller may not write.
+    dict(name="creds-remove-order", prog="creds", args=["remove-order"], rootfs=True, timeout=60),
 ]

@@ -12,8 +12,8 @@ with its own mode and mtime.  DEST holds plain files and directories only
 (a symlink is a file holding its target, a FIFO an empty file) and the
 Linux metadata of every entry in its manifest, which this test reads with
 a reader of its own (docs/formats.md, "The import manifest"); under lxnt
-import_test.py checks it.  A tarball is refused with a message naming
-libarchive.  The minbase test builds the rootfs with scripts/minbase when
+import_test.py checks it.  The same tree as a tarball gives the same
+DEST (import_test.py checks tarballs further).  The minbase test builds the rootfs with scripts/minbase when
 run as root and it is missing; otherwise it is skipped.
 """
 import os
@@ -282,13 +282,37 @@ def run_tree(lxnt):
             problems.append("DEST should hold dir/kept only: %r %r" % (sorted(got), manifest_problems))
         tests.append(("a name too long once encoded is left out and reported", problems))
 
-        tarball = os.path.join(tmp, "rootfs.tar")
-        subprocess.run(["tar", "-cf", tarball, "-C", src, "."], check=True)
-        rc, out, err = convert(lxnt, tarball, os.path.join(tmp, "d6"), "--no-cache")
-        problems = []
-        if rc == 0 or "libarchive" not in err or os.path.exists(os.path.join(tmp, "d6")):
-            problems.append("a tarball was not refused naming libarchive: %d %r" % (rc, err))
-        tests.append(("refuses a tarball, naming what it needs", problems))
+        # The same tree as a pax tarball (nanosecond mtimes): the same
+        # DEST, its ELF files the same bytes and taken from the cache.
+        # Staging directories of d6 left by killed converts: the one of a
+        # pid that no longer runs goes, the one of a running pid stays.
+        tarball = os.path.join(tmp, "rootfs.tar.gz")
+        subprocess.run(["tar", "--format=pax", "-czf", tarball, "-C", src, "."], check=True)
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        stale = os.path.join(tmp, "d6.tar-%d-Ab12Cd" % gone.pid)
+        alive = os.path.join(tmp, "d6.tar-%d-Ef34Gh" % os.getpid())
+        for d in (stale, alive):
+            os.mkdir(d)
+            with open(os.path.join(d, "1"), "w") as f:
+                f.write("staged data\n")
+        rc, out, err = convert(lxnt, tarball, os.path.join(tmp, "d6"), "--cache", cache)
+        rest = "".join(l for l in err.splitlines(True) if "left by a convert" not in l)
+        problems = check_dest(src, os.path.join(tmp, "d6"), rc, out, rest)
+        if os.path.exists(stale) or "removing %s, left by a convert" % stale not in err:
+            problems.append("the staging directory of a dead convert was not removed: %r" % err)
+        if not os.path.exists(os.path.join(alive, "1")):
+            problems.append("the staging directory of a running pid was removed")
+        shutil.rmtree(alive)
+        if not re.search(r"3 rewritten \(3 from the cache\)", out):
+            problems.append("the tarball's ELF files were not taken from the cache: %r" % out[:300])
+        for rel in ("bin/busybox", "bin/true", "usr/lib/elf32"):
+            if not same_bytes(os.path.join(tmp, "d1", rel), os.path.join(tmp, "d6", rel)):
+                problems.append("%s differs between the directory and the tarball" % rel)
+        if [n for n in os.listdir(tmp) if ".tar-" in n]:
+            problems.append("the staging directory was left: %r" % os.listdir(tmp))
+        tests.append(("a tarball of the tree converts as the directory does, and a killed "
+                      "convert's staging directory goes", problems))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tests

@@ -20,13 +20,11 @@ import sys
 import tempfile
 import time
 
+import tap
 import winectl
 
-results = []
-
-
-def ok(good, name, detail=""):
-    results.append((good, name, detail))
+RESULTS = tap.Results()
+ok = RESULTS.ok
 
 
 def wait_for(pred, seconds):
@@ -153,13 +151,7 @@ def main():
                     ok(False, t.__name__, "timed out: %s" % e)
         finally:
             inst.wine.stop()
-    print("1..%d" % len(results))
-    for i, (good, name, detail) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if good else "not ok", i, name))
-        if not good and detail:
-            for line in detail.strip().splitlines():
-                print("#   " + line)
-    return 0 if all(g for g, _, _ in results) else 1
+    return RESULTS.finish()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,21 @@
 /*
- * instance_probe: a Windows helper of tests/e2e/daemon_test.py.
+ * instance_probe: a Windows helper of tests/e2e/daemon_test.py and
+ * extkill_test.py.
  *
  *   instance_probe dacl    the instance's table, its mutex and the daemon's
  *                          event carry a DACL of one ACE that allows the
  *                          user (runtime/instance.c, lx_instance_security);
  *                          exit status 0, or 1 with a line saying what differs
  *   instance_probe sleep MS   sleeps (a Windows program for the install lock)
+ *   instance_probe terminate WINPID   TerminateProcess with exit code 1, as
+ *                          Task Manager ends a process (extkill_test.py)
+ *   instance_probe first-winpid PID   the Windows pid of the first Windows
+ *                          process of Linux pid PID (an execve's stub)
+ *   instance_probe stdio   reads its standard input to the end and writes a
+ *                          line to its standard output and error, as a
+ *                          Windows program started by execve (wslexe_test.py);
+ *                          exit status: 1 if the output write failed, 2 the
+ *                          error's, 4 the read (bits)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,14 +109,60 @@ static int dacl(void)
 	return ok ? 0 : 1;
 }
 
+/* End of file, or a pipe whose writers have gone, ends the read. */
+static int stdio_check(void)
+{
+	char buf[4096];
+	DWORD n;
+	int r = 0;
+
+	for (;;) {
+		if (!ReadFile(GetStdHandle(STD_INPUT_HANDLE), buf, sizeof(buf), &n, NULL)) {
+			if (GetLastError() != ERROR_BROKEN_PIPE)
+				r |= 4;
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	if (!WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), "out\r\n", 5, &n, NULL) || n != 5)
+		r |= 1;
+	if (!WriteFile(GetStdHandle(STD_ERROR_HANDLE), "err\r\n", 5, &n, NULL) || n != 5)
+		r |= 2;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "stdio"))
+		return stdio_check();
 	if (argc == 2 && !strcmp(argv[1], "dacl"))
 		return dacl();
 	if (argc == 3 && !strcmp(argv[1], "sleep")) {
 		Sleep((DWORD)atol(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: instance_probe dacl | sleep MS\n");
+	/* A Windows program ending a process from outside lxnt, with the
+	 * exit code that Task Manager and taskkill /F give (extkill_test.py). */
+	/* The first Windows process of Linux pid PID (an execve's stub once
+	 * it has run one), from the instance's table. */
+	if (argc == 3 && !strcmp(argv[1], "first-winpid")) {
+		struct lx_ptable *t = lx_ptable_get(NULL);
+		long pid = atol(argv[2]);
+		if (!t || pid <= 0 || pid >= LX_PTABLE_PID_MAX || t->e[pid].kind != LX_PT_PROCESS)
+			return 1;
+		printf("%lu\n", (unsigned long)t->e[pid].win_pid);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "terminate")) {
+		HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)atol(argv[2]));
+		if (!h || !TerminateProcess(h, 1)) {
+			fprintf(stderr, "cannot terminate %s (error %lu)\n", argv[2], GetLastError());
+			return 1;
+		}
+		CloseHandle(h);
+		return 0;
+	}
+	fprintf(stderr, "usage: instance_probe dacl | sleep MS | terminate WINPID | first-winpid PID\n");
 	return 2;
 }

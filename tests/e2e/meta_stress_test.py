@@ -12,8 +12,10 @@ the metadata the writer gave it (`metaops verify`, run converted).
 checker: lxnt-fsck reports a record with one byte changed in every slot.
 concurrency: four converted processes, started side by side, create 1,000
 files each in one directory; all 4,000 are there with their mode and owner.
-changers: two converted processes chmod and chown one file 300 times each
-at once; the last change of each survives (the record's lock).
+changers: four converted processes chmod, chown and set extended
+attributes of one file 300 times each at once; the last change of each
+survives (the record's lock); lxnt-fsck then finds the attribute file whole,
+and reports it damaged once a byte of it is changed.
 Every Wine process runs under lxnt-guard.
 """
 import os
@@ -137,15 +139,17 @@ class Stress:
 
 
     def changers(self):
-        """chmod and chown of one file from two processes at once: with the
-        record's lock neither undoes the other's last change."""
+        """chmod, chown and setxattr of one file from four processes at
+        once: with the record's lock none undoes another's last change;
+        then lxnt-fsck finds the attribute file whole, and a damaged one
+        damaged."""
         root, problems = self.root("changers"), []
         env = self.env(root)
         env["LXNT_UID"] = env["LXNT_GID"] = "0"  # chown to any group
         procs = [subprocess.Popen(self.wine.command(self.exe, ["flip", what, "300"]),
                                   cwd=os.path.join(root, "work"), env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                 for what in ("mode", "group")]
+                 for what in ("mode", "group", "xattr-a", "xattr-b")]
         for p in procs:
             out, _ = p.communicate(timeout=900)
             if p.returncode != 0:
@@ -156,6 +160,28 @@ class Stress:
         print("# changers: " + out)
         if "reg 0640 uid=0 gid=4242" not in out:
             problems.append("a change was lost: " + out)
+        r = subprocess.run(self.wine.command(self.exe, ["xattrs", "flipped"]),
+                           cwd=os.path.join(root, "work"), env=env, stdout=subprocess.PIPE)
+        out = r.stdout.decode(errors="replace").strip()
+        print("# changers: " + out)
+        want = " ".join("user.%s%d=%d" % (c, i, i) for c in "ab" for i in range(4))
+        if out != want:
+            problems.append("an attribute change was lost: " + out)
+        f = self.fsck(root)
+        if f.returncode != 0:
+            problems.append("lxnt-fsck: " + f.stdout.decode(errors="replace")[-400:])
+        store = os.path.join(root, "\uf000lxnt")
+        xfiles = [os.path.join(d, n) for d, _, fs in os.walk(store) for n in fs if n.endswith(".x")]
+        if len(xfiles) != 1:
+            return problems + ["attribute files: %r" % xfiles]
+        with open(xfiles[0], "rb") as fp:
+            good = fp.read()
+        with open(xfiles[0], "wb") as fp:
+            fp.write(good[:-1] + bytes([good[-1] ^ 0xff]))
+        f = self.fsck(root)
+        if f.returncode != 1 or b"attribute file not whole" not in f.stdout:
+            problems.append("a damaged attribute file went unreported: %d %s" % (
+                f.returncode, f.stdout.decode(errors="replace")[-300:]))
         return problems
 
 
@@ -170,7 +196,8 @@ def main():
         tap.report(2, "checker: a damaged record is reported", s.checker(root))
         tap.report(3, "concurrency: %d processes x %d files in one directory"
                    % (WRITERS, FILES_EACH), s.concurrency())
-        tap.report(4, "changers: chmod and chown of one file from two processes", s.changers())
+        tap.report(4, "changers: chmod, chown and setxattr of one file from four processes",
+                   s.changers())
     finally:
         s.wine.stop()
         shutil.rmtree(s.top, ignore_errors=True)

@@ -202,6 +202,13 @@ def instance_client(t):
     return problems
 
 
+USERS_SCRIPT = ('useradd -m -u 1234 bob && id bob && stat -c "%U %G %a" /home/bob && '
+                'su bob -c "id -un; touch ~/f; stat -c %U ~/f" && userdel -r bob 2>/dev/null; '
+                'id bob >/dev/null 2>&1; echo gone=$?')
+USERS_EXPECTED = (b"uid=1234(bob) gid=1234(bob) groups=1234(bob)\nbob bob 755\nbob\nbob\n"
+                  b"gone=1\n")
+
+
 def minbase(t):
     """Debian minbase converted: its bash by --exec, its dash by a command
     line and its login shell, against the same programs natively; None
@@ -235,6 +242,13 @@ def minbase(t):
                            ("stderr", want.stderr, got[2])):
             if a != b:
                 problems.append("%s %s: native %r, lxnt.exe %r" % (args[2:4], what, a, b))
+    # Debian's user tools: useradd, su and userdel open the audit netlink
+    # socket first and go on without audit only for "no such family".
+    rc, out, err = t.run(mb + ["--exec", "bash", "-c", USERS_SCRIPT], root=False, env=path,
+                         cwd=cwd)
+    if (rc, out) != (0, USERS_EXPECTED):
+        problems.append("useradd, su, userdel: status %d, stdout %r, stderr %r"
+                        % (rc, out, err[-300:]))
     version = subprocess.run(["bash", "-c", 'echo "$BASH_VERSION"'], env=env,
                              stdout=subprocess.PIPE).stdout
     rc, out, err = t.run(mb, root=False, env=path, cwd=cwd,
@@ -265,6 +279,14 @@ def tests(t):
     yield ("standard input and a pipeline, as natively",
            t.same(["--exec", "sh", "-c", "cat | tr a-z A-Z"], ["sh", "-c", "cat | tr a-z A-Z"],
                   stdin=b"hello\nworld\n"))
+    # /dev/null has no handle of its own: the Windows program gets the NUL
+    # device, reads end of file and writes into nothing, as `> nul` does.
+    probe = "/mnt/z" + os.path.join(t.build, "tests", "e2e", "instance_probe.exe")
+    yield ("a Windows program's standard handles from /dev/null",
+           t.expect(["--exec", "bash", "-c", '"$1" stdio </dev/null >/dev/null 2>/dev/null; echo $?',
+                     "x", probe], 0, b"0\n") +
+           t.expect(["--exec", "bash", "-c", 'echo in | "$1" stdio 2>/dev/null; echo $?',
+                     "x", probe], 0, b"out\r\n0\n"))
     yield ("the root from LXNT_ROOT",
            t.expect(["--exec", "bash", "-c", 'echo ok; read -r l < /etc/passwd; echo "${l%%:*}"'],
                     0, b"ok\nme\n", root="env"))

@@ -13,9 +13,20 @@
  *   elfexec execve PATH    execve PATH; prints the error if it returns
  *   elfexec spawn          posix_spawn of /proc/self/exe (glibc's
  *                          clone(CLONE_VM|CLONE_VFORK)), waited for
+ *   elfexec keeps          what execve keeps and what it resets: pid and
+ *                          parent, a child of the old image, fds with and
+ *                          without close-on-exec, ignored and caught
+ *                          signals, the mask, a pending signal, the FP
+ *                          control state, the old image's memory
+ *   elfexec exec-threaded  execve while another thread runs: it is gone
+ *   elfexec globals N      changes its data, bss and a relocated pointer,
+ *                          then execs /proc/self/exe N times: each new
+ *                          program starts with them as the file has them
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <link.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -23,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef ELFEXEC_DYNAMIC
@@ -178,6 +190,125 @@ static int spawn(void)
 	return 0;
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+/* Inside the runtime's guest window (docs/architecture.md), fine natively. */
+#define KEEPS_MAP ((void *)0x18000000000ULL)
+
+/* The old image: a child, two fds, three signal states, a pending signal,
+ * FP control words no new program starts with, a mapping at a fixed
+ * address; then execve of itself as "keeps-after". */
+static int keeps(const char *arg0)
+{
+	char pid[16], child[16];
+	sigset_t set;
+	unsigned short fcw = 0x27f;
+	unsigned int mxcsr = 0x7f80;
+
+	pid_t c = fork();
+	if (c == 0) {
+		usleep(100000);
+		_exit(5);
+	}
+	if (c < 0 || dup2(1, 5) != 5 || fcntl(open("/dev/null", O_RDONLY), F_DUPFD_CLOEXEC, 6) != 6)
+		return 1;
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, on_usr2);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	kill(getpid(), SIGTERM);
+	if (mmap(KEEPS_MAP, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+	         -1, 0) != KEEPS_MAP)
+		return 1;
+	__asm__ volatile("fldcw %0\n\tldmxcsr %1" : : "m"(fcw), "m"(mxcsr));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	snprintf(child, sizeof(child), "%d", c);
+	fflush(stdout);
+	execl("/proc/self/exe", arg0, "keeps-after", pid, child, (char *)NULL);
+	perror("execl");
+	return 1;
+}
+
+static const char *disposition(int sig)
+{
+	struct sigaction sa;
+
+	sigaction(sig, NULL, &sa);
+	return sa.sa_handler == SIG_IGN ? "ignored" : sa.sa_handler == SIG_DFL ? "default" : "caught";
+}
+
+static int keeps_after(pid_t old_pid, pid_t child)
+{
+	sigset_t mask, pending;
+	unsigned short fcw;
+	unsigned int mxcsr;
+	int status;
+	unsigned char vec;
+
+	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(fcw), "=m"(mxcsr));
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	sigpending(&pending);
+	printf("pid kept: %s\n", getpid() == old_pid ? "yes" : "no");
+	printf("fd 5 (no close-on-exec): %s\n", fcntl(5, F_GETFD) >= 0 ? "open" : "closed");
+	printf("fd 6 (close-on-exec): %s\n", fcntl(6, F_GETFD) >= 0 ? "open" : "closed");
+	printf("SIGUSR1 %s, SIGUSR2 %s\n", disposition(SIGUSR1), disposition(SIGUSR2));
+	printf("SIGTERM blocked: %s, pending: %s\n", sigismember(&mask, SIGTERM) ? "yes" : "no",
+	       sigismember(&pending, SIGTERM) ? "yes" : "no");
+	printf("x87 control word %#x, mxcsr %#x\n", fcw, mxcsr);
+	printf("old mapping gone: %s\n",
+	       mincore(KEEPS_MAP, 4096, &vec) < 0 && errno == ENOMEM ? "yes" : "no");
+	printf("child of the old image reaped: %s", waitpid(child, &status, 0) == child ? "yes" : "no");
+	printf(", status %d\n", WEXITSTATUS(status));
+	return 0;
+}
+
+static int data_value = 17;
+static int bss_value;
+static const char *data_pointer = "as linked";
+
+static int globals(const char *arg0, int n)
+{
+	char num[16];
+
+	printf("globals %d: data %d, bss %d, pointer %s\n", n, data_value, bss_value, data_pointer);
+	fflush(stdout);
+	if (n == 0)
+		return 0;
+	data_value = 99;
+	bss_value = 42;
+	data_pointer = "changed";
+	snprintf(num, sizeof(num), "%d", n - 1);
+	execl("/proc/self/exe", arg0, "globals", num, (char *)NULL);
+	perror("execl");
+	return 1;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* execve with a second thread running: the new program is alone. */
+static int exec_threaded(const char *arg0)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, sleeper, NULL))
+		return 1;
+	usleep(20000);
+	fflush(stdout);
+	execl("/proc/self/exe", arg0, "thread", (char *)NULL);
+	perror("execl");
+	return 1;
+}
+
 #ifdef ELFEXEC_DYNAMIC
 static int do_dlopen(void)
 {
@@ -210,6 +341,14 @@ int main(int argc, char **argv)
 		return thread();
 	if (!strcmp(mode, "spawn"))
 		return spawn();
+	if (!strcmp(mode, "keeps"))
+		return keeps(argv[0]);
+	if (!strcmp(mode, "keeps-after") && argc > 3)
+		return keeps_after(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(mode, "exec-threaded"))
+		return exec_threaded(argv[0]);
+	if (!strcmp(mode, "globals") && argc > 2)
+		return globals(argv[0], atoi(argv[2]));
 #ifdef ELFEXEC_DYNAMIC
 	if (!strcmp(mode, "dlopen"))
 		return do_dlopen();
@@ -219,6 +358,7 @@ int main(int argc, char **argv)
 		printf("execve %s: %s\n", argv[2], strerror(errno));
 		return 0;
 	}
-	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen|execve PATH|spawn\n");
+	fprintf(stderr, "usage: elfexec hello|fork|exec N|maps|thread|dlopen|execve PATH|spawn|keeps|"
+	                "exec-threaded|globals N\n");
 	return 2;
 }

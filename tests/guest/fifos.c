@@ -4,7 +4,8 @@
  * what Linux answers, so that the native run is the expected output.
  *
  *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork | eintr
- *         | killreader
+ *         | killreader | lifetime | pollwake | pollers | killwake
+ *         | pingpong [o|p|s] [time]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -415,6 +417,363 @@ static void mode_kill(void)
 	unlink(FIFO);
 }
 
+/* Reads what is there without waiting (the fd is O_NONBLOCK) and shows it. */
+static void show_read(const char *what, int fd)
+{
+	char buf[64] = { 0 };
+	long r = read(fd, buf, sizeof(buf) - 1);
+
+	show(what, r);
+	if (r > 0)
+		printf("got '%s'\n", buf);
+}
+
+static void show_fionread(const char *what, int fd)
+{
+	int n = -1;
+
+	ioctl(fd, FIONREAD, &n);
+	printf("%s: FIONREAD %d\n", what, n);
+}
+
+/*
+ * The buffer's lifetime (pipe_release and put_pipe_info of fs/pipe.c): the
+ * bytes stay while any opener has the FIFO open, a writer with no reader
+ * included, and go when the last opener of either role closes.
+ */
+static void mode_lifetime(void)
+{
+	char buf[8];
+	int r, w;
+
+	make_fifo();
+	/* A reader takes part and goes; the writer stays: the rest waits
+	 * for the next reader. */
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	show("write", write(w, "abcdef", 6));
+	show("read 2", read(r, buf, 2));
+	close(r);
+	show_fionread("writer alone", w);
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	show_read("new reader", r);
+	close(r);
+	close(w);
+
+	/* The writer goes, then the reader takes part and goes too: every
+	 * opener has closed, and a new pair starts empty. */
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	show("write", write(w, "ghijkl", 6));
+	close(w);
+	show("read 2", read(r, buf, 2));
+	close(r);
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	show_fionread("new reader", r);
+	show_read("new reader, no writer", r);
+	w = open(FIFO, O_WRONLY);
+	show("write", write(w, "mn", 2));
+	show_read("new reader", r);
+	close(w);
+	close(r);
+
+	/* The same with a reader that opened O_RDWR and a writer in a child
+	 * that exits: its end goes with the process. */
+	r = open(FIFO, O_RDWR);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int cw = open(FIFO, O_WRONLY);
+		_exit(write(cw, "opqrst", 6) == 6 ? 0 : 1);
+	}
+	child_status(pid);
+	fcntl(r, F_SETFL, O_NONBLOCK);
+	show("read 2", read(r, buf, 2));
+	close(r);
+	r = open(FIFO, O_RDWR | O_NONBLOCK);
+	show_fionread("new O_RDWR", r);
+	show_read("new O_RDWR", r);
+	close(r);
+	unlink(FIFO);
+}
+
+/* Waits for fd to be readable: poll, ppoll or select, as `how` says. */
+static void wait_readable(int fd, char how)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	fd_set set;
+
+	switch (how) {
+	case 's':
+		FD_ZERO(&set);
+		FD_SET(fd, &set);
+		select(fd + 1, &set, NULL, NULL, NULL);
+		break;
+	case 'p':
+		ppoll(&p, 1, NULL, NULL);
+		break;
+	default:
+		poll(&p, 1, -1);
+	}
+}
+
+/* The child's side of a ping-pong: echoes `rounds` bytes. */
+static void pong(int in, int out, char how, int rounds)
+{
+	char c;
+
+	for (int i = 0; i < rounds; i++) {
+		wait_readable(in, how);
+		if (read(in, &c, 1) != 1 || write(out, &c, 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The parent's side: `rounds` round trips; their time in ms, or -1. */
+static double ping(int to, int from, char how, int rounds)
+{
+	struct timespec t0;
+	char c = 'x';
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < rounds; i++) {
+		if (write(to, &c, 1) != 1)
+			return -1;
+		wait_readable(from, how);
+		if (read(from, &c, 1) != 1)
+			return -1;
+	}
+	return ms_since(&t0);
+}
+
+/* Two processes that pass a byte back and forth: the parent's ends. */
+struct pingpong {
+	int to, from;
+	pid_t child;
+};
+
+/*
+ * Starts a ping-pong over two FIFOs, the child waiting in poll (ppoll,
+ * select: `how`) before it reads, for `rounds` round trips.
+ */
+static void fifo_pingpong_start(struct pingpong *pp, char how, int rounds)
+{
+	unlink("fifo-ping");
+	unlink("fifo-pong");
+	if (mkfifo("fifo-ping", 0644) || mkfifo("fifo-pong", 0644)) {
+		perror("mkfifo");
+		exit(2);
+	}
+	pp->child = fork();
+	if (pp->child == 0) {
+		int in = open("fifo-ping", O_RDONLY | O_NONBLOCK), out;
+		while ((out = open("fifo-pong", O_WRONLY | O_NONBLOCK)) < 0)
+			usleep(1000);
+		pong(in, out, how, rounds);
+	}
+	pp->from = open("fifo-pong", O_RDONLY | O_NONBLOCK);
+	pp->to = open("fifo-ping", O_WRONLY);
+}
+
+/* The same over two pipes. */
+static void pipe_pingpong_start(struct pingpong *pp, char how, int rounds)
+{
+	int there[2], back[2];
+
+	if (pipe(there) || pipe(back))
+		exit(2);
+	pp->child = fork();
+	if (pp->child == 0) {
+		close(there[1]);
+		close(back[0]);
+		pong(there[0], back[1], how, rounds);
+	}
+	close(there[0]);
+	close(back[1]);
+	pp->to = there[1];
+	pp->from = back[0];
+}
+
+static void pingpong_end(struct pingpong *pp)
+{
+	child_status(pp->child);
+	close(pp->to);
+	close(pp->from);
+	unlink("fifo-ping");
+	unlink("fifo-pong");
+}
+
+/* A child that polls fd for `events` (10 s at most) and exits 0 when
+ * they came, 1 otherwise. */
+static pid_t poll_child(int fd, short events, const char *reopen)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (reopen)
+			fd = open(reopen, O_RDONLY | O_NONBLOCK);
+		struct pollfd p = { .fd = fd, .events = events };
+		_exit(poll(&p, 1, 10000) == 1 && (p.revents & events) ? 0 : 1);
+	}
+	return pid;
+}
+
+/*
+ * Several processes poll one FIFO, through one description (inherited) or
+ * their own: one write wakes them all, and a read that makes room wakes a
+ * writer that polls for POLLOUT.
+ */
+static void mode_pollers(void)
+{
+	static char fill[4096];
+	pid_t pids[3];
+	int r, w, n = 0;
+
+	make_fifo();
+	r = open(FIFO, O_RDONLY | O_NONBLOCK);
+	pids[0] = poll_child(r, POLLIN, NULL);
+	pids[1] = poll_child(r, POLLIN, NULL);
+	pids[2] = poll_child(-1, POLLIN, FIFO);
+	usleep(300000);
+	w = open(FIFO, O_WRONLY);
+	show("write", write(w, "x", 1));
+	for (int i = 0; i < 3; i++)
+		child_status(pids[i]);
+	read(r, fill, sizeof(fill));
+
+	fcntl(w, F_SETFL, O_NONBLOCK);
+	while (write(w, fill, sizeof(fill)) == (long)sizeof(fill))
+		n++;
+	printf("full after %d writes of 4096\n", n);
+	pids[0] = poll_child(w, POLLOUT, NULL);
+	usleep(300000);
+	show("read", read(r, fill, sizeof(fill)));
+	child_status(pids[0]);
+	close(w);
+	close(r);
+	unlink(FIFO);
+}
+
+/*
+ * A reader blocked in read and a writer blocked for room each learn of the
+ * other end's death: ROUNDS times, a child holding the other end is
+ * killed by a second child while the parent waits, and the parent sees end
+ * of file (EPIPE).  With FIFOS_TIME set, the mean time from the kill to
+ * the parent's return goes to stderr.
+ */
+static void mode_killwake(void)
+{
+	enum { ROUNDS = 10 };
+	static char big[1 << 17];
+	double total[2] = { 0, 0 };
+	int ok[2] = { 0, 0 };
+
+	signal(SIGPIPE, SIG_IGN);
+	make_fifo();
+	for (int k = 0; k < 2 * ROUNDS; k++) {
+		int reading = k % 2 == 0, fd, times[2];
+		struct timespec killed, back;
+		pid_t holder, killer;
+		long r;
+
+		pipe(times);
+		holder = fork();
+		if (holder == 0) {
+			int h = open(FIFO, reading ? O_WRONLY : O_RDONLY);
+			(void)h;
+			for (;;)
+				pause();
+		}
+		fd = open(FIFO, reading ? O_RDONLY : O_WRONLY);
+		killer = fork();
+		if (killer == 0) {
+			struct timespec t;
+			usleep(100000);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			kill(holder, SIGKILL);
+			write(times[1], &t, sizeof(t));
+			_exit(0);
+		}
+		r = reading ? read(fd, big, sizeof(big)) : write(fd, big, sizeof(big));
+		clock_gettime(CLOCK_MONOTONIC, &back);
+		read(times[0], &killed, sizeof(killed));
+		ok[!reading] += reading ? r == 0 : r == 65536 || (r < 0 && errno == EPIPE);
+		total[!reading] += (back.tv_sec - killed.tv_sec) * 1e3 +
+		                   (back.tv_nsec - killed.tv_nsec) / 1e6;
+		waitpid(holder, NULL, 0);
+		waitpid(killer, NULL, 0);
+		close(fd);
+		close(times[0]);
+		close(times[1]);
+	}
+	printf("reader saw end of file %d of %d times, writer's write ended %d of %d times\n",
+	       ok[0], ROUNDS, ok[1], ROUNDS);
+	if (getenv("FIFOS_TIME"))
+		fprintf(stderr, "kill to return: reader %.1f ms, writer %.1f ms (mean)\n",
+		        total[0] / ROUNDS, total[1] / ROUNDS);
+	unlink(FIFO);
+}
+
+/* pingpong [o|p|s] [time]: 1000 round trips over FIFOs; with `time` their
+ * time goes to stderr (a measurement, not a comparison). */
+static void mode_pingpong(int argc, char **argv)
+{
+	char how = argc > 2 ? argv[2][0] : 'o';
+	struct pingpong pp;
+	double ms;
+
+	fifo_pingpong_start(&pp, how, 1000);
+	ms = ping(pp.to, pp.from, how, 1000);
+	pingpong_end(&pp);
+	printf("round trips %s\n", ms >= 0 ? "all made" : "failed");
+	if (argc > 3 && !strcmp(argv[3], "time"))
+		fprintf(stderr, "1000 round trips (%c): %.1f ms\n", how, ms);
+}
+
+/*
+ * Round trips over FIFOs and over pipes, each side waiting in poll, ppoll
+ * or select before it reads, in turns of 40, ten turns each.  Only that
+ * they are all made is compared: how quick they are depends on the other
+ * work of the machine (and, under Wine, of its server) as much as on the
+ * wake-up.  With FIFOS_TIME set, the quickest turn of each goes to stderr.
+ */
+static void mode_pollwake(void)
+{
+	enum { TURNS = 10, ROUNDS = 40 };
+	static const char hows[] = { 'o', 'p', 's' };
+	static const char *const names[] = { "poll", "ppoll", "select" };
+
+	for (int i = 0; i < 3; i++) {
+		struct pingpong pipes, fifos;
+		double best[2] = { 1e9, 1e9 };
+		int ok = 1;
+
+		pipe_pingpong_start(&pipes, hows[i], TURNS * ROUNDS);
+		fifo_pingpong_start(&fifos, hows[i], TURNS * ROUNDS);
+		for (int t = 0; t < TURNS; t++) {
+			double a = ping(pipes.to, pipes.from, hows[i], ROUNDS);
+			double b = ping(fifos.to, fifos.from, hows[i], ROUNDS);
+			ok = ok && a >= 0 && b >= 0;
+			best[0] = a < best[0] ? a : best[0];
+			best[1] = b < best[1] ? b : best[1];
+		}
+		pingpong_end(&pipes);
+		pingpong_end(&fifos);
+		printf("%s: round trips %s\n", names[i], ok ? "all made" : "failed");
+		if (getenv("FIFOS_TIME"))
+			fprintf(stderr, "%s: %d round trips at best, pipes %.1f ms, FIFOs %.1f ms\n",
+			        names[i], ROUNDS, best[0], best[1]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -425,14 +784,21 @@ int main(int argc, char **argv)
 		{ "poll", mode_poll }, { "sigpipe", mode_sigpipe }, { "writers", mode_writers },
 		{ "kill", mode_kill }, { "fork", mode_fork },
 		{ "eintr", mode_eintr }, { "killreader", mode_killreader },
+		{ "lifetime", mode_lifetime }, { "pollwake", mode_pollwake },
+		{ "pollers", mode_pollers },
+		{ "killwake", mode_killwake },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "pingpong")) {
+		mode_pingpong(argc, argv);
+		return 0;
+	}
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i].name)) {
 			modes[i].run();
 			return 0;
 		}
-	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader\n");
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader|lifetime|pollwake|pollers|killwake|pingpong\n");
 	return 2;
 }

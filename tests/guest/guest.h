@@ -31,4 +31,21 @@ static inline ssize_t slurp(const char *path, char *buf, size_t cap)
 	return n;
 }
 
+/* Copies the running program (self) to path, mode 0755, for a copy whose
+ * mode or owner a test then changes; 0, or -1. */
+static inline int copy_self(const char *self, const char *path)
+{
+	char buf[65536];
+	int in = open(self, O_RDONLY), out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return close(out);
+}
+
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <sys/statfs.h>
@@ -501,22 +502,61 @@ static int verify(long want)
 	return problems || (want > 0 && entries != want);
 }
 
-/* The concurrency test's two changers of one file: "mode" alternates its
- * mode and ends with 0640, "group" alternates its group and ends with 4242;
- * run side by side, neither may undo the other's last change. */
+/* The concurrency test's changers of one file: "mode" alternates its
+ * mode and ends with 0640, "group" alternates its group and ends with 4242,
+ * "xattr-a" and "xattr-b" set user.a0 to user.a3 (user.b0 ...) again and
+ * again, ending with the values 0 to 3; run side by side, none may undo
+ * another's last change. */
+static int set_attr(const char *what, long i)
+{
+	char name[16], value[24];
+
+	snprintf(name, sizeof(name), "user.%c%ld", what[6], i % 4);
+	snprintf(value, sizeof(value), "%ld", i);
+	return setxattr("flipped", name, value, strlen(value), 0);
+}
+
 static int flip(const char *what, long count)
 {
 	int ret = 0;
 
 	close(open("flipped", O_CREAT | O_WRONLY, 0644));
 	for (long i = count; i >= 0; i--) {
-		int r = !strcmp(what, "mode") ? chmod("flipped", i % 2 ? 0600 : 0640) :
-		        chown("flipped", -1, i % 2 ? 4141 : 4242);
+		int r = !strcmp(what, "mode")  ? chmod("flipped", i % 2 ? 0600 : 0640) :
+		        !strcmp(what, "group") ? chown("flipped", -1, i % 2 ? 4141 : 4242) :
+		                                 set_attr(what, i);
 		if (r < 0 && !ret)
 			printf("%s %ld: %s\n", what, i, strerrorname_np(errno));
 		ret |= r;
 	}
 	return ret ? 1 : 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file's extended attributes, sorted by name: "name=value ...". */
+static int show_xattrs(const char *path)
+{
+	char list[4096], *names[128], value[256];
+	ssize_t n = listxattr(path, list, sizeof(list));
+	int k = 0;
+
+	if (n < 0) {
+		printf("listxattr: %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	for (char *p = list; p < list + n && k < 128; p += strlen(p) + 1)
+		names[k++] = p;
+	qsort(names, k, sizeof(names[0]), cmp_name);
+	for (int i = 0; i < k; i++) {
+		ssize_t v = getxattr(path, names[i], value, sizeof(value));
+		printf("%s%s=%.*s", i ? " " : "", names[i], v < 0 ? 0 : (int)v, value);
+	}
+	printf("\n");
+	return 0;
 }
 
 /* The concurrency test: count files p<prefix>-<i>, created 0640. */
@@ -552,6 +592,8 @@ int main(int argc, char **argv)
 		show(argv[2], false);
 		return 0;
 	}
+	if (!strcmp(what, "xattrs") && argc == 3)
+		return show_xattrs(argv[2]);
 	if (!strcmp(what, "create") && argc == 4)
 		return create_many(argv[2], atol(argv[3]));
 	if (!strcmp(what, "all") || !strcmp(what, "modes"))

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -719,6 +720,49 @@ static int clone_flags(void)
 	return 0;
 }
 
+/* The FP control state: Linux's at the start, and the creator's in a new
+ * thread and in a fork child (fpu_clone); 1/3 in long double shows the
+ * x87 precision and rounding at work. */
+static void fp_report(const char *who)
+{
+	unsigned short fcw;
+	unsigned int mxcsr;
+	volatile long double one = 1.0L, three = 3.0L;
+
+	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(fcw), "=m"(mxcsr));
+	/* The exception flags are left out: they say what ran before. */
+	printf("%s: x87 control word %#x, mxcsr %#x, 1/3 = %.22Lf\n", who, fcw, mxcsr & ~0x3fu,
+	       one / three);
+}
+
+static void *fp_thread(void *arg)
+{
+	fp_report(arg);
+	return NULL;
+}
+
+static int fp_control(void)
+{
+	unsigned short fcw;
+	unsigned int mxcsr;
+	int status;
+
+	fp_report("main at start");
+	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(fcw), "=m"(mxcsr));
+	fcw = (unsigned short)((fcw & ~0x0c00) | 0x0400); /* round down */
+	mxcsr = (mxcsr & ~0x6000u) | 0x2000u;
+	__asm__ volatile("fldcw %0\n\tldmxcsr %1" : : "m"(fcw), "m"(mxcsr));
+	fp_report("main, rounding down");
+	pthread_join(start(fp_thread, "new thread"), NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fp_report("fork child");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -726,7 +770,7 @@ int main(int argc, char **argv)
 		{ "thread-exit", thread_exit }, { "main-exit", main_exit }, { "raw-exit", raw_exit },
 		{ "exit-group", exit_group_ }, { "futex-errors", futex_errors }, { "requeue", requeue },
 		{ "robust", robust_ }, { "affinity", affinity }, { "clone-flags", clone_flags },
-		{ "raw-clone", raw_clone }, { "churn", churn },
+		{ "raw-clone", raw_clone }, { "churn", churn }, { "fp-control", fp_control },
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)

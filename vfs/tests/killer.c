@@ -38,9 +38,21 @@ int main(void)
 		fprintf(stderr, "usage: killer MS PROGRAM ARGS...\n");
 		return 2;
 	}
-	if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
-		fprintf(stderr, "killer: CreateProcess failed: %lu\n", GetLastError());
-		return 2;
+	/*
+	 * Wine 8 answers ERROR_INTERNAL_ERROR, rarely and under load, when the
+	 * new process died in Wine's loader before any of its code ran; nothing
+	 * was started, so it is tried again (runtime/process_create.c does the
+	 * same for the runtime's own processes).
+	 */
+	for (int attempt = 0;; attempt++) {
+		if (CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+			break;
+		DWORD err = GetLastError();
+		if (err != ERROR_INTERNAL_ERROR || attempt == 2) {
+			fprintf(stderr, "killer: CreateProcess failed: %lu\n", err);
+			return 2;
+		}
+		fprintf(stderr, "killer: CreateProcess failed: %lu; trying again\n", err);
 	}
 	if (WaitForSingleObject(pi.hProcess, ms) == WAIT_TIMEOUT) {
 		TerminateProcess(pi.hProcess, 137);

@@ -107,6 +107,10 @@ uint32_t lx_cred_fsuid(void) { return (uint32_t)test_uid; }
 uint32_t lx_cred_fsgid(void) { return (uint32_t)test_uid; }
 bool lx_cred_in_group(uint32_t gid) { return gid == (uint32_t)test_uid; }
 bool lx_cred_in_group_real(uint32_t gid) { return gid == (uint32_t)test_uid; }
+/* Capabilities as a login gives them: all of them for root, none for
+ * anyone else. */
+bool lx_capable(int cap) { (void)cap; return test_uid == 0; }
+bool lx_capable_real_ids(int cap) { (void)cap; return test_uid == 0; }
 
 /* Threads and signals: one thread, no signal ever arrives; a raised
  * signal is only recorded, so that tests can see SIGPIPE. */

@@ -12,6 +12,7 @@
 
 #include "vfs.h"
 #include "fifo.h"
+#include "metastore.h"
 #include "lxnt/linux/poll.h"
 #include "lxnt/linux/signal.h"
 #include "lxnt/linux/time.h"
@@ -81,6 +82,28 @@ static void test_cwd_and_dirs(const char *dir)
 	EXPECT(SYS(mkdir, P("/mnt"), 0755), -LX_EEXIST);
 	EXPECT(SYS(mkdir, P("nodir/sub"), 0755), -LX_ENOENT);
 	EXPECT(SYS(chdir, P("/dev/null")), -LX_ENOTDIR);
+}
+
+/* No socket family yet: socket(2) answers as a kernel without them, and
+ * no fd is a socket (vfs/socket.c). */
+static void test_sockets(void)
+{
+	long fd = SYS(open, P("sockf"), LX_O_CREAT | LX_O_WRONLY, 0644);
+
+	CHECK(fd >= 3);
+	EXPECT(SYS(socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0), -LX_EAFNOSUPPORT);
+	EXPECT(SYS(socket, 16 /* AF_NETLINK */, 3 /* SOCK_RAW */, 9 /* NETLINK_AUDIT */),
+	       -LX_EAFNOSUPPORT);
+	EXPECT(SYS(socket, 1, 1 | 0x100000, 0), -LX_EINVAL);  /* an unknown type flag */
+	EXPECT(SYS(socket, 1000, 1, 0), -LX_EAFNOSUPPORT);
+	EXPECT(SYS(socket, 1, 15, 0), -LX_EINVAL);            /* a type out of range */
+	EXPECT(SYS(socketpair, 1 /* AF_UNIX */, 1, 0, 0), -LX_EAFNOSUPPORT);
+	EXPECT(SYS(socket_fd_call, fd, 0, 0), -LX_ENOTSOCK);  /* connect, sendmmsg ... */
+	EXPECT(SYS(socket_fd_call, 999, 0, 0), -LX_EBADF);
+	EXPECT(SYS(accept4, fd, 0, 0, 1), -LX_EINVAL);
+	EXPECT(SYS(accept4, fd, 0, 0, 0), -LX_ENOTSOCK);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(unlink, P("sockf")), 0);
 }
 
 static void test_read_write(void)
@@ -921,6 +944,11 @@ static void rootfs_permissions(void)
 	EXPECT(SYS(utimensat, LX_AT_FDCWD, P("/perm/f"), P(ts), 0), -LX_EPERM);
 	EXPECT(SYS(utimensat, LX_AT_FDCWD, P("/perm/f"), 0, 0), -LX_EACCES);
 	EXPECT(SYS(unlink, P("/perm/f")), -LX_EACCES); /* /perm is 0755, owned by 1000 */
+	/* vfs_unlink's order: a missing name before the directory's write
+	 * permission, which comes before EISDIR. */
+	EXPECT(SYS(unlink, P("/perm/missing")), -LX_ENOENT);
+	EXPECT(SYS(unlink, P("/perm/d")), -LX_EACCES);
+	EXPECT(SYS(stat, P("/perm/f"), P(&st)), 0);
 	EXPECT(SYS(stat, P("/perm/d/z"), P(&st)), -LX_EACCES);
 
 	/* Root: every check but x on a file with no x bit passes. */
@@ -985,6 +1013,81 @@ static void remove_tree(const wchar_t *dir)
 	RemoveDirectoryW(dir);
 }
 static void write_win_file(const wchar_t *path, const char *text);
+
+/* The record a record file holds on disk, past the record cache: its
+ * current slot's mode, or 0 for none; *size is the file's length. */
+static uint32_t record_on_disk(const wchar_t *store, uint64_t id, int64_t *size)
+{
+	unsigned char buf[2 * LX_METAREC_SIZE];
+	wchar_t path[600];
+	struct lx_meta m;
+	uint32_t seq;
+	bool torn;
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER off = { 0 };
+	HANDLE h;
+
+	lx_metastore_path(store, id, path, 600);
+	*size = -1;
+	if (lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, (void **)&h))
+		return 0;
+	if (NtReadFile(h, NULL, NULL, NULL, &io, buf, sizeof(buf), &off, NULL))
+		io.Information = 0;
+	NtClose(h);
+	*size = (int64_t)io.Information;
+	return lx_metarec_pick(buf, io.Information, id, &m, &seq, &torn) < 0 ? 0 : m.mode;
+}
+
+/* A new file's first record is made with FILE_CREATE (docs/formats.md,
+ * "Creation is atomic with the record"); where a record of the same id is
+ * left over (a file whose id Windows gave again), its slots go, and the
+ * new record is the file's only one. */
+static void rootfs_new_records(const wchar_t *root)
+{
+	const uint64_t id = 0x7ffffffe0000a5ull;
+	wchar_t store[MAX_PATH + 16], path[MAX_PATH];
+	struct lx_stat st, gone;
+	struct lx_meta m;
+	int64_t size;
+	long fd;
+
+	swprintf(store, MAX_PATH + 16, L"\\??\\%ls\\\xF000lxnt", root);
+	memset(&m, 0, sizeof(m));
+	m.mode = LX_S_IFREG | 0600;
+	EXPECT(lx_metastore_write(store, id, &m), 0);
+	m.mode = LX_S_IFREG | 0640;
+	EXPECT(lx_metastore_write(store, id, &m), 0); /* the second slot */
+	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0640);
+	EXPECT(size, 2 * LX_METAREC_SIZE);
+	m.mode = LX_S_IFREG | 0604;
+	EXPECT(lx_metastore_write_new(store, id, &m), 0);
+	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0604);
+	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(lx_metastore_delete(store, id), 0);
+	EXPECT(record_on_disk(store, id, &size), 0);
+	EXPECT(size, -1);
+	m.mode = LX_S_IFREG | 0444;
+	EXPECT(lx_metastore_write_new(store, id, &m), 0);
+	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0444);
+	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(lx_metastore_delete(store, id), 0);
+
+	/* A kill between unlink's two deletes: the name is gone (deleted
+	 * here from Windows), the record stays; a file that lxnt makes with
+	 * that id later gets a record of its own. */
+	fd = SYS(open, P("/orphan"), LX_O_CREAT | LX_O_RDWR, 0640);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(stat, P("/orphan"), P(&st)), 0);
+	swprintf(path, MAX_PATH, L"%ls\\orphan", root);
+	CHECK(DeleteFileW(path));
+	EXPECT(SYS(stat, P("/orphan"), P(&gone)), -LX_ENOENT);
+	EXPECT(record_on_disk(store, st.st_ino, &size), LX_S_IFREG | 0640);
+	m.mode = LX_S_IFREG | 0604;
+	EXPECT(lx_metastore_write_new(store, st.st_ino, &m), 0);
+	EXPECT(record_on_disk(store, st.st_ino, &size), LX_S_IFREG | 0604);
+	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(lx_metastore_delete(store, st.st_ino), 0);
+}
 
 /* The entries of a Windows directory, "." and ".." left out. */
 static int count_win_entries(const wchar_t *dir)
@@ -1082,6 +1185,7 @@ static int test_rootfs(void)
 	EXPECT(SYS(unlink, P("/sub/moved")), 0);
 	EXPECT(SYS(rmdir, P("/sub")), 0);
 	rootfs_permissions();
+	rootfs_new_records(root);
 	EXPECT(SYS(rmdir, P("/")), -LX_EBUSY);
 	SetCurrentDirectoryW(L"C:\\");
 	swprintf(sub, MAX_PATH, L"%ls\\\xF000lxnt", root);
@@ -1183,6 +1287,7 @@ int main(int argc, char **argv)
 	         (unsigned long)GetTickCount());
 	test_cwd_and_dirs(dir);
 	test_read_write();
+	test_sockets();
 	test_stat(dir);
 	test_dirs();
 	test_names();

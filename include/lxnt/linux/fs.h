@@ -73,7 +73,18 @@
 #define LX_F_DUPFD_CLOEXEC 1030
 #define LX_F_SETPIPE_SZ    1031
 #define LX_F_GETPIPE_SZ    1032
+#define LX_F_ADD_SEALS     1033
+#define LX_F_GET_SEALS     1034
 #define LX_FD_CLOEXEC      1
+
+/* File seals (fcntl(2) "File Sealing"; include/uapi/linux/fcntl.h):
+ * 5.15's set, without 6.3's F_SEAL_EXEC. */
+#define LX_F_SEAL_SEAL         0x0001
+#define LX_F_SEAL_SHRINK       0x0002
+#define LX_F_SEAL_GROW         0x0004
+#define LX_F_SEAL_WRITE        0x0008
+#define LX_F_SEAL_FUTURE_WRITE 0x0010
+#define LX_F_ALL_SEALS         0x001f
 
 /* fcntl(2) record locks (include/uapi/asm-generic/fcntl.h). */
 #define LX_F_GETLK         5
