@@ -17,11 +17,13 @@
 #include "proc_info.h"
 #include "random.h"
 #include "start.h"
+#include "stats.h"
 #include "thread.h"
 #include "trace.h"
 
 int main(void)
 {
+	lx_stats_started();
 	lx_errno_check_tables();
 	if (lx_exec_spare_wait[0])
 		lx_exec_spare_await(); /* an exec spare (runtime/exec_spare.c) */

@@ -147,6 +147,19 @@ static void write_handles(void)
 		CloseHandle(h);
 }
 
+void lx_stats_started(void)
+{
+	static const char line[] = "lxnt-started\n";
+	bool opened;
+	DWORD done;
+
+	HANDLE h = open_target(L"LXNT_STATS", "LXNT_STATS", &opened);
+	if (!h || !opened)
+		return; /* not to stderr: the marker is for files only */
+	WriteFile(h, line, sizeof(line) - 1, &done, NULL);
+	CloseHandle(h);
+}
+
 void lx_stats_write(void)
 {
 	bool opened;

@@ -23,4 +23,11 @@ void lx_stats_retire(const struct lx_thread *t);
  */
 void lx_stats_write(void);
 
+/*
+ * With LXNT_STATS naming a file, appends "lxnt-started" to it as the
+ * runtime's first act, so that a test can tell a process that never reached
+ * lxnt's code (one Wine failed to start) from one that died in it.
+ */
+void lx_stats_started(void);
+
 #endif

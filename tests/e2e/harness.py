@@ -223,7 +223,7 @@ class Suite:
         prog = case["prog"]
         exe = self.packed.get(prog)
         if exe is None or not os.path.exists(str(exe)):
-            return False, [exe or "not packed"], False
+            return False, [exe or "not packed"], None
         elf, argv0 = self.elf_of(prog)
         args = list(case["args"])
         if case.get("applet"):
@@ -275,14 +275,21 @@ class Suite:
             problems = compare(native, wine, native_dir, wine_dir,
                                os.path.dirname(wine_dir)
                                if case.get("rootfs") or case.get("elfroot") else None)
-            counts = self.add_stats(stats)
+            counts, started = self.add_stats(stats)
             if not counts:
-                problems.append("the runtime wrote no LXNT_STATS line")
+                problems.append("the runtime wrote no LXNT_STATS line%s" % (
+                    "" if started else ", nor its start marker: lxnt's code never ran"))
             jumps = counts.get("syscall-tramp", 0)
             if self.force_trap and jumps:
                 problems.append("%d syscall site executions went through a trampoline "
                                 "in a forced-trap run" % jumps)
-            return not problems, problems, wine.unix_killed
+            retry = None
+            if problems and wine.unix_killed:
+                retry = "the first run's lxnt side was ended by Wine's exit-time Unix SIGKILL"
+            elif problems and not started and not wine.stdout and not wine.stderr:
+                retry = ("the first run's Wine process ended (status %s) before lxnt's code ran"
+                         % wine.status)
+            return not problems, problems, retry
         finally:
             if self.keep:
                 print("# kept %s" % top, flush=True)
@@ -290,16 +297,19 @@ class Suite:
                 shutil.rmtree(top, ignore_errors=True)
 
     def run_case_checked(self, case):
-        """run_case, and once more when the lxnt side failed by Wine's
-        exit-time Unix SIGKILL, which a loaded machine sometimes gives a
-        process that had finished (its status is lost with it); returns
-        (ok, problems, notes), the notes printed whatever the verdict."""
-        ok, problems, killed = self.run_case(case)
-        if ok or not killed:
+        """run_case, and once more when the lxnt side failed for a reason
+        outside lxnt: Wine's exit-time Unix SIGKILL, which a loaded machine
+        sometimes gives a process that had finished (its status is lost with
+        it), or a Wine process that ended, silently, before the runtime's
+        first instruction (no start marker in the LXNT_STATS file; Wine's own
+        messages are off).  Returns (ok, problems, notes), the notes printed
+        whatever the verdict."""
+        ok, problems, retry = self.run_case(case)
+        if ok or not retry:
             return ok, problems, []
         ok, again, _ = self.run_case(case)
-        notes = ["the first run's lxnt side was ended by Wine's exit-time Unix SIGKILL (%s); "
-                 "run again: %s" % ("; ".join(problems[:3]), "passed" if ok else "failed")]
+        notes = ["%s (%s); run again: %s" % (retry, "; ".join(problems[:3]),
+                                             "passed" if ok else "failed")]
         return ok, again, notes
 
     def passwd_root(self, top):
@@ -381,17 +391,20 @@ class Suite:
         return root
 
     def add_stats(self, path):
-        """Adds one run's counts to the suite's totals and returns them."""
-        run = {}
+        """Adds one run's counts to the suite's totals and returns them,
+        with whether a process of the run reached the runtime's first
+        instruction (its "lxnt-started" line, runtime/stats.c)."""
+        run, started = {}, False
         if os.path.exists(path):
             with open(path) as f:
                 for line in f:
+                    started = started or line.startswith("lxnt-started")
                     for name, value in STATS_FIELD.findall(line):
                         run[name] = run.get(name, 0) + int(value)
         with self.stats_lock:
             for name, value in run.items():
                 self.stats[name] = self.stats.get(name, 0) + value
-        return run
+        return run, started
 
     def known_gap(self, case):
         if self.force_trap and case["name"] in TRAP_GAPS:
