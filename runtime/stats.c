@@ -62,17 +62,53 @@ static struct counts process_counts(void)
 	return c;
 }
 
-static void write_line(HANDLE h, const struct counts *c)
+/*
+ * Appends n bytes to the file that h names, or writes them to stderr.
+ * Every process of a run appends to one file, and Wine 8 does not append
+ * atomically (a FILE_APPEND_DATA handle's write goes to the size it read
+ * just before: lines of processes that write at one moment overwrite each
+ * other), so an append takes a byte-range lock far past the data, which
+ * Windows releases however its holder ends, and writes at the end it then
+ * finds.
+ */
+static void append(HANDLE h, bool file, const char *buf, DWORD n)
+{
+	OVERLAPPED lock = { .OffsetHigh = 0x40000000 }, at = { 0 };
+	LARGE_INTEGER size;
+	DWORD done;
+
+	if (!file) {
+		WriteFile(h, buf, n, &done, NULL);
+		return;
+	}
+	/* Asked for without waiting, for two seconds at most: a holder that
+	 * cannot go on costs this process's line its atomicity, not its end. */
+	bool locked = false;
+	for (int tries = 0; tries < 2000 && !locked; tries++) {
+		locked = LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
+		                    &lock);
+		if (!locked)
+			Sleep(1);
+	}
+	if (GetFileSizeEx(h, &size)) {
+		at.Offset = (DWORD)size.QuadPart;
+		at.OffsetHigh = (DWORD)(size.QuadPart >> 32);
+		WriteFile(h, buf, n, &done, &at);
+	}
+	if (locked)
+		UnlockFileEx(h, 0, 1, 0, &lock);
+}
+
+static void write_line(HANDLE h, bool file, const struct counts *c)
 {
 	char line[256];
-	DWORD done;
 	int n = lx_snprintf(line, sizeof(line),
 		"lxnt-stats syscall-tramp=%llu syscall-trap=%llu i386-trap=%llu fs-trap=%llu\n",
 		(unsigned long long)c->tramp, (unsigned long long)c->trap,
 		(unsigned long long)c->i386, (unsigned long long)c->fs);
 
 	if (n > 0 && (size_t)n < sizeof(line))
-		WriteFile(h, line, (DWORD)n, &done, NULL);
+		append(h, file, line, (DWORD)n);
 }
 
 /* Where the variable var sends its line: nothing when it is unset or "0",
@@ -88,7 +124,7 @@ static HANDLE open_target(const wchar_t *var, const char *name, bool *opened)
 		return NULL;
 	if (n == 1 && val[0] == L'1')
 		return GetStdHandle(STD_ERROR_HANDLE);
-	HANDLE h = CreateFileW(val, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+	HANDLE h = CreateFileW(val, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
 	                       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		lx_log("lxnt: %s: cannot open the file (error %llu)", name,
@@ -129,7 +165,6 @@ static unsigned long long count_handles(void)
  * leaks them (tests/e2e/proc_stress.py). */
 static void write_handles(void)
 {
-	DWORD done;
 	char line[64];
 	bool opened;
 	wchar_t probe[2];
@@ -142,7 +177,7 @@ static void write_handles(void)
 		return;
 	int n = lx_snprintf(line, sizeof(line), "lxnt-handles %llu\n", count);
 	if (n > 0 && (size_t)n < sizeof(line))
-		WriteFile(h, line, (DWORD)n, &done, NULL);
+		append(h, opened, line, (DWORD)n);
 	if (opened)
 		CloseHandle(h);
 }
@@ -151,12 +186,11 @@ void lx_stats_started(void)
 {
 	static const char line[] = "lxnt-started\n";
 	bool opened;
-	DWORD done;
 
 	HANDLE h = open_target(L"LXNT_STATS", "LXNT_STATS", &opened);
 	if (!h || !opened)
 		return; /* not to stderr: the marker is for files only */
-	WriteFile(h, line, sizeof(line) - 1, &done, NULL);
+	append(h, true, line, sizeof(line) - 1);
 	CloseHandle(h);
 }
 
@@ -169,7 +203,7 @@ void lx_stats_write(void)
 	if (!h)
 		return;
 	struct counts c = process_counts();
-	write_line(h, &c);
+	write_line(h, opened, &c);
 	if (opened)
 		CloseHandle(h);
 }
