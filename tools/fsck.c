@@ -8,15 +8,17 @@
  * --import first imports the manifest that `lxnt convert` left in ROOT
  * (docs/formats.md, "The import manifest"; vfs/metaimport.c), as the first
  * process of the rootfs would, then checks.
- * Damage: a record file without one whole slot (wrong size, magic, id or
- * CRC; a torn slot beside a whole one is what a cut write leaves, and the
- * reader takes the whole one), a
+ * Damage: a record without one whole slot (wrong size, magic, id or CRC;
+ * a torn slot beside a whole one is what a cut write leaves, and the
+ * reader takes the whole one), a record table's entry that is neither
+ * zeros nor an intact record of its own id, a
  * record whose type contradicts the file (a directory against a file), a
  * symlink whose target is empty or longer than PATH_MAX - 1, a special
  * file with data.  Garbage, reported but not damage, removed by --repair:
  * records of files that no longer exist (a kill between an unlink and the
  * record's deletion), temporaries of record writes interrupted before
- * records were written in place (<id>.<pid>.<tid>.tmp, <id>.lock) and of
+ * records were written in place (<id>.<pid>.<tid>.tmp, <id>.lock), of a
+ * store whose making was cut short (U+F000 "lxnt.<pid>.<tid>.<n>"), and of
  * creations (in the store's staging directory, or in a guest directory
  * for trees written before it existed), attribute files (<id>.x) of files
  * that are gone or whose record does not name them, and their
@@ -37,6 +39,7 @@
 #include "lxnt/linux/fs.h"
 #include "metaimport.h"
 #include "metastore.h"
+#include "metatable.h"
 #include "metaxattr.h"
 #include "nt.h"
 
@@ -183,6 +186,19 @@ static int walk(struct fsck *c, const wchar_t *dir, bool is_root, int depth)
 				/* neither is checked as an entry */
 			} else if (is_root && !wcscmp(path + wcslen(dir) + 1, LX_MANIFEST_NAME)) {
 				say("import pending", path, "lxnt-fsck --import imports it");
+			} else if (is_root && n > wcslen(LX_METASTORE_NAME) &&
+			           !wcsncmp(e->FileName, LX_METASTORE_NAME L".",
+			                    wcslen(LX_METASTORE_NAME) + 1)) {
+				/* A store whose making was cut short (metatable.c):
+				 * its empty t directory and itself. */
+				wchar_t t[700];
+				c->temporaries++;
+				say("temporary", path, NULL);
+				swprintf(t, 700, L"%ls\\%ls", path, LX_METATABLE_DIR);
+				if (c->repair) {
+					delete_path(t);
+					delete_path(path);
+				}
 			} else if (n && e->FileName[0] == LX_METATMP_PREFIX) {
 				/* A creation that did not reach its rename. */
 				c->temporaries++;
@@ -274,11 +290,106 @@ static bool check_xattrs(struct fsck *c, const wchar_t *path, uint64_t id)
 	return false;
 }
 
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* One entry of a record table: a record of an id the walk did not meet is
+ * an orphan; bytes that are no intact record, or a record in another id's
+ * entry, are damage (a write is one write: a kill cannot leave either). */
+static void check_table_entry(struct fsck *c, const wchar_t *table, uint64_t index, unsigned i,
+                              const unsigned char *entry)
+{
+	bool intact = false, empty = true;
+	uint64_t id = 0;
+
+	for (unsigned k = 0; k < LX_METATABLE_ENTRY && empty; k++)
+		empty = !entry[k];
+	if (empty)
+		return;
+	for (int k = 0; k < LX_METAREC_SLOTS; k++) {
+		const unsigned char *slot = entry + k * LX_METAREC_SIZE;
+		struct lx_meta m;
+		uint64_t rid = le64(slot + 8);
+		if (!lx_metarec_decode(slot, rid, &m))
+			continue;
+		if (lx_metatable_index(rid) != index || (rid & (LX_METATABLE_ENTRIES - 1)) != i) {
+			damage(c, table, "a record in another id's entry");
+			return;
+		}
+		if (!intact || rid == id) {
+			intact = true;
+			id = rid;
+		}
+	}
+	if (!intact) {
+		damage(c, table, "an entry that holds no intact record");
+		return;
+	}
+	if (bsearch(&id, c->ids, c->nids, sizeof(*c->ids), cmp_id))
+		return;
+	c->orphans++;
+	printf("orphan record: id %016llx\n", (unsigned long long)id);
+	if (c->repair)
+		lx_metastore_delete(c->store, id);
+}
+
+/* The record tables (docs/formats.md, "Record tables"). */
+static void scan_tables(struct fsck *c)
+{
+	const size_t bytes = (size_t)LX_METATABLE_ENTRIES * LX_METATABLE_ENTRY;
+	unsigned char *buf = malloc(bytes);
+	wchar_t pattern[700], path[700];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+
+	swprintf(pattern, 700, L"\\\\?\\%ls\\%ls\\*", c->store + 4, LX_METATABLE_DIR);
+	h = FindFirstFileW(pattern, &fd);
+	if (h == INVALID_HANDLE_VALUE || !buf) {
+		free(buf);
+		return;
+	}
+	do {
+		unsigned long long index;
+		IO_STATUS_BLOCK io;
+		LARGE_INTEGER off = { 0 };
+		wchar_t *end;
+		void *f;
+
+		if (fd.cFileName[0] == L'.')
+			continue;
+		swprintf(path, 700, L"%ls\\%ls\\%ls", c->store, LX_METATABLE_DIR, fd.cFileName);
+		index = wcstoull(fd.cFileName, &end, 16);
+		if (end == fd.cFileName || *end || (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+			damage(c, path, "not a record table");
+			continue;
+		}
+		if (lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &f)) {
+			damage(c, path, "record table unreadable");
+			continue;
+		}
+		if (NtReadFile(f, NULL, NULL, NULL, &io, buf, (ULONG)bytes, &off, NULL))
+			io.Information = 0;
+		NtClose(f);
+		memset(buf + io.Information, 0, bytes - io.Information);
+		for (unsigned i = 0; i < LX_METATABLE_ENTRIES; i++)
+			check_table_entry(c, path, index, i, buf + (size_t)i * LX_METATABLE_ENTRY);
+	} while (FindNextFileW(h, &fd));
+	FindClose(h);
+	free(buf);
+}
+
 /* Records of ids the walk did not meet, and temporaries of record writes. */
 static void scan_store(struct fsck *c)
 {
 	scan_staging(c);
 	qsort(c->ids, c->nids, sizeof(*c->ids), cmp_id);
+	scan_tables(c);
 	for (unsigned b = 0; b < 256; b++) {
 		wchar_t pattern[700], path[700];
 		WIN32_FIND_DATAW fd;

@@ -1,11 +1,15 @@
 /*
  * The portable metadata format (docs/formats.md, "The portable format"):
  * one record per file, keyed by its file id, in a store directory at the
- * volume's root.  A record file holds two slots; a change writes the slot
- * that does not hold the current record, so a reader sees the old record or
- * the new one, never a mixture, whenever the writer is killed.
+ * volume's root.  A record has two slots; a change writes the slot that
+ * does not hold the current record, so a reader sees the old record or the
+ * new one, never a mixture, whenever the writer is killed.  The records
+ * are in record tables (metatable.c) in stores that hold its directory,
+ * which every store made now does, and one record file per id in stores
+ * that earlier lxnt builds made (this file).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -14,6 +18,7 @@
 
 #include "metacache.h"
 #include "metastore.h"
+#include "metatable.h"
 #include "nt.h"
 
 #ifndef STATUS_FILE_CORRUPT_ERROR
@@ -229,11 +234,10 @@ static NTSTATUS make_store_dir(const wchar_t *store, const wchar_t *sub)
 {
 	wchar_t path[600];
 	HANDLE h;
-	NTSTATUS s = lx_metastore_open(store, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
+	NTSTATUS s;
 
-	if (!NT_SUCCESS(s))
-		return s;
-	NtClose(h);
+	if (lx_metatable_make_store(store) == LX_LAYOUT_NONE)
+		return STATUS_OBJECT_PATH_NOT_FOUND;
 	_snwprintf(path, 600, L"%ls\\%ls", store, sub);
 	path[599] = 0;
 	s = lx_metastore_open(path, FILE_LIST_DIRECTORY, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
@@ -328,6 +332,14 @@ long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m
 
 static long read_record(const wchar_t *store, uint64_t file_id, struct lx_meta *m)
 {
+	switch (lx_metatable_layout(store)) {
+	case LX_LAYOUT_TABLES:
+		return lx_metatable_read(store, file_id, m);
+	case LX_LAYOUT_NONE:
+		return STATUS_OBJECT_NAME_NOT_FOUND; /* no store yet: no record */
+	case LX_LAYOUT_FILES:
+		break;
+	}
 	wchar_t path[600];
 	struct rec_view v;
 	HANDLE h;
@@ -402,17 +414,51 @@ static NTSTATUS open_for_update(const wchar_t *store, uint64_t file_id, HANDLE *
 	return s;
 }
 
+/* A record's lock: the record file opened to change it, or the table
+ * layout's entry lock. */
+struct rec_lock {
+	bool table;
+	void *held;
+};
+
+/* The store's layout, the store made first when there is none yet. */
+static enum lx_metastore_layout layout_made(const wchar_t *store)
+{
+	enum lx_metastore_layout l = lx_metatable_layout(store);
+
+	return l == LX_LAYOUT_NONE ? lx_metatable_make_store(store) : l;
+}
+
 void *lx_metastore_lock(const wchar_t *store, uint64_t file_id)
 {
+	struct rec_lock *l = malloc(sizeof(*l));
 	HANDLE h;
 
-	return NT_SUCCESS(open_for_update(store, file_id, &h)) ? h : NULL;
+	if (!l)
+		return NULL;
+	l->table = layout_made(store) == LX_LAYOUT_TABLES;
+	if (l->table)
+		l->held = lx_metatable_lock(store, file_id);
+	else
+		l->held = NT_SUCCESS(open_for_update(store, file_id, &h)) ? h : NULL;
+	if (!l->held) {
+		free(l);
+		return NULL;
+	}
+	return l;
 }
 
 void lx_metastore_unlock(void *lock)
 {
-	if (lock)
-		NtClose(lock);
+	struct rec_lock *l = lock;
+
+	if (!l)
+		return;
+	if (l->table)
+		lx_metatable_unlock(l->held);
+	else
+		NtClose(l->held);
+	free(l);
 }
 
 /* Writes the slot that does not hold the current record, with the next
@@ -422,26 +468,32 @@ void lx_metastore_unlock(void *lock)
 long lx_metastore_write_locked(void *lock, const wchar_t *store, uint64_t file_id,
                                const struct lx_meta *m)
 {
+	const struct rec_lock *l = lock;
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 	struct rec_view cur;
-	NTSTATUS s = read_slots(lock, file_id, &cur);
+	NTSTATUS s;
 
-	if (NT_SUCCESS(s))
-		s = cur.slot < 0 ? put_slot(lock, m, file_id, 0, 0) :
-		                   put_slot(lock, m, file_id, cur.seq + 1, 1 - cur.slot);
+	if (l->table) {
+		s = lx_metatable_write_locked(l->held, file_id, m);
+	} else {
+		s = read_slots(l->held, file_id, &cur);
+		if (NT_SUCCESS(s))
+			s = cur.slot < 0 ? put_slot(l->held, m, file_id, 0, 0) :
+			                   put_slot(l->held, m, file_id, cur.seq + 1, 1 - cur.slot);
+	}
 	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
 	return s;
 }
 
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m)
 {
-	HANDLE h;
-	NTSTATUS s = open_for_update(store, file_id, &h);
+	void *lock = lx_metastore_lock(store, file_id);
+	NTSTATUS s;
 
-	if (!NT_SUCCESS(s))
-		return s;
-	s = lx_metastore_write_locked(h, store, file_id, m);
-	NtClose(h);
+	if (!lock)
+		return STATUS_SHARING_VIOLATION; /* held past every retry, or no store */
+	s = lx_metastore_write_locked(lock, store, file_id, m);
+	lx_metastore_unlock(lock);
 	return s;
 }
 
@@ -472,6 +524,11 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	NTSTATUS s;
 	struct lx_metacache_tag t = lx_metacache_tag(store, file_id);
 
+	if (layout_made(store) == LX_LAYOUT_TABLES) {
+		s = lx_metatable_write_new(store, file_id, m);
+		lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
+		return s;
+	}
 	lx_metastore_path(store, file_id, path, 600);
 	s = open_new_record(store, file_id, path, &h);
 	/* Another process reads or changes a stale record of this id at this
@@ -504,8 +561,12 @@ long lx_metastore_delete(const wchar_t *store, uint64_t file_id)
 	wchar_t path[600];
 	NTSTATUS s;
 
-	lx_metastore_path(store, file_id, path, 600);
-	s = lx_metastore_delete_file(path);
+	if (lx_metatable_layout(store) == LX_LAYOUT_TABLES) {
+		s = lx_metatable_delete(store, file_id);
+	} else {
+		lx_metastore_path(store, file_id, path, 600);
+		s = lx_metastore_delete_file(path);
+	}
 	if (!NT_SUCCESS(s))
 		return s;
 	lx_metacache_changed(store, file_id);

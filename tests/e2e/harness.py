@@ -503,34 +503,53 @@ def snapshot(top):
     return tree
 
 
-# The portable metadata format (docs/formats.md): a record file per file id
-# in the store at the rootfs's root, holding one or two records (slots).  Under Wine a file id is the Unix inode
-# number, so the host can read a converted side's tree as lxnt sees it.
+# The portable metadata format (docs/formats.md): records of two slots per
+# file id in the store at the rootfs's root, in record tables (a store that
+# holds the t directory: 4,096 entries of 208 bytes per file, the entry of
+# an id at (id & 4095) * 208 in the table id >> 12) or, in stores that
+# earlier builds made, a record file per id.  Under Wine a file id is the
+# Unix inode number, so the host can read a converted side's tree as lxnt
+# sees it.
 METASTORE = "\uf000lxnt"
 METAREC = struct.Struct("<IIQIIIIQqqqIIIIqqII")
+TABLE_SHIFT = 12
 
 
 def meta_record(root, ino):
     """The Linux mode of the file with inode `ino`, or None without a record."""
-    path = os.path.join(root, METASTORE, "%02x" % (ino & 0xff), "%016x" % ino)
+    store = os.path.join(root, METASTORE)
+    table = os.path.isdir(os.path.join(store, "t"))
+    if table:
+        path = os.path.join(store, "t", "%012x" % ((ino & (1 << 48) - 1) >> TABLE_SHIFT))
+        where = (ino & ((1 << TABLE_SHIFT) - 1)) * 2 * METAREC.size
+    else:
+        path, where = os.path.join(store, "%02x" % (ino & 0xff), "%016x" % ino), 0
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            f.seek(where)
+            data = f.read(2 * METAREC.size)
     except FileNotFoundError:
         return None
     # One or two slots; the current record is the intact slot of this
     # inode with the later sequence number (field 17, which wraps).  A
-    # file shorter than a slot holds none (a first write cut by a kill).
-    if len(data) < METAREC.size:
-        return None
-    best = None
-    for off in range(0, min(len(data), 2 * METAREC.size) - METAREC.size + 1, METAREC.size):
+    # record file shorter than a slot holds none (a first write cut by a
+    # kill); a table's slots of zeros or of another id's intact record
+    # are empty.
+    best, torn = None, False
+    for off in range(0, len(data) - METAREC.size + 1, METAREC.size):
         rec = METAREC.unpack_from(data, off)
-        if rec[0] != 0x314d584c or rec[2] != ino or zlib.crc32(data[off:off + 100]) != rec[-1]:
+        slot = data[off:off + METAREC.size]
+        intact = rec[0] == 0x314d584c and zlib.crc32(slot[:100]) == rec[-1]
+        if table and (not any(slot) or (intact and rec[2] != ino)):
+            continue
+        if not intact or rec[2] != ino:
+            torn = True
             continue
         if best is None or 0 < (rec[17] - best[17]) % (1 << 32) < (1 << 31):
             best = rec
-    return "damaged" if best is None else best[3]
+    if best is None:
+        return "damaged" if torn else None
+    return best[3]
 
 
 def linux_name(name):

@@ -88,30 +88,36 @@ class Stress:
         return problems, root
 
     def checker(self, root):
+        """A record of a live file damaged in its record table (docs/formats.md,
+        "Record tables"): both slots of its entry, since one damaged slot
+        beside an intact one is what a cut write leaves, not damage."""
         store = os.path.join(root, "\uf000lxnt")
-        records = [os.path.join(d, f) for d, _, fs in os.walk(store) for f in fs
-                   if not f.endswith(".tmp")]
         problems = []
-        # A record of a file that exists: a listed entry's.
-        live = {os.lstat(os.path.join(root, "work", n)).st_ino
-                for n in os.listdir(os.path.join(root, "work"))}
-        target = next((p for p in records if int(os.path.basename(p), 16) in live), None)
-        if target is None:
-            return ["no record of a live file"]
+        live = sorted(os.lstat(os.path.join(root, "work", n)).st_ino
+                      for n in os.listdir(os.path.join(root, "work")))
+        if not live or not os.path.isdir(os.path.join(store, "t")):
+            return ["no live file, or the store has no record tables"]
+        ino = live[0]
+        target = os.path.join(store, "t", "%012x" % ((ino & (1 << 48) - 1) >> 12))
+        where = (ino & 4095) * 208
         with open(target, "rb") as f:
-            good = f.read()
+            f.seek(where)
+            good = f.read(208)
+        if len(good) != 208 or not any(good):
+            return ["no record of a live file in its table entry"]
         bad = bytearray(good)
-        # Every slot of the record file (docs/formats.md): one damaged slot
-        # beside an intact one is what a cut write leaves, not damage.
-        for slot in range(0, len(good) - 103, 104):
-            bad[slot + 20] ^= 0xff
-        with open(target, "wb") as f:
+        for slot in (0, 104):
+            if any(good[slot:slot + 104]):
+                bad[slot + 20] ^= 0xff
+        with open(target, "r+b") as f:
+            f.seek(where)
             f.write(bad)
         r = self.fsck(root)
         if r.returncode != 1 or b"damaged" not in r.stdout:
             problems.append("a damaged record went unreported: %d %s" % (
                 r.returncode, r.stdout.decode(errors="replace")[-300:]))
-        with open(target, "wb") as f:
+        with open(target, "r+b") as f:
+            f.seek(where)
             f.write(good)
         if self.fsck(root).returncode != 0:
             problems.append("the restored record is reported")

@@ -13,6 +13,7 @@
 #include "vfs.h"
 #include "fifo.h"
 #include "metastore.h"
+#include "metatable.h"
 #include "lxnt/linux/poll.h"
 #include "lxnt/linux/signal.h"
 #include "lxnt/linux/time.h"
@@ -1014,62 +1015,78 @@ static void remove_tree(const wchar_t *dir)
 }
 static void write_win_file(const wchar_t *path, const char *text);
 
-/* The record a record file holds on disk, past the record cache: its
- * current slot's mode, or 0 for none; *size is the file's length. */
-static uint32_t record_on_disk(const wchar_t *store, uint64_t id, int64_t *size)
+/* The record an id's table entry holds on disk, past the record cache:
+ * its current slot's mode, or 0 for none; *slots the number of slots that
+ * hold anything. */
+static uint32_t record_on_disk(const wchar_t *store, uint64_t id, int *slots)
 {
-	unsigned char buf[2 * LX_METAREC_SIZE];
-	wchar_t path[600];
+	unsigned char entry[LX_METATABLE_ENTRY], zero[LX_METAREC_SIZE] = { 0 };
 	struct lx_meta m;
 	uint32_t seq;
 	bool torn;
-	IO_STATUS_BLOCK io;
-	LARGE_INTEGER off = { 0 };
-	HANDLE h;
 
-	lx_metastore_path(store, id, path, 600);
-	*size = -1;
-	if (lx_metastore_open(path, FILE_READ_DATA, FILE_OPEN, FILE_NON_DIRECTORY_FILE, (void **)&h))
+	*slots = 0;
+	if (lx_metatable_read_entry(store, id, entry))
 		return 0;
-	if (NtReadFile(h, NULL, NULL, NULL, &io, buf, sizeof(buf), &off, NULL))
-		io.Information = 0;
-	NtClose(h);
-	*size = (int64_t)io.Information;
-	return lx_metarec_pick(buf, io.Information, id, &m, &seq, &torn) < 0 ? 0 : m.mode;
+	for (int i = 0; i < LX_METAREC_SLOTS; i++)
+		*slots += memcmp(entry + i * LX_METAREC_SIZE, zero, LX_METAREC_SIZE) != 0;
+	return lx_metarec_pick(entry, *slots ? LX_METAREC_SIZE * (size_t)*slots : 0, id, &m, &seq,
+	                       &torn) < 0 ? 0 : m.mode;
 }
 
-/* A new file's first record is made with FILE_CREATE (docs/formats.md,
- * "Creation is atomic with the record"); where a record of the same id is
- * left over (a file whose id Windows gave again), its slots go, and the
- * new record is the file's only one. */
+/* A new file's first record fills its table entry whole (docs/formats.md,
+ * "Record tables"): where a record of the same id is left over (a file
+ * whose id Windows gave again), its slots go, and the new record is the
+ * file's only one; a deletion leaves zeros. */
 static void rootfs_new_records(const wchar_t *root)
 {
 	const uint64_t id = 0x7ffffffe0000a5ull;
 	wchar_t store[MAX_PATH + 16], path[MAX_PATH];
 	struct lx_stat st, gone;
 	struct lx_meta m;
-	int64_t size;
+	int slots;
 	long fd;
 
 	swprintf(store, MAX_PATH + 16, L"\\??\\%ls\\\xF000lxnt", root);
+	CHECK(lx_metatable_layout(store) == LX_LAYOUT_TABLES);
 	memset(&m, 0, sizeof(m));
 	m.mode = LX_S_IFREG | 0600;
 	EXPECT(lx_metastore_write(store, id, &m), 0);
 	m.mode = LX_S_IFREG | 0640;
 	EXPECT(lx_metastore_write(store, id, &m), 0); /* the second slot */
-	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0640);
-	EXPECT(size, 2 * LX_METAREC_SIZE);
+	EXPECT(record_on_disk(store, id, &slots), LX_S_IFREG | 0640);
+	EXPECT(slots, 2);
 	m.mode = LX_S_IFREG | 0604;
 	EXPECT(lx_metastore_write_new(store, id, &m), 0);
-	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0604);
-	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(record_on_disk(store, id, &slots), LX_S_IFREG | 0604);
+	EXPECT(slots, 1);
 	EXPECT(lx_metastore_delete(store, id), 0);
-	EXPECT(record_on_disk(store, id, &size), 0);
-	EXPECT(size, -1);
+	EXPECT(record_on_disk(store, id, &slots), 0);
+	EXPECT(slots, 0);
+	EXPECT(lx_metastore_read(store, id, &m), (long)STATUS_OBJECT_NAME_NOT_FOUND);
 	m.mode = LX_S_IFREG | 0444;
 	EXPECT(lx_metastore_write_new(store, id, &m), 0);
-	EXPECT(record_on_disk(store, id, &size), LX_S_IFREG | 0444);
-	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(record_on_disk(store, id, &slots), LX_S_IFREG | 0444);
+	EXPECT(slots, 1);
+	/* The record of another id in the entry (on NTFS, the MFT record's
+	 * earlier sequence number) is no record of this one. */
+	EXPECT(lx_metastore_read(store, id + (1ull << 48), &m), (long)STATUS_OBJECT_NAME_NOT_FOUND);
+	/* The entry's lock is not recursive: a thread asking again for what
+	 * it holds is refused at once, not left waiting on itself. */
+	void *lock = lx_metastore_lock(store, id);
+	CHECK(lock != NULL);
+	CHECK(lx_metastore_lock(store, id) == NULL);
+	void *other = lx_metastore_lock(store, id + 1);
+	CHECK(other != NULL);
+	m.mode = LX_S_IFREG | 0400;
+	EXPECT(lx_metastore_write_locked(lock, store, id, &m), 0);
+	lx_metastore_unlock(other);
+	lx_metastore_unlock(lock);
+	EXPECT(record_on_disk(store, id, &slots), LX_S_IFREG | 0400);
+	EXPECT(slots, 2);
+	lock = lx_metastore_lock(store, id);
+	CHECK(lock != NULL);
+	lx_metastore_unlock(lock);
 	EXPECT(lx_metastore_delete(store, id), 0);
 
 	/* A kill between unlink's two deletes: the name is gone (deleted
@@ -1081,11 +1098,11 @@ static void rootfs_new_records(const wchar_t *root)
 	swprintf(path, MAX_PATH, L"%ls\\orphan", root);
 	CHECK(DeleteFileW(path));
 	EXPECT(SYS(stat, P("/orphan"), P(&gone)), -LX_ENOENT);
-	EXPECT(record_on_disk(store, st.st_ino, &size), LX_S_IFREG | 0640);
+	EXPECT(record_on_disk(store, st.st_ino, &slots), LX_S_IFREG | 0640);
 	m.mode = LX_S_IFREG | 0604;
 	EXPECT(lx_metastore_write_new(store, st.st_ino, &m), 0);
-	EXPECT(record_on_disk(store, st.st_ino, &size), LX_S_IFREG | 0604);
-	EXPECT(size, LX_METAREC_SIZE);
+	EXPECT(record_on_disk(store, st.st_ino, &slots), LX_S_IFREG | 0604);
+	EXPECT(slots, 1);
 	EXPECT(lx_metastore_delete(store, st.st_ino), 0);
 }
 
@@ -1189,6 +1206,7 @@ static int test_rootfs(void)
 	EXPECT(SYS(rmdir, P("/")), -LX_EBUSY);
 	SetCurrentDirectoryW(L"C:\\");
 	swprintf(sub, MAX_PATH, L"%ls\\\xF000lxnt", root);
+	lx_metatable_close_all();
 	remove_tree(sub);
 	swprintf(sub, MAX_PATH, L"%ls\\perm", root);
 	remove_tree(sub);
