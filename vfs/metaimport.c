@@ -437,24 +437,6 @@ static NTSTATUS file_id(const wchar_t *path, uint64_t *id, FILE_BASIC_INFORMATIO
 	return s;
 }
 
-static NTSTATUS set_name(HANDLE h, ULONG class, BOOLEAN replace, const wchar_t *target)
-{
-	size_t len = wcslen(target) * sizeof(wchar_t);
-	struct lx_nt_rename *info = calloc(1, sizeof(*info) + len);
-	IO_STATUS_BLOCK io;
-	NTSTATUS s;
-
-	if (!info)
-		return STATUS_NO_MEMORY;
-	info->ReplaceIfExists = replace;
-	info->FileNameLength = (ULONG)len;
-	memcpy(info->FileName, target, len);
-	s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
-	                         (FILE_INFORMATION_CLASS)class);
-	free(info);
-	return s;
-}
-
 static void delete_path(const wchar_t *path)
 {
 	FILE_DISPOSITION_INFORMATION d = { TRUE };
@@ -482,10 +464,10 @@ static NTSTATUS relink(const wchar_t *primary, const wchar_t *member)
 
 	if (!NT_SUCCESS(s))
 		return s;
-	s = set_name(h, LX_FileLinkInformation, TRUE, member);
+	s = lx_metastore_set_name(h, LX_FileLinkInformation, true, member);
 	if (!NT_SUCCESS(s)) {
 		delete_path(member);
-		s = set_name(h, LX_FileLinkInformation, FALSE, member);
+		s = lx_metastore_set_name(h, LX_FileLinkInformation, false, member);
 	}
 	NtClose(h);
 	return s;

@@ -33,6 +33,9 @@
 #ifndef STATUS_SHARING_VIOLATION
 #define STATUS_SHARING_VIOLATION ((NTSTATUS)0xC0000043L)
 #endif
+#ifndef STATUS_NO_MEMORY
+#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
+#endif
 #ifndef STATUS_ACCESS_DENIED
 #define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 #endif
@@ -540,6 +543,25 @@ long lx_metastore_write_new(const wchar_t *store, uint64_t file_id, const struct
 	s = put_slot(h, m, file_id, 0, 0);
 	NtClose(h);
 	lx_metacache_wrote(&t, file_id, NT_SUCCESS(s) ? m : NULL);
+	return s;
+}
+
+long lx_metastore_set_name(void *h, unsigned long info_class, bool replace,
+                           const wchar_t *target)
+{
+	size_t len = wcslen(target) * sizeof(wchar_t);
+	struct lx_nt_rename *info = calloc(1, sizeof(*info) + len);
+	IO_STATUS_BLOCK io;
+	NTSTATUS s;
+
+	if (!info)
+		return STATUS_NO_MEMORY;
+	info->ReplaceIfExists = replace;
+	info->FileNameLength = (ULONG)len;
+	memcpy(info->FileName, target, len);
+	s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
+	                         (FILE_INFORMATION_CLASS)info_class);
+	free(info);
 	return s;
 }
 

@@ -89,6 +89,11 @@ long lx_metastore_open(const wchar_t *path, uint32_t access, uint32_t dispositio
 long lx_metastore_read(const wchar_t *store, uint64_t file_id, struct lx_meta *m);
 long lx_metastore_write(const wchar_t *store, uint64_t file_id, const struct lx_meta *m);
 long lx_metastore_delete(const wchar_t *store, uint64_t file_id);
+/* Renames (FileRenameInformation) or links (FileLinkInformation) the file
+ * of h to the NT path target, replacing an existing one when replace is
+ * set; an NTSTATUS. */
+long lx_metastore_set_name(void *h, unsigned long info_class, bool replace,
+                           const wchar_t *target);
 /* Deletes the store's file at path (as it closes it); an NTSTATUS. */
 long lx_metastore_delete_file(const wchar_t *path);
 /* The first record of a file being created, which has no Linux name yet

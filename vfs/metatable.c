@@ -143,24 +143,6 @@ enum lx_metastore_layout lx_metatable_layout(const wchar_t *store)
 	return st ? st->layout : probe(store);
 }
 
-static NTSTATUS rename_dir(HANDLE h, const wchar_t *target)
-{
-	size_t len = wcslen(target) * sizeof(wchar_t);
-	FILE_RENAME_INFORMATION *info = calloc(1, sizeof(*info) + len);
-	IO_STATUS_BLOCK io;
-	NTSTATUS s;
-
-	if (!info)
-		return STATUS_NO_MEMORY;
-	info->ReplaceIfExists = FALSE;
-	info->FileNameLength = (ULONG)len;
-	memcpy(info->FileName, target, len);
-	s = NtSetInformationFile(h, &io, info, (ULONG)(sizeof(*info) + len),
-	                         (FILE_INFORMATION_CLASS)LX_FileRenameInformation);
-	free(info);
-	return s;
-}
-
 static void delete_dir(const wchar_t *path)
 {
 	HANDLE h;
@@ -196,7 +178,7 @@ enum lx_metastore_layout lx_metatable_make_store(const wchar_t *store)
 		s = open_path(tmp_t, FILE_LIST_DIRECTORY, FILE_CREATE, FILE_DIRECTORY_FILE, &t);
 		if (NT_SUCCESS(s)) {
 			NtClose(t);
-			s = rename_dir(h, store);
+			s = lx_metastore_set_name(h, LX_FileRenameInformation, false, store);
 		}
 		NtClose(h);
 		if (!NT_SUCCESS(s)) { /* made by another process first, or no room */
@@ -392,20 +374,27 @@ static int pick_entry(const unsigned char entry[LX_METATABLE_ENTRY], uint64_t id
 /* How many times a reader reads a torn entry again (as metastore.c's). */
 #define REREADS 3
 
-long lx_metatable_read_entry(const wchar_t *store, uint64_t id,
-                             unsigned char out[LX_METATABLE_ENTRY])
+/* The table of id as it is, for a read or a deletion: no table is no
+ * record (STATUS_OBJECT_NAME_NOT_FOUND). */
+static NTSTATUS existing_table(const wchar_t *store, uint64_t id, HANDLE *h, bool *owned)
 {
 	struct store *st = store_of(store);
-	bool owned;
-	size_t got;
-	HANDLE h;
 	NTSTATUS s;
 
 	if (!st)
 		return STATUS_NO_MEMORY;
-	s = table_of(st, id, false, &h, &owned);
-	if (s == STATUS_OBJECT_PATH_NOT_FOUND)
-		s = STATUS_OBJECT_NAME_NOT_FOUND;
+	s = table_of(st, id, false, h, owned);
+	return s == STATUS_OBJECT_PATH_NOT_FOUND ? STATUS_OBJECT_NAME_NOT_FOUND : s;
+}
+
+long lx_metatable_read_entry(const wchar_t *store, uint64_t id,
+                             unsigned char out[LX_METATABLE_ENTRY])
+{
+	bool owned;
+	size_t got;
+	HANDLE h;
+	NTSTATUS s = existing_table(store, id, &h, &owned);
+
 	if (!NT_SUCCESS(s))
 		return s;
 	s = read_at(h, lx_metatable_offset(id), out, LX_METATABLE_ENTRY, &got);
@@ -474,17 +463,11 @@ long lx_metatable_delete(const wchar_t *store, uint64_t id)
 {
 	static const unsigned char zeros[LX_METATABLE_ENTRY];
 	unsigned char entry[LX_METATABLE_ENTRY];
-	struct store *st = store_of(store);
 	bool owned;
 	size_t got;
 	HANDLE h;
-	NTSTATUS s;
+	NTSTATUS s = existing_table(store, id, &h, &owned);
 
-	if (!st)
-		return STATUS_NO_MEMORY;
-	s = table_of(st, id, false, &h, &owned);
-	if (s == STATUS_OBJECT_PATH_NOT_FOUND)
-		s = STATUS_OBJECT_NAME_NOT_FOUND;
 	if (!NT_SUCCESS(s))
 		return s;
 	s = read_at(h, lx_metatable_offset(id), entry, sizeof(entry), &got);
