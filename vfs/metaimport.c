@@ -21,22 +21,6 @@
 #include "metaxattr.h"
 #include "nt.h"
 
-#ifndef STATUS_FILE_CORRUPT_ERROR
-#define STATUS_FILE_CORRUPT_ERROR ((NTSTATUS)0xC0000102L)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_IO_TIMEOUT
-#define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
-#endif
-#ifndef STATUS_DELETE_PENDING
-#define STATUS_DELETE_PENDING ((NTSTATUS)0xC0000056L)
-#endif
-#ifndef STATUS_ACCESS_DENIED
-#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
-#endif
-
 /* How long a process waits for another one's import (a minbase rootfs
  * takes seconds); past that it goes on without the records. */
 #define IMPORT_WAIT_MS (10 * 60 * 1000)

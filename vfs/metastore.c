@@ -21,25 +21,6 @@
 #include "metatable.h"
 #include "nt.h"
 
-#ifndef STATUS_FILE_CORRUPT_ERROR
-#define STATUS_FILE_CORRUPT_ERROR ((NTSTATUS)0xC0000102L)
-#endif
-#ifndef STATUS_DISK_FULL
-#define STATUS_DISK_FULL ((NTSTATUS)0xC000007FL)
-#endif
-#ifndef STATUS_DELETE_PENDING
-#define STATUS_DELETE_PENDING ((NTSTATUS)0xC0000056L)
-#endif
-#ifndef STATUS_SHARING_VIOLATION
-#define STATUS_SHARING_VIOLATION ((NTSTATUS)0xC0000043L)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_ACCESS_DENIED
-#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
-#endif
-
 /* A record being replaced or read by another process at this instant:
  * the classic rename cannot replace a file that is open, and a file that
  * is being replaced cannot be opened. */

@@ -22,22 +22,6 @@
 #include "metatable.h"
 #include "nt.h"
 
-#ifndef STATUS_DISK_FULL
-#define STATUS_DISK_FULL ((NTSTATUS)0xC000007FL)
-#endif
-#ifndef STATUS_FILE_CORRUPT_ERROR
-#define STATUS_FILE_CORRUPT_ERROR ((NTSTATUS)0xC0000102L)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_OBJECT_NAME_COLLISION
-#define STATUS_OBJECT_NAME_COLLISION ((NTSTATUS)0xC0000035L)
-#endif
-#ifndef STATUS_ACCESS_DENIED
-#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
-#endif
-
 /* Past this many open tables a process opens a table for each use. */
 #define MAX_OPEN_TABLES 1024
 #define MAX_STORES 16

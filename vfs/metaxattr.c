@@ -17,22 +17,6 @@
 #include "metaxattr.h"
 #include "nt.h"
 
-#ifndef STATUS_FILE_CORRUPT_ERROR
-#define STATUS_FILE_CORRUPT_ERROR ((NTSTATUS)0xC0000102L)
-#endif
-#ifndef STATUS_DISK_FULL
-#define STATUS_DISK_FULL ((NTSTATUS)0xC000007FL)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_INVALID_INFO_CLASS
-#define STATUS_INVALID_INFO_CLASS ((NTSTATUS)0xC0000003L)
-#endif
-#ifndef STATUS_NOT_SUPPORTED
-#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
-#endif
-
 #define ENTRY_HEADER 8
 
 static void put32(unsigned char *p, uint32_t v)
