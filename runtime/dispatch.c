@@ -86,6 +86,8 @@ static int64_t run(struct lx_thread *t, struct lx_regs *regs, int rsp_bias)
 	t->in_runtime = 1;
 	t->sys_rsp_bias = rsp_bias;
 	t->sigreturned = 0;
+	if (t->kept_handle)
+		lx_host_kept_syscall(t, sc.nr);
 	if (lx_trace_enabled())
 		lx_trace_enter(&sc);
 	int64_t ret = invoke(&sc);

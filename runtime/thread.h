@@ -70,6 +70,12 @@ struct lx_thread {
 	struct lx_restart_block restart; /* sys_time.c, lx_sys_restart_syscall */
 	char trace_args[512];      /* LXNT_TRACE: arguments decoded at entry */
 	struct lx_exec_next *exec_next; /* an execve in this process, for the exit path (exec_here.c) */
+	/* A file this thread created and has closed, still open until its
+	 * next system call other than a stat or a change of the file's
+	 * metadata (vfs/host.c, lx_host_keep): HANDLE, volume and file id. */
+	void *kept_handle;
+	uint64_t kept_dev, kept_id;
+	bool in_close;             /* in close(2), the one call that may keep a handle */
 };
 
 #define LX_THREAD_HOST_STACK_TOP 0
@@ -82,6 +88,11 @@ _Static_assert(offsetof(struct lx_thread, syscalls_by_tramp) == LX_THREAD_SYSCAL
 _Static_assert(sizeof(struct lx_regs) == 18 * 8, "entry.S frame");
 
 struct lx_thread *lx_current_thread(void);
+
+/* The kept handle (vfs/host.c): closed, unless the call numbered nr is
+ * one that may use it; at once by lx_host_kept_close. */
+void lx_host_kept_syscall(struct lx_thread *t, int64_t nr);
+void lx_host_kept_close(struct lx_thread *t);
 
 /* Owns TEB TLS indexes LXNT_SLOT_FIRST..LAST for the process, or ends it. */
 void lx_claim_teb_slots(void);

@@ -4,11 +4,23 @@
  */
 #include "vfs.h"
 #include "syscall_table.h"
+#include "thread.h"
 
-/* Linux close(2). */
+/* Linux close(2).  The last close of a file the description created may
+ * keep its handle for the thread's next few calls (host.c, "the kept
+ * handle"): only here, where the thread goes on making calls, not at the
+ * closes of an exit or an execve, after which it makes none. */
 int64_t lx_sys_close(struct lx_syscall *sc)
 {
-	return lx_fd_close((int)sc->arg[0]);
+	struct lx_thread *t = lx_current_thread();
+	long err;
+
+	if (t)
+		t->in_close = true;
+	err = lx_fd_close((int)sc->arg[0]);
+	if (t)
+		t->in_close = false;
+	return err;
 }
 
 #define LX_CLOSE_RANGE_UNSHARE (1u << 1)

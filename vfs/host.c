@@ -13,6 +13,7 @@
 #include "metadata.h"
 #include "metaback.h"
 #include "nt.h"
+#include "thread.h"
 
 /* The most bytes one NT read or write moves: Linux itself caps a transfer
  * at MAX_RW_COUNT and returns a short count beyond it (read(2)). */
@@ -486,18 +487,101 @@ static long host_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
 	return -LX_ENOTTY;
 }
 
+/*
+ * The kept handle.  An archiver closes each file it has made and then
+ * sets its times by name (busybox tar: close, then utimensat), and an
+ * open of the name costs Wine two requests to its server and Windows a
+ * walk of the path.  So the last close, by close(2), of a description
+ * that created a file on a mount whose records go by file id keeps the
+ * handle in the closing thread's slot (struct lx_thread's kept_handle),
+ * with the file's id; not the closes of an exit or an execve, after which
+ * the thread makes no calls.  A change of times by name whose walk finds
+ * that id goes through it (lx_host_kept); the thread's next system call
+ * of any other kind closes it (lx_host_kept_syscall), as does the next
+ * handle kept.  While kept, the file is as open as it was before the
+ * close, only for longer by a few calls of the thread.
+ */
+static bool host_keep(struct lx_file *f)
+{
+	struct lx_thread *t = lx_current_thread();
+	FILE_INTERNAL_INFORMATION in;
+	IO_STATUS_BLOCK io;
+
+	if (!t || !t->in_close || !f->priv || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY ||
+	    (f->flags & LX_O_PATH) ||
+	    f->is_dir || !lx_meta_by_id(f->dev) ||
+	    !NT_SUCCESS(NtQueryInformationFile(f->handle, &io, &in, sizeof(in),
+	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)))
+		return false;
+	lx_host_kept_close(t);
+	t->kept_handle = f->handle;
+	t->kept_dev = f->dev;
+	t->kept_id = (uint64_t)in.IndexNumber.QuadPart;
+	return true;
+}
+
+void lx_host_kept_close(struct lx_thread *t)
+{
+	if (t && t->kept_handle) {
+		NtClose(t->kept_handle);
+		t->kept_handle = NULL;
+	}
+}
+
+void *lx_host_kept(uint64_t dev, uint64_t id)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	return t && t->kept_handle && t->kept_dev == dev && t->kept_id == id ? t->kept_handle :
+	                                                                      NULL;
+}
+
+bool lx_host_kept_any(void)
+{
+	struct lx_thread *t = lx_current_thread();
+
+	return t && t->kept_handle;
+}
+
+/* The calls that leave the kept handle open: stats, and changes of
+ * owner, mode and times by name (x86-64 numbers), and the clock reads a
+ * program makes between them. */
+void lx_host_kept_syscall(struct lx_thread *t, int64_t nr)
+{
+	switch (nr) {
+	case 4:   /* stat */
+	case 6:   /* lstat */
+	case 90:  /* chmod */
+	case 92:  /* chown */
+	case 94:  /* lchown */
+	case 96:  /* gettimeofday */
+	case 201: /* time */
+	case 228: /* clock_gettime */
+	case 235: /* utimes */
+	case 260: /* fchownat */
+	case 261: /* futimesat */
+	case 262: /* newfstatat */
+	case 268: /* fchmodat */
+	case 280: /* utimensat */
+	case 332: /* statx */
+		return;
+	default:
+		lx_host_kept_close(t);
+	}
+}
+
 /* priv: the NT path of a file this description created (open.c), whose
- * binding in the stat cache takes its ChangeTime at the last close; a
- * memfd's seal state. */
+ * binding in the stat cache takes its ChangeTime at the last close, and
+ * whose handle may be kept (host_keep); a memfd's seal state. */
 static void host_release(struct lx_file *f)
 {
 	if (f->which == LX_HOST_MEMFD)
 		lx_memfd_seals_release(f); /* priv: its seals (memfd_seals.c) */
 	else if (f->priv && f->handle)
 		lx_statcache_closed(f->priv, f->dev, f->handle);
-	free(f->priv);
-	if (f->handle)
+	if (f->handle && !(f->which != LX_HOST_MEMFD && host_keep(f)))
 		NtClose(f->handle);
+	free(f->priv);
 }
 
 static const struct lx_file_ops host_ops = {

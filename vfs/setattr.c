@@ -26,23 +26,59 @@ struct lx_utimespec {
 	int64_t tv_nsec;
 };
 
-/* Opens the host file an fd stands for, again, with the access needed
- * (ReOpenFile): a file open read-only may still have its times set. */
-static long reopen_fd(int fd, uint32_t access, HANDLE *h, uint64_t *dev)
+/* The host file a change goes to: a handle the change opened (closed
+ * after it), the handle of an open description (held until the change
+ * is done), or the thread's kept handle of a file it has just closed
+ * (lx_host_kept, left open). */
+struct target {
+	HANDLE h;
+	struct lx_file *f; /* h is f's handle */
+	bool kept;         /* h is the kept handle */
+};
+
+static void target_done(struct target *t)
 {
-	struct lx_file *f = lx_fd_get(fd);
+	if (t->f)
+		lx_file_put(t->f);
+	else if (t->h && !t->kept)
+		NtClose(t->h);
+	t->h = NULL;
+	t->f = NULL;
+}
+
+/* The host file a description stands for, for a change (the reference
+ * to f is the call's): on a mount whose Linux
+ * metadata a change of owner or mode writes without the file's handle
+ * (meta_only, and the record keeps it), the description's own handle, for
+ * the stat; otherwise opened again with the access needed (ReOpenFile):
+ * a file open read-only may still have its times set.  Not the
+ * description's handle for times: a time set through a handle stops
+ * Windows from updating it at that handle's later writes (FAT's and
+ * NTFS's cleanup), where Linux's next write sets mtime again.  Wine reads
+ * the head of the file at ReOpenFile, which updates a Linux atime under
+ * relatime: another reason to avoid it where it is not needed. */
+static long reopen_file(struct lx_file *f, uint32_t access, bool meta_only, struct target *t,
+                        uint64_t *dev)
+{
 	long err = 0;
 
-	if (!f)
-		return -LX_EBADF;
-	if (!f->handle || GetFileType(f->handle) != FILE_TYPE_DISK) {
+	/* Not GetFileType: Wine's reads the head of the file (a read, for
+	 * relatime's atime). */
+	if (!f->handle || !lx_file_is_host(f)) {
 		err = -LX_EROFS; /* the synthetic files and devices cannot change */
+	} else if (meta_only && lx_meta_store(f->dev)) {
+		*dev = f->dev;
+		t->h = f->handle;
+		t->f = f;
+		return 0;
 	} else {
 		*dev = f->dev;
-		*h = ReOpenFile(f->handle, access | FILE_READ_ATTRIBUTES,
-		                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0);
-		if (*h == INVALID_HANDLE_VALUE)
+		t->h = ReOpenFile(f->handle, access | FILE_READ_ATTRIBUTES,
+		                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0);
+		if (t->h == INVALID_HANDLE_VALUE) {
+			t->h = NULL;
 			err = lx_errno_from_win32(GetLastError());
+		}
 	}
 	lx_file_put(f);
 	return err;
@@ -118,30 +154,58 @@ static long open_path_for_change(int dirfd, uint64_t upath, int flags, uint32_t 
  * seen as for open_path_for_change.  A call that opens the file anyway
  * (seen NULL) has the walk stop at the parent. */
 static long open_for_change(int dirfd, const uint64_t *upath, int flags, uint32_t access,
-                            HANDLE *h, bool *is_dir, uint64_t *dev, struct lx_kstat *seen)
+                            struct target *t, bool *is_dir, uint64_t *dev, struct lx_kstat *seen)
 {
 	struct lx_file *f = NULL;
 	long err;
 
+	memset(t, 0, sizeof(*t));
 	if (!upath) {
-		err = reopen_fd(dirfd, access, h, dev);
-	} else {
-		err = open_path_for_change(dirfd, *upath, flags, access, h, dev, seen, !seen, &f);
-		if (!err && f) {
+		/* An O_PATH descriptor is EBADF to the f-calls (fdget). */
+		f = lx_fd_get(dirfd);
+		if (f && (f->flags & LX_O_PATH)) {
 			lx_file_put(f);
-			return open_for_change(dirfd, NULL, 0, access, h, is_dir, dev, NULL);
+			f = NULL;
 		}
-		if (!err && !*h) {
+		err = f ? reopen_file(f, access, seen != NULL, t, dev) : -LX_EBADF;
+	} else {
+		err = open_path_for_change(dirfd, *upath, flags, access, &t->h, dev, seen, !seen, &f);
+		if (!err && f)
+			err = reopen_file(f, access, false, t, dev);
+		else if (!err && !t->h) {
 			*is_dir = LX_S_ISDIR(seen->mode);
 			return 0;
 		}
 	}
 	if (!err) {
-		err = lx_host_is_dir(*h, is_dir);
+		err = lx_host_is_dir(t->h, is_dir);
 		if (err)
-			NtClose(*h);
+			target_done(t);
 	}
 	return err;
+}
+
+/* open_for_change for a change of times.  By name, while the thread
+ * keeps the handle of a file it has just closed (lx_host_kept), the walk
+ * looks at the name first (through the stat cache, usually without a
+ * request to Wine's server), and the kept handle serves when the walk
+ * finds its file. */
+static long open_for_times(int dirfd, const uint64_t *upath, int flags, struct target *t,
+                           bool *is_dir, uint64_t *dev)
+{
+	struct lx_kstat seen;
+	long err;
+
+	if (upath && lx_host_kept_any()) {
+		err = open_for_change(dirfd, upath, flags, FILE_WRITE_ATTRIBUTES, t, is_dir, dev, &seen);
+		if (err || t->h)
+			return err;
+		if ((t->h = lx_host_kept(*dev, seen.ino))) {
+			t->kept = true;
+			return 0;
+		}
+	}
+	return open_for_change(dirfd, upath, flags, FILE_WRITE_ATTRIBUTES, t, is_dir, dev, NULL);
 }
 
 static long set_info(HANDLE h, void *info, ULONG len, int cls)
@@ -164,7 +228,7 @@ static long set_size(HANDLE h, int64_t length)
 int64_t lx_sys_truncate(struct lx_syscall *sc)
 {
 	int64_t length = sc->arg[1];
-	HANDLE h;
+	struct target t;
 	bool is_dir;
 	long err;
 	uint64_t upath = (uint64_t)sc->arg[0];
@@ -174,20 +238,20 @@ int64_t lx_sys_truncate(struct lx_syscall *sc)
 	uint64_t dev;
 	struct lx_kstat st;
 
-	err = open_for_change(LX_AT_FDCWD, &upath, LX_AT_FOLLOW, FILE_WRITE_DATA, &h, &is_dir, &dev,
+	err = open_for_change(LX_AT_FDCWD, &upath, LX_AT_FOLLOW, FILE_WRITE_DATA, &t, &is_dir, &dev,
 	                      NULL);
 	if (err)
 		return err;
 	err = is_dir ? -LX_EISDIR : 0;
 	/* do_sys_truncate: write permission (path_permission). */
-	if (!err && lx_meta_store(dev) && !(err = lx_host_stat_handle(h, NULL, dev, &st)))
+	if (!err && lx_meta_store(dev) && !(err = lx_host_stat_handle(t.h, NULL, dev, &st)))
 		err = lx_permission(&st, LX_W_OK, false);
 	if (!err)
-		err = set_size(h, length);
+		err = set_size(t.h, length);
 	/* do_truncate: ATTR_KILL_SUID and SGID unless CAP_FSETID. */
 	if (!err && lx_meta_store(dev))
-		err = lx_meta_remove_privs(h, dev, &st);
-	NtClose(h);
+		err = lx_meta_remove_privs(t.h, dev, &st);
+	target_done(&t);
 	return err;
 }
 
@@ -263,7 +327,7 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 	FILETIME ft;
 	int64_t now;
 	uint64_t dev;
-	HANDLE h;
+	struct target tg;
 	bool is_dir;
 	long err;
 
@@ -278,23 +342,22 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 	/* A NULL path is futimens(3): the fd itself (do_utimes). */
 	if (!upath && dirfd == LX_AT_FDCWD)
 		return -LX_EFAULT;
-	err = open_for_change(dirfd, upath ? &upath : NULL,
-	                      (flags & LX_AT_EMPTY_PATH) |
-	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
-	                      FILE_WRITE_ATTRIBUTES, &h, &is_dir, &dev, NULL);
+	err = open_for_times(dirfd, upath ? &upath : NULL,
+	                     (flags & LX_AT_EMPTY_PATH) |
+	                     ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &tg, &is_dir, &dev);
 	if (err)
 		return err;
 	/* Both omitted: the name is checked, nothing changes (vfs_utimes). */
 	if (!basic.LastAccessTime.QuadPart && !basic.LastWriteTime.QuadPart) {
-		NtClose(h);
+		target_done(&tg);
 		return 0;
 	}
 	if (lx_meta_store(dev))
-		err = may_set_times(h, dev, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
+		err = may_set_times(tg.h, dev, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
 		                            (t[1].tv_nsec != LX_UTIME_NOW && t[1].tv_nsec != LX_UTIME_OMIT));
 	if (!err) {
 		basic.ChangeTime.QuadPart = now;
-		err = set_info(h, &basic, sizeof(basic), LX_FileBasicInformation);
+		err = set_info(tg.h, &basic, sizeof(basic), LX_FileBasicInformation);
 	}
 	if (!err && lx_meta_store(dev)) {
 		memset(&c, 0, sizeof(c));
@@ -306,9 +369,9 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 		          (struct lx_timespec64){ t[0].tv_sec, (uint32_t)t[0].tv_nsec };
 		c.mtime = t[1].tv_nsec == LX_UTIME_NOW ? lx_time_from_nt(now) :
 		          (struct lx_timespec64){ t[1].tv_sec, (uint32_t)t[1].tv_nsec };
-		err = lx_meta_change(h, dev, &c);
+		err = lx_meta_change(tg.h, dev, &c);
 	}
-	NtClose(h);
+	target_done(&tg);
 	return err;
 }
 
@@ -396,25 +459,24 @@ static long chmod_at(int dirfd, const uint64_t *upath, unsigned mode)
 	FILE_BASIC_INFORMATION basic;
 	IO_STATUS_BLOCK io;
 	NTSTATUS s;
-	HANDLE h;
+	struct target t;
 	bool is_dir;
 	uint64_t dev;
 	struct lx_kstat seen;
-	long err = open_for_change(dirfd, upath, LX_AT_FOLLOW, FILE_WRITE_ATTRIBUTES, &h, &is_dir,
+	long err = open_for_change(dirfd, upath, LX_AT_FOLLOW, FILE_WRITE_ATTRIBUTES, &t, &is_dir,
 	                           &dev, &seen);
 
 	if (!err && lx_meta_store(dev)) {
-		err = chmod_meta(h, &seen, dev, mode);
-		if (h)
-			NtClose(h);
+		err = chmod_meta(t.h, &seen, dev, mode);
+		target_done(&t);
 		return err;
 	}
 	if (err || is_dir) {
 		if (!err)
-			NtClose(h);
+			target_done(&t);
 		return err;
 	}
-	s = NtQueryInformationFile(h, &io, &basic, sizeof(basic),
+	s = NtQueryInformationFile(t.h, &io, &basic, sizeof(basic),
 	                           (FILE_INFORMATION_CLASS)LX_FileBasicInformation);
 	if (NT_SUCCESS(s)) {
 		ULONG attrs = basic.FileAttributes & ~(ULONG)FILE_ATTRIBUTE_READONLY;
@@ -422,11 +484,11 @@ static long chmod_at(int dirfd, const uint64_t *upath, unsigned mode)
 			attrs |= FILE_ATTRIBUTE_READONLY;
 		memset(&basic, 0, sizeof(basic));
 		basic.FileAttributes = attrs ? attrs : FILE_ATTRIBUTE_NORMAL;
-		err = set_info(h, &basic, sizeof(basic), LX_FileBasicInformation);
+		err = set_info(t.h, &basic, sizeof(basic), LX_FileBasicInformation);
 	} else {
 		err = lx_errno_from_ntstatus(s);
 	}
-	NtClose(h);
+	target_done(&t);
 	return err;
 }
 
@@ -474,7 +536,7 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 	struct lx_meta_change c;
 	struct lx_kstat st;
 	uint64_t dev;
-	HANDLE h;
+	struct target t;
 	bool is_dir;
 	long err;
 
@@ -482,11 +544,11 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 		return -LX_EINVAL;
 	err = open_for_change(dirfd, upath, (flags & LX_AT_EMPTY_PATH) |
 	                      ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW),
-	                      FILE_READ_ATTRIBUTES, &h, &is_dir, &dev, &st);
+	                      FILE_READ_ATTRIBUTES, &t, &is_dir, &dev, &st);
 	if (err)
 		return err;
-	if (h)
-		err = lx_host_stat_handle(h, NULL, dev, &st);
+	if (t.h)
+		err = lx_host_stat_handle(t.h, NULL, dev, &st);
 	memset(&c, 0, sizeof(c));
 	c.set_uid = uid != (uint32_t)-1;
 	c.set_gid = gid != (uint32_t)-1;
@@ -506,10 +568,9 @@ static long chown_at(int dirfd, const uint64_t *upath, uint32_t uid, uint32_t gi
 		/* chown_common: ATTR_KILL_PRIV for a non-directory, even when
 		 * nothing changes. */
 		c.kill_priv = !LX_S_ISDIR(st.mode) && (st.meta_flags & LX_META_F_XATTRS);
-		err = lx_meta_change_stat(h, dev, &st, &c);
+		err = lx_meta_change_stat(t.h, dev, &st, &c);
 	}
-	if (h)
-		NtClose(h);
+	target_done(&t);
 	return err;
 }
 

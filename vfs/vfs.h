@@ -385,6 +385,11 @@ long lx_host_subdirs_handle(void *h, uint32_t *count);
 /* Whether directories of the mount with st_dev dev show that count. */
 bool lx_host_counts_subdirs(uint64_t dev);
 long lx_host_stat_handle(void *handle, const char *path, uint64_t dev, struct lx_kstat *st);
+/* The calling thread's kept handle of a file it created and has closed
+ * (host.c), when it is the file id of volume dev; NULL otherwise.  Not to
+ * be closed by the caller. */
+void *lx_host_kept(uint64_t dev, uint64_t id);
+bool lx_host_kept_any(void);
 /* file_remove_privs of the host file f before a write or an allocation. */
 long lx_host_remove_privs(struct lx_file *f);
 /* The same, and the file's NT ChangeTime (the stat cache's check). */

@@ -21,6 +21,7 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <dirent.h>
+#include <pthread.h>
 
 static void report(const char *what, long ret)
 {
@@ -204,6 +205,99 @@ static void times_exact(void)
 	ts[0].tv_nsec = 500;
 	report("utimensat 500 ns again", utimensat(AT_FDCWD, "exact", ts, 0));
 	show_times("exact");
+}
+
+static int make_file(const char *name, int flags)
+{
+	int fd = open(name, O_CREAT | O_EXCL | flags, 0644);
+
+	if (fd >= 0 && (flags & O_ACCMODE) != O_RDONLY)
+		report("write", write(fd, "some bytes\n", 11));
+	return fd;
+}
+
+static void *make_in_thread(void *name)
+{
+	close(make_file(name, O_WRONLY));
+	return NULL;
+}
+
+/* Changes by name and by descriptor right after a created file's close,
+ * the way archivers set times (busybox tar: close, chown, chmod,
+ * utimensat), mixed with the calls that follow them in other programs:
+ * a change of another file, renames and removals of the file and of its
+ * directory, another thread's file, and futimens, fchmod and fchown on
+ * descriptors open for writing and for reading. */
+static void times_kept(void)
+{
+	struct timespec ts[2] = { { 1300000000, 100 }, { 1400000000, 200 } };
+	struct timespec other[2] = { { 1200000000, 300 }, { 1250000000, 400 } };
+	pthread_t th;
+	struct stat st;
+	int fd;
+
+	report("mkdir", mkdir("kd", 0755));
+	report("close", close(make_file("kd/f", O_WRONLY)));
+	report("chown", chown("kd/f", getuid(), getgid()));
+	report("chmod", chmod("kd/f", 0640));
+	report("utimensat", utimensat(AT_FDCWD, "kd/f", ts, 0));
+	show("kd/f", true);
+	show_times("kd/f");
+	report("unlink", unlink("kd/f"));
+	report("rmdir", rmdir("kd"));
+
+	/* The change goes to the file the name finds, not the one closed. */
+	report("close", close(make_file("k-other", O_WRONLY)));
+	report("close", close(make_file("k-closed", O_WRONLY)));
+	report("utimensat other", utimensat(AT_FDCWD, "k-other", other, 0));
+	show_times("k-other");
+	stat("k-closed", &st);
+	printf("k-closed changed: %s\n", st.st_mtim.tv_sec == other[1].tv_sec ? "yes" : "no");
+
+	/* A rename or an unlink of the name comes first. */
+	report("close", close(make_file("k-renamed", O_WRONLY)));
+	report("rename", rename("k-renamed", "k-new"));
+	report("utimensat old name", utimensat(AT_FDCWD, "k-renamed", ts, 0));
+	report("utimensat new name", utimensat(AT_FDCWD, "k-new", ts, 0));
+	show_times("k-new");
+	report("close", close(make_file("k-gone", O_WRONLY)));
+	report("unlink", unlink("k-gone"));
+	report("utimensat gone", utimensat(AT_FDCWD, "k-gone", ts, 0));
+
+	/* The directory of a file just closed is renamed, then emptied. */
+	report("mkdir", mkdir("kd2", 0755));
+	report("close", close(make_file("kd2/f", O_WRONLY)));
+	report("rename dir", rename("kd2", "kd3"));
+	report("utimensat moved", utimensat(AT_FDCWD, "kd3/f", ts, 0));
+	show_times("kd3/f");
+	report("unlink", unlink("kd3/f"));
+	report("rmdir", rmdir("kd3"));
+
+	/* A file another thread made and closed. */
+	report("pthread_create", -pthread_create(&th, NULL, make_in_thread, "k-thread"));
+	pthread_join(th, NULL);
+	report("utimensat thread's", utimensat(AT_FDCWD, "k-thread", ts, 0));
+	show_times("k-thread");
+
+	/* By descriptor: open for writing, then only for reading. */
+	fd = make_file("k-fd", O_WRONLY);
+	report("futimens", futimens(fd, ts));
+	report("fchmod", fchmod(fd, 0600));
+	report("fchown", fchown(fd, getuid(), getgid()));
+	report("write", write(fd, "more\n", 5));
+	report("close", close(fd));
+	show("k-fd", true);
+	stat("k-fd", &st);
+	printf("k-fd mtime kept after a write: %s\n", st.st_mtim.tv_sec == ts[1].tv_sec ? "yes" : "no");
+	fd = open("k-fd", O_RDONLY);
+	report("futimens read-only", futimens(fd, other));
+	report("fchmod read-only", fchmod(fd, 0644));
+	report("close", close(fd));
+	show("k-fd", true);
+	show_times("k-fd");
+	fd = open("k-fd", O_RDONLY | O_PATH);
+	report("futimens O_PATH", futimens(fd, ts));
+	report("close", close(fd));
 }
 
 static void links(void)
@@ -604,6 +698,8 @@ int main(int argc, char **argv)
 		times();
 	if (!strcmp(what, "times-exact"))
 		times_exact();
+	if (!strcmp(what, "times-kept"))
+		times_kept();
 	if (!strcmp(what, "all") || !strcmp(what, "links"))
 		links();
 	if (!strcmp(what, "all") || !strcmp(what, "specials"))
