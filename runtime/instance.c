@@ -15,7 +15,7 @@
 #include "instance.h"
 #include "ptable.h"
 
-static wchar_t key[17];
+static wchar_t key[17], install_key[17];
 static INIT_ONCE key_once = INIT_ONCE_STATIC_INIT;
 
 /* FNV-1a over UTF-16 code units: stable across builds and processes,
@@ -119,9 +119,17 @@ static void root_name(wchar_t *out, size_t cap)
 	out[fn] = 0;
 }
 
+static void hex16(uint64_t h, wchar_t *out)
+{
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		out[i] = L"0123456789abcdef"[h & 15];
+	out[16] = 0;
+}
+
+/* key: the user, the root and the layout; install_key: the first two. */
 static BOOL CALLBACK make_key(INIT_ONCE *once, void *param, void **ctx)
 {
-	wchar_t sid[192], root[MAX_PATH];
+	wchar_t sid[192], root[MAX_PATH], layout[32];
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	(void)once, (void)param, (void)ctx;
@@ -130,9 +138,9 @@ static BOOL CALLBACK make_key(INIT_ONCE *once, void *param, void **ctx)
 	h = fnv1a(h, sid);
 	h = fnv1a(h, L"\n");
 	h = fnv1a(h, root);
-	for (int i = 15; i >= 0; i--, h >>= 4)
-		key[i] = L"0123456789abcdef"[h & 15];
-	key[16] = 0;
+	hex16(h, install_key);
+	swprintf(layout, 32, L"\nlayout %d", LX_INSTANCE_LAYOUT);
+	hex16(fnv1a(h, layout), key);
 	return TRUE;
 }
 
@@ -145,8 +153,11 @@ const wchar_t *lx_instance_key(void)
 bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap)
 {
 	const wchar_t *k = lx_instance_key();
-	size_t need = wcslen(L"Local\\lxnt-") + wcslen(k) + 1 + wcslen(what) + 1;
+	size_t need;
 
+	if (!wcscmp(what, L"install"))
+		k = install_key;
+	need = wcslen(L"Local\\lxnt-") + wcslen(k) + 1 + wcslen(what) + 1;
 	if (need > cap)
 		return false;
 	wcscpy(out, L"Local\\lxnt-");

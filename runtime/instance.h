@@ -12,10 +12,21 @@
 #include <stddef.h>
 #include <wchar.h>
 
+/* The layout of what the processes of an instance share: the process
+ * table and every other named section (the stat, record, lock and spare
+ * tables, FIFOs, futex words), the daemon's messages.  A build that
+ * changes any of them makes this number one higher, so that processes of
+ * builds with different layouts (an lxnt updated while its processes
+ * run) make two instances rather than misread each other's sections;
+ * the install lock alone is shared by all layouts. */
+#define LX_INSTANCE_LAYOUT 1
+
 /* Writes the name of the instance's object `what` ("proc-42", "locks"...)
  * into out: `Local\lxnt-KEY-what`, KEY being 16 hex digits of a hash of
- * the user's SID and the rootfs's full Windows path (or of the synthetic
- * root).  Returns false if it does not fit in cap characters. */
+ * the user's SID, the rootfs's full Windows path (or of the synthetic
+ * root) and LX_INSTANCE_LAYOUT; for `install`, the lock that keeps Linux
+ * processes from starting (tools/instance.c), a KEY of the first two
+ * alone.  Returns false if it does not fit in cap characters. */
 bool lx_instance_object_name(const wchar_t *what, wchar_t *out, size_t cap);
 
 /* The key alone (16 hex digits and a NUL), for names outside Local\
