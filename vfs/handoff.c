@@ -30,10 +30,12 @@ void lx_file_pos_store(struct lx_file *f)
 }
 
 /* A seekable host file (not a directory, whose offset is a getdents
- * cookie of this process's snapshot). */
+ * cookie of this process's snapshot).  Known from the description, not
+ * GetFileType: under Wine that reads the head of a file, and a read
+ * moves a Linux atime under relatime (a fork did). */
 static bool shares_position(struct lx_file *f)
 {
-	return f->handle && !f->is_dir && f->ops->seekable && GetFileType(f->handle) == FILE_TYPE_DISK;
+	return f->handle && !f->is_dir && f->ops->seekable && lx_file_is_host(f);
 }
 
 long lx_handoff_dup_into(void *proc, void *h, uint64_t *out)
@@ -142,6 +144,8 @@ static long file_in(const struct lx_handoff *h, const struct lx_handoff_file *hf
 		r = lx_fifo_handoff_in(hf, out);
 	else if (hf->is_pipe) /* its other end is in whichever processes hold it */
 		r = lx_pipe_end_new(handle, hf->flags, out);
+	else if (hf->dev && !handle2) /* a file of a mount, known without GetFileType */
+		r = lx_host_file_new(handle, hf->flags, NULL, hf->is_dir, out);
 	else if (handle2 || (GetFileType(handle) == FILE_TYPE_CHAR && GetConsoleMode(handle, &mode)))
 		r = lx_console_file_new(handle, handle2, hf->flags, out);
 	else if (GetFileType(handle) == FILE_TYPE_DISK)

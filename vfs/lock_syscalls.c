@@ -64,7 +64,7 @@ static long file_key(struct lx_file *f, uint64_t *volume, uint64_t *file)
 	BY_HANDLE_FILE_INFORMATION info;
 
 	if (!f->lock_keyed) {
-		if (!f->handle || lx_file_is_pipe(f) || GetFileType(f->handle) != FILE_TYPE_DISK)
+		if (!f->handle || !lx_file_is_host(f))
 			return -LX_ENOLCK;
 		if (!GetFileInformationByHandle(f->handle, &info))
 			return -LX_ENOLCK;

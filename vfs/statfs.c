@@ -84,7 +84,7 @@ int64_t lx_sys_fstatfs(struct lx_syscall *sc)
 
 	if (!f)
 		return -LX_EBADF;
-	if (f->handle && f->dev && GetFileType(f->handle) == FILE_TYPE_DISK)
+	if (f->handle && f->dev && lx_file_is_host(f))
 		err = statfs_handle(f->handle, f->dev, &s);
 	else
 		statfs_synth(&s);

@@ -724,6 +724,8 @@ CASES = [
     # A created file's handle kept past its close (docs/vfs.md, "The kept
     # handle"): changes by name right after the close, of it and of others.
     dict(name="meta-times-kept", prog="metaops", args=["times-kept"], rootfs=True),
+    # Calls that read no data keep atime (GetFileType reads a file under Wine).
+    dict(name="meta-times-untouched", prog="metaops", args=["times-untouched"], rootfs=True),
     dict(name="vwrite-untar", prog="busybox", path=True, rootfs=True, args=["sh", "-c",
          'mkdir -p s/a/b; for i in 1 2 3 4 5 6; do echo $i > s/a/f$i; echo $i > s/a/b/g$i; done; '
          'chmod 640 s/a/f1; chmod 4755 s/a/f2; chmod 700 s/a/b; ln -s f1 s/a/l; '

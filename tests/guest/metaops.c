@@ -22,6 +22,8 @@
 #include <sys/sysmacros.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 
 static void report(const char *what, long ret)
 {
@@ -297,6 +299,37 @@ static void times_kept(void)
 	show_times("k-fd");
 	fd = open("k-fd", O_RDONLY | O_PATH);
 	report("futimens O_PATH", futimens(fd, ts));
+	report("close", close(fd));
+}
+
+/* Calls that read no data leave atime alone, also under relatime, which
+ * moves an atime older than mtime at the next read: a fork with the file
+ * open, a record lock, fstatfs, fchmod and fchown of a read-only
+ * descriptor, a futimens of it that sets mtime alone. */
+static void times_untouched(void)
+{
+	struct timespec ts[2] = { { 1200000000, 0 }, { 1300000000, 0 } };
+	struct timespec mtime_only[2] = { { 0, UTIME_OMIT }, { 1310000000, 0 } };
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	struct statfs sf;
+	int fd = make_file("untouched", O_RDWR);
+
+	report("futimens", futimens(fd, ts));
+	report("close", close(fd));
+	fd = open("untouched", O_RDONLY);
+	show_times("untouched");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	report("wait", waitpid(pid, NULL, 0) == pid ? 0 : -1);
+	show_times("untouched");
+	report("F_SETLK", fcntl(fd, F_SETLK, &fl));
+	report("fstatfs", fstatfs(fd, &sf));
+	report("fchmod", fchmod(fd, 0640));
+	report("fchown", fchown(fd, -1, -1));
+	show_times("untouched");
+	report("futimens mtime", futimens(fd, mtime_only));
+	show_times("untouched");
 	report("close", close(fd));
 }
 
@@ -700,6 +733,8 @@ int main(int argc, char **argv)
 		times_exact();
 	if (!strcmp(what, "times-kept"))
 		times_kept();
+	if (!strcmp(what, "times-untouched"))
+		times_untouched();
 	if (!strcmp(what, "all") || !strcmp(what, "links"))
 		links();
 	if (!strcmp(what, "all") || !strcmp(what, "specials"))

@@ -19,12 +19,20 @@
 #include "lxnt/linux/time.h"
 
 #include "syscall_table.h"
+#include "thread.h"
 
 static int failures;
 
+/* A handler called as the dispatcher would, which closes the thread's
+ * kept handle (vfs/host.c) before any call not known to use it: here
+ * before every call, as the number is not known. */
 static int64_t call(int64_t (*fn)(struct lx_syscall *), const int64_t *args)
 {
 	struct lx_syscall sc = { 0, { args[0], args[1], args[2], args[3], args[4], args[5] }, NULL };
+	struct lx_thread *t = lx_current_thread();
+
+	if (t && t->kept_handle)
+		lx_host_kept_syscall(t, -1);
 	return fn(&sc);
 }
 
