@@ -501,22 +501,25 @@ static long host_ioctl(struct lx_file *f, unsigned cmd, uint64_t arg)
  * handle kept.  While kept, the file is as open as it was before the
  * close, only for longer by a few calls of the thread.
  */
-static bool host_keep(struct lx_file *f)
+static bool host_keep(struct lx_file *f, uint64_t id)
 {
 	struct lx_thread *t = lx_current_thread();
 	FILE_INTERNAL_INFORMATION in;
 	IO_STATUS_BLOCK io;
 
-	if (!t || !t->in_close || !f->priv || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY ||
-	    (f->flags & LX_O_PATH) ||
-	    f->is_dir || !lx_meta_by_id(f->dev) ||
-	    !NT_SUCCESS(NtQueryInformationFile(f->handle, &io, &in, sizeof(in),
-	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)))
+	if (!t || !t->in_close || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY ||
+	    (f->flags & LX_O_PATH) || f->is_dir || !lx_meta_by_id(f->dev))
 		return false;
+	if (!id) {
+		if (!NT_SUCCESS(NtQueryInformationFile(f->handle, &io, &in, sizeof(in),
+		                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)))
+			return false;
+		id = (uint64_t)in.IndexNumber.QuadPart;
+	}
 	lx_host_kept_close(t);
 	t->kept_handle = f->handle;
 	t->kept_dev = f->dev;
-	t->kept_id = (uint64_t)in.IndexNumber.QuadPart;
+	t->kept_id = id;
 	return true;
 }
 
@@ -575,11 +578,13 @@ void lx_host_kept_syscall(struct lx_thread *t, int64_t nr)
  * whose handle may be kept (host_keep); a memfd's seal state. */
 static void host_release(struct lx_file *f)
 {
+	bool kept = false;
+
 	if (f->which == LX_HOST_MEMFD)
 		lx_memfd_seals_release(f); /* priv: its seals (memfd_seals.c) */
 	else if (f->priv && f->handle)
-		lx_statcache_closed(f->priv, f->dev, f->handle);
-	if (f->handle && !(f->which != LX_HOST_MEMFD && host_keep(f)))
+		kept = host_keep(f, lx_statcache_closed(f->priv, f->dev, f->handle));
+	if (f->handle && !kept)
 		NtClose(f->handle);
 	free(f->priv);
 }

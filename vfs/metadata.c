@@ -127,17 +127,6 @@ bool lx_meta_by_id(uint64_t dev)
 	return v && v->ops->by_id;
 }
 
-long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c)
-{
-	struct lx_kstat st;
-	long err;
-
-	if (!lx_meta_store(dev))
-		return -LX_EPERM;
-	err = lx_host_stat_handle(h, NULL, dev, &st);
-	return err ? err : lx_meta_change_stat(h, dev, &st, c);
-}
-
 /* Whether a time set by utimensat needs the record: the Windows time
  * alone gives it back where Windows keeps it exactly (100 ns units after
  * 1601), unless the record holds that same Windows time with other

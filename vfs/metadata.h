@@ -60,11 +60,10 @@ struct lx_meta_change {
 	int64_t atime_nt, mtime_nt; /* the Windows times set with them */
 };
 
-/* Applies a change to the record of the file behind h (on the volume of
- * st_dev dev), after the caller's permission checks. */
-long lx_meta_change(void *h, uint64_t dev, const struct lx_meta_change *c);
-/* The same for the file st describes as it is now; h may be NULL where the
- * backend works by id alone (lx_meta_by_id). */
+/* Applies a change to the record of the file st describes as it is now
+ * (on the volume of st_dev dev; its handle h, which may be NULL where the
+ * backend works by id alone, lx_meta_by_id), after the caller's
+ * permission checks. */
 long lx_meta_change_stat(void *h, uint64_t dev, const struct lx_kstat *st,
                          const struct lx_meta_change *c);
 /* The mode bits a kill_suid change takes from a file of that mode and

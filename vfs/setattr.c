@@ -46,17 +46,15 @@ static void target_done(struct target *t)
 	t->f = NULL;
 }
 
-/* The host file a description stands for, for a change (the reference
- * to f is the call's): on a mount whose Linux
- * metadata a change of owner or mode writes without the file's handle
- * (meta_only, and the record keeps it), the description's own handle, for
- * the stat; otherwise opened again with the access needed (ReOpenFile):
- * a file open read-only may still have its times set.  Not the
- * description's handle for times: a time set through a handle stops
- * Windows from updating it at that handle's later writes (FAT's and
- * NTFS's cleanup), where Linux's next write sets mtime again.  Wine reads
- * the head of the file at ReOpenFile, which updates a Linux atime under
- * relatime: another reason to avoid it where it is not needed. */
+/* The host file a description stands for, for a change (the call's
+ * reference to f goes with it).  On a mount whose Linux metadata a change
+ * of owner or mode writes without the file's handle (meta_only), the
+ * description's own handle, for the stat; otherwise the file opened again
+ * with the access needed (ReOpenFile): a file open read-only may still
+ * have its times set.  Never the description's handle for times: a time
+ * set through a handle stops Windows from updating it at that handle's
+ * later writes (FAT's and NTFS's cleanup), where Linux's next write sets
+ * mtime again. */
 static long reopen_file(struct lx_file *f, uint32_t access, bool meta_only, struct target *t,
                         uint64_t *dev)
 {
@@ -305,16 +303,13 @@ static long nt_time(const struct lx_utimespec *t, int64_t now, int64_t *out)
 /* The owner (or CAP_FOWNER) may set any time; anyone with write
  * permission may set both to now (setattr_prepare's ATTR_TIMES_SET,
  * inode_owner_or_capable). */
-static long may_set_times(HANDLE h, uint64_t dev, bool explicit_times)
+static long may_set_times(const struct lx_kstat *st, bool explicit_times)
 {
-	struct lx_kstat st;
-	long err = lx_host_stat_handle(h, NULL, dev, &st);
-
-	if (err || lx_owner_or_capable(&st))
-		return err;
+	if (lx_owner_or_capable(st))
+		return 0;
 	if (explicit_times)
 		return -LX_EPERM;
-	return lx_permission(&st, LX_W_OK, false);
+	return lx_permission(st, LX_W_OK, false);
 }
 
 /* do_utimes: sets the times t (both LX_UTIME_NOW for a NULL times
@@ -328,6 +323,7 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 	int64_t now;
 	uint64_t dev;
 	struct target tg;
+	struct lx_kstat st;
 	bool is_dir;
 	long err;
 
@@ -352,9 +348,12 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 		target_done(&tg);
 		return 0;
 	}
-	if (lx_meta_store(dev))
-		err = may_set_times(tg.h, dev, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
-		                            (t[1].tv_nsec != LX_UTIME_NOW && t[1].tv_nsec != LX_UTIME_OMIT));
+	/* One stat serves the check and the record's change: what the
+	 * change takes from it (the id, the type, the owners) the times do
+	 * not alter. */
+	if (lx_meta_store(dev) && !(err = lx_host_stat_handle(tg.h, NULL, dev, &st)))
+		err = may_set_times(&st, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
+		                         (t[1].tv_nsec != LX_UTIME_NOW && t[1].tv_nsec != LX_UTIME_OMIT));
 	if (!err) {
 		basic.ChangeTime.QuadPart = now;
 		err = set_info(tg.h, &basic, sizeof(basic), LX_FileBasicInformation);
@@ -369,7 +368,7 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 		          (struct lx_timespec64){ t[0].tv_sec, (uint32_t)t[0].tv_nsec };
 		c.mtime = t[1].tv_nsec == LX_UTIME_NOW ? lx_time_from_nt(now) :
 		          (struct lx_timespec64){ t[1].tv_sec, (uint32_t)t[1].tv_nsec };
-		err = lx_meta_change(tg.h, dev, &c);
+		err = lx_meta_change_stat(tg.h, dev, &st, &c);
 	}
 	target_done(&tg);
 	return err;

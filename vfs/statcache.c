@@ -333,7 +333,7 @@ static int lookup(uint64_t hash, uint64_t key, const struct lx_metacache_tag *di
  * link.  The queries go through the handle, whose fd Wine has cached
  * since the creation read the file's id: no request.
  */
-void lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h)
+uint64_t lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h)
 {
 	FILE_BASIC_INFORMATION basic;
 	FILE_STANDARD_INFORMATION std;
@@ -347,25 +347,27 @@ void lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h)
 	int i;
 
 	if (!name_slots() || !entries)
-		return;
+		return 0;
 	v = lx_meta_store(dev);
 	if (!v || !v->store)
-		return;
+		return 0;
 	dirs = lx_metacache_dirs_tag(v->cache_key);
 	i = lookup(hash, exact_hash(nt_path, len), &dirs, &b);
 	if (i < 0 || b.ctime || !(b.flags & BOUND_ONE_LINK))
-		return;
+		return 0;
 	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &in, sizeof(in),
-	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)) ||
-	    (uint64_t)in.IndexNumber.QuadPart != b.id ||
+	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)))
+		return 0;
+	if ((uint64_t)in.IndexNumber.QuadPart != b.id ||
 	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
 	                                       (FILE_INFORMATION_CLASS)LX_FileStandardInformation)) ||
 	    std.NumberOfLinks != 1 || std.DeletePending ||
 	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &basic, sizeof(basic),
 	                                       (FILE_INFORMATION_CLASS)LX_FileBasicInformation)))
-		return;
+		return (uint64_t)in.IndexNumber.QuadPart;
 	b.ctime = basic.ChangeTime.QuadPart;
 	lx_shared_write(entry_at(bucket(hash) + (size_t)i), &b, BINDING_WORDS);
+	return (uint64_t)in.IndexNumber.QuadPart;
 }
 
 /* Gives the created files of the listed directory (dir, n characters)

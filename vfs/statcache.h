@@ -40,8 +40,9 @@ void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag 
                           uint64_t id, bool is_dir);
 /* The creator's last close of the file lx_statcache_created bound at
  * nt_path (on the mount with st_dev dev), through its handle h: the
- * binding takes the file's ChangeTime (vfs/statcache.c). */
-void lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h);
+ * binding takes the file's ChangeTime (vfs/statcache.c).  Returns the
+ * file id when it read it from h, 0 when it did not. */
+uint64_t lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h);
 /* The name at nt_path may now name another file or none, or its file
  * gained a link: rename (both names), unlink, rmdir, link (both names).
  * Called after the change, whatever its outcome. */
