@@ -777,6 +777,8 @@ CASES = [
     # several pollers of one FIFO all wake, a writer waiting for room too.
     dict(name="fifo-poll-wakeup", prog="fifos", args=["pollwake"], rootfs=True, timeout=60),
     dict(name="fifo-poll-many", prog="fifos", args=["pollers"], rootfs=True, timeout=60),
+    # Two threads of one process polling one description for different events.
+    dict(name="fifo-poll-threads", prog="fifos", args=["threadpoll"], rootfs=True, timeout=60),
     # A blocked read (write) learns of the death of the process holding the
     # other end, ten times each.
     dict(name="fifo-kill-wakes", prog="fifos", args=["killwake"], rootfs=True, timeout=60),

@@ -4,7 +4,7 @@
  * what Linux answers, so that the native run is the expected output.
  *
  *   fifos rdwr | nonblock | enxio | poll | sigpipe | writers | kill | fork | eintr
- *         | killreader | lifetime | pollwake | pollers | killwake
+ *         | killreader | lifetime | pollwake | pollers | killwake | threadpoll
  *         | pingpong [o|p|s] [time]
  */
 #ifndef _GNU_SOURCE
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -774,6 +775,85 @@ static void mode_pollwake(void)
 	}
 }
 
+/*
+ * Two threads of one process poll one description of a FIFO at once: one
+ * for POLLIN, which each round's write wakes, while the other keeps
+ * polling for POLLPRI (never ready on a FIFO) with a timeout of 1 ms, so
+ * that it waits again and again just before and after the write.  With
+ * FIFOS_TIME set, the mean and the worst time from the write to the
+ * POLLIN thread's return go to stderr (a wake-up lost to the other
+ * thread's next wait costs poll's periodic look, 50 ms).
+ */
+enum { THREADPOLL_ROUNDS = 20 };
+static pthread_barrier_t threadpoll_barrier;
+static int threadpoll_fd, threadpoll_failed, threadpoll_done;
+static struct timespec threadpoll_woke;
+
+static void *threadpoll_in(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < THREADPOLL_ROUNDS; i++) {
+		struct pollfd p = { .fd = threadpoll_fd, .events = POLLIN };
+		pthread_barrier_wait(&threadpoll_barrier);
+		if (poll(&p, 1, 10000) != 1 || !(p.revents & POLLIN))
+			__atomic_add_fetch(&threadpoll_failed, 1, __ATOMIC_RELAXED);
+		clock_gettime(CLOCK_MONOTONIC, &threadpoll_woke);
+		pthread_barrier_wait(&threadpoll_barrier);
+	}
+	return NULL;
+}
+
+static void *threadpoll_pri(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&threadpoll_done, __ATOMIC_RELAXED)) {
+		struct pollfd p = { .fd = threadpoll_fd, .events = POLLPRI };
+		if (poll(&p, 1, 1) != 0)
+			__atomic_add_fetch(&threadpoll_failed, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void mode_threadpoll(void)
+{
+	pthread_t in, pri;
+	double sum = 0, worst = 0;
+	char c;
+	int w;
+
+	make_fifo();
+	threadpoll_fd = open(FIFO, O_RDONLY | O_NONBLOCK);
+	w = open(FIFO, O_WRONLY);
+	pthread_barrier_init(&threadpoll_barrier, NULL, 2);
+	pthread_create(&in, NULL, threadpoll_in, NULL);
+	pthread_create(&pri, NULL, threadpoll_pri, NULL);
+	for (int i = 0; i < THREADPOLL_ROUNDS; i++) {
+		struct timespec t0;
+		pthread_barrier_wait(&threadpoll_barrier);
+		usleep(20000); /* the POLLIN thread waits by now, most likely */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (write(w, "x", 1) != 1)
+			threadpoll_failed++;
+		pthread_barrier_wait(&threadpoll_barrier);
+		double ms = ms_since(&t0) - ms_since(&threadpoll_woke);
+		sum += ms / THREADPOLL_ROUNDS;
+		worst = ms > worst ? ms : worst;
+		if (read(threadpoll_fd, &c, 1) != 1)
+			threadpoll_failed++;
+	}
+	__atomic_store_n(&threadpoll_done, 1, __ATOMIC_RELAXED);
+	pthread_join(in, NULL);
+	pthread_join(pri, NULL);
+	printf("a POLLIN poller beside a POLLPRI poller of one description: %s\n",
+	       threadpoll_failed ? "a wake-up missed" : "woken by every write");
+	if (getenv("FIFOS_TIME"))
+		fprintf(stderr, "threadpoll: from the write to the POLLIN thread's return %.1f ms on "
+		        "average, %.1f ms at worst\n", sum, worst);
+	close(w);
+	close(threadpoll_fd);
+	unlink(FIFO);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -786,7 +866,7 @@ int main(int argc, char **argv)
 		{ "eintr", mode_eintr }, { "killreader", mode_killreader },
 		{ "lifetime", mode_lifetime }, { "pollwake", mode_pollwake },
 		{ "pollers", mode_pollers },
-		{ "killwake", mode_killwake },
+		{ "killwake", mode_killwake }, { "threadpoll", mode_threadpoll },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -799,6 +879,6 @@ int main(int argc, char **argv)
 			modes[i].run();
 			return 0;
 		}
-	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader|lifetime|pollwake|pollers|killwake|pingpong\n");
+	fprintf(stderr, "usage: fifos rdwr|nonblock|enxio|poll|sigpipe|writers|kill|fork|eintr|killreader|lifetime|pollwake|pollers|killwake|threadpoll|pingpong\n");
 	return 2;
 }
