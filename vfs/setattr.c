@@ -187,19 +187,21 @@ static long open_for_change(int dirfd, const uint64_t *upath, int flags, uint32_
  * keeps the handle of a file it has just closed (lx_host_kept), the walk
  * looks at the name first (through the stat cache, usually without a
  * request to Wine's server), and the kept handle serves when the walk
- * finds its file. */
+ * finds its file; *seen is then what the walk saw (true returned in
+ * *have_seen), as chmod takes it. */
 static long open_for_times(int dirfd, const uint64_t *upath, int flags, struct target *t,
-                           bool *is_dir, uint64_t *dev)
+                           bool *is_dir, uint64_t *dev, struct lx_kstat *seen, bool *have_seen)
 {
-	struct lx_kstat seen;
 	long err;
 
+	*have_seen = false;
 	if (upath && lx_host_kept_any()) {
-		err = open_for_change(dirfd, upath, flags, FILE_WRITE_ATTRIBUTES, t, is_dir, dev, &seen);
+		err = open_for_change(dirfd, upath, flags, FILE_WRITE_ATTRIBUTES, t, is_dir, dev, seen);
 		if (err || t->h)
 			return err;
-		if ((t->h = lx_host_kept(*dev, seen.ino))) {
+		if ((t->h = lx_host_kept(*dev, seen->ino))) {
 			t->kept = true;
+			*have_seen = true;
 			return 0;
 		}
 	}
@@ -324,7 +326,7 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 	uint64_t dev;
 	struct target tg;
 	struct lx_kstat st;
-	bool is_dir;
+	bool is_dir, have_st;
 	long err;
 
 	GetSystemTimeAsFileTime(&ft);
@@ -340,7 +342,8 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 		return -LX_EFAULT;
 	err = open_for_times(dirfd, upath ? &upath : NULL,
 	                     (flags & LX_AT_EMPTY_PATH) |
-	                     ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &tg, &is_dir, &dev);
+	                     ((flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LX_AT_FOLLOW), &tg, &is_dir, &dev,
+	                     &st, &have_st);
 	if (err)
 		return err;
 	/* Both omitted: the name is checked, nothing changes (vfs_utimes). */
@@ -348,10 +351,10 @@ static long set_times(int dirfd, uint64_t upath, const struct lx_utimespec t[2],
 		target_done(&tg);
 		return 0;
 	}
-	/* One stat serves the check and the record's change: what the
-	 * change takes from it (the id, the type, the owners) the times do
-	 * not alter. */
-	if (lx_meta_store(dev) && !(err = lx_host_stat_handle(tg.h, NULL, dev, &st)))
+	/* One stat serves the check and the record's change (the walk's,
+	 * where the kept handle serves): what the change takes from it (the
+	 * id, the type, the owners) the times do not alter. */
+	if (lx_meta_store(dev) && (have_st || !(err = lx_host_stat_handle(tg.h, NULL, dev, &st))))
 		err = may_set_times(&st, (t[0].tv_nsec != LX_UTIME_NOW && t[0].tv_nsec != LX_UTIME_OMIT) ||
 		                         (t[1].tv_nsec != LX_UTIME_NOW && t[1].tv_nsec != LX_UTIME_OMIT));
 	if (!err) {
