@@ -4,10 +4,11 @@
  * live in the process's record: fork copies them, execve computes new
  * ones from them, and capget of another process reads them there.  Linux
  * keeps them per thread; here, as the ids, they belong to the process.
- * There are no file capabilities and no user namespaces; the bounding
+ * execve applies file capabilities; there are no user namespaces; the bounding
  * set starts as every capability of Linux 5.15.
  */
 #include "capability.h"
+#include "handoff.h"
 #include "identity.h"
 #include "instance.h"
 #include "proc.h"
@@ -89,25 +90,65 @@ void lx_cap_fix_setfsuid(long old_fsuid)
 		r->cap_effective |= r->cap_permitted & CAP_FS_SET;
 }
 
-/* cap_bprm_creds_from_file without file capabilities: root (real or
- * effective) gets the bounding set and its inheritable set permitted
- * (handle_privileged_root), anyone else nothing; a set-ID execve (the
- * effective ids not the real ones) empties the ambient set, which is
- * then permitted too; the effective set is the permitted one for an
- * effective root, else the ambient set; SECURE_KEEP_CAPS goes. */
-bool lx_cap_exec(void)
+bool lx_cap_exec_secure;
+
+/* bprm_caps_from_vfs_caps: pP' = (X & fP) | (pI & fI), where X is the
+ * bounding set; neither changes at execve, so execve can ask first. */
+static uint64_t file_permitted(const struct lx_proc_record *r, const struct lx_file_caps *f)
+{
+	return (r->cap_bset & f->permitted) | (r->cap_inheritable & f->inheritable);
+}
+
+long lx_cap_exec_check(const struct lx_file_caps *f)
+{
+	if (f->state < 0)
+		return f->state;
+	/* A file with the effective flag whose permitted capabilities the
+	 * process could not all get: it would run without them. */
+	if (f->state > 0 && f->effective && (f->permitted & ~file_permitted(lx_proc_self, f)))
+		return -LX_EPERM;
+	return 0;
+}
+
+/*
+ * cap_bprm_creds_from_file, once execve has set the new ids: the file's
+ * capabilities give pP' = (X & fP) | (pI & fI) (get_file_caps, without
+ * them nothing); then root (real or effective) gets the bounding set and
+ * its inheritable set permitted (handle_privileged_root), but not from a
+ * set-user-ID-root file with capabilities run by someone else, and an
+ * effective root has them effective; file capabilities or a set-ID
+ * execve (the effective ids not the real ones) empty the ambient set,
+ * which is then permitted too; the effective set is the permitted one
+ * when the file's effective flag (or root) says so, else the ambient
+ * set; SECURE_KEEP_CAPS goes.  lx_cap_exec_secure is the secureexec that
+ * makes AT_SECURE: a set-ID execve, or one that raised a process that
+ * is not a real root above its ambient set.
+ */
+bool lx_cap_exec(const struct lx_file_caps *f)
 {
 	struct lx_proc_record *r = lx_proc_self;
 	uint64_t old = r->cap_permitted;
-	uint64_t permitted = lx_uid == 0 || lx_euid == 0 ? r->cap_bset | r->cap_inheritable : 0;
+	bool has_fcap = f && f->state > 0;
+	bool effective = has_fcap && f->effective;
+	bool is_setid = lx_euid != lx_uid || lx_egid != lx_gid;
+	uint64_t permitted = has_fcap ? file_permitted(r, f) : 0;
+
+	if (!(has_fcap && lx_euid == 0 && lx_uid != 0)) {
+		if (lx_uid == 0 || lx_euid == 0)
+			permitted = r->cap_bset | r->cap_inheritable;
+		if (lx_euid == 0)
+			effective = true;
+	}
 	bool gained = (permitted & ~old) != 0;
 
-	if (lx_euid != lx_uid || lx_egid != lx_gid)
+	if (has_fcap || is_setid)
 		r->cap_ambient = 0;
 	permitted |= r->cap_ambient;
 	r->cap_permitted = permitted;
-	r->cap_effective = lx_euid == 0 ? permitted : r->cap_ambient;
+	r->cap_effective = effective ? permitted : r->cap_ambient;
 	r->securebits &= ~SECURE_KEEP_CAPS_BIT;
+	lx_cap_exec_secure = is_setid ||
+	                     (lx_uid != 0 && (effective || (permitted & ~r->cap_ambient)));
 	return gained;
 }
 

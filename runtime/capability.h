@@ -42,10 +42,19 @@ void lx_cap_start(void);
 void lx_cap_fix_setuid(long old_uid, long old_euid, long old_suid);
 /* The same after setfsuid (LSM_SETID_FS). */
 void lx_cap_fix_setfsuid(long old_fsuid);
-/* cap_bprm_creds_from_file for a file without file capabilities, once
- * execve has set the new ids; true when the permitted set grew, which
- * clears the personality's PER_CLEAR_ON_SETID. */
-bool lx_cap_exec(void);
+struct lx_file_caps;
+
+/* Whether execve may run a file with these capabilities (handoff.h):
+ * EINVAL for a value the kernel refuses, EPERM where the file's effective
+ * flag asks for permitted capabilities the bounding and inheritable sets
+ * cannot give.  Asked before execve's point of no return. */
+long lx_cap_exec_check(const struct lx_file_caps *f);
+/* cap_bprm_creds_from_file for a file with these capabilities (NULL or
+ * state 0: none), once execve has set the new ids; true when the
+ * permitted set grew, which clears the personality's PER_CLEAR_ON_SETID. */
+bool lx_cap_exec(const struct lx_file_caps *f);
+/* The last execve's secureexec (AT_SECURE). */
+extern bool lx_cap_exec_secure;
 
 /* prctl(2)'s capability options (cap_task_prctl): PR_CAPBSET_READ,
  * PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS. */

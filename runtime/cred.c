@@ -106,7 +106,7 @@ void lx_cred_exec_setid(bool set_uid, uint32_t uid, bool set_gid, uint32_t gid)
 	lx_cred_publish();
 }
 
-void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid)
+void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid, const struct lx_file_caps *caps)
 {
 	/* bprm_fill_uid: set-group-ID counts only with group execute;
 	 * either bit, or a permitted set that grew, clears the
@@ -115,7 +115,7 @@ void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid)
 	bool set_gid = (mode & (LX_S_ISGID | S_IXGRP_BIT)) == (LX_S_ISGID | S_IXGRP_BIT);
 
 	lx_cred_exec_setid(set_uid, uid, set_gid, gid);
-	bool caps_gained = lx_cap_exec();
+	bool caps_gained = lx_cap_exec(caps);
 	lx_personality_exec(set_uid || set_gid || caps_gained);
 }
 
@@ -144,6 +144,7 @@ void lx_cred_handoff_file(struct lx_handoff_buf *b, const struct lx_exec_file *x
 	c->file_mode = xf->mode;
 	c->file_uid = xf->uid;
 	c->file_gid = xf->gid;
+	c->file_caps = xf->caps;
 }
 
 /* What a vfork child may change and its parent must get back. */
@@ -194,7 +195,7 @@ void lx_cred_handoff_in(const struct lx_handoff *h)
 	lx_ngroups = c->ngroups > LX_NGROUPS_MAX ? LX_NGROUPS_MAX : (int)c->ngroups;
 	memcpy(lx_groups, c + 1, (size_t)lx_ngroups * sizeof(uint32_t));
 	if (h->kind == LX_HANDOFF_EXEC)
-		lx_cred_exec_file(c->file_mode, c->file_uid, c->file_gid);
+		lx_cred_exec_file(c->file_mode, c->file_uid, c->file_gid, &c->file_caps);
 	lx_cred_publish();
 }
 

@@ -31,6 +31,7 @@
 #include "exec_spare.h"
 #include "fork_spare.h"
 #include "handoff.h"
+#include "capability.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
 #include "mman.h"
@@ -378,6 +379,13 @@ static long do_execve(struct lx_syscall *sc, int dirfd, const char *path, int fl
 			continue;
 		}
 		break;
+	}
+	/* File capabilities that cannot be had fail the execve before its
+	 * point of no return (begin_new_exec's bprm_creds_from_file). */
+	r = lx_cap_exec_check(&xf->caps);
+	if (r < 0) {
+		free(xf->win_path);
+		goto out;
 	}
 	if (xf->nhead >= 2 && xf->head[0] == 'M' && xf->head[1] == 'Z') {
 		if (!lx_pe_is_packed(xf->head, xf->nhead))

@@ -162,7 +162,7 @@ long lx_exec_here_begin(const char *path, const struct lx_exec_file *xf, bool ow
 	/* The point of no return (begin_new_exec). */
 	lx_proc_self->execed = 1;
 	lx_proc_record_name(lx_proc_self, NULL, path);
-	lx_cred_exec_file(xf->mode, xf->uid, xf->gid);
+	lx_cred_exec_file(xf->mode, xf->uid, xf->gid, &xf->caps);
 	lx_vfs_close_on_exec();
 	lx_signal_exec_reset();
 	/* exec_mm_release: the robust futexes of the old image are released

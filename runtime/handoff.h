@@ -90,11 +90,22 @@ struct lx_handoff_sites {
 
 /* The credentials beyond the real uid and gid (runtime/sys_identity.c),
  * followed by ngroups gids. */
+/* A file's capabilities (security.capability, get_vfs_caps_from_disk):
+ * state 1 with the sets and the effective flag, 0 for none (or none that
+ * counts: a v3 value whose root id is not 0), or -LX_EINVAL for a value
+ * execve refuses. */
+struct lx_file_caps {
+	int32_t state;
+	uint32_t effective;
+	uint64_t permitted, inheritable;
+};
+
 struct lx_handoff_cred {
 	int64_t euid, suid, fsuid, egid, sgid, fsgid;
 	uint32_t ngroups;
 	uint32_t file_mode;        /* EXEC: the file's mode, for its set-ID bits */
 	uint32_t file_uid, file_gid;
+	struct lx_file_caps file_caps; /* EXEC: the file's capabilities */
 };
 
 /* A child handed to the new image of an execve. */
@@ -173,6 +184,7 @@ void lx_cwd_copy(char *out); /* vfs/resolve.c, LX_PATH_MAX bytes */
 struct lx_exec_file {
 	wchar_t *win_path;
 	uint32_t mode, uid, gid;   /* the file's, for set-user-ID and set-group-ID */
+	struct lx_file_caps caps;  /* and its capabilities */
 	char linux_path[LX_PATH_MAX];
 	char head[4096];
 	size_t nhead;

@@ -42,10 +42,13 @@ bool lx_cred_in_group_real(uint32_t gid);
  * bprm_fill_uid and commit_creds): effective and saved ids follow the
  * file's owner. */
 void lx_cred_exec_setid(bool set_uid, uint32_t uid, bool set_gid, uint32_t gid);
-/* Every execve, of a file of that mode and owner: its set-ID bits (the
- * set-group-ID bit counts only with group execute), then the
- * capabilities and the personality as execve recomputes them. */
-void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid);
+struct lx_file_caps;
+
+/* Every execve, of a file of that mode and owner and with those
+ * capabilities (handoff.h): its set-ID bits (the set-group-ID bit counts
+ * only with group execute), then the capabilities and the personality
+ * as execve recomputes them. */
+void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid, const struct lx_file_caps *caps);
 
 /* A copy of the credentials and its return, for vfork's child
  * (runtime/vfork.c); lx_cred_restore frees the copy. */

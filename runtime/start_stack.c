@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cpuid.h>
 
+#include "capability.h"
 #include "identity.h"
 #include "image.h"
 #include "lxnt/layout.h"
@@ -133,8 +134,9 @@ uint64_t lx_build_initial_stack(const struct lx_strvec *argv, const struct lx_st
 		{ LX_AT_EUID, (uint64_t)lx_euid },
 		{ LX_AT_GID, (uint64_t)lx_gid },
 		{ LX_AT_EGID, (uint64_t)lx_egid },
-		/* a set-ID execve (cap_bprm_creds_from_file's secureexec) */
-		{ LX_AT_SECURE, lx_euid != lx_uid || lx_egid != lx_gid },
+		/* a set-ID execve, or one that raised the capabilities
+		 * (cap_bprm_creds_from_file's secureexec) */
+		{ LX_AT_SECURE, lx_euid != lx_uid || lx_egid != lx_gid || lx_cap_exec_secure },
 		{ LX_AT_HWCAP, hwcap() },
 		{ LX_AT_HWCAP2, 0 }, /* no FSGSBASE: the guest's FS is emulated */
 		{ LX_AT_CLKTCK, 100 },

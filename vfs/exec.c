@@ -10,6 +10,9 @@
 
 #include "handoff.h"
 #include "lxnt/pack.h"
+#include "metadata.h"
+#include "metastore.h"
+#include "metaxattr.h"
 #include "vfs.h"
 #include "nt.h"
 
@@ -112,6 +115,77 @@ long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st)
 	return 0;
 }
 
+/* include/uapi/linux/capability.h's vfs_cap_data. */
+#define VFS_CAP_REVISION_MASK 0xff000000u
+#define VFS_CAP_REVISION_1 0x01000000u
+#define VFS_CAP_REVISION_2 0x02000000u
+#define VFS_CAP_REVISION_3 0x03000000u
+#define VFS_CAP_FLAGS_EFFECTIVE 0x000001u
+#define XATTR_CAPS_SZ_1 12
+#define XATTR_CAPS_SZ_2 20
+#define XATTR_CAPS_SZ_3 24
+#define CAP_VALID_MASK ((UINT64_C(1) << 41) - 1)
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* get_vfs_caps_from_disk() in the only user namespace there is: a value
+ * of a known revision and its exact size, the sets masked to the known
+ * capabilities; a v3 value counts only with root id 0 (another's root
+ * does not own this namespace: as no value). */
+static void file_caps(const struct lx_node *node, const struct lx_kstat *st, struct lx_file_caps *out)
+{
+	struct lx_xattrs x;
+	const unsigned char *v;
+	uint32_t n, magic, words;
+
+	memset(out, 0, sizeof(*out));
+	if (!(st->meta_flags & LX_META_F_XATTRS) || lx_meta_xattrs_get(node->mount->dev, st, &x))
+		return;
+	v = lx_xattrs_find(&x, LX_XATTR_CAPS, strlen(LX_XATTR_CAPS), &n);
+	if (!v)
+		goto done;
+	out->state = -LX_EINVAL;
+	if (n < 4)
+		goto done;
+	magic = le32(v);
+	switch (magic & VFS_CAP_REVISION_MASK) {
+	case VFS_CAP_REVISION_1:
+		words = 1;
+		if (n != XATTR_CAPS_SZ_1)
+			goto done;
+		break;
+	case VFS_CAP_REVISION_2:
+		words = 2;
+		if (n != XATTR_CAPS_SZ_2)
+			goto done;
+		break;
+	case VFS_CAP_REVISION_3:
+		words = 2;
+		if (n != XATTR_CAPS_SZ_3)
+			goto done;
+		if (le32(v + 20)) {
+			out->state = 0;
+			goto done;
+		}
+		break;
+	default:
+		goto done;
+	}
+	out->state = 1;
+	out->effective = (magic & VFS_CAP_FLAGS_EFFECTIVE) != 0;
+	for (uint32_t i = 0; i < words; i++) {
+		out->permitted |= (uint64_t)le32(v + 4 + 8 * i) << (32 * i);
+		out->inheritable |= (uint64_t)le32(v + 8 + 8 * i) << (32 * i);
+	}
+	out->permitted &= CAP_VALID_MASK;
+	out->inheritable &= CAP_VALID_MASK;
+done:
+	lx_xattrs_free(&x);
+}
+
 static bool node_is_link(struct lx_node *node)
 {
 	struct lx_kstat st;
@@ -157,6 +231,7 @@ long lx_vfs_exec_probe(int dirfd, const char *path, int at_flags, struct lx_exec
 	out->mode = st.mode;
 	out->uid = st.uid;
 	out->gid = st.gid;
+	file_caps(&node, &st, &out->caps);
 	long got = read_head(out->win_path, out->head, sizeof(out->head));
 	if (got < 0)
 		err = got;

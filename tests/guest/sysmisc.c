@@ -11,9 +11,11 @@
  * another process) and sched_rr_get_interval(2); memfd_create(2) (the file, its name in /proc, I/O,
  * ftruncate, MAP_SHARED across fork, the fd across execve; in "memfd-seals"
  * its file seals, in other processes too).  Modes: "personality", "caps", "sched", "memfd",
- * "memfd-seals", "setid" (in a rootfs: execve of a set-user-ID file);
- * "show-personality", "show-caps", "show-sched", "show-memfd FD" and
- * "show-seals FD" print the caller's (run through execve).
+ * "memfd-seals", "setid" (in a rootfs: execve of a set-user-ID file),
+ * "filecaps" (in a rootfs: execve of files with capabilities);
+ * "show-personality", "show-caps", "show-fcaps", "show-sched",
+ * "show-memfd FD" and "show-seals FD" print the caller's (run through
+ * execve).
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -31,8 +33,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/auxv.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -1122,6 +1126,106 @@ static void setid_exec(const char *self)
 	unlink("suid-prog");
 }
 
+/* A security.capability value (include/uapi/linux/capability.h's
+ * vfs_ns_cap_data: v2 is its first 20 bytes). */
+static int set_file_caps(const char *path, unsigned rev, int effective, unsigned long long prm,
+                         unsigned long long inh, unsigned rootid)
+{
+	struct vfs_ns_cap_data v = {
+		.magic_etc = rev | (effective ? VFS_CAP_FLAGS_EFFECTIVE : 0),
+		.data = { { (unsigned)prm, (unsigned)inh }, { (unsigned)(prm >> 32), (unsigned)(inh >> 32) } },
+		.rootid = rootid,
+	};
+
+	errno = 0;
+	return setxattr(path, "security.capability", &v,
+	                rev == VFS_CAP_REVISION_3 ? XATTR_CAPS_SZ_3 : XATTR_CAPS_SZ_2, 0);
+}
+
+/* A child that becomes uid 1000 (keeping the inheritable set inh, which
+ * root sets first) with bounding capability drop dropped (-1: none), then
+ * runs path show-fcaps, from a vfork child of its own with use_vfork;
+ * uid 0 stays root. */
+static void exec_fcaps_how(const char *what, const char *path, uid_t uid, unsigned long long inh,
+                           int drop, int use_vfork)
+{
+	pid_t pid;
+
+	printf("-- %s\n", what);
+	pid = fork();
+	if (pid == 0) {
+		struct sets s;
+		if (cap_get(0, &s))
+			_exit(3);
+		s.inh = inh;
+		if (cap_set(&s) || (drop >= 0 && prctl(PR_CAPBSET_DROP, drop, 0, 0, 0)))
+			_exit(4);
+		if (uid && setresuid(uid, uid, uid))
+			_exit(2);
+		if (use_vfork) {
+			volatile int err = 0;
+			int st;
+			pid_t v = vfork();
+			if (v == 0) {
+				execl(path, path, "show-fcaps", (char *)NULL);
+				err = errno;
+				_exit(127);
+			}
+			if (err)
+				printf("execve: -1 %s\n", strerrorname_np(err));
+			_exit(v > 0 && waitpid(v, &st, 0) == v && WIFEXITED(st) ? WEXITSTATUS(st) : 126);
+		}
+		execl(path, path, "show-fcaps", (char *)NULL);
+		printf("execve: -1 %s\n", strerrorname_np(errno));
+		_exit(127);
+	}
+	wait_child(what, pid);
+}
+
+static void exec_fcaps(const char *what, const char *path, uid_t uid, unsigned long long inh, int drop)
+{
+	exec_fcaps_how(what, path, uid, inh, drop, 0);
+}
+
+/* execve of files with capabilities (get_file_caps,
+ * cap_bprm_creds_from_file): a user other than root gets (X & fP) |
+ * (pI & fI), effective only with the file's effective flag; root gets
+ * the bounding set whatever the file says; a set-user-ID-root file with
+ * capabilities gives another user only the file's; an effective flag
+ * whose permitted capabilities cannot all be had is EPERM; a v3 value
+ * for another root id counts as none; AT_SECURE for each. */
+static void file_caps_exec(const char *self)
+{
+	const unsigned long long fp = BIT(CAP_DAC_OVERRIDE) | BIT(CAP_NET_BIND_SERVICE);
+
+	printf("copy: %s\n", yes(copy_self(self, "caps-prog") == 0));
+	report("chmod 0755", chmod("caps-prog", 0755));
+	report("set v2, effective", set_file_caps("caps-prog", VFS_CAP_REVISION_2, 1, fp, BIT(CAP_KILL), 0));
+	exec_fcaps("uid 1000, effective", "./caps-prog", 1000, 0, -1);
+	exec_fcaps("uid 1000, effective, pI has CAP_KILL", "./caps-prog", 1000, BIT(CAP_KILL) | BIT(CAP_CHOWN), -1);
+	exec_fcaps("uid 1000, effective, CAP_NET_BIND_SERVICE not bounding", "./caps-prog", 1000, 0,
+	           CAP_NET_BIND_SERVICE);
+	exec_fcaps_how("uid 1000, effective, pI has CAP_KILL, vfork", "./caps-prog", 1000,
+	               BIT(CAP_KILL), -1, 1);
+	exec_fcaps_how("uid 1000, effective, CAP_NET_BIND_SERVICE not bounding, vfork", "./caps-prog",
+	               1000, 0, CAP_NET_BIND_SERVICE, 1);
+	exec_fcaps("uid 0, effective", "./caps-prog", 0, 0, -1);
+	report("set v2", set_file_caps("caps-prog", VFS_CAP_REVISION_2, 0, fp, 0, 0));
+	exec_fcaps("uid 1000, not effective", "./caps-prog", 1000, 0, -1);
+	exec_fcaps("uid 1000, not effective, CAP_NET_BIND_SERVICE not bounding", "./caps-prog", 1000, 0,
+	           CAP_NET_BIND_SERVICE);
+	report("set v3, root id 0", set_file_caps("caps-prog", VFS_CAP_REVISION_3, 1, fp, 0, 0));
+	exec_fcaps("uid 1000, v3 root id 0", "./caps-prog", 1000, 0, -1);
+	report("set v3, root id 1000", set_file_caps("caps-prog", VFS_CAP_REVISION_3, 1, fp, 0, 1000));
+	exec_fcaps("uid 1000, v3 root id 1000", "./caps-prog", 1000, 0, -1);
+	report("set v2, effective", set_file_caps("caps-prog", VFS_CAP_REVISION_2, 1, fp, 0, 0));
+	report("chmod 04755", chmod("caps-prog", 04755));
+	exec_fcaps("uid 1000, set-user-ID root", "./caps-prog", 1000, 0, -1);
+	report("removexattr", removexattr("caps-prog", "security.capability"));
+	exec_fcaps("uid 1000, set-user-ID root, no capabilities", "./caps-prog", 1000, 0, -1);
+	unlink("caps-prog");
+}
+
 int main(int argc, char **argv)
 {
 	char self[4096];
@@ -1142,6 +1246,13 @@ int main(int argc, char **argv)
 		printf("after execve: keepcaps %d\n", prctl(PR_GET_KEEPCAPS));
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "show-fcaps") == 0) {
+		show_caps("after execve", 0);
+		status_caps("after execve, status", getpid());
+		printf("after execve: uid %d euid %d, AT_SECURE %lu\n", (int)getuid(), (int)geteuid(),
+		       getauxval(AT_SECURE));
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "show-sched") == 0) {
 		show_sched("after execve", 0);
 		return 0;
@@ -1158,6 +1269,10 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "memfd") == 0) {
 		memfd_calls(self);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "filecaps") == 0) {
+		file_caps_exec(self);
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "setid") == 0) {
