@@ -55,7 +55,7 @@ static DWORD WINAPI spare_thread(void *xf)
  * (pipes see their ends close), waits for the new program and ends with
  * its exit code; a Windows program's exit code becomes the status.
  */
-static _Noreturn void become_stub(HANDLE process, HANDLE maker)
+static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays *relays)
 {
 	DWORD code = 0;
 
@@ -74,6 +74,8 @@ static _Noreturn void become_stub(HANDLE process, HANDLE maker)
 	/* de_thread: the other threads of the old image are no more, for
 	 * Linux; their tids go back to the instance. */
 	lx_ptable_free_threads(lx_getpid(), GetCurrentProcessId());
+	if (relays)
+		lx_relays_run(relays, process);
 	WaitForSingleObject(process, INFINITE);
 	lx_proc_account_image();
 	/* A status already written stays: the image's own exit, or SIGKILL
@@ -258,7 +260,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	CloseHandle(go);
 	if (pi.hThread)
 		CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, maker);
+	become_stub(pi.hProcess, maker, NULL);
 }
 
 static long exec_windows(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
@@ -274,9 +276,13 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 		return -LX_ENOMEM;
 	/* Close-on-exec fds give no standard handle; the stub closes every
 	 * fd once the program runs. */
-	si.hStdInput = lx_vfs_fd_std_handle(0);
-	si.hStdOutput = lx_vfs_fd_std_handle(1);
-	si.hStdError = lx_vfs_fd_std_handle(2);
+	void *std[3] = { lx_vfs_fd_std_handle(0), lx_vfs_fd_std_handle(1), lx_vfs_fd_std_handle(2) };
+	/* Files without a handle of their own go through the stub; a vfork
+	 * child has no stub, and its program gets no handle for them. */
+	struct lx_relays *relays = lx_vfork_active() ? NULL : lx_relays_prepare(std);
+	si.hStdInput = std[0];
+	si.hStdOutput = std[1];
+	si.hStdError = std[2];
 	/* In a kill-on-close job from its creation on: a vfork child's until
 	 * it runs (runtime/process_create.c), otherwise the stub's for good,
 	 * for the stub stays the Linux process: when a signal ends it, the
@@ -298,8 +304,11 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 		CloseHandle(si.hStdOutput);
 	if (si.hStdError)
 		CloseHandle(si.hStdError);
-	if (!ok)
+	if (!ok) {
+		lx_relays_free(relays);
 		return lx_errno_from_win32(err);
+	}
+	lx_relays_started(relays);
 	/* The nice value and policy go with the process, as across any
 	 * execve (a vfork child's may differ from its parent's). */
 	lx_prio_apply_process(pi.hProcess, lx_proc_self);
@@ -332,7 +341,7 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 	if (publish_image(pi.hProcess))
 		ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, NULL);
+	become_stub(pi.hProcess, NULL, relays);
 }
 
 /* A rewritten ELF file: checked here, before the point of no return,

@@ -199,6 +199,22 @@ void *lx_vfs_fd_std_handle(int fd);
 /* The working directory as a Win32 path (malloc'd), or NULL. */
 wchar_t *lx_vfs_windows_cwd(void);
 
+/*
+ * Relays for a Windows program's standard handles that fds 0 to 2 cannot
+ * give it (a FIFO, a /proc file, /dev/zero ...; vfs/relay.c): for each
+ * std[fd] that is NULL while the fd is open and inherited, an inheritable
+ * pipe end in std[fd], the caller's to close as the other std handles;
+ * NULL when there is none.  lx_relays_started after the program was
+ * made; lx_relays_free if it was not.  lx_relays_run, the execve stub's
+ * wait: relays until the program has ended and its output pipes have
+ * reached their end, then lets the files go.
+ */
+struct lx_relays;
+struct lx_relays *lx_relays_prepare(void *std[3]);
+void lx_relays_started(struct lx_relays *rs);
+void lx_relays_free(struct lx_relays *rs);
+void lx_relays_run(struct lx_relays *rs, void *process);
+
 /* Identity, record and signal dispositions (runtime/child.c); exec resets
  * caught signals to SIG_DFL as execve(2) does. */
 long lx_handoff_common_out(struct lx_handoff_buf *b, void *proc, void *record, bool exec);
