@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -368,6 +369,16 @@ static void capfiles_make(void)
 			printf("chown %s: %s\n", setid[i].path, strerror(errno));
 		chmod(setid[i].path, setid[i].mode);
 	}
+	/* One with contents, for a store through a shared mapping. */
+	int fd = open("cap/s8", O_WRONLY | O_CREAT, 0600);
+	if (fd >= 0) {
+		if (write(fd, "contents", 8) != 8)
+			printf("write cap/s8: %s\n", strerror(errno));
+		close(fd);
+	}
+	if (chown("cap/s8", 1000, 1000))
+		printf("chown cap/s8: %s\n", strerror(errno));
+	chmod("cap/s8", 06755);
 	chmod("cap/other", 0600);
 	chmod("cap/prog", 0700);
 	utimensat(AT_FDCWD, "cap/other", old, 0);
@@ -378,7 +389,7 @@ static void capfiles_remove(void)
 	const char *files[] = { "cap/other", "cap/private/f", "cap/private/made", "cap/prog",
 	                        "cap/noexec", "cap/sticky/theirs", "cap/dev", "cap/fifo",
 	                        "cap/s1", "cap/s2", "cap/s3", "cap/s4", "cap/s5", "cap/s6",
-	                        "cap/s7", "cap/own1", "cap/own2", "cap/own3", "cap/l-other",
+	                        "cap/s7", "cap/s8", "cap/own1", "cap/own2", "cap/own3", "cap/l-other",
 	                        "cap/l-s1", "cap/l-theirs" };
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -430,6 +441,19 @@ static void setid_kills(void)
 	if (fd >= 0)
 		close(fd);
 	show_mode("cap/s7");
+	/* A store through a shared mapping takes nothing: Linux's page_mkwrite
+	 * updates the times, not the mode. */
+	fd = open("cap/s8", O_RDWR);
+	char *p = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	errno_result("shared mapping of a 06755 file", p == MAP_FAILED ? -1 : 0);
+	if (p != MAP_FAILED) {
+		p[0] = 'C';
+		errno_result("msync after a store", msync(p, 4096, MS_SYNC));
+		munmap(p, 4096);
+	}
+	if (fd >= 0)
+		close(fd);
+	show_mode("cap/s8");
 	/* A file that gains the bits after its description's first write:
 	 * through that description, then through a path. */
 	fd = open("cap/own1", O_WRONLY | O_CREAT | O_EXCL, 0755);
