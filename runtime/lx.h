@@ -137,6 +137,11 @@ struct lx_vfs_section {
 	void *writer;    /* HANDLE counting the view as a writable mapping, or NULL */
 };
 void lx_vfs_init(void);
+/* The mount table alone (the root's from LXNT_ROOT, its /etc/lxnt.conf,
+ * its metadata store): what a fork spare sets up before it is claimed,
+ * as it depends on nothing the hand-off brings; lx_vfs_init then does
+ * not again. */
+void lx_vfs_init_mounts(void);
 long lx_vfs_pread_host(int fd, void *buf, size_t count, int64_t offset);
 /* Closes every fd marked close-on-exec (execve, runtime/exec_here.c). */
 void lx_vfs_close_on_exec(void);

@@ -27,8 +27,12 @@ int main(void)
 	lx_errno_check_tables();
 	if (lx_exec_spare_wait[0])
 		lx_exec_spare_await(); /* an exec spare (runtime/exec_spare.c) */
-	if (lx_handoff_wait[0])
-		lx_handoff_await(); /* a fork spare (runtime/fork_spare.c) */
+	if (lx_handoff_wait[0]) {
+		/* A fork spare (runtime/fork_spare.c), which sets up its mounts
+		 * while it waits to be claimed. */
+		lx_vfs_init_mounts();
+		lx_handoff_await();
+	}
 	if (lx_handoff_block)
 		lx_random_handoff_in(lx_handoff_block);
 	if (lx_handoff_block && lx_handoff_block->kind == LX_HANDOFF_DAEMON)

@@ -140,9 +140,18 @@ static void release_win32_cwd(void)
 	SetCurrentDirectoryW(sys);
 }
 
-void lx_vfs_init(void)
+static bool mounts_ready;
+
+void lx_vfs_init_mounts(void)
 {
 	lx_mount_init();
+	mounts_ready = true;
+}
+
+void lx_vfs_init(void)
+{
+	if (!mounts_ready)
+		lx_mount_init();
 	/* A process with a hand-off gets its fds and cwd from it
 	 * (lx_vfs_handoff_in), not from Windows. */
 	if (!lx_handoff_block) {
