@@ -40,12 +40,26 @@ static long env_id(const wchar_t *name, long dflt)
 	return (long)id;
 }
 
+void lx_cred_to_record(struct lx_proc_record *r)
+{
+	int n = lx_ngroups < LX_RECORD_GROUPS ? lx_ngroups : LX_RECORD_GROUPS;
+
+	r->uid = lx_uid;
+	r->suid = lx_suid;
+	r->euid = lx_euid;
+	r->fsuid = lx_fsuid;
+	r->gid = lx_gid;
+	r->egid = lx_egid;
+	r->sgid = lx_sgid;
+	r->fsgid = lx_fsgid;
+	for (int i = 0; i < n; i++)
+		r->groups[i] = lx_groups[i];
+	r->ngroups = lx_ngroups;
+}
+
 void lx_cred_publish(void)
 {
-	lx_proc_self->uid = lx_uid;
-	lx_proc_self->suid = lx_suid;
-	lx_proc_self->euid = lx_euid;
-	lx_proc_self->gid = lx_gid;
+	lx_cred_to_record(lx_proc_self);
 }
 
 void lx_identity_init(void)

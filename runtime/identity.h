@@ -25,9 +25,13 @@ extern int lx_ngroups;
 /* Reads LXNT_UID and LXNT_GID; the default is 1000, WSL's first user:
  * every uid is that one, every gid that one, the groups just it. */
 void lx_identity_init(void);
-/* Copies the real and saved uid into the process record, where kill(2)
- * senders check them; after every change. */
+/* Copies the credentials into the process record, where kill(2) senders
+ * check the real and saved uid and /proc/<pid>/status shows them all;
+ * after every change. */
 void lx_cred_publish(void);
+/* The same into the record r (a new one: runtime/proc.c). */
+struct lx_proc_record;
+void lx_cred_to_record(struct lx_proc_record *r);
 
 /* For the vfs's permission checks (fs/namei.c, kernel/groups.c
  * in_group_p): the fsuid, the fsgid, and whether gid is the fsgid or a

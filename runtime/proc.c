@@ -51,9 +51,7 @@ long lx_proc_record_new(long pid, void **section, struct lx_proc_record **view)
 	/* A record left by an earlier process with this pid (held open by
 	 * someone) is reused from scratch. */
 	memset(*view, 0, sizeof(**view));
-	(*view)->uid = lx_uid;
-	(*view)->suid = lx_suid;
-	(*view)->gid = lx_gid;
+	lx_cred_to_record(*view);
 	(*view)->threads = 1;
 	(*view)->umask = (long)lx_umask;
 	GetSystemTimeAsFileTime(&now);

@@ -27,6 +27,8 @@ enum lx_proc_state { LX_PROC_RUNNING = 0, LX_PROC_EXITED = 1 };
  * process that ran the last image: the exit code of a Windows process
  * cannot tell exit(130) from a death by SIGINT.
  */
+#define LX_RECORD_GROUPS 32
+
 struct lx_proc_record {
 	volatile long state;       /* enum lx_proc_state */
 	volatile long wait_status; /* Linux wait status, valid once EXITED */
@@ -117,6 +119,11 @@ struct lx_proc_record {
 	 * image is a Windows program, whose exit code is the status. */
 	volatile long outside_end_noted;
 	volatile long windows_image;
+	/* The rest of the credentials, for /proc/<pid>/status (uid, euid,
+	 * suid and gid are above): the first LX_RECORD_GROUPS supplementary
+	 * groups of ngroups (runtime/cred.c's lx_cred_publish). */
+	volatile long fsuid, egid, sgid, fsgid, ngroups;
+	volatile uint32_t groups[LX_RECORD_GROUPS];
 };
 
 /* This process's record: mapped from the hand-off, or private for a

@@ -368,19 +368,20 @@ static _Noreturn void run_by_execve(const char *path, struct lx_strvec *argv,
 /*
  * An ELF file, as the new process of an execve starts one
  * (runtime/child.c): checked, with ENOEXEC and a message naming the fix
- * for one that cannot run; execve's credential rules for set-ID files;
- * then mapped with its ld.so by execve's own loader.
+ * for one that cannot run; execve's credential rules (set-ID bits, the
+ * capabilities, the file's own included, and the personality); then
+ * mapped with its ld.so by execve's own loader.
  */
 static _Noreturn void run_elf(const char *path, struct lx_exec_file *xf, struct lx_strvec *argv,
                               struct lx_strvec *envp, struct lx_thread *self)
 {
 	long r = lx_elf_exec_check(xf);
 
+	if (r >= 0)
+		r = lx_cap_exec_check(&xf->caps);
 	if (r < 0)
 		cannot_run(path, r);
-	lx_cred_exec_setid(xf->mode & LX_S_ISUID, xf->uid,
-	                   (xf->mode & (LX_S_ISGID | 0010)) == (LX_S_ISGID | 0010), xf->gid);
-	lx_cred_publish();
+	lx_cred_exec_file(xf->mode, xf->uid, xf->gid, &xf->caps);
 	lx_proc_note_image(xf->linux_path, path);
 	lx_elf_exec_load(xf->linux_path);
 	free(xf->win_path);

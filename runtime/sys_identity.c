@@ -124,6 +124,7 @@ static long do_setfsid(const struct idset *ids, long id)
 		*ids->fs = id;
 		if (ids == &uids)
 			lx_cap_fix_setfsuid(old);
+		lx_cred_publish();
 	}
 	return (uint32_t)old;
 }
@@ -279,6 +280,7 @@ int64_t lx_sys_setgroups(struct lx_syscall *sc)
 		qsort(list, (size_t)size, sizeof(uint32_t), gid_cmp);
 		memcpy(lx_groups, list, (size_t)size * sizeof(uint32_t));
 		lx_ngroups = size;
+		lx_cred_publish();
 	}
 	HeapFree(GetProcessHeap(), 0, list);
 	return r;

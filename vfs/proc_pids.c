@@ -94,6 +94,14 @@ long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 	f->state = info->state;
 	f->uid = info->uid;
 	f->gid = info->gid;
+	f->euid = info->euid;
+	f->suid = info->suid;
+	f->fsuid = info->fsuid;
+	f->egid = info->egid;
+	f->sgid = info->sgid;
+	f->fsgid = info->fsgid;
+	f->ngroups = info->ngroups;
+	memcpy(f->groups, info->groups, sizeof(f->groups));
 	f->umask = info->umask;
 	f->nice = info->nice;
 	f->sched_policy = info->sched_policy;

@@ -14,6 +14,9 @@ struct lx_proc_facts {
 	char comm[16];          /* the name, at most 15 bytes (TASK_COMM_LEN) */
 	char state;             /* 'R', 'S', 'Z' */
 	long uid, gid, umask;
+	long euid, suid, fsuid, egid, sgid, fsgid;
+	long ngroups;           /* groups holds the first 32 */
+	uint32_t groups[32];
 	long nice;              /* -20 to 19 */
 	long threads;
 	uint64_t utime, stime;  /* clock ticks (USER_HZ, 100) */

@@ -220,19 +220,25 @@ static const char *state_name(char state)
 }
 
 /* /proc/<pid>/status (fs/proc/array.c proc_pid_status), the lines a
- * record can fill; a zombie has no fs (no Umask) and no mm (no Vm lines). */
+ * record can fill; a zombie has no fs (no Umask) and no mm (no Vm lines).
+ * The ids as task_state shows them: real, effective, saved and
+ * file-system; the supplementary groups each followed by a space (the
+ * record keeps the first 32 of another process's). */
 static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 {
-	long long uid = f->uid, gid = f->gid;
-
 	lx_text_put(t, "Name:\t%s\n", f->comm);
 	if (f->state != 'Z')
 		lx_text_put(t, "Umask:\t%04llo\n", (unsigned long long)f->umask);
 	lx_text_put(t, "State:\t%c (%s)\nTgid:\t%lld\nNgid:\t0\nPid:\t%lld\n"
 	       "PPid:\t%lld\nTracerPid:\t0\nUid:\t%lld\t%lld\t%lld\t%lld\n"
-	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t\n",
+	       "Gid:\t%lld\t%lld\t%lld\t%lld\nFDSize:\t%d\nGroups:\t",
 	    f->state, state_name(f->state), (long long)f->tgid, (long long)f->pid,
-	    (long long)f->ppid, uid, uid, uid, uid, gid, gid, gid, gid, LX_FD_MAX);
+	    (long long)f->ppid, (long long)f->uid, (long long)f->euid, (long long)f->suid,
+	    (long long)f->fsuid, (long long)f->gid, (long long)f->egid, (long long)f->sgid,
+	    (long long)f->fsgid, LX_FD_MAX);
+	for (long i = 0; i < f->ngroups && i < 32; i++)
+		lx_text_put(t, "%s%u", i ? " " : "", (unsigned)f->groups[i]);
+	lx_text_put(t, " \n");
 	if (f->state != 'Z')
 		lx_text_put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
 	lx_text_put(t, "Threads:\t%lld\n", (long long)f->threads);

@@ -337,6 +337,21 @@ def tests(t):
                     b"-sh\nuid=%d(alt) gid=%d(alt) groups=%d(alt),%d(staff)\n/home/alt\n" % (
                         ALT_UID, ALT_GID, ALT_GID, STAFF_GID),
                     stdin=b'echo "$0"; id; echo "$HOME"\n'))
+    # A set-user-ID-root ELF file started by lxnt.exe itself (no execve
+    # before it) gets what execve gives: euid 0 and root's capabilities.
+    made = t.expect(["--user", "0", "--exec", "sh", "-c",
+                     "cat /bin/cat > /bin/cat-suid && chmod 4755 /bin/cat-suid"], 0, b"")
+    rc, out, err = t.run(["--user", "alt", "--exec", "/bin/cat-suid", "/proc/self/status"])
+    fields = dict(line.split(b":", 1) for line in out.splitlines() if b":" in line)
+    uids = fields.get(b"Uid", b"").split()
+    bnd = fields.get(b"CapBnd", b"").strip()
+    problems = made + ([] if rc == 0 else ["status %d: %r" % (rc, err[-300:])])
+    if uids != [b"%d" % ALT_UID, b"0", b"0", b"0"]:
+        problems.append("Uid: %r, want %d 0 0 0" % (fields.get(b"Uid"), ALT_UID))
+    for name in (b"CapPrm", b"CapEff"):
+        if not bnd or fields.get(name, b"").strip() != bnd:
+            problems.append("%s %r, want CapBnd %r" % (name.decode(), fields.get(name), bnd))
+    yield ("a set-user-ID root file run by lxnt.exe: euid 0 and root's capabilities", problems)
     yield ("--user UID without an entry: that uid",
            t.expect(["--user", "31337", "--exec", "id", "-u"], 0, b"31337\n") +
            t.expect(["--user", "nobody-here", "--exec", "id"], 1, b"",

@@ -77,6 +77,43 @@ static void groups(const char *what)
 	fflush(stdout);
 }
 
+/* The Uid, Gid and Groups lines of /proc/PID/status as they stand (the
+ * privileged sequence sets absolute ids): pid 0 for the caller's own,
+ * else read by a child of the caller, another process. */
+static void status_ids(const char *what, pid_t of)
+{
+	char path[64], text[4096];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)(of ? of : getpid()));
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		printf("%s: %s: %s\n", what, path, strerror(errno));
+		return;
+	}
+	text[n] = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) || !strncmp(line, "Groups:", 7))
+			printf("%s: [%s]\n", what, line);
+	fflush(stdout);
+}
+
+/* The same lines of the caller's status read by its child. */
+static void status_ids_from_child(const char *what)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		status_ids(what, parent);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
 static void result(const char *what, int r)
 {
 	printf("%s: %s\n", what, r == 0 ? "ok" : strerror(errno));
@@ -173,6 +210,11 @@ static void privileged(const char *self)
 	ids("resgid");
 	result("setresuid(1000,1001,0)", setresuid(1000, 1001, 0));
 	ids("resuid");
+	status_ids("resuid, own status", 0);
+	status_ids_from_child("resuid, status read by a child");
+	result("setfsuid(0) (saved)", setfsuid(0) == 1001 ? 0 : -1);
+	status_ids("setfsuid(0), own status", 0);
+	status_ids_from_child("setfsuid(0), status read by a child");
 	result("setuid(5) unprivileged", setuid(5));
 	result("setuid(1000) to real", setuid(1000));
 	ids("setuid(1000)");
