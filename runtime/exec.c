@@ -55,7 +55,40 @@ static DWORD WINAPI spare_thread(void *xf)
  * (pipes see their ends close), waits for the new program and ends with
  * its exit code; a Windows program's exit code becomes the status.
  */
-static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays *relays)
+/*
+ * The signals posted to a Windows program's pid reach its stub, the
+ * Linux process, whose dispositions are all SIG_DFL (become_stub): one
+ * whose default ends the process ends the stub with that status, and the
+ * stub's kill-on-close job ends the program; the others (ignored ones,
+ * stops and SIGCONT, which a Windows program cannot take) go.  Blocked
+ * ones stay pending, as the program never unblocks them.
+ */
+static void stub_take_signals(void)
+{
+	struct lx_thread *self = lx_current_thread();
+	struct lx_siginfo info;
+	int sig;
+
+	while ((sig = lx_signal_dequeue(self, ~self->sigmask, &info)) > 0) {
+		enum lx_sig_default d = lx_signal_default(sig);
+		if (d == LX_SIGDFL_TERM || d == LX_SIGDFL_CORE)
+			lx_exit_process(d == LX_SIGDFL_CORE ? sig | 0x80 : sig);
+	}
+}
+
+/* The stub's wait for the Windows program, taking the signals posted
+ * to it meanwhile. */
+static void stub_wait_program(HANDLE process)
+{
+	HANDLE w[2] = { process, lx_current_thread()->sig_event };
+
+	stub_take_signals();
+	while (WaitForMultipleObjects(2, w, FALSE, INFINITE) == WAIT_OBJECT_0 + 1)
+		stub_take_signals();
+}
+
+static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays *relays,
+                                  bool windows_program)
 {
 	DWORD code = 0;
 
@@ -75,7 +108,9 @@ static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays
 	 * Linux; their tids go back to the instance. */
 	lx_ptable_free_threads(lx_getpid(), GetCurrentProcessId());
 	if (relays)
-		lx_relays_run(relays, process);
+		lx_relays_run(relays, process, lx_current_thread()->sig_event, stub_take_signals);
+	if (windows_program)
+		stub_wait_program(process);
 	WaitForSingleObject(process, INFINITE);
 	lx_proc_account_image();
 	/* A status already written stays: the image's own exit, or SIGKILL
@@ -260,7 +295,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	CloseHandle(go);
 	if (pi.hThread)
 		CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, maker, NULL);
+	become_stub(pi.hProcess, maker, NULL, false);
 }
 
 static long exec_windows(struct lx_syscall *sc, const char *path, const struct lx_exec_file *xf,
@@ -341,7 +376,7 @@ static long exec_windows(struct lx_syscall *sc, const char *path, const struct l
 	if (publish_image(pi.hProcess))
 		ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
-	become_stub(pi.hProcess, NULL, relays);
+	become_stub(pi.hProcess, NULL, relays, true);
 }
 
 /* A rewritten ELF file: checked here, before the point of no return,

@@ -207,13 +207,15 @@ wchar_t *lx_vfs_windows_cwd(void);
  * NULL when there is none.  lx_relays_started after the program was
  * made; lx_relays_free if it was not.  lx_relays_run, the execve stub's
  * wait: relays until the program has ended and its output pipes have
- * reached their end, then lets the files go.
+ * reached their end, then lets the files go; woken() runs whenever the
+ * handle wake is signalled (the stub's signals) and when a file's read
+ * or write was interrupted.
  */
 struct lx_relays;
 struct lx_relays *lx_relays_prepare(void *std[3]);
 void lx_relays_started(struct lx_relays *rs);
 void lx_relays_free(struct lx_relays *rs);
-void lx_relays_run(struct lx_relays *rs, void *process);
+void lx_relays_run(struct lx_relays *rs, void *process, void *wake, void (*woken)(void));
 
 /* Identity, record and signal dispositions (runtime/child.c); exec resets
  * caught signals to SIG_DFL as execve(2) does. */

@@ -228,11 +228,14 @@ void lx_relays_free(struct lx_relays *rs)
 /* Writes all of an output's buffer to its file; false when the file
  * takes no more (EPIPE, ENOSPC ...): the pipe then closes, and the
  * program's next write fails as a write to a pipe without a reader. */
-static bool put_all(struct relay *r)
+static bool put_all(struct relay *r, void (*woken)(void))
 {
 	for (LONG at = 0; at < r->len;) {
 		long put = lx_file_write(r->f, r->buf + at, (size_t)(r->len - at), NULL);
 		if (put == -LX_ERESTARTSYS || put == -LX_EINTR || put == -LX_EAGAIN) {
+			/* A signal for the stub (a FIFO's SIGPIPE among them)
+			 * is taken first: it may end the stub. */
+			woken();
 			Sleep(1);
 			continue;
 		}
@@ -246,7 +249,7 @@ static bool put_all(struct relay *r)
 /* One input relay's turn, when its thread is idle: a read of the file if
  * it is ready; otherwise what to wait on (*wait, NULL for a look again
  * after an interval). */
-static void input_turn(struct relay *r, HANDLE *wait, bool *interval)
+static void input_turn(struct relay *r, HANDLE *wait, bool *interval, void (*woken)(void))
 {
 	unsigned ev = r->f->ops->poll ? r->f->ops->poll(r->f) : LX_DEFAULT_POLLMASK;
 
@@ -258,6 +261,7 @@ static void input_turn(struct relay *r, HANDLE *wait, bool *interval)
 	}
 	long got = lx_file_read(r->f, r->buf, RELAY_BUF, NULL);
 	if (got == -LX_EAGAIN || got == -LX_ERESTARTSYS || got == -LX_EINTR) {
+		woken();
 		*interval = true;
 		return;
 	}
@@ -270,7 +274,7 @@ static void input_turn(struct relay *r, HANDLE *wait, bool *interval)
 		*wait = r->ready;
 }
 
-void lx_relays_run(struct lx_relays *rs, void *process)
+void lx_relays_run(struct lx_relays *rs, void *process, void *wake, void (*woken)(void))
 {
 	bool ended = false;
 
@@ -293,7 +297,7 @@ void lx_relays_run(struct lx_relays *rs, void *process)
 				}
 				HANDLE w = NULL;
 				if (WaitForSingleObject(r->ready, 0) == WAIT_OBJECT_0)
-					input_turn(r, &w, &interval);
+					input_turn(r, &w, &interval, woken);
 				else
 					w = r->ready;
 				if (w)
@@ -310,7 +314,7 @@ void lx_relays_run(struct lx_relays *rs, void *process)
 				continue;
 			}
 			ResetEvent(r->ready);
-			if (!put_all(r)) {
+			if (!put_all(r, woken)) {
 				/* The thread waits for go: its next read fails,
 				 * and it ends. */
 				CloseHandle(r->pipe);
@@ -328,7 +332,10 @@ void lx_relays_run(struct lx_relays *rs, void *process)
 			waits[n++] = process;
 		if (n == 0 && !interval)
 			break;
-		WaitForMultipleObjects(n, waits, FALSE, interval ? (n ? RELAY_POLL_MS : 1) : INFINITE);
+		waits[n++] = wake;
+		if (WaitForMultipleObjects(n, waits, FALSE, interval ? RELAY_POLL_MS : INFINITE) ==
+		    WAIT_OBJECT_0 + n - 1)
+			woken();
 	}
 	/* The files go now; the threads and their buffers with the stub. */
 	for (unsigned i = 0; i < rs->n; i++)

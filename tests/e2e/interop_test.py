@@ -11,7 +11,8 @@ execve's stub relays through pipes.  Linux cannot run a Windows program,
 so each check's expected output is written here, from what the same
 redirection gives a Linux program (cat, head -c) where one exists: the
 bytes a FIFO carries, /proc/version as cat reads it, ENOSPC of /dev/full
-as a failed write.
+as a failed write, 143 for a SIGTERM and 141 for a FIFO whose reader
+went (busybox sh with cat and yes in wincat's place gives the same).
 """
 import os
 import shutil
@@ -50,6 +51,18 @@ CHECKS = [
     ("the exit code with relays",
      "$W exit 7 < /dev/zero > /dev/full; echo \"rc=$?\"",
      "rc=7\n"),
+    # Signals to the pid of a Windows program end its stub with their
+    # status, and the stub's job ends the program: as `cat` natively.
+    ("kill -TERM of a Windows program reading a pipe: 143",
+     "sleep 30 | $W copy & p=$!; sleep 2; kill $p; wait $p; echo \"killed: $?\"; kill %1",
+     "killed: 143\n"),
+    ("kill -TERM of a Windows program reading a FIFO through the relay: 143",
+     "mkfifo fk; sleep 30 > fk & $W copy < fk & p=$!; sleep 2; kill $p; wait $p; "
+     "echo \"killed: $?\"; kill %1",
+     "killed: 143\n"),
+    ("a FIFO whose reader goes: SIGPIPE, 141 (as `yes > f`)",
+     "mkfifo fp; head -c 10 fp > /dev/null & $W big 1000000 > fp; echo \"rc=$?\"; wait",
+     "rc=141\n"),
     ("a FIFO whose writer is slow: the program waits for each line",
      "mkfifo fslow; (echo a; sleep 1; echo b) > fslow & $W copy < fslow; echo \"rc=$?\"; wait",
      "a\nb\nrc=0\n"),
