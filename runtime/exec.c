@@ -26,12 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability.h"
 #include "elfload.h"
 #include "exec.h"
 #include "exec_spare.h"
 #include "fork_spare.h"
 #include "handoff.h"
-#include "capability.h"
 #include "identity.h"
 #include "lxnt/linux/elf.h"
 #include "mman.h"
@@ -50,11 +50,6 @@ static DWORD WINAPI spare_thread(void *xf)
 	return 0;
 }
 
-/*
- * The stub: what stays of the calling Windows process.  It holds no fd
- * (pipes see their ends close), waits for the new program and ends with
- * its exit code; a Windows program's exit code becomes the status.
- */
 /*
  * The signals posted to a Windows program's pid reach its stub, the
  * Linux process, whose dispositions are all SIG_DFL (become_stub): one
@@ -87,6 +82,12 @@ static void stub_wait_program(HANDLE process)
 		stub_take_signals();
 }
 
+/*
+ * The stub: what stays of the calling Windows process.  It holds no fd
+ * (pipes see their ends close; a Windows program's relays hold their
+ * files), waits for the new program and ends with its exit code; a
+ * Windows program's exit code becomes the status.
+ */
 static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays *relays,
                                   bool windows_program)
 {
@@ -111,7 +112,8 @@ static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays
 		lx_relays_run(relays, process, lx_current_thread()->sig_event, stub_take_signals);
 	if (windows_program)
 		stub_wait_program(process);
-	WaitForSingleObject(process, INFINITE);
+	else
+		WaitForSingleObject(process, INFINITE);
 	lx_proc_account_image();
 	/* A status already written stays: the image's own exit, or SIGKILL
 	 * from another process.  Otherwise the image was ended from outside

@@ -88,8 +88,6 @@ struct lx_handoff_sites {
 	uint32_t count, pad;
 };
 
-/* The credentials beyond the real uid and gid (runtime/sys_identity.c),
- * followed by ngroups gids. */
 /* A file's capabilities (security.capability, get_vfs_caps_from_disk):
  * state 1 with the sets and the effective flag, 0 for none (or none that
  * counts: a v3 value whose root id is not 0), or -LX_EINVAL for a value
@@ -100,6 +98,8 @@ struct lx_file_caps {
 	uint64_t permitted, inheritable;
 };
 
+/* The credentials beyond the real uid and gid (runtime/sys_identity.c),
+ * followed by ngroups gids. */
 struct lx_handoff_cred {
 	int64_t euid, suid, fsuid, egid, sgid, fsgid;
 	uint32_t ngroups;

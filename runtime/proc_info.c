@@ -291,7 +291,7 @@ static void from_record(struct lx_proc_record *r, struct lx_proc_info *info)
 	info->sgid = r->sgid;
 	info->fsgid = r->fsgid;
 	info->ngroups = r->ngroups;
-	for (long i = 0; i < r->ngroups && i < LX_RECORD_GROUPS; i++)
+	for (long i = 0; i < r->ngroups && i < LX_RECORD_GROUPS && i < LX_PROC_INFO_GROUPS; i++)
 		info->groups[i] = r->groups[i];
 	info->threads = r->threads ? r->threads : 1;
 	info->umask = r->umask;

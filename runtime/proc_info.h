@@ -13,12 +13,16 @@
 
 #include "lxnt/linux/fs.h"
 
+/* The supplementary groups /proc/<pid>/status shows of another process:
+ * the first ones, as many as its record keeps (LX_RECORD_GROUPS). */
+#define LX_PROC_INFO_GROUPS 32
+
 struct lx_proc_info {
 	long pid;               /* as asked: a tid shows as itself */
 	long tgid, ppid, pgid, sid, uid, gid, threads, umask;
 	long euid, suid, fsuid, egid, sgid, fsgid;
-	long ngroups;           /* all of them; groups holds the first LX_RECORD_GROUPS */
-	uint32_t groups[32];
+	long ngroups;           /* all of them; groups holds the first few */
+	uint32_t groups[LX_PROC_INFO_GROUPS];
 	long nice;              /* -20 to 19 */
 	char state;             /* 'R', 'S' or 'Z' (fs/proc/array.c task_state_array) */
 	bool self;              /* the calling process */

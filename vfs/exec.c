@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../runtime/capability.h"
 #include "handoff.h"
 #include "lxnt/pack.h"
 #include "metadata.h"
@@ -115,16 +116,8 @@ long lx_node_stat_alias(struct lx_node *node, bool follow, struct lx_kstat *st)
 	return 0;
 }
 
-/* include/uapi/linux/capability.h's vfs_cap_data. */
-#define VFS_CAP_REVISION_MASK 0xff000000u
-#define VFS_CAP_REVISION_1 0x01000000u
-#define VFS_CAP_REVISION_2 0x02000000u
-#define VFS_CAP_REVISION_3 0x03000000u
-#define VFS_CAP_FLAGS_EFFECTIVE 0x000001u
-#define XATTR_CAPS_SZ_1 12
-#define XATTR_CAPS_SZ_2 20
-#define XATTR_CAPS_SZ_3 24
-#define CAP_VALID_MASK ((UINT64_C(1) << 41) - 1)
+/* The capabilities Linux knows (CAP_VALID_MASK). */
+#define CAP_VALID_MASK ((UINT64_C(1) << (LX_CAP_LAST_CAP + 1)) - 1)
 
 static uint32_t le32(const unsigned char *p)
 {

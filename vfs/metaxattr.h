@@ -14,8 +14,19 @@
 #include <stdint.h>
 #include <wchar.h>
 
-/* The capabilities' attribute (security/commoncap.c). */
+/* The capabilities' attribute (security/commoncap.c) and its value's
+ * layout (include/uapi/linux/capability.h, vfs_ns_cap_data): a
+ * little-endian magic_etc word, then permitted and inheritable words per
+ * 32 capabilities, then (v3) the root id. */
 #define LX_XATTR_CAPS "security.capability"
+#define VFS_CAP_REVISION_MASK 0xff000000u
+#define VFS_CAP_REVISION_1 0x01000000u
+#define VFS_CAP_REVISION_2 0x02000000u
+#define VFS_CAP_REVISION_3 0x03000000u
+#define VFS_CAP_FLAGS_EFFECTIVE 0x000001u
+#define XATTR_CAPS_SZ_1 12
+#define XATTR_CAPS_SZ_2 20
+#define XATTR_CAPS_SZ_3 24
 
 /* The length of name's namespace prefix when it is one the portable
  * format keeps (user., trusted., security.; as ext4, ACLs aside), else

@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc_info.h"
+
 struct lx_proc_facts {
 	long pid, tgid, ppid, pgid, sid;
 	char comm[16];          /* the name, at most 15 bytes (TASK_COMM_LEN) */
 	char state;             /* 'R', 'S', 'Z' */
 	long uid, gid, umask;
 	long euid, suid, fsuid, egid, sgid, fsgid;
-	long ngroups;           /* groups holds the first 32 */
-	uint32_t groups[32];
+	long ngroups;           /* groups holds the first LX_PROC_INFO_GROUPS */
+	uint32_t groups[LX_PROC_INFO_GROUPS];
 	long nice;              /* -20 to 19 */
 	long threads;
 	uint64_t utime, stime;  /* clock ticks (USER_HZ, 100) */

@@ -222,8 +222,8 @@ static const char *state_name(char state)
 /* /proc/<pid>/status (fs/proc/array.c proc_pid_status), the lines a
  * record can fill; a zombie has no fs (no Umask) and no mm (no Vm lines).
  * The ids as task_state shows them: real, effective, saved and
- * file-system; the supplementary groups each followed by a space (the
- * record keeps the first 32 of another process's). */
+ * file-system; the supplementary groups each followed by a space (of
+ * another process the first LX_PROC_INFO_GROUPS, which its record keeps). */
 static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	lx_text_put(t, "Name:\t%s\n", f->comm);
@@ -236,7 +236,7 @@ static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 	    (long long)f->ppid, (long long)f->uid, (long long)f->euid, (long long)f->suid,
 	    (long long)f->fsuid, (long long)f->gid, (long long)f->egid, (long long)f->sgid,
 	    (long long)f->fsgid, LX_FD_MAX);
-	for (long i = 0; i < f->ngroups && i < 32; i++)
+	for (long i = 0; i < f->ngroups && i < LX_PROC_INFO_GROUPS; i++)
 		lx_text_put(t, "%s%u", i ? " " : "", (unsigned)f->groups[i]);
 	lx_text_put(t, " \n");
 	if (f->state != 'Z')

@@ -131,7 +131,6 @@ static struct lx_file *relay_file(int fd)
 
 static struct relay *relay_new(struct lx_file *f, bool input)
 {
-	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
 	struct relay *r = calloc(1, sizeof(*r));
 	HANDLE rd = NULL, wr = NULL;
 
@@ -139,14 +138,14 @@ static struct relay *relay_new(struct lx_file *f, bool input)
 		return NULL;
 	r->f = f;
 	r->input = input;
-	if (!CreatePipe(&rd, &wr, &sa, RELAY_BUF)) {
+	/* Neither end inheritable: the program inherits only the copy of
+	 * its end that std[fd] gets (give_end). */
+	if (!CreatePipe(&rd, &wr, NULL, RELAY_BUF)) {
 		free(r);
 		return NULL;
 	}
 	r->pipe = input ? wr : rd;
 	r->theirs = input ? rd : wr;
-	/* Only the program's end is inherited. */
-	SetHandleInformation(r->pipe, HANDLE_FLAG_INHERIT, 0);
 	r->go = CreateEventW(NULL, FALSE, FALSE, NULL);
 	r->ready = CreateEventW(NULL, TRUE, input, NULL);
 	if (!r->go || !r->ready) {
@@ -154,6 +153,16 @@ static struct relay *relay_new(struct lx_file *f, bool input)
 		return NULL;
 	}
 	return r;
+}
+
+/* An inheritable copy of the program's end of r for std[fd]. */
+static void give_end(const struct relay *r, void *std[3], int fd)
+{
+	HANDLE dup;
+
+	if (DuplicateHandle(GetCurrentProcess(), r->theirs, GetCurrentProcess(), &dup, 0, TRUE,
+	                    DUPLICATE_SAME_ACCESS))
+		std[fd] = dup;
 }
 
 struct lx_relays *lx_relays_prepare(void *std[3])
@@ -168,10 +177,7 @@ struct lx_relays *lx_relays_prepare(void *std[3])
 			continue;
 		/* 2>&1 onto one file: one pipe for both. */
 		if (fd == 2 && rs && rs->n && rs->r[rs->n - 1]->f == f && !rs->r[rs->n - 1]->input) {
-			HANDLE dup;
-			if (DuplicateHandle(GetCurrentProcess(), rs->r[rs->n - 1]->theirs, GetCurrentProcess(),
-			                    &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
-				std[fd] = dup;
+			give_end(rs->r[rs->n - 1], std, fd);
 			lx_file_put(f);
 			continue;
 		}
@@ -184,10 +190,7 @@ struct lx_relays *lx_relays_prepare(void *std[3])
 			lx_file_put(f);
 			continue;
 		}
-		HANDLE dup;
-		if (DuplicateHandle(GetCurrentProcess(), r->theirs, GetCurrentProcess(), &dup, 0, TRUE,
-		                    DUPLICATE_SAME_ACCESS))
-			std[fd] = dup;
+		give_end(r, std, fd);
 		rs->r[rs->n++] = r;
 	}
 	return rs;

@@ -140,13 +140,6 @@ static bool listed(const char *name, size_t n)
 	return n < 8 || memcmp(name, "trusted.", 8) || lx_capable(LX_CAP_SYS_ADMIN);
 }
 
-#define VFS_CAP_REVISION_MASK 0xff000000u
-#define VFS_CAP_REVISION_2 0x02000000u
-#define VFS_CAP_REVISION_3 0x03000000u
-#define VFS_CAP_FLAGS_EFFECTIVE 0x000001u
-#define XATTR_CAPS_SZ_2 20
-#define XATTR_CAPS_SZ_3 24
-
 /* cap_convert_nscap() for the only user namespace there is: a v2 or v3
  * header of the right size (EINVAL), CAP_SETFCAP (EPERM); a v3 value
  * whose root id is 0 is a v2 one, as reading it back would give. */
