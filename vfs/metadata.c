@@ -595,12 +595,15 @@ long lx_meta_remove_on_close(const struct lx_node *node, void *h)
 	uint64_t id = 0;
 	bool last = false;
 
-	/* The file's id and link count while h still holds it: the first
-	 * query costs Wine its one request for the handle's fd, the second
-	 * uses that fd. */
-	if (store &&
-	    NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
-	                                      (FILE_INFORMATION_CLASS)LX_FileStandardInformation)))
+	/* The file's id and link count while h still holds it: from the stat
+	 * cache, whose binding the query by name checks (h shares nothing, so
+	 * the name is the file's), or from h, whose first query costs Wine
+	 * its one request for the handle's fd, the second using that fd. */
+	if (store && lx_statcache_single_id(node, &id))
+		last = true;
+	else if (store &&
+	         NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
+	                                           (FILE_INFORMATION_CLASS)LX_FileStandardInformation)))
 		last = std.NumberOfLinks <= 1 && file_id(h, &id) == 0;
 	NtClose(h);
 	lx_statcache_name_changed(node->nt_path);

@@ -137,15 +137,19 @@ static long rename_over_dir(struct lx_node *from, struct lx_node *to)
 }
 
 /* The rename itself, once the checks passed: the Windows rename of the
- * entry with POSIX semantics where the volume has them. */
+ * entry with POSIX semantics where the volume has them.  *moved gets the
+ * handle of the file renamed, still open, when the plain rename did it
+ * (NULL otherwise): the caller binds the new name (lx_statcache_renamed)
+ * and closes it. */
 static long rename_entry(struct lx_node *from, struct lx_node *to, unsigned flags,
-                         bool to_exists, bool to_dir)
+                         bool to_exists, bool to_dir, void **moved)
 {
 	HANDLE h;
 	NTSTATUS s;
 	ULONG ex_flags;
 	long err;
 
+	*moved = NULL;
 	if (to_exists && to_dir)
 		return rename_over_dir(from, to);
 	err = lx_host_open(from->nt_path, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN,
@@ -164,8 +168,12 @@ static long rename_entry(struct lx_node *from, struct lx_node *to, unsigned flag
 		    replace_by_unlink(to) == 0)
 			s = lx_host_set_name(h, LX_FileRenameInformation, FALSE, to->nt_path);
 	}
-	NtClose(h);
-	return NT_SUCCESS(s) ? 0 : lx_errno_from_ntstatus(s);
+	if (!NT_SUCCESS(s)) {
+		NtClose(h);
+		return lx_errno_from_ntstatus(s);
+	}
+	*moved = h;
+	return 0;
 }
 
 /* rename(2): replaces the target atomically with POSIX semantics where the
@@ -175,15 +183,23 @@ static long do_rename(struct lx_node *from, struct lx_node *to, unsigned flags)
 {
 	bool to_exists, to_dir, from_dir;
 	const struct lx_meta_vol *store;
+	struct lx_statcache_tag tag;
+	void *moved;
 	long err = rename_checks(from, to, flags, &to_exists, &to_dir, &from_dir);
 
 	if (err)
 		return err;
 	if (!strcmp(from->path, to->path))
 		return 0;
-	err = rename_entry(from, to, flags, to_exists, to_dir);
+	tag = lx_statcache_begin(to);
+	err = rename_entry(from, to, flags, to_exists, to_dir, &moved);
 	lx_statcache_name_changed(from->nt_path);
 	lx_statcache_name_changed(to->nt_path);
+	if (moved) {
+		if (!from_dir)
+			lx_statcache_renamed(to->nt_path, from->nt_path, to->mount->dev, &tag, moved);
+		NtClose(moved);
+	}
 	if (from_dir || to_dir) {
 		/* The subdirectories the parents hold (their link counts). */
 		lx_statcache_parent_changed(from->nt_path);

@@ -370,6 +370,59 @@ uint64_t lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h)
 	return (uint64_t)in.IndexNumber.QuadPart;
 }
 
+/*
+ * A rename by lxnt moves the file's binding to its new name, so that a
+ * stat of the new name (dpkg's and editors' files renamed into place) or
+ * its unlink needs no open of the file.  The id and ChangeTime (which the
+ * rename itself moved, under Wine) come through the rename's own handle of
+ * the file, not by name: another file may be at the new name by now.
+ * The binding counts as read before the rename, with this rename's bumps
+ * of the two names added; any other bump in between (a rename, unlink or
+ * link of the name by another process) leaves the name unbound.  The
+ * time is trusted although it is recent, as the creator's close trusts
+ * its own (above).
+ */
+void lx_statcache_renamed(const wchar_t *nt_path, const wchar_t *from_path, uint64_t dev,
+                          const struct lx_statcache_tag *tag, void *h)
+{
+	FILE_BASIC_INFORMATION basic;
+	FILE_STANDARD_INFORMATION std;
+	FILE_INTERNAL_INFORMATION in;
+	IO_STATUS_BLOCK io;
+	const struct lx_meta_vol *v = lx_meta_store(dev);
+	size_t len = wcslen(nt_path);
+	uint64_t hash = hash_path(nt_path, len);
+	int64_t expected;
+	struct binding b;
+
+	if (!tag->slot || !tag->dirs.gen || !entries || !v || !v->store)
+		return;
+	expected = tag->value + 1;
+	if (from_path && hash_path(from_path, wcslen(from_path)) % NAME_SLOTS == hash % NAME_SLOTS)
+		expected++;
+	if (load(tag->slot) != expected || !lx_metacache_current(&tag->dirs))
+		return;
+	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &std, sizeof(std),
+	                                       (FILE_INFORMATION_CLASS)LX_FileStandardInformation)) ||
+	    std.Directory || std.NumberOfLinks != 1 || std.DeletePending ||
+	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &in, sizeof(in),
+	                                       (FILE_INFORMATION_CLASS)LX_FileInternalInformation)) ||
+	    !in.IndexNumber.QuadPart ||
+	    !NT_SUCCESS(NtQueryInformationFile(h, &io, &basic, sizeof(basic),
+	                                       (FILE_INFORMATION_CLASS)LX_FileBasicInformation)) ||
+	    !basic.ChangeTime.QuadPart)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.hash = hash;
+	b.key = exact_hash(nt_path, len);
+	b.id = (uint64_t)in.IndexNumber.QuadPart;
+	b.ctime = basic.ChangeTime.QuadPart;
+	b.slot_value = expected;
+	b.dirs_value = tag->dirs.value;
+	b.flags = BOUND_ONE_LINK;
+	lx_shared_write(place(b.hash, b.key), &b, BINDING_WORDS);
+}
+
 /* Gives the created files of the listed directory (dir, n characters)
  * their ChangeTime, where the listing shows the same id under the name. */
 static void merge_listed(const wchar_t *dir, size_t n, FILE_ID_BOTH_DIR_INFORMATION *e,
@@ -633,4 +686,40 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	fill(node, v, &a, &b, st);
 	*answered = true;
 	return 0;
+}
+
+/*
+ * unlink holds the file with an open that shares nothing, so the name
+ * names that file until the handle closes (the open's delete on close),
+ * and the query by name below is of that file: a binding that is current
+ * and whose ChangeTime is the file's gives its id and one link, where a
+ * query of the handle would cost Wine its request for the handle's fd.
+ */
+bool lx_statcache_single_id(const struct lx_node *node, uint64_t *id)
+{
+	const struct lx_meta_vol *v;
+	struct lx_nt_network_open a;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	struct lx_metacache_tag dirs;
+	struct binding b;
+	size_t len;
+
+	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots() || !entries)
+		return false;
+	v = lx_meta_store(node->mount->dev);
+	len = wcslen(node->nt_path);
+	if (!v || !v->store || len * sizeof(wchar_t) > 0xfffe)
+		return false;
+	dirs = lx_metacache_dirs_tag(v->cache_key);
+	if (lookup(hash_path(node->nt_path, len), exact_hash(node->nt_path, len), &dirs, &b) < 0 ||
+	    (b.flags & BOUND_DIR) || !b.ctime)
+		return false;
+	us.Buffer = node->nt_path;
+	us.Length = us.MaximumLength = (USHORT)(len * sizeof(wchar_t));
+	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+	if (!NT_SUCCESS(NtQueryFullAttributesFile(&oa, &a)) || !usable(&b, &a))
+		return false;
+	*id = b.id;
+	return true;
 }

@@ -43,6 +43,19 @@ void lx_statcache_created(const wchar_t *nt_path, const struct lx_statcache_tag 
  * binding takes the file's ChangeTime (vfs/statcache.c).  Returns the
  * file id when it read it from h, 0 when it did not. */
 uint64_t lx_statcache_closed(const wchar_t *nt_path, uint64_t dev, void *h);
+/* lxnt renamed the file held by h to nt_path (on the mount with st_dev
+ * dev), from the name from_path; tag, of nt_path, was taken before the
+ * rename, and both names' generations have been moved since.  A file
+ * with one link is bound to nt_path with its id and ChangeTime, read
+ * through h, when nothing but this rename moved the name's generation in
+ * between. */
+void lx_statcache_renamed(const wchar_t *nt_path, const wchar_t *from_path, uint64_t dev,
+                          const struct lx_statcache_tag *tag, void *h);
+/* The id of the file at node's name when a current binding with a
+ * trusted ChangeTime says it has one link: true and *id, else false.  For
+ * a caller that holds the file so that nobody can move another over the
+ * name (unlink's exclusive open). */
+bool lx_statcache_single_id(const struct lx_node *node, uint64_t *id);
 /* The name at nt_path may now name another file or none, or its file
  * gained a link: rename (both names), unlink, rmdir, link (both names).
  * Called after the change, whatever its outcome. */

@@ -1114,6 +1114,56 @@ static void rootfs_new_records(const wchar_t *root)
 	EXPECT(lx_metastore_delete(store, st.st_ino), 0);
 }
 
+/* A rename by lxnt binds the new name in the stat cache (vfs/statcache.c,
+ * lx_statcache_renamed), and unlink takes the file's id from that binding
+ * when the file's ChangeTime is still the one bound: the record of the
+ * file at the name goes, also when a Windows program moved another file
+ * over the name in between (its ChangeTime differs). */
+static void rootfs_renamed_records(const wchar_t *root)
+{
+	wchar_t store[MAX_PATH + 16], from[MAX_PATH], to[MAX_PATH];
+	struct lx_stat st, other;
+	int slots;
+	long fd;
+
+	swprintf(store, MAX_PATH + 16, L"\\??\\%ls\\\xF000lxnt", root);
+	fd = SYS(open, P("/rn1"), LX_O_CREAT | LX_O_EXCL | LX_O_RDWR, 0640);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(stat, P("/rn1"), P(&st)), 0);
+	EXPECT(record_on_disk(store, st.st_ino, &slots), LX_S_IFREG | 0640);
+	EXPECT(SYS(rename, P("/rn1"), P("/rn2")), 0);
+	EXPECT(SYS(stat, P("/rn2"), P(&other)), 0);
+	EXPECT(other.st_ino, st.st_ino);
+	EXPECT(other.st_mode, LX_S_IFREG | 0640);
+	EXPECT(SYS(chmod, P("/rn2"), 0604), 0);
+	EXPECT(SYS(stat, P("/rn2"), P(&other)), 0);
+	EXPECT(other.st_mode, LX_S_IFREG | 0604);
+	EXPECT(SYS(unlink, P("/rn2")), 0);
+	EXPECT(SYS(stat, P("/rn2"), P(&other)), -LX_ENOENT);
+	EXPECT(record_on_disk(store, st.st_ino, &slots), 0);
+
+	/* rn3 renamed to rn4 by lxnt, then rn5 moved over rn4 by Windows. */
+	fd = SYS(open, P("/rn3"), LX_O_CREAT | LX_O_EXCL | LX_O_RDWR, 0600);
+	EXPECT(SYS(close, fd), 0);
+	fd = SYS(open, P("/rn5"), LX_O_CREAT | LX_O_EXCL | LX_O_RDWR, 0644);
+	EXPECT(SYS(close, fd), 0);
+	EXPECT(SYS(stat, P("/rn3"), P(&st)), 0);
+	EXPECT(SYS(stat, P("/rn5"), P(&other)), 0);
+	EXPECT(SYS(rename, P("/rn3"), P("/rn4")), 0);
+	EXPECT(SYS(stat, P("/rn4"), P(&st)), 0);
+	EXPECT(st.st_mode, LX_S_IFREG | 0600);
+	Sleep(50); /* past a clock tick: the move leaves another ChangeTime */
+	swprintf(from, MAX_PATH, L"%ls\\rn5", root);
+	swprintf(to, MAX_PATH, L"%ls\\rn4", root);
+	CHECK(MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING));
+	EXPECT(SYS(unlink, P("/rn4")), 0);
+	EXPECT(record_on_disk(store, other.st_ino, &slots), 0);
+	/* rn3's file went with the move, outside lxnt: its record stays
+	 * (garbage for lxnt-fsck --repair). */
+	EXPECT(record_on_disk(store, st.st_ino, &slots), LX_S_IFREG | 0600);
+	EXPECT(lx_metastore_delete(store, st.st_ino), 0);
+}
+
 /* The entries of a Windows directory, "." and ".." left out. */
 static int count_win_entries(const wchar_t *dir)
 {
@@ -1211,6 +1261,7 @@ static int test_rootfs(void)
 	EXPECT(SYS(rmdir, P("/sub")), 0);
 	rootfs_permissions();
 	rootfs_new_records(root);
+	rootfs_renamed_records(root);
 	EXPECT(SYS(rmdir, P("/")), -LX_EBUSY);
 	SetCurrentDirectoryW(L"C:\\");
 	swprintf(sub, MAX_PATH, L"%ls\\\xF000lxnt", root);
