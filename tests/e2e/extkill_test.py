@@ -172,15 +172,25 @@ def run_to_files(argv, env, cwd, timeout):
                 err.read().decode(errors="replace").replace("\r\n", "\n"))
 
 
-def left_behind(marker, seconds=10):
+def left_behind(marker, seconds=30):
     """Processes naming this run's directory still running once the
-    instance has ended (the daemon ends it just after its last client)."""
+    instance has ended (the daemon ends it just after its last client).
+    A fork spare whose parent was killed ends once it has gone through
+    Wine's start-up and sees the parent gone, which a loaded machine can
+    stretch to seconds: hence the wait.  What is left is shown with its
+    age and where it sleeps."""
     deadline = time.monotonic() + seconds
     while True:
         left = proc_stress.survivors(marker)
         if not left or time.monotonic() > deadline:
-            return left
+            break
         time.sleep(0.2)
+    if left:
+        pids = ",".join(l.split()[0] for l in left)
+        out = subprocess.run(["ps", "-o", "pid=,etimes=,wchan:32=,args=", "-p", pids],
+                             stdout=subprocess.PIPE).stdout
+        left = out.decode(errors="replace").splitlines() or left
+    return left
 
 
 def kill_while_spawning(lx, build, top):
