@@ -30,11 +30,18 @@ static void install_std(int fd, DWORD which, unsigned flags)
 	switch (GetFileType(h)) {
 	case FILE_TYPE_DISK:
 		err = lx_host_file_new(h, flags | LX_O_LARGEFILE, NULL, false, &f);
+		/* The offset is the handle's file object's, from the start (where
+		 * a ">>" redirect left it) and at every use: other processes share
+		 * it (the Windows program that redirected, another client started
+		 * with the same handle), and so may this process's other standard
+		 * fds, which are other handles of one object after cmd's "2>&1"
+		 * (or, under Wine, of one Unix open file description).  Each of
+		 * them kept its own offset, and the first fork stored each one's
+		 * into the shared position in turn: stdout's writes were
+		 * overwritten from offset 0 by the child's after "> f 2>&1". */
 		if (!err) {
-			LARGE_INTEGER pos = { 0 }, cur;
-			/* Start where the inherited handle stands (">>" redirects). */
-			if (SetFilePointerEx(h, pos, &cur, FILE_CURRENT))
-				f->pos = cur.QuadPart;
+			f->pos_shared = true;
+			lx_file_pos_load(f);
 		}
 		break;
 	case FILE_TYPE_CHAR:

@@ -12,6 +12,8 @@ Fields (only `name`, `prog` and `args` are required):
            input; default: an empty file
   env      extra environment variables for both sides
   timeout  seconds per side (default 60)
+  merged   stdout and stderr are one open file (`> out 2>&1`), compared
+           as stdout
   passwd   the converted side runs with LXNT_ROOT set to a root holding this
            machine's /etc/passwd and /etc/group, so that owner names
            resolve as natively (ls -l)
@@ -616,6 +618,17 @@ CASES = [
          'exec 3>procx-out; sleep 5 </dev/null 4<&3 & p=$!; sleep 0.3; ls /proc/$p/fd; '
          'readlink /proc/$p/fd/0; basename "$(readlink /proc/$p/fd/4)"; '
          'grep -c . /proc/$p/maps >/dev/null && echo maps read; kill $p; wait $p 2>/dev/null; echo $?']),
+    # Standard output redirected to a file with stderr on the same open
+    # file (`> out 2>&1`), written by the shell and by the children it
+    # forks and execs in turn, on both fds (vfs/init.c: the offset is the
+    # file object's): each write follows the last, whoever made it.
+    dict(name="procx-stdout-file-merged", prog="busybox", path=True, merged=True,
+         args=["sh", "-c", 'echo one; busybox echo two; echo three >&2; busybox echo four >&2; '
+               'echo five; (echo six; busybox echo seven >&2); busybox sh -c "echo eight"; '
+               'echo nine']),
+    dict(name="procx-stdout-file", prog="busybox", path=True,
+         args=["sh", "-c", 'echo one; busybox echo two; echo three >&2; busybox echo four >&2; '
+               'echo five; busybox sh -c "echo six; echo seven >&2"; echo eight']),
     # The stat cache (vfs/statcache.c, tests/guest/statcache.c): a name
     # this process stated, which another process then replaces, removes,
     # links, moves with its directory, chmods or writes; "windows" makes

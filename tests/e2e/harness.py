@@ -265,13 +265,14 @@ class Suite:
             if case.get("elfroot"):
                 env["PATH"] = self.elf_native_bin(top, case) + ":" + env["PATH"]
                 wine_env["LXNT_PATH"] = "/bin:/usr/bin"
-            native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout)
+            merged = case.get("merged", False)
+            native = run_side([argv0] + args, elf, native_dir, env, stdin, timeout, merged)
             if case.get("rootfs") or case.get("elfroot"):
                 wine_env["LXNT_ROOT"] = "Z:" + os.path.dirname(wine_dir).replace("/", "\\")
             elif case.get("passwd"):
                 wine_env["LXNT_ROOT"] = "Z:" + self.passwd_root(top)
             wine = run_side(self.wine.command(exe, conv_args), None, wine_dir,
-                            self.wine.env(wine_env), stdin, timeout)
+                            self.wine.env(wine_env), stdin, timeout, merged)
             problems = compare(native, wine, native_dir, wine_dir,
                                os.path.dirname(wine_dir)
                                if case.get("rootfs") or case.get("elfroot") else None)
@@ -439,16 +440,18 @@ def default_signals():
         signal.signal(sig, signal.SIG_DFL)
 
 
-def run_side(argv, executable, cwd, env, stdin_path, timeout):
+def run_side(argv, executable, cwd, env, stdin_path, timeout, merged=False):
     """Runs one side; the exit status is the shell's view: the exit code, or
-    128 + signal number for a process killed by a signal."""
+    128 + signal number for a process killed by a signal.  merged: stderr
+    is stdout's open file description (a shell's `> out 2>&1`)."""
     # Output goes to files, not pipes: a Wine process may leave a helper
     # behind that holds a pipe open long after the guest has exited.
     out_path, err_path = cwd + ".stdout", cwd + ".stderr"
     with open(stdin_path, "rb") as stdin, open(out_path, "wb") as out_f, \
             open(err_path, "wb") as err_f:
         p = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
-                             stdin=stdin, stdout=out_f, stderr=err_f,
+                             stdin=stdin, stdout=out_f,
+                             stderr=subprocess.STDOUT if merged else err_f,
                              start_new_session=True, preexec_fn=default_signals)
         try:
             p.wait(timeout=timeout)
