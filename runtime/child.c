@@ -81,11 +81,49 @@ static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 	lx_signal_listener_start();
 }
 
+/* The parent's private memory (runtime/fork.c, deliver_plan): the
+ * regions committed or made writable, the bytes copied from the section,
+ * then the parent's protections; local calls, which Wine serves in the
+ * process. */
+static void fork_memory_in(const struct lx_handoff *h)
+{
+	const struct lx_fork_region *g = (const void *)((const char *)h + h->region_off);
+	const struct lx_fork_run *run = (const void *)((const char *)h + h->run_off);
+	HANDLE section = (HANDLE)(uintptr_t)h->memory_section;
+	const unsigned char *view;
+	DWORD old;
+
+	if (!section)
+		return;
+	view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
+	if (!view)
+		lx_fatal("lxnt: fork: cannot map the parent's memory (error %lu)", GetLastError());
+	for (uint32_t i = 0; i < h->nregion; i++) {
+		void *s = (void *)(uintptr_t)g[i].start;
+		SIZE_T n = g[i].end - g[i].start;
+		if (g[i].commit ? !VirtualAlloc(s, n, MEM_COMMIT, PAGE_READWRITE)
+		                : !VirtualProtect(s, n, PAGE_READWRITE, &old))
+			lx_fatal("lxnt: fork: cannot make the memory at %p (error %lu)", s,
+			         GetLastError());
+	}
+	for (uint32_t i = 0; i < h->nrun; i++)
+		memcpy((void *)(uintptr_t)run[i].start, view + run[i].src, run[i].len);
+	for (uint32_t i = 0; i < h->nregion; i++)
+		if (g[i].protect != PAGE_READWRITE &&
+		    !VirtualProtect((void *)(uintptr_t)g[i].start, g[i].end - g[i].start, g[i].protect,
+		                    &old))
+			lx_fatal("lxnt: fork: cannot protect the memory at %p (error %lu)",
+			         (void *)(uintptr_t)g[i].start, GetLastError());
+	UnmapViewOfFile(view);
+	CloseHandle(section);
+}
+
 static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *self)
 {
 	struct lx_regs regs = h->regs;
 	struct lx_fp_control fp = h->fp;
 
+	fork_memory_in(h);
 	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
 	lx_sites_handoff_in(h);
 	lx_brk_set(h->brk_base, h->brk_cur);

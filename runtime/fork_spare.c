@@ -27,15 +27,23 @@
 #include "handoff.h"
 #include "lx.h"
 #include "process_create.h"
+#include "thread.h"
 
 /* How long exit and execve wait for their spare to be gone. */
 #define SPARE_END_WAIT_MS 5000
 
+/* How long exit and execve wait for a spare being made. */
+#define MAKER_END_WAIT_MS 10000
+
 static SRWLOCK spare_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE spare_cv = CONDITION_VARIABLE_INIT;
 static struct lx_fork_spare spare;
 static bool have_spare;
 static bool dropped;   /* exit or execve: no more spares */
 static long forks;     /* fork children taken so far */
+static bool want;      /* the maker thread is asked for a spare */
+static bool making;    /* it is making one */
+static HANDLE maker;   /* the maker thread, once started */
 
 /*
  * The child is a new process of the file this one was started from: if
@@ -128,12 +136,17 @@ static long spare_make(struct lx_fork_spare *s)
 	return r;
 }
 
+/* A fork that comes while the maker makes the spare waits for it: the
+ * process is half made already. */
 long lx_fork_spare_take(struct lx_fork_spare *out)
 {
 	bool got;
 
 	AcquireSRWLockExclusive(&spare_lock);
 	forks++;
+	want = false;
+	while (making)
+		SleepConditionVariableSRW(&spare_cv, &spare_lock, INFINITE, 0);
 	got = have_spare;
 	if (got) {
 		*out = spare;
@@ -156,19 +169,64 @@ void lx_fork_spare_abandon(struct lx_fork_spare *s)
 }
 
 /*
+ * The maker: a helper thread that makes the next spare while the fork
+ * that asked for it returns.  CreateProcess under Wine takes 10 to 20 ms,
+ * which fork spent before returning to the parent: a shell's `(exit 0)`
+ * or a child that ends at once waited for it in wait4.
+ */
+static DWORD WINAPI maker_main(void *unused)
+{
+	(void)unused;
+	AcquireSRWLockExclusive(&spare_lock);
+	for (;;) {
+		while (!want && !dropped)
+			SleepConditionVariableSRW(&spare_cv, &spare_lock, INFINITE, 0);
+		if (dropped)
+			break;
+		want = false;
+		making = true;
+		ReleaseSRWLockExclusive(&spare_lock);
+		struct lx_fork_spare s;
+		long r = spare_make(&s);
+		AcquireSRWLockExclusive(&spare_lock);
+		making = false;
+		bool keep = r == 0 && !have_spare && !dropped;
+		if (keep) {
+			spare = s;
+			have_spare = true;
+		}
+		WakeAllConditionVariable(&spare_cv);
+		if (r == 0 && !keep) {
+			ReleaseSRWLockExclusive(&spare_lock);
+			spare_end(&s, SPARE_END_WAIT_MS);
+			AcquireSRWLockExclusive(&spare_lock);
+		}
+	}
+	ReleaseSRWLockExclusive(&spare_lock);
+	return 0;
+}
+
+/*
  * A process that forks once (a subshell running one pipeline, `sh -c
  * "a; b"`) would pay a spare it never uses; one that has forked twice
- * (a shell's loop, make, xargs) is taken to fork again.
+ * (a shell's loop, make, xargs) is taken to fork again.  Without a maker
+ * thread the spare is made here.
  */
 void lx_fork_spare_refill(void)
 {
 	struct lx_fork_spare s;
-	bool keep = false;
+	bool keep = false, here = false;
 
-	AcquireSRWLockShared(&spare_lock);
-	bool wanted = forks >= 2 && !have_spare && !dropped;
-	ReleaseSRWLockShared(&spare_lock);
-	if (!wanted || spare_make(&s) < 0)
+	AcquireSRWLockExclusive(&spare_lock);
+	if (forks >= 2 && !have_spare && !dropped && !making) {
+		if (!maker)
+			maker = lx_helper_thread(maker_main, NULL, 256 * 1024);
+		want = maker != NULL;
+		here = !want;
+		WakeAllConditionVariable(&spare_cv);
+	}
+	ReleaseSRWLockExclusive(&spare_lock);
+	if (!here || spare_make(&s) < 0)
 		return; /* the next fork makes its child itself */
 	AcquireSRWLockExclusive(&spare_lock);
 	if (!have_spare && !dropped) {
@@ -183,13 +241,21 @@ void lx_fork_spare_refill(void)
 void lx_fork_spare_drop(void)
 {
 	struct lx_fork_spare s;
+	HANDLE m;
 	bool got;
 
+	AcquireSRWLockExclusive(&spare_lock);
+	dropped = true;
+	WakeAllConditionVariable(&spare_cv);
+	m = maker;
+	ReleaseSRWLockExclusive(&spare_lock);
+	/* A spare being made is ended by the maker once made. */
+	if (m && m != GetCurrentThread())
+		WaitForSingleObject(m, MAKER_END_WAIT_MS);
 	AcquireSRWLockExclusive(&spare_lock);
 	got = have_spare;
 	s = spare;
 	have_spare = false;
-	dropped = true;
 	ReleaseSRWLockExclusive(&spare_lock);
 	/* Waited for, so that no process made here outlives this one. */
 	if (got)

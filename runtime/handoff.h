@@ -80,6 +80,26 @@ struct lx_handoff {
 	uint32_t random_seeded, pad3;
 	uint8_t random_seed[LX_RANDOM_SEED_SIZE];
 	struct lx_fp_control fp;   /* FORK: the caller's FP control state */
+	/* FORK: the caller's private memory (runtime/fork.c): nregion struct
+	 * lx_fork_region to commit or unprotect, fill from the section
+	 * memory_section (HANDLE) by nrun struct lx_fork_run, then protect. */
+	uint64_t memory_section;
+	uint32_t nregion, region_off, nrun, run_off;
+};
+
+/* A Windows region of the caller's memory as the fork child makes it:
+ * committed (commit 1: a private area of the guest window, fresh and so
+ * zero) or only made writable (commit 0: pages of the image window), then
+ * given protect, the caller's protection. */
+struct lx_fork_region {
+	uint64_t start, end;
+	uint32_t protect, commit;
+};
+
+/* Bytes of the caller's memory at start, len long, at src in the
+ * hand-off's memory section. */
+struct lx_fork_run {
+	uint64_t start, len, src;
 };
 
 /* A registered site table (runtime/image.h) across fork. */
