@@ -124,6 +124,7 @@ static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *s
 	struct lx_fp_control fp = h->fp;
 
 	fork_memory_in(h);
+	lx_proc_done = (HANDLE)(uintptr_t)h->done_event;
 	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
 	lx_sites_handoff_in(h);
 	lx_brk_set(h->brk_base, h->brk_cur);

@@ -26,6 +26,7 @@
 struct lx_child {
 	long pid;
 	HANDLE process, section;
+	HANDLE done;               /* set when the status is final (lx_proc_done_signal), or NULL */
 	struct lx_proc_record *rec;
 	long busy;                 /* wait4 calls waiting on process */
 	bool notified;             /* SIGCHLD raised */
@@ -71,7 +72,8 @@ void lx_children_quiesce(void)
 		WaitForSingleObject(watcher_running, 1000);
 }
 
-long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec)
+long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec,
+                  void *done)
 {
 	struct lx_child *c = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
 
@@ -80,6 +82,7 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 	c->pid = pid;
 	c->process = process;
 	c->section = section;
+	c->done = done;
 	c->rec = rec;
 	c->report_seen = rec->report; /* an image's children: SIGCHLD went to the old one */
 	AcquireSRWLockExclusive(&children_lock);
@@ -141,16 +144,19 @@ long lx_children_handoff_out(struct lx_handoff_buf *b, void *proc)
 	AcquireSRWLockShared(&children_lock);
 	for (struct lx_child *c = children; c && !r; c = c->next) {
 		struct lx_handoff_child hc = { .pid = c->pid };
-		HANDLE p = NULL, s = NULL;
+		HANDLE p = NULL, s = NULL, d = NULL;
 		if (!DuplicateHandle(GetCurrentProcess(), c->process, proc, &p, 0, FALSE,
 		                     DUPLICATE_SAME_ACCESS) ||
 		    !DuplicateHandle(GetCurrentProcess(), c->section, proc, &s, 0, FALSE,
-		                     DUPLICATE_SAME_ACCESS)) {
+		                     DUPLICATE_SAME_ACCESS) ||
+		    (c->done && !DuplicateHandle(GetCurrentProcess(), c->done, proc, &d, 0, FALSE,
+		                                 DUPLICATE_SAME_ACCESS))) {
 			r = lx_errno_from_win32(GetLastError());
 			break;
 		}
 		hc.process = (uint64_t)(uintptr_t)p;
 		hc.section = (uint64_t)(uintptr_t)s;
+		hc.done = (uint64_t)(uintptr_t)d;
 		uint32_t at = lx_handoff_put(b, &hc, sizeof(hc));
 		if (!n)
 			off = at;
@@ -169,7 +175,8 @@ void lx_children_handoff_in(const struct lx_handoff *h)
 	for (uint32_t i = 0; i < h->nchild; i++) {
 		HANDLE s = (HANDLE)(uintptr_t)hc[i].section;
 		struct lx_proc_record *r = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(*r));
-		if (!r || lx_child_add((long)hc[i].pid, (HANDLE)(uintptr_t)hc[i].process, s, r) < 0)
+		if (!r || lx_child_add((long)hc[i].pid, (HANDLE)(uintptr_t)hc[i].process, s, r,
+		                       (HANDLE)(uintptr_t)hc[i].done) < 0)
 			lx_log("lxnt: child %ld of the previous image is lost", (long)hc[i].pid);
 	}
 }
@@ -177,6 +184,8 @@ void lx_children_handoff_in(const struct lx_handoff *h)
 static void child_free(struct lx_child *c)
 {
 	CloseHandle(c->process);
+	if (c->done)
+		CloseHandle(c->done);
 	UnmapViewOfFile((void *)c->rec);
 	CloseHandle(c->section);
 	HeapFree(GetProcessHeap(), 0, c);
@@ -209,6 +218,14 @@ static void free_graveyard(void)
 		*p = c->next;
 		child_free(c);
 	}
+}
+
+/* The child has ended: its Windows process, or its status is final (an
+ * execve stub still finishing its exec spare, lx_proc_done_signal). */
+static bool child_gone(const struct lx_child *c)
+{
+	return WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0 ||
+	       (c->done && WaitForSingleObject(c->done, 0) == WAIT_OBJECT_0);
 }
 
 /* The pid argument of wait4: > 0 one child, -1 any, 0 our group, < -1 group -pid. */
@@ -338,6 +355,10 @@ static DWORD WINAPI watcher(void *arg)
 				continue;
 			who[n] = c;
 			handles[n++] = c->process;
+			if (c->done && n < MAXIMUM_WAIT_OBJECTS) {
+				who[n] = c;
+				handles[n++] = c->done;
+			}
 		}
 		ReleaseSRWLockExclusive(&children_lock);
 		if (nrep && chld_for_stops())
@@ -521,7 +542,7 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 			if (!child_matches(c, sel))
 				continue;
 			any = true;
-			if (WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
+			if (child_gone(c)) {
 				if (options & LX_WEXITED) {
 					child_reap(c, options, out, &info, &raise);
 					found = out->pid;
@@ -541,6 +562,11 @@ long lx_children_wait(long sel, int options, struct lx_wait_result *out)
 				c->busy++;
 				held[n] = c;
 				handles[n++] = c->process;
+			}
+			if ((options & LX_WEXITED) && c->done && n < sizeof(handles) / sizeof(handles[0])) {
+				c->busy++;
+				held[n] = c;
+				handles[n++] = c->done;
 			}
 		}
 		ReleaseSRWLockExclusive(&children_lock);

@@ -127,9 +127,13 @@ static _Noreturn void become_stub(HANDLE process, HANDLE maker, struct lx_relays
 	/* Threads of the old image may still be running until then. */
 	lx_signal_kicks_close();
 	/* A spare being made is waited for: a creator that ends in the
-	 * middle of CreateProcess leaves the new process suspended. */
-	if (maker)
+	 * middle of CreateProcess leaves the new process suspended.  The
+	 * parent need not wait too: the status is final, and the done event
+	 * lets it reap the process now. */
+	if (maker) {
+		lx_proc_done_signal();
 		WaitForSingleObject(maker, INFINITE);
+	}
 	ExitProcess(code);
 }
 

@@ -358,7 +358,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 {
 	struct lx_fork_spare sp;
 	struct lx_handoff_buf b = { 0 };
-	HANDLE section;
+	HANDLE section, done = NULL, their_done = NULL;
 	struct lx_proc_record *rec;
 	long r, pid;
 
@@ -381,8 +381,15 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	rec->win_pid = (long)sp.pi.dwProcessId;
 	lx_proc_record_inherit(rec);
 	r = build_fork_handoff(&b, sp.pi.hProcess, section, sc, ca);
+	/* The child's done event (lx_proc_done_signal): its status can be
+	 * final before its Windows process ends. */
+	if (r == 0 && (!(done = CreateEventW(NULL, TRUE, FALSE, NULL)) ||
+	               !DuplicateHandle(GetCurrentProcess(), done, sp.pi.hProcess, &their_done,
+	                                SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, 0)))
+		r = lx_errno_from_win32(GetLastError());
 	if (r == 0) {
 		lx_handoff_head(&b)->pid = (int32_t)pid;
+		lx_handoff_head(&b)->done_event = (uint64_t)(uintptr_t)their_done;
 		r = lx_handoff_deliver(&b, sp.pi.hProcess);
 	}
 	lx_handoff_free(&b);
@@ -393,7 +400,7 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 		r = -LX_EFAULT;
 		goto fail_process;
 	}
-	r = lx_child_add(pid, sp.pi.hProcess, section, rec);
+	r = lx_child_add(pid, sp.pi.hProcess, section, rec, done);
 	if (r < 0)
 		goto fail_process;
 	lx_fork_spare_start(&sp);
@@ -401,6 +408,8 @@ static int64_t fork_process(struct lx_syscall *sc, const struct lx_clone_args *c
 	return pid;
 
 fail_process:
+	if (done)
+		CloseHandle(done);
 	lx_proc_free_pid(pid, sp.pi.hProcess);
 	lx_fork_spare_abandon(&sp);
 	UnmapViewOfFile(rec);

@@ -85,6 +85,9 @@ struct lx_handoff {
 	 * memory_section (HANDLE) by nrun struct lx_fork_run, then protect. */
 	uint64_t memory_section;
 	uint32_t nregion, region_off, nrun, run_off;
+	/* FORK: the event that says the child's status is final
+	 * (lx_proc_done_signal), a HANDLE valid in the child. */
+	uint64_t done_event;
 };
 
 /* A Windows region of the caller's memory as the fork child makes it:
@@ -132,6 +135,7 @@ struct lx_handoff_cred {
 struct lx_handoff_child {
 	int64_t pid;
 	uint64_t process, section; /* HANDLEs valid in the new process */
+	uint64_t done;             /* its done event (lx_child_add), or 0 */
 };
 
 

@@ -19,6 +19,19 @@ static struct lx_proc_record private_record;
 struct lx_proc_record *lx_proc_self = &private_record;
 static HANDLE self_section;
 long lx_ppid = 1;
+void *lx_proc_done;
+
+void lx_proc_done_signal(void)
+{
+	if (!lx_proc_done)
+		return;
+	/* Whatever runs after this writes to a private copy: once reaped,
+	 * the pid and its record's name may belong to another process. */
+	private_record = *lx_proc_self;
+	lx_proc_self = &private_record;
+	MemoryBarrier();
+	SetEvent(lx_proc_done);
+}
 
 /* The name of pid's record: one per instance (runtime/instance.h), so
  * that two instances in one session never see each other's pids. */

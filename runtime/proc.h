@@ -255,8 +255,18 @@ uint64_t lx_rlimit_cur_of(const struct lx_proc_record *r, int resource);
 /* Sets the Linux pid (from the hand-off). */
 void lx_set_pid(long pid);
 
-/* Takes a new child (process and record handles are the child's now). */
-long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec);
+/* Takes a new child (process and record handles are the child's now).
+ * done, if not NULL, is an event the child sets once its status is final
+ * while its Windows process may still run (an execve stub finishing its
+ * exec spare, lx_proc_done_signal): the child counts as ended then. */
+long lx_child_add(long pid, void *process, void *section, struct lx_proc_record *rec,
+                  void *done);
+/* The event of a fork child's own parent (from the hand-off), or NULL. */
+extern void *lx_proc_done;
+/* The status in the record is final and this process writes no more to
+ * it: the parent may reap it now (and the pid be given again) although
+ * this Windows process still has something to finish. */
+void lx_proc_done_signal(void);
 
 /* wait4 and waitid options (include/uapi/linux/wait.h). */
 #define LX_WNOHANG    0x00000001

@@ -150,7 +150,7 @@ int64_t lx_vfork_exec_done(struct lx_syscall *sc, long pid, void *process, void 
                            struct lx_proc_record *rec)
 {
 	/* The child's fds went to its process; the caller's come back. */
-	if (lx_child_add(pid, process, section, rec) < 0) {
+	if (lx_child_add(pid, process, section, rec, NULL) < 0) {
 		CloseHandle(process);
 		UnmapViewOfFile(rec);
 		CloseHandle(section);
