@@ -125,7 +125,12 @@ static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *s
 
 	fork_memory_in(h);
 	lx_proc_done = (HANDLE)(uintptr_t)h->done_event;
-	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top);
+	/* The argument strings are where they were: the stack is the copy
+	 * (/proc/self/cmdline, environ, and [stack] in maps). */
+	lx_arg_layout = (struct lx_arg_layout){ lx_proc_self->arg_start, lx_proc_self->arg_end,
+	                                        lx_proc_self->env_start, lx_proc_self->env_end };
+	lx_mm_adopt((const struct lx_mm_area *)((const char *)h + h->vma_off), h->nvma, h->mmap_top,
+	            h);
 	lx_sites_handoff_in(h);
 	lx_brk_set(h->brk_base, h->brk_cur);
 	self->clear_child_tid = h->clear_child_tid;

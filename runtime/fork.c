@@ -216,6 +216,10 @@ static long copy_guest_window(HANDLE proc, struct lx_handoff_buf *b, struct copy
 	}
 	lx_handoff_head(b)->nvma = (uint32_t)got;
 	lx_handoff_head(b)->vma_off = off;
+	lx_mm_areas_names(b, off, got);
+	if (b->failed)
+		return -LX_ENOMEM;
+	a = (struct lx_mm_area *)(b->p + off); /* the names may have moved the block */
 	long r = share_views(proc, a, got);
 	if (r < 0)
 		return r;

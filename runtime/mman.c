@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "elfload.h"
+#include "handoff.h"
 #include "image.h"
 #include "lxnt/layout.h"
 #include "lxnt/linux/fs.h"
@@ -798,9 +799,38 @@ size_t lx_mm_areas(struct lx_mm_area *out, size_t cap)
 		                             .prot = vmas[i].prot, .flags = vmas[i].flags };
 		if (v)
 			out[i].view = *v;
+		if (vmas[i].name) {
+			out[i].off = vmas[i].off;
+			out[i].dev = vmas[i].name->dev;
+			out[i].ino = vmas[i].name->ino;
+		}
 	}
 	ReleaseSRWLockShared(&mm_lock);
 	return n;
+}
+
+void lx_mm_areas_names(struct lx_handoff_buf *b, uint32_t areas_off, size_t n)
+{
+	const struct lx_map_name *last = NULL;
+	uint32_t last_off = 0;
+
+	AcquireSRWLockShared(&mm_lock);
+	for (size_t i = 0; i < n && !b->failed; i++) {
+		/* The area as lx_mm_areas saw it; another thread may have
+		 * mapped meanwhile, and then the area has no name here. */
+		struct lx_mm_area *a = (struct lx_mm_area *)(b->p + areas_off) + i;
+		size_t j = vma_first_above(a->start);
+		if (j >= nvma || vmas[j].start != a->start || vmas[j].end != a->end || !vmas[j].name)
+			continue;
+		/* Consecutive areas of one file share the string. */
+		uint32_t off = vmas[j].name == last ? last_off : lx_handoff_put_str(b, vmas[j].name->path);
+		if (b->failed)
+			break;
+		last = vmas[j].name;
+		last_off = off;
+		((struct lx_mm_area *)(b->p + areas_off) + i)->name_off = off;
+	}
+	ReleaseSRWLockShared(&mm_lock);
 }
 
 /* The view a child of fork maps for area a: the one adopted last, or a
@@ -837,13 +867,42 @@ bool lx_mm_shared_key(uint64_t addr, uint64_t *id, uint64_t *off)
 	return found;
 }
 
-/* The child of a fork takes over the areas its parent copied into it. */
-void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top)
+/* The name of an area the parent of a fork handed over. */
+static struct lx_map_name *name_of_area(const struct lx_mm_area *a, const void *block,
+                                        struct lx_map_name *last, uint32_t last_off)
 {
+	const char *path = (const char *)block + a->name_off;
+	struct lx_map_name *n;
+
+	if (!a->name_off)
+		return NULL;
+	if (last && a->name_off == last_off)
+		return name_get(last);
+	n = HeapAlloc(GetProcessHeap(), 0, sizeof(*n) + strlen(path) + 1);
+	if (!n)
+		return NULL; /* shown as anonymous */
+	n->refs = 1;
+	n->dev = a->dev;
+	n->ino = a->ino;
+	strcpy(n->path, path);
+	return n;
+}
+
+/* The child of a fork takes over the areas its parent copied into it. */
+void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top, const void *block)
+{
+	struct lx_map_name *last = NULL;
+	uint32_t last_off = 0;
+
 	AcquireSRWLockExclusive(&mm_lock);
 	for (size_t i = 0; i < n; i++) {
 		struct lx_shm_view *v = a[i].view.section ? adopt_view(&a[i]) : NULL;
-		if (!vma_insert(a[i].start, a[i].end, a[i].prot, a[i].flags, v))
+		struct lx_map_name *name = name_of_area(&a[i], block, last, last_off);
+		if (name) {
+			last = name;
+			last_off = a[i].name_off;
+		}
+		if (!vma_insert_named(a[i].start, a[i].end, a[i].prot, a[i].flags, v, a[i].off, name))
 			lx_fatal("lxnt: out of memory adopting the address space");
 		if (v)
 			lx_mm_set_protection(a[i].start, a[i].end, a[i].prot);

@@ -73,11 +73,21 @@ struct lx_mm_area {
 	uint64_t start, end;
 	int prot, flags;
 	struct lx_shm_view view;
+	/* The file the area maps, as /proc/<pid>/maps names it: its offset,
+	 * device and inode, and its path at name_off in the fork's hand-off
+	 * (0: anonymous; lx_mm_areas_names). */
+	uint64_t off, dev, ino;
+	uint32_t name_off, pad;
 };
 /* Copies up to cap areas into out; returns how many there are. */
 size_t lx_mm_areas(struct lx_mm_area *out, size_t cap);
-/* Takes over areas whose memory the parent of a fork copied in. */
-void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top);
+struct lx_handoff_buf;
+/* Puts the paths of the n areas at areas_off of the hand-off b into b
+ * and gives each area its name_off. */
+void lx_mm_areas_names(struct lx_handoff_buf *b, uint32_t areas_off, size_t n);
+/* Takes over areas whose memory the parent of a fork copied in; block is
+ * the hand-off their name_off count from. */
+void lx_mm_adopt(const struct lx_mm_area *a, size_t n, uint64_t mmap_top, const void *block);
 /* The program break, for fork's hand-off (sys_mman.c). */
 void lx_brk_get(uint64_t *base, uint64_t *cur);
 void lx_brk_set(uint64_t base, uint64_t cur);

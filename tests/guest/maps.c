@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -25,7 +26,7 @@ struct area {
 	int name_col;   /* where the name starts, -1 without one */
 };
 
-static char text[1 << 20];
+static char text[1 << 20], raw[1 << 20], saved[1 << 20];
 static struct area areas[4096];
 static int nareas;
 static int format_ok;
@@ -42,6 +43,7 @@ static void load(void)
 	if (fd >= 0)
 		close(fd);
 	text[n] = 0;
+	memcpy(raw, text, (size_t)n + 1); /* the parse below cuts text into lines */
 	for (char *line = text; *line && nareas < 4096;) {
 		char *nl = strchr(line, '\n');
 		struct area *a = &areas[nareas++];
@@ -143,6 +145,29 @@ int main(void)
 		if (!strcmp(areas[i].name, exe) && areas[i].perms[2] == 'x')
 			exe_x = 1;
 	printf("the executable's code is mapped from it: %s\n", yes(exe_x));
+
+	/* A fork child has its parent's map, names included, and its
+	 * argument strings where they were. */
+	char cmdline[4096], child_cmdline[4096];
+	int cfd = open("/proc/self/cmdline", O_RDONLY);
+	ssize_t cn = cfd >= 0 ? read(cfd, cmdline, sizeof(cmdline)) : -1;
+	if (cfd >= 0)
+		close(cfd);
+	load();
+	memcpy(saved, raw, sizeof(raw));
+	pid_t pid = fork();
+	if (pid == 0) {
+		load();
+		int same = !strcmp(raw, saved);
+		cfd = open("/proc/self/cmdline", O_RDONLY);
+		ssize_t ccn = cfd >= 0 ? read(cfd, child_cmdline, sizeof(child_cmdline)) : -1;
+		printf("a fork child's map is its parent's: %s\n", yes(same));
+		printf("its cmdline too: %s\n", yes(cn > 0 && ccn == cn && !memcmp(cmdline, child_cmdline, (size_t)cn)));
+		_exit(0);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
 
 	/* mprotect splits: the file mapping's second page, the anonymous
 	 * area's middle page. */
