@@ -54,21 +54,28 @@ struct copy_plan {
 	bool failed;
 };
 
+/* Room for one more of n elements of size elem in *array (capacity
+ * *cap); false, with the plan failed, when there is none. */
+static bool room(struct copy_plan *p, void **array, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	size_t more = *cap ? 2 * *cap : 64;
+	void *a = *array ? HeapReAlloc(GetProcessHeap(), 0, *array, more * elem)
+	                 : HeapAlloc(GetProcessHeap(), 0, more * elem);
+	if (!a) {
+		p->failed = true;
+		return false;
+	}
+	*array = a;
+	*cap = more;
+	return true;
+}
+
 static void plan_region(struct copy_plan *p, uint64_t s, uint64_t e, DWORD protect, bool commit)
 {
-	if (p->nregion == p->cap_region) {
-		size_t cap = p->cap_region ? 2 * p->cap_region : 64;
-		void *n = p->regions ? HeapReAlloc(GetProcessHeap(), 0, p->regions,
-		                                   cap * sizeof(*p->regions))
-		                     : HeapAlloc(GetProcessHeap(), 0, cap * sizeof(*p->regions));
-		if (!n) {
-			p->failed = true;
-			return;
-		}
-		p->regions = n;
-		p->cap_region = cap;
-	}
-	p->regions[p->nregion++] = (struct lx_fork_region){ s, e, protect, commit };
+	if (room(p, (void **)&p->regions, p->nregion, &p->cap_region, sizeof(*p->regions)))
+		p->regions[p->nregion++] = (struct lx_fork_region){ s, e, protect, commit };
 }
 
 static void plan_run(struct copy_plan *p, uint64_t s, uint64_t e)
@@ -78,17 +85,8 @@ static void plan_run(struct copy_plan *p, uint64_t s, uint64_t e)
 		p->bytes += e - s;
 		return;
 	}
-	if (p->nrun == p->cap_run) {
-		size_t cap = p->cap_run ? 2 * p->cap_run : 64;
-		void *n = p->runs ? HeapReAlloc(GetProcessHeap(), 0, p->runs, cap * sizeof(*p->runs))
-		                  : HeapAlloc(GetProcessHeap(), 0, cap * sizeof(*p->runs));
-		if (!n) {
-			p->failed = true;
-			return;
-		}
-		p->runs = n;
-		p->cap_run = cap;
-	}
+	if (!room(p, (void **)&p->runs, p->nrun, &p->cap_run, sizeof(*p->runs)))
+		return;
 	p->runs[p->nrun++] = (struct lx_fork_run){ s, e - s, p->bytes };
 	p->bytes += e - s;
 }

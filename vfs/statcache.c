@@ -641,12 +641,36 @@ static bool usable(const struct binding *b, const struct lx_nt_network_open *a)
 	return b->ctime && b->ctime == a->ChangeTime.QuadPart && (b->flags & BOUND_ONE_LINK);
 }
 
+/* The store of node's mount, when the cache serves it (the portable
+ * format, which reads a record without a handle), and the length of its
+ * NT path; NULL otherwise. */
+static const struct lx_meta_vol *served(const struct lx_node *node, size_t *len)
+{
+	const struct lx_meta_vol *v;
+
+	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots() || !entries)
+		return NULL;
+	v = lx_meta_store(node->mount->dev);
+	*len = wcslen(node->nt_path);
+	return v && v->store && *len * sizeof(wchar_t) <= 0xfffe ? v : NULL;
+}
+
+/* NtQueryFullAttributesFile of the name, without a handle. */
+static NTSTATUS query_name(const struct lx_node *node, size_t len, struct lx_nt_network_open *a)
+{
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+
+	us.Buffer = node->nt_path;
+	us.Length = us.MaximumLength = (USHORT)(len * sizeof(wchar_t));
+	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+	return NtQueryFullAttributesFile(&oa, a);
+}
+
 long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered)
 {
 	const struct lx_meta_vol *v;
 	struct lx_nt_network_open a;
-	UNICODE_STRING us;
-	OBJECT_ATTRIBUTES oa;
 	struct lx_metacache_tag dirs;
 	struct binding b;
 	NTSTATUS s;
@@ -654,17 +678,9 @@ long lx_statcache_stat(struct lx_node *node, struct lx_kstat *st, bool *answered
 	uint64_t h, key;
 
 	*answered = false;
-	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots() || !entries)
+	if (!(v = served(node, &len)))
 		return 0;
-	v = lx_meta_store(node->mount->dev);
-	len = wcslen(node->nt_path);
-	/* Only the portable format reads a record without a handle. */
-	if (!v || !v->store || len * sizeof(wchar_t) > 0xfffe)
-		return 0;
-	us.Buffer = node->nt_path;
-	us.Length = us.MaximumLength = (USHORT)(len * sizeof(wchar_t));
-	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
-	s = NtQueryFullAttributesFile(&oa, &a);
+	s = query_name(node, len, &a);
 	if (s == STATUS_OBJECT_NAME_NOT_FOUND) {
 		*answered = true; /* its directory exists, the name does not */
 		return -LX_ENOENT;
@@ -699,26 +715,17 @@ bool lx_statcache_single_id(const struct lx_node *node, uint64_t *id)
 {
 	const struct lx_meta_vol *v;
 	struct lx_nt_network_open a;
-	UNICODE_STRING us;
-	OBJECT_ATTRIBUTES oa;
 	struct lx_metacache_tag dirs;
 	struct binding b;
 	size_t len;
 
-	if (node->kind != LX_NODE_HOST || !node->nt_path || !name_slots() || !entries)
-		return false;
-	v = lx_meta_store(node->mount->dev);
-	len = wcslen(node->nt_path);
-	if (!v || !v->store || len * sizeof(wchar_t) > 0xfffe)
+	if (!(v = served(node, &len)))
 		return false;
 	dirs = lx_metacache_dirs_tag(v->cache_key);
 	if (lookup(hash_path(node->nt_path, len), exact_hash(node->nt_path, len), &dirs, &b) < 0 ||
 	    (b.flags & BOUND_DIR) || !b.ctime)
 		return false;
-	us.Buffer = node->nt_path;
-	us.Length = us.MaximumLength = (USHORT)(len * sizeof(wchar_t));
-	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
-	if (!NT_SUCCESS(NtQueryFullAttributesFile(&oa, &a)) || !usable(&b, &a))
+	if (!NT_SUCCESS(query_name(node, len, &a)) || !usable(&b, &a))
 		return false;
 	*id = b.id;
 	return true;
