@@ -134,6 +134,9 @@ static _Noreturn void fork_child(const struct lx_handoff *h, struct lx_thread *s
 	lx_sites_handoff_in(h);
 	lx_brk_set(h->brk_base, h->brk_cur);
 	self->clear_child_tid = h->clear_child_tid;
+	self->altstack_sp = h->altstack_sp;
+	self->altstack_size = h->altstack_size;
+	self->altstack_flags = h->altstack_flags;
 	if (h->set_child_tid)
 		lx_copy_to_user(h->set_child_tid, &(int32_t){ h->pid }, 4);
 	lx_set_thread_pointer(h->tp);

@@ -127,10 +127,26 @@ void lx_cred_exec_file(uint32_t mode, uint32_t uid, uint32_t gid, const struct l
 	 * personality's PER_CLEAR_ON_SETID (cap_bprm_creds_from_file). */
 	bool set_uid = mode & LX_S_ISUID;
 	bool set_gid = (mode & (LX_S_ISGID | S_IXGRP_BIT)) == (LX_S_ISGID | S_IXGRP_BIT);
+	static const struct lx_file_caps no_caps;
 
+	/* PR_SET_NO_NEW_PRIVS: execve grants nothing the caller lacks, as
+	 * LSM_UNSAFE_NO_NEW_PRIVS makes bprm_fill_uid and
+	 * cap_bprm_creds_from_file leave it. */
+	if (lx_proc_self->no_new_privs) {
+		set_uid = set_gid = false;
+		caps = &no_caps;
+	}
+	long euid = lx_euid, egid = lx_egid;
 	lx_cred_exec_setid(set_uid, uid, set_gid, gid);
 	bool caps_gained = lx_cap_exec(caps);
+	bool gained = (set_uid && lx_euid != euid) || (set_gid && lx_egid != egid) || caps_gained;
 	lx_personality_exec(set_uid || set_gid || caps_gained);
+	/* begin_new_exec: the parent-death signal goes with new privileges;
+	 * setup_new_exec: dumpable again, unless the ids now differ
+	 * (suid_dumpable 0). */
+	if (gained)
+		lx_proc_self->pdeathsig = 0;
+	lx_proc_self->not_dumpable = lx_euid != lx_uid || lx_egid != lx_gid;
 }
 
 void lx_cred_handoff_out(struct lx_handoff_buf *b)

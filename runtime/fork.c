@@ -320,6 +320,9 @@ static void child_registers(struct lx_handoff *h, const struct lx_syscall *sc,
 		lx_regs_set_syscall_rsp(&h->regs, ca->stack + ca->stack_size);
 	h->tp = (ca->flags & LX_CLONE_SETTLS) ? ca->tls : lx_current_thread()->tp;
 	h->sigmask = lx_current_thread()->sigmask;
+	h->altstack_sp = lx_current_thread()->altstack_sp;
+	h->altstack_size = lx_current_thread()->altstack_size;
+	h->altstack_flags = lx_current_thread()->altstack_flags;
 	lx_fp_control_save(&h->fp);
 	if (ca->flags & LX_CLONE_CHILD_SETTID)
 		h->set_child_tid = ca->child_tid;

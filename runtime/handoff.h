@@ -88,6 +88,9 @@ struct lx_handoff {
 	/* FORK: the event that says the child's status is final
 	 * (lx_proc_done_signal), a HANDLE valid in the child. */
 	uint64_t done_event;
+	/* FORK: the calling thread's signal stack (copy_process keeps it). */
+	uint64_t altstack_sp, altstack_size;
+	int32_t altstack_flags, pad4;
 };
 
 /* A Windows region of the caller's memory as the fork child makes it:

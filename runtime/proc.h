@@ -124,6 +124,12 @@ struct lx_proc_record {
 	 * groups of ngroups (runtime/cred.c's lx_cred_publish). */
 	volatile long fsuid, egid, sgid, fsgid, ngroups;
 	volatile uint32_t groups[LX_RECORD_GROUPS];
+	/* prctl (runtime/sys_prctl.c): PR_SET_NO_NEW_PRIVS (kept across
+	 * fork and execve), PR_SET_DUMPABLE 0 (kept across fork, reset by
+	 * execve), the parent-death signal (not kept by fork; sent when the
+	 * parent ends, runtime/orphan.c) and the timer slack in ns (0: the
+	 * default, 50 us). */
+	volatile long no_new_privs, not_dumpable, pdeathsig, timerslack;
 };
 
 /* This process's record: mapped from the hand-off, or private for a
@@ -157,6 +163,13 @@ long lx_signal_thread(long tgid, long tid, int sig);
 /* __kill_pgrp_info with SEND_SIG_PRIV: sig to every other process of
  * group pgid, without a permission check (sys_kill.c). */
 void lx_signal_group_kernel(long pgid, int sig);
+/* The parent-death signal sig of process pid, whose parent (real uid
+ * parent_uid) ends: pid goes to init first, as forget_original_parent
+ * reparents before it signals, then gets sig (SI_USER from the parent). */
+void lx_signal_parent_death(long pid, int sig, long parent, long parent_uid);
+/* The parent-death signals of this process's live children, at its end
+ * (runtime/children.c). */
+void lx_children_parent_death(void);
 /* Orphaned process groups (orphan.c): whether the caller's group is one
  * (get_signal's discarding of SIGTSTP, SIGTTIN and SIGTTOU), and the
  * SIGHUP and SIGCONT that an exit sends to a group it orphans with a

@@ -139,6 +139,10 @@ void lx_proc_record_inherit(struct lx_proc_record *child)
 	child->securebits = r->securebits;
 	child->cap_bset = r->cap_bset;
 	child->cap_ambient = r->cap_ambient;
+	/* copy_process: the parent-death signal is not inherited. */
+	child->no_new_privs = r->no_new_privs;
+	child->not_dumpable = r->not_dumpable;
+	child->timerslack = r->timerslack;
 	lx_sched_policy_inherit(child, r);
 }
 

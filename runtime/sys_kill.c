@@ -377,6 +377,27 @@ static long signal_group(long pgid, int sig)
 	return success ? 0 : retval;
 }
 
+void lx_signal_parent_death(long pid, int sig, long parent, long parent_uid)
+{
+	struct lx_proc_record *r = lx_proc_record_open(pid);
+
+	if (!r)
+		return;
+	/* The daemon would do the same once it sees the parent gone
+	 * (runtime/daemon.c, reparent_and_reap). */
+	InterlockedCompareExchange((volatile LONG *)&r->ppid, 1, (LONG)parent);
+	if (r->state != LX_PROC_EXITED && sig == LX_SIGKILL) {
+		if (kill_hard(r) == 0)
+			lx_pgrp_orphans_after_end(pid, r);
+	} else if (r->state != LX_PROC_EXITED) {
+		r->sender[sig - 1] = parent;
+		r->sender_uid[sig - 1] = parent_uid;
+		post_bits(r, sig);
+		lx_signal_listener_wake(pid);
+	}
+	lx_proc_record_close(r);
+}
+
 void lx_signal_group_kernel(long pgid, int sig)
 {
 	long pids[512];

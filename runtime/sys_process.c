@@ -49,6 +49,7 @@ _Noreturn void lx_exit_process(int wait_status)
 	lx_helper_threads_quiesce();
 	lx_locks_exit();
 	lx_pgrp_orphans_at_exit();
+	lx_children_parent_death();
 	lx_proc_account_image();
 	lx_proc_self->wait_status = wait_status;
 	lx_proc_self->state = LX_PROC_EXITED;

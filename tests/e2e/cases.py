@@ -803,6 +803,7 @@ CASES = [
     dict(name="sysmisc-caps", prog="sysmisc", args=["caps"], timeout=60),
     dict(name="sysmisc-setid-exec", prog="sysmisc", args=["setid"], rootfs=True, timeout=60),
     dict(name="sysmisc-filecaps", prog="sysmisc", args=["filecaps"], rootfs=True, timeout=90),
+    dict(name="sysmisc-prctl", prog="sysmisc", args=["prctl"], rootfs=True, timeout=90),
     dict(name="sysmisc-sched", prog="sysmisc", args=["sched"], timeout=60),
     # memfd_create(2) (vfs/memfd.c), and its file seals (vfs/memfd_seals.c):
     # each seal and error, across fork and execve, a killed child's mapping.

@@ -186,6 +186,20 @@ static int t_altstack(void)
 	sigaltstack(NULL, &cur);
 	printf("after: ss_onstack %d size-kept %d\n", (cur.ss_flags & SS_ONSTACK) != 0,
 	       cur.ss_size == alt_size);
+	/* A fork child keeps the calling thread's signal stack (copy_process)
+	 * and uses it. */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigaltstack(NULL, &cur);
+		printf("fork child: altstack %s\n",
+		       (cur.ss_flags & SS_DISABLE) ? "none" : cur.ss_sp == alt_base ? "the parent's" : "other");
+		raise(SIGUSR1);
+		fflush(stdout);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
 	ss.ss_size = 100;
 	int r = sigaltstack(&ss, NULL);
 	printf("too small: %d %s\n", r, strerrorname_np(errno));

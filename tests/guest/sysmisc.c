@@ -12,8 +12,11 @@
  * ftruncate, MAP_SHARED across fork, the fd across execve; in "memfd-seals"
  * its file seals, in other processes too).  Modes: "personality", "caps", "sched", "memfd",
  * "memfd-seals", "setid" (in a rootfs: execve of a set-user-ID file),
- * "filecaps" (in a rootfs: execve of files with capabilities);
- * "show-personality", "show-caps", "show-fcaps", "show-sched",
+ * "filecaps" (in a rootfs: execve of files with capabilities), "prctl"
+ * (in a rootfs: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_PDEATHSIG and
+ * its delivery when the parent exits or is killed, PR_SET_TIMERSLACK,
+ * across fork and execve, and a set-user-ID file run with no_new_privs);
+ * "show-personality", "show-caps", "show-fcaps", "show-sched", "show-prctl",
  * "show-memfd FD" and "show-seals FD" print the caller's (run through
  * execve).
  */
@@ -1126,6 +1129,139 @@ static void setid_exec(const char *self)
 	unlink("suid-prog");
 }
 
+static void show_prctl(const char *what)
+{
+	int sig = -1;
+
+	prctl(PR_GET_PDEATHSIG, &sig);
+	printf("%s: dumpable %d no_new_privs %d pdeathsig %d timerslack %d euid %d\n", what,
+	       prctl(PR_GET_DUMPABLE), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), sig,
+	       prctl(PR_GET_TIMERSLACK), (int)geteuid());
+}
+
+static volatile sig_atomic_t death_sig, death_from_parent, death_user;
+static pid_t death_parent;
+
+static void on_parent_death(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	death_sig = sig;
+	death_from_parent = si->si_pid == death_parent;
+	death_user = si->si_code == SI_USER;
+}
+
+/* A grandchild with a parent-death signal, whose parent then exits
+ * (or, with kill, is killed by SIGKILL): the grandchild reports on out. */
+static void parent_death(int kill_parent)
+{
+	int ready[2], out[2], go[2];
+	char c;
+
+	if (pipe(ready) || pipe(out) || pipe(go))
+		return;
+	pid_t p = fork();
+	if (p == 0) {
+		close(ready[0]);
+		close(out[0]);
+		close(go[1]);
+		death_parent = getpid();
+		pid_t g = fork();
+		if (g == 0) {
+			struct sigaction sa = { .sa_sigaction = on_parent_death, .sa_flags = SA_SIGINFO };
+			sigset_t block, old;
+			sigemptyset(&block);
+			sigaddset(&block, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &block, &old);
+			sigaction(SIGUSR1, &sa, NULL);
+			prctl(PR_SET_PDEATHSIG, SIGUSR1);
+			if (getppid() != death_parent)
+				_exit(3);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(4);
+			alarm(10);
+			while (!death_sig)
+				sigsuspend(&old);
+			char line[128];
+			int n = snprintf(line, sizeof(line),
+			                 "parent-death signal %d, from the parent %d, SI_USER %d, reparented %d\n",
+			                 (int)death_sig, (int)death_from_parent, (int)death_user,
+			                 getppid() != death_parent);
+			if (write(out[1], line, (size_t)n) != n)
+				_exit(5);
+			_exit(0);
+		}
+		/* Waits until told to go, then exits (or is killed meanwhile). */
+		if (read(go[0], &c, 1) < 0)
+			_exit(6);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(out[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		printf("the grandchild did not start\n");
+		return;
+	}
+	if (kill_parent)
+		kill(p, SIGKILL);
+	else if (write(go[1], "g", 1) != 1)
+		return;
+	int st;
+	waitpid(p, &st, 0);
+	char buf[256];
+	ssize_t n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("%s: %s", kill_parent ? "parent killed" : "parent exited", n > 0 ? buf : "nothing\n");
+	close(ready[0]);
+	close(out[0]);
+	close(go[1]);
+}
+
+static void prctl_calls(const char *self)
+{
+	show_prctl("start");
+	errno = 0;
+	report("PR_SET_DUMPABLE 2", prctl(PR_SET_DUMPABLE, 2));
+	report("PR_SET_DUMPABLE 0", prctl(PR_SET_DUMPABLE, 0));
+	report("PR_SET_PDEATHSIG 65", prctl(PR_SET_PDEATHSIG, 65));
+	report("PR_SET_PDEATHSIG SIGUSR2", prctl(PR_SET_PDEATHSIG, SIGUSR2));
+	report("PR_SET_NO_NEW_PRIVS 2", prctl(PR_SET_NO_NEW_PRIVS, 2, 0, 0, 0));
+	report("PR_GET_NO_NEW_PRIVS 1", prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	report("PR_SET_TIMERSLACK 100000", prctl(PR_SET_TIMERSLACK, 100000));
+	report("PR_GET_SECCOMP", prctl(PR_GET_SECCOMP));
+	show_prctl("set");
+	pid_t pid = fork();
+	if (pid == 0) {
+		show_prctl("fork child");
+		_exit(0);
+	}
+	wait_child("fork child", pid);
+	exec_show(self, "show-prctl", 0);
+	report("PR_SET_TIMERSLACK 0", prctl(PR_SET_TIMERSLACK, 0));
+	report("PR_SET_PDEATHSIG 0", prctl(PR_SET_PDEATHSIG, 0));
+	parent_death(0);
+	parent_death(1);
+	/* no_new_privs: a set-user-ID root file runs as the caller. */
+	printf("copy: %s\n", yes(copy_self(self, "suid-prog") == 0));
+	report("chmod 04755", chmod("suid-prog", 04755));
+	for (int nnp = 0; nnp <= 1; nnp++) {
+		pid = fork();
+		if (pid == 0) {
+			if (setresuid(1000, 1000, 1000))
+				_exit(2);
+			if (nnp)
+				report("PR_SET_NO_NEW_PRIVS 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+			execl("./suid-prog", "suid-prog", "show-prctl", (char *)NULL);
+			_exit(127);
+		}
+		wait_child(nnp ? "set-user-ID file with no_new_privs" : "set-user-ID file", pid);
+	}
+	unlink("suid-prog");
+	report("PR_SET_NO_NEW_PRIVS 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	report("PR_SET_NO_NEW_PRIVS 1 again", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	exec_show(self, "show-prctl", 1);
+}
+
 /* A security.capability value (include/uapi/linux/capability.h's
  * vfs_ns_cap_data: v2 is its first 20 bytes). */
 static int set_file_caps(const char *path, unsigned rev, int effective, unsigned long long prm,
@@ -1253,6 +1389,14 @@ int main(int argc, char **argv)
 		       getauxval(AT_SECURE));
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "show-prctl") == 0) {
+		show_prctl("after execve");
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "prctl") == 0) {
+		prctl_calls(self);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "show-sched") == 0) {
 		show_sched("after execve", 0);
 		return 0;
@@ -1295,6 +1439,6 @@ int main(int argc, char **argv)
 		cap_calls(self);
 		return 0;
 	}
-	fprintf(stderr, "usage: sysmisc personality|caps|setid|sched|memfd|memfd-seals\n");
+	fprintf(stderr, "usage: sysmisc personality|caps|setid|filecaps|prctl|sched|memfd|memfd-seals\n");
 	return 2;
 }
