@@ -307,6 +307,7 @@ static void from_record(struct lx_proc_record *r, struct lx_proc_info *info)
 	info->cap_eff = r->cap_effective;
 	info->cap_bnd = r->cap_bset;
 	info->cap_amb = r->cap_ambient;
+	info->no_new_privs = r->no_new_privs != 0;
 	info->win_pid = (unsigned long)r->win_pid;
 	info->arg_start = r->arg_start;
 	info->arg_end = r->arg_end;

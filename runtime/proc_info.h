@@ -37,6 +37,7 @@ struct lx_proc_info {
 	long sched_policy, rt_priority;      /* sys_sched_policy.c */
 	uint64_t cap_inh, cap_prm, cap_eff;  /* capability.c */
 	uint64_t cap_bnd, cap_amb;
+	long no_new_privs;
 };
 
 /* Fills info for pid, a process or thread of the instance; -LX_ESRCH

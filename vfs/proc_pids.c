@@ -111,6 +111,7 @@ long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 	f->cap_eff = info->cap_eff;
 	f->cap_bnd = info->cap_bnd;
 	f->cap_amb = info->cap_amb;
+	f->no_new_privs = info->no_new_privs;
 	f->threads = info->threads;
 	f->utime = info->utime;
 	f->stime = info->stime;

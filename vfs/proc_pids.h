@@ -30,6 +30,7 @@ struct lx_proc_facts {
 	size_t cmdline_len, env_len;
 	long sched_policy, rt_priority;
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	long no_new_privs;
 };
 
 /* Writes up to cap pids in ascending order; returns how many exist. */

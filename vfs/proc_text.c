@@ -248,11 +248,15 @@ static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 	            (unsigned long long)f->cap_inh, (unsigned long long)f->cap_prm,
 	            (unsigned long long)f->cap_eff, (unsigned long long)f->cap_bnd,
 	            (unsigned long long)f->cap_amb);
+	/* PR_SET_NO_NEW_PRIVS (runtime/sys_prctl.c); no seccomp. */
+	lx_text_put(t, "NoNewPrivs:\t%ld\nSeccomp:\t0\nSeccomp_filters:\t0\n", f->no_new_privs);
 }
 
 /* /proc/<pid>/stat: the 52 fields of fs/proc/array.c:do_task_stat;
  * the priority is task_prio's, -1 - rt_priority under a real-time policy
- * (SCHED_FIFO 1, SCHED_RR 2), else 20 + nice. */
+ * (SCHED_FIFO 1, SCHED_RR 2), else 20 + nice.  start_data, end_data and
+ * start_brk (45-47) are 0, as Linux shows them to whom may not read the
+ * map; the argument and environment strings' places are 48-51. */
 static void pid_stat(struct lx_text *t, const struct lx_proc_facts *f)
 {
 	long long pid = f->pid;
@@ -261,7 +265,7 @@ static void pid_stat(struct lx_text *t, const struct lx_proc_facts *f)
 
 	lx_text_put(t, "%lld (%s) %c %lld %lld %lld 0 -1 4194304 0 0 0 0 %llu %llu 0 0 %lld %lld %lld 0"
 	       " %llu %llu %llu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %lld %lld 0 0 0"
-	       " 0 0 %llu %llu %llu %llu 0\n",
+	       " 0 0 0 %llu %llu %llu %llu 0\n",
 	    pid, f->comm, f->state, (long long)f->ppid, (long long)f->pgid, (long long)f->sid,
 	    (unsigned long long)f->utime, (unsigned long long)f->stime, prio, (long long)f->nice,
 	    (long long)f->threads, (unsigned long long)f->start_ticks, (unsigned long long)f->vsize,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -129,6 +130,20 @@ static void pid_files(int argc, char **argv)
 		long ppid;
 		printf("stat ppid is getppid: %s\n",
 		       yes(p && sscanf(p + 1, " %c %ld", &state, &ppid) == 2 && ppid == getppid()));
+		/* 52 fields (fs/proc/array.c do_task_stat); 48 is arg_start,
+		 * where argv[0] is. */
+		int fields = 2; /* pid and comm */
+		unsigned long long v[64] = { 0 };
+		for (char *q = p ? p + 1 : NULL; q && *q && *q != '\n';) {
+			while (*q == ' ')
+				q++;
+			if (++fields < 64)
+				v[fields] = strtoull(q, NULL, 10);
+			while (*q && *q != ' ' && *q != '\n')
+				q++;
+		}
+		printf("stat has 52 fields: %s, arg_start is argv[0]: %s\n", yes(fields == 52),
+		       yes(v[48] == (unsigned long long)(uintptr_t)argv[0]));
 	}
 	n = slurp("/proc/self/cmdline", text, sizeof(text));
 	for (int i = 0; i < argc; i++) {
