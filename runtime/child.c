@@ -7,6 +7,7 @@
 
 #include "elfload.h"
 #include "handoff.h"
+#include "signal.h"
 #include "identity.h"
 #include "image.h"
 #include "mman.h"
@@ -164,6 +165,7 @@ static _Noreturn void exec_child(const struct lx_handoff *h, struct lx_thread *s
 	strings_in(h, h->argv_off, h->argc, &argv);
 	strings_in(h, h->envp_off, h->envc, &envp);
 	lx_children_handoff_in(h);
+	lx_itimer_exec_in(h->itimer_left_us, h->itimer_interval_us);
 	lx_proc_note_module(NULL); /* the caller of execve named it (exec.c) */
 	if (h->elf_off) {
 		/* /proc/self/exe is the file, not the image that maps it. */

@@ -233,6 +233,11 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 		lx_handoff_head(&b)->pid = (int32_t)vpid;
 		lx_handoff_head(&b)->ppid = (int32_t)lx_getpid();
 	}
+	/* A vfork child has no timer of its own (fork clears it); the
+	 * caller's stays the caller's. */
+	if (!r && !vfork_child)
+		lx_itimer_exec_out(&lx_handoff_head(&b)->itimer_left_us,
+		                   &lx_handoff_head(&b)->itimer_interval_us);
 	if (!r) {
 		uint32_t a = lx_handoff_put(&b, argv->p, argv->len);
 		uint32_t e = lx_handoff_put(&b, envp->p ? envp->p : "", envp->len ? envp->len : 1);
@@ -285,6 +290,7 @@ static long exec_packed(struct lx_syscall *sc, const char *path, const struct lx
 	lx_signal_listener_stop();
 	lx_children_watcher_stop();
 	lx_signal_exec_carry();
+	lx_itimer_disarm(); /* the new image's now */
 	/* The next execve of the same file will find a process of it started
 	 * up (runtime/exec_spare.c), made on a thread of the stub while the
 	 * new image runs; the stub waits for it before it ends.  Not before

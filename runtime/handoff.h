@@ -88,6 +88,9 @@ struct lx_handoff {
 	/* FORK: the event that says the child's status is final
 	 * (lx_proc_done_signal), a HANDLE valid in the child. */
 	uint64_t done_event;
+	/* EXEC: ITIMER_REAL's time left and interval in microseconds, which
+	 * execve keeps (0: disarmed). */
+	uint64_t itimer_left_us, itimer_interval_us;
 	/* FORK: the calling thread's signal stack (copy_process keeps it). */
 	uint64_t altstack_sp, altstack_size;
 	int32_t altstack_flags, pad4;

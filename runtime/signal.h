@@ -80,6 +80,13 @@ void lx_signal_thread_exit(struct lx_thread *t);
  * the new image's listener to raise (pending signals survive execve; a
  * fatal one kills the new image at once).  Their siginfo is lost. */
 void lx_signal_exec_carry(void);
+/* ITIMER_REAL across an execve that starts a new process
+ * (runtime/sys_itimer.c): its time left and interval, read for the
+ * hand-off; disarmed in the old image past the point of no return; armed
+ * again in the new one. */
+void lx_itimer_exec_out(uint64_t *left_us, uint64_t *interval_us);
+void lx_itimer_disarm(void);
+void lx_itimer_exec_in(uint64_t left_us, uint64_t interval_us);
 
 /* Discards every pending instance of the signals in mask. */
 void lx_signal_flush(uint64_t mask);

@@ -171,3 +171,30 @@ int64_t lx_sys_alarm(struct lx_syscall *sc)
 		secs++;
 	return secs;
 }
+
+void lx_itimer_exec_out(uint64_t *left_us, uint64_t *interval_us)
+{
+	AcquireSRWLockShared(&timer_lock);
+	struct lx_itimerval v = current_locked();
+	ReleaseSRWLockShared(&timer_lock);
+	*left_us = tv_us(&v.it_value);
+	*interval_us = tv_us(&v.it_interval);
+}
+
+void lx_itimer_disarm(void)
+{
+	if (!timer_thread)
+		return;
+	AcquireSRWLockExclusive(&timer_lock);
+	deadline_us = interval_us = 0;
+	ReleaseSRWLockExclusive(&timer_lock);
+	SetEvent(timer_changed);
+}
+
+void lx_itimer_exec_in(uint64_t left_us, uint64_t interval_us)
+{
+	struct lx_itimerval v = { .it_interval = us_tv(interval_us), .it_value = us_tv(left_us) };
+
+	if (left_us)
+		set_real(&v, NULL);
+}

@@ -60,6 +60,24 @@ static void take_thread_posts(struct lx_proc_record *r)
 	}
 }
 
+/* Raises the signals posted to the record since the last look. */
+static void raise_posted(struct lx_proc_record *r)
+{
+	uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&r->sigpending, 0);
+
+	for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
+		if (!(bits & SIGBIT(sig)))
+			continue;
+		bits &= ~SIGBIT(sig);
+		struct lx_siginfo info = {
+			.si_signo = sig, .si_code = LX_SI_USER,
+			.u.kill = { .pid = (int32_t)r->sender[sig - 1],
+			            .uid = (uint32_t)r->sender_uid[sig - 1] },
+		};
+		lx_signal_send(0, sig, &info);
+	}
+}
+
 static DWORD WINAPI listener(void *arg)
 {
 	(void)arg;
@@ -70,18 +88,7 @@ static DWORD WINAPI listener(void *arg)
 			return 0;
 		take_thread_posts(listener_record);
 		lx_proc_query_serve(listener_record);
-		uint64_t bits = (uint64_t)InterlockedExchange64((volatile LONG64 *)&listener_record->sigpending, 0);
-		for (int sig = 1; sig <= LX_NSIG && bits; sig++) {
-			if (!(bits & SIGBIT(sig)))
-				continue;
-			bits &= ~SIGBIT(sig);
-			struct lx_siginfo info = {
-				.si_signo = sig, .si_code = LX_SI_USER,
-				.u.kill = { .pid = (int32_t)listener_record->sender[sig - 1],
-				            .uid = (uint32_t)listener_record->sender_uid[sig - 1] },
-			};
-			lx_signal_send(0, sig, &info);
-		}
+		raise_posted(listener_record);
 	}
 }
 
@@ -91,6 +98,9 @@ void lx_signal_listener_start(void)
 
 	event_name(lx_getpid(), name);
 	listener_record = lx_proc_self;
+	/* What the image before an execve left pending (lx_signal_exec_carry)
+	 * is pending before the first instruction, as Linux keeps it. */
+	raise_posted(listener_record);
 	listener_event = CreateEventW(lx_instance_security(), FALSE, FALSE, name);
 	if (!listener_event)
 		return;

@@ -17,6 +17,9 @@
  *   queue   sigqueue and rt_tgsigqueueinfo to a child: si_code, si_value
  *           and si_pid arrive, real-time signals queue, standard ones merge
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
+ *   exec-alarm  execve keeps the interval timer: a child that set alarm(1)
+ *           or an ITIMER_REAL, then ran `sleep 3` (another program, on
+ *           PATH), dies of SIGALRM
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/times.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -815,9 +819,35 @@ static int queue_mode(void)
 	return 0;
 }
 
+static void exec_under_timer(bool itimer)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (itimer) {
+			struct itimerval it = { { 0, 500000 }, { 1, 0 } };
+			setitimer(ITIMER_REAL, &it, NULL);
+		} else {
+			alarm(1);
+		}
+		execlp("sleep", "sleep", "3", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return;
+	printf("%s then execve of sleep 3: %s %d\n", itimer ? "setitimer" : "alarm(1)",
+	       WIFSIGNALED(st) ? "killed by signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "exec-alarm")) {
+		exec_under_timer(false);
+		exec_under_timer(true);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "task"))
 		return task();
 	if (argc > 1 && !strcmp(argv[1], "rusage"))
@@ -832,6 +862,6 @@ int main(int argc, char **argv)
 		return burn();
 	if (argc > 1 && !strcmp(argv[1], "queue"))
 		return queue_mode();
-	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|queue|burn\n");
+	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|queue|burn|exec-alarm\n");
 	return 2;
 }
