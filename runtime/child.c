@@ -78,6 +78,7 @@ static void common_in(const struct lx_handoff *h, struct lx_thread *self)
 	lx_cred_handoff_in(h);
 	signals_in(h->act);
 	self->sigmask = h->sigmask;
+	lx_signal_publish();
 	lx_vfs_handoff_in(h);
 	lx_signal_listener_start();
 }

@@ -19,7 +19,7 @@
  * builds with different layouts (an lxnt updated while its processes
  * run) make two instances rather than misread each other's sections;
  * the install lock alone is shared by all layouts. */
-#define LX_INSTANCE_LAYOUT 3
+#define LX_INSTANCE_LAYOUT 4
 
 /* Writes the name of the instance's object `what` ("proc-42", "locks"...)
  * into out: `Local\lxnt-KEY-what`, KEY being 16 hex digits of a hash of

@@ -130,6 +130,10 @@ struct lx_proc_record {
 	 * parent ends, runtime/orphan.c) and the timer slack in ns (0: the
 	 * default, 50 us). */
 	volatile long no_new_privs, not_dumpable, pdeathsig, timerslack;
+	/* For /proc/<pid>/status (runtime/sys_signal.c, lx_signal_publish):
+	 * the main thread's blocked set and the ignored and caught signals,
+	 * bit n - 1 signal n. */
+	volatile uint64_t sigblk, sigign, sigcgt;
 };
 
 /* This process's record: mapped from the hand-off, or private for a

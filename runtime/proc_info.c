@@ -16,6 +16,7 @@
 #include "lxnt/linux/elf.h"
 #include "mman.h"
 #include "proc.h"
+#include "signal.h"
 #include "proc_info.h"
 #include "sched_policy.h"
 #include "thread.h"
@@ -143,6 +144,9 @@ void lx_proc_record_inherit(struct lx_proc_record *child)
 	child->no_new_privs = r->no_new_privs;
 	child->not_dumpable = r->not_dumpable;
 	child->timerslack = r->timerslack;
+	child->sigblk = r->sigblk;
+	child->sigign = r->sigign;
+	child->sigcgt = r->sigcgt;
 	lx_sched_policy_inherit(child, r);
 }
 
@@ -308,6 +312,11 @@ static void from_record(struct lx_proc_record *r, struct lx_proc_info *info)
 	info->cap_bnd = r->cap_bset;
 	info->cap_amb = r->cap_ambient;
 	info->no_new_privs = r->no_new_privs != 0;
+	info->sigblk = r->sigblk;
+	info->sigign = r->sigign;
+	info->sigcgt = r->sigcgt;
+	info->shdpnd = r->sigpending;
+	info->sigq_max = lx_rlimit_cur(11 /* RLIMIT_SIGPENDING */);
 	info->win_pid = (unsigned long)r->win_pid;
 	info->arg_start = r->arg_start;
 	info->arg_end = r->arg_end;
@@ -358,6 +367,11 @@ long lx_proc_info_get(long pid, struct lx_proc_info *info)
 		return info_of_other(tgid, info);
 	info->self = true;
 	from_record(lx_proc_self, info);
+	info->shdpnd |= lx_shared_sigpending;
+	/* The query server's thread (runtime/proc_query.c) is no guest
+	 * thread and has no pending set. */
+	struct lx_thread *self = lx_current_thread();
+	info->sigpnd = self ? self->sigpending : 0;
 	info->state = 'R'; /* it is reading */
 	info->ppid = lx_ppid;
 	info->uid = lx_uid;

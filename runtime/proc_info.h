@@ -38,6 +38,8 @@ struct lx_proc_info {
 	uint64_t cap_inh, cap_prm, cap_eff;  /* capability.c */
 	uint64_t cap_bnd, cap_amb;
 	long no_new_privs;
+	uint64_t sigblk, sigign, sigcgt, shdpnd, sigpnd; /* status's Sig* lines */
+	uint64_t sigq_max;      /* RLIMIT_SIGPENDING (the caller's, for another process) */
 };
 
 /* Fills info for pid, a process or thread of the instance; -LX_ESRCH

@@ -80,6 +80,9 @@ void lx_signal_thread_exit(struct lx_thread *t);
  * the new image's listener to raise (pending signals survive execve; a
  * fatal one kills the new image at once).  Their siginfo is lost. */
 void lx_signal_exec_carry(void);
+/* Publishes the dispositions and the main thread's mask in the record
+ * (/proc/<pid>/status's SigIgn, SigCgt, SigBlk). */
+void lx_signal_publish(void);
 /* ITIMER_REAL across an execve that starts a new process
  * (runtime/sys_itimer.c): its time left and interval, read for the
  * hand-off; disarmed in the old image past the point of no return; armed

@@ -18,6 +18,27 @@ static SRWLOCK actions_lock = SRWLOCK_INIT;
 
 #define UNBLOCKABLE LX_SIG_UNBLOCKABLE
 
+/* The ignored and caught signals and, from the main thread, its blocked
+ * set, where /proc/<pid>/status of any process reads them. */
+void lx_signal_publish(void)
+{
+	struct lx_thread *t = lx_current_thread();
+	uint64_t ign = 0, cgt = 0;
+
+	AcquireSRWLockShared(&actions_lock);
+	for (int i = 0; i < LX_NSIG; i++) {
+		if (actions[i].handler == LX_SIG_IGN)
+			ign |= 1ull << i;
+		else if (actions[i].handler != LX_SIG_DFL)
+			cgt |= 1ull << i;
+	}
+	ReleaseSRWLockShared(&actions_lock);
+	lx_proc_self->sigign = ign;
+	lx_proc_self->sigcgt = cgt;
+	if (t && t->tid == lx_getpid())
+		lx_proc_self->sigblk = t->sigmask;
+}
+
 void lx_sigaction_get(int sig, struct lx_sigaction *out)
 {
 	AcquireSRWLockShared(&actions_lock);
@@ -44,6 +65,7 @@ void lx_sigaction_restore(const struct lx_sigaction in[LX_NSIG])
 	AcquireSRWLockExclusive(&actions_lock);
 	memcpy(actions, in, sizeof(actions));
 	ReleaseSRWLockExclusive(&actions_lock);
+	lx_signal_publish();
 }
 
 /* flush_signal_handlers(t, 0) and the new mm's lost alternate stack. */
@@ -60,6 +82,7 @@ void lx_signal_exec_reset(void)
 	t->altstack_sp = 0;
 	t->altstack_size = 0;
 	t->altstack_flags = LX_SS_DISABLE;
+	lx_signal_publish();
 }
 
 /* Linux rt_sigaction(2). */
@@ -89,6 +112,8 @@ int64_t lx_sys_rt_sigaction(struct lx_syscall *sc)
 	              (act.handler == LX_SIG_DFL && (lx_signal_default(sig) == LX_SIGDFL_IGNORE ||
 	                                               lx_signal_default(sig) == LX_SIGDFL_CONT))))
 		lx_signal_flush(LX_SIGBIT(sig));
+	if (act_p)
+		lx_signal_publish();
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
 	return 0;
@@ -122,6 +147,8 @@ int64_t lx_sys_rt_sigprocmask(struct lx_syscall *sc)
 		}
 		t->sigmask &= ~UNBLOCKABLE;
 		lx_signal_retarget(t->sigmask & ~old);
+		if (t->tid == lx_getpid())
+			lx_proc_self->sigblk = t->sigmask;
 	}
 	if (old_p && lx_copy_to_user(old_p, &old, sizeof(old)) < 0)
 		return -LX_EFAULT;

@@ -112,6 +112,12 @@ long lx_proc_pid_facts(long pid, struct lx_proc_facts *f)
 	f->cap_bnd = info->cap_bnd;
 	f->cap_amb = info->cap_amb;
 	f->no_new_privs = info->no_new_privs;
+	f->sigblk = info->sigblk;
+	f->sigign = info->sigign;
+	f->sigcgt = info->sigcgt;
+	f->shdpnd = info->shdpnd;
+	f->sigpnd = info->sigpnd;
+	f->sigq_max = info->sigq_max;
 	f->threads = info->threads;
 	f->utime = info->utime;
 	f->stime = info->stime;

@@ -31,6 +31,7 @@ struct lx_proc_facts {
 	long sched_policy, rt_priority;
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	long no_new_privs;
+	uint64_t sigblk, sigign, sigcgt, shdpnd, sigpnd, sigq_max;
 };
 
 /* Writes up to cap pids in ascending order; returns how many exist. */

@@ -242,6 +242,14 @@ static void pid_status(struct lx_text *t, const struct lx_proc_facts *f)
 	if (f->state != 'Z')
 		lx_text_put(t, "VmRSS:\t%8llu kB\n", (unsigned long long)f->rss * 4);
 	lx_text_put(t, "Threads:\t%lld\n", (long long)f->threads);
+	/* The main thread's pending and blocked sets, the process's pending
+	 * ones, the dispositions (runtime/sys_signal.c lx_signal_publish). */
+	lx_text_put(t, "SigQ:\t0/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n"
+	            "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+	            (unsigned long long)f->sigq_max,
+	            (unsigned long long)f->sigpnd, (unsigned long long)f->shdpnd,
+	            (unsigned long long)f->sigblk, (unsigned long long)f->sigign,
+	            (unsigned long long)f->sigcgt);
 	/* The record's sets (runtime/capability.c). */
 	lx_text_put(t, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
 	            "CapBnd:\t%016llx\nCapAmb:\t%016llx\n",

@@ -594,6 +594,8 @@ CASES = [
     dict(name="procx-orphan", prog="procx", args=["orphan"], timeout=60),
     # execve into another program keeps the interval timer (alarm).
     dict(name="procx-exec-alarm", prog="procx", path=True, args=["exec-alarm"], timeout=60),
+    # /proc/<pid>/status's Sig* lines, of the caller and of a child.
+    dict(name="procx-sigmasks", prog="procx", args=["sigmasks"], timeout=60),
     # The same when the group's last link is killed by SIGKILL, which ends
     # its Windows process without letting it run its exit.
     dict(name="procx-orphan-kill", prog="procx", args=["orphan-kill"], timeout=60),

@@ -17,6 +17,8 @@
  *   queue   sigqueue and rt_tgsigqueueinfo to a child: si_code, si_value
  *           and si_pid arrive, real-time signals queue, standard ones merge
  *   burn    (used by rusage) burns about 200 ms of user CPU and exits
+ *   sigmasks  the Sig* lines of /proc/<pid>/status (pending, blocked,
+ *           ignored, caught) of the caller and of a child
  *   exec-alarm  execve keeps the interval timer: a child that set alarm(1)
  *           or an ITIMER_REAL, then ran `sleep 3` (another program, on
  *           PATH), dies of SIGALRM
@@ -819,6 +821,60 @@ static int queue_mode(void)
 	return 0;
 }
 
+static void on_sig(int sig)
+{
+	(void)sig;
+}
+
+static void show_sig_lines(const char *who, const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Sig", 3) && strncmp(line, "SigQ", 4))
+			printf("%s %s", who, line);
+	if (f)
+		fclose(f);
+}
+
+static int sig_masks(void)
+{
+	sigset_t m, u;
+	int p[2];
+	char b, path[64];
+
+	signal(SIGUSR2, SIG_IGN);
+	signal(SIGTERM, on_sig);
+	signal(SIGHUP, on_sig);
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigaddset(&m, SIGINT);
+	sigprocmask(SIG_BLOCK, &m, NULL);
+	raise(SIGUSR1);
+	show_sig_lines("self", "/proc/self/status");
+	if (pipe(p))
+		return 1;
+	pid_t c = fork();
+	if (c == 0) {
+		signal(SIGQUIT, on_sig);
+		sigemptyset(&u);
+		sigaddset(&u, SIGINT);
+		sigprocmask(SIG_UNBLOCK, &u, NULL);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (c < 0 || read(p[0], &b, 1) != 1)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c);
+	show_sig_lines("child", path);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	return 0;
+}
+
 static void exec_under_timer(bool itimer)
 {
 	pid_t pid = fork();
@@ -843,6 +899,8 @@ static void exec_under_timer(bool itimer)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "sigmasks"))
+		return sig_masks();
 	if (argc > 1 && !strcmp(argv[1], "exec-alarm")) {
 		exec_under_timer(false);
 		exec_under_timer(true);
@@ -862,6 +920,6 @@ int main(int argc, char **argv)
 		return burn();
 	if (argc > 1 && !strcmp(argv[1], "queue"))
 		return queue_mode();
-	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|queue|burn|exec-alarm\n");
+	fprintf(stderr, "usage: procx task|rusage|fds|orphan|orphan-kill|queue|burn|exec-alarm|sigmasks\n");
 	return 2;
 }
