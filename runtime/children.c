@@ -98,16 +98,14 @@ long lx_child_add(long pid, void *process, void *section, struct lx_proc_record 
 
 void lx_children_parent_death(void)
 {
-	long pids[64], sigs[64];
+	long pids[64];
+	int sigs[64];
 	size_t n = 0;
 
 	AcquireSRWLockShared(&children_lock);
 	for (struct lx_child *c = children; c && n < 64; c = c->next)
-		if (c->rec->state != LX_PROC_EXITED && c->rec->pdeathsig > 0 &&
-		    c->rec->pdeathsig <= LX_NSIG) {
-			pids[n] = c->pid;
-			sigs[n++] = c->rec->pdeathsig;
-		}
+		if ((sigs[n] = lx_proc_pdeathsig(c->rec)))
+			pids[n++] = c->pid;
 	ReleaseSRWLockShared(&children_lock);
 	for (size_t i = 0; i < n; i++)
 		lx_signal_parent_death(pids[i], (int)sigs[i], lx_getpid(), lx_uid);

@@ -133,13 +133,13 @@ static void reparent_and_reap(struct lx_ptable *t)
 			 * init and sent their parent-death signals itself
 			 * (lx_children_parent_death); one that was killed could
 			 * not, and its children's are sent here. */
-			if (w->rec && w->rec->ppid > 0 &&
-			    InterlockedCompareExchange((volatile LONG *)&w->rec->ppid, 1, (LONG)ppid) ==
-			            (LONG)ppid &&
-			    w->rec->pdeathsig > 0 && w->rec->pdeathsig <= LX_NSIG && !w->dead)
-				lx_signal_parent_death(id, (int)w->rec->pdeathsig, ppid,
-				                       ppid > 0 && ppid < LX_PTABLE_PID_MAX &&
-				                               watches[ppid].rec ? watches[ppid].rec->uid : 0);
+			bool given = w->rec && w->rec->ppid > 0 &&
+			             InterlockedCompareExchange((volatile LONG *)&w->rec->ppid, 1,
+			                                        (LONG)ppid) == (LONG)ppid;
+			int sig = given && !w->dead ? lx_proc_pdeathsig(w->rec) : 0;
+			bool known = ppid > 0 && ppid < LX_PTABLE_PID_MAX && watches[ppid].rec;
+			if (sig)
+				lx_signal_parent_death(id, sig, ppid, known ? watches[ppid].rec->uid : 0);
 			e->creator = 1;
 			ppid = 1;
 		}

@@ -171,6 +171,13 @@ void lx_signal_group_kernel(long pgid, int sig);
  * parent_uid) ends: pid goes to init first, as forget_original_parent
  * reparents before it signals, then gets sig (SI_USER from the parent). */
 void lx_signal_parent_death(long pid, int sig, long parent, long parent_uid);
+/* The parent-death signal a live process asked for (PR_SET_PDEATHSIG), or 0. */
+static inline int lx_proc_pdeathsig(const struct lx_proc_record *r)
+{
+	long sig = r->pdeathsig;
+
+	return r->state != LX_PROC_EXITED && sig > 0 && sig <= LX_NSIG ? (int)sig : 0;
+}
 /* The parent-death signals of this process's live children, at its end
  * (runtime/children.c). */
 void lx_children_parent_death(void);
